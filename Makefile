@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build build/dropscope
+# make test       install missing Debian packages, build, run every test (root)
+# make demo       install missing Debian packages, build, run the built-in demo (root)
+# make bench      benchmarks (root); not part of the tests
+# make install    PREFIX=/usr/local DESTDIR=
+#
+# Overridable: CLANG, BPFTOOL, ARCH, CC, PREFIX, DESTDIR, BUILD, V=1 for full commands.
+
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+VMLINUX_DIR := vmlinux/$(ARCH)
+BPF_SRCS    := $(wildcard bpf/*.bpf.c)
+BPF_NAMES   := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
+BPF_OBJS    := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_NAMES))
+SKELS       := $(patsubst %,$(BUILD)/skel/%.skel.h,$(BPF_NAMES))
+
+USER_SRCS   := $(wildcard user/*.c)
+USER_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# Everything but main() goes into a library the unit tests link against.
+LIB_OBJS    := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+LIB         := $(BUILD)/libdropscope.a
+
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
+BENCH_BPF   := $(wildcard tests/bench/*.bpf.c)
+BENCH_OBJS  := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF))
+FUZZ_SRCS   := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS)
+LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
+	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
+
+.PHONY: all deps test unit demo bench install uninstall clean fuzz helpers
+all: $(BUILD)/dropscope
+
+# BPF: compile, strip DWARF but keep BTF (bpftool gen object), then a skeleton.
+$(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/skel
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+# Userspace objects wait for every skeleton; -MMD -MP tracks the headers.
+$(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/dropscope: $(BUILD)/user/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< -o $@ -lpthread
+
+# libFuzzer targets: the parsers that read untrusted bytes, built with clang.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $< \
+		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
+
+$(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+helpers: $(HELPER_BINS)
+fuzz: $(FUZZ_BINS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+# The one test command (README.md, .ci/run): needs root for the kernel and namespace tests.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_BINS) $(BENCH_OBJS)
+	$(Q)BUILD=$(BUILD) tests/run
+
+unit: all $(UNIT_BINS)
+	$(Q)prove --exec '' $(UNIT_BINS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/dropscope demo
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_OBJS)
+	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+install: $(BUILD)/dropscope
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d \
+	$(BUILD)/tests/unit/*.d $(BUILD)/tests/helpers/*.d)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian packages that dropscope's build, tests, demo and benchmarks need,
+# but only the ones missing, so a second run costs nothing.
+set -eu
+
+pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+      libclang-rt-14-dev iproute2 nftables iptables ethtool perl mtr-tiny bpftrace procps
+      kmod jq iputils-ping"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages:$missing; run 'sudo make deps' or install them" >&2
+	exit 1
+fi
+command -v apt-get >/dev/null 2>&1 || {
+	echo "deps: apt-get not found; install by hand:$missing" >&2
+	exit 1
+}
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! apt-get install -y -q --no-install-recommends $missing >/dev/null; then
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi

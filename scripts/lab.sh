@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The namespace lab: a chain of network namespaces joined by veth pairs,
+#
+#     host --- r1 --- r2 --- ... --- rN --- dst
+#
+# with its own addresses, routes and forwarding, and helpers that inject faults.
+# Source it from bash, then:
+#
+#     lab_create 3            # three routers; sets the LAB_* variables below
+#     trap lab_destroy EXIT   # always tear down, even on failure
+#     lab_fwd_loss r2 20      # 20% forwarding loss at r2
+#
+# Link k joins node k and node k+1 (node 0 is host, node N+1 is dst) and has the subnets
+# 10.77.k.0/24 and fd77:0:0:k::/64, the left end .1 / ::1, the right end .2 / ::2.
+# In every namespace the interface toward host is eth0 and the one toward dst is eth1
+# (host has only eth1, its uplink; dst has only eth0).
+#
+# Variables set by lab_create:
+#   LAB_ID           unique tag, part of every namespace name
+#   LAB_ROUTERS      number of routers
+#   LAB_HOST         host namespace name;  LAB_DST  destination namespace name
+#   LAB_NS_<node>    namespace of host, r1..rN, dst (use lab_ns NODE)
+#   LAB_DST4 LAB_DST6  the destination's addresses;  LAB_HOST4 LAB_HOST6 the host's
+#   LAB_HOP4_<k>     the address of hop k as seen by traceroute from host (router k's eth0)
+#
+# Nothing here sends traffic anywhere but inside these namespaces. Every namespace, process and
+# rule the lab makes lives inside it and disappears with lab_destroy.
+
+LAB_PIDS=()
+LAB_NSES=()
+
+lab_log() { [ -n "${LAB_VERBOSE:-}" ] && echo "# lab: $*" >&2; return 0; }
+
+# lab_ns NODE: the namespace name of host, dst, or rK.
+lab_ns()
+{
+	case "$1" in
+	host) echo "$LAB_HOST" ;;
+	dst) echo "$LAB_DST" ;;
+	r[0-9]*) echo "lab-$LAB_ID-$1" ;;
+	*) echo "lab_ns: unknown node '$1'" >&2; return 1 ;;
+	esac
+}
+
+# lab_exec NODE CMD...: run a command inside NODE's namespace.
+lab_exec()
+{
+	local ns
+	ns=$(lab_ns "$1") || return 1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# lab_node_name INDEX: 0 -> host, N+1 -> dst, k -> rk
+lab_node_name()
+{
+	if [ "$1" -eq 0 ]; then echo host
+	elif [ "$1" -eq $((LAB_ROUTERS + 1)) ]; then echo dst
+	else echo "r$1"
+	fi
+}
+
+lab_sysctl() # NODE KEY VALUE (quiet; keys absent on old kernels are ignored)
+{
+	lab_exec "$1" sysctl -qw "$2=$3" 2>/dev/null || true
+}
+
+# lab_create [ROUTERS]: build the chain (default 3 routers). On failure nothing is left behind.
+lab_create()
+{
+	lab_build "$@" && return 0
+	lab_destroy
+	return 1
+}
+
+lab_build()
+{
+	local n=${1:-3} k left right lns rns a b
+	LAB_ROUTERS=$n
+	LAB_ID="$(printf '%x%04x' $$ $((RANDOM)))"
+	LAB_HOST="lab-$LAB_ID-host"
+	LAB_DST="lab-$LAB_ID-dst"
+	LAB_PIDS=()
+	LAB_NSES=()
+
+	for k in $(seq 0 $((n + 1))); do
+		lns=$(lab_ns "$(lab_node_name "$k")")
+		LAB_NSES+=("$lns")
+		ip netns add "$lns" || { echo "lab: cannot create namespace $lns" >&2; return 1; }
+		ip -n "$lns" link set lo up
+		lab_sysctl "$(lab_node_name "$k")" net.ipv6.conf.all.accept_dad 0
+		lab_sysctl "$(lab_node_name "$k")" net.ipv6.conf.default.accept_dad 0
+		# A healthy lab: no ICMP rate limiting unless a test asks for it.
+		lab_icmp_ratelimit "$(lab_node_name "$k")" 0
+	done
+
+	for k in $(seq 0 "$n"); do
+		left=$(lab_node_name "$k")
+		right=$(lab_node_name $((k + 1)))
+		lns=$(lab_ns "$left")
+		rns=$(lab_ns "$right")
+		a="l${LAB_ID}a$k"
+		b="l${LAB_ID}b$k"
+		ip link add "$a" type veth peer name "$b" || return 1
+		ip link set "$a" netns "$lns" name eth1
+		ip link set "$b" netns "$rns" name eth0
+		ip -n "$lns" addr add "10.77.$k.1/24" dev eth1
+		ip -n "$rns" addr add "10.77.$k.2/24" dev eth0
+		ip -n "$lns" -6 addr add "fd77:0:0:$k::1/64" dev eth1 nodad
+		ip -n "$rns" -6 addr add "fd77:0:0:$k::2/64" dev eth0 nodad
+		ip -n "$lns" link set eth1 up
+		ip -n "$rns" link set eth0 up
+		eval "LAB_HOP4_$((k + 1))=10.77.$k.2"
+		eval "LAB_HOP6_$((k + 1))=fd77:0:0:$k::2"
+	done
+
+	LAB_HOST4=10.77.0.1
+	LAB_HOST6=fd77:0:0:0::1
+	LAB_DST4="10.77.$n.2"
+	LAB_DST6="fd77:0:0:$n::2"
+
+	ip -n "$LAB_HOST" route add default via 10.77.0.2
+	ip -n "$LAB_HOST" -6 route add default via fd77:0:0:0::2
+	ip -n "$LAB_DST" route add default via "10.77.$n.1"
+	ip -n "$LAB_DST" -6 route add default via "fd77:0:0:$n::1"
+	for k in $(seq 1 "$n"); do
+		lns=$(lab_ns "r$k")
+		lab_sysctl "r$k" net.ipv4.ip_forward 1
+		lab_sysctl "r$k" net.ipv6.conf.all.forwarding 1
+		for j in $(seq 0 "$n"); do
+			if [ "$j" -lt $((k - 1)) ]; then
+				ip -n "$lns" route add "10.77.$j.0/24" via "10.77.$((k - 1)).1"
+				ip -n "$lns" -6 route add "fd77:0:0:$j::/64" via "fd77:0:0:$((k - 1))::1"
+			elif [ "$j" -gt "$k" ]; then
+				ip -n "$lns" route add "10.77.$j.0/24" via "10.77.$k.2"
+				ip -n "$lns" -6 route add "fd77:0:0:$j::/64" via "fd77:0:0:$k::2"
+			fi
+		done
+	done
+	lab_log "created $LAB_ID with $n routers"
+	lab_wait_ready
+}
+
+# Wait until the destination answers over IPv4 and IPv6 (links up, neighbours resolvable).
+lab_wait_ready()
+{
+	local i
+	for i in $(seq 1 50); do
+		if lab_exec host ping -c1 -W1 -q "$LAB_DST4" >/dev/null 2>&1 &&
+			lab_exec host ping -6 -c1 -W1 -q "$LAB_DST6" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "lab: destination $LAB_DST4 not reachable after setup" >&2
+	return 1
+}
+
+# lab_destroy: kill the lab's background processes and delete its namespaces. Idempotent.
+lab_destroy()
+{
+	local p ns
+	for p in "${LAB_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${LAB_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	LAB_PIDS=()
+	for ns in "${LAB_NSES[@]}"; do
+		# Processes still inside (started by hand) would keep it alive: kill them first.
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	LAB_NSES=()
+}
+
+# lab_bg NODE CMD...: run CMD in NODE's namespace in the background; killed by lab_destroy.
+# Sets LAB_LAST_PID.
+lab_bg()
+{
+	local ns
+	ns=$(lab_ns "$1") || return 1
+	shift
+	ip netns exec "$ns" "$@" &
+	LAB_LAST_PID=$!
+	LAB_PIDS+=("$LAB_LAST_PID")
+}
+
+# --- faults ---------------------------------------------------------------------------------
+
+# lab_nft NODE RULESET: load an nft ruleset into NODE's namespace.
+lab_nft()
+{
+	printf '%s\n' "$2" | lab_exec "$1" nft -f -
+}
+
+# lab_fwd_loss ROUTER PERCENT [fwd|rev|both]: drop PERCENT% of the packets ROUTER forwards,
+# toward dst (fwd), toward host (rev), or both ways (default).
+lab_fwd_loss()
+{
+	local node=$1 pct=$2 dir=${3:-both} match
+	case "$dir" in
+	fwd) match='iifname "eth0" ' ;;
+	rev) match='iifname "eth1" ' ;;
+	both) match='' ;;
+	*) echo "lab_fwd_loss: direction must be fwd, rev or both" >&2; return 1 ;;
+	esac
+	lab_nft "$node" "table inet lab_loss {
+		chain forward { type filter hook forward priority 0; policy accept;
+			${match}numgen random mod 100 < $pct counter drop; }
+	}"
+}
+
+# lab_host_drop CHAIN MATCH [PERCENT]: in the host namespace, drop packets matching MATCH
+# (an nft expression, e.g. 'meta l4proto icmp') in the input or output chain; all of them, or
+# PERCENT% at random.
+lab_host_drop()
+{
+	local chain=$1 match=$2 pct=${3:-100} rnd=''
+	[ "$pct" -lt 100 ] && rnd="numgen random mod 100 < $pct "
+	lab_nft host "table inet lab_host_$chain {
+		chain $chain { type filter hook $chain priority 0; policy accept;
+			$match ${rnd}counter drop; }
+	}"
+}
+
+# lab_nft_counter NODE TABLE: packets counted by the first counter in TABLE (for exact asserts).
+lab_nft_counter()
+{
+	lab_exec "$1" nft list table inet "$2" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | head -n1
+}
+
+# lab_icmp_ratelimit NODE MS: Linux's ICMP error limiter (per destination, burst of about 6),
+# for IPv4 and IPv6. 0 disables it; 1000 is the kernel's default.
+lab_icmp_ratelimit()
+{
+	lab_sysctl "$1" net.ipv4.icmp_ratelimit "$2"
+	lab_sysctl "$1" net.ipv6.icmp.ratelimit "$2"
+	if [ "$2" -eq 0 ]; then
+		# The global token bucket too, so that a healthy lab answers every probe.
+		lab_sysctl "$1" net.ipv4.icmp_msgs_per_sec 100000
+		lab_sysctl "$1" net.ipv4.icmp_msgs_burst 100000
+	fi
+}
+
+# lab_tiny_qdisc NODE DEV: a tbf qdisc so small that bursts overflow it (QDISC_DROP).
+lab_tiny_qdisc()
+{
+	lab_exec "$1" tc qdisc replace dev "$2" root tbf rate 1mbit burst 1600 limit 1600
+}
+
+# The C helpers built by make (tests/helpers/*.c).
+LAB_TOOL="${BUILD:-build}/tests/helpers/labtool"
+
+# lab_udp_sink NODE PORT RCVBUF: a UDP socket that never reads, with a tiny receive buffer
+# (SOCKET_RCVBUFF once it is full). Waits until it is bound.
+lab_udp_sink()
+{
+	local f
+	f=$(mktemp)
+	lab_bg "$1" "$LAB_TOOL" udp-sink 0.0.0.0 "$2" "$3" >"$f"
+	lab_wait_file "$f" ready 5 || { rm -f "$f"; return 1; }
+	rm -f "$f"
+}
+
+# lab_tcp_listen NODE PORT BACKLOG: a TCP listener that never accepts (listen queue overflows).
+lab_tcp_listen()
+{
+	local f
+	f=$(mktemp)
+	lab_bg "$1" "$LAB_TOOL" tcp-listen 0.0.0.0 "$2" "$3" >"$f"
+	lab_wait_file "$f" ready 5 || { rm -f "$f"; return 1; }
+	rm -f "$f"
+}
+
+# lab_wait_file FILE PATTERN SECONDS: wait for PATTERN to appear in FILE.
+lab_wait_file()
+{
+	local i
+	for i in $(seq 1 $(($3 * 20))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "lab: '$2' did not appear in $1 within $3 s" >&2
+	return 1
+}
+
+# lab_netns_inode NODE: the namespace's inode number, as dropscope reports it.
+lab_netns_inode()
+{
+	stat -L -c %i "/run/netns/$(lab_ns "$1")"
+}

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# TAP helpers for the end-to-end tests (run by prove). Source after setting nothing.
+# Every e2e test: t_need_root; lab_create; trap t_cleanup EXIT; ... ; t_done
+
+T_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$T_TOP/$BUILD" ;; esac
+DROPSCOPE="$BUILD/dropscope"
+# shellcheck source=../scripts/lab.sh
+. "$T_TOP/scripts/lab.sh"
+
+T_N=0
+T_FAILED=0
+T_TMP=$(mktemp -d /tmp/dstest.XXXXXX)
+T_CLEANUPS=()
+
+t_ok() # COND-STATUS DESCRIPTION: t_ok "$([ x = y ]; echo $?)" ... is awkward; use t_check
+{
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_N - $2"
+	else
+		echo "not ok $T_N - $2"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# t_check DESCRIPTION CMD...: passes if CMD succeeds.
+t_check()
+{
+	local d=$1
+	shift
+	"$@"
+	t_ok $? "$d"
+}
+
+# t_is GOT WANT DESCRIPTION
+t_is()
+{
+	if [ "$1" = "$2" ]; then
+		t_ok 0 "$3"
+	else
+		t_ok 1 "$3"
+		echo "#   got '$1', want '$2'"
+	fi
+}
+
+# t_ge GOT MIN DESCRIPTION (integers)
+t_ge()
+{
+	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
+		t_ok 0 "$3"
+	else
+		t_ok 1 "$3"
+		echo "#   got '$1', want >= $2"
+	fi
+}
+
+t_diag() { printf '# %s\n' "$@"; }
+
+t_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+t_need_root()
+{
+	[ "$(id -u)" -eq 0 ] || t_skip_all "needs root (network namespaces and BPF)"
+	[ -x "$DROPSCOPE" ] || t_skip_all "$DROPSCOPE is not built"
+}
+
+t_on_exit() { T_CLEANUPS+=("$*"); }
+
+t_cleanup()
+{
+	local i
+	for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${T_CLEANUPS[$i]}" 2>/dev/null
+	done
+	lab_destroy
+	rm -rf "$T_TMP"
+}
+
+t_done()
+{
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ]
+}
+
+# t_start_bg OUTFILE CMD...: start dropscope (or anything) in the background, stdout to OUTFILE,
+# stderr to OUTFILE.err; sets T_BG_PID. It is stopped with SIGTERM on exit.
+t_start_bg()
+{
+	local out=$1
+	shift
+	"$@" >"$out" 2>"$out.err" &
+	T_BG_PID=$!
+	t_on_exit "kill $T_BG_PID; wait $T_BG_PID"
+}
+
+# t_wait_ready FILE: wait for dropscope's ready marker on its stderr (10 s at most).
+t_wait_ready()
+{
+	lab_wait_file "$1" 'attached' 10 || { sed 's/^/#   /' "$1" >&2; return 1; }
+}
+
+# t_stop PID: SIGINT and wait (the tool prints its summary on the way out).
+t_stop()
+{
+	kill -INT "$1" 2>/dev/null
+	wait "$1"
+}
+
+# t_json FILE EXPR: evaluate a jq expression (jq is installed by scripts/deps.sh).
+t_json() { jq -r "$2" "$1"; }

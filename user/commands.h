@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One entry point per subcommand: argv[0] is the subcommand name; returns the exit code. */
+#ifndef DS_COMMANDS_H
+#define DS_COMMANDS_H
+
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small helpers every command uses: messages, number and duration parsing, clocks, signals. */
+#ifndef DS_UTIL_H
+#define DS_UTIL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Set by SIGINT and SIGTERM: every loop that waits checks it and ends cleanly. */
+extern volatile sig_atomic_t ds_stop;
+extern int ds_verbose;
+
+/* Catch SIGINT/SIGTERM into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
+int ds_install_signals(void);
+
+/* "dropscope: <message>" on stderr, one line. */
+void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, only with -v. */
+void ds_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Seconds from "30", "2.5", "500ms", "2s", "3m", "1h". Rejects negative, zero (unless
+ * allow_zero), NaN, trailing garbage and values over a day.
+ */
+int parse_duration(const char *s, bool allow_zero, double *out);
+/* Decimal unsigned integer in [min, max]; rejects sign, garbage and overflow. */
+int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* CLOCK_MONOTONIC in seconds and in nanoseconds. */
+double mono_now(void);
+uint64_t mono_ns(void);
+/* Sleep until a monotonic deadline or ds_stop; returns -EINTR if stopped. */
+int sleep_until(double deadline);
+
+/* True when stdout is a terminal and NO_COLOR is unset. */
+bool use_color(void);
+
+/* Read a whole small file (procfs/sysfs) into buf, NUL-terminated; returns length or -errno. */
+ssize_t read_file(const char *path, char *buf, size_t size);
+
+/* Whether the process runs with root's capabilities (euid 0). */
+bool is_root(void);
+
+#endif
