@@ -26,6 +26,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Keep the BPF objects and skeletons: they are intermediate files, but rebuilding them is slow.
+.SECONDARY:
 
 VMLINUX_DIR := vmlinux/$(ARCH)
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)

@@ -293,3 +293,33 @@ lab_netns_inode()
 {
 	stat -L -c %i "/run/netns/$(lab_ns "$1")"
 }
+
+# lab_listen_overflow PORT: make TCP_LISTEN_OVERFLOW happen at a listener on host:PORT.
+# A SYN that finds the accept queue full is consumed, not dropped; the overflow drop happens
+# when a handshake's last ACK arrives after the queue filled up. So: stall three handshakes
+# from dst (its ACKs dropped in dst), fill the accept queue with three connections from r1
+# (SYN cookies, the SYN queue being full), then let dst's ACKs through: each retransmitted
+# SYN-ACK is answered by an ACK that overflows. Needs lab_create with at least 1 router.
+lab_listen_overflow()
+{
+	local port=$1
+	lab_tcp_listen host "$port" 2 || return 1
+	lab_nft dst "table inet lab_stall {
+		chain output { type filter hook output priority 0;
+			tcp dport $port tcp flags & (syn|ack) == ack drop
+		}
+	}"
+	lab_exec dst "$LAB_TOOL" tcp-connect "$LAB_HOST4" "$port" 3 >/dev/null &
+	LAB_PIDS+=($!)
+	sleep 0.3
+	lab_exec r1 "$LAB_TOOL" tcp-connect "$LAB_HOST4" "$port" 3 >/dev/null &
+	LAB_PIDS+=($!)
+	sleep 0.3
+	lab_exec dst nft delete table inet lab_stall
+}
+
+# lab_nstat NODE COUNTER: a SNMP/netstat counter's absolute value in NODE (nstat -az names).
+lab_nstat()
+{
+	lab_exec "$1" nstat -asz "$2" 2>/dev/null | awk -v c="$2" '$1 == c { print $2 }'
+}

@@ -3,5 +3,8 @@
 #ifndef DS_COMMANDS_H
 #define DS_COMMANDS_H
 
+int cmd_trace(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
 
 #endif

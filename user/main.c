@@ -17,6 +17,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "trace", cmd_trace, "count the kernel's packet drops by reason, queue and namespace" },
+	{ "show", cmd_show, "print the drop maps pinned by 'trace --pin', without loading anything" },
 	{ NULL, NULL, NULL },
 };
 

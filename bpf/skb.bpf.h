@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Packet headers parsed from the skb itself (never from skb->sk: NO_SOCKET drops have none),
+ * with every offset checked against the bytes actually copied.
+ */
+#ifndef DS_SKB_BPF_H
+#define DS_SKB_BPF_H
+
+#include <bpf/bpf_endian.h>
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_ICMPV6 58
+#define IPPROTO_DSTOPTS 60
+
+/* Header bytes copied from the network header: an IPv4 header with options up to 44 bytes, or an
+ * IPv6 header plus one 16-byte extension header, and then the L4 ports. */
+#define HDR_COPY 64
+
+/* The raw fields of an skb the parsers need, read by whichever attach variant is running. */
+struct skb_fields {
+	unsigned char *head;
+	__u32 len;
+	__u32 tail;	  /* offset from head (64-bit kernels: sk_buff_data_t is an offset) */
+	__u16 network;	  /* offset of the network header from head */
+	__u16 protocol;	  /* skb->protocol, network byte order */
+	__u16 queue_mapping;
+	__u32 iif;	  /* skb->skb_iif: the interface it arrived on, 0 if locally made */
+	__u32 dev_ifindex;
+	__u32 netns;
+};
+
+struct l3l4 {
+	__u8 family; /* 4, 6 or 0 */
+	__u8 l4_proto;
+	__u16 l3_proto; /* host order */
+	__u16 sport;	/* host order; ICMP: type, code */
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+static __always_inline void copy_addr4(__u8 *dst, const __u8 *src)
+{
+	__builtin_memcpy(dst, src, 4);
+}
+
+static __always_inline void copy_addr6(__u8 *dst, const __u8 *src)
+{
+	__builtin_memcpy(dst, src, 16);
+}
+
+/* Ports (or ICMP type and code) at off in buf, if the copy holds them. */
+static __always_inline void parse_ports(const __u8 *buf, __u32 off, __u32 avail, struct l3l4 *p)
+{
+	if (off > HDR_COPY - 4 || off + 4 > avail)
+		return;
+	if (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP) {
+		p->sport = ((__u16)buf[off] << 8) | buf[off + 1];
+		p->dport = ((__u16)buf[off + 2] << 8) | buf[off + 3];
+	} else if (p->l4_proto == IPPROTO_ICMP || p->l4_proto == IPPROTO_ICMPV6) {
+		p->sport = buf[off];
+		p->dport = buf[off + 1];
+	}
+}
+
+/*
+ * Parse IPv4 or IPv6 and the ports from buf, the first avail (<= HDR_COPY) bytes at the network
+ * header. A header that does not look like the protocol the skb claims is left unparsed: before
+ * the stack sets the network header, its offset means nothing.
+ */
+static __always_inline void parse_l3l4(const __u8 *buf, __u32 avail, __u16 protocol,
+				       struct l3l4 *p)
+{
+	__u16 proto = bpf_ntohs(protocol);
+
+	p->l3_proto = proto;
+	if (avail > HDR_COPY)
+		avail = HDR_COPY;
+	if (proto == ETH_P_IP || (proto == 0 && avail >= 20 && (buf[0] >> 4) == 4)) {
+		__u32 ihl = (buf[0] & 0xf) * 4;
+		__u16 frag = ((__u16)(buf[6] & 0x1f) << 8) | buf[7];
+
+		if (avail < 20 || (buf[0] >> 4) != 4 || ihl < 20)
+			return;
+		p->l3_proto = ETH_P_IP;
+		p->family = 4;
+		p->l4_proto = buf[9];
+		copy_addr4(p->saddr, buf + 12);
+		copy_addr4(p->daddr, buf + 16);
+		if (frag == 0)
+			parse_ports(buf, ihl, avail, p);
+	} else if (proto == ETH_P_IPV6 || (proto == 0 && avail >= 40 && (buf[0] >> 4) == 6)) {
+		__u32 off = 40;
+		__u8 next;
+
+		if (avail < 40 || (buf[0] >> 4) != 6)
+			return;
+		p->l3_proto = ETH_P_IPV6;
+		p->family = 6;
+		copy_addr6(p->saddr, buf + 8);
+		copy_addr6(p->daddr, buf + 24);
+		next = buf[6];
+		/* At most one extension header fits in the copy; deeper chains keep next header. */
+		if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS ||
+		    next == IPPROTO_FRAGMENT) {
+			/* A fragment other than the first carries no ports. */
+			bool later_fragment;
+
+			if (avail < 44) {
+				p->l4_proto = next;
+				return;
+			}
+			later_fragment = next == IPPROTO_FRAGMENT &&
+					 ((((__u16)buf[42] << 8) | buf[43]) & 0xfff8);
+			off += next == IPPROTO_FRAGMENT ? 8 : ((__u32)buf[41] + 1) * 8;
+			next = buf[40];
+			if (later_fragment) {
+				p->l4_proto = next;
+				return;
+			}
+		}
+		p->l4_proto = next;
+		parse_ports(buf, off, avail, p);
+	}
+}
+
+#endif

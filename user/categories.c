@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
+#include <string.h>
+
+#include <linux/types.h>
+#include "dropscope.h"
+#include "categories.h"
+#include "util.h"
+
+static const char *const names[CAT_COUNT] = {
+	[CAT_CAPACITY] = "capacity",	   [CAT_POLICY] = "policy",
+	[CAT_CORRUPTION] = "corruption",   [CAT_ROUTING] = "routing",
+	[CAT_NORMAL] = "normal",	   [CAT_UNSPECIFIED] = "unspecified",
+	[CAT_OTHER] = "other",
+};
+
+static const char *const labels[CAT_COUNT] = {
+	[CAT_CAPACITY] = "host capacity",  [CAT_POLICY] = "policy",
+	[CAT_CORRUPTION] = "corruption",   [CAT_ROUTING] = "routing/neighbour",
+	[CAT_NORMAL] = "protocol-normal",  [CAT_UNSPECIFIED] = "unspecified",
+	[CAT_OTHER] = "other",
+};
+
+const char *category_name(enum drop_category c)
+{
+	return c < CAT_COUNT ? names[c] : "other";
+}
+
+const char *category_label(enum drop_category c)
+{
+	return c < CAT_COUNT ? labels[c] : "other";
+}
+
+/* A rule matches a whole name, or a prefix when it ends in '*'. First match wins. */
+struct rule {
+	const char *pattern;
+	enum drop_category cat;
+	uint8_t queue;
+};
+
+static const struct rule rules[] = {
+	{ "NOT_SPECIFIED", CAT_UNSPECIFIED, DS_Q_NONE },
+
+	/* Host capacity: where a queue or buffer of this host was full. */
+	{ "QDISC_*", CAT_CAPACITY, DS_Q_TX },
+	{ "FQ_*", CAT_CAPACITY, DS_Q_TX },
+	{ "CAKE_FLOOD", CAT_CAPACITY, DS_Q_TX },
+	{ "DUALPI2_STEP_DROP", CAT_CAPACITY, DS_Q_TX },
+	{ "FULL_RING", CAT_CAPACITY, DS_Q_TX },
+	{ "CPU_BACKLOG", CAT_CAPACITY, DS_Q_CPU },
+	{ "SOCKET_RCVBUFF", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "SOCKET_BACKLOG", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "PROTO_MEM", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "TCP_LISTEN_OVERFLOW", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "TCP_ZEROWINDOW", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "TCP_OFO_QUEUE_PRUNE", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "TCP_OFO_DROP", CAT_CAPACITY, DS_Q_SOCKET },
+	{ "NOMEM", CAT_CAPACITY, DS_Q_NONE },
+	{ "PFMEMALLOC", CAT_CAPACITY, DS_Q_NONE },
+	{ "NEIGH_QUEUEFULL", CAT_CAPACITY, DS_Q_NONE },
+
+	/* Policy: a rule or program of this host decided. */
+	{ "NETFILTER_DROP", CAT_POLICY, DS_Q_NONE },
+	{ "SOCKET_FILTER", CAT_POLICY, DS_Q_SOCKET },
+	{ "IP_RPFILTER", CAT_POLICY, DS_Q_NONE },
+	{ "XFRM_POLICY", CAT_POLICY, DS_Q_NONE },
+	{ "BPF_CGROUP_EGRESS", CAT_POLICY, DS_Q_NONE },
+	{ "TC_EGRESS", CAT_POLICY, DS_Q_TX },
+	{ "TC_INGRESS", CAT_POLICY, DS_Q_RX },
+	{ "TC_*", CAT_POLICY, DS_Q_NONE },
+	{ "XDP", CAT_POLICY, DS_Q_RX },
+	{ "SECURITY_HOOK", CAT_POLICY, DS_Q_NONE },
+	{ "TAP_*", CAT_POLICY, DS_Q_NONE },
+	{ "TCP_MD5*", CAT_POLICY, DS_Q_SOCKET },
+	{ "TCP_AO*", CAT_POLICY, DS_Q_SOCKET },
+	{ "TCP_AUTH_HDR", CAT_POLICY, DS_Q_SOCKET },
+	{ "TCP_MINTTL", CAT_POLICY, DS_Q_SOCKET },
+	{ "IPV6DISABLED", CAT_POLICY, DS_Q_NONE },
+	{ "MAC_INVALID_SOURCE", CAT_POLICY, DS_Q_NONE },
+	{ "ARP_PVLAN_DISABLE", CAT_POLICY, DS_Q_NONE },
+	{ "BRIDGE_INGRESS_STP_STATE", CAT_POLICY, DS_Q_NONE },
+	{ "PSP_*", CAT_POLICY, DS_Q_NONE },
+
+	/* Corruption: the packet itself was bad. */
+	{ "TCP_CSUM", CAT_CORRUPTION, DS_Q_SOCKET },
+	{ "UDP_CSUM", CAT_CORRUPTION, DS_Q_SOCKET },
+	{ "IP_CSUM", CAT_CORRUPTION, DS_Q_NONE },
+	{ "ICMP_CSUM", CAT_CORRUPTION, DS_Q_NONE },
+	{ "SKB_CSUM", CAT_CORRUPTION, DS_Q_NONE },
+	{ "PKT_TOO_SMALL", CAT_CORRUPTION, DS_Q_NONE },
+	{ "IP_INHDR", CAT_CORRUPTION, DS_Q_NONE },
+	{ "HDR_TRUNC", CAT_CORRUPTION, DS_Q_NONE },
+	{ "INVALID_PROTO", CAT_CORRUPTION, DS_Q_NONE },
+	{ "DEV_HDR", CAT_CORRUPTION, DS_Q_NONE },
+	{ "TCP_FLAGS", CAT_CORRUPTION, DS_Q_SOCKET },
+	{ "IPV6_BAD_EXTHDR", CAT_CORRUPTION, DS_Q_NONE },
+	{ "IPV6_NDISC_NS_OTHERHOST", CAT_NORMAL, DS_Q_NONE },
+	{ "IPV6_NDISC_*", CAT_CORRUPTION, DS_Q_NONE },
+	{ "IP_TUNNEL_ECN", CAT_CORRUPTION, DS_Q_NONE },
+	{ "VXLAN_INVALID_HDR", CAT_CORRUPTION, DS_Q_NONE },
+	{ "CAN*", CAT_CORRUPTION, DS_Q_NONE },
+
+	/* Routing and neighbours: nowhere to send it, or nobody answered ARP/ND. */
+	{ "IP_OUTNOROUTES", CAT_ROUTING, DS_Q_NONE },
+	{ "IP_INNOROUTES", CAT_ROUTING, DS_Q_NONE },
+	{ "IP_INADDRERRORS", CAT_ROUTING, DS_Q_NONE },
+	{ "IP_LOCAL_SOURCE", CAT_ROUTING, DS_Q_NONE },
+	{ "IP_INVALID_SOURCE", CAT_ROUTING, DS_Q_NONE },
+	{ "IP_LOCALNET", CAT_ROUTING, DS_Q_NONE },
+	{ "IP_INVALID_DEST", CAT_ROUTING, DS_Q_NONE },
+	{ "PKT_TOO_BIG", CAT_ROUTING, DS_Q_NONE },
+	{ "NEIGH_*", CAT_ROUTING, DS_Q_NONE },
+	{ "DEV_READY", CAT_ROUTING, DS_Q_TX },
+	{ "NO_TX_TARGET", CAT_ROUTING, DS_Q_TX },
+	{ "TUNNEL_TXINFO", CAT_ROUTING, DS_Q_NONE },
+	{ "VXLAN_VNI_NOT_FOUND", CAT_ROUTING, DS_Q_NONE },
+
+	/* Protocol-normal: the stack doing its job. */
+	{ "NO_SOCKET", CAT_NORMAL, DS_Q_SOCKET },
+	{ "SOCKET_CLOSE", CAT_NORMAL, DS_Q_SOCKET },
+	{ "UNIX_*", CAT_NORMAL, DS_Q_NONE },
+	{ "OTHERHOST", CAT_NORMAL, DS_Q_NONE },
+	{ "UNICAST_IN_L2_MULTICAST", CAT_NORMAL, DS_Q_NONE },
+	{ "IP_NOPROTO", CAT_NORMAL, DS_Q_NONE },
+	{ "UNHANDLED_PROTO", CAT_NORMAL, DS_Q_NONE },
+	{ "DUP_FRAG", CAT_NORMAL, DS_Q_NONE },
+	{ "FRAG_*", CAT_NORMAL, DS_Q_NONE },
+	{ "QUEUE_PURGE", CAT_NORMAL, DS_Q_NONE },
+	{ "LOCAL_MAC", CAT_NORMAL, DS_Q_NONE },
+	{ "MAC_IEEE_MAC_CONTROL", CAT_NORMAL, DS_Q_NONE },
+	{ "TCP_*", CAT_NORMAL, DS_Q_SOCKET },
+};
+
+static bool matches(const char *pattern, const char *name)
+{
+	size_t n = strlen(pattern);
+
+	if (n && pattern[n - 1] == '*')
+		return !strncmp(pattern, name, n - 1);
+	return !strcmp(pattern, name);
+}
+
+static const struct rule *find_rule(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (matches(rules[i].pattern, name))
+			return &rules[i];
+	return NULL;
+}
+
+enum drop_category reason_category(const char *name)
+{
+	const struct rule *r = name ? find_rule(name) : NULL;
+
+	return r ? r->cat : CAT_OTHER;
+}
+
+uint8_t reason_queue_kind(const char *name)
+{
+	const struct rule *r = name ? find_rule(name) : NULL;
+
+	return r ? r->queue : DS_Q_NONE;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a drop reason means to an operator: its category, and which queue the packet was waiting
+ * in. Decided from the reason's name, which is stable across kernels (its number is not).
+ */
+#ifndef DS_CATEGORIES_H
+#define DS_CATEGORIES_H
+
+#include <stdint.h>
+
+enum drop_category {
+	CAT_CAPACITY,	 /* the host ran out of room: ring, backlog, socket buffer, memory, qdisc,
+			  * listen queue */
+	CAT_POLICY,	 /* something here chose to drop: netfilter, BPF, rp_filter, xfrm, tc */
+	CAT_CORRUPTION,	 /* checksums, bad or truncated headers */
+	CAT_ROUTING,	 /* no route, neighbour (ARP/ND) failures, martians, device down */
+	CAT_NORMAL,	 /* protocol-normal: duplicates, closed sockets, other host, old data */
+	CAT_UNSPECIFIED, /* NOT_SPECIFIED: the kernel gave no reason; see the location */
+	CAT_OTHER,	 /* a reason this version of dropscope does not know */
+	CAT_COUNT
+};
+
+/* "capacity", "policy", ...: the JSON spelling. */
+const char *category_name(enum drop_category c);
+/* "host capacity", "routing/neighbour", ...: the human spelling. */
+const char *category_label(enum drop_category c);
+
+/* Category of a reason name without the SKB_DROP_REASON_ prefix ("QDISC_DROP"). */
+enum drop_category reason_category(const char *name);
+/* enum ds_queue_kind (bpf/dropscope.h) of a reason name. */
+uint8_t reason_queue_kind(const char *name);
+
+#endif

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kallsyms.h"
+
+void ksyms_free(struct ksyms *k)
+{
+	if (!k)
+		return;
+	free(k->syms);
+	free(k->strings);
+	free(k);
+}
+
+static int add_sym(struct ksyms *k, uint64_t addr, const char *name, const char *module)
+{
+	size_t len = strlen(name) + (module ? strlen(module) + 3 : 0) + 1;
+
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 4096;
+		struct ksym *s = realloc(k->syms, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		k->syms = s;
+		k->cap = cap;
+	}
+	if (k->strings_len + len > k->strings_cap) {
+		size_t cap = k->strings_cap ? k->strings_cap * 2 : 65536;
+		char *s;
+
+		while (cap < k->strings_len + len)
+			cap *= 2;
+		s = realloc(k->strings, cap);
+		if (!s)
+			return -ENOMEM;
+		k->strings = s;
+		k->strings_cap = cap;
+	}
+	if (module)
+		snprintf(k->strings + k->strings_len, len, "%s [%s]", name, module);
+	else
+		memcpy(k->strings + k->strings_len, name, len);
+	/* Names are offsets until parsing ends: the string buffer may still move. */
+	k->syms[k->n].addr = addr;
+	k->syms[k->n].name = (const char *)(uintptr_t)k->strings_len;
+	k->n++;
+	k->strings_len += len;
+	return 0;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct ksyms *ksyms_parse(FILE *f)
+{
+	struct ksyms *k = calloc(1, sizeof(*k));
+	char line[512], name[256], module[128];
+	uint64_t max_addr = 0;
+
+	if (!k)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type;
+		int n;
+
+		module[0] = '\0';
+		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, module);
+		if (n < 3)
+			continue;
+		/* Functions only: drop locations are code addresses. */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (addr > max_addr)
+			max_addr = addr;
+		if (add_sym(k, addr, name, n == 4 ? module : NULL)) {
+			ksyms_free(k);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	if (k->n && max_addr == 0) {
+		/* Every address is 0: kptr_restrict hides them from us. */
+		ksyms_free(k);
+		errno = EPERM;
+		return NULL;
+	}
+	for (size_t i = 0; i < k->n; i++)
+		k->syms[i].name = k->strings + (uintptr_t)k->syms[i].name;
+	qsort(k->syms, k->n, sizeof(*k->syms), cmp_addr);
+	return k;
+}
+
+struct ksyms *ksyms_load(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	struct ksyms *k;
+	int err;
+
+	if (!f)
+		return NULL;
+	k = ksyms_parse(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return k;
+}
+
+const struct ksym *ksyms_find(const struct ksyms *k, uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!k || !k->n || addr < k->syms[0].addr)
+		return NULL;
+	hi = k->n;
+	/* Last symbol with address <= addr. */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (k->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &k->syms[lo];
+}
+
+const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t size)
+{
+	const struct ksym *s;
+
+	if (!addr)
+		return NULL;
+	s = ksyms_find(k, addr);
+	if (s)
+		return s->name;
+	snprintf(buf, size, "0x%" PRIx64, addr);
+	return buf;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Kernel addresses to function names, from /proc/kallsyms. */
+#ifndef DS_KALLSYMS_H
+#define DS_KALLSYMS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct ksym {
+	uint64_t addr;
+	const char *name; /* "nf_hook_slow", or "fn [module]" */
+};
+
+struct ksyms {
+	struct ksym *syms; /* sorted by address */
+	size_t n, cap;
+	char *strings;
+	size_t strings_len, strings_cap;
+};
+
+/* Parse text symbols from a kallsyms-format stream. Returns NULL and sets errno on failure. */
+struct ksyms *ksyms_parse(FILE *f);
+/* /proc/kallsyms; NULL with errno set (EPERM when addresses are hidden by kptr_restrict). */
+struct ksyms *ksyms_load(void);
+/* The symbol containing addr (the nearest one at or below it), or NULL. */
+const struct ksym *ksyms_find(const struct ksyms *k, uint64_t addr);
+/* "name" (offset dropped) or "0x<addr>" when unknown; 0 gives NULL. */
+const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t size);
+void ksyms_free(struct ksyms *k);
+
+#endif

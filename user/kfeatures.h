@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the running kernel offers, and the filesystems the tool needs: every probe of the
+ * kernel's features lives here, so the choices the loader makes are in one place.
+ */
+#ifndef DS_KFEATURES_H
+#define DS_KFEATURES_H
+
+#include <stdbool.h>
+
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define BPFFS_ROOT "/sys/fs/bpf"
+#define TRACEFS_ROOT "/sys/kernel/tracing"
+
+/* The kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF). */
+bool have_vmlinux_btf(void);
+
+/*
+ * Arguments of the kfree_skb tracepoint as its BTF declares them (btf_trace_kfree_skb, without
+ * the leading context): 2 before 5.17 (skb, location), 3 with the reason, 4 with rx_sk (6.11).
+ * Returns -errno if it cannot tell.
+ */
+int kfree_skb_btf_args(void);
+
+/* tracefs is reachable (classic tracepoints need it); mounts it at TRACEFS_ROOT if not. */
+int ensure_tracefs(void);
+
+/* dir lies on a bpffs; when dir is under BPFFS_ROOT and nothing is mounted there, mount it. */
+int ensure_bpffs(const char *dir);
+
+/* The range the kernel picks ephemeral ports from, in our namespace (32768-60999 if unknown). */
+void ephemeral_port_range(unsigned *lo, unsigned *hi);
+
+#endif

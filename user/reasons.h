@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Drop reason names from the running kernel's BTF. The numbers of enum skb_drop_reason are
+ * internal and move between kernels; only the names mean something, so they are never compiled
+ * in. Subsystem reasons (high 16 bits: openvswitch, mac80211, ...) come from the subsystem's own
+ * enum, in vmlinux or in its module's BTF.
+ */
+#ifndef DS_REASONS_H
+#define DS_REASONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "categories.h"
+
+struct reason {
+	uint32_t value;
+	char name[64]; /* without the SKB_DROP_REASON_ prefix */
+	enum drop_category category;
+	uint8_t queue_kind;
+};
+
+struct reason_table {
+	struct reason *v; /* sorted by value */
+	size_t n, cap;
+	uint32_t consumed; /* SKB_CONSUMED: not a drop (0 if absent) */
+	int has_reasons;   /* the kernel has enum skb_drop_reason at all (5.17+) */
+};
+
+/* Load from the BTF under btf_dir (normally /sys/kernel/btf). Returns 0 or -errno. */
+int reasons_load(const char *btf_dir, struct reason_table **out);
+struct reason_table *reasons_new(void);
+/* Add one reason (name with or without the SKB_DROP_REASON_ prefix). Keeps the table sorted. */
+int reasons_add(struct reason_table *t, uint32_t value, const char *name);
+const struct reason *reasons_find(const struct reason_table *t, uint32_t value);
+/* A printable name for any value: the BTF name, "UNKNOWN" for 0 (a kernel without reasons),
+ * or "REASON_<n>" / "SUBSYS_<s>_<n>" for a number the BTF does not name. */
+const char *reasons_label(const struct reason_table *t, uint32_t value, char *buf, size_t size);
+enum drop_category reasons_category(const struct reason_table *t, uint32_t value);
+void reasons_free(struct reason_table *t);
+
+#endif

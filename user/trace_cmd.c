@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dropscope trace: the kernel's drops, live; dropscope show: the same from pinned maps. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "droptable.h"
+#include "events.h"
+#include "kallsyms.h"
+#include "kfeatures.h"
+#include "netns.h"
+#include "pin.h"
+#include "retrans.h"
+#include "trace_opts.h"
+#include "tracer.h"
+#include "util.h"
+
+#define MAX_DETAIL 5
+
+static void trace_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dropscope trace [OPTIONS]\n"
+		"Count the kernel's packet drops by reason, namespace, interface and queue, live.\n\n"
+		"  -d, --duration S      stop after S seconds (default: until Ctrl-C)\n"
+		"  -i, --interval S      refresh the live table every S seconds (default 1)\n"
+		"  -n, --netns NS        self, all (default), a name from 'ip netns', or a path\n"
+		"      --dev IF          only drops on interface IF (in the namespace of --netns)\n"
+		"      --proto P         only tcp, udp, icmp, icmpv6, sctp, or a protocol number\n"
+		"      --host ADDR       only packets from or to ADDR\n"
+		"      --port N          only packets from or to port N\n"
+		"  -e, --events          print every drop as it happens (rate-limited in the kernel)\n"
+		"      --events-rate N   events per second and CPU before shedding (default 1000)\n"
+		"  -j, --json            print one JSON object at the end (with --events: one per line)\n"
+		"      --pin [DIR]       pin the maps under DIR (default %s) while tracing\n"
+		"      --no-retrans      do not trace TCP retransmissions\n"
+		"      --attach MODE     auto (default), tp_btf or tracepoint\n"
+		"      --max-keys N      distinct drops counted apart before folding (default 8192)\n",
+		DEFAULT_PIN_DIR);
+}
+
+enum {
+	OPT_PIN = OPT_FILTER_LAST + 1,
+	OPT_NO_RETRANS,
+	OPT_ATTACH,
+	OPT_MAX_KEYS,
+	OPT_EVENTS_RATE,
+};
+
+int parse_protocol(const char *s, uint8_t *out)
+{
+	static const struct {
+		const char *name;
+		uint8_t num;
+	} protos[] = { { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmpv6", 58 },
+		       { "sctp", 132 }, { "gre", 47 }, { "esp", 50 } };
+	unsigned long n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (!strcasecmp(s, protos[i].name)) {
+			*out = protos[i].num;
+			return 0;
+		}
+	if (parse_ulong(s, 1, 255, &n))
+		return -EINVAL;
+	*out = (uint8_t)n;
+	return 0;
+}
+
+int parse_host(const char *s, uint8_t *family, uint8_t addr[16])
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res;
+
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = 6;
+		return 0;
+	}
+	if (getaddrinfo(s, NULL, &hints, &res))
+		return -ENOENT;
+	if (res->ai_family == AF_INET) {
+		*family = 4;
+		memcpy(addr, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+	} else {
+		*family = 6;
+		memcpy(addr, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* Index of an interface inside a namespace. */
+static int ifindex_in(const struct netns_ref *ns, const char *ifname, uint32_t *out)
+{
+	int saved, err;
+
+	err = netns_enter(ns, &saved);
+	if (err)
+		return err;
+	*out = if_nametoindex(ifname);
+	err = *out ? 0 : -ENODEV;
+	netns_leave(saved);
+	return err;
+}
+
+int trace_opts_resolve(struct trace_opts *o)
+{
+	int err;
+
+	err = netns_resolve(o->netns_spec, &o->ns);
+	if (err) {
+		ds_err("unknown network namespace '%s': not a name in /run/netns ('ip netns list') "
+		       "nor a namespace file",
+		       o->netns_spec);
+		return err;
+	}
+	o->cfg.netns = o->ns.all ? 0 : o->ns.inode;
+	if (o->dev) {
+		struct netns_ref self;
+		const struct netns_ref *where = &o->ns;
+
+		if (o->ns.all) {
+			/* An interface index means something only inside one namespace. */
+			netns_resolve("self", &self);
+			where = &self;
+			o->cfg.netns = self.inode;
+		}
+		err = ifindex_in(where, o->dev, &o->cfg.ifindex);
+		if (where != &o->ns)
+			netns_close(&self);
+		if (err) {
+			ds_err("no interface '%s' in network namespace '%s'", o->dev,
+			       o->ns.all ? "self" : o->netns_spec);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int trace_opts_parse_filter(struct trace_opts *o, int opt, const char *arg)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case 'n':
+		o->netns_spec = arg;
+		return 0;
+	case OPT_DEV:
+		if (!*arg || strlen(arg) >= IF_NAMESIZE) {
+			ds_err("bad interface name '%s'", arg);
+			return -EINVAL;
+		}
+		o->dev = arg;
+		return 0;
+	case OPT_PROTO:
+		if (parse_protocol(arg, &o->cfg.l4_proto)) {
+			ds_err("unknown protocol '%s': use tcp, udp, icmp, icmpv6, sctp or a number",
+			       arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_HOST:
+		if (parse_host(arg, &o->cfg.family, o->cfg.addr)) {
+			ds_err("unknown host '%s'", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_PORT:
+		if (parse_ulong(arg, 1, 65535, &n)) {
+			ds_err("bad port '%s': expected 1-65535", arg);
+			return -EINVAL;
+		}
+		o->cfg.port = (uint16_t)n;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* --- the run ---------------------------------------------------------------------------- */
+
+struct trace_run {
+	struct trace_opts *o;
+	struct tracer *t;
+	struct name_ctx names;
+	struct ksyms *ksyms;
+	struct ifname_table ifnames;
+	struct drop_snapshot last;
+	double start, last_t;
+	uint64_t events_printed;
+};
+
+static void load_names(struct trace_run *r)
+{
+	/* After attach, so symbol loading does not delay it; once. */
+	if (!r->ksyms) {
+		r->ksyms = ksyms_load();
+		if (!r->ksyms)
+			ds_debug("kernel symbols unavailable (%s): locations print as addresses",
+				 strerror(errno));
+		r->names.ksyms = r->ksyms;
+	}
+}
+
+static void refresh_ifnames(struct trace_run *r, int fd)
+{
+	ifname_table_free(&r->ifnames);
+	if (fd >= 0)
+		ifname_table_read(fd, &r->ifnames);
+	r->names.ifnames = &r->ifnames;
+}
+
+static int on_event(void *ctx, const struct drop_event *e)
+{
+	struct trace_run *r = ctx;
+
+	if (!r->o->cfg.events)
+		return 0;
+	load_names(r);
+	event_print(e, &r->names, r->o->json, stdout);
+	r->events_printed++;
+	return 0;
+}
+
+/* One refresh of the live view. */
+static void live_refresh(struct trace_run *r)
+{
+	struct drop_snapshot now, delta;
+	struct drop_report total, recent;
+	double t = mono_now();
+	bool tty = isatty(STDOUT_FILENO);
+
+	if (drop_snapshot_read(tracer_drops_fd(r->t), &now))
+		return;
+	if (drop_snapshot_delta(&r->last, &now, &delta)) {
+		drop_snapshot_free(&now);
+		return;
+	}
+	load_names(r);
+	refresh_ifnames(r, tracer_ifnames_fd(r->t));
+	if (!drop_report_build(&now, &r->names, &total) &&
+	    !drop_report_build(&delta, &r->names, &recent)) {
+		if (tty) {
+			struct text_opts to = { .seconds = t - r->start, .recent = &recent,
+						.recent_seconds = t - r->last_t,
+						.max_detail = MAX_DETAIL, .color = use_color() };
+
+			/* top-like: redraw in place. */
+			printf("\033[H\033[2J");
+			printf("dropscope trace: %.0f s, %llu drops, %.1f/s now (%s) - Ctrl-C to stop\n\n",
+			       t - r->start, (unsigned long long)total.packets,
+			       recent.packets / (t - r->last_t), attach_mode_name(r->t->mode));
+			drop_report_text(&total, &r->names, &to, stdout);
+		} else {
+			char rb[64];
+
+			printf("[%7.1f s] +%llu drops (%.1f/s), %llu in all%s%s\n", t - r->start,
+			       (unsigned long long)recent.packets, recent.packets / (t - r->last_t),
+			       (unsigned long long)total.packets, recent.nreasons ? ", top " : "",
+			       recent.nreasons ? reasons_label(r->names.reasons,
+							       recent.reasons[0].reason, rb,
+							       sizeof(rb))
+					       : "");
+		}
+		fflush(stdout);
+	}
+	drop_report_free(&total);
+	drop_report_free(&recent);
+	drop_snapshot_free(&delta);
+	drop_snapshot_free(&r->last);
+	r->last = now;
+	r->last_t = t;
+}
+
+static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int retrans_fd,
+			  double seconds, const char *mode)
+{
+	struct drop_snapshot snap = { 0 };
+	struct retrans_snapshot rs = { 0 };
+	struct drop_report rep = { 0 };
+	struct ds_stats st = { 0 };
+	bool json = r->o->json;
+
+	load_names(r);
+	drop_snapshot_read(drops_fd, &snap);
+	retrans_snapshot_read(retrans_fd, &rs);
+	read_stats(stats_fd, &st);
+	drop_report_build(&snap, &r->names, &rep);
+
+	if (json) {
+		struct json_writer j;
+
+		json_init(&j, stdout, false);
+		json_object_begin(&j, NULL);
+		json_double(&j, "duration_s", seconds, 3);
+		json_uint(&j, "total", rep.packets);
+		json_uint(&j, "lost_events", st.events_lost);
+		json_uint(&j, "shed_events", st.events_shed);
+		json_uint(&j, "folded_drops", st.folded);
+		json_uint(&j, "unaccounted_drops", st.unaccounted);
+		json_string(&j, "attach", mode);
+		drop_report_json(&rep, &r->names, &j, "drops");
+		json_array_begin(&j, "netns");
+		for (size_t i = 0; i < rep.nnetns; i++) {
+			char nb[256], rb[64];
+
+			json_object_begin(&j, NULL);
+			json_uint(&j, "netns", rep.netns[i].netns);
+			json_string(&j, "name",
+				    netns_label(&r->names, rep.netns[i].netns, nb, sizeof(nb)));
+			json_uint(&j, "count", rep.netns[i].packets);
+			json_string(&j, "top_reason", reasons_label(r->names.reasons,
+								    rep.netns[i].top_reason, rb,
+								    sizeof(rb)));
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		retrans_json(&rs, &j);
+		json_object_end(&j);
+		json_finish(&j);
+	} else {
+		struct text_opts to = { .seconds = seconds, .max_detail = MAX_DETAIL,
+					.color = use_color() };
+
+		if (isatty(STDOUT_FILENO) && !r->o->cfg.events)
+			printf("\033[H\033[2J");
+		printf("\ndropscope: %.1f s, %llu drops (%.1f/s), %zu reasons, %zu namespaces (%s)\n\n",
+		       seconds, (unsigned long long)rep.packets,
+		       seconds > 0 ? rep.packets / seconds : 0, rep.nreasons, rep.nnetns, mode);
+		drop_report_text(&rep, &r->names, &to, stdout);
+		if (retrans_fd >= 0) {
+			printf("\n");
+			retrans_text(&rs, &r->names, 10, stdout);
+		}
+		if (st.folded || st.unaccounted)
+			printf("\nThe drop table was full: %llu drops counted per reason only, %llu not "
+			       "counted (raise --max-keys).\n",
+			       (unsigned long long)st.folded, (unsigned long long)st.unaccounted);
+		if (r->o->cfg.events || st.events_shed || st.events_lost)
+			printf("\nEvents: %llu printed, %llu shed by the rate limit, %llu lost (ring "
+			       "buffer full); the counts above are exact.\n",
+			       (unsigned long long)r->events_printed,
+			       (unsigned long long)st.events_shed, (unsigned long long)st.events_lost);
+	}
+	fflush(stdout);
+	drop_report_free(&rep);
+	drop_snapshot_free(&snap);
+	retrans_snapshot_free(&rs);
+}
+
+static void trace_run_free(struct trace_run *r)
+{
+	drop_snapshot_free(&r->last);
+	ifname_table_free(&r->ifnames);
+	ksyms_free(r->ksyms);
+	reasons_free((struct reason_table *)r->names.reasons);
+}
+
+static int load_reasons(struct trace_run *r)
+{
+	struct reason_table *reasons;
+	int err;
+
+	if (!have_vmlinux_btf()) {
+		ds_err("this kernel has no BTF (%s): dropscope needs CONFIG_DEBUG_INFO_BTF=y",
+		       VMLINUX_BTF);
+		return -ENOENT;
+	}
+	err = reasons_load("/sys/kernel/btf", &reasons);
+	if (err) {
+		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
+		return err;
+	}
+	r->names.reasons = reasons;
+	r->names.self_netns = netns_self_inode();
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "dev", required_argument, NULL, OPT_DEV },
+		{ "proto", required_argument, NULL, OPT_PROTO },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "events", no_argument, NULL, 'e' },
+		{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pin", optional_argument, NULL, OPT_PIN },
+		{ "no-retrans", no_argument, NULL, OPT_NO_RETRANS },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct trace_opts o = { .netns_spec = "all", .interval = 1 };
+	struct trace_run r = { .o = &o };
+	const char *env;
+	double end;
+	unsigned long n;
+	int opt, err, rc = 1;
+
+	o.cfg.retransmits = true;
+	env = getenv("DROPSCOPE_ATTACH");
+	if (env && !strcmp(env, "tracepoint"))
+		o.cfg.mode = ATTACH_TRACEPOINT;
+	env = getenv("DROPSCOPE_NO_REASON");
+	o.cfg.ignore_reason = env && *env == '1';
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "d:i:n:ejvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			if (parse_duration(optarg, false, &o.duration)) {
+				ds_err("bad duration '%s': expected seconds > 0, e.g. 30, 2.5, 500ms, 5m",
+				       optarg);
+				return 2;
+			}
+			break;
+		case 'i':
+			if (parse_duration(optarg, false, &o.interval) || o.interval < 0.05) {
+				ds_err("bad interval '%s': expected seconds >= 0.05", optarg);
+				return 2;
+			}
+			break;
+		case 'e':
+			o.cfg.events = true;
+			break;
+		case OPT_EVENTS_RATE:
+			if (parse_ulong(optarg, 1, 1000000, &n)) {
+				ds_err("bad events rate '%s': expected 1-1000000", optarg);
+				return 2;
+			}
+			o.cfg.events_per_sec = n;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case OPT_PIN:
+			/* --pin DIR as well as --pin=DIR: the next word, if it is a path. */
+			if (!optarg && optind < argc && argv[optind][0] == '/')
+				optarg = argv[optind++];
+			o.pin_dir = optarg ? optarg : DEFAULT_PIN_DIR;
+			break;
+		case OPT_NO_RETRANS:
+			o.cfg.retransmits = false;
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				o.cfg.mode = ATTACH_AUTO;
+			else if (!strcmp(optarg, "tp_btf"))
+				o.cfg.mode = ATTACH_TP_BTF;
+			else if (!strcmp(optarg, "tracepoint"))
+				o.cfg.mode = ATTACH_TRACEPOINT;
+			else {
+				ds_err("bad attach mode '%s': expected auto, tp_btf or tracepoint",
+				       optarg);
+				return 2;
+			}
+			break;
+		case OPT_MAX_KEYS:
+			if (parse_ulong(optarg, 256, 1 << 22, &n)) {
+				ds_err("bad --max-keys '%s': expected 256-4194304", optarg);
+				return 2;
+			}
+			o.cfg.max_keys = n;
+			break;
+		case 'v':
+			ds_verbose++;
+			break;
+		case 'h':
+			trace_usage(stdout);
+			return 0;
+		default:
+			if (opt != '?' && trace_opts_parse_filter(&o, opt, optarg) == 0)
+				break;
+			if (opt == '?')
+				trace_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		ds_err("unexpected argument '%s'; see 'dropscope trace --help'", argv[optind]);
+		return 2;
+	}
+	if (o.cfg.l4_proto && o.cfg.l4_proto != 6)
+		o.cfg.retransmits = false;
+	if (trace_opts_resolve(&o))
+		return 2;
+	if (!is_root()) {
+		ds_err("trace needs root (CAP_BPF and CAP_PERFMON): run it with sudo");
+		goto cleanup;
+	}
+	err = load_reasons(&r);
+	if (err)
+		goto cleanup;
+	err = ds_install_signals();
+	if (err)
+		goto cleanup;
+	err = tracer_open(&o.cfg, r.names.reasons, on_event, &r, &r.t);
+	if (err)
+		goto cleanup;
+	if (o.pin_dir && pin_maps(r.t, o.pin_dir, &o.cfg))
+		goto cleanup;
+
+	r.start = r.last_t = mono_now();
+	fprintf(stderr, "dropscope: attached via %s in %.0f ms; tracing drops in %s%s; Ctrl-C to stop\n",
+		attach_mode_name(r.t->mode), r.t->attach_ms,
+		o.ns.all && !o.dev ? "all namespaces" : "namespace ",
+		o.ns.all && !o.dev ? "" : (o.ns.all ? "self" : o.netns_spec));
+	if (o.pin_dir)
+		fprintf(stderr, "dropscope: maps pinned in %s\n", o.pin_dir);
+
+	end = o.duration > 0 ? r.start + o.duration : 0;
+	{
+		double next = r.start + o.interval;
+
+		while (!ds_stop) {
+			double now = mono_now(), wait = next - now;
+
+			if (end && now >= end)
+				break;
+			if (end && end < next)
+				wait = end - now;
+			if (wait > 0) {
+				err = tracer_poll(r.t, (int)(wait * 1000) + 1 > 100 ? 100
+										: (int)(wait * 1000) + 1);
+				if (err < 0 && err != -EINTR) {
+					ds_err("failed to read events: %s", strerror(-err));
+					break;
+				}
+				continue;
+			}
+			next += o.interval;
+			if (!o.json && !o.cfg.events)
+				live_refresh(&r);
+		}
+	}
+	/* Events still in the ring buffer belong to the run. */
+	tracer_poll(r.t, 0);
+	refresh_ifnames(&r, tracer_ifnames_fd(r.t));
+	print_summary(&r, tracer_drops_fd(r.t), tracer_stats_fd(r.t), tracer_retrans_fd(r.t),
+		      mono_now() - r.start, attach_mode_name(r.t->mode));
+	rc = 0;
+cleanup:
+	if (o.pin_dir && r.t)
+		unpin_maps(o.pin_dir);
+	tracer_close(r.t);
+	trace_run_free(&r);
+	netns_close(&o.ns);
+	return rc;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct trace_opts o = { 0 };
+	struct trace_run r = { .o = &o };
+	struct pinned_maps m;
+	const char *dir = DEFAULT_PIN_DIR;
+	struct timespec ts;
+	double seconds;
+	char mode[32];
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			printf("usage: dropscope show [DIR] [--json]\n"
+			       "Print the drops counted by a running 'dropscope trace --pin' from its\n"
+			       "pinned maps (default %s), without loading anything.\n",
+			       DEFAULT_PIN_DIR);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind < argc)
+		dir = argv[optind++];
+	if (optind < argc) {
+		ds_err("unexpected argument '%s'; see 'dropscope show --help'", argv[optind]);
+		return 2;
+	}
+	if (!is_root()) {
+		ds_err("show needs root to open pinned maps: run it with sudo");
+		return 1;
+	}
+	if (pinned_open(dir, &m))
+		return 1;
+	if (load_reasons(&r)) {
+		pinned_close(&m);
+		return 1;
+	}
+	if (!m.owner_alive)
+		ds_err("the tracer that pinned %s (pid %u) is gone: these counts are frozen", dir,
+		       m.info.pid);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	seconds = (ts.tv_sec * 1000000000ull + ts.tv_nsec - m.info.start_boottime_ns) / 1e9;
+	snprintf(mode, sizeof(mode), "%s, pinned by pid %u",
+		 attach_mode_name((enum attach_mode)m.info.attach_mode), m.info.pid);
+	refresh_ifnames(&r, m.ifnames);
+	print_summary(&r, m.drops, m.stats, m.retrans, seconds, mode);
+	trace_run_free(&r);
+	pinned_close(&m);
+	return 0;
+}

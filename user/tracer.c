@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "drops.skel.h"
+#include "tcp.skel.h"
+#include "kfeatures.h"
+#include "tracer.h"
+#include "util.h"
+
+const char *attach_mode_name(enum attach_mode m)
+{
+	switch (m) {
+	case ATTACH_TP_BTF:
+		return "tp_btf";
+	case ATTACH_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return "auto";
+	}
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && ds_verbose < 2)
+		return 0;
+	if (!ds_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void configure_drops(struct drops_bpf *skel, const struct tracer_config *cfg,
+			    const struct reason_table *reasons, enum attach_mode mode, int tp_args)
+{
+	unsigned lo, hi;
+
+	skel->rodata->filter_netns = cfg->netns;
+	skel->rodata->filter_ifindex = cfg->ifindex;
+	skel->rodata->filter_l4_proto = cfg->l4_proto;
+	skel->rodata->filter_port = cfg->port;
+	skel->rodata->filter_family = cfg->family;
+	memcpy((void *)skel->rodata->filter_addr, cfg->addr, 16);
+	ephemeral_port_range(&lo, &hi);
+	skel->rodata->ephemeral_lo = lo;
+	skel->rodata->ephemeral_hi = hi;
+	skel->rodata->has_rx_sk = tp_args >= 4;
+	skel->rodata->ignore_reason = cfg->ignore_reason;
+	skel->rodata->consumed_reason = reasons ? reasons->consumed : 0;
+	skel->rodata->events_on = cfg->events;
+	if (cfg->events_per_sec) {
+		skel->rodata->events_per_sec = cfg->events_per_sec;
+		skel->rodata->events_burst = cfg->events_per_sec / 10 + 1;
+	}
+	skel->rodata->watch_on = cfg->watch;
+	skel->rodata->watch_l4_proto = cfg->watch_l4_proto;
+	skel->rodata->watch_port_lo = cfg->watch_port_lo;
+	skel->rodata->watch_port_hi = cfg->watch_port_hi;
+	for (size_t i = 0; reasons && i < reasons->n; i++)
+		if (reasons->v[i].value < DS_MAX_CORE_REASONS)
+			((volatile __u8 *)skel->rodata->reason_queue_kind)[reasons->v[i].value] =
+				reasons->v[i].queue_kind;
+	if (cfg->max_keys)
+		bpf_map__set_max_entries(skel->maps.drops, cfg->max_keys);
+	/* A ring buffer nobody reads costs a page; keep it small unless events are on. */
+	if (!cfg->events && !cfg->watch)
+		bpf_map__set_max_entries(skel->maps.events, 4096);
+	bpf_program__set_autoload(skel->progs.kfree_skb_btf, mode == ATTACH_TP_BTF);
+	bpf_program__set_autoload(skel->progs.kfree_skb_tp, mode == ATTACH_TRACEPOINT);
+}
+
+/* The catch-all entry per reason, used once the map is full (see bpf/dropscope.h). */
+static int add_folded_keys(struct drops_bpf *skel, const struct reason_table *reasons)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.drops);
+	struct drop_value *zero;
+	struct drop_key key;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (size_t i = 0; i <= (reasons ? reasons->n : 0) && !err; i++) {
+		memset(&key, 0, sizeof(key));
+		key.reason = i < (reasons ? reasons->n : 0) ? reasons->v[i].value : 0;
+		key.folded = 1;
+		if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) && errno != EEXIST)
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
+
+static int load_drops(const struct tracer_config *cfg, const struct reason_table *reasons,
+		      enum attach_mode mode, struct drops_bpf **out)
+{
+	struct drops_bpf *skel;
+	int tp_args = kfree_skb_btf_args();
+	int err;
+
+	*out = NULL;
+	if (mode == ATTACH_TRACEPOINT) {
+		err = ensure_tracefs();
+		if (err)
+			return err;
+	}
+	skel = drops_bpf__open();
+	if (!skel)
+		return -errno;
+	configure_drops(skel, cfg, reasons, mode, tp_args);
+	err = drops_bpf__load(skel);
+	if (!err)
+		err = add_folded_keys(skel, reasons);
+	if (!err)
+		err = drops_bpf__attach(skel);
+	if (err) {
+		drops_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int load_tcp(const struct tracer_config *cfg, int stats_fd, struct tcp_bpf **out)
+{
+	struct tcp_bpf *skel = tcp_bpf__open();
+	int err;
+
+	*out = NULL;
+	if (!skel)
+		return -errno;
+	skel->rodata->filter_netns = cfg->netns;
+	skel->rodata->filter_port = cfg->port;
+	skel->rodata->filter_family = cfg->family;
+	memcpy((void *)skel->rodata->filter_addr, cfg->addr, 16);
+	err = bpf_map__reuse_fd(skel->maps.stats, stats_fd);
+	if (!err)
+		err = tcp_bpf__load(skel);
+	if (!err)
+		err = tcp_bpf__attach(skel);
+	if (err) {
+		tcp_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	if (size < sizeof(struct drop_event) || !t->on_event)
+		return 0;
+	return t->on_event(t->event_ctx, data);
+}
+
+int tracer_open(const struct tracer_config *cfg, const struct reason_table *reasons,
+		tracer_event_fn on_event, void *event_ctx, struct tracer **out)
+{
+	double start = mono_now();
+	struct tracer *t;
+	int err;
+
+	*out = NULL;
+	if (!is_root()) {
+		ds_err("tracing needs root (CAP_BPF and CAP_PERFMON): run dropscope with sudo");
+		return -EPERM;
+	}
+	if (!have_vmlinux_btf()) {
+		ds_err("this kernel has no BTF (%s): dropscope needs CONFIG_DEBUG_INFO_BTF=y",
+		       VMLINUX_BTF);
+		return -ENOENT;
+	}
+	libbpf_set_print(libbpf_print);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->on_event = on_event;
+	t->event_ctx = event_ctx;
+
+	t->mode = cfg->mode == ATTACH_AUTO ? ATTACH_TP_BTF : cfg->mode;
+	err = load_drops(cfg, reasons, t->mode, &t->drops);
+	if (err && cfg->mode == ATTACH_AUTO) {
+		ds_debug("tp_btf/kfree_skb unavailable (%s); using the classic tracepoint",
+			 strerror(-err));
+		t->mode = ATTACH_TRACEPOINT;
+		err = load_drops(cfg, reasons, t->mode, &t->drops);
+	}
+	if (err) {
+		ds_err("failed to load the drop tracer (%s): %s; run with -v -v for the verifier's log",
+		       attach_mode_name(t->mode), strerror(-err));
+		goto cleanup;
+	}
+	ds_debug("attached skb:kfree_skb via %s", attach_mode_name(t->mode));
+
+	if (cfg->retransmits) {
+		err = ensure_tracefs();
+		if (!err)
+			err = load_tcp(cfg, bpf_map__fd(t->drops->maps.stats), &t->tcp);
+		if (err) {
+			/* Drops still tell most of the story: carry on without retransmits. */
+			ds_err("TCP retransmit tracing unavailable: %s; continuing without it",
+			       strerror(-err));
+			err = 0;
+		}
+	}
+	if (cfg->events || cfg->watch) {
+		t->rb = ring_buffer__new(bpf_map__fd(t->drops->maps.events), on_ringbuf, t, NULL);
+		if (!t->rb) {
+			err = -errno;
+			ds_err("failed to open the event ring buffer: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
+	t->attach_ms = (mono_now() - start) * 1000;
+	*out = t;
+	return 0;
+cleanup:
+	tracer_close(t);
+	return err;
+}
+
+int tracer_poll(struct tracer *t, int timeout_ms)
+{
+	int n;
+
+	if (!t->rb) {
+		if (timeout_ms > 0)
+			usleep(timeout_ms * 1000);
+		return 0;
+	}
+	n = ring_buffer__poll(t->rb, timeout_ms);
+	return n == -EINTR ? 0 : n;
+}
+
+int tracer_drops_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->drops->maps.drops);
+}
+
+int tracer_stats_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->drops->maps.stats);
+}
+
+int tracer_ifnames_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->drops->maps.ifnames);
+}
+
+int tracer_retrans_fd(const struct tracer *t)
+{
+	return t->tcp ? bpf_map__fd(t->tcp->maps.retrans) : -1;
+}
+
+int tracer_meta_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->drops->maps.meta);
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	tcp_bpf__destroy(t->tcp);
+	drops_bpf__destroy(t->drops);
+	free(t);
+}
+
+int read_stats(int stats_fd, struct ds_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ds_stats *per_cpu;
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(stats_fd, &zero, per_cpu)) {
+		int err = -errno;
+
+		free(per_cpu);
+		return err;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		out->seen += per_cpu[i].seen;
+		out->matched += per_cpu[i].matched;
+		out->folded += per_cpu[i].folded;
+		out->unaccounted += per_cpu[i].unaccounted;
+		out->events_sent += per_cpu[i].events_sent;
+		out->events_shed += per_cpu[i].events_shed;
+		out->events_lost += per_cpu[i].events_lost;
+		out->retrans_flows += per_cpu[i].retrans_flows;
+	}
+	free(per_cpu);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel side's loader: open -> configure -> load -> attach, with the attach variant chosen
+ * at run time, and the maps handed to whoever reads them (trace, diagnose).
+ */
+#ifndef DS_TRACER_H
+#define DS_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+#include "dropscope.h"
+#include "reasons.h"
+
+enum attach_mode {
+	ATTACH_AUTO = 0,
+	ATTACH_TP_BTF = 1,     /* tp_btf/kfree_skb */
+	ATTACH_TRACEPOINT = 2, /* tracepoint/skb/kfree_skb */
+};
+
+struct tracer_config {
+	enum attach_mode mode; /* AUTO: tp_btf, else the classic tracepoint */
+	/* Filters, all run in the kernel; 0 means no filter. */
+	uint32_t netns;	  /* namespace inode */
+	uint32_t ifindex; /* in that namespace */
+	uint8_t l4_proto;
+	uint16_t port;
+	uint8_t family; /* 4 or 6 with addr, 0 for no host filter */
+	uint8_t addr[16];
+	/* The event stream. */
+	bool events;
+	uint32_t events_per_sec; /* per CPU; 0: the default */
+	/* The prober's packets always become events (diagnose). */
+	bool watch;
+	uint8_t watch_l4_proto;
+	uint16_t watch_port_lo, watch_port_hi;
+	bool retransmits;   /* attach the tcp tracepoints too */
+	uint32_t max_keys;  /* size of the drops map; 0: the default */
+	bool ignore_reason; /* testing aid: act as on a kernel without drop reasons */
+};
+
+typedef int (*tracer_event_fn)(void *ctx, const struct drop_event *e);
+
+struct tracer {
+	struct drops_bpf *drops;
+	struct tcp_bpf *tcp;
+	struct ring_buffer *rb;
+	enum attach_mode mode; /* the variant that is attached */
+	tracer_event_fn on_event;
+	void *event_ctx;
+	double attach_ms; /* from tracer_open to attached */
+};
+
+/*
+ * Load and attach. Prints its own one-line error and returns -errno: -EPERM not root,
+ * -ENOENT no BTF, and the loader's errors. on_event (may be NULL) gets every event.
+ */
+int tracer_open(const struct tracer_config *cfg, const struct reason_table *reasons,
+		tracer_event_fn on_event, void *event_ctx, struct tracer **out);
+/* Deliver pending events, waiting up to timeout_ms. Returns the number handled or -errno. */
+int tracer_poll(struct tracer *t, int timeout_ms);
+int tracer_drops_fd(const struct tracer *t);
+int tracer_stats_fd(const struct tracer *t);
+int tracer_ifnames_fd(const struct tracer *t);
+int tracer_retrans_fd(const struct tracer *t); /* -1 without retransmits */
+int tracer_meta_fd(const struct tracer *t);
+/* Detach and free everything; safe on NULL. */
+void tracer_close(struct tracer *t);
+
+const char *attach_mode_name(enum attach_mode m);
+
+/* Sum a per-CPU stats map (drops object's "stats") into one struct. */
+int read_stats(int stats_fd, struct ds_stats *out);
+
+#endif
