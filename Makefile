@@ -94,13 +94,14 @@ $(BUILD)/dropscope: $(BUILD)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit
+# Test binaries keep their dependency files apart, so a test directory holds only tests.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/unit-$*.d $< $(LIB) $(LDLIBS) -o $@
 
-$(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
+$(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP $< -o $@ -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/helper-$*.d $< -o $@ -lpthread
 
 # libFuzzer targets: the parsers that read untrusted bytes, built with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
@@ -108,7 +109,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
 	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $< \
 		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 
-$(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz:
+$(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps:
 	$(Q)mkdir -p $@
 
 helpers: $(HELPER_BINS)
@@ -143,5 +144,4 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d \
-	$(BUILD)/tests/unit/*.d $(BUILD)/tests/helpers/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/deps/*.d)

@@ -8,17 +8,37 @@
 
 #include <bpf/bpf_endian.h>
 
+/* The userspace unit test includes this file too, where libc has these already. */
+#ifndef ETH_P_IP
 #define ETH_P_IP 0x0800
+#endif
+#ifndef ETH_P_IPV6
 #define ETH_P_IPV6 0x86DD
-
+#endif
+#ifndef IPPROTO_HOPOPTS
 #define IPPROTO_HOPOPTS 0
+#endif
+#ifndef IPPROTO_ICMP
 #define IPPROTO_ICMP 1
+#endif
+#ifndef IPPROTO_TCP
 #define IPPROTO_TCP 6
+#endif
+#ifndef IPPROTO_UDP
 #define IPPROTO_UDP 17
+#endif
+#ifndef IPPROTO_ROUTING
 #define IPPROTO_ROUTING 43
+#endif
+#ifndef IPPROTO_FRAGMENT
 #define IPPROTO_FRAGMENT 44
+#endif
+#ifndef IPPROTO_ICMPV6
 #define IPPROTO_ICMPV6 58
+#endif
+#ifndef IPPROTO_DSTOPTS
 #define IPPROTO_DSTOPTS 60
+#endif
 
 /* Header bytes copied from the network header: an IPv4 header with options up to 44 bytes, or an
  * IPv6 header plus one 16-byte extension header, and then the L4 ports. */

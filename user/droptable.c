@@ -536,6 +536,11 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 			ifn = group_ifname(names, dg->netns, dg->ifindex, ib, sizeof(ib));
 			q = queue_name(dg->queue_kind, dg->queue, dg->l4_proto, qb, sizeof(qb));
 			p = protocol_name(dg->l3_proto, dg->l4_proto, pb, sizeof(pb));
+			/* Tell IPv4 from IPv6 apart in the table ("udp6"); JSON has l3 separately. */
+			if (dg->l3_proto == 0x86dd && (dg->l4_proto == 6 || dg->l4_proto == 17)) {
+				snprintf(pb, sizeof(pb), "%s6", p);
+				p = pb;
+			}
 			fprintf(f, "    %-22.22s %-10.10s %-14.14s %-8.8s %10llu  %s\n",
 				netns_label(names, dg->netns, nb, sizeof(nb)), ifn ? ifn : "-",
 				q ? q : "-", p ? p : "-", (unsigned long long)dg->packets,
@@ -579,6 +584,7 @@ void drop_report_json(const struct drop_report *r, const struct name_ctx *names,
 		json_string(j, "queue", queue_name(dg->queue_kind, dg->queue, dg->l4_proto, qb,
 						   sizeof(qb)));
 		json_string(j, "protocol", protocol_name(dg->l3_proto, dg->l4_proto, pb, sizeof(pb)));
+		json_string(j, "l3", protocol_name(dg->l3_proto, 0, pb, sizeof(pb)));
 		json_string(j, "location", dg->location[0] ? dg->location : NULL);
 		json_bool(j, "folded", dg->folded);
 		json_object_end(j);

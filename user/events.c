@@ -96,7 +96,7 @@ void event_print(const struct drop_event *e, const struct name_ctx *names, bool 
 		json_finish(&j);
 		return;
 	}
-	fprintf(f, "%s %-20s %-24.24s %-16.16s %-8s %-12s %-6s %s%s%s len %u\n", tb, reason,
+	fprintf(f, "%s %-20s %-24.24s %-22.22s %-8s %-12s %-6s %s%s%s len %u\n", tb, reason,
 		loc ? loc : "-", netns_label(names, e->netns, nb, sizeof(nb)), ifn ? ifn : "-",
 		q ? q : "-", p ? p : "-", src[0] ? src : "", src[0] ? " > " : "", dst, e->len);
 }

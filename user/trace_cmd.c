@@ -414,6 +414,7 @@ int cmd_trace(int argc, char **argv)
 	const char *env;
 	double end;
 	unsigned long n;
+	bool pinned = false;
 	int opt, err, rc = 1;
 
 	o.cfg.retransmits = true;
@@ -516,8 +517,11 @@ int cmd_trace(int argc, char **argv)
 	err = tracer_open(&o.cfg, r.names.reasons, on_event, &r, &r.t);
 	if (err)
 		goto cleanup;
-	if (o.pin_dir && pin_maps(r.t, o.pin_dir, &o.cfg))
-		goto cleanup;
+	if (o.pin_dir) {
+		if (pin_maps(r.t, o.pin_dir, &o.cfg))
+			goto cleanup;
+		pinned = true;
+	}
 
 	r.start = r.last_t = mono_now();
 	fprintf(stderr, "dropscope: attached via %s in %.0f ms; tracing drops in %s%s; Ctrl-C to stop\n",
@@ -559,7 +563,7 @@ int cmd_trace(int argc, char **argv)
 		      mono_now() - r.start, attach_mode_name(r.t->mode));
 	rc = 0;
 cleanup:
-	if (o.pin_dir && r.t)
+	if (pinned)
 		unpin_maps(o.pin_dir);
 	tracer_close(r.t);
 	trace_run_free(&r);

@@ -56,7 +56,8 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	skel->rodata->events_on = cfg->events;
 	if (cfg->events_per_sec) {
 		skel->rodata->events_per_sec = cfg->events_per_sec;
-		skel->rodata->events_burst = cfg->events_per_sec / 10 + 1;
+		/* One second's worth: a burst right after a quiet spell is shown whole. */
+		skel->rodata->events_burst = cfg->events_per_sec;
 	}
 	skel->rodata->watch_on = cfg->watch;
 	skel->rodata->watch_l4_proto = cfg->watch_l4_proto;

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reason names to the categories and queues an operator reads. */
+#include <linux/types.h>
+#include "categories.h"
+#include "dropscope.h"
+#include "tap.h"
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		enum drop_category cat;
+		int queue;
+	} cases[] = {
+		{ "NOT_SPECIFIED", CAT_UNSPECIFIED, DS_Q_NONE },
+		{ "QDISC_DROP", CAT_CAPACITY, DS_Q_TX },
+		{ "QDISC_OVERLIMIT", CAT_CAPACITY, DS_Q_TX },
+		{ "FQ_FLOW_LIMIT", CAT_CAPACITY, DS_Q_TX },
+		{ "CPU_BACKLOG", CAT_CAPACITY, DS_Q_CPU },
+		{ "SOCKET_RCVBUFF", CAT_CAPACITY, DS_Q_SOCKET },
+		{ "TCP_LISTEN_OVERFLOW", CAT_CAPACITY, DS_Q_SOCKET },
+		{ "PROTO_MEM", CAT_CAPACITY, DS_Q_SOCKET },
+		{ "NOMEM", CAT_CAPACITY, DS_Q_NONE },
+		{ "FULL_RING", CAT_CAPACITY, DS_Q_TX },
+		{ "NETFILTER_DROP", CAT_POLICY, DS_Q_NONE },
+		{ "IP_RPFILTER", CAT_POLICY, DS_Q_NONE },
+		{ "XFRM_POLICY", CAT_POLICY, DS_Q_NONE },
+		{ "TC_EGRESS", CAT_POLICY, DS_Q_TX },
+		{ "TC_INGRESS", CAT_POLICY, DS_Q_RX },
+		{ "TC_CHAIN_NOTFOUND", CAT_POLICY, DS_Q_NONE },
+		{ "TCP_MD5NOTFOUND", CAT_POLICY, DS_Q_SOCKET },
+		{ "TCP_CSUM", CAT_CORRUPTION, DS_Q_SOCKET },
+		{ "IP_CSUM", CAT_CORRUPTION, DS_Q_NONE },
+		{ "IP_INHDR", CAT_CORRUPTION, DS_Q_NONE },
+		{ "IPV6_NDISC_BAD_CODE", CAT_CORRUPTION, DS_Q_NONE },
+		{ "IPV6_NDISC_NS_OTHERHOST", CAT_NORMAL, DS_Q_NONE },
+		{ "NEIGH_FAILED", CAT_ROUTING, DS_Q_NONE },
+		{ "NEIGH_QUEUEFULL", CAT_CAPACITY, DS_Q_NONE },
+		{ "IP_OUTNOROUTES", CAT_ROUTING, DS_Q_NONE },
+		{ "NO_SOCKET", CAT_NORMAL, DS_Q_SOCKET },
+		{ "OTHERHOST", CAT_NORMAL, DS_Q_NONE },
+		{ "TCP_OLD_DATA", CAT_NORMAL, DS_Q_SOCKET },
+		{ "TCP_RFC7323_PAWS", CAT_NORMAL, DS_Q_SOCKET },
+		{ "SOME_FUTURE_REASON", CAT_OTHER, DS_Q_NONE },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		is_int(reason_category(cases[i].name), cases[i].cat, "%s is %s", cases[i].name,
+		       category_name(cases[i].cat));
+		is_int(reason_queue_kind(cases[i].name), cases[i].queue, "%s queue kind %d",
+		       cases[i].name, cases[i].queue);
+	}
+	is_str(category_name(CAT_CAPACITY), "capacity", "JSON spelling");
+	is_str(category_label(CAT_ROUTING), "routing/neighbour", "human spelling");
+	is_int(reason_category(NULL), CAT_OTHER, "no name is other");
+	return done_testing();
+}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Duration and number parsing: what the command lines accept and refuse. */
+#include <errno.h>
+
+#include "tap.h"
+#include "util.h"
+
+int main(void)
+{
+	double d;
+	unsigned long n;
+
+	is_int(parse_duration("30", false, &d), 0, "plain seconds");
+	is_near(d, 30, 1e-9, "30 is 30 s");
+	is_int(parse_duration("2.5", false, &d), 0, "fractions");
+	is_near(d, 2.5, 1e-9, "2.5 s");
+	is_int(parse_duration("500ms", false, &d), 0, "milliseconds");
+	is_near(d, 0.5, 1e-9, "500ms is 0.5 s");
+	is_int(parse_duration("3m", false, &d), 0, "minutes");
+	is_near(d, 180, 1e-9, "3m is 180 s");
+	is_int(parse_duration("1h", false, &d), 0, "hours");
+	is_near(d, 3600, 1e-9, "1h is 3600 s");
+	is_int(parse_duration("0", false, &d), -ERANGE, "zero refused unless allowed");
+	is_int(parse_duration("0", true, &d), 0, "zero accepted when allowed");
+	is_int(parse_duration("-1", false, &d), -EINVAL, "negative refused");
+	is_int(parse_duration("5x", false, &d), -EINVAL, "unknown unit refused");
+	is_int(parse_duration("", false, &d), -EINVAL, "empty refused");
+	is_int(parse_duration("nan", false, &d), -EINVAL, "NaN refused");
+	is_int(parse_duration("inf", false, &d), -EINVAL, "infinity refused");
+	is_int(parse_duration("2d", false, &d), -EINVAL, "days are not a unit");
+	is_int(parse_duration("100000", false, &d), -ERANGE, "over a day refused");
+
+	is_int(parse_ulong("80", 1, 65535, &n), 0, "a port");
+	is_int(n, 80, "port 80");
+	is_int(parse_ulong("0", 1, 65535, &n), -ERANGE, "below the minimum");
+	is_int(parse_ulong("65536", 1, 65535, &n), -ERANGE, "above the maximum");
+	is_int(parse_ulong("-1", 0, 10, &n), -EINVAL, "a sign is refused");
+	is_int(parse_ulong("12a", 0, 100, &n), -EINVAL, "trailing garbage is refused");
+	is_int(parse_ulong("99999999999999999999999", 0, ~0ul, &n), -ERANGE, "overflow is refused");
+	return done_testing();
+}
