@@ -26,8 +26,6 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
-# Keep the BPF objects and skeletons: they are intermediate files, but rebuilding them is slow.
-.SECONDARY:
 
 VMLINUX_DIR := vmlinux/$(ARCH)
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
@@ -61,8 +59,11 @@ LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
 
-.PHONY: all deps test unit demo bench install uninstall clean fuzz helpers
+.PHONY: all deps test unit demo bench install uninstall clean fuzz helpers bpf-objects
 all: $(BUILD)/dropscope
+
+# Named here so make treats them as real targets (rebuilt when missing), not intermediates.
+bpf-objects: $(BPF_OBJS) $(BPF_OBJS:.bpf.o=.tmp.o) $(SKELS)
 
 # BPF: compile, strip DWARF but keep BTF (bpftool gen object), then a skeleton.
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c | $(BUILD)/bpf
@@ -101,7 +102,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/helper-$*.d $< -o $@ -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/helper-$*.d $< -o $@ $(LDLIBS)
 
 # libFuzzer targets: the parsers that read untrusted bytes, built with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz

@@ -3,10 +3,17 @@
  * Kernel packet drops: skb:kfree_skb, counted in the kernel by reason, namespace, interface,
  * queue, protocol and location, with an optional rate-limited event stream.
  *
- * Two attach variants of the same handler; the loader picks one at run time:
- *   tp_btf/kfree_skb            typed arguments, direct (cheap) loads from the skb
- *   tracepoint/skb/kfree_skb    the classic tracepoint, for kernels without tp_btf; reads via
- *                               bpf_probe_read_kernel, and copes with no reason field (< 5.17)
+ * One handler, three attach variants; the loader picks one at run time:
+ *   tp_btf/kfree_skb     typed arguments; headers read with plain loads through
+ *                        bpf_rdonly_cast() (6.2+): no helper call on the hot path
+ *   tp_btf/kfree_skb     the same, headers copied with bpf_probe_read_kernel (5.5 - 6.1)
+ *   tracepoint/skb/...   the classic tracepoint, for kernels without tp_btf; copes with a
+ *                        record that has no reason (before 5.17)
+ *
+ * The hot path costs what it must and no more (see scripts/bench-trace.sh): counts live in a
+ * per-CPU open-addressed table in an array map (lookups the verifier inlines, no hashing
+ * helper), the stats map is touched only when something rare happens, and packet headers are
+ * read in one go.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,9 +33,10 @@ const volatile __u16 filter_port;
 const volatile __u8 filter_family; /* 0: no host filter */
 const volatile __u8 filter_addr[16];
 const volatile __u16 ephemeral_lo = 32768, ephemeral_hi = 60999;
-const volatile bool has_rx_sk;	/* tp_btf: kfree_skb has the rx_sk argument (6.11+) */
+const volatile bool has_rx_sk;	   /* tp_btf: kfree_skb has the rx_sk argument (6.11+) */
 const volatile bool ignore_reason; /* testing aid: behave as on a kernel before 5.17 */
 const volatile __u32 consumed_reason; /* SKB_CONSUMED: not a drop (0 if the kernel has none) */
+const volatile __u32 slot_mask = DS_DEFAULT_SLOTS - 1; /* slots - 1, slots a power of two */
 const volatile bool events_on;
 const volatile __u32 events_per_sec = 1000; /* per CPU */
 const volatile __u32 events_burst = 100;
@@ -39,10 +47,10 @@ const volatile __u16 watch_port_lo, watch_port_hi;
 const volatile __u8 reason_queue_kind[DS_MAX_CORE_REASONS];
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, struct drop_key);
-	__type(value, struct drop_value);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DS_DEFAULT_SLOTS + DS_MAX_CORE_REASONS);
+	__type(key, __u32);
+	__type(value, struct drop_slot);
 } drops SEC(".maps");
 
 struct {
@@ -84,6 +92,15 @@ struct {
 	__type(value, struct event_bucket);
 } event_buckets SEC(".maps");
 
+/* The stats map is only touched when something rare happens: the hot path stays lean. */
+#define STAT_INC(field)                                                                            \
+	do {                                                                                       \
+		__u32 zero_ = 0;                                                                   \
+		struct ds_stats *st_ = bpf_map_lookup_elem(&stats, &zero_);                        \
+		if (st_)                                                                           \
+			st_->field++;                                                              \
+	} while (0)
+
 static __always_inline bool addr_eq(const __u8 *a, const volatile __u8 *b, __u8 family)
 {
 	int n = family == 4 ? 4 : 16;
@@ -94,11 +111,8 @@ static __always_inline bool addr_eq(const __u8 *a, const volatile __u8 *b, __u8 
 	return true;
 }
 
-static __always_inline bool passes_filters(const struct skb_fields *f, __u32 ifindex,
-					   const struct l3l4 *p)
+static __always_inline bool passes_filters(__u32 ifindex, const struct l3l4 *p)
 {
-	if (filter_netns && f->netns != filter_netns)
-		return false;
 	if (filter_ifindex && ifindex != filter_ifindex)
 		return false;
 	if (filter_l4_proto && p->l4_proto != filter_l4_proto)
@@ -173,39 +187,60 @@ static __always_inline void queue_of(const struct skb_fields *f, __u32 reason,
 	}
 }
 
-/* Count one drop under key; returns true when the key is new. */
-static __always_inline bool count_drop(struct ds_stats *st, struct drop_key *key, __u32 len)
+static __always_inline bool key_eq(const struct drop_key *a, const struct drop_key *b)
 {
-	struct drop_value *v, init = { .packets = 1, .bytes = len };
-	struct drop_key folded = {};
-	long err;
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
 
-	v = bpf_map_lookup_elem(&drops, key);
-	if (!v) {
-		/* A per-CPU update from BPF sets this CPU's value and zeroes the others. */
-		err = bpf_map_update_elem(&drops, key, &init, BPF_NOEXIST);
-		if (!err)
-			return true;
-		/* EEXIST: another CPU inserted it first. Otherwise the map is full, and the
-		 * reason's catch-all entry keeps the totals exact. */
-		if (err == -17)
-			v = bpf_map_lookup_elem(&drops, key);
-		if (!v) {
-			folded.reason = key->reason;
-			folded.folded = 1;
-			v = bpf_map_lookup_elem(&drops, &folded);
-			if (!v) {
-				if (st)
-					st->unaccounted++;
-				return false;
-			}
-			if (st)
-				st->folded++;
-		}
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/* Add one drop to slot s if it is free or holds key; false if it holds another key. */
+static __always_inline bool add_to_slot(struct drop_slot *s, const struct drop_key *key,
+					__u32 len, bool *is_new)
+{
+	if (!s->packets) {
+		s->key = *key;
+		*is_new = true;
+	} else if (!key_eq(&s->key, key)) {
+		return false;
 	}
-	/* Per-CPU value: no other CPU writes it. */
-	v->packets++;
-	v->bytes += len;
+	/* Per-CPU slot: no other CPU writes it, and the program does not nest on one CPU. */
+	s->packets++;
+	s->bytes += len;
+	return true;
+}
+
+/*
+ * Count one drop under key in this CPU's table: linear probing from a multiplicative hash of
+ * the key; when DS_PROBES slots are taken by other keys, the reason's catch-all slot after the
+ * table. Returns true when the key is new on this CPU.
+ */
+static __always_inline bool count_drop(const struct drop_key *key, __u32 len)
+{
+	__u32 h = key->reason * 0x9E3779B1u ^ (__u32)(key->location >> 2) * 0x85EBCA77u ^
+		  key->netns * 0xC2B2AE3Du ^ key->ifindex * 0x27D4EB2Fu ^
+		  key->queue * 0x165667B1u ^ ((__u32)key->l4_proto << 16 | key->l3_proto);
+	struct drop_key folded = { .reason = key->reason, .folded = 1 };
+	struct drop_slot *s;
+	bool is_new = false;
+	__u32 idx;
+
+	h ^= h >> 15;
+	for (int i = 0; i < DS_PROBES; i++) {
+		idx = (h + i) & slot_mask;
+		s = bpf_map_lookup_elem(&drops, &idx);
+		if (s && add_to_slot(s, key, len, &is_new))
+			return is_new;
+	}
+	/* Table full here: the totals stay exact in the reason's catch-all. */
+	idx = slot_mask + 1 +
+	      (key->reason < DS_MAX_CORE_REASONS ? key->reason : DS_MAX_CORE_REASONS - 1);
+	s = bpf_map_lookup_elem(&drops, &idx);
+	if (s && add_to_slot(s, &folded, len, &is_new)) {
+		STAT_INC(folded);
+		return false;
+	}
+	STAT_INC(unaccounted);
 	return false;
 }
 
@@ -221,22 +256,19 @@ static __always_inline void record_ifname(const struct drop_key *key, struct net
 	bpf_map_update_elem(&ifnames, &ik, &iv, BPF_ANY);
 }
 
-static __always_inline void emit_event(struct ds_stats *st, const struct skb_fields *f,
-				       const struct drop_key *key, const struct l3l4 *p,
-				       struct net_device *dev, bool watched)
+static __always_inline void emit_event(const struct skb_fields *f, const struct drop_key *key,
+				       const struct l3l4 *p, struct net_device *dev, bool watched)
 {
 	struct drop_event *e;
 	__u32 avail;
 
 	if (!watched && !take_event_token()) {
-		if (st)
-			st->events_shed++;
+		STAT_INC(events_shed);
 		return;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		if (st)
-			st->events_lost++;
+		STAT_INC(events_lost);
 		return;
 	}
 	e->ts_ns = bpf_ktime_get_ns();
@@ -264,39 +296,128 @@ static __always_inline void emit_event(struct ds_stats *st, const struct skb_fie
 	if (bpf_probe_read_kernel(e->data, DS_EVENT_DATA, f->head + f->network))
 		e->data_len = 0;
 	bpf_ringbuf_submit(e, 0);
-	if (st)
-		st->events_sent++;
+	STAT_INC(events_sent);
 }
 
-/* The common path: f is filled by the attach variant. */
-static __always_inline int handle_drop(struct skb_fields *f, __u64 location, __u32 reason,
-				       struct net_device *dev)
+/* Headers by copy: one bpf_probe_read_kernel sized for the protocol, and one more for ports
+ * that lie past it. Any kernel. */
+static __always_inline void read_headers_copy(const struct skb_fields *f, __u32 avail,
+					      struct l3l4 *p)
 {
-	__u32 zero = 0, avail, ifindex;
-	struct ds_stats *st = bpf_map_lookup_elem(&stats, &zero);
+	const unsigned char *nh = f->head + f->network;
+	__u8 buf[HDR_COPY];
+	__u32 copied;
+	long err;
+
+	if (f->protocol == bpf_htons(ETH_P_IPV6)) {
+		copied = HDR_COPY_V6;
+		err = bpf_probe_read_kernel(buf, HDR_COPY_V6, nh);
+	} else {
+		copied = HDR_COPY_V4;
+		err = bpf_probe_read_kernel(buf, HDR_COPY_V4, nh);
+	}
+	if (err) {
+		p->l3_proto = bpf_ntohs(f->protocol);
+		return;
+	}
+	parse_l3l4(buf, copied, avail, f->protocol, p);
+	if (p->l4_off) {
+		__u8 ports[4];
+
+		if (!bpf_probe_read_kernel(ports, sizeof(ports), nh + p->l4_off))
+			ports_from(ports, p);
+	}
+}
+
+/* 6.2+: a read-only typed view of any kernel memory, read with plain loads (a bad address reads
+ * as zero, as with bpf_probe_read_kernel). Weak: the variant using it is loaded only when the
+ * kernel has it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define RDONLY(type, ptr) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+
+/* Headers by typed loads: the same result as read_headers_copy, without a helper call. Rare
+ * shapes (IPv4 options are fine; IPv6 extension headers, a missing skb->protocol) go to the
+ * copying reader. */
+static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 avail,
+					      struct l3l4 *p)
+{
+	const unsigned char *nh = f->head + f->network;
+	__u32 off;
+
+	if (f->protocol == bpf_htons(ETH_P_IP)) {
+		const struct iphdr *ip = RDONLY(struct iphdr, nh);
+
+		p->l3_proto = ETH_P_IP;
+		if (avail < 20 || BPF_CORE_READ_BITFIELD(ip, version) != 4)
+			return;
+		off = BPF_CORE_READ_BITFIELD(ip, ihl) * 4;
+		if (off < 20)
+			return;
+		p->family = 4;
+		p->l4_proto = ip->protocol;
+		*(__u32 *)p->saddr = ip->saddr;
+		*(__u32 *)p->daddr = ip->daddr;
+		/* A fragment other than the first carries no ports. */
+		if (ip->frag_off & bpf_htons(0x1fff))
+			return;
+	} else if (f->protocol == bpf_htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6 = RDONLY(struct ipv6hdr, nh);
+		__u8 next;
+
+		if (avail < 40)
+			return read_headers_copy(f, avail, p);
+		next = ip6->nexthdr;
+		if (BPF_CORE_READ_BITFIELD(ip6, version) != 6 || next == IPPROTO_HOPOPTS ||
+		    next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT)
+			return read_headers_copy(f, avail, p);
+		p->l3_proto = ETH_P_IPV6;
+		p->family = 6;
+		p->l4_proto = next;
+		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+		off = 40;
+	} else {
+		return read_headers_copy(f, avail, p);
+	}
+	if (!has_ports(p->l4_proto) || off + 4 > avail)
+		return;
+	if (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP) {
+		const struct udphdr *l4 = RDONLY(struct udphdr, nh + off);
+
+		p->sport = bpf_ntohs(l4->source);
+		p->dport = bpf_ntohs(l4->dest);
+	} else {
+		const struct icmphdr *ic = RDONLY(struct icmphdr, nh + off);
+
+		p->sport = ic->type;
+		p->dport = ic->code;
+	}
+}
+
+/* The common path: f is filled by the attach variant; cast picks the header reader. */
+static __always_inline int handle_drop(const struct skb_fields *f, __u64 location, __u32 reason,
+				       struct net_device *dev, bool cast)
+{
 	struct drop_key key = {};
 	struct l3l4 p = {};
-	__u8 buf[HDR_COPY];
+	__u32 avail, ifindex;
 	bool watched;
 
 	if (reason && reason == consumed_reason)
 		return 0;
-	if (st)
-		st->seen++;
-	ifindex = f->dev_ifindex ? f->dev_ifindex : f->iif;
 	if (filter_netns && f->netns != filter_netns)
 		return 0;
+	ifindex = f->dev_ifindex ? f->dev_ifindex : f->iif;
 
 	avail = f->tail > f->network ? f->tail - f->network : 0;
-	if (avail && !bpf_probe_read_kernel(buf, sizeof(buf), f->head + f->network))
-		parse_l3l4(buf, avail, f->protocol, &p);
-	else
-		p.l3_proto = bpf_ntohs(f->protocol);
-
-	if (!passes_filters(f, ifindex, &p))
+	p.l3_proto = bpf_ntohs(f->protocol);
+	if (avail && cast)
+		read_headers_cast(f, avail, &p);
+	else if (avail)
+		read_headers_copy(f, avail, &p);
+	if (!passes_filters(ifindex, &p))
 		return 0;
-	if (st)
-		st->matched++;
 
 	key.reason = reason;
 	key.netns = f->netns;
@@ -305,40 +426,59 @@ static __always_inline int handle_drop(struct skb_fields *f, __u64 location, __u
 	key.l3_proto = p.l3_proto;
 	key.l4_proto = p.l4_proto;
 	queue_of(f, reason, &p, &key);
-	if (count_drop(st, &key, f->len))
+	if (count_drop(&key, f->len))
 		record_ifname(&key, dev);
 
 	watched = is_watched(&p);
 	if (events_on || watched)
-		emit_event(st, f, &key, &p, dev, watched);
+		emit_event(f, &key, &p, dev, watched);
 	return 0;
 }
+
+/* The skb's fields by typed loads (tp_btf). */
+static __always_inline void fields_btf(struct sk_buff *skb, struct sock *rx_sk,
+				       struct skb_fields *f, struct net_device **devp)
+{
+	struct net_device *dev = skb->dev;
+	struct sock *sk = skb->sk ?: rx_sk;
+
+	f->head = skb->head;
+	f->len = skb->len;
+	f->tail = skb->tail;
+	f->network = skb->network_header;
+	f->protocol = skb->protocol;
+	f->queue_mapping = skb->queue_mapping;
+	f->iif = skb->skb_iif;
+	if (dev) {
+		f->dev_ifindex = dev->ifindex;
+		f->netns = dev->nd_net.net->ns.inum;
+	} else if (sk) {
+		f->netns = sk->__sk_common.skc_net.net->ns.inum;
+	}
+	*devp = dev;
+}
+
+/* 6.11 added the socket the packet was delivered to, for drops after skb->sk was released. */
+#define RX_SK(ctx) (has_rx_sk ? (struct sock *)(ctx)[3] : NULL)
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
 	struct skb_fields f = {};
-	struct net_device *dev = skb->dev;
-	struct sock *sk = skb->sk;
+	struct net_device *dev;
 
-	if (has_rx_sk && !sk)
-		/* 6.11 added the socket the packet was delivered to, when skb->sk is not set. */
-		sk = (struct sock *)ctx[3];
+	fields_btf(skb, RX_SK(ctx), &f, &dev);
+	return handle_drop(&f, (__u64)location, ignore_reason ? 0 : reason, dev, true);
+}
 
-	f.head = skb->head;
-	f.len = skb->len;
-	f.tail = skb->tail;
-	f.network = skb->network_header;
-	f.protocol = skb->protocol;
-	f.queue_mapping = skb->queue_mapping;
-	f.iif = skb->skb_iif;
-	if (dev) {
-		f.dev_ifindex = dev->ifindex;
-		f.netns = dev->nd_net.net->ns.inum;
-	} else if (sk) {
-		f.netns = sk->__sk_common.skc_net.net->ns.inum;
-	}
-	return handle_drop(&f, (__u64)location, ignore_reason ? 0 : reason, dev);
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_btf_copy, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	struct skb_fields f = {};
+	struct net_device *dev;
+
+	fields_btf(skb, RX_SK(ctx), &f, &dev);
+	return handle_drop(&f, (__u64)location, ignore_reason ? 0 : reason, dev, false);
 }
 
 /* The classic tracepoint's record before 6.11 has no rx_sk, and before 5.17 no reason. */
@@ -356,7 +496,7 @@ int kfree_skb_tp(struct trace_event_raw_kfree_skb___ds *ctx)
 	struct sk_buff *skb = BPF_CORE_READ(ctx, skbaddr);
 	struct skb_fields f = {};
 	struct net_device *dev;
-	struct sock *sk = NULL;
+	struct sock *sk;
 	__u32 reason = 0;
 
 	if (bpf_core_field_exists(ctx->reason) && !ignore_reason)
@@ -380,5 +520,5 @@ int kfree_skb_tp(struct trace_event_raw_kfree_skb___ds *ctx)
 	} else if (sk) {
 		f.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	}
-	return handle_drop(&f, (__u64)BPF_CORE_READ(ctx, location), reason, dev);
+	return handle_drop(&f, (__u64)BPF_CORE_READ(ctx, location), reason, dev, false);
 }

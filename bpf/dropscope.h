@@ -28,11 +28,18 @@ enum ds_queue_kind {
 };
 
 /*
- * drops map (per-CPU hash): one entry per distinct drop. Its size bounds the key cardinality;
- * once full, a drop whose key is new is counted in the reason's catch-all entry (folded = 1,
- * every other field but reason zero) that the loader creates for every known reason, so the
- * per-reason totals stay exact.
+ * drops map: a per-CPU array used as an open-addressed table, one slot per distinct drop on
+ * that CPU. Slots 0 .. S-1 (S a power of two, DS_DEFAULT_SLOTS unless --max-keys says
+ * otherwise) hold drops by key; a key goes to the first free-or-equal slot among DS_PROBES
+ * from a hash of it. When all DS_PROBES are taken by other keys, the drop is counted in its
+ * reason's catch-all slot S + reason (S + DS_MAX_CORE_REASONS - 1 for subsystem reasons), whose
+ * key has folded = 1 and every other field but reason zero, so per-reason totals stay exact.
+ * A slot is in use when packets > 0. A reader sums the slots of all CPUs by key: the same key
+ * may sit in different slots on different CPUs.
  */
+#define DS_DEFAULT_SLOTS 4096
+#define DS_PROBES 8
+
 struct drop_key {
 	__u32 reason;	 /* enum skb_drop_reason value, subsystem in the high 16 bits;
 			  * 0 when the kernel has no reason (before 5.17) */
@@ -43,19 +50,19 @@ struct drop_key {
 	__u16 l3_proto;	 /* ethertype: 0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, ... */
 	__u8 l4_proto;	 /* IPPROTO_*, 0 if not IP or not parsed */
 	__u8 queue_kind; /* enum ds_queue_kind */
-	__u8 folded;	 /* 1: the per-reason catch-all entry */
+	__u8 folded;	 /* 1: a reason's catch-all slot */
 	__u8 pad[3];
 };
 
-struct drop_value {
-	__u64 packets;
-	__u64 bytes; /* skb->len at the drop */
+struct drop_slot {
+	struct drop_key key;
+	__u64 packets; /* 0: the slot is free */
+	__u64 bytes;   /* skb->len at the drop */
 };
 
-/* stats map (per-CPU array, one entry): what the kernel side itself could not do. */
+/* stats map (per-CPU array, one entry): what the kernel side itself could not do. (The drops
+ * it counted are the sum of the drops map: the hot path keeps no other counter.) */
 struct ds_stats {
-	__u64 seen;	      /* kfree_skb calls with a drop reason, before filters */
-	__u64 matched;	      /* drops that passed the filters and were counted */
 	__u64 folded;	      /* drops counted in a catch-all entry because the map was full */
 	__u64 unaccounted;    /* drops not counted at all (map full, no catch-all) */
 	__u64 events_sent;    /* events written to the ring buffer */

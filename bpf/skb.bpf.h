@@ -40,9 +40,15 @@
 #define IPPROTO_DSTOPTS 60
 #endif
 
-/* Header bytes copied from the network header: an IPv4 header with options up to 44 bytes, or an
- * IPv6 header plus one 16-byte extension header, and then the L4 ports. */
+/*
+ * Header bytes copied from the network header. Each copy is a helper call whose cost grows with
+ * its size, so the first copy is just enough for the common case: an IPv4 header without
+ * options and the ports (24 bytes), or an IPv6 header and the ports (44, rounded to 48). When
+ * the ports lie further (IPv4 options, an IPv6 extension header), they take a second copy.
+ */
 #define HDR_COPY 64
+#define HDR_COPY_V4 24
+#define HDR_COPY_V6 48
 
 /* The raw fields of an skb the parsers need, read by whichever attach variant is running. */
 struct skb_fields {
@@ -61,6 +67,7 @@ struct l3l4 {
 	__u8 family; /* 4, 6 or 0 */
 	__u8 l4_proto;
 	__u16 l3_proto; /* host order */
+	__u16 l4_off;	/* where the ports are, when they were past the copy (0: not wanted) */
 	__u16 sport;	/* host order; ICMP: type, code */
 	__u16 dport;
 	__u8 saddr[16];
@@ -77,38 +84,61 @@ static __always_inline void copy_addr6(__u8 *dst, const __u8 *src)
 	__builtin_memcpy(dst, src, 16);
 }
 
-/* Ports (or ICMP type and code) at off in buf, if the copy holds them. */
-static __always_inline void parse_ports(const __u8 *buf, __u32 off, __u32 avail, struct l3l4 *p)
+static __always_inline bool has_ports(__u8 l4_proto)
 {
-	if (off > HDR_COPY - 4 || off + 4 > avail)
-		return;
+	return l4_proto == IPPROTO_TCP || l4_proto == IPPROTO_UDP || l4_proto == IPPROTO_ICMP ||
+	       l4_proto == IPPROTO_ICMPV6;
+}
+
+/* The ports from 4 bytes at the L4 header. */
+static __always_inline void ports_from(const __u8 *b, struct l3l4 *p)
+{
 	if (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP) {
-		p->sport = ((__u16)buf[off] << 8) | buf[off + 1];
-		p->dport = ((__u16)buf[off + 2] << 8) | buf[off + 3];
+		p->sport = ((__u16)b[0] << 8) | b[1];
+		p->dport = ((__u16)b[2] << 8) | b[3];
 	} else if (p->l4_proto == IPPROTO_ICMP || p->l4_proto == IPPROTO_ICMPV6) {
-		p->sport = buf[off];
-		p->dport = buf[off + 1];
+		p->sport = b[0];
+		p->dport = b[1];
 	}
 }
 
 /*
- * Parse IPv4 or IPv6 and the ports from buf, the first avail (<= HDR_COPY) bytes at the network
- * header. A header that does not look like the protocol the skb claims is left unparsed: before
- * the stack sets the network header, its offset means nothing.
+ * Ports (or ICMP type and code) at off in buf, if the copy of copied bytes holds them; if not,
+ * l4_off tells the caller where to fetch them, when the packet has them (avail bytes).
  */
-static __always_inline void parse_l3l4(const __u8 *buf, __u32 avail, __u16 protocol,
-				       struct l3l4 *p)
+static __always_inline void parse_ports(const __u8 *buf, __u32 off, __u32 copied, __u32 avail,
+					struct l3l4 *p)
+{
+	if (!has_ports(p->l4_proto) || off + 4 > avail)
+		return;
+	if (off > HDR_COPY - 4 || off + 4 > copied) {
+		p->l4_off = off;
+		return;
+	}
+	ports_from(buf + off, p);
+}
+
+/*
+ * Parse IPv4 or IPv6 and the ports from buf, a copy of the first copied (<= HDR_COPY) bytes at
+ * the network header of a packet with avail bytes there. A header that does not look like the
+ * protocol the skb claims is left unparsed: before the stack sets the network header, its
+ * offset means nothing.
+ */
+static __always_inline void parse_l3l4(const __u8 *buf, __u32 copied, __u32 avail,
+				       __u16 protocol, struct l3l4 *p)
 {
 	__u16 proto = bpf_ntohs(protocol);
 
 	p->l3_proto = proto;
-	if (avail > HDR_COPY)
-		avail = HDR_COPY;
-	if (proto == ETH_P_IP || (proto == 0 && avail >= 20 && (buf[0] >> 4) == 4)) {
+	if (copied > HDR_COPY)
+		copied = HDR_COPY;
+	if (copied > avail)
+		copied = avail;
+	if (proto == ETH_P_IP || (proto == 0 && copied >= 20 && (buf[0] >> 4) == 4)) {
 		__u32 ihl = (buf[0] & 0xf) * 4;
 		__u16 frag = ((__u16)(buf[6] & 0x1f) << 8) | buf[7];
 
-		if (avail < 20 || (buf[0] >> 4) != 4 || ihl < 20)
+		if (copied < 20 || (buf[0] >> 4) != 4 || ihl < 20)
 			return;
 		p->l3_proto = ETH_P_IP;
 		p->family = 4;
@@ -116,12 +146,12 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 avail, __u16 proto
 		copy_addr4(p->saddr, buf + 12);
 		copy_addr4(p->daddr, buf + 16);
 		if (frag == 0)
-			parse_ports(buf, ihl, avail, p);
-	} else if (proto == ETH_P_IPV6 || (proto == 0 && avail >= 40 && (buf[0] >> 4) == 6)) {
+			parse_ports(buf, ihl, copied, avail, p);
+	} else if (proto == ETH_P_IPV6 || (proto == 0 && copied >= 40 && (buf[0] >> 4) == 6)) {
 		__u32 off = 40;
 		__u8 next;
 
-		if (avail < 40 || (buf[0] >> 4) != 6)
+		if (copied < 40 || (buf[0] >> 4) != 6)
 			return;
 		p->l3_proto = ETH_P_IPV6;
 		p->family = 6;
@@ -134,7 +164,7 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 avail, __u16 proto
 			/* A fragment other than the first carries no ports. */
 			bool later_fragment;
 
-			if (avail < 44) {
+			if (copied < 44) {
 				p->l4_proto = next;
 				return;
 			}
@@ -148,7 +178,7 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 avail, __u16 proto
 			}
 		}
 		p->l4_proto = next;
-		parse_ports(buf, off, avail, p);
+		parse_ports(buf, off, copied, avail, p);
 	}
 }
 

@@ -73,37 +73,63 @@ void drop_snapshot_free(struct drop_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Add every used slot of one index, all CPUs (vals holds ncpu slots). */
+static int add_slots(struct drop_snapshot *s, const struct drop_slot *vals, int ncpu)
+{
+	for (int c = 0; c < ncpu; c++) {
+		int err;
+
+		if (!vals[c].packets)
+			continue;
+		err = drop_snapshot_add(s, &vals[c].key, vals[c].packets, vals[c].bytes);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int drop_snapshot_read(int drops_fd, struct drop_snapshot *s)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct drop_key key, next;
-	struct drop_value *vals;
-	void *prev = NULL;
-	int err = 0;
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), n, *keys = NULL, batch_out;
+	struct drop_slot *vals = NULL;
+	bool batch = true;
 
 	memset(s, 0, sizeof(*s));
 	if (ncpu < 0)
 		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(drops_fd, prev, &next)) {
-		uint64_t packets = 0, bytes = 0;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(drops_fd, &key, vals))
-			continue; /* deleted meanwhile */
-		for (int i = 0; i < ncpu; i++) {
-			packets += vals[i].packets;
-			bytes += vals[i].bytes;
-		}
-		if (!packets)
-			continue; /* an unused catch-all entry */
-		err = drop_snapshot_add(s, &key, packets, bytes);
-		if (err)
-			break;
+	if (bpf_obj_get_info_by_fd(drops_fd, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(struct drop_slot))
+		return -EPROTO;
+	n = info.max_entries;
+	keys = calloc(n, sizeof(*keys));
+	vals = calloc((size_t)n * ncpu, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
+	/* One batch call reads the whole table; kernels before 5.6 read slot by slot. */
+	{
+		__u32 count = n;
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		if (bpf_map_lookup_batch(drops_fd, NULL, &batch_out, keys, vals, &count, &opts) &&
+		    errno != ENOENT)
+			batch = false;
+		else
+			n = count;
+	}
+	for (__u32 i = 0; i < n && !err; i++) {
+		const struct drop_slot *v = &vals[(size_t)i * ncpu];
+
+		if (!batch && bpf_map_lookup_elem(drops_fd, &i, &vals[(size_t)i * ncpu]))
+			continue;
+		err = add_slots(s, v, ncpu);
+	}
+cleanup:
+	free(keys);
 	free(vals);
 	if (err)
 		drop_snapshot_free(s);

@@ -39,6 +39,18 @@ int kfree_skb_btf_args(void)
 	return n;
 }
 
+bool kernel_has_func(const char *name)
+{
+	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
 static bool is_fs(const char *path, long magic)
 {
 	struct statfs st;

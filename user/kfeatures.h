@@ -22,6 +22,9 @@ bool have_vmlinux_btf(void);
  */
 int kfree_skb_btf_args(void);
 
+/* The kernel's BTF has a function of this name (a kfunc the verifier may allow). */
+bool kernel_has_func(const char *name);
+
 /* tracefs is reachable (classic tracepoints need it); mounts it at TRACEFS_ROOT if not. */
 int ensure_tracefs(void);
 

@@ -285,7 +285,7 @@ static void live_refresh(struct trace_run *r)
 }
 
 static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int retrans_fd,
-			  double seconds, const char *mode)
+			  double seconds, const char *mode, const char *reader, uint64_t missed)
 {
 	struct drop_snapshot snap = { 0 };
 	struct retrans_snapshot rs = { 0 };
@@ -310,7 +310,9 @@ static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int r
 		json_uint(&j, "shed_events", st.events_shed);
 		json_uint(&j, "folded_drops", st.folded);
 		json_uint(&j, "unaccounted_drops", st.unaccounted);
+		json_uint(&j, "missed_drops", missed);
 		json_string(&j, "attach", mode);
+		json_string(&j, "reader", reader);
 		drop_report_json(&rep, &r->names, &j, "drops");
 		json_array_begin(&j, "netns");
 		for (size_t i = 0; i < rep.nnetns; i++) {
@@ -348,6 +350,10 @@ static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int r
 			printf("\nThe drop table was full: %llu drops counted per reason only, %llu not "
 			       "counted (raise --max-keys).\n",
 			       (unsigned long long)st.folded, (unsigned long long)st.unaccounted);
+		if (missed)
+			printf("\n%llu drops happened while the program was already running on their CPU "
+			       "and were not counted.\n",
+			       (unsigned long long)missed);
 		if (r->o->cfg.events || st.events_shed || st.events_lost)
 			printf("\nEvents: %llu printed, %llu shed by the rate limit, %llu lost (ring "
 			       "buffer full); the counts above are exact.\n",
@@ -423,6 +429,8 @@ int cmd_trace(int argc, char **argv)
 		o.cfg.mode = ATTACH_TRACEPOINT;
 	env = getenv("DROPSCOPE_NO_REASON");
 	o.cfg.ignore_reason = env && *env == '1';
+	env = getenv("DROPSCOPE_READER");
+	o.cfg.copy_reader = env && !strcmp(env, "copy");
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "d:i:n:ejvh", longopts, NULL)) != -1) {
@@ -560,7 +568,8 @@ int cmd_trace(int argc, char **argv)
 	tracer_poll(r.t, 0);
 	refresh_ifnames(&r, tracer_ifnames_fd(r.t));
 	print_summary(&r, tracer_drops_fd(r.t), tracer_stats_fd(r.t), tracer_retrans_fd(r.t),
-		      mono_now() - r.start, attach_mode_name(r.t->mode));
+		      mono_now() - r.start, attach_mode_name(r.t->mode), r.t->reader,
+		      tracer_missed(r.t));
 	rc = 0;
 cleanup:
 	if (pinned)
@@ -627,7 +636,7 @@ int cmd_show(int argc, char **argv)
 	snprintf(mode, sizeof(mode), "%s, pinned by pid %u",
 		 attach_mode_name((enum attach_mode)m.info.attach_mode), m.info.pid);
 	refresh_ifnames(&r, m.ifnames);
-	print_summary(&r, m.drops, m.stats, m.retrans, seconds, mode);
+	print_summary(&r, m.drops, m.stats, m.retrans, seconds, mode, NULL, 0);
 	trace_run_free(&r);
 	pinned_close(&m);
 	return 0;

@@ -36,9 +36,24 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void configure_drops(struct drops_bpf *skel, const struct tracer_config *cfg,
-			    const struct reason_table *reasons, enum attach_mode mode, int tp_args)
+/* The slots of the drops table: a power of two, at least 256. */
+static uint32_t table_slots(uint32_t want)
 {
+	uint32_t n = 256;
+
+	if (!want)
+		return DS_DEFAULT_SLOTS;
+	while (n < want && n < (1u << 22))
+		n <<= 1;
+	return n;
+}
+
+static void configure_drops(struct drops_bpf *skel, const struct tracer_config *cfg,
+			    const struct reason_table *reasons, struct bpf_program *prog,
+			    int tp_args)
+{
+	uint32_t slots = table_slots(cfg->max_keys);
+	struct bpf_program *p;
 	unsigned lo, hi;
 
 	skel->rodata->filter_netns = cfg->netns;
@@ -53,6 +68,8 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	skel->rodata->has_rx_sk = tp_args >= 4;
 	skel->rodata->ignore_reason = cfg->ignore_reason;
 	skel->rodata->consumed_reason = reasons ? reasons->consumed : 0;
+	skel->rodata->slot_mask = slots - 1;
+	bpf_map__set_max_entries(skel->maps.drops, slots + DS_MAX_CORE_REASONS);
 	skel->rodata->events_on = cfg->events;
 	if (cfg->events_per_sec) {
 		skel->rodata->events_per_sec = cfg->events_per_sec;
@@ -67,41 +84,23 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 		if (reasons->v[i].value < DS_MAX_CORE_REASONS)
 			((volatile __u8 *)skel->rodata->reason_queue_kind)[reasons->v[i].value] =
 				reasons->v[i].queue_kind;
-	if (cfg->max_keys)
-		bpf_map__set_max_entries(skel->maps.drops, cfg->max_keys);
 	/* A ring buffer nobody reads costs a page; keep it small unless events are on. */
 	if (!cfg->events && !cfg->watch)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
-	bpf_program__set_autoload(skel->progs.kfree_skb_btf, mode == ATTACH_TP_BTF);
-	bpf_program__set_autoload(skel->progs.kfree_skb_tp, mode == ATTACH_TRACEPOINT);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == prog);
 }
 
-/* The catch-all entry per reason, used once the map is full (see bpf/dropscope.h). */
-static int add_folded_keys(struct drops_bpf *skel, const struct reason_table *reasons)
+/* The program of a variant; NULL when the kernel cannot have it. */
+static struct bpf_program *variant_prog(struct drops_bpf *skel, enum attach_mode mode, bool cast)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.drops);
-	struct drop_value *zero;
-	struct drop_key key;
-	int err = 0;
-
-	if (ncpu < 0)
-		return ncpu;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
-	for (size_t i = 0; i <= (reasons ? reasons->n : 0) && !err; i++) {
-		memset(&key, 0, sizeof(key));
-		key.reason = i < (reasons ? reasons->n : 0) ? reasons->v[i].value : 0;
-		key.folded = 1;
-		if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) && errno != EEXIST)
-			err = -errno;
-	}
-	free(zero);
-	return err;
+	if (mode == ATTACH_TRACEPOINT)
+		return skel->progs.kfree_skb_tp;
+	return cast ? skel->progs.kfree_skb_btf : skel->progs.kfree_skb_btf_copy;
 }
 
 static int load_drops(const struct tracer_config *cfg, const struct reason_table *reasons,
-		      enum attach_mode mode, struct drops_bpf **out)
+		      enum attach_mode mode, bool cast, struct drops_bpf **out)
 {
 	struct drops_bpf *skel;
 	int tp_args = kfree_skb_btf_args();
@@ -116,10 +115,8 @@ static int load_drops(const struct tracer_config *cfg, const struct reason_table
 	skel = drops_bpf__open();
 	if (!skel)
 		return -errno;
-	configure_drops(skel, cfg, reasons, mode, tp_args);
+	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args);
 	err = drops_bpf__load(skel);
-	if (!err)
-		err = add_folded_keys(skel, reasons);
 	if (!err)
 		err = drops_bpf__attach(skel);
 	if (err) {
@@ -188,20 +185,33 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	t->on_event = on_event;
 	t->event_ctx = event_ctx;
 
+	/* Cheapest first: tp_btf with typed header loads, tp_btf copying headers, then the
+	 * classic tracepoint. */
 	t->mode = cfg->mode == ATTACH_AUTO ? ATTACH_TP_BTF : cfg->mode;
-	err = load_drops(cfg, reasons, t->mode, &t->drops);
+	err = -ENOENT;
+	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && kernel_has_func("bpf_rdonly_cast")) {
+		t->reader = "cast";
+		err = load_drops(cfg, reasons, t->mode, true, &t->drops);
+		if (err)
+			ds_debug("tp_btf with bpf_rdonly_cast failed (%s)", strerror(-err));
+	}
+	if (err) {
+		t->reader = "copy";
+		err = load_drops(cfg, reasons, t->mode, false, &t->drops);
+	}
 	if (err && cfg->mode == ATTACH_AUTO) {
 		ds_debug("tp_btf/kfree_skb unavailable (%s); using the classic tracepoint",
 			 strerror(-err));
 		t->mode = ATTACH_TRACEPOINT;
-		err = load_drops(cfg, reasons, t->mode, &t->drops);
+		err = load_drops(cfg, reasons, t->mode, false, &t->drops);
 	}
 	if (err) {
 		ds_err("failed to load the drop tracer (%s): %s; run with -v -v for the verifier's log",
 		       attach_mode_name(t->mode), strerror(-err));
 		goto cleanup;
 	}
-	ds_debug("attached skb:kfree_skb via %s", attach_mode_name(t->mode));
+	ds_debug("attached skb:kfree_skb via %s, reading headers by %s", attach_mode_name(t->mode),
+		 t->reader);
 
 	if (cfg->retransmits) {
 		err = ensure_tracefs();
@@ -268,6 +278,25 @@ int tracer_meta_fd(const struct tracer *t)
 	return bpf_map__fd(t->drops->maps.meta);
 }
 
+uint64_t tracer_missed(const struct tracer *t)
+{
+	struct bpf_prog_info info = { 0 };
+	struct bpf_program *p;
+	__u32 len = sizeof(info);
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(p, t->drops->obj)
+	{
+		int fd = bpf_program__fd(p);
+
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void tracer_close(struct tracer *t)
 {
 	if (!t)
@@ -297,8 +326,6 @@ int read_stats(int stats_fd, struct ds_stats *out)
 		return err;
 	}
 	for (int i = 0; i < ncpu; i++) {
-		out->seen += per_cpu[i].seen;
-		out->matched += per_cpu[i].matched;
 		out->folded += per_cpu[i].folded;
 		out->unaccounted += per_cpu[i].unaccounted;
 		out->events_sent += per_cpu[i].events_sent;

@@ -36,8 +36,9 @@ struct tracer_config {
 	uint8_t watch_l4_proto;
 	uint16_t watch_port_lo, watch_port_hi;
 	bool retransmits;   /* attach the tcp tracepoints too */
-	uint32_t max_keys;  /* size of the drops map; 0: the default */
+	uint32_t max_keys;  /* slots of the drops table (rounded up to a power of two); 0: default */
 	bool ignore_reason; /* testing aid: act as on a kernel without drop reasons */
+	bool copy_reader;   /* testing aid: tp_btf reads headers by copy even if it could cast */
 };
 
 typedef int (*tracer_event_fn)(void *ctx, const struct drop_event *e);
@@ -47,6 +48,7 @@ struct tracer {
 	struct tcp_bpf *tcp;
 	struct ring_buffer *rb;
 	enum attach_mode mode; /* the variant that is attached */
+	const char *reader;    /* how it reads packet headers: "cast" or "copy" */
 	tracer_event_fn on_event;
 	void *event_ctx;
 	double attach_ms; /* from tracer_open to attached */
@@ -65,6 +67,9 @@ int tracer_stats_fd(const struct tracer *t);
 int tracer_ifnames_fd(const struct tracer *t);
 int tracer_retrans_fd(const struct tracer *t); /* -1 without retransmits */
 int tracer_meta_fd(const struct tracer *t);
+/* Drops the kernel did not run the program for (it was already running on that CPU: a drop
+ * inside a drop's handling). Returns 0 where the kernel does not count them. */
+uint64_t tracer_missed(const struct tracer *t);
 /* Detach and free everything; safe on NULL. */
 void tracer_close(struct tracer *t);
 

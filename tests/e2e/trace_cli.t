@@ -90,6 +90,20 @@ t_is "$(jq -r '[.retransmits[] | select(.daddr == "10.77.1.2") | .count] | add /
 	"retransmissions to 10.77.1.2 equal the kernel's TcpRetransSegs"
 t_is "$(jq -r '[.retransmit_flows[] | select(.dport == 9100)] | length' "$T_TMP/rt")" 2 "both flows are listed"
 
+# --- a full drop table: 600 distinct drops (closed ports 2000-2599) into 256 slots per CPU.
+# Details of the drops that found no slot are folded, but the per-reason total stays exact.
+start "$T_TMP/full" --netns "$LAB_HOST" --max-keys 256 --json
+for port in $(seq 2000 2599); do echo "$port"; done |
+	lab_exec dst xargs -P 8 -I{} "$LAB_TOOL" udp-send "$LAB_HOST4" {} 1 >/dev/null
+sleep 0.3
+t_stop "$T_BG_PID"
+t_is "$(jq -r '[.drops[] | select(.reason == "NO_SOCKET") | .count] | add' "$T_TMP/full")" 600 \
+	"a full table keeps the per-reason total exact (600 NO_SOCKET)"
+t_ge "$(jq -r '.folded_drops' "$T_TMP/full")" 1 "drops folded into the catch-all are counted"
+t_is "$(jq -r '[.drops[] | select(.folded) | .count] | add' "$T_TMP/full")" "$(jq -r '.folded_drops' "$T_TMP/full")" \
+	"the catch-all rows hold exactly the folded drops"
+t_is "$(jq -r '.unaccounted_drops' "$T_TMP/full")" 0 "no drop goes uncounted"
+
 # --- signals: SIGTERM and SIGINT detach cleanly and print the summary
 our_progs() { bpftool prog show | grep -cE 'name kfree_skb_(btf|tp)'; }
 progs0=$(our_progs)

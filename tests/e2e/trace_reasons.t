@@ -16,7 +16,7 @@ DST_NS=$(lab_netns_inode dst)
 # also trace all namespaces (same mode) into OUT.all. Counters the kernel keeps go to OUT.ref.
 run_faults()
 {
-	local mode=$1 out=$2 p_host p_all
+	local mode=${1%-copy} out=$2 p_host p_all
 	local rcvbuf0 listen0 qdisc0
 	"$DROPSCOPE" trace --attach "$mode" --netns "$LAB_HOST" --json >"$out" 2>"$out.err" &
 	p_host=$!
@@ -106,19 +106,31 @@ check_run()
 		"$mode: with --netns all, dst's 50 NO_SOCKET drops are charged to dst"
 	t_is "$(jq -r --argjson n "$HOST_NS" '[.netns[] | select(.netns == $n) | .count] | add // 0' "$f.all")" \
 		"$(jq -r '.total' "$f")" "$mode: with --netns all, the host's share equals the host-filtered total"
-	t_is "$(jq -r '.attach' "$f")" "$mode" "$mode: the requested variant is the one attached"
+	t_is "$(jq -r '.attach + "/" + .reader' "$f")" "$3" "$mode: the requested variant is the one attached"
 }
 
-run_faults tp_btf "$T_TMP/btf.json"
-t_ok $? "tp_btf: trace ran through all faults"
-check_run tp_btf "$T_TMP/btf.json"
+# tp_btf reads headers with typed loads where the kernel allows (bpf_rdonly_cast, 6.2+), else
+# by copy; the classic tracepoint always copies. All three are run.
+if bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "FUNC 'bpf_rdonly_cast'"; then
+	run_faults tp_btf "$T_TMP/btf.json"
+	t_ok $? "tp_btf: trace ran through all faults"
+	check_run tp_btf "$T_TMP/btf.json" tp_btf/cast
+else
+	t_diag "this kernel has no bpf_rdonly_cast: the typed-load variant cannot be tested here"
+	cp "$T_TMP/btfcopy.json" "$T_TMP/btf.json" 2>/dev/null
+fi
+
+DROPSCOPE_READER=copy run_faults tp_btf-copy "$T_TMP/btfcopy.json"
+t_ok $? "tp_btf, copying headers: trace ran through all faults"
+check_run "tp_btf (copy)" "$T_TMP/btfcopy.json" tp_btf/copy
 
 run_faults tracepoint "$T_TMP/tp.json"
 t_ok $? "tracepoint: trace ran through all faults"
-check_run tracepoint "$T_TMP/tp.json"
+check_run tracepoint "$T_TMP/tp.json" tracepoint/copy
 
 # The two variants saw the same controlled drops the same way.
 summary() { jq -c '[.drops[] | select(.reason == "NETFILTER_DROP" or .reason == "NO_SOCKET") | {reason, count, queue, protocol, ifname, location}] | sort_by(.reason, .queue)' "$1"; }
 t_is "$(summary "$T_TMP/tp.json")" "$(summary "$T_TMP/btf.json")" "the tracepoint variant agrees with tp_btf on reasons, queues, protocols and locations"
+t_is "$(summary "$T_TMP/btfcopy.json")" "$(summary "$T_TMP/btf.json")" "copying headers agrees with typed loads"
 
 t_done

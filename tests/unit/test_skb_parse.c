@@ -45,7 +45,7 @@ int main(void)
 
 	ipv4(b, IPPROTO_UDP, 5, 0);
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.family, 4, "IPv4");
 	is_int(p.l4_proto, IPPROTO_UDP, "UDP");
 	is_int(p.sport, 5000, "source port");
@@ -55,42 +55,42 @@ int main(void)
 
 	ipv4(b, IPPROTO_TCP, 7, 0);
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.dport, 53, "IPv4 options are skipped by the header length");
 
 	ipv4(b, IPPROTO_UDP, 5, 0x20 << 8 | 0x10);
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.l4_proto, IPPROTO_UDP, "a later fragment keeps its protocol");
 	is_int(p.dport, 0, "a later fragment has no ports");
 
 	ipv4(b, IPPROTO_UDP, 5, 0);
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, 22, ip, &p);
+	parse_l3l4(b, 22, 22, ip, &p);
 	is_int(p.family, 4, "a short copy still gives the addresses");
 	is_int(p.dport, 0, "ports past the copied bytes are not read");
 
 	ipv4(b, IPPROTO_UDP, 3, 0);
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.family, 0, "a header length below 20 is not IPv4");
 
 	ipv4(b, IPPROTO_UDP, 5, 0);
 	b[0] = 0x60;
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.family, 0, "an skb that claims IPv4 but holds something else is left unparsed");
 
 	ipv4(b, IPPROTO_ICMP, 5, 0);
 	b[20] = 11; /* time exceeded */
 	b[21] = 0;
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.sport, 11, "ICMP type in sport");
 
 	ipv4(b, IPPROTO_UDP, 5, 0);
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), 0, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), 0, &p);
 	is_int(p.family, 4, "no skb protocol: the version nibble decides");
 
 	ipv6(b, IPPROTO_TCP);
@@ -99,7 +99,7 @@ int main(void)
 	b[42] = 0x1f; /* port 8080 */
 	b[43] = 0x90;
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip6, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip6, &p);
 	is_int(p.family, 6, "IPv6");
 	is_int(p.sport, 443, "IPv6 source port");
 	is_int(p.dport, 8080, "IPv6 destination port");
@@ -114,7 +114,7 @@ int main(void)
 	b[50] = 0x00;
 	b[51] = 0x44; /* 68 */
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip6, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip6, &p);
 	is_int(p.l4_proto, IPPROTO_UDP, "through a hop-by-hop header");
 	is_int(p.dport, 68, "ports after the extension header");
 
@@ -122,7 +122,7 @@ int main(void)
 	b[40] = IPPROTO_UDP;
 	b[42] = 0x01; /* offset != 0 */
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip6, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip6, &p);
 	is_int(p.l4_proto, IPPROTO_UDP, "a later IPv6 fragment keeps its protocol");
 	is_int(p.dport, 0, "and has no ports");
 
@@ -130,11 +130,11 @@ int main(void)
 	b[40] = IPPROTO_UDP;
 	b[41] = 200; /* far beyond the copy */
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, sizeof(b), ip6, &p);
+	parse_l3l4(b, sizeof(b), sizeof(b), ip6, &p);
 	is_int(p.dport, 0, "an extension header longer than the copy stops the parse");
 
 	memset(&p, 0, sizeof(p));
-	parse_l3l4(b, 10, ip6, &p);
+	parse_l3l4(b, 10, 10, ip6, &p);
 	is_int(p.family, 0, "an IPv6 header cut short is not parsed");
 	is_int(p.l3_proto, ETH_P_IPV6, "but the ethertype is kept");
 	return done_testing();
