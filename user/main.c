@@ -17,6 +17,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "counters", cmd_counters, "the host's loss counters over a window, with fixes" },
 	{ NULL, NULL, NULL },
 };
 
