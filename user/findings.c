@@ -580,9 +580,9 @@ static void fix_retrans(struct fixbuf *fb, const struct host_counters *now, int 
 		       "those first");
 		return;
 	}
-	fx(fb, "# %s this host dropped nothing in this window: the loss is on the path or at "
-	       "the peer; find the hop:",
-	   host_drops < 0 ? "if" : "");
+	fx(fb, "# %s dropped nothing in this window, the loss is on the path or at the peer; "
+	       "find the hop:",
+	   host_drops < 0 ? "if this host" : "this host");
 	fx(fb, "dropscope probe <peer address>");
 	{
 		char pre[320];
