@@ -24,17 +24,23 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dropscope counters [--interval S] [--duration S] [--netns NS] [--json] [--all]\n"
+		"usage: dropscope counters [--interval S] [--duration S] [--netns NS] [--json] "
+		"[--all]\n"
 		"\n"
-		"Reads the host's loss counters (interfaces and their drivers, softnet, SNMP, conntrack,\n"
-		"qdiscs, sockets, and the tuning that governs them) twice, and reports what moved in\n"
-		"between: findings worst first, each with its counter evidence and the fix as commands\n"
+		"Reads the host's loss counters (interfaces and their drivers, softnet, SNMP, "
+		"conntrack,\n"
+		"qdiscs, sockets, and the tuning that governs them) twice, and reports what moved "
+		"in\n"
+		"between: findings worst first, each with its counter evidence and the fix as "
+		"commands\n"
 		"that persist. Nothing is changed.\n"
 		"\n"
 		"  -d, --duration S   length of the window (default %.0f s; 500ms, 2s, 1m ...)\n"
 		"  -i, --interval S   also report every S seconds while the window runs; without\n"
-		"                     --duration, run until Ctrl-C. The summary covers the whole window.\n"
-		"  -n, --netns NS     the namespace to read: self (default), a name from 'ip netns',\n"
+		"                     --duration, run until Ctrl-C. The summary covers the whole "
+		"window.\n"
+		"  -n, --netns NS     the namespace to read: self (default), a name from 'ip "
+		"netns',\n"
 		"                     or a path such as /proc/PID/ns/net\n"
 		"  -j, --json         one JSON document (schema in README.md)\n"
 		"  -a, --all          list every counter that moved, not only the first lines\n"
@@ -194,20 +200,20 @@ static int read_or_report(const struct netns_ref *ns, struct host_counters **out
 int cmd_counters(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "bench", required_argument, NULL, 'B' },
-		{ NULL, 0, NULL, 0 },
+		{"interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
+		{"netns", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{"bench", required_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *ns_spec = "self";
 	double interval = 0, duration = 0;
 	bool json = false, all = false, intervals, color;
 	unsigned long bench_n = 0;
-	struct netns_ref ns = { .fd = -1 };
+	struct netns_ref ns = {.fd = -1};
 	struct host_counters *first = NULL, *prev = NULL, *cur = NULL;
 	struct host_delta *d = NULL;
 	struct finding *f = NULL;
@@ -221,7 +227,8 @@ int cmd_counters(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			if (parse_duration(optarg, false, &interval)) {
-				ds_err("invalid --interval '%s': give a positive duration such as 1, "
+				ds_err("invalid --interval '%s': give a positive duration such as "
+				       "1, "
 				       "500ms or 2s",
 				       optarg);
 				return 2;
@@ -229,7 +236,8 @@ int cmd_counters(int argc, char **argv)
 			break;
 		case 'd':
 			if (parse_duration(optarg, false, &duration)) {
-				ds_err("invalid --duration '%s': give a positive duration such as 5, "
+				ds_err("invalid --duration '%s': give a positive duration such as "
+				       "5, "
 				       "10s or 1m",
 				       optarg);
 				return 2;
@@ -263,8 +271,8 @@ int cmd_counters(int argc, char **argv)
 		return 2;
 	}
 	if (interval && duration && interval > duration) {
-		ds_err("--interval (%g s) is longer than --duration (%g s): make it shorter", interval,
-		       duration);
+		ds_err("--interval (%g s) is longer than --duration (%g s): make it shorter",
+		       interval, duration);
 		return 2;
 	}
 	intervals = interval > 0;
@@ -273,7 +281,8 @@ int cmd_counters(int argc, char **argv)
 
 	err = netns_resolve(ns_spec, &ns);
 	if (!err && ns.all) {
-		ds_err("counters reads one namespace at a time: give --netns self, a name or a path");
+		ds_err("counters reads one namespace at a time: give --netns self, a name or a "
+		       "path");
 		netns_close(&ns);
 		return 2;
 	}
@@ -296,12 +305,14 @@ int cmd_counters(int argc, char **argv)
 	start = first->t;
 	end = duration ? start + duration : 0;
 	if (duration)
-		fprintf(stderr, "dropscope: counters: baseline taken in namespace %s; measuring for "
-				"%.2f s\n",
+		fprintf(stderr,
+			"dropscope: counters: baseline taken in namespace %s; measuring for "
+			"%.2f s\n",
 			ns.name, duration);
 	else
-		fprintf(stderr, "dropscope: counters: baseline taken in namespace %s; reporting "
-				"every %.2f s until Ctrl-C\n",
+		fprintf(stderr,
+			"dropscope: counters: baseline taken in namespace %s; reporting "
+			"every %.2f s until Ctrl-C\n",
 			ns.name, interval);
 	prev = host_counters_dup(first);
 	if (!prev) {
@@ -336,7 +347,8 @@ int cmd_counters(int argc, char **argv)
 			}
 			r = &iv[niv];
 			memset(r, 0, sizeof(*r));
-			if (host_counters_delta(prev, cur, &id) || findings_compute(id, &r->f, &r->n)) {
+			if (host_counters_delta(prev, cur, &id) ||
+			    findings_compute(id, &r->f, &r->n)) {
 				host_delta_free(id);
 				ds_err("failed to compute the interval's findings: out of memory");
 				rc = 1;

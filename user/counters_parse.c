@@ -17,7 +17,7 @@
 #include "counters_parse.h"
 #include "util.h"
 
-/* ---- tokens on a const buffer ------------------------------------------------------------------ */
+/* ---- tokens on a const buffer ---- */
 
 struct span {
 	const char *p;
@@ -132,7 +132,7 @@ static bool parse_dec(struct span t, uint64_t *out, bool *negative)
 	return true;
 }
 
-/* ---- softnet_stat ------------------------------------------------------------------------------ */
+/* ---- softnet_stat ---- */
 
 void softnet_free(struct softnet_stat *s)
 {
@@ -149,8 +149,8 @@ int softnet_parse(const char *buf, struct softnet_stat *out)
 
 	memset(out, 0, sizeof(*out));
 	while (next_line(&p, end, &line)) {
-		struct softnet_cpu c = { .cpu = (int)row };
-		uint64_t col[16] = { 0 };
+		struct softnet_cpu c = {.cpu = (int)row};
+		uint64_t col[16] = {0};
 		struct span tok;
 		int ncol = 0;
 
@@ -171,8 +171,8 @@ int softnet_parse(const char *buf, struct softnet_stat *out)
 				goto cleanup;
 			}
 		}
-		/* Every kernel prints at least processed, dropped and time_squeeze, and every row of
-		 * one file has the same width. */
+		/* Every kernel prints at least processed, dropped and time_squeeze, and every row
+		 * of one file has the same width. */
 		if (ncol < 3 || (out->columns && ncol != out->columns)) {
 			err = -EINVAL;
 			goto cleanup;
@@ -224,109 +224,109 @@ cleanup:
 	return err;
 }
 
-/* ---- snmp / netstat / snmp6 ------------------------------------------------------------------ */
+/* ---- snmp / netstat / snmp6 ---- */
 
 struct snmp_def {
 	enum snmp_file file;
 	const char *section; /* NULL for snmp6 */
 	const char *name;
+	const char *full; /* "Section.Name", or the snmp6 name */
 };
+
+/* Constant names: callers on several threads may ask for them at once. */
+#define SNMP(f, sec, nm)                                                                           \
+	{                                                                                          \
+		f, sec, nm, sec "." nm                                                             \
+	}
+#define SNMP6(nm)                                                                                  \
+	{                                                                                          \
+		SNMP_FILE_SNMP6, NULL, nm, nm                                                      \
+	}
 
 static const struct snmp_def snmp_defs[SNMP__COUNT] = {
-	[SNMP_IP_IN_RECEIVES] = { SNMP_FILE_SNMP, "Ip", "InReceives" },
-	[SNMP_IP_IN_HDR_ERRORS] = { SNMP_FILE_SNMP, "Ip", "InHdrErrors" },
-	[SNMP_IP_IN_ADDR_ERRORS] = { SNMP_FILE_SNMP, "Ip", "InAddrErrors" },
-	[SNMP_IP_FORW_DATAGRAMS] = { SNMP_FILE_SNMP, "Ip", "ForwDatagrams" },
-	[SNMP_IP_IN_DISCARDS] = { SNMP_FILE_SNMP, "Ip", "InDiscards" },
-	[SNMP_IP_IN_DELIVERS] = { SNMP_FILE_SNMP, "Ip", "InDelivers" },
-	[SNMP_IP_OUT_REQUESTS] = { SNMP_FILE_SNMP, "Ip", "OutRequests" },
-	[SNMP_IP_OUT_DISCARDS] = { SNMP_FILE_SNMP, "Ip", "OutDiscards" },
-	[SNMP_IP_OUT_NO_ROUTES] = { SNMP_FILE_SNMP, "Ip", "OutNoRoutes" },
-	[SNMP_IP_REASM_FAILS] = { SNMP_FILE_SNMP, "Ip", "ReasmFails" },
-	[SNMP_IP_FRAG_FAILS] = { SNMP_FILE_SNMP, "Ip", "FragFails" },
-	[SNMP_IPEXT_IN_NO_ROUTES] = { SNMP_FILE_NETSTAT, "IpExt", "InNoRoutes" },
-	[SNMP_IPEXT_IN_TRUNCATED] = { SNMP_FILE_NETSTAT, "IpExt", "InTruncatedPkts" },
-	[SNMP_IPEXT_IN_CSUM_ERRORS] = { SNMP_FILE_NETSTAT, "IpExt", "InCsumErrors" },
-	[SNMP_ICMP_IN_ERRORS] = { SNMP_FILE_SNMP, "Icmp", "InErrors" },
-	[SNMP_ICMP_IN_CSUM_ERRORS] = { SNMP_FILE_SNMP, "Icmp", "InCsumErrors" },
-	[SNMP_ICMP_OUT_RATELIMIT_GLOBAL] = { SNMP_FILE_SNMP, "Icmp", "OutRateLimitGlobal" },
-	[SNMP_ICMP_OUT_RATELIMIT_HOST] = { SNMP_FILE_SNMP, "Icmp", "OutRateLimitHost" },
-	[SNMP_TCP_ACTIVE_OPENS] = { SNMP_FILE_SNMP, "Tcp", "ActiveOpens" },
-	[SNMP_TCP_PASSIVE_OPENS] = { SNMP_FILE_SNMP, "Tcp", "PassiveOpens" },
-	[SNMP_TCP_ATTEMPT_FAILS] = { SNMP_FILE_SNMP, "Tcp", "AttemptFails" },
-	[SNMP_TCP_ESTAB_RESETS] = { SNMP_FILE_SNMP, "Tcp", "EstabResets" },
-	[SNMP_TCP_IN_SEGS] = { SNMP_FILE_SNMP, "Tcp", "InSegs" },
-	[SNMP_TCP_OUT_SEGS] = { SNMP_FILE_SNMP, "Tcp", "OutSegs" },
-	[SNMP_TCP_RETRANS_SEGS] = { SNMP_FILE_SNMP, "Tcp", "RetransSegs" },
-	[SNMP_TCP_IN_ERRS] = { SNMP_FILE_SNMP, "Tcp", "InErrs" },
-	[SNMP_TCP_OUT_RSTS] = { SNMP_FILE_SNMP, "Tcp", "OutRsts" },
-	[SNMP_TCP_IN_CSUM_ERRORS] = { SNMP_FILE_SNMP, "Tcp", "InCsumErrors" },
-	[SNMP_UDP_IN_DATAGRAMS] = { SNMP_FILE_SNMP, "Udp", "InDatagrams" },
-	[SNMP_UDP_NO_PORTS] = { SNMP_FILE_SNMP, "Udp", "NoPorts" },
-	[SNMP_UDP_IN_ERRORS] = { SNMP_FILE_SNMP, "Udp", "InErrors" },
-	[SNMP_UDP_OUT_DATAGRAMS] = { SNMP_FILE_SNMP, "Udp", "OutDatagrams" },
-	[SNMP_UDP_RCVBUF_ERRORS] = { SNMP_FILE_SNMP, "Udp", "RcvbufErrors" },
-	[SNMP_UDP_SNDBUF_ERRORS] = { SNMP_FILE_SNMP, "Udp", "SndbufErrors" },
-	[SNMP_UDP_IN_CSUM_ERRORS] = { SNMP_FILE_SNMP, "Udp", "InCsumErrors" },
-	[SNMP_UDP_MEM_ERRORS] = { SNMP_FILE_SNMP, "Udp", "MemErrors" },
-	[SNMP_TCPEXT_PRUNE_CALLED] = { SNMP_FILE_NETSTAT, "TcpExt", "PruneCalled" },
-	[SNMP_TCPEXT_RCV_PRUNED] = { SNMP_FILE_NETSTAT, "TcpExt", "RcvPruned" },
-	[SNMP_TCPEXT_OFO_PRUNED] = { SNMP_FILE_NETSTAT, "TcpExt", "OfoPruned" },
-	[SNMP_TCPEXT_LISTEN_OVERFLOWS] = { SNMP_FILE_NETSTAT, "TcpExt", "ListenOverflows" },
-	[SNMP_TCPEXT_LISTEN_DROPS] = { SNMP_FILE_NETSTAT, "TcpExt", "ListenDrops" },
-	[SNMP_TCPEXT_TCP_TIMEOUTS] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPTimeouts" },
-	[SNMP_TCPEXT_TCP_LOSS_PROBES] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPLossProbes" },
-	[SNMP_TCPEXT_TCP_FAST_RETRANS] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPFastRetrans" },
-	[SNMP_TCPEXT_TCP_SYN_RETRANS] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPSynRetrans" },
-	[SNMP_TCPEXT_TCP_ABORT_ON_MEMORY] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPAbortOnMemory" },
-	[SNMP_TCPEXT_TCP_MEMORY_PRESSURES] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPMemoryPressures" },
-	[SNMP_TCPEXT_TCP_BACKLOG_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPBacklogDrop" },
-	[SNMP_TCPEXT_PFMEMALLOC_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "PFMemallocDrop" },
-	[SNMP_TCPEXT_TCP_MINTTL_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPMinTTLDrop" },
-	[SNMP_TCPEXT_TCP_REQQ_FULL_DO_COOKIES] = { SNMP_FILE_NETSTAT, "TcpExt",
-						   "TCPReqQFullDoCookies" },
-	[SNMP_TCPEXT_TCP_REQQ_FULL_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPReqQFullDrop" },
-	[SNMP_TCPEXT_SYNCOOKIES_SENT] = { SNMP_FILE_NETSTAT, "TcpExt", "SyncookiesSent" },
-	[SNMP_TCPEXT_TCP_OFO_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPOFODrop" },
-	[SNMP_TCPEXT_TCP_ZERO_WINDOW_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPZeroWindowDrop" },
-	[SNMP_TCPEXT_TCP_RCVQ_DROP] = { SNMP_FILE_NETSTAT, "TcpExt", "TCPRcvQDrop" },
-	[SNMP_IP6_IN_RECEIVES] = { SNMP_FILE_SNMP6, NULL, "Ip6InReceives" },
-	[SNMP_IP6_IN_HDR_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Ip6InHdrErrors" },
-	[SNMP_IP6_IN_ADDR_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Ip6InAddrErrors" },
-	[SNMP_IP6_IN_NO_ROUTES] = { SNMP_FILE_SNMP6, NULL, "Ip6InNoRoutes" },
-	[SNMP_IP6_IN_TRUNCATED] = { SNMP_FILE_SNMP6, NULL, "Ip6InTruncatedPkts" },
-	[SNMP_IP6_IN_DISCARDS] = { SNMP_FILE_SNMP6, NULL, "Ip6InDiscards" },
-	[SNMP_IP6_OUT_DISCARDS] = { SNMP_FILE_SNMP6, NULL, "Ip6OutDiscards" },
-	[SNMP_IP6_OUT_NO_ROUTES] = { SNMP_FILE_SNMP6, NULL, "Ip6OutNoRoutes" },
-	[SNMP_IP6_REASM_FAILS] = { SNMP_FILE_SNMP6, NULL, "Ip6ReasmFails" },
-	[SNMP_ICMP6_IN_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Icmp6InErrors" },
-	[SNMP_ICMP6_IN_CSUM_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Icmp6InCsumErrors" },
-	[SNMP_ICMP6_OUT_RATELIMIT_HOST] = { SNMP_FILE_SNMP6, NULL, "Icmp6OutRateLimitHost" },
-	[SNMP_UDP6_IN_DATAGRAMS] = { SNMP_FILE_SNMP6, NULL, "Udp6InDatagrams" },
-	[SNMP_UDP6_NO_PORTS] = { SNMP_FILE_SNMP6, NULL, "Udp6NoPorts" },
-	[SNMP_UDP6_IN_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Udp6InErrors" },
-	[SNMP_UDP6_OUT_DATAGRAMS] = { SNMP_FILE_SNMP6, NULL, "Udp6OutDatagrams" },
-	[SNMP_UDP6_RCVBUF_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Udp6RcvbufErrors" },
-	[SNMP_UDP6_SNDBUF_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Udp6SndbufErrors" },
-	[SNMP_UDP6_IN_CSUM_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Udp6InCsumErrors" },
-	[SNMP_UDP6_MEM_ERRORS] = { SNMP_FILE_SNMP6, NULL, "Udp6MemErrors" },
+	[SNMP_IP_IN_RECEIVES] = SNMP(SNMP_FILE_SNMP, "Ip", "InReceives"),
+	[SNMP_IP_IN_HDR_ERRORS] = SNMP(SNMP_FILE_SNMP, "Ip", "InHdrErrors"),
+	[SNMP_IP_IN_ADDR_ERRORS] = SNMP(SNMP_FILE_SNMP, "Ip", "InAddrErrors"),
+	[SNMP_IP_FORW_DATAGRAMS] = SNMP(SNMP_FILE_SNMP, "Ip", "ForwDatagrams"),
+	[SNMP_IP_IN_DISCARDS] = SNMP(SNMP_FILE_SNMP, "Ip", "InDiscards"),
+	[SNMP_IP_IN_DELIVERS] = SNMP(SNMP_FILE_SNMP, "Ip", "InDelivers"),
+	[SNMP_IP_OUT_REQUESTS] = SNMP(SNMP_FILE_SNMP, "Ip", "OutRequests"),
+	[SNMP_IP_OUT_DISCARDS] = SNMP(SNMP_FILE_SNMP, "Ip", "OutDiscards"),
+	[SNMP_IP_OUT_NO_ROUTES] = SNMP(SNMP_FILE_SNMP, "Ip", "OutNoRoutes"),
+	[SNMP_IP_REASM_FAILS] = SNMP(SNMP_FILE_SNMP, "Ip", "ReasmFails"),
+	[SNMP_IP_FRAG_FAILS] = SNMP(SNMP_FILE_SNMP, "Ip", "FragFails"),
+	[SNMP_IPEXT_IN_NO_ROUTES] = SNMP(SNMP_FILE_NETSTAT, "IpExt", "InNoRoutes"),
+	[SNMP_IPEXT_IN_TRUNCATED] = SNMP(SNMP_FILE_NETSTAT, "IpExt", "InTruncatedPkts"),
+	[SNMP_IPEXT_IN_CSUM_ERRORS] = SNMP(SNMP_FILE_NETSTAT, "IpExt", "InCsumErrors"),
+	[SNMP_ICMP_IN_ERRORS] = SNMP(SNMP_FILE_SNMP, "Icmp", "InErrors"),
+	[SNMP_ICMP_IN_CSUM_ERRORS] = SNMP(SNMP_FILE_SNMP, "Icmp", "InCsumErrors"),
+	[SNMP_ICMP_OUT_RATELIMIT_GLOBAL] = SNMP(SNMP_FILE_SNMP, "Icmp", "OutRateLimitGlobal"),
+	[SNMP_ICMP_OUT_RATELIMIT_HOST] = SNMP(SNMP_FILE_SNMP, "Icmp", "OutRateLimitHost"),
+	[SNMP_TCP_ACTIVE_OPENS] = SNMP(SNMP_FILE_SNMP, "Tcp", "ActiveOpens"),
+	[SNMP_TCP_PASSIVE_OPENS] = SNMP(SNMP_FILE_SNMP, "Tcp", "PassiveOpens"),
+	[SNMP_TCP_ATTEMPT_FAILS] = SNMP(SNMP_FILE_SNMP, "Tcp", "AttemptFails"),
+	[SNMP_TCP_ESTAB_RESETS] = SNMP(SNMP_FILE_SNMP, "Tcp", "EstabResets"),
+	[SNMP_TCP_IN_SEGS] = SNMP(SNMP_FILE_SNMP, "Tcp", "InSegs"),
+	[SNMP_TCP_OUT_SEGS] = SNMP(SNMP_FILE_SNMP, "Tcp", "OutSegs"),
+	[SNMP_TCP_RETRANS_SEGS] = SNMP(SNMP_FILE_SNMP, "Tcp", "RetransSegs"),
+	[SNMP_TCP_IN_ERRS] = SNMP(SNMP_FILE_SNMP, "Tcp", "InErrs"),
+	[SNMP_TCP_OUT_RSTS] = SNMP(SNMP_FILE_SNMP, "Tcp", "OutRsts"),
+	[SNMP_TCP_IN_CSUM_ERRORS] = SNMP(SNMP_FILE_SNMP, "Tcp", "InCsumErrors"),
+	[SNMP_UDP_IN_DATAGRAMS] = SNMP(SNMP_FILE_SNMP, "Udp", "InDatagrams"),
+	[SNMP_UDP_NO_PORTS] = SNMP(SNMP_FILE_SNMP, "Udp", "NoPorts"),
+	[SNMP_UDP_IN_ERRORS] = SNMP(SNMP_FILE_SNMP, "Udp", "InErrors"),
+	[SNMP_UDP_OUT_DATAGRAMS] = SNMP(SNMP_FILE_SNMP, "Udp", "OutDatagrams"),
+	[SNMP_UDP_RCVBUF_ERRORS] = SNMP(SNMP_FILE_SNMP, "Udp", "RcvbufErrors"),
+	[SNMP_UDP_SNDBUF_ERRORS] = SNMP(SNMP_FILE_SNMP, "Udp", "SndbufErrors"),
+	[SNMP_UDP_IN_CSUM_ERRORS] = SNMP(SNMP_FILE_SNMP, "Udp", "InCsumErrors"),
+	[SNMP_UDP_MEM_ERRORS] = SNMP(SNMP_FILE_SNMP, "Udp", "MemErrors"),
+	[SNMP_TCPEXT_PRUNE_CALLED] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "PruneCalled"),
+	[SNMP_TCPEXT_RCV_PRUNED] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "RcvPruned"),
+	[SNMP_TCPEXT_OFO_PRUNED] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "OfoPruned"),
+	[SNMP_TCPEXT_LISTEN_OVERFLOWS] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "ListenOverflows"),
+	[SNMP_TCPEXT_LISTEN_DROPS] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "ListenDrops"),
+	[SNMP_TCPEXT_TCP_TIMEOUTS] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPTimeouts"),
+	[SNMP_TCPEXT_TCP_LOSS_PROBES] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPLossProbes"),
+	[SNMP_TCPEXT_TCP_FAST_RETRANS] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPFastRetrans"),
+	[SNMP_TCPEXT_TCP_SYN_RETRANS] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPSynRetrans"),
+	[SNMP_TCPEXT_TCP_ABORT_ON_MEMORY] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPAbortOnMemory"),
+	[SNMP_TCPEXT_TCP_MEMORY_PRESSURES] =
+		SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPMemoryPressures"),
+	[SNMP_TCPEXT_TCP_BACKLOG_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPBacklogDrop"),
+	[SNMP_TCPEXT_PFMEMALLOC_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "PFMemallocDrop"),
+	[SNMP_TCPEXT_TCP_MINTTL_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPMinTTLDrop"),
+	[SNMP_TCPEXT_TCP_REQQ_FULL_DO_COOKIES] =
+		SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPReqQFullDoCookies"),
+	[SNMP_TCPEXT_TCP_REQQ_FULL_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPReqQFullDrop"),
+	[SNMP_TCPEXT_SYNCOOKIES_SENT] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "SyncookiesSent"),
+	[SNMP_TCPEXT_TCP_OFO_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPOFODrop"),
+	[SNMP_TCPEXT_TCP_ZERO_WINDOW_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPZeroWindowDrop"),
+	[SNMP_TCPEXT_TCP_RCVQ_DROP] = SNMP(SNMP_FILE_NETSTAT, "TcpExt", "TCPRcvQDrop"),
+	[SNMP_IP6_IN_RECEIVES] = SNMP6("Ip6InReceives"),
+	[SNMP_IP6_IN_HDR_ERRORS] = SNMP6("Ip6InHdrErrors"),
+	[SNMP_IP6_IN_ADDR_ERRORS] = SNMP6("Ip6InAddrErrors"),
+	[SNMP_IP6_IN_NO_ROUTES] = SNMP6("Ip6InNoRoutes"),
+	[SNMP_IP6_IN_TRUNCATED] = SNMP6("Ip6InTruncatedPkts"),
+	[SNMP_IP6_IN_DISCARDS] = SNMP6("Ip6InDiscards"),
+	[SNMP_IP6_OUT_DISCARDS] = SNMP6("Ip6OutDiscards"),
+	[SNMP_IP6_OUT_NO_ROUTES] = SNMP6("Ip6OutNoRoutes"),
+	[SNMP_IP6_REASM_FAILS] = SNMP6("Ip6ReasmFails"),
+	[SNMP_ICMP6_IN_ERRORS] = SNMP6("Icmp6InErrors"),
+	[SNMP_ICMP6_IN_CSUM_ERRORS] = SNMP6("Icmp6InCsumErrors"),
+	[SNMP_ICMP6_OUT_RATELIMIT_HOST] = SNMP6("Icmp6OutRateLimitHost"),
+	[SNMP_UDP6_IN_DATAGRAMS] = SNMP6("Udp6InDatagrams"),
+	[SNMP_UDP6_NO_PORTS] = SNMP6("Udp6NoPorts"),
+	[SNMP_UDP6_IN_ERRORS] = SNMP6("Udp6InErrors"),
+	[SNMP_UDP6_OUT_DATAGRAMS] = SNMP6("Udp6OutDatagrams"),
+	[SNMP_UDP6_RCVBUF_ERRORS] = SNMP6("Udp6RcvbufErrors"),
+	[SNMP_UDP6_SNDBUF_ERRORS] = SNMP6("Udp6SndbufErrors"),
+	[SNMP_UDP6_IN_CSUM_ERRORS] = SNMP6("Udp6InCsumErrors"),
+	[SNMP_UDP6_MEM_ERRORS] = SNMP6("Udp6MemErrors"),
 };
-
-/* "Section.Name" for every counter, built once on first use. */
-static char snmp_names[SNMP__COUNT][48];
 
 const char *snmp_counter_name(enum snmp_counter c)
 {
-	const struct snmp_def *d;
-
-	if ((unsigned)c >= SNMP__COUNT)
-		return NULL;
-	d = &snmp_defs[c];
-	if (!d->section)
-		return d->name;
-	if (!snmp_names[c][0])
-		snprintf(snmp_names[c], sizeof(snmp_names[c]), "%s.%s", d->section, d->name);
-	return snmp_names[c];
+	return (unsigned)c < SNMP__COUNT ? snmp_defs[c].full : NULL;
 }
 
 enum snmp_file snmp_counter_file(enum snmp_counter c)
@@ -454,7 +454,8 @@ int snmp6_parse(const char *buf, struct snmp_counters *out)
 		if (neg)
 			continue;
 		for (int c = 0; c < SNMP__COUNT; c++) {
-			if (snmp_defs[c].file == SNMP_FILE_SNMP6 && span_eq(name, snmp_defs[c].name)) {
+			if (snmp_defs[c].file == SNMP_FILE_SNMP6 &&
+			    span_eq(name, snmp_defs[c].name)) {
 				out->val[c] = v;
 				out->present[c] = true;
 				break;
@@ -466,7 +467,7 @@ int snmp6_parse(const char *buf, struct snmp_counters *out)
 	return parsed ? 0 : -EINVAL;
 }
 
-/* ---- nf_conntrack stats ---------------------------------------------------------------------- */
+/* ---- nf_conntrack stats ---- */
 
 static const char *const ct_names[CT_STAT__COUNT] = {
 	[CT_STAT_INVALID] = "invalid",
@@ -553,11 +554,11 @@ int conntrack_stat_parse(const char *buf, struct ct_stats *out)
 	return 0;
 }
 
-/* ---- sysctl values ------------------------------------------------------------------------------ */
+/* ---- sysctl values ---- */
 
 int sysctl_parse_values(const char *buf, int64_t *vals, int max)
 {
-	struct span rest = { buf, strlen(buf) }, tok;
+	struct span rest = {buf, strlen(buf)}, tok;
 	int n = 0;
 
 	while (rest.len && (rest.p[rest.len - 1] == '\n'))
@@ -580,7 +581,7 @@ int sysctl_parse_values(const char *buf, int64_t *vals, int max)
 	return n < max ? n : max;
 }
 
-/* ---- ethtool statistic names ----------------------------------------------------------------- */
+/* ---- ethtool statistic names ---- */
 
 static bool has(const char *s, const char *sub)
 {
@@ -619,8 +620,8 @@ static int stat_queue(const char *lname)
 			p++;
 	}
 	for (int i = 0; i < ntok; i++) {
-		static const char *const prefixes[] = { "rxq", "txq", "rx", "tx", "queue", "q",
-							"ch", "ring" };
+		static const char *const prefixes[] = {"rxq",	"txq", "rx", "tx",
+						       "queue", "q",   "ch", "ring"};
 		const char *t = tok[i];
 		size_t len = strlen(t);
 
@@ -669,10 +670,10 @@ void ethstat_classify(const char *name, struct ethstat_class *out)
 	       has(l, "no_dma") || has(l, "nodesc") || has(l, "no_desc") || has(l, "fifo") ||
 	       has(l, "overrun") || has(l, "over_err") || has(l, "ring_full") ||
 	       has(l, "alloc_fail") || has(l, "buf_err") || has(l, "buff_err");
-	error = has(l, "crc") || has(l, "frame_err") || has(l, "align") ||
-		has(l, "length_err") || has(l, "undersize") || has(l, "oversize") ||
-		has(l, "fragment") || has(l, "jabber") || has(l, "symbol") ||
-		has(l, "csum_err") || has(l, "checksum_err") || has(l, "fcs");
+	error = has(l, "crc") || has(l, "frame_err") || has(l, "align") || has(l, "length_err") ||
+		has(l, "undersize") || has(l, "oversize") || has(l, "fragment") ||
+		has(l, "jabber") || has(l, "symbol") || has(l, "csum_err") ||
+		has(l, "checksum_err") || has(l, "fcs");
 
 	if (has(l, "xdp")) {
 		/* XDP_DROP verdicts and XDP ring drops: the program decided, not the NIC. */
@@ -713,15 +714,33 @@ const char *ethstat_kind_name(enum ethstat_kind k)
 	}
 }
 
-/* ---- netlink ------------------------------------------------------------------------------------ */
+/* ---- netlink ---- */
 
 static const char *const link_stat_names[LS__COUNT] = {
-	"rx_packets",	     "tx_packets",	   "rx_bytes",		"tx_bytes",
-	"rx_errors",	     "tx_errors",	   "rx_dropped",	"tx_dropped",
-	"multicast",	     "collisions",	   "rx_length_errors",	"rx_over_errors",
-	"rx_crc_errors",     "rx_frame_errors",	   "rx_fifo_errors",	"rx_missed_errors",
-	"tx_aborted_errors", "tx_carrier_errors",  "tx_fifo_errors",	"tx_heartbeat_errors",
-	"tx_window_errors",  "rx_compressed",	   "tx_compressed",	"rx_nohandler",
+	"rx_packets",
+	"tx_packets",
+	"rx_bytes",
+	"tx_bytes",
+	"rx_errors",
+	"tx_errors",
+	"rx_dropped",
+	"tx_dropped",
+	"multicast",
+	"collisions",
+	"rx_length_errors",
+	"rx_over_errors",
+	"rx_crc_errors",
+	"rx_frame_errors",
+	"rx_fifo_errors",
+	"rx_missed_errors",
+	"tx_aborted_errors",
+	"tx_carrier_errors",
+	"tx_fifo_errors",
+	"tx_heartbeat_errors",
+	"tx_window_errors",
+	"rx_compressed",
+	"tx_compressed",
+	"rx_nohandler",
 	"rx_otherhost_dropped",
 };
 
@@ -979,7 +998,7 @@ int inet_diag_msg_parse(const void *msg, size_t len, uint8_t protocol, struct so
 		return -ENOMEM;
 	memcpy(copy, payload + NLMSG_ALIGN(sizeof(m)), alen);
 	for (rta = (const struct rtattr *)copy; RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
-		uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+		uint32_t mem[SK_MEMINFO_VARS] = {0};
 		size_t n;
 
 		if (rta->rta_type != INET_DIAG_SKMEMINFO)
@@ -995,13 +1014,14 @@ int inet_diag_msg_parse(const void *msg, size_t len, uint8_t protocol, struct so
 		out->rmem_alloc = mem[SK_MEMINFO_RMEM_ALLOC];
 		out->rcvbuf = mem[SK_MEMINFO_RCVBUF];
 		out->sndbuf = mem[SK_MEMINFO_SNDBUF];
-		out->drops = n >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t) ? mem[SK_MEMINFO_DROPS] : 0;
+		out->drops =
+			n >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t) ? mem[SK_MEMINFO_DROPS] : 0;
 	}
 	free(copy);
 	return 0;
 }
 
-/* ---- CPU masks ----------------------------------------------------------------------------- */
+/* ---- CPU masks ---- */
 
 int cpu_mask_hex(int ncpus, char *buf, size_t size)
 {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- /proc/net/softnet_stat ----------------------------------------------------------------- */
+/* ---- /proc/net/softnet_stat ---- */
 
 /*
  * One row per online CPU, hex columns. The layout grew over time, so columns are taken by
@@ -46,7 +46,7 @@ struct softnet_stat {
 int softnet_parse(const char *buf, struct softnet_stat *out);
 void softnet_free(struct softnet_stat *s);
 
-/* ---- /proc/net/snmp, /proc/net/netstat, /proc/net/snmp6 --------------------------------------- */
+/* ---- /proc/net/snmp, /proc/net/netstat, /proc/net/snmp6 ---- */
 
 /*
  * The counters dropscope reads. Names are the kernel's: "Section.Name" for snmp and netstat
@@ -155,7 +155,7 @@ int snmp_parse(const char *buf, struct snmp_counters *out);
 /* /proc/net/snmp6: "Name value" lines. Same return values. */
 int snmp6_parse(const char *buf, struct snmp_counters *out);
 
-/* ---- /proc/net/stat/nf_conntrack ------------------------------------------------------------- */
+/* ---- /proc/net/stat/nf_conntrack ---- */
 
 /* The columns are named by the header line, which changed between kernels ("searched" became
  * "clashres", "delete_list" became "chainlength"); the ones dropscope needs are found by name. */
@@ -183,13 +183,13 @@ const char *ct_stat_name(enum ct_stat s);
 /* 0, -ENODATA (empty), -EINVAL (no header, ragged or non-hex rows). */
 int conntrack_stat_parse(const char *buf, struct ct_stats *out);
 
-/* ---- sysctl values ---------------------------------------------------------------------------- */
+/* ---- sysctl values ---- */
 
 /* Whitespace-separated decimal integers ("4096\t131072\t6291456\n"); returns how many (at most
  * max) or -EINVAL for anything else, -ENODATA for an empty value. */
 int sysctl_parse_values(const char *buf, int64_t *vals, int max);
 
-/* ---- ethtool -S names ------------------------------------------------------------------------- */
+/* ---- ethtool -S names ---- */
 
 /*
  * Driver statistics have no standard names. This sorts a name into what matters for loss:
@@ -203,7 +203,13 @@ int sysctl_parse_values(const char *buf, int64_t *vals, int max);
  * and finds the queue number in per-queue names (rx_queue_3_drops, rx3_dropped, queue_3_rx_drops,
  * rxq3_..., [3]: rx_discards), or -1.
  */
-enum ethstat_kind { ETHSTAT_OTHER, ETHSTAT_RX_DROP, ETHSTAT_RX_ERROR, ETHSTAT_TX_DROP, ETHSTAT_XDP_DROP };
+enum ethstat_kind {
+	ETHSTAT_OTHER,
+	ETHSTAT_RX_DROP,
+	ETHSTAT_RX_ERROR,
+	ETHSTAT_TX_DROP,
+	ETHSTAT_XDP_DROP
+};
 
 struct ethstat_class {
 	enum ethstat_kind kind;
@@ -213,7 +219,7 @@ struct ethstat_class {
 void ethstat_classify(const char *name, struct ethstat_class *out);
 const char *ethstat_kind_name(enum ethstat_kind k);
 
-/* ---- netlink messages --------------------------------------------------------------------------- */
+/* ---- netlink messages ---- */
 
 /* struct rtnl_link_stats64, field by field: the kernel only ever appends, so a short attribute
  * from an older kernel fills a prefix. */
@@ -297,7 +303,7 @@ struct sock_info {
  * (the message does not say). 0 or -EINVAL. */
 int inet_diag_msg_parse(const void *msg, size_t len, uint8_t protocol, struct sock_info *out);
 
-/* ---- small helpers shared by the fix texts ------------------------------------------------ */
+/* ---- small helpers shared by the fix texts ---- */
 
 /* The hex CPU mask sysfs takes in rps_cpus/xps_cpus for CPUs 0..ncpus-1, comma-separated in
  * 32-bit groups as the kernel prints it ("3", "ffffffff,ffffffff"). -ENOSPC if it does not fit. */

@@ -27,13 +27,13 @@ const char *finding_severity_name(enum finding_severity s)
 }
 
 static const char *const finding_ids[] = {
-	"nic_rx_missed",	  "nic_rx_dropped",	 "nic_rx_errors",
-	"nic_tx_dropped",	  "nic_tx_errors",	 "softnet_dropped",
-	"softnet_time_squeeze",	  "udp_rcvbuf_errors",	 "udp_sndbuf_errors",
-	"udp_mem_errors",	  "tcp_listen_overflows", "tcp_backlog_drop",
-	"tcp_rcvq_drop",	  "tcp_ofo_drop",	 "tcp_mem_pressure",
-	"tcp_retransmits",	  "ip_in_discards",	 "ip_out_discards",
-	"ip_reasm_fails",	  "checksum_errors",	 "conntrack_full",
+	"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
+	"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
+	"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
+	"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
+	"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
+	"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
+	"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
 	"conntrack_insert_failed", "qdisc_drops",
 };
 
@@ -51,7 +51,7 @@ bool finding_id_known(const char *id)
 	return canonical_id(id) != NULL;
 }
 
-/* ---- the fix writer -------------------------------------------------------------------------- */
+/* ---- the fix writer ---- */
 
 struct fixbuf {
 	char (*out)[FINDING_FIX_LEN];
@@ -70,7 +70,8 @@ static void __attribute__((format(printf, 2, 3))) fx(struct fixbuf *fb, const ch
 	va_end(ap);
 	/* A cut command is worse than none: never print one. */
 	if (len < 0 || len >= FINDING_FIX_LEN)
-		snprintf(fb->out[fb->n], FINDING_FIX_LEN, "# (a command too long to print was left out)");
+		snprintf(fb->out[fb->n], FINDING_FIX_LEN,
+			 "# (a command too long to print was left out)");
 	fb->n++;
 }
 
@@ -177,9 +178,10 @@ static void fx_sysctls(struct fixbuf *fb, const struct host_counters *now, const
 
 		ns_prefix(now, pre, sizeof(pre));
 		fx(fb, "%ssysctl -w%s", pre, local);
-		fx(fb, "# /etc/sysctl.d reaches only the initial namespace: set these where this "
-		       "namespace is made (docker run --sysctl, a pod's securityContext.sysctls, or "
-		       "its setup script)");
+		fx(fb,
+		   "# /etc/sysctl.d reaches only the initial namespace: set these where this "
+		   "namespace is made (docker run --sysctl, a pod's securityContext.sysctls, or "
+		   "its setup script)");
 	}
 }
 
@@ -260,8 +262,9 @@ static void fx_udev_iface(struct fixbuf *fb, const struct host_counters *now,
 	} else {
 		snprintf(match, sizeof(match), "KERNEL==\"%s\"", ifc->link.name);
 	}
-	fx(fb, "echo 'ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s' > "
-	       "/etc/udev/rules.d/60-dropscope-%s-%s.rules",
+	fx(fb,
+	   "echo 'ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s' > "
+	   "/etc/udev/rules.d/60-dropscope-%s-%s.rules",
 	   match, action, what, ifc->link.name);
 }
 
@@ -289,20 +292,23 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 		return;
 	}
 	if (now->ncpus < 2) {
-		fx(fb, "# one CPU online: RPS has nowhere to spread packets; the host needs more CPU "
-		       "for its packet rate");
+		fx(fb,
+		   "# one CPU online: RPS has nowhere to spread packets; the host needs more CPU "
+		   "for its packet rate");
 		return;
 	}
 	if (cpu_mask_hex(now->ncpus, mask, sizeof(mask)))
 		return;
 	nq = ifc->n_rxq ? ifc->n_rxq : (ifc->link.num_rx_queues ? ifc->link.num_rx_queues : 1);
 	if (rps_on(ifc))
-		fx(fb, "# RPS is already on for %s (rps_cpus %s); RFS below steers flows to the CPU "
-		       "that reads them",
+		fx(fb,
+		   "# RPS is already on for %s (rps_cpus %s); RFS below steers flows to the CPU "
+		   "that reads them",
 		   ifc->link.name, ifc->rxq[0].cpus);
 	else
-		fx(fb, "# spread %s's receive work over all %d CPUs with RPS, and steer each flow to "
-		       "its reader with RFS:",
+		fx(fb,
+		   "# spread %s's receive work over all %d CPUs with RPS, and steer each flow to "
+		   "its reader with RFS:",
 		   ifc->link.name, now->ncpus);
 	if (!rps_on(ifc)) {
 		snprintf(body, sizeof(body),
@@ -327,48 +333,56 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 	if (now->netns_self) {
 		fx(fb,
 		   "echo 'ACTION==\"add\", SUBSYSTEM==\"queues\", KERNEL==\"rx-*\", "
-		   "DEVPATH==\"*/net/%s/queues/*\", ATTR{rps_cpus}=\"%s\", ATTR{rps_flow_cnt}=\"%llu\"' "
+		   "DEVPATH==\"*/net/%s/queues/*\", ATTR{rps_cpus}=\"%s\", "
+		   "ATTR{rps_flow_cnt}=\"%llu\"' "
 		   "> /etc/udev/rules.d/60-dropscope-rps-%s.rules",
 		   ifc->link.name, mask, (unsigned long long)per_q, ifc->link.name);
-		fx(fb, "# on a NUMA host prefer the NIC's own CPUs: cat /sys/class/net/%s/device/"
-		       "local_cpus",
+		fx(fb,
+		   "# on a NUMA host prefer the NIC's own CPUs: cat /sys/class/net/%s/device/"
+		   "local_cpus",
 		   ifc->link.name);
 	} else {
-		fx(fb, "# add these to the setup of the namespace: they are lost with its interfaces");
+		fx(fb,
+		   "# add these to the setup of the namespace: they are lost with its interfaces");
 	}
 }
 
-/* ---- fixes per finding -------------------------------------------------------------------- */
+/* ---- fixes per finding ---- */
 
 static void fix_ring(struct fixbuf *fb, const struct host_counters *now, const struct hc_iface *ifc)
 {
 	char pre[320], action[160];
 
 	if (!ifc) {
-		fx(fb, "# interface not found: ethtool -g IF shows its ring sizes, ethtool -G IF rx "
-		       "MAX raises them");
+		fx(fb,
+		   "# interface not found: ethtool -g IF shows its ring sizes, ethtool -G IF rx "
+		   "MAX raises them");
 		return;
 	}
 	ns_prefix(now, pre, sizeof(pre));
 	if (ifc->ring_err) {
-		fx(fb, "# %s's driver does not report ring sizes (ethtool -g %s): see its documentation "
-		       "for the RX ring size",
+		fx(fb,
+		   "# %s's driver does not report ring sizes (ethtool -g %s): see its "
+		   "documentation "
+		   "for the RX ring size",
 		   ifc->link.name, ifc->link.name);
 	} else if (ifc->rx_ring < ifc->rx_ring_max) {
-		fx(fb, "# raise %s's RX ring from %u to its maximum %u:", ifc->link.name, ifc->rx_ring,
-		   ifc->rx_ring_max);
+		fx(fb, "# raise %s's RX ring from %u to its maximum %u:", ifc->link.name,
+		   ifc->rx_ring, ifc->rx_ring_max);
 		fx(fb, "%sethtool -G %s rx %u", pre, ifc->link.name, ifc->rx_ring_max);
 		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -G $name rx %u\"",
 			 ifc->rx_ring_max);
 		fx_udev_iface(fb, now, ifc, "ring", action);
 		if (now->netns_self)
-			fx(fb, "# with NetworkManager instead: nmcli connection modify <connection> "
-			       "ethtool.ring-rx %u",
+			fx(fb,
+			   "# with NetworkManager instead: nmcli connection modify <connection> "
+			   "ethtool.ring-rx %u",
 			   ifc->rx_ring_max);
 		return;
 	} else {
-		fx(fb, "# %s's RX ring is already at its maximum (%u): spread the load over more "
-		       "queues and CPUs",
+		fx(fb,
+		   "# %s's RX ring is already at its maximum (%u): spread the load over more "
+		   "queues and CPUs",
 		   ifc->link.name, ifc->rx_ring_max);
 	}
 	if (!ifc->chan_err && ifc->combined_ch_max > ifc->combined_ch && ifc->combined_ch) {
@@ -391,8 +405,9 @@ static void fix_softnet_dropped(struct fixbuf *fb, const struct host_counters *n
 	int64_t cur = sysctl_v(now, SYSCTL_NETDEV_MAX_BACKLOG, 0, 1000);
 	struct kv kv;
 
-	fx(fb, "# a CPU's input backlog (net.core.netdev_max_backlog = %lld) overflowed: make it "
-	       "longer",
+	fx(fb,
+	   "# a CPU's input backlog (net.core.netdev_max_backlog = %lld) overflowed: make it "
+	   "longer",
 	   (long long)cur);
 	kv_set(&kv, SYSCTL_NETDEV_MAX_BACKLOG, raise_to(cur, 10000, 1000000));
 	fx_sysctls(fb, now, "backlog", &kv, 1);
@@ -409,8 +424,9 @@ static void fix_time_squeeze(struct fixbuf *fb, const struct host_counters *now,
 	int64_t usecs = sysctl_v(now, SYSCTL_NETDEV_BUDGET_USECS, 0, 2000);
 	struct kv kv[2];
 
-	fx(fb, "# the receive softirq ran out of its budget (%lld packets, %lld us) with packets "
-	       "left: give it more, and spread the work",
+	fx(fb,
+	   "# the receive softirq ran out of its budget (%lld packets, %lld us) with packets "
+	   "left: give it more, and spread the work",
 	   (long long)budget, (long long)usecs);
 	kv_set(&kv[0], SYSCTL_NETDEV_BUDGET, raise_to(budget, 600, 3000));
 	kv_set(&kv[1], SYSCTL_NETDEV_BUDGET_USECS, raise_to(usecs, 4000, 20000));
@@ -445,27 +461,32 @@ static void fix_udp_rcvbuf(struct fixbuf *fb, const struct host_counters *now,
 	struct kv kv;
 
 	if (s && s->has_meminfo && s->rcvbuf >= 2 * (uint64_t)rmax) {
-		fx(fb, "# %s's buffer (%u bytes) is capped by net.core.rmem_max (%lld): raise the cap, "
-		       "then let the application ask for more with SO_RCVBUF",
+		fx(fb,
+		   "# %s's buffer (%u bytes) is capped by net.core.rmem_max (%lld): raise the cap, "
+		   "then let the application ask for more with SO_RCVBUF",
 		   s->local, s->rcvbuf, (long long)rmax);
 	} else if (s && s->has_meminfo && s->rcvbuf == (uint64_t)rdef) {
-		fx(fb, "# %s uses the default buffer (net.core.rmem_default = %lld): have the "
-		       "application set SO_RCVBUF (e.g. 8388608), and allow it:",
+		fx(fb,
+		   "# %s uses the default buffer (net.core.rmem_default = %lld): have the "
+		   "application set SO_RCVBUF (e.g. 8388608), and allow it:",
 		   s->local, (long long)rdef);
 	} else if (s && s->has_meminfo) {
-		fx(fb, "# the application set SO_RCVBUF on %s to about %u bytes (the kernel doubles "
-		       "it to %u): ask for more, e.g. setsockopt(SO_RCVBUF, 8388608); the cap is "
-		       "net.core.rmem_max (%lld)",
+		fx(fb,
+		   "# the application set SO_RCVBUF on %s to about %u bytes (the kernel doubles "
+		   "it to %u): ask for more, e.g. setsockopt(SO_RCVBUF, 8388608); the cap is "
+		   "net.core.rmem_max (%lld)",
 		   s->local, s->rcvbuf / 2, s->rcvbuf, (long long)rmax);
 	} else {
-		fx(fb, "# UDP sockets receive faster than their applications read: raise SO_RCVBUF in "
-		       "the application and the cap net.core.rmem_max (%lld)",
+		fx(fb,
+		   "# UDP sockets receive faster than their applications read: raise SO_RCVBUF in "
+		   "the application and the cap net.core.rmem_max (%lld)",
 		   (long long)rmax);
 	}
 	kv_set(&kv, SYSCTL_RMEM_MAX, want);
 	fx_sysctls(fb, now, "udp-rcvbuf", &kv, 1);
-	fx(fb, "# if the application cannot be changed, the default for new sockets is "
-	       "net.core.rmem_default (%lld); raising it costs memory on every socket",
+	fx(fb,
+	   "# if the application cannot be changed, the default for new sockets is "
+	   "net.core.rmem_default (%lld); raising it costs memory on every socket",
 	   (long long)rdef);
 }
 
@@ -478,10 +499,12 @@ static void fix_udp_sndbuf(struct fixbuf *fb, const struct host_counters *now,
 	if (qdisc_drops)
 		fx(fb, "# a qdisc dropped packets in the same window (qdisc_drops): UDP counts the "
 		       "sends it refused (ENOBUFS) as SndbufErrors; fix the qdisc first");
-	fx(fb, "# UDP sends found the socket's send buffer full: raise SO_SNDBUF in the "
-	       "application and the cap net.core.wmem_max (%lld)",
+	fx(fb,
+	   "# UDP sends found the socket's send buffer full: raise SO_SNDBUF in the "
+	   "application and the cap net.core.wmem_max (%lld)",
 	   (long long)wmax);
-	kv_set(&kv, SYSCTL_WMEM_MAX, wmax < 16 * MIB ? 16 * MIB : raise_to(wmax, 16 * MIB, 1024 * MIB));
+	kv_set(&kv, SYSCTL_WMEM_MAX,
+	       wmax < 16 * MIB ? 16 * MIB : raise_to(wmax, 16 * MIB, 1024 * MIB));
 	fx_sysctls(fb, now, "udp-sndbuf", &kv, 1);
 }
 
@@ -500,8 +523,8 @@ static void fix_triple(struct fixbuf *fb, const struct host_counters *now, enum 
 		snprintf(kv.val, sizeof(kv.val), "%lld %lld %lld", (long long)a, (long long)b,
 			 (long long)raise_to(c, floor_max, 1024LL * MIB));
 	else /* a memory limit in pages: all three thresholds move together */
-		snprintf(kv.val, sizeof(kv.val), "%lld %lld %lld", (long long)a * 2, (long long)b * 2,
-			 (long long)c * 2);
+		snprintf(kv.val, sizeof(kv.val), "%lld %lld %lld", (long long)a * 2,
+			 (long long)b * 2, (long long)c * 2);
 	fx_sysctls(fb, now, tag, &kv, 1);
 }
 
@@ -529,20 +552,23 @@ static void fix_listen(struct fixbuf *fb, const struct host_counters *now,
 		shown++;
 		if (s->wqueue >= somax) {
 			capped = true;
-			fx(fb, "# %s: accept queue full (%u/%u), its backlog capped by "
-			       "net.core.somaxconn (%lld)",
+			fx(fb,
+			   "# %s: accept queue full (%u/%u), its backlog capped by "
+			   "net.core.somaxconn (%lld)",
 			   s->local, s->rqueue, s->wqueue, (long long)somax);
 		} else {
-			fx(fb, "# %s: accept queue full (%u/%u): the application asked listen() for a "
-			       "backlog of %u; raise it there (e.g. listen(fd, 4096), nginx "
-			       "'listen ... backlog=4096') and make sure it calls accept() fast enough",
+			fx(fb,
+			   "# %s: accept queue full (%u/%u): the application asked listen() for a "
+			   "backlog of %u; raise it there (e.g. listen(fd, 4096), nginx "
+			   "'listen ... backlog=4096') and make sure it calls accept() fast enough",
 			   s->local, s->rqueue, s->wqueue, s->wqueue);
 		}
 	}
 	if (!any)
-		fx(fb, "# accept queues overflowed: raise the listen() backlog of the application "
-		       "(ss -ltn shows each listener's Send-Q backlog) and net.core.somaxconn (%lld) "
-		       "that caps it",
+		fx(fb,
+		   "# accept queues overflowed: raise the listen() backlog of the application "
+		   "(ss -ltn shows each listener's Send-Q backlog) and net.core.somaxconn (%lld) "
+		   "that caps it",
 		   (long long)somax);
 	if (capped || !any) {
 		kv_set(&kv, SYSCTL_SOMAXCONN, raise_to(somax, 4096, 65535));
@@ -552,8 +578,9 @@ static void fix_listen(struct fixbuf *fb, const struct host_counters *now,
 	    d->snmp[SNMP_TCPEXT_TCP_REQQ_FULL_DROP]) {
 		int64_t syn = sysctl_v(now, SYSCTL_TCP_MAX_SYN_BACKLOG, 0, 1024);
 
-		fx(fb, "# SYNs were dropped with the SYN queue full and no syncookies: raise "
-		       "net.ipv4.tcp_max_syn_backlog (%lld) or enable net.ipv4.tcp_syncookies",
+		fx(fb,
+		   "# SYNs were dropped with the SYN queue full and no syncookies: raise "
+		   "net.ipv4.tcp_max_syn_backlog (%lld) or enable net.ipv4.tcp_syncookies",
 		   (long long)syn);
 		kv_set(&kv, SYSCTL_TCP_MAX_SYN_BACKLOG, raise_to(syn, 4096, 262144));
 		fx_sysctls(fb, now, "synbacklog", &kv, 1);
@@ -576,12 +603,14 @@ static void fix_tcp_mem(struct fixbuf *fb, const struct host_counters *now)
 static void fix_retrans(struct fixbuf *fb, const struct host_counters *now, int host_drops)
 {
 	if (host_drops > 0) {
-		fx(fb, "# retransmissions follow the drops this host made (the findings above): fix "
-		       "those first");
+		fx(fb,
+		   "# retransmissions follow the drops this host made (the findings above): fix "
+		   "those first");
 		return;
 	}
-	fx(fb, "# %s dropped nothing in this window, the loss is on the path or at the peer; "
-	       "find the hop:",
+	fx(fb,
+	   "# %s dropped nothing in this window, the loss is on the path or at the peer; "
+	   "find the hop:",
 	   host_drops < 0 ? "if this host" : "this host");
 	fx(fb, "dropscope probe <peer address>");
 	{
@@ -606,8 +635,9 @@ static void fix_reasm(struct fixbuf *fb, const struct host_counters *now)
 	int64_t cur = sysctl_v(now, SYSCTL_IPFRAG_HIGH_THRESH, 0, 4 * MIB);
 	struct kv kv;
 
-	fx(fb, "# fragments were lost or timed out before reassembly; best avoid fragmenting "
-	       "(a smaller MTU/MSS, EDNS buffer size 1232 for DNS), else give reassembly more memory");
+	fx(fb,
+	   "# fragments were lost or timed out before reassembly; best avoid fragmenting "
+	   "(a smaller MTU/MSS, EDNS buffer size 1232 for DNS), else give reassembly more memory");
 	kv_set(&kv, SYSCTL_IPFRAG_HIGH_THRESH, raise_to(cur, 8 * MIB, 256 * MIB));
 	fx_sysctls(fb, now, "ipfrag", &kv, 1);
 }
@@ -633,10 +663,11 @@ static void fix_link_errors(struct fixbuf *fb, const struct host_counters *now,
 	const char *name = ifc ? ifc->link.name : "IF";
 
 	ns_prefix(now, pre, sizeof(pre));
-	fx(fb, "# %s: check the cable, optic and switch port, and that both ends agree on speed "
-	       "and duplex",
-	   tx ? "transmit errors (carrier, aborted) point at the link" :
-		"damaged frames arrive (CRC, frame, length errors)");
+	fx(fb,
+	   "# %s: check the cable, optic and switch port, and that both ends agree on speed "
+	   "and duplex",
+	   tx ? "transmit errors (carrier, aborted) point at the link"
+	      : "damaged frames arrive (CRC, frame, length errors)");
 	fx(fb, "%sethtool %s", pre, name);
 	fx(fb, "%sethtool -S %s | grep -iE 'err|crc|carrier'", pre, name);
 }
@@ -648,16 +679,17 @@ static void fix_tx_dropped(struct fixbuf *fb, const struct host_counters *now,
 
 	ns_prefix(now, pre, sizeof(pre));
 	if (ifc && !ifc->ring_err && ifc->tx_ring < ifc->tx_ring_max) {
-		fx(fb, "# raise %s's TX ring from %u to its maximum %u:", ifc->link.name, ifc->tx_ring,
-		   ifc->tx_ring_max);
+		fx(fb, "# raise %s's TX ring from %u to its maximum %u:", ifc->link.name,
+		   ifc->tx_ring, ifc->tx_ring_max);
 		fx(fb, "%sethtool -G %s tx %u", pre, ifc->link.name, ifc->tx_ring_max);
 		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -G $name tx %u\"",
 			 ifc->tx_ring_max);
 		fx_udev_iface(fb, now, ifc, "txring", action);
 	}
 	if (ifc && !strcmp(ifc->link.kind, "veth"))
-		fx(fb, "# a veth drops on transmit when its peer cannot take the packet (peer down, "
-		       "its backlog or XDP ring full): look at the peer's counters");
+		fx(fb,
+		   "# a veth drops on transmit when its peer cannot take the packet (peer down, "
+		   "its backlog or XDP ring full): look at the peer's counters");
 	fix_trace(fb, now, "the device dropped packets it was given to send");
 }
 
@@ -671,11 +703,12 @@ static const struct qdisc_info *root_qdisc(const struct host_counters *now, int 
 
 static bool fifo_kind(const char *kind)
 {
-	return !strcmp(kind, "pfifo_fast") || !strcmp(kind, "pfifo") ||
-	       !strcmp(kind, "bfifo") || !strcmp(kind, "mq") || !strcmp(kind, "pfifo_head_drop");
+	return !strcmp(kind, "pfifo_fast") || !strcmp(kind, "pfifo") || !strcmp(kind, "bfifo") ||
+	       !strcmp(kind, "mq") || !strcmp(kind, "pfifo_head_drop");
 }
 
-static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now, const struct hc_iface *ifc)
+static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now,
+		      const struct hc_iface *ifc)
 {
 	const struct qdisc_info *q = ifc ? root_qdisc(now, ifc->link.ifindex) : NULL;
 	char pre[320], action[96];
@@ -689,31 +722,36 @@ static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now, const 
 		   q ? q->kind : "transmit", name, txq);
 		fx(fb, "%sip link set dev %s txqueuelen %lld", pre, name, (long long)want);
 		if (ifc) {
-			snprintf(action, sizeof(action), "ATTR{tx_queue_len}=\"%lld\"", (long long)want);
+			snprintf(action, sizeof(action), "ATTR{tx_queue_len}=\"%lld\"",
+				 (long long)want);
 			fx_udev_iface(fb, now, ifc, "txqlen", action);
 		}
-		fx(fb, "# if the link itself is saturated, a longer queue only adds delay: add capacity "
+		fx(fb, "# if the link itself is saturated, a longer queue only adds delay: add "
+		       "capacity "
 		       "or shape the senders");
 		return;
 	}
 	if (!strcmp(q->kind, "fq_codel") || !strcmp(q->kind, "fq") || !strcmp(q->kind, "cake") ||
 	    !strcmp(q->kind, "codel") || !strcmp(q->kind, "fq_pie") || !strcmp(q->kind, "pie")) {
-		fx(fb, "# %s on %s drops on purpose to keep queues short when the link is saturated "
-		       "(AQM); raise its limit only if bursts overflow it:",
+		fx(fb,
+		   "# %s on %s drops on purpose to keep queues short when the link is saturated "
+		   "(AQM); raise its limit only if bursts overflow it:",
 		   q->kind, name);
 		fx(fb, "%stc -s qdisc show dev %s", pre, name);
 		fx(fb, "%stc qdisc change dev %s root %s limit %lld", pre, name, q->kind,
 		   (long long)(!strcmp(q->kind, "fq_codel") ? 20480 : 20000));
 	} else {
-		fx(fb, "# %s on %s drops what exceeds its configured rate or queue: that is shaping, "
-		       "not a fault; raise its rate, or its limit if bursts overflow it:",
+		fx(fb,
+		   "# %s on %s drops what exceeds its configured rate or queue: that is shaping, "
+		   "not a fault; raise its rate, or its limit if bursts overflow it:",
 		   q->kind, name);
 		fx(fb, "%stc -s qdisc show dev %s", pre, name);
-		fx(fb, "# then: tc qdisc change dev %s root %s <its parameters> limit <larger>", name,
-		   q->kind);
+		fx(fb, "# then: tc qdisc change dev %s root %s <its parameters> limit <larger>",
+		   name, q->kind);
 	}
-	fx(fb, "# tc settings are lost at reboot: keep them in the script, systemd-networkd "
-	       "[QDisc] section or ifupdown hook that sets up %s",
+	fx(fb,
+	   "# tc settings are lost at reboot: keep them in the script, systemd-networkd "
+	   "[QDisc] section or ifupdown hook that sets up %s",
 	   name);
 }
 
@@ -725,16 +763,18 @@ static void fix_conntrack(struct fixbuf *fb, const struct host_counters *now)
 
 	if (want < 262144)
 		want = 262144;
-	fx(fb, "# the conntrack table (%llu of %llu entries) drops new flows when full: make it "
-	       "larger (each entry costs about 320 bytes)",
+	fx(fb,
+	   "# the conntrack table (%llu of %llu entries) drops new flows when full: make it "
+	   "larger (each entry costs about 320 bytes)",
 	   (unsigned long long)now->ct_count, (unsigned long long)now->ct_max);
 	kv_set(&kv, SYSCTL_NF_CONNTRACK_MAX, (int64_t)want);
 	fx_sysctls(fb, now, "conntrack", &kv, 1);
 	if (buckets > 0 && (uint64_t)buckets * 4 < want) {
 		fx(fb, "echo %llu > /sys/module/nf_conntrack/parameters/hashsize",
 		   (unsigned long long)want / 4);
-		fx(fb, "echo 'options nf_conntrack hashsize=%llu' > "
-		       "/etc/modprobe.d/90-dropscope-conntrack.conf",
+		fx(fb,
+		   "echo 'options nf_conntrack hashsize=%llu' > "
+		   "/etc/modprobe.d/90-dropscope-conntrack.conf",
 		   (unsigned long long)want / 4);
 	}
 	fx(fb, "# or track less: exempt busy stateless traffic (nft: notrack in a raw/prerouting "
@@ -764,8 +804,9 @@ static int build_fixes(const char *id, const struct host_counters *now, const ch
 	if (!strcmp(id, "nic_rx_missed"))
 		fix_ring(fb, now, ifc);
 	else if (!strcmp(id, "nic_rx_dropped"))
-		fix_trace(fb, now, "the kernel dropped packets at the device (unknown protocol or "
-				   "VLAN, backlog full, inactive bond slave ...)");
+		fix_trace(fb, now,
+			  "the kernel dropped packets at the device (unknown protocol or "
+			  "VLAN, backlog full, inactive bond slave ...)");
 	else if (!strcmp(id, "nic_rx_errors"))
 		fix_link_errors(fb, now, ifc, false);
 	else if (!strcmp(id, "nic_tx_dropped"))
@@ -785,24 +826,29 @@ static int build_fixes(const char *id, const struct host_counters *now, const ch
 	else if (!strcmp(id, "tcp_listen_overflows"))
 		fix_listen(fb, now, d);
 	else if (!strcmp(id, "tcp_backlog_drop"))
-		fix_tcp_rmem(fb, now, "segments arrived while the application held the socket and its "
-				      "backlog was full: let the buffers grow, and check the "
-				      "application is not stalled inside socket calls");
+		fix_tcp_rmem(fb, now,
+			     "segments arrived while the application held the socket and its "
+			     "backlog was full: let the buffers grow, and check the "
+			     "application is not stalled inside socket calls");
 	else if (!strcmp(id, "tcp_rcvq_drop"))
-		fix_tcp_rmem(fb, now, "receive queues were full: the application reads too slowly, "
-				      "or the buffers cannot grow");
+		fix_tcp_rmem(fb, now,
+			     "receive queues were full: the application reads too slowly, "
+			     "or the buffers cannot grow");
 	else if (!strcmp(id, "tcp_ofo_drop"))
-		fix_tcp_rmem(fb, now, "out-of-order segments found no room (loss upstream makes them): "
-				      "let the receive buffers grow");
+		fix_tcp_rmem(fb, now,
+			     "out-of-order segments found no room (loss upstream makes them): "
+			     "let the receive buffers grow");
 	else if (!strcmp(id, "tcp_mem_pressure"))
 		fix_tcp_mem(fb, now);
 	else if (!strcmp(id, "tcp_retransmits"))
 		fix_retrans(fb, now, -1);
 	else if (!strcmp(id, "ip_in_discards"))
-		fix_trace(fb, now, "IP discarded received packets (no memory, a disabled protocol, "
-				   "policy)");
+		fix_trace(fb, now,
+			  "IP discarded received packets (no memory, a disabled protocol, "
+			  "policy)");
 	else if (!strcmp(id, "ip_out_discards"))
-		fix_trace(fb, now, "IP discarded packets to send (no memory, a full queue, policy)");
+		fix_trace(fb, now,
+			  "IP discarded packets to send (no memory, a full queue, policy)");
 	else if (!strcmp(id, "ip_reasm_fails"))
 		fix_reasm(fb, now);
 	else if (!strcmp(id, "checksum_errors"))
@@ -819,14 +865,14 @@ static int build_fixes(const char *id, const struct host_counters *now, const ch
 int finding_fixes(const char *id, const struct host_counters *now, const char *ifname,
 		  char (*out)[FINDING_FIX_LEN], int max)
 {
-	struct fixbuf fb = { .out = out, .max = max };
+	struct fixbuf fb = {.out = out, .max = max};
 
 	if (!id || !now || !out || max < 0)
 		return -EINVAL;
 	return build_fixes(id, now, ifname, NULL, &fb);
 }
 
-/* ---- the rules ----------------------------------------------------------------------------- */
+/* ---- the rules ---- */
 
 struct flist {
 	struct finding *f;
@@ -888,8 +934,8 @@ static void ev_value(struct finding *f, const char *key, uint64_t v)
 	ev_add(f, key, EV_VALUE, v, NULL);
 }
 
-static void __attribute__((format(printf, 3, 4))) ev_text(struct finding *f, const char *key,
-							    const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+ev_text(struct finding *f, const char *key, const char *fmt, ...)
 {
 	char buf[128];
 	va_list ap;
@@ -963,7 +1009,7 @@ static void pct_text(char *buf, size_t size, double fraction, const char *of)
 
 static void set_fixes(struct finding *f, const struct host_delta *d, const char *ifname)
 {
-	struct fixbuf fb = { .out = f->fix, .max = FINDING_MAX_FIXES };
+	struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
 
 	build_fixes(f->id, d->now, ifname && *ifname ? ifname : NULL, d, &fb);
 	f->n_fix = fb.n;
@@ -1043,8 +1089,8 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		f->severity = drop_severity(f->count, f->rate, fr);
 		pct_text(pct, sizeof(pct), fr, "received");
 		snprintf(f->summary, sizeof(f->summary),
-			 "%s: the kernel dropped %llu received packets at the device (%.1f/s%s)", name,
-			 (unsigned long long)f->count, f->rate, pct);
+			 "%s: the kernel dropped %llu received packets at the device (%.1f/s%s)",
+			 name, (unsigned long long)f->count, f->rate, pct);
 		ev_delta(f, "rx_dropped", x[LS_RX_DROPPED]);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
 		if (x[LS_RX_NOHANDLER])
@@ -1145,8 +1191,8 @@ static void rules_qdisc(struct flist *l, const struct host_delta *d)
 		f->severity = drop_severity(o->d_drops, f->rate, fr);
 		pct_text(pct, sizeof(pct), fr, "offered");
 		snprintf(f->summary, sizeof(f->summary),
-			 "%s: the %s qdisc dropped %llu packets (%.1f/s%s)", name ? name : "?", q->kind,
-			 (unsigned long long)o->d_drops, f->rate, pct);
+			 "%s: the %s qdisc dropped %llu packets (%.1f/s%s)", name ? name : "?",
+			 q->kind, (unsigned long long)o->d_drops, f->rate, pct);
 		snprintf(h, sizeof(h), "%x:", q->handle >> 16);
 		ev_text(f, "qdisc", "%s %s root", q->kind, h);
 		ev_delta(f, "drops", o->d_drops);
@@ -1170,7 +1216,8 @@ static void rules_softnet(struct flist *l, const struct host_delta *d)
 
 	if (!d->softnet_ok)
 		return;
-	if (tot->dropped && (f = add_finding(l, "softnet_dropped", NULL, tot->dropped, d->interval_s))) {
+	if (tot->dropped &&
+	    (f = add_finding(l, "softnet_dropped", NULL, tot->dropped, d->interval_s))) {
 		double fr = share(tot->dropped, tot->processed + tot->dropped);
 		size_t worst = 0;
 
@@ -1180,7 +1227,8 @@ static void rules_softnet(struct flist *l, const struct host_delta *d)
 			if (d->cpus[i].dropped > d->cpus[worst].dropped)
 				worst = i;
 		snprintf(f->summary, sizeof(f->summary),
-			 "CPU input backlog full: %llu packets dropped (%.1f/s%s), most on CPU %d",
+			 "CPU input backlog full (host-wide): %llu packets dropped (%.1f/s%s), "
+			 "most on CPU %d",
 			 (unsigned long long)tot->dropped, f->rate, pct, d->cpus[worst].cpu);
 		ev_delta(f, "softnet dropped", tot->dropped);
 		ev_delta(f, "softnet processed", tot->processed);
@@ -1207,7 +1255,8 @@ static void rules_softnet(struct flist *l, const struct host_delta *d)
 		/* A symptom: the work was left for later, not lost. */
 		f->severity = f->rate >= 100 || tot->dropped ? SEV_MEDIUM : SEV_LOW;
 		snprintf(f->summary, sizeof(f->summary),
-			 "receive softirq ran out of budget %llu times with work left (%.1f/s)",
+			 "receive softirq ran out of budget %llu times with work left (host-wide, "
+			 "%.1f/s)",
 			 (unsigned long long)tot->time_squeeze, f->rate);
 		ev_delta(f, "time_squeeze", tot->time_squeeze);
 		ev_delta(f, "softnet processed", tot->processed);
@@ -1284,7 +1333,7 @@ static void rules_udp(struct flist *l, const struct host_delta *d)
 	f = snmp_finding(l, d, "udp_sndbuf_errors", SNMP_UDP_SNDBUF_ERRORS, SNMP_UDP6_SNDBUF_ERRORS,
 			 out, "UDP sent", "UDP sends refused, datagrams dropped");
 	if (f) {
-		struct fixbuf fb = { .out = f->fix, .max = FINDING_MAX_FIXES };
+		struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
 
 		ev_snmp(f, d, SNMP_UDP_OUT_DATAGRAMS, true);
 		ev_sysctl(f, d->now, SYSCTL_WMEM_MAX);
@@ -1312,12 +1361,14 @@ static void rules_tcp(struct flist *l, const struct host_delta *d)
 	if (d->snmp_ok[SNMP_TCPEXT_LISTEN_OVERFLOWS] && d->snmp[SNMP_TCPEXT_LISTEN_OVERFLOWS] > n)
 		n = d->snmp[SNMP_TCPEXT_LISTEN_OVERFLOWS];
 	if (n && (f = add_finding(l, "tcp_listen_overflows", NULL, n, d->interval_s))) {
-		uint64_t opens = d->snmp_ok[SNMP_TCP_PASSIVE_OPENS] ? d->snmp[SNMP_TCP_PASSIVE_OPENS] : 0;
+		uint64_t opens =
+			d->snmp_ok[SNMP_TCP_PASSIVE_OPENS] ? d->snmp[SNMP_TCP_PASSIVE_OPENS] : 0;
 		int shown = 0;
 
 		f->severity = drop_severity(n, f->rate, share(n, opens + n));
 		snprintf(f->summary, sizeof(f->summary),
-			 "TCP accept queues full: %llu connection attempts dropped at listeners (%.1f/s)",
+			 "TCP accept queues full: %llu connection attempts dropped at listeners "
+			 "(%.1f/s)",
 			 (unsigned long long)n, f->rate);
 		ev_snmp(f, d, SNMP_TCPEXT_LISTEN_OVERFLOWS, true);
 		ev_snmp(f, d, SNMP_TCPEXT_LISTEN_DROPS, true);
@@ -1404,11 +1455,12 @@ static void rules_ip(struct flist *l, const struct host_delta *d)
 		ev_snmp(f, d, SNMP_IP_OUT_REQUESTS, true);
 		if (qdisc_dropped(d)) {
 			/* A qdisc refusing a packet is an output discard to IP. */
-			struct fixbuf fb = { .out = f->fix, .max = FINDING_MAX_FIXES };
+			struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
 
 			f->explained_by = "qdisc_drops";
-			fx(&fb, "# a qdisc dropped packets in the same window (qdisc_drops): IP counts "
-				"those as OutDiscards; fix the qdisc first");
+			fx(&fb,
+			   "# a qdisc dropped packets in the same window (qdisc_drops): IP counts "
+			   "those as OutDiscards; fix the qdisc first");
 			f->n_fix = fb.n;
 		} else {
 			set_fixes(f, d, NULL);
@@ -1469,7 +1521,9 @@ static void rules_conntrack(struct flist *l, const struct host_delta *d)
 		snprintf(f->summary, sizeof(f->summary),
 			 "conntrack table %.0f%% full (%llu of %llu)%s", fill * 100,
 			 (unsigned long long)now->ct_count, (unsigned long long)now->ct_max,
-			 drop ? ", new flows dropped" : early ? ", entries evicted early" : "");
+			 drop	 ? ", new flows dropped"
+			 : early ? ", entries evicted early"
+				 : "");
 		ev_value(f, "nf_conntrack_count", now->ct_count);
 		ev_value(f, "nf_conntrack_max", now->ct_max);
 		if (d->ct_ok) {
@@ -1478,8 +1532,8 @@ static void rules_conntrack(struct flist *l, const struct host_delta *d)
 			ev_delta(f, "insert_failed", insfail);
 		}
 		set_fixes(f, d, NULL);
-	} else if (insfail && (f = add_finding(l, "conntrack_insert_failed", NULL, insfail,
-					      d->interval_s))) {
+	} else if (insfail &&
+		   (f = add_finding(l, "conntrack_insert_failed", NULL, insfail, d->interval_s))) {
 		f->severity = drop_severity(insfail, f->rate, -1);
 		snprintf(f->summary, sizeof(f->summary),
 			 "conntrack insertions failed %llu times with room in the table (%.1f/s): "
@@ -1516,7 +1570,8 @@ static void rules_retrans(struct flist *l, const struct host_delta *d)
 
 		if (x->severity < SEV_MEDIUM || !strcmp(x->id, "softnet_time_squeeze"))
 			continue;
-		if (!w || x->severity > w->severity || (x->severity == w->severity && x->rate > w->rate))
+		if (!w || x->severity > w->severity ||
+		    (x->severity == w->severity && x->rate > w->rate))
 			w = x;
 		host_drops++;
 	}
@@ -1528,22 +1583,22 @@ static void rules_retrans(struct flist *l, const struct host_delta *d)
 	f->severity = ratio >= 0.05 ? SEV_HIGH : ratio >= 0.01 ? SEV_MEDIUM : SEV_LOW;
 	if (ratio >= 0)
 		snprintf(f->summary, sizeof(f->summary),
-			 "TCP retransmitted %llu segments (%.2f%% of sent): %s", (unsigned long long)r,
-			 ratio * 100,
-			 host_drops ? "this host's drops above explain at least part" :
-				      "no drops on this host, so the loss is on the path");
+			 "TCP retransmitted %llu segments (%.2f%% of sent): %s",
+			 (unsigned long long)r, ratio * 100,
+			 host_drops ? "this host's drops above explain at least part"
+				    : "no drops on this host, so the loss is on the path");
 	else
 		snprintf(f->summary, sizeof(f->summary), "TCP retransmitted %llu segments: %s",
 			 (unsigned long long)r,
-			 host_drops ? "this host's drops above explain at least part" :
-				      "no drops on this host, so the loss is on the path");
+			 host_drops ? "this host's drops above explain at least part"
+				    : "no drops on this host, so the loss is on the path");
 	ev_snmp(f, d, SNMP_TCP_RETRANS_SEGS, true);
 	ev_snmp(f, d, SNMP_TCP_OUT_SEGS, true);
 	ev_snmp(f, d, SNMP_TCPEXT_TCP_TIMEOUTS, false);
 	ev_snmp(f, d, SNMP_TCPEXT_TCP_SYN_RETRANS, false);
 	ev_snmp(f, d, SNMP_TCPEXT_TCP_FAST_RETRANS, false);
 	ev_snmp(f, d, SNMP_TCPEXT_TCP_LOSS_PROBES, false);
-	fb = (struct fixbuf){ .out = f->fix, .max = FINDING_MAX_FIXES };
+	fb = (struct fixbuf){.out = f->fix, .max = FINDING_MAX_FIXES};
 	fix_retrans(&fb, d->now, host_drops);
 	f->n_fix = fb.n;
 }
@@ -1565,7 +1620,7 @@ static int cmp_findings(const void *a, const void *b)
 
 int findings_compute(const struct host_delta *d, struct finding **out, size_t *n)
 {
-	struct flist l = { 0 };
+	struct flist l = {0};
 
 	*out = NULL;
 	*n = 0;
@@ -1591,7 +1646,7 @@ int findings_compute(const struct host_delta *d, struct finding **out, size_t *n
 	return 0;
 }
 
-/* ---- output ----------------------------------------------------------------------------------- */
+/* ---- output ---- */
 
 void findings_json(const struct finding *f, size_t n, struct json_writer *j, const char *key)
 {
@@ -1688,37 +1743,37 @@ void findings_text(const struct finding *f, size_t n, FILE *out, bool color)
 	}
 }
 
-/* ---- kernel drop reasons -> findings ------------------------------------------------------ */
+/* ---- kernel drop reasons -> findings ---- */
 
 static const struct {
 	const char *reason;
 	const char *id;
 } reason_map[] = {
-	{ "SOCKET_RCVBUFF", "udp_rcvbuf_errors" },
-	{ "SOCKET_BACKLOG", "tcp_backlog_drop" },
-	{ "CPU_BACKLOG", "softnet_dropped" },
-	{ "QDISC_DROP", "qdisc_drops" },
-	{ "QDISC_OVERLIMIT", "qdisc_drops" },
-	{ "QDISC_CONGESTED", "qdisc_drops" },
-	{ "CAKE_FLOOD", "qdisc_drops" },
-	{ "FQ_BAND_LIMIT", "qdisc_drops" },
-	{ "FQ_HORIZON_LIMIT", "qdisc_drops" },
-	{ "FQ_FLOW_LIMIT", "qdisc_drops" },
-	{ "TCP_LISTEN_OVERFLOW", "tcp_listen_overflows" },
-	{ "TCP_REQQFULLDROP", "tcp_listen_overflows" },
-	{ "TCP_OFO_DROP", "tcp_ofo_drop" },
-	{ "TCP_OFO_QUEUE_PRUNE", "tcp_ofo_drop" },
-	{ "TCP_OFOMERGE", "tcp_ofo_drop" },
-	{ "TCP_ZEROWINDOW", "tcp_rcvq_drop" },
-	{ "PROTO_MEM", "tcp_rcvq_drop" },
-	{ "TCP_CSUM", "checksum_errors" },
-	{ "UDP_CSUM", "checksum_errors" },
-	{ "IP_CSUM", "checksum_errors" },
-	{ "ICMP_CSUM", "checksum_errors" },
-	{ "SKB_CSUM", "checksum_errors" },
-	{ "FULL_RING", "nic_rx_missed" },
-	{ "FRAG_REASM_TIMEOUT", "ip_reasm_fails" },
-	{ "FRAG_TOO_FAR", "ip_reasm_fails" },
+	{"SOCKET_RCVBUFF", "udp_rcvbuf_errors"},
+	{"SOCKET_BACKLOG", "tcp_backlog_drop"},
+	{"CPU_BACKLOG", "softnet_dropped"},
+	{"QDISC_DROP", "qdisc_drops"},
+	{"QDISC_OVERLIMIT", "qdisc_drops"},
+	{"QDISC_CONGESTED", "qdisc_drops"},
+	{"CAKE_FLOOD", "qdisc_drops"},
+	{"FQ_BAND_LIMIT", "qdisc_drops"},
+	{"FQ_HORIZON_LIMIT", "qdisc_drops"},
+	{"FQ_FLOW_LIMIT", "qdisc_drops"},
+	{"TCP_LISTEN_OVERFLOW", "tcp_listen_overflows"},
+	{"TCP_REQQFULLDROP", "tcp_listen_overflows"},
+	{"TCP_OFO_DROP", "tcp_ofo_drop"},
+	{"TCP_OFO_QUEUE_PRUNE", "tcp_ofo_drop"},
+	{"TCP_OFOMERGE", "tcp_ofo_drop"},
+	{"TCP_ZEROWINDOW", "tcp_rcvq_drop"},
+	{"PROTO_MEM", "tcp_rcvq_drop"},
+	{"TCP_CSUM", "checksum_errors"},
+	{"UDP_CSUM", "checksum_errors"},
+	{"IP_CSUM", "checksum_errors"},
+	{"ICMP_CSUM", "checksum_errors"},
+	{"SKB_CSUM", "checksum_errors"},
+	{"FULL_RING", "nic_rx_missed"},
+	{"FRAG_REASM_TIMEOUT", "ip_reasm_fails"},
+	{"FRAG_TOO_FAR", "ip_reasm_fails"},
 };
 
 const char *finding_for_drop_reason(const char *reason)

@@ -72,7 +72,8 @@ struct finding {
 	double rate;	 /* count per second */
 	char ifname[16]; /* the interface it concerns, "" for the whole host */
 	/* Another finding of the same window that accounts for this one (the qdisc drops behind
-	 * UDP SndbufErrors and IP OutDiscards ...), or NULL. Such findings sort after their cause. */
+	 * UDP SndbufErrors and IP OutDiscards ...), or NULL. Such findings sort after their cause.
+	 */
 	const char *explained_by;
 	char summary[256];
 	size_t n_evidence;

@@ -26,7 +26,7 @@
 #include "hostcounters.h"
 #include "util.h"
 
-/* ---- sysctls ------------------------------------------------------------------------------- */
+/* ---- sysctls ---- */
 
 static const char *const sysctl_names[SYSCTL__COUNT] = {
 	[SYSCTL_NETDEV_MAX_BACKLOG] = "net.core.netdev_max_backlog",
@@ -54,7 +54,7 @@ const char *hc_sysctl_name(enum hc_sysctl s)
 	return (unsigned)s < SYSCTL__COUNT ? sysctl_names[s] : NULL;
 }
 
-/* ---- files ------------------------------------------------------------------------------------ */
+/* ---- files ---- */
 
 /* The testing aid: a directory standing in for /proc (see hostcounters.h). */
 static const char *proc_root(void)
@@ -301,18 +301,19 @@ static void read_conntrack(struct host_counters *hc)
 		add_error(hc, "/proc/sys/net/netfilter/nf_conntrack_max", err,
 			  "conntrack table size unknown");
 	}
-	hc->ct_stat_err = read_net_file(hc, "stat/nf_conntrack", "conntrack drop statistics missing",
-					false, parse_ct, &hc->ct);
+	hc->ct_stat_err =
+		read_net_file(hc, "stat/nf_conntrack", "conntrack drop statistics missing", false,
+			      parse_ct, &hc->ct);
 }
 
-/* ---- netlink ------------------------------------------------------------------------------------ */
+/* ---- netlink ---- */
 
 #define NL_BUF_SIZE 65536
 
 static int nl_open(int proto)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
-	struct timeval tv = { .tv_sec = 2 };
+	struct timeval tv = {.tv_sec = 2};
 
 	if (fd < 0)
 		return -errno;
@@ -328,7 +329,7 @@ static int nl_open(int proto)
 static int nl_dump(int fd, void *req, size_t req_len, uint32_t seq,
 		   int (*cb)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	char *buf;
 	int err = 0;
 
@@ -338,11 +339,11 @@ static int nl_dump(int fd, void *req, size_t req_len, uint32_t seq,
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		struct iovec iov = { buf, NL_BUF_SIZE };
-		struct msghdr msg = { .msg_name = &sa,
-				      .msg_namelen = sizeof(sa),
-				      .msg_iov = &iov,
-				      .msg_iovlen = 1 };
+		struct iovec iov = {buf, NL_BUF_SIZE};
+		struct msghdr msg = {.msg_name = &sa,
+				     .msg_namelen = sizeof(sa),
+				     .msg_iov = &iov,
+				     .msg_iovlen = 1};
 		ssize_t n = recvmsg(fd, &msg, 0);
 		struct nlmsghdr *nh;
 		int len;
@@ -415,11 +416,11 @@ static int read_links(struct host_counters *hc, int fd)
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req),
-			.nlmsg_type = RTM_GETLINK,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = 1 },
-		.ifi = { .ifi_family = AF_UNSPEC },
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 1},
+		.ifi = {.ifi_family = AF_UNSPEC},
 	};
 
 	return nl_dump(fd, &req, sizeof(req), 1, add_link_cb, hc);
@@ -449,11 +450,11 @@ static int read_qdiscs(struct host_counters *hc, int fd)
 		struct nlmsghdr nh;
 		struct tcmsg tcm;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req),
-			.nlmsg_type = RTM_GETQDISC,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = 2 },
-		.tcm = { .tcm_family = AF_UNSPEC },
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_GETQDISC,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 2},
+		.tcm = {.tcm_family = AF_UNSPEC},
 	};
 
 	return nl_dump(fd, &req, sizeof(req), 2, add_qdisc_cb, hc);
@@ -500,14 +501,14 @@ static int sock_dump(int fd, uint8_t family, uint8_t protocol, uint32_t states, 
 		struct nlmsghdr nh;
 		struct inet_diag_req_v2 r;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq },
-		.r = { .sdiag_family = family,
-		       .sdiag_protocol = protocol,
-		       .idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
-		       .idiag_states = states },
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = seq},
+		.r = {.sdiag_family = family,
+		      .sdiag_protocol = protocol,
+		      .idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
+		      .idiag_states = states},
 	};
 
 	return nl_dump(fd, &req, sizeof(req), seq, add_sock_cb, sc);
@@ -529,8 +530,8 @@ static int cmp_rqueue(const void *a, const void *b)
 
 static void read_sockets(struct host_counters *hc)
 {
-	struct sock_scan udp = { .protocol = IPPROTO_UDP }, lis = { .protocol = IPPROTO_TCP,
-								    .listeners = true };
+	struct sock_scan udp = {.protocol = IPPROTO_UDP},
+			 lis = {.protocol = IPPROTO_TCP, .listeners = true};
 	int fd = nl_open(NETLINK_SOCK_DIAG), err = 0, e;
 
 	if (fd < 0) {
@@ -542,7 +543,8 @@ static void read_sockets(struct host_counters *hc)
 		uint8_t fam = i ? AF_INET6 : AF_INET;
 
 		e = sock_dump(fd, fam, IPPROTO_UDP, ~0u, 10 + i, &udp);
-		/* Without udp_diag the kernel says ENOENT: only the UDP socket detail is missing. */
+		/* Without udp_diag the kernel says ENOENT: only the UDP socket detail is missing.
+		 */
 		if (e && e != -ENOENT && !err)
 			err = e;
 		e = sock_dump(fd, fam, IPPROTO_TCP, 1u << 10 /* TCP_LISTEN */, 20 + i, &lis);
@@ -561,7 +563,7 @@ static void read_sockets(struct host_counters *hc)
 		add_error(hc, "sock_diag", err, "per-socket drops and listen queues incomplete");
 }
 
-/* ---- ethtool ------------------------------------------------------------------------------------ */
+/* ---- ethtool ---- */
 
 static int ethtool_ioctl(int fd, const char *ifname, void *data)
 {
@@ -647,9 +649,9 @@ cleanup:
 
 static void read_ethtool(struct host_counters *hc, int fd, struct hc_iface *ifc)
 {
-	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
-	struct ethtool_ringparam rp = { .cmd = ETHTOOL_GRINGPARAM };
-	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+	struct ethtool_ringparam rp = {.cmd = ETHTOOL_GRINGPARAM};
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
 	char label[64];
 
 	if (!ethtool_ioctl(fd, ifc->link.name, &di)) {
@@ -686,7 +688,7 @@ static void read_ethtool(struct host_counters *hc, int fd, struct hc_iface *ifc)
 	}
 }
 
-/* ---- sysfs queues --------------------------------------------------------------------------- */
+/* ---- sysfs queues ---- */
 
 /* A sysfs value without its newline, malloc'd; NULL (and *err) if unreadable. */
 static char *read_trimmed_at(int dirfd, const char *path, int *err)
@@ -865,20 +867,21 @@ static void free_queues(struct hc_iface *ifc)
 	ifc->n_rxq = ifc->n_txq = 0;
 }
 
-/* ---- one snapshot, inside the namespace ------------------------------------------------------ */
+/* ---- one snapshot, inside the namespace ---- */
 
 static void read_proc(struct host_counters *hc)
 {
-	hc->softnet_err = read_net_file(hc, "softnet_stat", "per-CPU backlog drops and squeezes missing",
-					false, parse_softnet, &hc->softnet);
+	hc->softnet_err =
+		read_net_file(hc, "softnet_stat", "per-CPU backlog drops and squeezes missing",
+			      false, parse_softnet, &hc->softnet);
 	hc->snmp_err = read_net_file(hc, "snmp", "IP, TCP and UDP counters missing", false,
 				     parse_snmp, &hc->snmp);
-	hc->netstat_err = read_net_file(hc, "netstat",
-					"TCP extended counters (listen overflows, backlog drops) missing",
-					false, parse_snmp, &hc->snmp);
+	hc->netstat_err = read_net_file(
+		hc, "netstat", "TCP extended counters (listen overflows, backlog drops) missing",
+		false, parse_snmp, &hc->snmp);
 	/* No snmp6 without IPv6: nothing to report then. */
-	hc->snmp6_err = read_net_file(hc, "snmp6", "IPv6 counters missing", true, parse_snmp6,
-				      &hc->snmp);
+	hc->snmp6_err =
+		read_net_file(hc, "snmp6", "IPv6 counters missing", true, parse_snmp6, &hc->snmp);
 	read_conntrack(hc);
 	for (int s = 0; s < SYSCTL__COUNT; s++)
 		read_sysctl(s, &hc->sysctl[s]);
@@ -954,7 +957,8 @@ static void *reader_thread(void *arg)
 		for (size_t i = 0; i < r->hc->n_ifaces; i++)
 			r->hc->ifaces[i].queues_err = err;
 		add_error(r->hc, "sysfs", err,
-			  "RPS/XPS settings of this namespace unavailable (needs CAP_SYS_ADMIN to mount "
+			  "RPS/XPS settings of this namespace unavailable (needs CAP_SYS_ADMIN to "
+			  "mount "
 			  "sysfs privately)");
 	} else if (read_all_queues(r->hc)) {
 		add_error(r->hc, "sysfs", -EXDEV,
@@ -1002,14 +1006,14 @@ int host_counters_read(const struct netns_ref *ns, struct host_counters **out)
 		/* Our own /sys may still belong to another namespace (nsenter --net without a new
 		 * mount namespace): then mount it privately, as for any other namespace. */
 		if (read_all_queues(hc)) {
-			struct reader r = { .hc = hc };
+			struct reader r = {.hc = hc};
 
 			for (size_t i = 0; i < hc->n_ifaces; i++)
 				free_queues(&hc->ifaces[i]);
 			run_reader(&r);
 		}
 	} else {
-		struct reader r = { .ns = ns, .hc = hc };
+		struct reader r = {.ns = ns, .hc = hc};
 
 		err = run_reader(&r);
 		if (err)
@@ -1084,7 +1088,8 @@ struct host_counters *host_counters_dup(const struct host_counters *hc)
 	if (!c)
 		return NULL;
 	*c = *hc;
-	c->softnet.cpus = dup_mem(hc->softnet.cpus, hc->softnet.n * sizeof(*hc->softnet.cpus), &fail);
+	c->softnet.cpus =
+		dup_mem(hc->softnet.cpus, hc->softnet.n * sizeof(*hc->softnet.cpus), &fail);
 	c->qdiscs = dup_mem(hc->qdiscs, hc->n_qdiscs * sizeof(*hc->qdiscs), &fail);
 	c->udp = dup_mem(hc->udp, hc->n_udp * sizeof(*hc->udp), &fail);
 	c->listen = dup_mem(hc->listen, hc->n_listen * sizeof(*hc->listen), &fail);
@@ -1144,7 +1149,8 @@ void host_counters_print_errors(const struct host_counters *hc, FILE *f)
 size_t host_counters_size(const struct host_counters *hc)
 {
 	size_t n = sizeof(*hc) + hc->softnet.n * sizeof(*hc->softnet.cpus) +
-		   hc->n_qdiscs * sizeof(*hc->qdiscs) + (hc->n_udp + hc->n_listen) * sizeof(*hc->udp);
+		   hc->n_qdiscs * sizeof(*hc->qdiscs) +
+		   (hc->n_udp + hc->n_listen) * sizeof(*hc->udp);
 
 	for (size_t i = 0; i < hc->n_ifaces; i++) {
 		const struct hc_iface *ifc = &hc->ifaces[i];
@@ -1155,7 +1161,7 @@ size_t host_counters_size(const struct host_counters *hc)
 	return n;
 }
 
-/* ---- deltas ------------------------------------------------------------------------------------ */
+/* ---- deltas ---- */
 
 /* Counters the kernel keeps in 32 bits wrap; unwrap one wrap over the window. */
 static uint64_t delta32(uint64_t before, uint64_t after)
@@ -1220,7 +1226,8 @@ static int delta_softnet(const struct host_counters *b, const struct host_counte
 	return 0;
 }
 
-static const struct hc_iface *find_iface(const struct host_counters *hc, const struct hc_iface *like)
+static const struct hc_iface *find_iface(const struct host_counters *hc,
+					 const struct hc_iface *like)
 {
 	for (size_t i = 0; i < hc->n_ifaces; i++)
 		if (hc->ifaces[i].link.ifindex == like->link.ifindex &&
@@ -1409,7 +1416,7 @@ uint64_t host_delta_link_total(const struct host_delta *d, enum link_stat s)
 	return sum;
 }
 
-/* ---- JSON -------------------------------------------------------------------------------------- */
+/* ---- JSON ---- */
 
 static const char *err_str(int err)
 {
@@ -1667,7 +1674,7 @@ void host_delta_json(const struct host_delta *d, struct json_writer *j, const ch
 	json_object_end(j);
 }
 
-/* ---- text ------------------------------------------------------------------------------------- */
+/* ---- text ---- */
 
 /* Word-wrapped "label  name +N name +N ..." lines, bounded in number. */
 struct text_group {
@@ -1710,7 +1717,7 @@ void host_delta_text(const struct host_delta *d, FILE *f, int max_lines)
 {
 	const struct host_counters *hc = d->now;
 	int lines = 0;
-	struct text_group t = { .f = f, .lines = &lines, .max_lines = max_lines };
+	struct text_group t = {.f = f, .lines = &lines, .max_lines = max_lines};
 
 	for (size_t i = 0; i < d->n_ifaces; i++) {
 		const struct hd_iface *o = &d->ifaces[i];

@@ -65,10 +65,11 @@ enum hc_sysctl {
 const char *hc_sysctl_name(enum hc_sysctl s);
 
 struct hc_sysctl_val {
-	int err;	/* 0, or -errno: -ENOENT when this kernel has no such knob */
-	int n;		/* values (tcp_rmem has 3) */
+	int err; /* 0, or -errno: -ENOENT when this kernel has no such knob */
+	int n;	 /* values (tcp_rmem has 3) */
 	int64_t v[3];
-	bool from_host; /* global knob the namespace does not show: read in the caller's namespace */
+	bool from_host; /* global knob the namespace does not show: read in the caller's namespace
+			 */
 };
 
 /* One driver statistic (ethtool -S). */
@@ -79,8 +80,8 @@ struct hc_dstat {
 
 /* RPS/XPS of one queue, from /sys/class/net/IF/queues/{rx,tx}-N. */
 struct hc_queue {
-	char *cpus;		/* rps_cpus or xps_cpus as the kernel prints it; NULL if unreadable */
-	uint32_t rps_flow_cnt;	/* rx queues only */
+	char *cpus; /* rps_cpus or xps_cpus as the kernel prints it; NULL if unreadable */
+	uint32_t rps_flow_cnt; /* rx queues only */
 };
 
 struct hc_iface {
@@ -141,7 +142,8 @@ struct host_counters {
 	struct qdisc_info *qdiscs;
 
 	int sock_err;
-	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain loss) */
+	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain loss)
+		       */
 	struct sock_info *udp;
 	size_t n_listen; /* TCP listeners with a non-empty accept queue */
 	struct sock_info *listen;
@@ -173,7 +175,7 @@ void host_counters_print_errors(const struct host_counters *hc, FILE *f);
 /* Approximate bytes a snapshot holds (for the benchmark). */
 size_t host_counters_size(const struct host_counters *hc);
 
-/* ---- deltas --------------------------------------------------------------------------------- */
+/* ---- deltas ---- */
 
 struct hd_dstat {
 	const char *name; /* points into now's iface */
@@ -182,11 +184,11 @@ struct hd_dstat {
 };
 
 struct hd_iface {
-	size_t idx;	   /* index into now->ifaces */
-	bool is_new;	   /* not in the first snapshot: no deltas (counters may predate the window) */
-	bool reset;	   /* a counter went backwards (device reset): deltas count from zero */
+	size_t idx;  /* index into now->ifaces */
+	bool is_new; /* not in the first snapshot: no deltas (counters may predate the window) */
+	bool reset;  /* a counter went backwards (device reset): deltas count from zero */
 	uint64_t d[LS__COUNT];
-	size_t n_dstats;   /* driver statistics that moved */
+	size_t n_dstats; /* driver statistics that moved */
 	struct hd_dstat *dstats;
 };
 

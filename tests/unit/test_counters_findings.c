@@ -321,9 +321,9 @@ out:
 
 static void test_softnet(void)
 {
-	static const int ids[] = { 0, 1, 2, 3 };
-	static const uint64_t before[] = { 0, 0xfffffff0, 0, 0 }, after[] = { 0, 0x10, 300, 0 };
-	static const uint64_t sq0[] = { 0, 0, 0, 0 }, sq1[] = { 2, 0, 0, 0 };
+	static const int ids[] = {0, 1, 2, 3};
+	static const uint64_t before[] = {0, 0xfffffff0, 0, 0}, after[] = {0, 0x10, 300, 0};
+	static const uint64_t sq0[] = {0, 0, 0, 0}, sq1[] = {2, 0, 0, 0};
 	struct host_counters *a = hc_new(0), *b = hc_new(10);
 	struct host_delta *d;
 	const struct finding *x;
@@ -357,8 +357,8 @@ out:
 
 static void test_cpu_matching(void)
 {
-	static const int ids_a[] = { 0, 1, 3 }, ids_b[] = { 0, 1, 2, 3 };
-	static const uint64_t da[] = { 1, 2, 3 }, db[] = { 1, 2, 100, 10 };
+	static const int ids_a[] = {0, 1, 3}, ids_b[] = {0, 1, 2, 3};
+	static const uint64_t da[] = {1, 2, 3}, db[] = {1, 2, 100, 10};
 	struct host_counters *a = hc_new(0), *b = hc_new(1);
 	struct host_delta *d = NULL;
 
@@ -391,7 +391,7 @@ static void test_iface_delta(void)
 	size_t n;
 
 	add_iface(a, 2, "eth0")->link.stats[LS_RX_DROPPED] = 500;
-	add_iface(b, 2, "eth0")->link.stats[LS_RX_DROPPED] = 20; /* went backwards: reset */
+	add_iface(b, 2, "eth0")->link.stats[LS_RX_DROPPED] = 20;    /* went backwards: reset */
 	add_iface(b, 3, "eth1")->link.stats[LS_RX_DROPPED] = 99999; /* new during the window */
 	add_iface(a, 4, "old")->link.stats[LS_RX_DROPPED] = 1;
 	add_iface(b, 4, "new")->link.stats[LS_RX_DROPPED] = 1000; /* renamed: not the same one */
@@ -659,8 +659,9 @@ static void test_namespaces(void)
 		bool global = false, ns_rps = false;
 
 		for (int i = 0; i < k; i++) {
-			global |= strstr(fix[i], "printf 'net.core.netdev_max_backlog = 10000\\n' > "
-						 "/etc/sysctl.d/90-dropscope-backlog.conf") != NULL;
+			global |=
+				strstr(fix[i], "printf 'net.core.netdev_max_backlog = 10000\\n' > "
+					       "/etc/sysctl.d/90-dropscope-backlog.conf") != NULL;
 			ns_rps |= strstr(fix[i], "ip netns exec lab-x sh -c 'for q in "
 						 "/sys/class/net/eth0/queues/rx-*") != NULL;
 		}
@@ -691,13 +692,13 @@ static void test_fix_api(void)
 	   "qdisc fix without a qdisc seen: txqueuelen");
 	for (size_t i = 0; i < 23; i++) {
 		static const char *const ids[] = {
-			"nic_rx_missed",	"nic_rx_dropped",	  "nic_rx_errors",
-			"nic_tx_dropped",	"nic_tx_errors",	  "softnet_dropped",
-			"softnet_time_squeeze", "udp_rcvbuf_errors",	  "udp_sndbuf_errors",
-			"udp_mem_errors",	"tcp_listen_overflows",	  "tcp_backlog_drop",
-			"tcp_rcvq_drop",	"tcp_ofo_drop",		  "tcp_mem_pressure",
-			"tcp_retransmits",	"ip_in_discards",	  "ip_out_discards",
-			"ip_reasm_fails",	"checksum_errors",	  "conntrack_full",
+			"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
+			"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
+			"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
+			"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
+			"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
+			"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
+			"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
 			"conntrack_insert_failed", "qdisc_drops",
 		};
 

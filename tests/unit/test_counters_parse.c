@@ -80,7 +80,7 @@ static bool find_fixtures(void)
 /* Row i, or a zero row when the parse failed: a failed parse fails the test, never crashes it. */
 static const struct softnet_cpu *CPU(const struct softnet_stat *s, size_t i)
 {
-	static const struct softnet_cpu zero = { .cpu = -1 };
+	static const struct softnet_cpu zero = {.cpu = -1};
 
 	return i < s->n ? &s->cpus[i] : &zero;
 }
@@ -327,7 +327,7 @@ static void test_conntrack(void)
 
 static void test_sysctl(void)
 {
-	int64_t v[3] = { 0 };
+	int64_t v[3] = {0};
 
 	is_int(sysctl_parse_values("4096\t131072\t6291456\n", v, 3), 3, "tcp_rmem: 3 values");
 	is_int(v[2], 6291456, "tcp_rmem: max");
@@ -435,7 +435,7 @@ static void build_link(struct msgbuf *m, int nstats, bool name)
 	struct ifinfomsg *ifi;
 	uint64_t st[LS__COUNT];
 	uint32_t txq = 1000, nrx = 4;
-	uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
+	uint8_t mac[6] = {2, 0, 0, 0, 0, 9};
 	struct rtattr *li;
 	size_t start;
 
@@ -514,10 +514,10 @@ static void test_qdisc_msg(void)
 	struct msgbuf m;
 	struct nlmsghdr *nh = (struct nlmsghdr *)m.b;
 	struct tcmsg *tcm;
-	struct gnet_stats_basic gb = { .bytes = 123456, .packets = 118 };
-	struct gnet_stats_queue gq = { .qlen = 1, .backlog = 1028, .drops = 998, .requeues = 2,
-				       .overlimits = 1111 };
-	struct tc_stats ts = { .bytes = 10, .packets = 5, .drops = 3, .overlimits = 4 };
+	struct gnet_stats_basic gb = {.bytes = 123456, .packets = 118};
+	struct gnet_stats_queue gq = {
+		.qlen = 1, .backlog = 1028, .drops = 998, .requeues = 2, .overlimits = 1111};
+	struct tc_stats ts = {.bytes = 10, .packets = 5, .drops = 3, .overlimits = 4};
 	struct qdisc_info q;
 	struct rtattr *s2;
 	size_t start;
@@ -581,7 +581,7 @@ static void build_diag(struct msgbuf *m, int family, const char *addr, uint16_t 
 {
 	struct nlmsghdr *nh = (struct nlmsghdr *)m->b;
 	struct inet_diag_msg *d;
-	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	uint32_t mem[SK_MEMINFO_VARS] = {0};
 
 	memset(m, 0, sizeof(*m));
 	nh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -639,7 +639,8 @@ static void test_diag_msg(void)
 int main(void)
 {
 	if (!find_fixtures()) {
-		printf("Bail out! fixtures not found (tests/fixtures/counters); run from the top of "
+		printf("Bail out! fixtures not found (tests/fixtures/counters); run from the top "
+		       "of "
 		       "the tree or set DS_FIXTURES\n");
 		return 1;
 	}

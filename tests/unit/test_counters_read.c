@@ -101,7 +101,8 @@ static void test_recorded(void)
 	ok(hc->ct_in_use, "conntrack files there: in use");
 	is_int(hc->ct_max, 262144, "nf_conntrack_max from the tree");
 	is_int(hc->ct_stat_err, 0, "conntrack stats read");
-	is_int(hc->sysctl[SYSCTL_NETDEV_MAX_BACKLOG].v[0], 1000, "netdev_max_backlog from the tree");
+	is_int(hc->sysctl[SYSCTL_NETDEV_MAX_BACKLOG].v[0], 1000,
+	       "netdev_max_backlog from the tree");
 	is_int(hc->sysctl[SYSCTL_TCP_RMEM].n, 3, "tcp_rmem has 3 values");
 	ok(!hc->sysctl[SYSCTL_TCP_RMEM].from_host, "read in the namespace, not the host's");
 	ok(host_counters_iface(hc, "lo") != NULL, "the live loopback came from netlink");
@@ -185,7 +186,7 @@ cleanup:
 
 static void test_bad_ns(void)
 {
-	struct netns_ref all = { .all = true, .fd = -1 };
+	struct netns_ref all = {.all = true, .fd = -1};
 	struct host_counters *hc = NULL;
 
 	is_int(host_counters_read(&all, &hc), -EINVAL, "'all' is not one namespace");
@@ -195,7 +196,8 @@ static void test_bad_ns(void)
 int main(void)
 {
 	if (!find_fixtures()) {
-		printf("Bail out! fixtures not found (tests/fixtures/counters); run from the top of "
+		printf("Bail out! fixtures not found (tests/fixtures/counters); run from the top "
+		       "of "
 		       "the tree or set DS_FIXTURES\n");
 		return 1;
 	}
