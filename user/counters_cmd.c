@@ -337,7 +337,7 @@ int cmd_counters(int argc, char **argv)
 			struct interval_result *r;
 			struct host_delta *id = NULL;
 
-			if (niv % 64 == 0) {
+			if (!iv || (niv && niv % 64 == 0)) {
 				r = realloc(iv, (niv + 64) * sizeof(*iv));
 				if (!r) {
 					rc = 1;
@@ -357,9 +357,14 @@ int cmd_counters(int argc, char **argv)
 			r->start_s = prev->t - start;
 			r->interval_s = id->interval_s;
 			host_delta_free(id);
-			if (!json)
-				print_interval_text(r, niv, color);
-			niv++;
+			if (json) {
+				niv++; /* kept for the document printed at the end */
+			} else {
+				/* Printed as it ends, so a run until Ctrl-C keeps nothing. */
+				print_interval_text(r, k - 1, color);
+				free(r->f);
+				r->f = NULL;
+			}
 		}
 		host_counters_free(prev);
 		prev = cur;
@@ -382,7 +387,7 @@ int cmd_counters(int argc, char **argv)
 		goto cleanup;
 	}
 	/* What could not be read, then the report: a missing source never hides the rest. */
-	host_counters_print_errors(prev, stderr);
+	host_counters_print_errors(d->now, stderr);
 	if (json) {
 		print_report_json(d, f, nf, iv, niv, intervals);
 	} else {
@@ -390,7 +395,7 @@ int cmd_counters(int argc, char **argv)
 			printf("\n");
 		print_report_text(d, f, nf, all, color);
 	}
-	if (host_counters_failed(prev) || host_counters_failed(first))
+	if (host_counters_failed(d->now))
 		rc = rc ? rc : 1;
 cleanup:
 	free(f);

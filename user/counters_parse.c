@@ -772,48 +772,52 @@ static bool rta_u32(const struct rtattr *rta, uint32_t *v)
 	return true;
 }
 
-/* The message header and its payload bounds; false if the lengths do not hold together. */
-static bool nl_payload(const void *msg, size_t len, uint16_t type, size_t fixed,
-		       const char **payload, size_t *plen)
+/*
+ * Open one netlink message of the given type: its fixed header copied to hdr, and its attributes
+ * copied to a malloc'd buffer (*attrs, *alen bytes; free() it). The copy is aligned: the kernel
+ * aligns attributes, a fuzzer's buffer need not be. 0, -EINVAL if the lengths do not hold
+ * together or the type is wrong, -ENOMEM.
+ */
+static int nl_msg_open(const void *msg, size_t len, uint16_t type, void *hdr, size_t hdr_len,
+		       char **attrs, int *alen)
 {
 	struct nlmsghdr nh;
+	const char *payload;
+	size_t plen;
 
+	*attrs = NULL;
+	*alen = 0;
 	if (len < sizeof(nh))
-		return false;
+		return -EINVAL;
 	memcpy(&nh, msg, sizeof(nh));
-	if (nh.nlmsg_type != type || nh.nlmsg_len < NLMSG_LENGTH(fixed) || nh.nlmsg_len > len)
-		return false;
-	*payload = (const char *)msg + NLMSG_HDRLEN;
-	*plen = nh.nlmsg_len - NLMSG_HDRLEN;
-	return true;
+	if (nh.nlmsg_type != type || nh.nlmsg_len < NLMSG_LENGTH(hdr_len) || nh.nlmsg_len > len)
+		return -EINVAL;
+	payload = (const char *)msg + NLMSG_HDRLEN;
+	plen = nh.nlmsg_len - NLMSG_HDRLEN;
+	if (plen < NLMSG_ALIGN(hdr_len))
+		return -EINVAL;
+	memcpy(hdr, payload, hdr_len);
+	*alen = (int)(plen - NLMSG_ALIGN(hdr_len));
+	*attrs = malloc(*alen ? *alen : 1);
+	if (!*attrs)
+		return -ENOMEM;
+	memcpy(*attrs, payload + NLMSG_ALIGN(hdr_len), *alen);
+	return 0;
 }
-
-/* Walk attributes on a possibly unaligned copy: the kernel aligns them, fuzzers do not. */
-#define ATTR_BUF_MAX 65536
 
 int link_msg_parse(const void *msg, size_t len, struct link_info *out)
 {
-	const char *payload;
-	size_t plen;
 	struct ifinfomsg ifi;
 	const struct rtattr *rta;
-	int alen;
-	char *copy = NULL;
-	int err = 0;
+	char *copy;
+	int alen, err;
 
 	memset(out, 0, sizeof(*out));
-	if (!nl_payload(msg, len, RTM_NEWLINK, sizeof(ifi), &payload, &plen))
-		return -EINVAL;
-	memcpy(&ifi, payload, sizeof(ifi));
+	err = nl_msg_open(msg, len, RTM_NEWLINK, &ifi, sizeof(ifi), &copy, &alen);
+	if (err)
+		return err;
 	out->ifindex = ifi.ifi_index;
 	out->flags = ifi.ifi_flags;
-	alen = (int)(plen - NLMSG_ALIGN(sizeof(ifi)));
-	if (alen < 0)
-		return -EINVAL;
-	copy = malloc(alen ? alen : 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, payload + NLMSG_ALIGN(sizeof(ifi)), alen);
 	for (rta = (const struct rtattr *)copy; RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
 		switch (rta->rta_type) {
 		case IFLA_IFNAME:
@@ -891,28 +895,19 @@ int link_msg_parse(const void *msg, size_t len, struct link_info *out)
 
 int qdisc_msg_parse(const void *msg, size_t len, struct qdisc_info *out)
 {
-	const char *payload;
-	size_t plen;
 	struct tcmsg tcm;
 	const struct rtattr *rta;
-	int alen;
-	char *copy;
 	bool have_stats2 = false;
+	char *copy;
+	int alen, err;
 
 	memset(out, 0, sizeof(*out));
-	if (!nl_payload(msg, len, RTM_NEWQDISC, sizeof(tcm), &payload, &plen))
-		return -EINVAL;
-	memcpy(&tcm, payload, sizeof(tcm));
+	err = nl_msg_open(msg, len, RTM_NEWQDISC, &tcm, sizeof(tcm), &copy, &alen);
+	if (err)
+		return err;
 	out->ifindex = tcm.tcm_ifindex;
 	out->handle = tcm.tcm_handle;
 	out->parent = tcm.tcm_parent;
-	alen = (int)(plen - NLMSG_ALIGN(sizeof(tcm)));
-	if (alen < 0)
-		return -EINVAL;
-	copy = malloc(alen ? alen : 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, payload + NLMSG_ALIGN(sizeof(tcm)), alen);
 	for (rta = (const struct rtattr *)copy; RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
 		if (rta->rta_type == TCA_KIND) {
 			rta_string(rta, out->kind, sizeof(out->kind));
@@ -964,19 +959,18 @@ int qdisc_msg_parse(const void *msg, size_t len, struct qdisc_info *out)
 
 int inet_diag_msg_parse(const void *msg, size_t len, uint8_t protocol, struct sock_info *out)
 {
-	const char *payload;
-	size_t plen;
 	struct inet_diag_msg m;
 	const struct rtattr *rta;
-	int alen;
 	char *copy, addr[INET6_ADDRSTRLEN];
+	int alen, err;
 
 	memset(out, 0, sizeof(*out));
-	if (!nl_payload(msg, len, SOCK_DIAG_BY_FAMILY, sizeof(m), &payload, &plen))
-		return -EINVAL;
-	memcpy(&m, payload, sizeof(m));
+	err = nl_msg_open(msg, len, SOCK_DIAG_BY_FAMILY, &m, sizeof(m), &copy, &alen);
+	if (err)
+		return err;
+	err = -EINVAL;
 	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)
-		return -EINVAL;
+		goto cleanup;
 	out->family = m.idiag_family;
 	out->protocol = protocol;
 	out->state = m.idiag_state;
@@ -985,18 +979,11 @@ int inet_diag_msg_parse(const void *msg, size_t len, uint8_t protocol, struct so
 	out->rqueue = m.idiag_rqueue;
 	out->wqueue = m.idiag_wqueue;
 	if (!inet_ntop(m.idiag_family, m.id.idiag_src, addr, sizeof(addr)))
-		return -EINVAL;
+		goto cleanup;
 	if (m.idiag_family == AF_INET6)
 		snprintf(out->local, sizeof(out->local), "[%s]:%u", addr, out->port);
 	else
 		snprintf(out->local, sizeof(out->local), "%s:%u", addr, out->port);
-	alen = (int)(plen - NLMSG_ALIGN(sizeof(m)));
-	if (alen <= 0)
-		return 0;
-	copy = malloc(alen);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, payload + NLMSG_ALIGN(sizeof(m)), alen);
 	for (rta = (const struct rtattr *)copy; RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
 		uint32_t mem[SK_MEMINFO_VARS] = {0};
 		size_t n;
@@ -1017,8 +1004,10 @@ int inet_diag_msg_parse(const void *msg, size_t len, uint8_t protocol, struct so
 		out->drops =
 			n >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t) ? mem[SK_MEMINFO_DROPS] : 0;
 	}
+	err = 0;
+cleanup:
 	free(copy);
-	return 0;
+	return err;
 }
 
 /* ---- CPU masks ---- */

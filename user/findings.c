@@ -1007,6 +1007,29 @@ static void pct_text(char *buf, size_t size, double fraction, const char *of)
 		snprintf(buf, size, ", %.2f%% of %s", fraction * 100, of);
 }
 
+/*
+ * A finding about n packets lost in the window (NULL when n is 0): severity from the count, the
+ * rate and the share of the traffic (whole: the packets that made it, 0 when unknown), and the
+ * summary "[IF: ]WHAT: N (R/s[, P% of OF])".
+ */
+static struct finding *loss_finding(struct flist *l, const struct host_delta *d, const char *id,
+				    const char *ifname, uint64_t n, uint64_t whole, const char *of,
+				    const char *what)
+{
+	struct finding *f;
+	char pct[64];
+	double fr;
+
+	if (!n || !(f = add_finding(l, id, ifname, n, d->interval_s)))
+		return NULL;
+	fr = whole ? share(n, whole + n) : -1;
+	f->severity = drop_severity(n, f->rate, fr);
+	pct_text(pct, sizeof(pct), fr, of);
+	snprintf(f->summary, sizeof(f->summary), "%s%s%s: %llu (%.1f/s%s)", ifname ? ifname : "",
+		 ifname ? ": " : "", what, (unsigned long long)n, f->rate, pct);
+	return f;
+}
+
 static void set_fixes(struct finding *f, const struct host_delta *d, const char *ifname)
 {
 	struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
@@ -1036,13 +1059,17 @@ static void ev_dstats(struct finding *f, const struct hd_iface *o, enum ethstat_
 		}
 }
 
+static void ev_nonzero(struct finding *f, const char *key, uint64_t v)
+{
+	if (v)
+		ev_delta(f, key, v);
+}
+
 static void rules_iface(struct flist *l, const struct host_delta *d, const struct hd_iface *o)
 {
 	const struct hc_iface *ifc = &d->now->ifaces[o->idx];
 	const char *name = ifc->link.name;
 	const uint64_t *x = o->d;
-	double t = d->interval_s;
-	char pct[64];
 	struct finding *f;
 	uint64_t n;
 
@@ -1058,20 +1085,12 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		n = x[LS_RX_OVER_ERRORS];
 	if (max_dstat(o, ETHSTAT_RX_DROP) > n)
 		n = max_dstat(o, ETHSTAT_RX_DROP);
-	if (n && (f = add_finding(l, "nic_rx_missed", name, n, t))) {
-		double fr = share(n, x[LS_RX_PACKETS] + n);
-
-		f->severity = drop_severity(n, f->rate, fr);
-		pct_text(pct, sizeof(pct), fr, "received");
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s: RX ring full, %llu packets lost in the NIC (%.1f/s%s)", name,
-			 (unsigned long long)n, f->rate, pct);
-		if (x[LS_RX_MISSED_ERRORS])
-			ev_delta(f, "rx_missed_errors", x[LS_RX_MISSED_ERRORS]);
-		if (x[LS_RX_FIFO_ERRORS])
-			ev_delta(f, "rx_fifo_errors", x[LS_RX_FIFO_ERRORS]);
-		if (x[LS_RX_OVER_ERRORS])
-			ev_delta(f, "rx_over_errors", x[LS_RX_OVER_ERRORS]);
+	f = loss_finding(l, d, "nic_rx_missed", name, n, x[LS_RX_PACKETS], "received",
+			 "RX ring full, packets lost in the NIC");
+	if (f) {
+		ev_nonzero(f, "rx_missed_errors", x[LS_RX_MISSED_ERRORS]);
+		ev_nonzero(f, "rx_fifo_errors", x[LS_RX_FIFO_ERRORS]);
+		ev_nonzero(f, "rx_over_errors", x[LS_RX_OVER_ERRORS]);
 		ev_dstats(f, o, ETHSTAT_RX_DROP);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
 		if (!ifc->ring_err) {
@@ -1083,20 +1102,13 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		set_fixes(f, d, name);
 	}
 
-	if (x[LS_RX_DROPPED] && (f = add_finding(l, "nic_rx_dropped", name, x[LS_RX_DROPPED], t))) {
-		double fr = share(x[LS_RX_DROPPED], x[LS_RX_PACKETS] + x[LS_RX_DROPPED]);
-
-		f->severity = drop_severity(f->count, f->rate, fr);
-		pct_text(pct, sizeof(pct), fr, "received");
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s: the kernel dropped %llu received packets at the device (%.1f/s%s)",
-			 name, (unsigned long long)f->count, f->rate, pct);
+	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED], x[LS_RX_PACKETS],
+			 "received", "received packets dropped by the kernel at the device");
+	if (f) {
 		ev_delta(f, "rx_dropped", x[LS_RX_DROPPED]);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
-		if (x[LS_RX_NOHANDLER])
-			ev_delta(f, "rx_nohandler", x[LS_RX_NOHANDLER]);
-		if (x[LS_RX_OTHERHOST_DROPPED])
-			ev_delta(f, "rx_otherhost_dropped", x[LS_RX_OTHERHOST_DROPPED]);
+		ev_nonzero(f, "rx_nohandler", x[LS_RX_NOHANDLER]);
+		ev_nonzero(f, "rx_otherhost_dropped", x[LS_RX_OTHERHOST_DROPPED]);
 		if (d->softnet_ok && d->softnet_total.dropped) {
 			/* Backlog drops are also counted as the device's rx_dropped. */
 			ev_delta(f, "softnet dropped", d->softnet_total.dropped);
@@ -1108,17 +1120,12 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 	n = x[LS_RX_CRC_ERRORS] + x[LS_RX_FRAME_ERRORS] + x[LS_RX_LENGTH_ERRORS];
 	if (max_dstat(o, ETHSTAT_RX_ERROR) > n)
 		n = max_dstat(o, ETHSTAT_RX_ERROR);
-	if (n && (f = add_finding(l, "nic_rx_errors", name, n, t))) {
-		f->severity = drop_severity(n, f->rate, share(n, x[LS_RX_PACKETS] + n));
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s: %llu damaged frames received (CRC, frame, length) (%.1f/s)", name,
-			 (unsigned long long)n, f->rate);
-		if (x[LS_RX_CRC_ERRORS])
-			ev_delta(f, "rx_crc_errors", x[LS_RX_CRC_ERRORS]);
-		if (x[LS_RX_FRAME_ERRORS])
-			ev_delta(f, "rx_frame_errors", x[LS_RX_FRAME_ERRORS]);
-		if (x[LS_RX_LENGTH_ERRORS])
-			ev_delta(f, "rx_length_errors", x[LS_RX_LENGTH_ERRORS]);
+	f = loss_finding(l, d, "nic_rx_errors", name, n, x[LS_RX_PACKETS], "received",
+			 "damaged frames received (CRC, frame, length)");
+	if (f) {
+		ev_nonzero(f, "rx_crc_errors", x[LS_RX_CRC_ERRORS]);
+		ev_nonzero(f, "rx_frame_errors", x[LS_RX_FRAME_ERRORS]);
+		ev_nonzero(f, "rx_length_errors", x[LS_RX_LENGTH_ERRORS]);
 		ev_dstats(f, o, ETHSTAT_RX_ERROR);
 		ev_delta(f, "rx_errors", x[LS_RX_ERRORS]);
 		set_fixes(f, d, name);
@@ -1127,14 +1134,9 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 	n = x[LS_TX_DROPPED];
 	if (max_dstat(o, ETHSTAT_TX_DROP) > n)
 		n = max_dstat(o, ETHSTAT_TX_DROP);
-	if (n && (f = add_finding(l, "nic_tx_dropped", name, n, t))) {
-		double fr = share(n, x[LS_TX_PACKETS] + n);
-
-		f->severity = drop_severity(n, f->rate, fr);
-		pct_text(pct, sizeof(pct), fr, "sent");
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s: %llu packets dropped on transmit by the device (%.1f/s%s)", name,
-			 (unsigned long long)n, f->rate, pct);
+	f = loss_finding(l, d, "nic_tx_dropped", name, n, x[LS_TX_PACKETS], "sent",
+			 "packets dropped on transmit by the device");
+	if (f) {
 		ev_delta(f, "tx_dropped", x[LS_TX_DROPPED]);
 		ev_dstats(f, o, ETHSTAT_TX_DROP);
 		ev_delta(f, "tx_packets", x[LS_TX_PACKETS]);
@@ -1145,22 +1147,15 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		set_fixes(f, d, name);
 	}
 
-	n = x[LS_TX_ERRORS];
-	if (n && (f = add_finding(l, "nic_tx_errors", name, n, t))) {
-		f->severity = drop_severity(n, f->rate, share(n, x[LS_TX_PACKETS] + n));
-		snprintf(f->summary, sizeof(f->summary), "%s: %llu transmit errors (%.1f/s)", name,
-			 (unsigned long long)n, f->rate);
-		ev_delta(f, "tx_errors", n);
-		if (x[LS_TX_CARRIER_ERRORS])
-			ev_delta(f, "tx_carrier_errors", x[LS_TX_CARRIER_ERRORS]);
-		if (x[LS_TX_ABORTED_ERRORS])
-			ev_delta(f, "tx_aborted_errors", x[LS_TX_ABORTED_ERRORS]);
-		if (x[LS_TX_FIFO_ERRORS])
-			ev_delta(f, "tx_fifo_errors", x[LS_TX_FIFO_ERRORS]);
-		if (x[LS_TX_HEARTBEAT_ERRORS])
-			ev_delta(f, "tx_heartbeat_errors", x[LS_TX_HEARTBEAT_ERRORS]);
-		if (x[LS_TX_WINDOW_ERRORS])
-			ev_delta(f, "tx_window_errors", x[LS_TX_WINDOW_ERRORS]);
+	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS], x[LS_TX_PACKETS], "sent",
+			 "transmit errors");
+	if (f) {
+		ev_delta(f, "tx_errors", x[LS_TX_ERRORS]);
+		ev_nonzero(f, "tx_carrier_errors", x[LS_TX_CARRIER_ERRORS]);
+		ev_nonzero(f, "tx_aborted_errors", x[LS_TX_ABORTED_ERRORS]);
+		ev_nonzero(f, "tx_fifo_errors", x[LS_TX_FIFO_ERRORS]);
+		ev_nonzero(f, "tx_heartbeat_errors", x[LS_TX_HEARTBEAT_ERRORS]);
+		ev_nonzero(f, "tx_window_errors", x[LS_TX_WINDOW_ERRORS]);
 		set_fixes(f, d, name);
 	}
 }
@@ -1174,36 +1169,29 @@ static void rules_qdisc(struct flist *l, const struct host_delta *d)
 	for (size_t i = 0; i < d->n_qdiscs; i++) {
 		const struct hd_qdisc *o = &d->qdiscs[i];
 		const struct qdisc_info *q = &now->qdiscs[o->idx];
-		const char *name = NULL;
+		const struct hc_iface *ifc = NULL;
 		struct finding *f;
-		char pct[64], h[24];
-		double fr;
+		char what[64];
 
 		if (o->is_new || !o->d_drops || q->parent != TC_H_ROOT)
 			continue;
 		for (size_t k = 0; k < now->n_ifaces; k++)
 			if (now->ifaces[k].link.ifindex == q->ifindex)
-				name = now->ifaces[k].link.name;
-		f = add_finding(l, "qdisc_drops", name, o->d_drops, d->interval_s);
+				ifc = &now->ifaces[k];
+		snprintf(what, sizeof(what), "packets dropped by the %s qdisc", q->kind);
+		f = loss_finding(l, d, "qdisc_drops", ifc ? ifc->link.name : "?", o->d_drops,
+				 o->d_packets, "offered", what);
 		if (!f)
 			return;
-		fr = share(o->d_drops, o->d_packets + o->d_drops);
-		f->severity = drop_severity(o->d_drops, f->rate, fr);
-		pct_text(pct, sizeof(pct), fr, "offered");
-		snprintf(f->summary, sizeof(f->summary),
-			 "%s: the %s qdisc dropped %llu packets (%.1f/s%s)", name ? name : "?",
-			 q->kind, (unsigned long long)o->d_drops, f->rate, pct);
-		snprintf(h, sizeof(h), "%x:", q->handle >> 16);
-		ev_text(f, "qdisc", "%s %s root", q->kind, h);
+		ev_text(f, "qdisc", "%s %x: root", q->kind, q->handle >> 16);
 		ev_delta(f, "drops", o->d_drops);
 		ev_delta(f, "overlimits", o->d_overlimits);
 		ev_delta(f, "requeues", o->d_requeues);
 		ev_delta(f, "sent_packets", o->d_packets);
 		ev_value(f, "qlen_now", q->qlen);
-		for (size_t k = 0; k < now->n_ifaces; k++)
-			if (now->ifaces[k].link.ifindex == q->ifindex)
-				ev_value(f, "txqueuelen", now->ifaces[k].link.txqlen);
-		set_fixes(f, d, name);
+		if (ifc)
+			ev_value(f, "txqueuelen", ifc->link.txqlen);
+		set_fixes(f, d, ifc ? ifc->link.name : NULL);
 	}
 }
 
@@ -1212,24 +1200,19 @@ static void rules_softnet(struct flist *l, const struct host_delta *d)
 	const struct hd_cpu *tot = &d->softnet_total;
 	const struct hc_iface *busy = busiest_iface(d->now);
 	struct finding *f;
-	char pct[64];
 
 	if (!d->softnet_ok)
 		return;
-	if (tot->dropped &&
-	    (f = add_finding(l, "softnet_dropped", NULL, tot->dropped, d->interval_s))) {
-		double fr = share(tot->dropped, tot->processed + tot->dropped);
-		size_t worst = 0;
+	f = loss_finding(l, d, "softnet_dropped", NULL, tot->dropped, tot->processed, "processed",
+			 "CPU input backlog full (host-wide), packets dropped");
+	if (f) {
+		size_t worst = 0, len = strlen(f->summary);
 
-		f->severity = drop_severity(tot->dropped, f->rate, fr);
-		pct_text(pct, sizeof(pct), fr, "processed");
 		for (size_t i = 1; i < d->n_cpus; i++)
 			if (d->cpus[i].dropped > d->cpus[worst].dropped)
 				worst = i;
-		snprintf(f->summary, sizeof(f->summary),
-			 "CPU input backlog full (host-wide): %llu packets dropped (%.1f/s%s), "
-			 "most on CPU %d",
-			 (unsigned long long)tot->dropped, f->rate, pct, d->cpus[worst].cpu);
+		snprintf(f->summary + len, sizeof(f->summary) - len, ", most on CPU %d",
+			 d->cpus[worst].cpu);
 		ev_delta(f, "softnet dropped", tot->dropped);
 		ev_delta(f, "softnet processed", tot->processed);
 		for (size_t i = 0; i < d->n_cpus; i++) {
@@ -1240,10 +1223,8 @@ static void rules_softnet(struct flist *l, const struct host_delta *d)
 			snprintf(key, sizeof(key), "cpu%d dropped", d->cpus[i].cpu);
 			ev_delta(f, key, d->cpus[i].dropped);
 		}
-		if (tot->flow_limit_count)
-			ev_delta(f, "flow_limit_count", tot->flow_limit_count);
-		if (tot->received_rps)
-			ev_delta(f, "received_rps", tot->received_rps);
+		ev_nonzero(f, "flow_limit_count", tot->flow_limit_count);
+		ev_nonzero(f, "received_rps", tot->received_rps);
 		ev_sysctl(f, d->now, SYSCTL_NETDEV_MAX_BACKLOG);
 		ev_value(f, "cpus", d->now->ncpus);
 		if (busy)
@@ -1273,24 +1254,16 @@ static struct finding *snmp_finding(struct flist *l, const struct host_delta *d,
 				    enum snmp_counter a, int b, uint64_t whole, const char *of,
 				    const char *what)
 {
-	uint64_t n = snmp_sum(d, a, b);
 	struct finding *f;
-	char pct[64];
-	double fr;
 
-	if (!n || !snmp_known(d, a, b))
+	if (!snmp_known(d, a, b))
 		return NULL;
-	f = add_finding(l, id, NULL, n, d->interval_s);
-	if (!f)
-		return NULL;
-	fr = whole ? share(n, whole + n) : -1;
-	f->severity = drop_severity(n, f->rate, fr);
-	pct_text(pct, sizeof(pct), fr, of);
-	snprintf(f->summary, sizeof(f->summary), "%s: %llu (%.1f/s%s)", what, (unsigned long long)n,
-		 f->rate, pct);
-	ev_snmp(f, d, a, true);
-	if (b >= 0)
-		ev_snmp(f, d, b, false);
+	f = loss_finding(l, d, id, NULL, snmp_sum(d, a, b), whole, of, what);
+	if (f) {
+		ev_snmp(f, d, a, true);
+		if (b >= 0)
+			ev_snmp(f, d, b, false);
+	}
 	return f;
 }
 
@@ -1360,16 +1333,13 @@ static void rules_tcp(struct flist *l, const struct host_delta *d)
 	n = d->snmp_ok[SNMP_TCPEXT_LISTEN_DROPS] ? d->snmp[SNMP_TCPEXT_LISTEN_DROPS] : 0;
 	if (d->snmp_ok[SNMP_TCPEXT_LISTEN_OVERFLOWS] && d->snmp[SNMP_TCPEXT_LISTEN_OVERFLOWS] > n)
 		n = d->snmp[SNMP_TCPEXT_LISTEN_OVERFLOWS];
-	if (n && (f = add_finding(l, "tcp_listen_overflows", NULL, n, d->interval_s))) {
-		uint64_t opens =
-			d->snmp_ok[SNMP_TCP_PASSIVE_OPENS] ? d->snmp[SNMP_TCP_PASSIVE_OPENS] : 0;
+	f = loss_finding(l, d, "tcp_listen_overflows", NULL, n,
+			 d->snmp_ok[SNMP_TCP_PASSIVE_OPENS] ? d->snmp[SNMP_TCP_PASSIVE_OPENS] : 0,
+			 "connections opened",
+			 "TCP accept queues full, connection attempts dropped at listeners");
+	if (f) {
 		int shown = 0;
 
-		f->severity = drop_severity(n, f->rate, share(n, opens + n));
-		snprintf(f->summary, sizeof(f->summary),
-			 "TCP accept queues full: %llu connection attempts dropped at listeners "
-			 "(%.1f/s)",
-			 (unsigned long long)n, f->rate);
 		ev_snmp(f, d, SNMP_TCPEXT_LISTEN_OVERFLOWS, true);
 		ev_snmp(f, d, SNMP_TCPEXT_LISTEN_DROPS, true);
 		ev_snmp(f, d, SNMP_TCPEXT_TCP_REQQ_FULL_DROP, false);
@@ -1400,11 +1370,9 @@ static void rules_tcp(struct flist *l, const struct host_delta *d)
 
 	n = snmp_sum(d, SNMP_TCPEXT_TCP_RCVQ_DROP, SNMP_TCPEXT_RCV_PRUNED) +
 	    snmp_sum(d, SNMP_TCPEXT_TCP_ZERO_WINDOW_DROP, -1);
-	if (n && (f = add_finding(l, "tcp_rcvq_drop", NULL, n, d->interval_s))) {
-		f->severity = drop_severity(n, f->rate, -1);
-		snprintf(f->summary, sizeof(f->summary),
-			 "TCP receive queues full, segments dropped: %llu (%.1f/s)",
-			 (unsigned long long)n, f->rate);
+	f = loss_finding(l, d, "tcp_rcvq_drop", NULL, n, 0, NULL,
+			 "TCP receive queues full, segments dropped");
+	if (f) {
 		ev_snmp(f, d, SNMP_TCPEXT_TCP_RCVQ_DROP, true);
 		ev_snmp(f, d, SNMP_TCPEXT_RCV_PRUNED, false);
 		ev_snmp(f, d, SNMP_TCPEXT_TCP_ZERO_WINDOW_DROP, false);
@@ -1532,13 +1500,9 @@ static void rules_conntrack(struct flist *l, const struct host_delta *d)
 			ev_delta(f, "insert_failed", insfail);
 		}
 		set_fixes(f, d, NULL);
-	} else if (insfail &&
-		   (f = add_finding(l, "conntrack_insert_failed", NULL, insfail, d->interval_s))) {
-		f->severity = drop_severity(insfail, f->rate, -1);
-		snprintf(f->summary, sizeof(f->summary),
-			 "conntrack insertions failed %llu times with room in the table (%.1f/s): "
-			 "packets dropped",
-			 (unsigned long long)insfail, f->rate);
+	} else if ((f = loss_finding(l, d, "conntrack_insert_failed", NULL, insfail, 0, NULL,
+				     "conntrack insertions failed with room in the table, packets "
+				     "dropped"))) {
 		ev_delta(f, "insert_failed", insfail);
 		if (d->ct_present[CT_STAT_CLASH_RESOLVE])
 			ev_delta(f, "clashres", d->ct[CT_STAT_CLASH_RESOLVE]);

@@ -387,6 +387,21 @@ cleanup:
 	return err;
 }
 
+/* Room for element n of a growing array (grown 16 at a time); 0 or -ENOMEM. */
+static int grow(void *arrp, size_t n, size_t elem)
+{
+	void **arr = arrp;
+	void *p;
+
+	if (n % 16)
+		return 0;
+	p = realloc(*arr, (n + 16) * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
 static int add_link_cb(const struct nlmsghdr *nh, void *arg)
 {
 	struct host_counters *hc = arg;
@@ -397,12 +412,8 @@ static int add_link_cb(const struct nlmsghdr *nh, void *arg)
 		return 0;
 	if (link_msg_parse(nh, nh->nlmsg_len, &li))
 		return 0; /* one odd message must not cost the others */
-	if (hc->n_ifaces % 16 == 0) {
-		n = realloc(hc->ifaces, (hc->n_ifaces + 16) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		hc->ifaces = n;
-	}
+	if (grow(&hc->ifaces, hc->n_ifaces, sizeof(*hc->ifaces)))
+		return -ENOMEM;
 	n = &hc->ifaces[hc->n_ifaces++];
 	memset(n, 0, sizeof(*n));
 	n->link = li;
@@ -410,54 +421,35 @@ static int add_link_cb(const struct nlmsghdr *nh, void *arg)
 	return 0;
 }
 
-static int read_links(struct host_counters *hc, int fd)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-	} req = {
-		.nh = {.nlmsg_len = sizeof(req),
-		       .nlmsg_type = RTM_GETLINK,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		       .nlmsg_seq = 1},
-		.ifi = {.ifi_family = AF_UNSPEC},
-	};
-
-	return nl_dump(fd, &req, sizeof(req), 1, add_link_cb, hc);
-}
-
 static int add_qdisc_cb(const struct nlmsghdr *nh, void *arg)
 {
 	struct host_counters *hc = arg;
 	struct qdisc_info q;
-	struct qdisc_info *n;
 
 	if (nh->nlmsg_type != RTM_NEWQDISC || qdisc_msg_parse(nh, nh->nlmsg_len, &q))
 		return 0;
-	if (hc->n_qdiscs % 16 == 0) {
-		n = realloc(hc->qdiscs, (hc->n_qdiscs + 16) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		hc->qdiscs = n;
-	}
+	if (grow(&hc->qdiscs, hc->n_qdiscs, sizeof(*hc->qdiscs)))
+		return -ENOMEM;
 	hc->qdiscs[hc->n_qdiscs++] = q;
 	return 0;
 }
 
-static int read_qdiscs(struct host_counters *hc, int fd)
+/* Dump every object of one rtnetlink type. The request is the header and a zeroed family header
+ * (ifinfomsg, tcmsg) whose first field, the family, is AF_UNSPEC: all of them. */
+static int rtnl_dump_all(int fd, uint16_t type, size_t hdr_len, uint32_t seq,
+			 int (*cb)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
 	struct {
 		struct nlmsghdr nh;
-		struct tcmsg tcm;
-	} req = {
-		.nh = {.nlmsg_len = sizeof(req),
-		       .nlmsg_type = RTM_GETQDISC,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		       .nlmsg_seq = 2},
-		.tcm = {.tcm_family = AF_UNSPEC},
-	};
+		char hdr[32];
+	} req;
 
-	return nl_dump(fd, &req, sizeof(req), 2, add_qdisc_cb, hc);
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(hdr_len);
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = seq;
+	return nl_dump(fd, &req, req.nh.nlmsg_len, seq, cb, arg);
 }
 
 /* Sockets kept per snapshot: the ones that explain loss, the worst first. */
@@ -483,13 +475,8 @@ static int add_sock_cb(const struct nlmsghdr *nh, void *arg)
 		return 0;
 	if (sc->n >= HC_SCAN_SOCKS)
 		return 0;
-	if (sc->n % 64 == 0) {
-		struct sock_info *n = realloc(sc->s, (sc->n + 64) * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		sc->s = n;
-	}
+	if (grow(&sc->s, sc->n, sizeof(*sc->s)))
+		return -ENOMEM;
 	sc->s[sc->n++] = si;
 	return 0;
 }
@@ -903,11 +890,13 @@ static void read_net(struct host_counters *hc)
 		hc->links_err = hc->qdisc_err = fd;
 		add_error(hc, "rtnetlink", fd, "interface and qdisc statistics missing");
 	} else {
-		hc->links_err = read_links(hc, fd);
+		hc->links_err = rtnl_dump_all(fd, RTM_GETLINK, sizeof(struct ifinfomsg), 1,
+					      add_link_cb, hc);
 		if (hc->links_err)
 			add_error(hc, "rtnetlink links", hc->links_err,
 				  "interface statistics missing or incomplete");
-		hc->qdisc_err = read_qdiscs(hc, fd);
+		hc->qdisc_err =
+			rtnl_dump_all(fd, RTM_GETQDISC, sizeof(struct tcmsg), 2, add_qdisc_cb, hc);
 		if (hc->qdisc_err)
 			add_error(hc, "rtnetlink qdiscs", hc->qdisc_err,
 				  "qdisc statistics missing or incomplete");
@@ -1312,6 +1301,16 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 	if (!now)
 		goto cleanup;
 	d->now = now;
+	/* What either snapshot could not read is missing from the deltas: name it all. */
+	for (size_t i = 0; i < before->n_errors; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < now->n_errors; k++)
+			seen |= !strcmp(now->errors[k].source, before->errors[i].source);
+		if (!seen)
+			add_error(now, before->errors[i].source, before->errors[i].err,
+				  before->errors[i].what);
+	}
 	d->interval_s = after->t - before->t;
 	if (d->interval_s < 0)
 		d->interval_s = 0;

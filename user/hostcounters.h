@@ -236,7 +236,8 @@ struct host_delta {
  * Deltas from before to after (after taken later). Interfaces match by ifindex and name, CPUs by
  * CPU id (row number on kernels before 5.10), qdiscs by ifindex, handle and parent, sockets by
  * inode. 32-bit counters that wrapped are unwrapped; a 64-bit counter that went backwards marks a
- * reset. Returns 0 with *out allocated (free with host_delta_free), or -ENOMEM/-EINVAL.
+ * reset. The errors of both snapshots are in d->now->errors. Returns 0 with *out allocated
+ * (free with host_delta_free), or -ENOMEM/-EINVAL.
  */
 int host_counters_delta(const struct host_counters *before, const struct host_counters *after,
 			struct host_delta **out);

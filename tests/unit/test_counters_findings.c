@@ -447,19 +447,27 @@ out:
 	host_delta_free(d);
 }
 
+/* Two snapshots with conntrack in use: max 100000, count now, every stat column present. */
+static void ct_pair(uint64_t count, struct host_counters **a, struct host_counters **b)
+{
+	*a = hc_new(0);
+	*b = hc_new(10);
+	(*a)->ct_in_use = (*b)->ct_in_use = true;
+	(*a)->ct_max = (*b)->ct_max = 100000;
+	(*b)->ct_count = count;
+	for (int s = 0; s < CT_STAT__COUNT; s++)
+		(*a)->ct.present[s] = (*b)->ct.present[s] = true;
+}
+
 static void test_conntrack(void)
 {
-	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_counters *a, *b;
 	struct host_delta *d;
 	const struct finding *x;
 	struct finding *f;
 	size_t n;
 
-	a->ct_in_use = b->ct_in_use = true;
-	a->ct_max = b->ct_max = 100000;
-	b->ct_count = 95000;
-	for (int s = 0; s < CT_STAT__COUNT; s++)
-		a->ct.present[s] = b->ct.present[s] = true;
+	ct_pair(95000, &a, &b);
 	d = run(a, b, &f, &n);
 	x = find(f, n, "conntrack_full");
 	ok(x && x->severity == SEV_HIGH, "95%% full: conntrack_full, high");
@@ -468,13 +476,7 @@ static void test_conntrack(void)
 	free(f);
 	host_delta_free(d);
 
-	a = hc_new(0);
-	b = hc_new(10);
-	a->ct_in_use = b->ct_in_use = true;
-	a->ct_max = b->ct_max = 100000;
-	b->ct_count = 1000;
-	for (int s = 0; s < CT_STAT__COUNT; s++)
-		a->ct.present[s] = b->ct.present[s] = true;
+	ct_pair(1000, &a, &b);
 	b->ct.val[CT_STAT_DROP] = 5;
 	d = run(a, b, &f, &n);
 	x = find(f, n, "conntrack_full");
@@ -483,12 +485,7 @@ static void test_conntrack(void)
 	free(f);
 	host_delta_free(d);
 
-	a = hc_new(0);
-	b = hc_new(10);
-	a->ct_in_use = b->ct_in_use = true;
-	a->ct_max = b->ct_max = 100000;
-	for (int s = 0; s < CT_STAT__COUNT; s++)
-		a->ct.present[s] = b->ct.present[s] = true;
+	ct_pair(0, &a, &b);
 	b->ct.val[CT_STAT_INSERT_FAILED] = 40;
 	d = run(a, b, &f, &n);
 	ok(!find(f, n, "conntrack_full"), "insert_failed with room is not a full table");
@@ -617,9 +614,18 @@ static void test_missing_counters(void)
 	/* An old kernel without TCPRcvQDrop: a value in one snapshot only is no delta. */
 	a->snmp.present[SNMP_TCPEXT_TCP_RCVQ_DROP] = false;
 	b->snmp.val[SNMP_TCPEXT_TCP_RCVQ_DROP] = 100;
+	/* A source that failed in the first snapshot only is still named. */
+	a->n_errors = 1;
+	snprintf(a->errors[0].source, sizeof(a->errors[0].source), "/proc/net/netstat");
+	a->errors[0].err = -EIO;
+	b->n_errors = 1;
+	snprintf(b->errors[0].source, sizeof(b->errors[0].source), "ethtool -S eth0");
+	b->errors[0].err = -EIO;
 	d = run(a, b, &f, &n);
 	ok(!d->snmp_ok[SNMP_TCPEXT_TCP_RCVQ_DROP], "counter missing before: no delta");
 	ok(!find(f, n, "tcp_rcvq_drop"), "and no finding from it");
+	is_int(d->now->n_errors, 2, "errors of both snapshots are named");
+	ok(host_counters_failed(d->now), "and the delta says a source failed");
 	free(f);
 	host_delta_free(d);
 }

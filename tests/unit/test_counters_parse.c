@@ -16,8 +16,7 @@
 
 #include "counters_parse.h"
 #include "tap.h"
-
-static char fixtures[640];
+#include "test_counters_fixtures.h"
 
 static char *slurp(const char *rel)
 {
@@ -42,39 +41,6 @@ static char *slurp(const char *rel)
 	}
 	fclose(f);
 	return buf;
-}
-
-/* The fixtures: $DS_FIXTURES, else tests/fixtures/counters under the current directory (make
- * runs the tests from the top), else under the top of the tree this binary was built in. */
-static bool find_fixtures(void)
-{
-	const char *env = getenv("DS_FIXTURES");
-	char exe[512];
-	ssize_t n;
-
-	if (env) {
-		snprintf(fixtures, sizeof(fixtures), "%s", env);
-		return access(fixtures, R_OK) == 0;
-	}
-	snprintf(fixtures, sizeof(fixtures), "tests/fixtures/counters");
-	if (access(fixtures, R_OK) == 0)
-		return true;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	/* BUILD/tests/unit/<binary> */
-	for (int up = 0; up < 4; up++) {
-		char *slash = strrchr(exe, '/');
-
-		if (!slash)
-			return false;
-		*slash = '\0';
-		snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/counters", exe);
-		if (access(fixtures, R_OK) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* Row i, or a zero row when the parse failed: a failed parse fails the test, never crashes it. */
@@ -638,12 +604,7 @@ static void test_diag_msg(void)
 
 int main(void)
 {
-	if (!find_fixtures()) {
-		printf("Bail out! fixtures not found (tests/fixtures/counters); run from the top "
-		       "of "
-		       "the tree or set DS_FIXTURES\n");
-		return 1;
-	}
+	FIXTURES_OR_BAIL();
 	test_softnet();
 	test_snmp();
 	test_conntrack();

@@ -15,37 +15,7 @@
 #include "hostcounters.h"
 #include "netns.h"
 #include "tap.h"
-
-static char fixtures[640];
-
-static bool find_fixtures(void)
-{
-	const char *env = getenv("DS_FIXTURES");
-	char exe[512];
-	ssize_t n;
-
-	if (env) {
-		snprintf(fixtures, sizeof(fixtures), "%s", env);
-		return access(fixtures, R_OK) == 0;
-	}
-	if (realpath("tests/fixtures/counters", fixtures))
-		return true;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	for (int up = 0; up < 4; up++) {
-		char *slash = strrchr(exe, '/');
-
-		if (!slash)
-			return false;
-		*slash = '\0';
-		snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/counters", exe);
-		if (access(fixtures, R_OK) == 0)
-			return true;
-	}
-	return false;
-}
+#include "test_counters_fixtures.h"
 
 static void put(const char *dir, const char *rel, const char *text)
 {
@@ -195,12 +165,7 @@ static void test_bad_ns(void)
 
 int main(void)
 {
-	if (!find_fixtures()) {
-		printf("Bail out! fixtures not found (tests/fixtures/counters); run from the top "
-		       "of "
-		       "the tree or set DS_FIXTURES\n");
-		return 1;
-	}
+	FIXTURES_OR_BAIL();
 	test_recorded();
 	test_broken();
 	test_bad_ns();
