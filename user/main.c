@@ -19,6 +19,7 @@ struct command {
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "count the kernel's packet drops by reason, queue and namespace" },
 	{ "show", cmd_show, "print the drop maps pinned by 'trace --pin', without loading anything" },
+	{ "counters", cmd_counters, "the host's loss counters over a window, with fixes" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,837 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Deltas and the findings rules on snapshots built by hand: what is found, how bad, in what
+ * order, with which evidence and which fixes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/pkt_sched.h>
+#include <net/if.h>
+
+#include "findings.h"
+#include "hostcounters.h"
+#include "tap.h"
+
+static struct host_counters *hc_new(double t)
+{
+	struct host_counters *hc = calloc(1, sizeof(*hc));
+	static const int64_t defaults[SYSCTL__COUNT] = {
+		[SYSCTL_NETDEV_MAX_BACKLOG] = 1000,  [SYSCTL_NETDEV_BUDGET] = 300,
+		[SYSCTL_NETDEV_BUDGET_USECS] = 2000, [SYSCTL_RMEM_MAX] = 212992,
+		[SYSCTL_WMEM_MAX] = 212992,	     [SYSCTL_RMEM_DEFAULT] = 212992,
+		[SYSCTL_WMEM_DEFAULT] = 212992,	     [SYSCTL_SOMAXCONN] = 4096,
+		[SYSCTL_RPS_SOCK_FLOW_ENTRIES] = 0,  [SYSCTL_FLOW_LIMIT_TABLE_LEN] = 4096,
+		[SYSCTL_TCP_MAX_SYN_BACKLOG] = 1024, [SYSCTL_IPFRAG_HIGH_THRESH] = 4194304,
+		[SYSCTL_NF_CONNTRACK_MAX] = 100000,  [SYSCTL_NF_CONNTRACK_BUCKETS] = 16384,
+	};
+
+	hc->t = t;
+	snprintf(hc->netns, sizeof(hc->netns), "self");
+	hc->netns_self = true;
+	hc->ncpus = 4;
+	for (int s = 0; s < SYSCTL__COUNT; s++) {
+		hc->sysctl[s].n = 1;
+		hc->sysctl[s].v[0] = defaults[s];
+	}
+	hc->sysctl[SYSCTL_TCP_RMEM].n = 3;
+	hc->sysctl[SYSCTL_TCP_RMEM].v[0] = 4096;
+	hc->sysctl[SYSCTL_TCP_RMEM].v[1] = 131072;
+	hc->sysctl[SYSCTL_TCP_RMEM].v[2] = 6291456;
+	hc->sysctl[SYSCTL_UDP_MEM].n = 3;
+	hc->sysctl[SYSCTL_UDP_MEM].v[0] = 1000;
+	hc->sysctl[SYSCTL_UDP_MEM].v[1] = 2000;
+	hc->sysctl[SYSCTL_UDP_MEM].v[2] = 3000;
+	/* Every snmp counter present and zero, as on a current kernel. */
+	for (int c = 0; c < SNMP__COUNT; c++)
+		hc->snmp.present[c] = true;
+	return hc;
+}
+
+static struct hc_iface *add_iface(struct host_counters *hc, int ifindex, const char *name)
+{
+	struct hc_iface *ifc;
+
+	hc->ifaces = realloc(hc->ifaces, (hc->n_ifaces + 1) * sizeof(*hc->ifaces));
+	ifc = &hc->ifaces[hc->n_ifaces++];
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->link.ifindex = ifindex;
+	snprintf(ifc->link.name, sizeof(ifc->link.name), "%s", name);
+	ifc->link.n_stats = LS__COUNT;
+	ifc->link.flags = IFF_UP;
+	ifc->link.txqlen = 1000;
+	ifc->link.num_rx_queues = 4;
+	ifc->link.addr_len = 6;
+	memcpy(ifc->link.addr, "\x02\x00\x00\x00\x00\x01", 6);
+	ifc->ring_err = -EOPNOTSUPP;
+	ifc->chan_err = -EOPNOTSUPP;
+	ifc->dstats_err = -EOPNOTSUPP;
+	ifc->queues_err = -ENOENT;
+	return ifc;
+}
+
+static void set_dstat(struct hc_iface *ifc, const char *name, uint64_t v)
+{
+	for (size_t i = 0; i < ifc->n_dstats; i++)
+		if (!strcmp(ifc->dstats[i].name, name)) {
+			ifc->dstats[i].value = v;
+			return;
+		}
+	ifc->dstats = realloc(ifc->dstats, (ifc->n_dstats + 1) * sizeof(*ifc->dstats));
+	snprintf(ifc->dstats[ifc->n_dstats].name, sizeof(ifc->dstats[0].name), "%s", name);
+	ifc->dstats[ifc->n_dstats].value = v;
+	ifc->n_dstats++;
+	ifc->dstats_err = 0;
+}
+
+static void set_rxq(struct hc_iface *ifc, size_t n, const char *mask)
+{
+	ifc->rxq = calloc(n, sizeof(*ifc->rxq));
+	for (size_t i = 0; i < n; i++)
+		ifc->rxq[i].cpus = strdup(mask);
+	ifc->n_rxq = n;
+	ifc->queues_err = 0;
+}
+
+static void set_softnet(struct host_counters *hc, size_t n, const int *ids, const uint64_t *dropped,
+			const uint64_t *squeeze, bool known)
+{
+	hc->softnet.cpus = calloc(n, sizeof(*hc->softnet.cpus));
+	hc->softnet.n = n;
+	hc->softnet.columns = known ? 13 : 11;
+	hc->softnet.cpu_known = known;
+	for (size_t i = 0; i < n; i++) {
+		hc->softnet.cpus[i].cpu = ids[i];
+		hc->softnet.cpus[i].dropped = dropped[i];
+		hc->softnet.cpus[i].time_squeeze = squeeze ? squeeze[i] : 0;
+		hc->softnet.cpus[i].processed = 1000000;
+	}
+}
+
+static struct qdisc_info *add_qdisc(struct host_counters *hc, int ifindex, const char *kind,
+				    uint32_t parent, uint32_t drops, uint32_t packets)
+{
+	struct qdisc_info *q;
+
+	hc->qdiscs = realloc(hc->qdiscs, (hc->n_qdiscs + 1) * sizeof(*hc->qdiscs));
+	q = &hc->qdiscs[hc->n_qdiscs++];
+	memset(q, 0, sizeof(*q));
+	q->ifindex = ifindex;
+	q->handle = parent == TC_H_ROOT ? 0x10000 : 0x20000;
+	q->parent = parent;
+	snprintf(q->kind, sizeof(q->kind), "%s", kind);
+	q->has_stats = true;
+	q->drops = drops;
+	q->packets = packets;
+	return q;
+}
+
+static const struct finding *find(const struct finding *f, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].id, id))
+			return &f[i];
+	return NULL;
+}
+
+static int count_id(const struct finding *f, size_t n, const char *id)
+{
+	int c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += !strcmp(f[i].id, id);
+	return c;
+}
+
+static bool fix_has(const struct finding *f, const char *needle)
+{
+	for (size_t i = 0; f && i < f->n_fix; i++)
+		if (strstr(f->fix[i], needle))
+			return true;
+	return false;
+}
+
+static const struct finding_evidence *ev(const struct finding *f, const char *key)
+{
+	for (size_t i = 0; f && i < f->n_evidence; i++)
+		if (!strcmp(f->evidence[i].key, key))
+			return &f->evidence[i];
+	return NULL;
+}
+
+static uint64_t ev_u(const struct finding *f, const char *key)
+{
+	const struct finding_evidence *e = ev(f, key);
+
+	return e ? e->u : (uint64_t)-1;
+}
+
+static void dump(const struct finding *f, size_t n)
+{
+	findings_text(f, n, stdout, false);
+}
+
+/* Delta and findings of a pair; frees the pair. DS_TEST_DUMP=1 shows every report. */
+static struct host_delta *run(struct host_counters *a, struct host_counters *b, struct finding **f,
+			      size_t *n)
+{
+	struct host_delta *d = NULL;
+
+	*f = NULL;
+	*n = 0;
+	if (host_counters_delta(a, b, &d) || findings_compute(d, f, n)) {
+		ok(0, "delta and findings computed");
+		d = NULL;
+	}
+	if (getenv("DS_TEST_DUMP"))
+		dump(*f, *n);
+	host_counters_free(a);
+	host_counters_free(b);
+	return d;
+}
+
+static void test_quiet(void)
+{
+	struct host_counters *a = hc_new(1), *b = hc_new(11);
+	struct host_delta *d;
+	struct finding *f;
+	size_t n;
+
+	add_iface(a, 1, "lo");
+	add_iface(b, 1, "lo");
+	add_iface(a, 2, "eth0")->link.stats[LS_RX_PACKETS] = 100;
+	add_iface(b, 2, "eth0")->link.stats[LS_RX_PACKETS] = 200;
+	d = run(a, b, &f, &n);
+	is_int(n, 0, "nothing lost: no findings");
+	is_near(d->interval_s, 10, 1e-9, "interval from the snapshots");
+	is_int(d->ifaces[1].d[LS_RX_PACKETS], 100, "rx_packets delta");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_udp_rcvbuf(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	a->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 100;
+	a->snmp.val[SNMP_UDP_IN_DATAGRAMS] = 1000;
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 1100;
+	b->snmp.val[SNMP_UDP_IN_DATAGRAMS] = 1010;
+	b->snmp.val[SNMP_UDP6_RCVBUF_ERRORS] = 0;
+	b->udp = calloc(1, sizeof(*b->udp));
+	b->n_udp = 1;
+	snprintf(b->udp[0].local, sizeof(b->udp[0].local), "0.0.0.0:53");
+	b->udp[0].inode = 5;
+	b->udp[0].drops = 1000;
+	b->udp[0].rcvbuf = 212992;
+	b->udp[0].has_meminfo = true;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "udp_rcvbuf_errors");
+	ok(x != NULL, "udp_rcvbuf_errors found");
+	if (!x) {
+		dump(f, n);
+		goto out;
+	}
+	is_int(x->count, 1000, "count is the RcvbufErrors delta");
+	is_near(x->rate, 100, 1e-9, "rate per second");
+	is_str(finding_severity_name(x->severity), "critical", "99%% of UDP lost is critical");
+	is_int(ev_u(x, "Udp.RcvbufErrors"), 1000, "evidence: Udp.RcvbufErrors +1000");
+	is_int(ev_u(x, "net.core.rmem_max"), 212992, "evidence: rmem_max value");
+	ok(ev(x, "socket 0.0.0.0:53") && strstr(ev(x, "socket 0.0.0.0:53")->text, "drops +1000"),
+	   "evidence names the socket and its drops");
+	ok(fix_has(x, "uses the default buffer"), "the socket never set SO_RCVBUF: said so");
+	ok(fix_has(x, "printf 'net.core.rmem_max = 16777216\\n' > "
+		      "/etc/sysctl.d/90-dropscope-udp-rcvbuf.conf && sysctl -p "
+		      "/etc/sysctl.d/90-dropscope-udp-rcvbuf.conf"),
+	   "the fix persists in /etc/sysctl.d");
+	is_int(d->n_udp, 1, "one socket moved");
+out:
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_ring(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct hc_iface *ia, *ib;
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	ia = add_iface(a, 2, "eth0");
+	ib = add_iface(b, 2, "eth0");
+	ia->link.stats[LS_RX_MISSED_ERRORS] = 10;
+	ib->link.stats[LS_RX_MISSED_ERRORS] = 5010;
+	ib->link.stats[LS_RX_PACKETS] = 1000000;
+	set_dstat(ia, "rx_queue_0_drops", 0);
+	set_dstat(ib, "rx_queue_0_drops", 7000);
+	set_dstat(ia, "rx_packets", 0);
+	set_dstat(ib, "rx_packets", 1000000);
+	ib->ring_err = 0;
+	ib->rx_ring = 512;
+	ib->rx_ring_max = 4096;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "nic_rx_missed");
+	ok(x != NULL, "nic_rx_missed found");
+	if (!x) {
+		dump(f, n);
+		goto out;
+	}
+	is_str(x->ifname, "eth0", "on eth0");
+	is_int(x->count, 7000, "count: the larger of hardware and driver counters, not their sum");
+	is_int(ev_u(x, "rx_missed_errors"), 5000, "evidence: rx_missed_errors");
+	is_int(ev_u(x, "ethtool rx_queue_0_drops"), 7000, "evidence: the per-queue driver counter");
+	ok(!ev(x, "ethtool rx_packets"), "driver counters that are not drops stay out");
+	is_int(ev_u(x, "rx_ring_max"), 4096, "evidence: ring maximum");
+	ok(fix_has(x, "ethtool -G eth0 rx 4096"), "fix: ring to its maximum");
+	ok(fix_has(x, "ATTR{address}==\"02:00:00:00:00:01\", RUN+=\"/usr/sbin/ethtool -G $name rx "
+		      "4096\"' > /etc/udev/rules.d/60-dropscope-ring-eth0.rules"),
+	   "fix persists with a udev rule matching the MAC");
+	free(f);
+	host_delta_free(d);
+
+	/* The ring is already at its maximum: more queues and RPS instead. */
+	a = hc_new(0);
+	b = hc_new(10);
+	add_iface(a, 2, "eth0");
+	ib = add_iface(b, 2, "eth0");
+	ib->link.stats[LS_RX_FIFO_ERRORS] = 50;
+	ib->ring_err = 0;
+	ib->rx_ring = ib->rx_ring_max = 4096;
+	ib->chan_err = 0;
+	ib->combined_ch = 4;
+	ib->combined_ch_max = 8;
+	set_rxq(ib, 4, "0");
+	d = run(a, b, &f, &n);
+	x = find(f, n, "nic_rx_missed");
+	ok(x && fix_has(x, "already at its maximum (4096)"), "ring at maximum said");
+	ok(fix_has(x, "ethtool -L eth0 combined 8"), "fix: more channels");
+	ok(fix_has(x, "for q in /sys/class/net/eth0/queues/rx-*; do echo f > $q/rps_cpus; done"),
+	   "fix: RPS over the 4 CPUs (mask f)");
+	ok(fix_has(x, "echo 8192 > $q/rps_flow_cnt"), "fix: RFS flow count per queue (32768/4)");
+	ok(fix_has(x, "net.core.rps_sock_flow_entries = 32768"), "fix: RFS table in sysctl.d");
+	ok(fix_has(x, "SUBSYSTEM==\"queues\""), "RPS persists with a udev rule");
+out:
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_softnet(void)
+{
+	static const int ids[] = {0, 1, 2, 3};
+	static const uint64_t before[] = {0, 0xfffffff0, 0, 0}, after[] = {0, 0x10, 300, 0};
+	static const uint64_t sq0[] = {0, 0, 0, 0}, sq1[] = {2, 0, 0, 0};
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0")->link.stats[LS_RX_PACKETS] = 5;
+	set_softnet(a, 4, ids, before, sq0, true);
+	set_softnet(b, 4, ids, after, sq1, true);
+	d = run(a, b, &f, &n);
+	is_int(d->softnet_total.dropped, 332, "softnet dropped summed, the 32-bit wrap unwrapped");
+	x = find(f, n, "softnet_dropped");
+	ok(x != NULL, "softnet_dropped found");
+	if (!x) {
+		dump(f, n);
+		goto out;
+	}
+	ok(strstr(x->summary, "most on CPU 2") != NULL, "names the CPU with most drops");
+	is_int(ev_u(x, "cpu1 dropped"), 32, "per-CPU evidence across the wrap");
+	ok(fix_has(x, "net.core.netdev_max_backlog = 10000"), "fix: a longer backlog");
+	ok(fix_has(x, "echo f > $q/rps_cpus"), "fix: RPS");
+	x = find(f, n, "softnet_time_squeeze");
+	ok(x && x->severity == SEV_MEDIUM, "time_squeeze with drops is medium");
+	ok(x && fix_has(x, "net.core.netdev_budget = 600\\nnet.core.netdev_budget_usecs = 4000"),
+	   "time_squeeze fix: budget and usecs doubled in one file");
+out:
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_cpu_matching(void)
+{
+	static const int ids_a[] = {0, 1, 3}, ids_b[] = {0, 1, 2, 3};
+	static const uint64_t da[] = {1, 2, 3}, db[] = {1, 2, 100, 10};
+	struct host_counters *a = hc_new(0), *b = hc_new(1);
+	struct host_delta *d = NULL;
+
+	set_softnet(a, 3, ids_a, da, NULL, true);
+	set_softnet(b, 4, ids_b, db, NULL, true);
+	host_counters_delta(a, b, &d);
+	is_int(d->n_cpus, 3, "a CPU that came online is left out");
+	is_int(d->softnet_total.dropped, 7, "CPU 3 matched by id across the new row");
+	host_delta_free(d);
+	host_counters_free(a);
+	host_counters_free(b);
+
+	/* Without ids (before 5.10) rows are matched in order. */
+	a = hc_new(0);
+	b = hc_new(1);
+	set_softnet(a, 3, ids_a, da, NULL, false);
+	set_softnet(b, 3, ids_a, db, NULL, false);
+	host_counters_delta(a, b, &d);
+	is_int(d->softnet_total.dropped, 97, "rows matched by position");
+	host_delta_free(d);
+	host_counters_free(a);
+	host_counters_free(b);
+}
+
+static void test_iface_delta(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	struct finding *f;
+	size_t n;
+
+	add_iface(a, 2, "eth0")->link.stats[LS_RX_DROPPED] = 500;
+	add_iface(b, 2, "eth0")->link.stats[LS_RX_DROPPED] = 20;    /* went backwards: reset */
+	add_iface(b, 3, "eth1")->link.stats[LS_RX_DROPPED] = 99999; /* new during the window */
+	add_iface(a, 4, "old")->link.stats[LS_RX_DROPPED] = 1;
+	add_iface(b, 4, "new")->link.stats[LS_RX_DROPPED] = 1000; /* renamed: not the same one */
+	d = run(a, b, &f, &n);
+	ok(d->ifaces[0].reset, "a counter going backwards marks a reset");
+	is_int(d->ifaces[0].d[LS_RX_DROPPED], 20, "after a reset, counts from zero");
+	ok(d->ifaces[1].is_new, "an interface that appeared is new");
+	ok(d->ifaces[2].is_new, "a renamed interface is new");
+	ok(!find(f, n, "nic_rx_dropped") || !strcmp(find(f, n, "nic_rx_dropped")->ifname, "eth0"),
+	   "new interfaces give no findings");
+	is_int(host_delta_link_total(d, LS_RX_DROPPED), 20, "totals skip new interfaces");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_listen(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	b->snmp.val[SNMP_TCPEXT_LISTEN_OVERFLOWS] = 50;
+	b->snmp.val[SNMP_TCPEXT_LISTEN_DROPS] = 52;
+	b->snmp.val[SNMP_TCPEXT_TCP_REQQ_FULL_DROP] = 3;
+	b->listen = calloc(2, sizeof(*b->listen));
+	b->n_listen = 2;
+	snprintf(b->listen[0].local, sizeof(b->listen[0].local), "0.0.0.0:80");
+	b->listen[0].rqueue = 129;
+	b->listen[0].wqueue = 128;
+	snprintf(b->listen[1].local, sizeof(b->listen[1].local), "[::]:443");
+	b->listen[1].rqueue = 4097;
+	b->listen[1].wqueue = 4096;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "tcp_listen_overflows");
+	ok(x != NULL, "tcp_listen_overflows found");
+	if (!x) {
+		dump(f, n);
+		goto out;
+	}
+	is_int(x->count, 52, "count: ListenDrops (it includes the overflows)");
+	is_int(ev_u(x, "TcpExt.ListenOverflows"), 50, "evidence: ListenOverflows");
+	ok(ev(x, "listener 0.0.0.0:80") &&
+		   !strcmp(ev(x, "listener 0.0.0.0:80")->text, "accept queue 129/128 (full)"),
+	   "evidence: the full listener");
+	ok(fix_has(x, "asked listen() for a backlog of 128"), "fix: the application's backlog");
+	ok(fix_has(x, "capped by net.core.somaxconn (4096)"), "fix: somaxconn caps the other");
+	ok(fix_has(x, "net.core.somaxconn = 8192"), "fix: somaxconn raised in sysctl.d");
+	ok(fix_has(x, "net.ipv4.tcp_max_syn_backlog = 4096"), "fix: SYN backlog when ReqQFullDrop");
+out:
+	free(f);
+	host_delta_free(d);
+}
+
+/* Two snapshots with conntrack in use: max 100000, count now, every stat column present. */
+static void ct_pair(uint64_t count, struct host_counters **a, struct host_counters **b)
+{
+	*a = hc_new(0);
+	*b = hc_new(10);
+	(*a)->ct_in_use = (*b)->ct_in_use = true;
+	(*a)->ct_max = (*b)->ct_max = 100000;
+	(*b)->ct_count = count;
+	for (int s = 0; s < CT_STAT__COUNT; s++)
+		(*a)->ct.present[s] = (*b)->ct.present[s] = true;
+}
+
+static void test_conntrack(void)
+{
+	struct host_counters *a, *b;
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	ct_pair(95000, &a, &b);
+	d = run(a, b, &f, &n);
+	x = find(f, n, "conntrack_full");
+	ok(x && x->severity == SEV_HIGH, "95%% full: conntrack_full, high");
+	ok(x && fix_has(x, "net.netfilter.nf_conntrack_max = 262144"), "fix: a larger table");
+	ok(x && fix_has(x, "options nf_conntrack hashsize=65536"), "fix: hash size persists");
+	free(f);
+	host_delta_free(d);
+
+	ct_pair(1000, &a, &b);
+	b->ct.val[CT_STAT_DROP] = 5;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "conntrack_full");
+	ok(x && x->severity == SEV_CRITICAL, "drops counted: critical");
+	is_int(x ? ev_u(x, "drop") : 0, 5, "evidence: drop +5");
+	free(f);
+	host_delta_free(d);
+
+	ct_pair(0, &a, &b);
+	b->ct.val[CT_STAT_INSERT_FAILED] = 40;
+	d = run(a, b, &f, &n);
+	ok(!find(f, n, "conntrack_full"), "insert_failed with room is not a full table");
+	x = find(f, n, "conntrack_insert_failed");
+	ok(x && x->count == 40, "conntrack_insert_failed found");
+	ok(x && fix_has(x, "single-request-reopen"), "fix: the resolver race");
+	free(f);
+	host_delta_free(d);
+
+	a = hc_new(0);
+	b = hc_new(10);
+	d = run(a, b, &f, &n);
+	is_int(n, 0, "conntrack not in use: nothing");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_qdisc_and_causes(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0");
+	add_qdisc(a, 2, "pfifo_fast", TC_H_ROOT, 0, 0);
+	add_qdisc(b, 2, "pfifo_fast", TC_H_ROOT, 100, 900);
+	add_qdisc(a, 2, "ingress", TC_H_INGRESS, 0, 0);
+	add_qdisc(b, 2, "ingress", TC_H_INGRESS, 50, 0);
+	b->snmp.val[SNMP_UDP_SNDBUF_ERRORS] = 100;
+	b->snmp.val[SNMP_UDP_OUT_DATAGRAMS] = 900;
+	b->snmp.val[SNMP_IP_OUT_DISCARDS] = 100;
+	b->snmp.val[SNMP_IP_OUT_REQUESTS] = 1000;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "qdisc_drops");
+	ok(x != NULL, "qdisc_drops found");
+	if (!x) {
+		dump(f, n);
+		goto out;
+	}
+	is_int(x->count, 100, "the root qdisc's drops");
+	is_int(count_id(f, n, "qdisc_drops"), 1, "ingress drops are policy, not a full queue");
+	is_str(x->ifname, "eth0", "on eth0");
+	ok(fix_has(x, "ip link set dev eth0 txqueuelen 10000"), "fix: txqueuelen");
+	ok(fix_has(x, "ATTR{tx_queue_len}=\"10000\""), "txqueuelen persists in a udev rule");
+	is_str(f[0].id, "qdisc_drops", "the cause sorts first");
+	x = find(f, n, "udp_sndbuf_errors");
+	ok(x && x->explained_by && !strcmp(x->explained_by, "qdisc_drops"),
+	   "SndbufErrors explained by the qdisc drops");
+	ok(x && fix_has(x, "fix the qdisc first"), "and the fix says so");
+	x = find(f, n, "ip_out_discards");
+	ok(x && x->explained_by && !strcmp(x->explained_by, "qdisc_drops"),
+	   "OutDiscards explained by the qdisc drops");
+out:
+	free(f);
+	host_delta_free(d);
+
+	a = hc_new(0);
+	b = hc_new(10);
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0");
+	add_qdisc(a, 2, "tbf", TC_H_ROOT, 0, 0);
+	add_qdisc(b, 2, "tbf", TC_H_ROOT, 10, 10);
+	d = run(a, b, &f, &n);
+	x = find(f, n, "qdisc_drops");
+	ok(x && fix_has(x, "that is shaping, not a fault"), "a shaper's drops are called shaping");
+	ok(x && fix_has(x, "tc -s qdisc show dev eth0"), "with the command to look at it");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_retrans(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	b->snmp.val[SNMP_TCP_RETRANS_SEGS] = 600;
+	b->snmp.val[SNMP_TCP_OUT_SEGS] = 10000;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "tcp_retransmits");
+	ok(x && x->severity == SEV_HIGH, "6%% retransmitted: high");
+	ok(x && strstr(x->summary, "the loss is on the path"), "no host drops: the path");
+	ok(x && fix_has(x, "dropscope probe"), "fix: probe the path");
+	ok(x && !x->explained_by, "nothing on the host explains it");
+	free(f);
+	host_delta_free(d);
+
+	a = hc_new(0);
+	b = hc_new(10);
+	b->snmp.val[SNMP_TCP_RETRANS_SEGS] = 5;
+	b->snmp.val[SNMP_TCP_OUT_SEGS] = 10000;
+	d = run(a, b, &f, &n);
+	ok(!find(f, n, "tcp_retransmits"), "0.05%% retransmitted is normal: no finding");
+	free(f);
+	host_delta_free(d);
+
+	a = hc_new(0);
+	b = hc_new(10);
+	b->snmp.val[SNMP_TCP_RETRANS_SEGS] = 600;
+	b->snmp.val[SNMP_TCP_OUT_SEGS] = 10000;
+	b->snmp.val[SNMP_TCPEXT_TCP_BACKLOG_DROP] = 400;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "tcp_retransmits");
+	ok(x && x->explained_by && !strcmp(x->explained_by, "tcp_backlog_drop"),
+	   "host drops named as the cause");
+	ok(x && fix_has(x, "fix those first"), "fix: the host's drops first");
+	x = find(f, n, "tcp_backlog_drop");
+	ok(x && fix_has(x, "net.ipv4.tcp_rmem = 4096 131072 16777216"),
+	   "backlog drop fix: tcp_rmem maximum raised");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_missing_counters(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	struct finding *f;
+	size_t n;
+
+	/* An old kernel without TCPRcvQDrop: a value in one snapshot only is no delta. */
+	a->snmp.present[SNMP_TCPEXT_TCP_RCVQ_DROP] = false;
+	b->snmp.val[SNMP_TCPEXT_TCP_RCVQ_DROP] = 100;
+	/* A source that failed in the first snapshot only is still named. */
+	a->n_errors = 1;
+	snprintf(a->errors[0].source, sizeof(a->errors[0].source), "/proc/net/netstat");
+	a->errors[0].err = -EIO;
+	b->n_errors = 1;
+	snprintf(b->errors[0].source, sizeof(b->errors[0].source), "ethtool -S eth0");
+	b->errors[0].err = -EIO;
+	d = run(a, b, &f, &n);
+	ok(!d->snmp_ok[SNMP_TCPEXT_TCP_RCVQ_DROP], "counter missing before: no delta");
+	ok(!find(f, n, "tcp_rcvq_drop"), "and no finding from it");
+	is_int(d->now->n_errors, 2, "errors of both snapshots are named");
+	ok(host_counters_failed(d->now), "and the delta says a source failed");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_namespaces(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+	char fix[FINDING_MAX_FIXES][FINDING_FIX_LEN];
+	int k;
+
+	snprintf(b->netns, sizeof(b->netns), "lab-x");
+	b->netns_self = false;
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0")->link.stats[LS_RX_MISSED_ERRORS] = 10;
+	b->ifaces[0].ring_err = 0;
+	b->ifaces[0].rx_ring = 256;
+	b->ifaces[0].rx_ring_max = 1024;
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 10;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "nic_rx_missed");
+	ok(x && fix_has(x, "ip netns exec lab-x ethtool -G eth0 rx 1024"),
+	   "interface commands run in the namespace");
+	ok(x && !fix_has(x, "/etc/udev/rules.d"), "no udev rule for a namespace's interface");
+	x = find(f, n, "udp_rcvbuf_errors");
+	ok(x && fix_has(x, "ip netns exec lab-x sysctl -w net.core.rmem_max=16777216"),
+	   "a per-namespace sysctl is set inside it");
+	ok(x && fix_has(x, "/etc/sysctl.d reaches only the initial namespace"),
+	   "and says why sysctl.d is not enough");
+
+	k = finding_fixes("softnet_dropped", d->now, NULL, fix, FINDING_MAX_FIXES);
+	ok(k > 0, "finding_fixes for softnet_dropped");
+	{
+		bool global = false, ns_rps = false;
+
+		for (int i = 0; i < k; i++) {
+			global |=
+				strstr(fix[i], "printf 'net.core.netdev_max_backlog = 10000\\n' > "
+					       "/etc/sysctl.d/90-dropscope-backlog.conf") != NULL;
+			ns_rps |= strstr(fix[i], "ip netns exec lab-x sh -c 'for q in "
+						 "/sys/class/net/eth0/queues/rx-*") != NULL;
+		}
+		ok(global, "a global knob goes to sysctl.d even for a namespace");
+		ok(ns_rps, "RPS is written with sysfs of the namespace");
+	}
+	snprintf(d->now->netns, sizeof(d->now->netns), "/proc/123/ns/net");
+	k = finding_fixes("nic_rx_missed", d->now, "eth0", fix, FINDING_MAX_FIXES);
+	ok(k > 0 && strstr(fix[1], "nsenter --net=/proc/123/ns/net ethtool -G eth0 rx 1024"),
+	   "a namespace given by path uses nsenter");
+	free(f);
+	host_delta_free(d);
+}
+
+static void test_fix_api(void)
+{
+	struct host_counters *hc = hc_new(0);
+	char fix[FINDING_MAX_FIXES][FINDING_FIX_LEN];
+	int k;
+
+	add_iface(hc, 2, "eth0");
+	is_int(finding_fixes("no_such_finding", hc, NULL, fix, FINDING_MAX_FIXES), -ENOENT,
+	       "unknown id");
+	is_int(finding_fixes(NULL, hc, NULL, fix, FINDING_MAX_FIXES), -EINVAL, "NULL id");
+	is_int(finding_fixes("udp_rcvbuf_errors", hc, NULL, fix, 1), 1, "max lines respected");
+	k = finding_fixes("qdisc_drops", hc, "eth0", fix, FINDING_MAX_FIXES);
+	ok(k > 0 && strstr(fix[1], "ip link set dev eth0 txqueuelen 10000"),
+	   "qdisc fix without a qdisc seen: txqueuelen");
+	for (size_t i = 0; i < 23; i++) {
+		static const char *const ids[] = {
+			"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
+			"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
+			"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
+			"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
+			"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
+			"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
+			"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
+			"conntrack_insert_failed", "qdisc_drops",
+		};
+
+		k = finding_fixes(ids[i], hc, NULL, fix, FINDING_MAX_FIXES);
+		ok(k > 0 && finding_id_known(ids[i]), "finding_fixes(%s) gives lines", ids[i]);
+	}
+	/* 1024 CPUs: the longest masks still fit, no command is cut. */
+	hc->ncpus = 1024;
+	snprintf(hc->netns, sizeof(hc->netns), "/proc/123456/ns/net");
+	hc->netns_self = false;
+	k = finding_fixes("softnet_dropped", hc, "eth0", fix, FINDING_MAX_FIXES);
+	{
+		bool cut = false, mask = false;
+
+		for (int i = 0; i < k; i++) {
+			cut |= strstr(fix[i], "too long to print") != NULL;
+			mask |= strstr(fix[i], "ffffffff,ffffffff,ffffffff") != NULL;
+		}
+		ok(!cut && mask, "a 1024-CPU mask fits the fix lines");
+	}
+	host_counters_free(hc);
+
+	is_str(finding_for_drop_reason("SOCKET_RCVBUFF"), "udp_rcvbuf_errors", "SOCKET_RCVBUFF");
+	is_str(finding_for_drop_reason("SKB_DROP_REASON_CPU_BACKLOG"), "softnet_dropped",
+	       "CPU_BACKLOG, with the enum prefix");
+	is_str(finding_for_drop_reason("QDISC_DROP"), "qdisc_drops", "QDISC_DROP");
+	is_str(finding_for_drop_reason("TCP_LISTEN_OVERFLOW"), "tcp_listen_overflows",
+	       "TCP_LISTEN_OVERFLOW");
+	ok(finding_for_drop_reason("NETFILTER_DROP") == NULL, "NETFILTER_DROP: the caller decides");
+	ok(finding_for_drop_reason(NULL) == NULL, "NULL reason");
+}
+
+/* Balanced braces and brackets outside strings: the writer's output is one JSON value. */
+static bool json_balanced(const char *s)
+{
+	int depth = 0;
+	bool str = false;
+
+	for (; *s; s++) {
+		if (str) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				str = false;
+			continue;
+		}
+		if (*s == '"')
+			str = true;
+		else if (*s == '{' || *s == '[')
+			depth++;
+		else if (*s == '}' || *s == ']')
+			depth--;
+		if (depth < 0)
+			return false;
+	}
+	return depth == 0 && !str;
+}
+
+static void test_output(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	struct finding *f;
+	struct json_writer j;
+	char *buf = NULL;
+	size_t n, len = 0;
+	FILE *m;
+
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0");
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 10;
+	b->snmp.val[SNMP_TCPEXT_LISTEN_DROPS] = 10000;
+	d = run(a, b, &f, &n);
+	is_str(f[0].id, "tcp_listen_overflows", "worst first: 1000/s before 1/s");
+
+	m = open_memstream(&buf, &len);
+	json_init(&j, m, false);
+	json_object_begin(&j, NULL);
+	findings_json(f, n, &j, "findings");
+	host_delta_json(d, &j, "counters");
+	json_object_end(&j);
+	json_finish(&j);
+	fclose(m);
+	ok(json_balanced(buf), "findings and counters JSON is balanced");
+	ok(strstr(buf, "\"id\":\"udp_rcvbuf_errors\",\"severity\":\"medium\"") != NULL,
+	   "JSON finding id and severity");
+	ok(strstr(buf, "\"Udp.RcvbufErrors\":10") != NULL, "JSON evidence");
+	ok(strstr(buf, "\"fix\":[\"#") != NULL, "JSON fix array");
+	ok(strstr(buf, "\"counters\":{\"interval_s\":10") != NULL, "JSON counters object");
+	ok(strstr(buf, "\"snmp\":{") && strstr(buf, "\"TcpExt.ListenDrops\":10000"),
+	   "JSON raw snmp deltas");
+	free(buf);
+
+	buf = NULL;
+	m = open_memstream(&buf, &len);
+	findings_text(f, n, m, false);
+	fclose(m);
+	ok(strstr(buf, "CRITICAL tcp_listen_overflows") != NULL, "text: severity and id");
+	ok(strstr(buf, "      $ printf 'net.core.somaxconn") != NULL, "text: commands with $");
+	ok(!strstr(buf, "\033["), "no colour when not asked");
+	free(buf);
+
+	buf = NULL;
+	m = open_memstream(&buf, &len);
+	host_delta_text(d, m, 100);
+	fclose(m);
+	ok(strstr(buf, "Udp.RcvbufErrors +10") != NULL, "moved counters listed");
+	free(buf);
+	free(f);
+	host_delta_free(d);
+}
+
+int main(void)
+{
+	test_quiet();
+	test_udp_rcvbuf();
+	test_ring();
+	test_softnet();
+	test_cpu_matching();
+	test_iface_delta();
+	test_listen();
+	test_conntrack();
+	test_qdisc_and_causes();
+	test_retrans();
+	test_missing_counters();
+	test_namespaces();
+	test_fix_api();
+	test_output();
+	return done_testing();
+}

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dropscope counters: what the host's own counters say about loss over a window, worst first,
+ * with evidence and fixes. Reads only; changes nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "commands.h"
+#include "findings.h"
+#include "hostcounters.h"
+#include "json.h"
+#include "netns.h"
+#include "util.h"
+
+#define DEFAULT_WINDOW_S 5.0
+#define MAX_INTERVALS 100000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dropscope counters [--interval S] [--duration S] [--netns NS] [--json] "
+		"[--all]\n"
+		"\n"
+		"Reads the host's loss counters (interfaces and their drivers, softnet, SNMP, "
+		"conntrack,\n"
+		"qdiscs, sockets, and the tuning that governs them) twice, and reports what moved "
+		"in\n"
+		"between: findings worst first, each with its counter evidence and the fix as "
+		"commands\n"
+		"that persist. Nothing is changed.\n"
+		"\n"
+		"  -d, --duration S   length of the window (default %.0f s; 500ms, 2s, 1m ...)\n"
+		"  -i, --interval S   also report every S seconds while the window runs; without\n"
+		"                     --duration, run until Ctrl-C. The summary covers the whole "
+		"window.\n"
+		"  -n, --netns NS     the namespace to read: self (default), a name from 'ip "
+		"netns',\n"
+		"                     or a path such as /proc/PID/ns/net\n"
+		"  -j, --json         one JSON document (schema in README.md)\n"
+		"  -a, --all          list every counter that moved, not only the first lines\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Ctrl-C ends the window early and still prints the report. Exit status: 0, 1 if a\n"
+		"source could not be read (the rest is still reported), 2 for bad usage.\n",
+		DEFAULT_WINDOW_S);
+}
+
+struct interval_result {
+	double start_s, interval_s;
+	struct finding *f;
+	size_t n;
+};
+
+static void free_intervals(struct interval_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i].f);
+	free(r);
+}
+
+static void print_interval_text(const struct interval_result *r, size_t idx, bool color)
+{
+	printf("[%6.1fs] interval %zu (%.2f s): %s\n", r->start_s + r->interval_s, idx + 1,
+	       r->interval_s, r->n ? "" : "nothing lost");
+	for (size_t i = 0; i < r->n; i++) {
+		const char *sev = finding_severity_name(r->f[i].severity);
+
+		printf("  %s%-8s%s %s: %s\n", color ? "\033[1m" : "", sev, color ? "\033[0m" : "",
+		       r->f[i].id, r->f[i].summary);
+	}
+	fflush(stdout);
+}
+
+static void print_report_text(const struct host_delta *d, const struct finding *f, size_t n,
+			      bool all, bool color)
+{
+	const struct host_counters *hc = d->now;
+
+	printf("dropscope counters: namespace %s, window %.2f s\n\n", hc->netns, d->interval_s);
+	if (n)
+		findings_text(f, n, stdout, color);
+	else
+		printf("No loss: no drop or error counter moved in this window.\n");
+	if (!hc->ct_in_use)
+		printf("\nconntrack: not in use\n");
+	else if (!hc->ct_err && hc->ct_max)
+		printf("\nconntrack: %llu of %llu entries (%.1f%%)\n",
+		       (unsigned long long)hc->ct_count, (unsigned long long)hc->ct_max,
+		       100.0 * (double)hc->ct_count / (double)hc->ct_max);
+	printf("\nCounters that moved:\n");
+	host_delta_text(d, stdout, all ? 1000000 : 24);
+}
+
+static void print_report_json(const struct host_delta *d, const struct finding *f, size_t n,
+			      const struct interval_result *iv, size_t niv, bool intervals)
+{
+	struct json_writer j;
+
+	json_init(&j, stdout, isatty(STDOUT_FILENO));
+	json_object_begin(&j, NULL);
+	json_double(&j, "interval_s", d->interval_s, 3);
+	json_string(&j, "netns", d->now->netns);
+	findings_json(f, n, &j, "findings");
+	host_delta_json(d, &j, "counters");
+	if (intervals) {
+		json_array_begin(&j, "intervals");
+		for (size_t i = 0; i < niv; i++) {
+			json_object_begin(&j, NULL);
+			json_double(&j, "start_s", iv[i].start_s, 3);
+			json_double(&j, "interval_s", iv[i].interval_s, 3);
+			findings_json(iv[i].f, iv[i].n, &j, "findings");
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+	}
+	json_object_end(&j);
+	json_finish(&j);
+	fflush(stdout);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The benchmarking aid (scripts/bench-counters.sh): time N snapshots, then one delta. */
+static int bench(const struct netns_ref *ns, unsigned long n)
+{
+	struct host_counters *a = NULL, *b = NULL;
+	struct host_delta *d = NULL;
+	struct finding *f = NULL;
+	size_t nf = 0, nif = 0, bytes = 0;
+	double *ms = calloc(n, sizeof(*ms)), t0, delta_ms;
+	struct rusage ru;
+	int err = 0;
+
+	if (!ms)
+		return 1;
+	for (unsigned long i = 0; i < n && !ds_stop; i++) {
+		t0 = mono_now();
+		err = host_counters_read(ns, &b);
+		if (err) {
+			ds_err("failed to read the counters: %s", strerror(-err));
+			goto cleanup;
+		}
+		ms[i] = (mono_now() - t0) * 1000;
+		nif = b->n_ifaces;
+		bytes = host_counters_size(b);
+		if (a)
+			host_counters_free(a);
+		a = b;
+		b = NULL;
+	}
+	err = host_counters_read(ns, &b);
+	if (err)
+		goto cleanup;
+	t0 = mono_now();
+	err = host_counters_delta(a, b, &d);
+	if (!err)
+		err = findings_compute(d, &f, &nf);
+	delta_ms = (mono_now() - t0) * 1000;
+	if (err)
+		goto cleanup;
+	qsort(ms, n, sizeof(*ms), cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("reads %lu interfaces %zu median_ms %.3f p95_ms %.3f max_ms %.3f "
+	       "delta_findings_ms %.3f snapshot_kb %.1f maxrss_kb %ld errors %zu\n",
+	       n, nif, ms[n / 2], ms[(size_t)((n - 1) * 0.95)], ms[n - 1], delta_ms, bytes / 1024.0,
+	       ru.ru_maxrss, a->n_errors);
+cleanup:
+	free(ms);
+	free(f);
+	host_delta_free(d);
+	host_counters_free(a);
+	host_counters_free(b);
+	return err ? 1 : 0;
+}
+
+static int read_or_report(const struct netns_ref *ns, struct host_counters **out)
+{
+	int err = host_counters_read(ns, out);
+
+	if (err == -EPERM)
+		ds_err("failed to enter network namespace '%s': %s; run as root", ns->name,
+		       strerror(-err));
+	else if (err)
+		ds_err("failed to read the host counters in namespace '%s': %s", ns->name,
+		       strerror(-err));
+	return err;
+}
+
+int cmd_counters(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"interval", required_argument, NULL, 'i'},
+		{"duration", required_argument, NULL, 'd'},
+		{"netns", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{"bench", required_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *ns_spec = "self";
+	double interval = 0, duration = 0;
+	bool json = false, all = false, intervals, color;
+	unsigned long bench_n = 0;
+	struct netns_ref ns = {.fd = -1};
+	struct host_counters *first = NULL, *prev = NULL, *cur = NULL;
+	struct host_delta *d = NULL;
+	struct finding *f = NULL;
+	struct interval_result *iv = NULL;
+	size_t nf = 0, niv = 0;
+	double start, end;
+	int c, err, rc = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "i:d:n:jah", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_duration(optarg, false, &interval)) {
+				ds_err("invalid --interval '%s': give a positive duration such as "
+				       "1, "
+				       "500ms or 2s",
+				       optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			if (parse_duration(optarg, false, &duration)) {
+				ds_err("invalid --duration '%s': give a positive duration such as "
+				       "5, "
+				       "10s or 1m",
+				       optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			ns_spec = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'B':
+			if (parse_ulong(optarg, 1, 1000000, &bench_n)) {
+				ds_err("invalid --bench '%s': give a count of reads", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		ds_err("unexpected argument '%s'; see 'dropscope counters --help'", argv[optind]);
+		return 2;
+	}
+	if (interval && duration && interval > duration) {
+		ds_err("--interval (%g s) is longer than --duration (%g s): make it shorter",
+		       interval, duration);
+		return 2;
+	}
+	intervals = interval > 0;
+	if (!duration && !intervals)
+		duration = DEFAULT_WINDOW_S;
+
+	err = netns_resolve(ns_spec, &ns);
+	if (!err && ns.all) {
+		ds_err("counters reads one namespace at a time: give --netns self, a name or a "
+		       "path");
+		netns_close(&ns);
+		return 2;
+	}
+	if (err) {
+		ds_err("failed to open network namespace '%s': %s; 'ip netns list' shows the names",
+		       ns_spec, strerror(-err));
+		return 2;
+	}
+	ds_install_signals();
+	if (bench_n) {
+		rc = bench(&ns, bench_n);
+		goto cleanup;
+	}
+
+	color = !json && use_color();
+	if (read_or_report(&ns, &first)) {
+		rc = 1;
+		goto cleanup;
+	}
+	start = first->t;
+	end = duration ? start + duration : 0;
+	if (duration)
+		fprintf(stderr,
+			"dropscope: counters: baseline taken in namespace %s; measuring for "
+			"%.2f s\n",
+			ns.name, duration);
+	else
+		fprintf(stderr,
+			"dropscope: counters: baseline taken in namespace %s; reporting "
+			"every %.2f s until Ctrl-C\n",
+			ns.name, interval);
+	prev = host_counters_dup(first);
+	if (!prev) {
+		ds_err("failed to copy the counters: %s", strerror(errno));
+		rc = 1;
+		goto cleanup;
+	}
+
+	for (size_t k = 1; !ds_stop; k++) {
+		double deadline = intervals ? start + k * interval : end;
+		bool last;
+
+		if (end && deadline > end)
+			deadline = end;
+		sleep_until(deadline);
+		if (read_or_report(&ns, &cur)) {
+			rc = 1;
+			break;
+		}
+		last = ds_stop || (end && cur->t >= end - 1e-6) || k >= MAX_INTERVALS;
+		if (intervals) {
+			struct interval_result *r;
+			struct host_delta *id = NULL;
+
+			if (!iv || (niv && niv % 64 == 0)) {
+				r = realloc(iv, (niv + 64) * sizeof(*iv));
+				if (!r) {
+					rc = 1;
+					break;
+				}
+				iv = r;
+			}
+			r = &iv[niv];
+			memset(r, 0, sizeof(*r));
+			if (host_counters_delta(prev, cur, &id) ||
+			    findings_compute(id, &r->f, &r->n)) {
+				host_delta_free(id);
+				ds_err("failed to compute the interval's findings: out of memory");
+				rc = 1;
+				break;
+			}
+			r->start_s = prev->t - start;
+			r->interval_s = id->interval_s;
+			host_delta_free(id);
+			if (json) {
+				niv++; /* kept for the document printed at the end */
+			} else {
+				/* Printed as it ends, so a run until Ctrl-C keeps nothing. */
+				print_interval_text(r, k - 1, color);
+				free(r->f);
+				r->f = NULL;
+			}
+		}
+		host_counters_free(prev);
+		prev = cur;
+		cur = NULL;
+		if (last)
+			break;
+	}
+	if (!prev || prev->t <= first->t) {
+		ds_err("stopped before anything was measured");
+		rc = 1;
+		goto cleanup;
+	}
+
+	err = host_counters_delta(first, prev, &d);
+	if (!err)
+		err = findings_compute(d, &f, &nf);
+	if (err) {
+		ds_err("failed to compute the findings: %s", strerror(-err));
+		rc = 1;
+		goto cleanup;
+	}
+	/* What could not be read, then the report: a missing source never hides the rest. */
+	host_counters_print_errors(d->now, stderr);
+	if (json) {
+		print_report_json(d, f, nf, iv, niv, intervals);
+	} else {
+		if (intervals)
+			printf("\n");
+		print_report_text(d, f, nf, all, color);
+	}
+	if (host_counters_failed(d->now))
+		rc = rc ? rc : 1;
+cleanup:
+	free(f);
+	host_delta_free(d);
+	free_intervals(iv, niv);
+	host_counters_free(first);
+	host_counters_free(prev);
+	host_counters_free(cur);
+	netns_close(&ns);
+	return rc;
+}

@@ -1,0 +1,1753 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Findings from host counter deltas: the rules, the evidence and the fixes. See findings.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/pkt_sched.h>
+
+#include "findings.h"
+#include "util.h"
+
+#define MIB (1024 * 1024)
+
+const char *finding_severity_name(enum finding_severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+		return "critical";
+	case SEV_HIGH:
+		return "high";
+	case SEV_MEDIUM:
+		return "medium";
+	default:
+		return "low";
+	}
+}
+
+static const char *const finding_ids[] = {
+	"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
+	"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
+	"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
+	"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
+	"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
+	"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
+	"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
+	"conntrack_insert_failed", "qdisc_drops",
+};
+
+/* The canonical static string for an id, or NULL. */
+static const char *canonical_id(const char *id)
+{
+	for (size_t i = 0; id && i < ARRAY_SIZE(finding_ids); i++)
+		if (!strcmp(id, finding_ids[i]))
+			return finding_ids[i];
+	return NULL;
+}
+
+bool finding_id_known(const char *id)
+{
+	return canonical_id(id) != NULL;
+}
+
+/* ---- the fix writer ---- */
+
+struct fixbuf {
+	char (*out)[FINDING_FIX_LEN];
+	int n, max;
+};
+
+static void __attribute__((format(printf, 2, 3))) fx(struct fixbuf *fb, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (fb->n >= fb->max)
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(fb->out[fb->n], FINDING_FIX_LEN, fmt, ap);
+	va_end(ap);
+	/* A cut command is worse than none: never print one. */
+	if (len < 0 || len >= FINDING_FIX_LEN)
+		snprintf(fb->out[fb->n], FINDING_FIX_LEN,
+			 "# (a command too long to print was left out)");
+	fb->n++;
+}
+
+enum ns_kind { NS_SELF, NS_NAMED, NS_PATH };
+
+static enum ns_kind ns_kind(const struct host_counters *now)
+{
+	if (now->netns_self)
+		return NS_SELF;
+	return strchr(now->netns, '/') ? NS_PATH : NS_NAMED;
+}
+
+/* The prefix that runs a command in the report's namespace ("" for our own). */
+static void ns_prefix(const struct host_counters *now, char *buf, size_t size)
+{
+	switch (ns_kind(now)) {
+	case NS_SELF:
+		buf[0] = '\0';
+		break;
+	case NS_NAMED:
+		snprintf(buf, size, "ip netns exec %s ", now->netns);
+		break;
+	case NS_PATH:
+		snprintf(buf, size, "nsenter --net=%s ", now->netns);
+		break;
+	}
+}
+
+/* A shell command that writes under /sys/class/net in the report's namespace: sysfs must be
+ * mounted from inside it (ip netns exec does that; nsenter needs a mount namespace of its own). */
+static void fx_sysfs(struct fixbuf *fb, const struct host_counters *now, const char *body)
+{
+	switch (ns_kind(now)) {
+	case NS_SELF:
+		fx(fb, "%s", body);
+		break;
+	case NS_NAMED:
+		fx(fb, "ip netns exec %s sh -c '%s'", now->netns, body);
+		break;
+	case NS_PATH:
+		fx(fb, "nsenter --net=%s unshare -m sh -c 'mount -t sysfs sysfs /sys && %s'",
+		   now->netns, body);
+		break;
+	}
+}
+
+/* Knobs that exist once per host: /etc/sysctl.d is right for them whatever the namespace. */
+static bool sysctl_global(const struct host_counters *now, enum hc_sysctl s)
+{
+	switch (s) {
+	case SYSCTL_NETDEV_MAX_BACKLOG:
+	case SYSCTL_NETDEV_BUDGET:
+	case SYSCTL_NETDEV_BUDGET_USECS:
+	case SYSCTL_RPS_SOCK_FLOW_ENTRIES:
+	case SYSCTL_FLOW_LIMIT_TABLE_LEN:
+	case SYSCTL_TCP_MEM:
+	case SYSCTL_UDP_MEM:
+	case SYSCTL_NF_CONNTRACK_MAX:
+	case SYSCTL_NF_CONNTRACK_BUCKETS:
+		return true;
+	default:
+		return now->netns_self || now->sysctl[s].from_host;
+	}
+}
+
+struct kv {
+	enum hc_sysctl s;
+	char val[64];
+};
+
+/*
+ * Sysctl settings as commands that persist: a file in /etc/sysctl.d applied at once for the
+ * host's knobs; for a namespace's own knobs, sysctl -w inside it and a word on where to make it
+ * stick (sysctl.d is applied to the initial namespace only).
+ */
+static void fx_sysctls(struct fixbuf *fb, const struct host_counters *now, const char *tag,
+		       const struct kv *kv, int n)
+{
+	char file[128], content[FINDING_FIX_LEN / 2], local[FINDING_FIX_LEN / 2];
+	size_t cl = 0, ll = 0;
+
+	content[0] = local[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *name = hc_sysctl_name(kv[i].s);
+		bool quote = strchr(kv[i].val, ' ') != NULL;
+
+		/* cl and ll stay below the sizes (clamped below), so the sizes left are > 0. */
+		if (sysctl_global(now, kv[i].s))
+			cl += snprintf(content + cl, sizeof(content) - cl, "%s = %s\\n", name,
+				       kv[i].val);
+		else
+			ll += snprintf(local + ll, sizeof(local) - ll, " %s=%s%s%s", name,
+				       quote ? "'" : "", kv[i].val, quote ? "'" : "");
+		if (cl >= sizeof(content))
+			cl = sizeof(content) - 1;
+		if (ll >= sizeof(local))
+			ll = sizeof(local) - 1;
+	}
+	snprintf(file, sizeof(file), "/etc/sysctl.d/90-dropscope-%s.conf", tag);
+	if (cl)
+		fx(fb, "printf '%s' > %s && sysctl -p %s", content, file, file);
+	if (ll) {
+		char pre[320];
+
+		ns_prefix(now, pre, sizeof(pre));
+		fx(fb, "%ssysctl -w%s", pre, local);
+		fx(fb,
+		   "# /etc/sysctl.d reaches only the initial namespace: set these where this "
+		   "namespace is made (docker run --sysctl, a pod's securityContext.sysctls, or "
+		   "its setup script)");
+	}
+}
+
+static int64_t sysctl_v(const struct host_counters *now, enum hc_sysctl s, int i, int64_t dflt)
+{
+	const struct hc_sysctl_val *v = &now->sysctl[s];
+
+	return !v->err && i < v->n ? v->v[i] : dflt;
+}
+
+/* Double the current value, at least floor, at most cap (but never below the current one). */
+static int64_t raise_to(int64_t cur, int64_t floor, int64_t cap)
+{
+	int64_t v = cur > 0 ? cur * 2 : floor;
+
+	if (v < floor)
+		v = floor;
+	if (v > cap)
+		v = cap > cur ? cap : cur;
+	return v;
+}
+
+static void kv_set(struct kv *kv, enum hc_sysctl s, int64_t v)
+{
+	kv->s = s;
+	snprintf(kv->val, sizeof(kv->val), "%lld", (long long)v);
+}
+
+/* The interface fixes default to: the busiest non-loopback interface by packets received. */
+static const struct hc_iface *busiest_iface(const struct host_counters *now)
+{
+	const struct hc_iface *best = NULL;
+
+	for (size_t i = 0; i < now->n_ifaces; i++) {
+		const struct hc_iface *ifc = &now->ifaces[i];
+
+		if (ifc->link.flags & IFF_LOOPBACK)
+			continue;
+		if (!best || ifc->link.stats[LS_RX_PACKETS] > best->link.stats[LS_RX_PACKETS])
+			best = ifc;
+	}
+	return best;
+}
+
+static const struct hc_iface *fix_iface(const struct host_counters *now, const char *ifname)
+{
+	return ifname ? host_counters_iface(now, ifname) : busiest_iface(now);
+}
+
+static bool has_mac(const struct hc_iface *ifc)
+{
+	return ifc->link.addr_len == 6;
+}
+
+static void mac_str(const struct hc_iface *ifc, char *buf, size_t size)
+{
+	const uint8_t *a = ifc->link.addr;
+
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* A udev rule that re-applies a setting whenever the interface appears (boot, driver reload). */
+static void fx_udev_iface(struct fixbuf *fb, const struct host_counters *now,
+			  const struct hc_iface *ifc, const char *what, const char *action)
+{
+	char match[96];
+
+	if (!now->netns_self) {
+		fx(fb, "# interfaces in a namespace are recreated by whatever makes the namespace: "
+		       "add the command above to its setup");
+		return;
+	}
+	if (has_mac(ifc)) {
+		char mac[24];
+
+		mac_str(ifc, mac, sizeof(mac));
+		snprintf(match, sizeof(match), "ATTR{address}==\"%s\"", mac);
+	} else {
+		snprintf(match, sizeof(match), "KERNEL==\"%s\"", ifc->link.name);
+	}
+	fx(fb,
+	   "echo 'ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s' > "
+	   "/etc/udev/rules.d/60-dropscope-%s-%s.rules",
+	   match, action, what, ifc->link.name);
+}
+
+static bool rps_on(const struct hc_iface *ifc)
+{
+	if (ifc->queues_err || !ifc->n_rxq)
+		return false;
+	for (size_t q = 0; q < ifc->n_rxq; q++)
+		if (!ifc->rxq[q].cpus || !cpu_mask_nonzero(ifc->rxq[q].cpus))
+			return false;
+	return true;
+}
+
+/* RPS spreads one queue's packets over the CPUs; RFS steers them to the consuming CPU. */
+static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const struct hc_iface *ifc)
+{
+	char mask[320], body[FINDING_FIX_LEN];
+	int64_t entries;
+	size_t nq;
+	uint64_t per_q;
+
+	if (!ifc) {
+		fx(fb, "# no interface to spread: RPS/RFS are set per interface under "
+		       "/sys/class/net/IF/queues/rx-N/rps_cpus");
+		return;
+	}
+	if (now->ncpus < 2) {
+		fx(fb,
+		   "# one CPU online: RPS has nowhere to spread packets; the host needs more CPU "
+		   "for its packet rate");
+		return;
+	}
+	if (cpu_mask_hex(now->ncpus, mask, sizeof(mask)))
+		return;
+	nq = ifc->n_rxq ? ifc->n_rxq : (ifc->link.num_rx_queues ? ifc->link.num_rx_queues : 1);
+	if (rps_on(ifc))
+		fx(fb,
+		   "# RPS is already on for %s (rps_cpus %s); RFS below steers flows to the CPU "
+		   "that reads them",
+		   ifc->link.name, ifc->rxq[0].cpus);
+	else
+		fx(fb,
+		   "# spread %s's receive work over all %d CPUs with RPS, and steer each flow to "
+		   "its reader with RFS:",
+		   ifc->link.name, now->ncpus);
+	if (!rps_on(ifc)) {
+		snprintf(body, sizeof(body),
+			 "for q in /sys/class/net/%s/queues/rx-*; do echo %s > $q/rps_cpus; done",
+			 ifc->link.name, mask);
+		fx_sysfs(fb, now, body);
+	}
+	entries = sysctl_v(now, SYSCTL_RPS_SOCK_FLOW_ENTRIES, 0, 0);
+	if (entries < 32768)
+		entries = 32768;
+	per_q = (uint64_t)entries / nq;
+	{
+		struct kv kv;
+
+		kv_set(&kv, SYSCTL_RPS_SOCK_FLOW_ENTRIES, entries);
+		fx_sysctls(fb, now, "rfs", &kv, 1);
+	}
+	snprintf(body, sizeof(body),
+		 "for q in /sys/class/net/%s/queues/rx-*; do echo %llu > $q/rps_flow_cnt; done",
+		 ifc->link.name, (unsigned long long)per_q);
+	fx_sysfs(fb, now, body);
+	if (now->netns_self) {
+		fx(fb,
+		   "echo 'ACTION==\"add\", SUBSYSTEM==\"queues\", KERNEL==\"rx-*\", "
+		   "DEVPATH==\"*/net/%s/queues/*\", ATTR{rps_cpus}=\"%s\", "
+		   "ATTR{rps_flow_cnt}=\"%llu\"' "
+		   "> /etc/udev/rules.d/60-dropscope-rps-%s.rules",
+		   ifc->link.name, mask, (unsigned long long)per_q, ifc->link.name);
+		fx(fb,
+		   "# on a NUMA host prefer the NIC's own CPUs: cat /sys/class/net/%s/device/"
+		   "local_cpus",
+		   ifc->link.name);
+	} else {
+		fx(fb,
+		   "# add these to the setup of the namespace: they are lost with its interfaces");
+	}
+}
+
+/* ---- fixes per finding ---- */
+
+static void fix_ring(struct fixbuf *fb, const struct host_counters *now, const struct hc_iface *ifc)
+{
+	char pre[320], action[160];
+
+	if (!ifc) {
+		fx(fb,
+		   "# interface not found: ethtool -g IF shows its ring sizes, ethtool -G IF rx "
+		   "MAX raises them");
+		return;
+	}
+	ns_prefix(now, pre, sizeof(pre));
+	if (ifc->ring_err) {
+		fx(fb,
+		   "# %s's driver does not report ring sizes (ethtool -g %s): see its "
+		   "documentation "
+		   "for the RX ring size",
+		   ifc->link.name, ifc->link.name);
+	} else if (ifc->rx_ring < ifc->rx_ring_max) {
+		fx(fb, "# raise %s's RX ring from %u to its maximum %u:", ifc->link.name,
+		   ifc->rx_ring, ifc->rx_ring_max);
+		fx(fb, "%sethtool -G %s rx %u", pre, ifc->link.name, ifc->rx_ring_max);
+		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -G $name rx %u\"",
+			 ifc->rx_ring_max);
+		fx_udev_iface(fb, now, ifc, "ring", action);
+		if (now->netns_self)
+			fx(fb,
+			   "# with NetworkManager instead: nmcli connection modify <connection> "
+			   "ethtool.ring-rx %u",
+			   ifc->rx_ring_max);
+		return;
+	} else {
+		fx(fb,
+		   "# %s's RX ring is already at its maximum (%u): spread the load over more "
+		   "queues and CPUs",
+		   ifc->link.name, ifc->rx_ring_max);
+	}
+	if (!ifc->chan_err && ifc->combined_ch_max > ifc->combined_ch && ifc->combined_ch) {
+		fx(fb, "%sethtool -L %s combined %u", pre, ifc->link.name, ifc->combined_ch_max);
+		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -L $name combined %u\"",
+			 ifc->combined_ch_max);
+		fx_udev_iface(fb, now, ifc, "channels", action);
+	} else if (!ifc->chan_err && ifc->rx_ch_max > ifc->rx_ch && ifc->rx_ch) {
+		fx(fb, "%sethtool -L %s rx %u", pre, ifc->link.name, ifc->rx_ch_max);
+		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -L $name rx %u\"",
+			 ifc->rx_ch_max);
+		fx_udev_iface(fb, now, ifc, "channels", action);
+	}
+	fx_rps(fb, now, ifc);
+}
+
+static void fix_softnet_dropped(struct fixbuf *fb, const struct host_counters *now,
+				const struct hc_iface *ifc, bool flow_limited)
+{
+	int64_t cur = sysctl_v(now, SYSCTL_NETDEV_MAX_BACKLOG, 0, 1000);
+	struct kv kv;
+
+	fx(fb,
+	   "# a CPU's input backlog (net.core.netdev_max_backlog = %lld) overflowed: make it "
+	   "longer",
+	   (long long)cur);
+	kv_set(&kv, SYSCTL_NETDEV_MAX_BACKLOG, raise_to(cur, 10000, 1000000));
+	fx_sysctls(fb, now, "backlog", &kv, 1);
+	if (flow_limited)
+		fx(fb, "# flow_limit_count rose: flow limiting (net.core.flow_limit_cpu_bitmap) "
+		       "drops the heaviest flows first; clear that bitmap if this is not wanted");
+	fx_rps(fb, now, ifc);
+}
+
+static void fix_time_squeeze(struct fixbuf *fb, const struct host_counters *now,
+			     const struct hc_iface *ifc)
+{
+	int64_t budget = sysctl_v(now, SYSCTL_NETDEV_BUDGET, 0, 300);
+	int64_t usecs = sysctl_v(now, SYSCTL_NETDEV_BUDGET_USECS, 0, 2000);
+	struct kv kv[2];
+
+	fx(fb,
+	   "# the receive softirq ran out of its budget (%lld packets, %lld us) with packets "
+	   "left: give it more, and spread the work",
+	   (long long)budget, (long long)usecs);
+	kv_set(&kv[0], SYSCTL_NETDEV_BUDGET, raise_to(budget, 600, 3000));
+	kv_set(&kv[1], SYSCTL_NETDEV_BUDGET_USECS, raise_to(usecs, 4000, 20000));
+	fx_sysctls(fb, now, "budget", kv, 2);
+	fx_rps(fb, now, ifc);
+}
+
+/* The UDP socket that dropped the most: in the window when a delta is given, else ever. */
+static const struct sock_info *worst_udp(const struct host_counters *now,
+					 const struct host_delta *d)
+{
+	if (d && d->n_udp) {
+		size_t best = 0;
+
+		for (size_t i = 1; i < d->n_udp; i++)
+			if (d->udp[i].d_drops > d->udp[best].d_drops)
+				best = i;
+		return &now->udp[d->udp[best].idx];
+	}
+	if (!d && now->n_udp)
+		return &now->udp[0];
+	return NULL;
+}
+
+static void fix_udp_rcvbuf(struct fixbuf *fb, const struct host_counters *now,
+			   const struct host_delta *d)
+{
+	const struct sock_info *s = worst_udp(now, d);
+	int64_t rmax = sysctl_v(now, SYSCTL_RMEM_MAX, 0, 212992);
+	int64_t rdef = sysctl_v(now, SYSCTL_RMEM_DEFAULT, 0, 212992);
+	int64_t want = rmax < 16 * MIB ? 16 * MIB : raise_to(rmax, 16 * MIB, 1024 * MIB);
+	struct kv kv;
+
+	if (s && s->has_meminfo && s->rcvbuf >= 2 * (uint64_t)rmax) {
+		fx(fb,
+		   "# %s's buffer (%u bytes) is capped by net.core.rmem_max (%lld): raise the cap, "
+		   "then let the application ask for more with SO_RCVBUF",
+		   s->local, s->rcvbuf, (long long)rmax);
+	} else if (s && s->has_meminfo && s->rcvbuf == (uint64_t)rdef) {
+		fx(fb,
+		   "# %s uses the default buffer (net.core.rmem_default = %lld): have the "
+		   "application set SO_RCVBUF (e.g. 8388608), and allow it:",
+		   s->local, (long long)rdef);
+	} else if (s && s->has_meminfo) {
+		fx(fb,
+		   "# the application set SO_RCVBUF on %s to about %u bytes (the kernel doubles "
+		   "it to %u): ask for more, e.g. setsockopt(SO_RCVBUF, 8388608); the cap is "
+		   "net.core.rmem_max (%lld)",
+		   s->local, s->rcvbuf / 2, s->rcvbuf, (long long)rmax);
+	} else {
+		fx(fb,
+		   "# UDP sockets receive faster than their applications read: raise SO_RCVBUF in "
+		   "the application and the cap net.core.rmem_max (%lld)",
+		   (long long)rmax);
+	}
+	kv_set(&kv, SYSCTL_RMEM_MAX, want);
+	fx_sysctls(fb, now, "udp-rcvbuf", &kv, 1);
+	fx(fb,
+	   "# if the application cannot be changed, the default for new sockets is "
+	   "net.core.rmem_default (%lld); raising it costs memory on every socket",
+	   (long long)rdef);
+}
+
+static void fix_udp_sndbuf(struct fixbuf *fb, const struct host_counters *now,
+			   const struct host_delta *d, bool qdisc_drops)
+{
+	int64_t wmax = sysctl_v(now, SYSCTL_WMEM_MAX, 0, 212992);
+	struct kv kv;
+
+	if (qdisc_drops)
+		fx(fb, "# a qdisc dropped packets in the same window (qdisc_drops): UDP counts the "
+		       "sends it refused (ENOBUFS) as SndbufErrors; fix the qdisc first");
+	fx(fb,
+	   "# UDP sends found the socket's send buffer full: raise SO_SNDBUF in the "
+	   "application and the cap net.core.wmem_max (%lld)",
+	   (long long)wmax);
+	kv_set(&kv, SYSCTL_WMEM_MAX,
+	       wmax < 16 * MIB ? 16 * MIB : raise_to(wmax, 16 * MIB, 1024 * MIB));
+	fx_sysctls(fb, now, "udp-sndbuf", &kv, 1);
+}
+
+static void fix_triple(struct fixbuf *fb, const struct host_counters *now, enum hc_sysctl s,
+		       const char *tag, int64_t floor_max)
+{
+	int64_t a = sysctl_v(now, s, 0, 0), b = sysctl_v(now, s, 1, 0), c = sysctl_v(now, s, 2, 0);
+	struct kv kv;
+
+	if (!a && !b && !c) {
+		fx(fb, "# %s could not be read; raise its third value", hc_sysctl_name(s));
+		return;
+	}
+	kv.s = s;
+	if (floor_max) /* a buffer size: only the maximum needs to grow */
+		snprintf(kv.val, sizeof(kv.val), "%lld %lld %lld", (long long)a, (long long)b,
+			 (long long)raise_to(c, floor_max, 1024LL * MIB));
+	else /* a memory limit in pages: all three thresholds move together */
+		snprintf(kv.val, sizeof(kv.val), "%lld %lld %lld", (long long)a * 2,
+			 (long long)b * 2, (long long)c * 2);
+	fx_sysctls(fb, now, tag, &kv, 1);
+}
+
+static void fix_udp_mem(struct fixbuf *fb, const struct host_counters *now)
+{
+	fx(fb, "# all UDP sockets together reached net.ipv4.udp_mem (pages): raise the limits, "
+	       "or find the sockets that never read (ss -uam)");
+	fix_triple(fb, now, SYSCTL_UDP_MEM, "udp-mem", 0);
+}
+
+static void fix_listen(struct fixbuf *fb, const struct host_counters *now,
+		       const struct host_delta *d)
+{
+	int64_t somax = sysctl_v(now, SYSCTL_SOMAXCONN, 0, 4096);
+	bool capped = false, any = false;
+	struct kv kv;
+	int shown = 0;
+
+	for (size_t i = 0; i < now->n_listen && shown < 3; i++) {
+		const struct sock_info *s = &now->listen[i];
+
+		if (s->rqueue <= s->wqueue)
+			continue;
+		any = true;
+		shown++;
+		if (s->wqueue >= somax) {
+			capped = true;
+			fx(fb,
+			   "# %s: accept queue full (%u/%u), its backlog capped by "
+			   "net.core.somaxconn (%lld)",
+			   s->local, s->rqueue, s->wqueue, (long long)somax);
+		} else {
+			fx(fb,
+			   "# %s: accept queue full (%u/%u): the application asked listen() for a "
+			   "backlog of %u; raise it there (e.g. listen(fd, 4096), nginx "
+			   "'listen ... backlog=4096') and make sure it calls accept() fast enough",
+			   s->local, s->rqueue, s->wqueue, s->wqueue);
+		}
+	}
+	if (!any)
+		fx(fb,
+		   "# accept queues overflowed: raise the listen() backlog of the application "
+		   "(ss -ltn shows each listener's Send-Q backlog) and net.core.somaxconn (%lld) "
+		   "that caps it",
+		   (long long)somax);
+	if (capped || !any) {
+		kv_set(&kv, SYSCTL_SOMAXCONN, raise_to(somax, 4096, 65535));
+		fx_sysctls(fb, now, "somaxconn", &kv, 1);
+	}
+	if (d && d->snmp_ok[SNMP_TCPEXT_TCP_REQQ_FULL_DROP] &&
+	    d->snmp[SNMP_TCPEXT_TCP_REQQ_FULL_DROP]) {
+		int64_t syn = sysctl_v(now, SYSCTL_TCP_MAX_SYN_BACKLOG, 0, 1024);
+
+		fx(fb,
+		   "# SYNs were dropped with the SYN queue full and no syncookies: raise "
+		   "net.ipv4.tcp_max_syn_backlog (%lld) or enable net.ipv4.tcp_syncookies",
+		   (long long)syn);
+		kv_set(&kv, SYSCTL_TCP_MAX_SYN_BACKLOG, raise_to(syn, 4096, 262144));
+		fx_sysctls(fb, now, "synbacklog", &kv, 1);
+	}
+}
+
+static void fix_tcp_rmem(struct fixbuf *fb, const struct host_counters *now, const char *why)
+{
+	fx(fb, "# %s", why);
+	fix_triple(fb, now, SYSCTL_TCP_RMEM, "tcp-rmem", 16 * MIB);
+}
+
+static void fix_tcp_mem(struct fixbuf *fb, const struct host_counters *now)
+{
+	fx(fb, "# TCP as a whole reached net.ipv4.tcp_mem (pages): raise the limits if the host "
+	       "has the memory, or find sockets that hold data unread (ss -tm)");
+	fix_triple(fb, now, SYSCTL_TCP_MEM, "tcp-mem", 0);
+}
+
+static void fix_retrans(struct fixbuf *fb, const struct host_counters *now, int host_drops)
+{
+	if (host_drops > 0) {
+		fx(fb,
+		   "# retransmissions follow the drops this host made (the findings above): fix "
+		   "those first");
+		return;
+	}
+	fx(fb,
+	   "# %s dropped nothing in this window, the loss is on the path or at the peer; "
+	   "find the hop:",
+	   host_drops < 0 ? "if this host" : "this host");
+	fx(fb, "dropscope probe <peer address>");
+	{
+		char pre[320];
+
+		ns_prefix(now, pre, sizeof(pre));
+		fx(fb, "%sss -tin state established | grep -B1 retrans", pre);
+	}
+}
+
+static void fix_trace(struct fixbuf *fb, const struct host_counters *now, const char *what)
+{
+	fx(fb, "# %s: the kernel's drop reasons tell which one", what);
+	if (now->netns_self)
+		fx(fb, "dropscope trace");
+	else
+		fx(fb, "dropscope trace --netns %s", now->netns);
+}
+
+static void fix_reasm(struct fixbuf *fb, const struct host_counters *now)
+{
+	int64_t cur = sysctl_v(now, SYSCTL_IPFRAG_HIGH_THRESH, 0, 4 * MIB);
+	struct kv kv;
+
+	fx(fb,
+	   "# fragments were lost or timed out before reassembly; best avoid fragmenting "
+	   "(a smaller MTU/MSS, EDNS buffer size 1232 for DNS), else give reassembly more memory");
+	kv_set(&kv, SYSCTL_IPFRAG_HIGH_THRESH, raise_to(cur, 8 * MIB, 256 * MIB));
+	fx_sysctls(fb, now, "ipfrag", &kv, 1);
+}
+
+static void fix_checksum(struct fixbuf *fb, const struct host_counters *now,
+			 const struct hc_iface *ifc)
+{
+	char pre[320];
+
+	ns_prefix(now, pre, sizeof(pre));
+	fx(fb, "# packets arrive corrupted: a bad cable, optic or port, a faulty NIC or driver "
+	       "offload, or a broken middlebox; compare with the peer's counters");
+	if (ifc) {
+		fx(fb, "%sethtool -S %s | grep -iE 'crc|csum|err'", pre, ifc->link.name);
+		fx(fb, "%sethtool -k %s | grep -i checksum", pre, ifc->link.name);
+	}
+}
+
+static void fix_link_errors(struct fixbuf *fb, const struct host_counters *now,
+			    const struct hc_iface *ifc, bool tx)
+{
+	char pre[320];
+	const char *name = ifc ? ifc->link.name : "IF";
+
+	ns_prefix(now, pre, sizeof(pre));
+	fx(fb,
+	   "# %s: check the cable, optic and switch port, and that both ends agree on speed "
+	   "and duplex",
+	   tx ? "transmit errors (carrier, aborted) point at the link"
+	      : "damaged frames arrive (CRC, frame, length errors)");
+	fx(fb, "%sethtool %s", pre, name);
+	fx(fb, "%sethtool -S %s | grep -iE 'err|crc|carrier'", pre, name);
+}
+
+static void fix_tx_dropped(struct fixbuf *fb, const struct host_counters *now,
+			   const struct hc_iface *ifc)
+{
+	char pre[320], action[160];
+
+	ns_prefix(now, pre, sizeof(pre));
+	if (ifc && !ifc->ring_err && ifc->tx_ring < ifc->tx_ring_max) {
+		fx(fb, "# raise %s's TX ring from %u to its maximum %u:", ifc->link.name,
+		   ifc->tx_ring, ifc->tx_ring_max);
+		fx(fb, "%sethtool -G %s tx %u", pre, ifc->link.name, ifc->tx_ring_max);
+		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -G $name tx %u\"",
+			 ifc->tx_ring_max);
+		fx_udev_iface(fb, now, ifc, "txring", action);
+	}
+	if (ifc && !strcmp(ifc->link.kind, "veth"))
+		fx(fb,
+		   "# a veth drops on transmit when its peer cannot take the packet (peer down, "
+		   "its backlog or XDP ring full): look at the peer's counters");
+	fix_trace(fb, now, "the device dropped packets it was given to send");
+}
+
+static const struct qdisc_info *root_qdisc(const struct host_counters *now, int ifindex)
+{
+	for (size_t i = 0; i < now->n_qdiscs; i++)
+		if (now->qdiscs[i].ifindex == ifindex && now->qdiscs[i].parent == TC_H_ROOT)
+			return &now->qdiscs[i];
+	return NULL;
+}
+
+static bool fifo_kind(const char *kind)
+{
+	return !strcmp(kind, "pfifo_fast") || !strcmp(kind, "pfifo") || !strcmp(kind, "bfifo") ||
+	       !strcmp(kind, "mq") || !strcmp(kind, "pfifo_head_drop");
+}
+
+static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now,
+		      const struct hc_iface *ifc)
+{
+	const struct qdisc_info *q = ifc ? root_qdisc(now, ifc->link.ifindex) : NULL;
+	char pre[320], action[96];
+	const char *name = ifc ? ifc->link.name : "IF";
+	uint32_t txq = ifc ? ifc->link.txqlen : 1000;
+	int64_t want = raise_to(txq, 10000, 1000000);
+
+	ns_prefix(now, pre, sizeof(pre));
+	if (!q || fifo_kind(q->kind)) {
+		fx(fb, "# the %s queue of %s overflowed: its length is txqueuelen (%u packets)",
+		   q ? q->kind : "transmit", name, txq);
+		fx(fb, "%sip link set dev %s txqueuelen %lld", pre, name, (long long)want);
+		if (ifc) {
+			snprintf(action, sizeof(action), "ATTR{tx_queue_len}=\"%lld\"",
+				 (long long)want);
+			fx_udev_iface(fb, now, ifc, "txqlen", action);
+		}
+		fx(fb, "# if the link itself is saturated, a longer queue only adds delay: add "
+		       "capacity "
+		       "or shape the senders");
+		return;
+	}
+	if (!strcmp(q->kind, "fq_codel") || !strcmp(q->kind, "fq") || !strcmp(q->kind, "cake") ||
+	    !strcmp(q->kind, "codel") || !strcmp(q->kind, "fq_pie") || !strcmp(q->kind, "pie")) {
+		fx(fb,
+		   "# %s on %s drops on purpose to keep queues short when the link is saturated "
+		   "(AQM); raise its limit only if bursts overflow it:",
+		   q->kind, name);
+		fx(fb, "%stc -s qdisc show dev %s", pre, name);
+		fx(fb, "%stc qdisc change dev %s root %s limit %lld", pre, name, q->kind,
+		   (long long)(!strcmp(q->kind, "fq_codel") ? 20480 : 20000));
+	} else {
+		fx(fb,
+		   "# %s on %s drops what exceeds its configured rate or queue: that is shaping, "
+		   "not a fault; raise its rate, or its limit if bursts overflow it:",
+		   q->kind, name);
+		fx(fb, "%stc -s qdisc show dev %s", pre, name);
+		fx(fb, "# then: tc qdisc change dev %s root %s <its parameters> limit <larger>",
+		   name, q->kind);
+	}
+	fx(fb,
+	   "# tc settings are lost at reboot: keep them in the script, systemd-networkd "
+	   "[QDisc] section or ifupdown hook that sets up %s",
+	   name);
+}
+
+static void fix_conntrack(struct fixbuf *fb, const struct host_counters *now)
+{
+	uint64_t want = now->ct_max * 2 > now->ct_count * 2 ? now->ct_max * 2 : now->ct_count * 2;
+	int64_t buckets = sysctl_v(now, SYSCTL_NF_CONNTRACK_BUCKETS, 0, 0);
+	struct kv kv;
+
+	if (want < 262144)
+		want = 262144;
+	fx(fb,
+	   "# the conntrack table (%llu of %llu entries) drops new flows when full: make it "
+	   "larger (each entry costs about 320 bytes)",
+	   (unsigned long long)now->ct_count, (unsigned long long)now->ct_max);
+	kv_set(&kv, SYSCTL_NF_CONNTRACK_MAX, (int64_t)want);
+	fx_sysctls(fb, now, "conntrack", &kv, 1);
+	if (buckets > 0 && (uint64_t)buckets * 4 < want) {
+		fx(fb, "echo %llu > /sys/module/nf_conntrack/parameters/hashsize",
+		   (unsigned long long)want / 4);
+		fx(fb,
+		   "echo 'options nf_conntrack hashsize=%llu' > "
+		   "/etc/modprobe.d/90-dropscope-conntrack.conf",
+		   (unsigned long long)want / 4);
+	}
+	fx(fb, "# or track less: exempt busy stateless traffic (nft: notrack in a raw/prerouting "
+	       "chain) and shorten timeouts (net.netfilter.nf_conntrack_*_timeout)");
+}
+
+static void fix_ct_insert(struct fixbuf *fb, const struct host_counters *now)
+{
+	char pre[320];
+
+	ns_prefix(now, pre, sizeof(pre));
+	fx(fb, "# conntrack insertions failed while the table had room: packets of one new flow "
+	       "raced on two CPUs (typically DNS A and AAAA from one socket)");
+	fx(fb, "# for glibc resolvers: add 'options single-request-reopen' to /etc/resolv.conf");
+	fx(fb, "%sconntrack -S", pre);
+}
+
+/* Everything but the retransmission text, which needs the window's other findings. */
+static int build_fixes(const char *id, const struct host_counters *now, const char *ifname,
+		       const struct host_delta *d, struct fixbuf *fb)
+{
+	const struct hc_iface *ifc = fix_iface(now, ifname);
+	bool flow = d && d->softnet_ok && d->softnet_total.flow_limit_count;
+
+	if (!canonical_id(id))
+		return -ENOENT;
+	if (!strcmp(id, "nic_rx_missed"))
+		fix_ring(fb, now, ifc);
+	else if (!strcmp(id, "nic_rx_dropped"))
+		fix_trace(fb, now,
+			  "the kernel dropped packets at the device (unknown protocol or "
+			  "VLAN, backlog full, inactive bond slave ...)");
+	else if (!strcmp(id, "nic_rx_errors"))
+		fix_link_errors(fb, now, ifc, false);
+	else if (!strcmp(id, "nic_tx_dropped"))
+		fix_tx_dropped(fb, now, ifc);
+	else if (!strcmp(id, "nic_tx_errors"))
+		fix_link_errors(fb, now, ifc, true);
+	else if (!strcmp(id, "softnet_dropped"))
+		fix_softnet_dropped(fb, now, ifc, flow);
+	else if (!strcmp(id, "softnet_time_squeeze"))
+		fix_time_squeeze(fb, now, ifc);
+	else if (!strcmp(id, "udp_rcvbuf_errors"))
+		fix_udp_rcvbuf(fb, now, d);
+	else if (!strcmp(id, "udp_sndbuf_errors"))
+		fix_udp_sndbuf(fb, now, d, false);
+	else if (!strcmp(id, "udp_mem_errors"))
+		fix_udp_mem(fb, now);
+	else if (!strcmp(id, "tcp_listen_overflows"))
+		fix_listen(fb, now, d);
+	else if (!strcmp(id, "tcp_backlog_drop"))
+		fix_tcp_rmem(fb, now,
+			     "segments arrived while the application held the socket and its "
+			     "backlog was full: let the buffers grow, and check the "
+			     "application is not stalled inside socket calls");
+	else if (!strcmp(id, "tcp_rcvq_drop"))
+		fix_tcp_rmem(fb, now,
+			     "receive queues were full: the application reads too slowly, "
+			     "or the buffers cannot grow");
+	else if (!strcmp(id, "tcp_ofo_drop"))
+		fix_tcp_rmem(fb, now,
+			     "out-of-order segments found no room (loss upstream makes them): "
+			     "let the receive buffers grow");
+	else if (!strcmp(id, "tcp_mem_pressure"))
+		fix_tcp_mem(fb, now);
+	else if (!strcmp(id, "tcp_retransmits"))
+		fix_retrans(fb, now, -1);
+	else if (!strcmp(id, "ip_in_discards"))
+		fix_trace(fb, now,
+			  "IP discarded received packets (no memory, a disabled protocol, "
+			  "policy)");
+	else if (!strcmp(id, "ip_out_discards"))
+		fix_trace(fb, now,
+			  "IP discarded packets to send (no memory, a full queue, policy)");
+	else if (!strcmp(id, "ip_reasm_fails"))
+		fix_reasm(fb, now);
+	else if (!strcmp(id, "checksum_errors"))
+		fix_checksum(fb, now, ifc);
+	else if (!strcmp(id, "conntrack_full"))
+		fix_conntrack(fb, now);
+	else if (!strcmp(id, "conntrack_insert_failed"))
+		fix_ct_insert(fb, now);
+	else if (!strcmp(id, "qdisc_drops"))
+		fix_qdisc(fb, now, ifc);
+	return fb->n;
+}
+
+int finding_fixes(const char *id, const struct host_counters *now, const char *ifname,
+		  char (*out)[FINDING_FIX_LEN], int max)
+{
+	struct fixbuf fb = {.out = out, .max = max};
+
+	if (!id || !now || !out || max < 0)
+		return -EINVAL;
+	return build_fixes(id, now, ifname, NULL, &fb);
+}
+
+/* ---- the rules ---- */
+
+struct flist {
+	struct finding *f;
+	size_t n, cap;
+	bool nomem;
+};
+
+static struct finding *add_finding(struct flist *l, const char *id, const char *ifname,
+				   uint64_t count, double interval)
+{
+	struct finding *f;
+
+	if (l->nomem)
+		return NULL;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct finding *n = realloc(l->f, cap * sizeof(*n));
+
+		if (!n) {
+			l->nomem = true;
+			return NULL;
+		}
+		l->f = n;
+		l->cap = cap;
+	}
+	f = &l->f[l->n++];
+	memset(f, 0, sizeof(*f));
+	f->id = canonical_id(id);
+	f->count = count;
+	f->rate = interval > 0 ? count / interval : 0;
+	snprintf(f->ifname, sizeof(f->ifname), "%s", ifname ? ifname : "");
+	return f;
+}
+
+static void ev_add(struct finding *f, const char *key, enum evidence_type t, uint64_t u,
+		   const char *text)
+{
+	struct finding_evidence *e;
+
+	if (f->n_evidence >= FINDING_MAX_EVIDENCE)
+		return;
+	for (size_t i = 0; i < f->n_evidence; i++)
+		if (!strcmp(f->evidence[i].key, key))
+			return; /* keys are unique: the first word stands */
+	e = &f->evidence[f->n_evidence++];
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	e->type = t;
+	e->u = u;
+	snprintf(e->text, sizeof(e->text), "%s", text ? text : "");
+}
+
+static void ev_delta(struct finding *f, const char *key, uint64_t v)
+{
+	ev_add(f, key, EV_DELTA, v, NULL);
+}
+
+static void ev_value(struct finding *f, const char *key, uint64_t v)
+{
+	ev_add(f, key, EV_VALUE, v, NULL);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+ev_text(struct finding *f, const char *key, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ev_add(f, key, EV_TEXT, 0, buf);
+}
+
+/* Evidence of snmp counters that moved (and always the first, the finding's own). */
+static void ev_snmp(struct finding *f, const struct host_delta *d, enum snmp_counter c, bool always)
+{
+	if (d->snmp_ok[c] && (always || d->snmp[c]))
+		ev_delta(f, snmp_counter_name(c), d->snmp[c]);
+}
+
+static void ev_sysctl(struct finding *f, const struct host_counters *now, enum hc_sysctl s)
+{
+	const struct hc_sysctl_val *v = &now->sysctl[s];
+
+	if (v->err)
+		return;
+	if (v->n == 1)
+		ev_value(f, hc_sysctl_name(s), (uint64_t)v->v[0]);
+	else if (v->n == 3)
+		ev_text(f, hc_sysctl_name(s), "%lld %lld %lld", (long long)v->v[0],
+			(long long)v->v[1], (long long)v->v[2]);
+}
+
+static uint64_t snmp_sum(const struct host_delta *d, enum snmp_counter a, enum snmp_counter b)
+{
+	return (d->snmp_ok[a] ? d->snmp[a] : 0) + ((int)b >= 0 && d->snmp_ok[b] ? d->snmp[b] : 0);
+}
+
+static bool snmp_known(const struct host_delta *d, enum snmp_counter a, enum snmp_counter b)
+{
+	return d->snmp_ok[a] || ((int)b >= 0 && d->snmp_ok[b]);
+}
+
+/*
+ * Severity of a loss counter: by rate, by share of the traffic (fraction < 0 when unknown) and
+ * by count. A handful of drops is worth a look; a steady rate or a visible share is not a
+ * rounding error.
+ */
+static enum finding_severity drop_severity(uint64_t count, double rate, double fraction)
+{
+	if (rate >= 1000 || fraction >= 0.05)
+		return SEV_CRITICAL;
+	if (rate >= 10 || fraction >= 0.005 || count >= 1000)
+		return SEV_HIGH;
+	if (count >= 10 || rate >= 1)
+		return SEV_MEDIUM;
+	return SEV_LOW;
+}
+
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : -1;
+}
+
+static void pct_text(char *buf, size_t size, double fraction, const char *of)
+{
+	if (fraction < 0)
+		buf[0] = '\0';
+	else if (fraction < 0.0001)
+		snprintf(buf, size, ", <0.01%% of %s", of);
+	else
+		snprintf(buf, size, ", %.2f%% of %s", fraction * 100, of);
+}
+
+/*
+ * A finding about n packets lost in the window (NULL when n is 0): severity from the count, the
+ * rate and the share of the traffic (whole: the packets that made it, 0 when unknown), and the
+ * summary "[IF: ]WHAT: N (R/s[, P% of OF])".
+ */
+static struct finding *loss_finding(struct flist *l, const struct host_delta *d, const char *id,
+				    const char *ifname, uint64_t n, uint64_t whole, const char *of,
+				    const char *what)
+{
+	struct finding *f;
+	char pct[64];
+	double fr;
+
+	if (!n || !(f = add_finding(l, id, ifname, n, d->interval_s)))
+		return NULL;
+	fr = whole ? share(n, whole + n) : -1;
+	f->severity = drop_severity(n, f->rate, fr);
+	pct_text(pct, sizeof(pct), fr, of);
+	snprintf(f->summary, sizeof(f->summary), "%s%s%s: %llu (%.1f/s%s)", ifname ? ifname : "",
+		 ifname ? ": " : "", what, (unsigned long long)n, f->rate, pct);
+	return f;
+}
+
+static void set_fixes(struct finding *f, const struct host_delta *d, const char *ifname)
+{
+	struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
+
+	build_fixes(f->id, d->now, ifname && *ifname ? ifname : NULL, d, &fb);
+	f->n_fix = fb.n;
+}
+
+static uint64_t max_dstat(const struct hd_iface *o, enum ethstat_kind k)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < o->n_dstats; i++)
+		if (o->dstats[i].cls.kind == k && o->dstats[i].delta > m)
+			m = o->dstats[i].delta;
+	return m;
+}
+
+static void ev_dstats(struct finding *f, const struct hd_iface *o, enum ethstat_kind k)
+{
+	for (size_t i = 0; i < o->n_dstats; i++)
+		if (o->dstats[i].cls.kind == k) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "ethtool %s", o->dstats[i].name);
+			ev_delta(f, key, o->dstats[i].delta);
+		}
+}
+
+static void ev_nonzero(struct finding *f, const char *key, uint64_t v)
+{
+	if (v)
+		ev_delta(f, key, v);
+}
+
+static void rules_iface(struct flist *l, const struct host_delta *d, const struct hd_iface *o)
+{
+	const struct hc_iface *ifc = &d->now->ifaces[o->idx];
+	const char *name = ifc->link.name;
+	const uint64_t *x = o->d;
+	struct finding *f;
+	uint64_t n;
+
+	if (o->is_new)
+		return;
+
+	/* The NIC had no buffer: the hardware counters, or the driver's own, whichever is more
+	 * (they often count the same packets, so they are not added up). */
+	n = x[LS_RX_MISSED_ERRORS];
+	if (x[LS_RX_FIFO_ERRORS] > n)
+		n = x[LS_RX_FIFO_ERRORS];
+	if (x[LS_RX_OVER_ERRORS] > n)
+		n = x[LS_RX_OVER_ERRORS];
+	if (max_dstat(o, ETHSTAT_RX_DROP) > n)
+		n = max_dstat(o, ETHSTAT_RX_DROP);
+	f = loss_finding(l, d, "nic_rx_missed", name, n, x[LS_RX_PACKETS], "received",
+			 "RX ring full, packets lost in the NIC");
+	if (f) {
+		ev_nonzero(f, "rx_missed_errors", x[LS_RX_MISSED_ERRORS]);
+		ev_nonzero(f, "rx_fifo_errors", x[LS_RX_FIFO_ERRORS]);
+		ev_nonzero(f, "rx_over_errors", x[LS_RX_OVER_ERRORS]);
+		ev_dstats(f, o, ETHSTAT_RX_DROP);
+		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
+		if (!ifc->ring_err) {
+			ev_value(f, "rx_ring", ifc->rx_ring);
+			ev_value(f, "rx_ring_max", ifc->rx_ring_max);
+		}
+		if (ifc->n_rxq)
+			ev_value(f, "rx_queues", ifc->n_rxq);
+		set_fixes(f, d, name);
+	}
+
+	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED], x[LS_RX_PACKETS],
+			 "received", "received packets dropped by the kernel at the device");
+	if (f) {
+		ev_delta(f, "rx_dropped", x[LS_RX_DROPPED]);
+		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
+		ev_nonzero(f, "rx_nohandler", x[LS_RX_NOHANDLER]);
+		ev_nonzero(f, "rx_otherhost_dropped", x[LS_RX_OTHERHOST_DROPPED]);
+		if (d->softnet_ok && d->softnet_total.dropped) {
+			/* Backlog drops are also counted as the device's rx_dropped. */
+			ev_delta(f, "softnet dropped", d->softnet_total.dropped);
+			f->explained_by = "softnet_dropped";
+		}
+		set_fixes(f, d, name);
+	}
+
+	n = x[LS_RX_CRC_ERRORS] + x[LS_RX_FRAME_ERRORS] + x[LS_RX_LENGTH_ERRORS];
+	if (max_dstat(o, ETHSTAT_RX_ERROR) > n)
+		n = max_dstat(o, ETHSTAT_RX_ERROR);
+	f = loss_finding(l, d, "nic_rx_errors", name, n, x[LS_RX_PACKETS], "received",
+			 "damaged frames received (CRC, frame, length)");
+	if (f) {
+		ev_nonzero(f, "rx_crc_errors", x[LS_RX_CRC_ERRORS]);
+		ev_nonzero(f, "rx_frame_errors", x[LS_RX_FRAME_ERRORS]);
+		ev_nonzero(f, "rx_length_errors", x[LS_RX_LENGTH_ERRORS]);
+		ev_dstats(f, o, ETHSTAT_RX_ERROR);
+		ev_delta(f, "rx_errors", x[LS_RX_ERRORS]);
+		set_fixes(f, d, name);
+	}
+
+	n = x[LS_TX_DROPPED];
+	if (max_dstat(o, ETHSTAT_TX_DROP) > n)
+		n = max_dstat(o, ETHSTAT_TX_DROP);
+	f = loss_finding(l, d, "nic_tx_dropped", name, n, x[LS_TX_PACKETS], "sent",
+			 "packets dropped on transmit by the device");
+	if (f) {
+		ev_delta(f, "tx_dropped", x[LS_TX_DROPPED]);
+		ev_dstats(f, o, ETHSTAT_TX_DROP);
+		ev_delta(f, "tx_packets", x[LS_TX_PACKETS]);
+		if (!ifc->ring_err) {
+			ev_value(f, "tx_ring", ifc->tx_ring);
+			ev_value(f, "tx_ring_max", ifc->tx_ring_max);
+		}
+		set_fixes(f, d, name);
+	}
+
+	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS], x[LS_TX_PACKETS], "sent",
+			 "transmit errors");
+	if (f) {
+		ev_delta(f, "tx_errors", x[LS_TX_ERRORS]);
+		ev_nonzero(f, "tx_carrier_errors", x[LS_TX_CARRIER_ERRORS]);
+		ev_nonzero(f, "tx_aborted_errors", x[LS_TX_ABORTED_ERRORS]);
+		ev_nonzero(f, "tx_fifo_errors", x[LS_TX_FIFO_ERRORS]);
+		ev_nonzero(f, "tx_heartbeat_errors", x[LS_TX_HEARTBEAT_ERRORS]);
+		ev_nonzero(f, "tx_window_errors", x[LS_TX_WINDOW_ERRORS]);
+		set_fixes(f, d, name);
+	}
+}
+
+static void rules_qdisc(struct flist *l, const struct host_delta *d)
+{
+	const struct host_counters *now = d->now;
+
+	/* Per interface, the root qdisc's numbers: classful and multiqueue roots (htb, mq) count
+	 * their children's drops too. Ingress and clsact drop by policy, not for lack of room. */
+	for (size_t i = 0; i < d->n_qdiscs; i++) {
+		const struct hd_qdisc *o = &d->qdiscs[i];
+		const struct qdisc_info *q = &now->qdiscs[o->idx];
+		const struct hc_iface *ifc = NULL;
+		struct finding *f;
+		char what[64];
+
+		if (o->is_new || !o->d_drops || q->parent != TC_H_ROOT)
+			continue;
+		for (size_t k = 0; k < now->n_ifaces; k++)
+			if (now->ifaces[k].link.ifindex == q->ifindex)
+				ifc = &now->ifaces[k];
+		snprintf(what, sizeof(what), "packets dropped by the %s qdisc", q->kind);
+		f = loss_finding(l, d, "qdisc_drops", ifc ? ifc->link.name : "?", o->d_drops,
+				 o->d_packets, "offered", what);
+		if (!f)
+			return;
+		ev_text(f, "qdisc", "%s %x: root", q->kind, q->handle >> 16);
+		ev_delta(f, "drops", o->d_drops);
+		ev_delta(f, "overlimits", o->d_overlimits);
+		ev_delta(f, "requeues", o->d_requeues);
+		ev_delta(f, "sent_packets", o->d_packets);
+		ev_value(f, "qlen_now", q->qlen);
+		if (ifc)
+			ev_value(f, "txqueuelen", ifc->link.txqlen);
+		set_fixes(f, d, ifc ? ifc->link.name : NULL);
+	}
+}
+
+static void rules_softnet(struct flist *l, const struct host_delta *d)
+{
+	const struct hd_cpu *tot = &d->softnet_total;
+	const struct hc_iface *busy = busiest_iface(d->now);
+	struct finding *f;
+
+	if (!d->softnet_ok)
+		return;
+	f = loss_finding(l, d, "softnet_dropped", NULL, tot->dropped, tot->processed, "processed",
+			 "CPU input backlog full (host-wide), packets dropped");
+	if (f) {
+		size_t worst = 0, len = strlen(f->summary);
+
+		for (size_t i = 1; i < d->n_cpus; i++)
+			if (d->cpus[i].dropped > d->cpus[worst].dropped)
+				worst = i;
+		snprintf(f->summary + len, sizeof(f->summary) - len, ", most on CPU %d",
+			 d->cpus[worst].cpu);
+		ev_delta(f, "softnet dropped", tot->dropped);
+		ev_delta(f, "softnet processed", tot->processed);
+		for (size_t i = 0; i < d->n_cpus; i++) {
+			char key[32];
+
+			if (!d->cpus[i].dropped)
+				continue;
+			snprintf(key, sizeof(key), "cpu%d dropped", d->cpus[i].cpu);
+			ev_delta(f, key, d->cpus[i].dropped);
+		}
+		ev_nonzero(f, "flow_limit_count", tot->flow_limit_count);
+		ev_nonzero(f, "received_rps", tot->received_rps);
+		ev_sysctl(f, d->now, SYSCTL_NETDEV_MAX_BACKLOG);
+		ev_value(f, "cpus", d->now->ncpus);
+		if (busy)
+			ev_text(f, "rps", "%s %s", busy->link.name, rps_on(busy) ? "on" : "off");
+		set_fixes(f, d, NULL);
+	}
+	if (tot->time_squeeze &&
+	    (f = add_finding(l, "softnet_time_squeeze", NULL, tot->time_squeeze, d->interval_s))) {
+		/* A symptom: the work was left for later, not lost. */
+		f->severity = f->rate >= 100 || tot->dropped ? SEV_MEDIUM : SEV_LOW;
+		snprintf(f->summary, sizeof(f->summary),
+			 "receive softirq ran out of budget %llu times with work left (host-wide, "
+			 "%.1f/s)",
+			 (unsigned long long)tot->time_squeeze, f->rate);
+		ev_delta(f, "time_squeeze", tot->time_squeeze);
+		ev_delta(f, "softnet processed", tot->processed);
+		ev_sysctl(f, d->now, SYSCTL_NETDEV_BUDGET);
+		ev_sysctl(f, d->now, SYSCTL_NETDEV_BUDGET_USECS);
+		if (busy)
+			ev_text(f, "rps", "%s %s", busy->link.name, rps_on(busy) ? "on" : "off");
+		set_fixes(f, d, NULL);
+	}
+}
+
+/* A host-wide drop finding from snmp counters a (+ b, the IPv6 twin; -1 for none). */
+static struct finding *snmp_finding(struct flist *l, const struct host_delta *d, const char *id,
+				    enum snmp_counter a, int b, uint64_t whole, const char *of,
+				    const char *what)
+{
+	struct finding *f;
+
+	if (!snmp_known(d, a, b))
+		return NULL;
+	f = loss_finding(l, d, id, NULL, snmp_sum(d, a, b), whole, of, what);
+	if (f) {
+		ev_snmp(f, d, a, true);
+		if (b >= 0)
+			ev_snmp(f, d, b, false);
+	}
+	return f;
+}
+
+static void ev_udp_sockets(struct finding *f, const struct host_delta *d)
+{
+	for (size_t i = 0; i < d->n_udp && i < 4; i++) {
+		const struct sock_info *s = &d->now->udp[d->udp[i].idx];
+		char key[80];
+
+		snprintf(key, sizeof(key), "socket %s", s->local);
+		ev_text(f, key, "drops +%llu, rcvbuf %u, queued %u bytes",
+			(unsigned long long)d->udp[i].d_drops, s->rcvbuf, s->rmem_alloc);
+	}
+}
+
+static bool qdisc_dropped(const struct host_delta *d)
+{
+	for (size_t i = 0; i < d->n_qdiscs; i++)
+		if (d->qdiscs[i].d_drops && d->now->qdiscs[d->qdiscs[i].idx].parent == TC_H_ROOT)
+			return true;
+	return false;
+}
+
+static void rules_udp(struct flist *l, const struct host_delta *d)
+{
+	uint64_t in = snmp_sum(d, SNMP_UDP_IN_DATAGRAMS, SNMP_UDP6_IN_DATAGRAMS);
+	uint64_t out = snmp_sum(d, SNMP_UDP_OUT_DATAGRAMS, SNMP_UDP6_OUT_DATAGRAMS);
+	struct finding *f;
+
+	f = snmp_finding(l, d, "udp_rcvbuf_errors", SNMP_UDP_RCVBUF_ERRORS, SNMP_UDP6_RCVBUF_ERRORS,
+			 in, "UDP received", "UDP receive buffers full, datagrams dropped");
+	if (f) {
+		ev_snmp(f, d, SNMP_UDP_IN_DATAGRAMS, true);
+		ev_snmp(f, d, SNMP_UDP6_IN_DATAGRAMS, false);
+		ev_sysctl(f, d->now, SYSCTL_RMEM_MAX);
+		ev_sysctl(f, d->now, SYSCTL_RMEM_DEFAULT);
+		ev_udp_sockets(f, d);
+		set_fixes(f, d, NULL);
+	}
+	f = snmp_finding(l, d, "udp_sndbuf_errors", SNMP_UDP_SNDBUF_ERRORS, SNMP_UDP6_SNDBUF_ERRORS,
+			 out, "UDP sent", "UDP sends refused, datagrams dropped");
+	if (f) {
+		struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
+
+		ev_snmp(f, d, SNMP_UDP_OUT_DATAGRAMS, true);
+		ev_sysctl(f, d->now, SYSCTL_WMEM_MAX);
+		if (qdisc_dropped(d))
+			f->explained_by = "qdisc_drops";
+		fix_udp_sndbuf(&fb, d->now, d, qdisc_dropped(d));
+		f->n_fix = fb.n;
+	}
+	f = snmp_finding(l, d, "udp_mem_errors", SNMP_UDP_MEM_ERRORS, SNMP_UDP6_MEM_ERRORS, in,
+			 "UDP received", "UDP memory limit reached, datagrams dropped");
+	if (f) {
+		ev_sysctl(f, d->now, SYSCTL_UDP_MEM);
+		set_fixes(f, d, NULL);
+	}
+}
+
+static void rules_tcp(struct flist *l, const struct host_delta *d)
+{
+	const struct host_counters *now = d->now;
+	struct finding *f;
+	uint64_t n;
+
+	/* ListenDrops counts every SYN or ACK dropped at a listener, overflows included. */
+	n = d->snmp_ok[SNMP_TCPEXT_LISTEN_DROPS] ? d->snmp[SNMP_TCPEXT_LISTEN_DROPS] : 0;
+	if (d->snmp_ok[SNMP_TCPEXT_LISTEN_OVERFLOWS] && d->snmp[SNMP_TCPEXT_LISTEN_OVERFLOWS] > n)
+		n = d->snmp[SNMP_TCPEXT_LISTEN_OVERFLOWS];
+	f = loss_finding(l, d, "tcp_listen_overflows", NULL, n,
+			 d->snmp_ok[SNMP_TCP_PASSIVE_OPENS] ? d->snmp[SNMP_TCP_PASSIVE_OPENS] : 0,
+			 "connections opened",
+			 "TCP accept queues full, connection attempts dropped at listeners");
+	if (f) {
+		int shown = 0;
+
+		ev_snmp(f, d, SNMP_TCPEXT_LISTEN_OVERFLOWS, true);
+		ev_snmp(f, d, SNMP_TCPEXT_LISTEN_DROPS, true);
+		ev_snmp(f, d, SNMP_TCPEXT_TCP_REQQ_FULL_DROP, false);
+		ev_snmp(f, d, SNMP_TCPEXT_TCP_REQQ_FULL_DO_COOKIES, false);
+		ev_snmp(f, d, SNMP_TCPEXT_SYNCOOKIES_SENT, false);
+		ev_snmp(f, d, SNMP_TCP_PASSIVE_OPENS, true);
+		ev_sysctl(f, now, SYSCTL_SOMAXCONN);
+		ev_sysctl(f, now, SYSCTL_TCP_MAX_SYN_BACKLOG);
+		for (size_t i = 0; i < now->n_listen && shown < 4; i++) {
+			const struct sock_info *s = &now->listen[i];
+			char key[80];
+
+			if (s->rqueue <= s->wqueue)
+				continue;
+			snprintf(key, sizeof(key), "listener %s", s->local);
+			ev_text(f, key, "accept queue %u/%u (full)", s->rqueue, s->wqueue);
+			shown++;
+		}
+		set_fixes(f, d, NULL);
+	}
+
+	f = snmp_finding(l, d, "tcp_backlog_drop", SNMP_TCPEXT_TCP_BACKLOG_DROP, -1, 0, NULL,
+			 "TCP socket backlog full, segments dropped");
+	if (f) {
+		ev_sysctl(f, now, SYSCTL_TCP_RMEM);
+		set_fixes(f, d, NULL);
+	}
+
+	n = snmp_sum(d, SNMP_TCPEXT_TCP_RCVQ_DROP, SNMP_TCPEXT_RCV_PRUNED) +
+	    snmp_sum(d, SNMP_TCPEXT_TCP_ZERO_WINDOW_DROP, -1);
+	f = loss_finding(l, d, "tcp_rcvq_drop", NULL, n, 0, NULL,
+			 "TCP receive queues full, segments dropped");
+	if (f) {
+		ev_snmp(f, d, SNMP_TCPEXT_TCP_RCVQ_DROP, true);
+		ev_snmp(f, d, SNMP_TCPEXT_RCV_PRUNED, false);
+		ev_snmp(f, d, SNMP_TCPEXT_TCP_ZERO_WINDOW_DROP, false);
+		ev_snmp(f, d, SNMP_TCPEXT_PRUNE_CALLED, false);
+		ev_sysctl(f, now, SYSCTL_TCP_RMEM);
+		set_fixes(f, d, NULL);
+	}
+
+	f = snmp_finding(l, d, "tcp_ofo_drop", SNMP_TCPEXT_TCP_OFO_DROP, SNMP_TCPEXT_OFO_PRUNED, 0,
+			 NULL, "TCP out-of-order queue full, segments dropped");
+	if (f) {
+		ev_sysctl(f, now, SYSCTL_TCP_RMEM);
+		set_fixes(f, d, NULL);
+	}
+
+	n = snmp_sum(d, SNMP_TCPEXT_TCP_MEMORY_PRESSURES, SNMP_TCPEXT_TCP_ABORT_ON_MEMORY);
+	if (n && (f = add_finding(l, "tcp_mem_pressure", NULL, n, d->interval_s))) {
+		bool aborts = d->snmp_ok[SNMP_TCPEXT_TCP_ABORT_ON_MEMORY] &&
+			      d->snmp[SNMP_TCPEXT_TCP_ABORT_ON_MEMORY];
+
+		f->severity = aborts ? SEV_HIGH : SEV_MEDIUM;
+		snprintf(f->summary, sizeof(f->summary),
+			 "TCP under memory pressure: %llu times entered%s", (unsigned long long)n,
+			 aborts ? ", connections aborted" : "");
+		ev_snmp(f, d, SNMP_TCPEXT_TCP_MEMORY_PRESSURES, true);
+		ev_snmp(f, d, SNMP_TCPEXT_TCP_ABORT_ON_MEMORY, true);
+		ev_sysctl(f, now, SYSCTL_TCP_MEM);
+		set_fixes(f, d, NULL);
+	}
+}
+
+static void rules_ip(struct flist *l, const struct host_delta *d)
+{
+	uint64_t in = snmp_sum(d, SNMP_IP_IN_RECEIVES, SNMP_IP6_IN_RECEIVES);
+	uint64_t out = d->snmp_ok[SNMP_IP_OUT_REQUESTS] ? d->snmp[SNMP_IP_OUT_REQUESTS] : 0;
+	struct finding *f;
+	uint64_t n;
+
+	f = snmp_finding(l, d, "ip_in_discards", SNMP_IP_IN_DISCARDS, SNMP_IP6_IN_DISCARDS, in,
+			 "received", "IP discarded received packets");
+	if (f) {
+		ev_snmp(f, d, SNMP_IP_IN_RECEIVES, true);
+		set_fixes(f, d, NULL);
+	}
+	f = snmp_finding(l, d, "ip_out_discards", SNMP_IP_OUT_DISCARDS, SNMP_IP6_OUT_DISCARDS, out,
+			 "sent", "IP discarded packets to send");
+	if (f) {
+		ev_snmp(f, d, SNMP_IP_OUT_REQUESTS, true);
+		if (qdisc_dropped(d)) {
+			/* A qdisc refusing a packet is an output discard to IP. */
+			struct fixbuf fb = {.out = f->fix, .max = FINDING_MAX_FIXES};
+
+			f->explained_by = "qdisc_drops";
+			fx(&fb,
+			   "# a qdisc dropped packets in the same window (qdisc_drops): IP counts "
+			   "those as OutDiscards; fix the qdisc first");
+			f->n_fix = fb.n;
+		} else {
+			set_fixes(f, d, NULL);
+		}
+	}
+	f = snmp_finding(l, d, "ip_reasm_fails", SNMP_IP_REASM_FAILS, SNMP_IP6_REASM_FAILS, 0, NULL,
+			 "IP fragment reassembly failed");
+	if (f) {
+		ev_sysctl(f, d->now, SYSCTL_IPFRAG_HIGH_THRESH);
+		set_fixes(f, d, NULL);
+	}
+
+	n = snmp_sum(d, SNMP_IPEXT_IN_CSUM_ERRORS, SNMP_TCP_IN_CSUM_ERRORS) +
+	    snmp_sum(d, SNMP_UDP_IN_CSUM_ERRORS, SNMP_UDP6_IN_CSUM_ERRORS) +
+	    snmp_sum(d, SNMP_ICMP_IN_CSUM_ERRORS, SNMP_ICMP6_IN_CSUM_ERRORS);
+	if (n && (f = add_finding(l, "checksum_errors", NULL, n, d->interval_s))) {
+		const struct hc_iface *busy = busiest_iface(d->now);
+
+		f->severity = drop_severity(n, f->rate, share(n, in + n));
+		snprintf(f->summary, sizeof(f->summary),
+			 "%llu packets arrived with bad checksums and were dropped (%.1f/s)",
+			 (unsigned long long)n, f->rate);
+		ev_snmp(f, d, SNMP_IPEXT_IN_CSUM_ERRORS, false);
+		ev_snmp(f, d, SNMP_TCP_IN_CSUM_ERRORS, false);
+		ev_snmp(f, d, SNMP_UDP_IN_CSUM_ERRORS, false);
+		ev_snmp(f, d, SNMP_UDP6_IN_CSUM_ERRORS, false);
+		ev_snmp(f, d, SNMP_ICMP_IN_CSUM_ERRORS, false);
+		ev_snmp(f, d, SNMP_ICMP6_IN_CSUM_ERRORS, false);
+		set_fixes(f, d, busy ? busy->link.name : NULL);
+	}
+}
+
+static void rules_conntrack(struct flist *l, const struct host_delta *d)
+{
+	const struct host_counters *now = d->now;
+	uint64_t drop = 0, early = 0, insfail = 0;
+	double fill;
+	struct finding *f;
+
+	if (!now->ct_in_use || now->ct_err || !now->ct_max)
+		return;
+	if (d->ct_ok) {
+		drop = d->ct_present[CT_STAT_DROP] ? d->ct[CT_STAT_DROP] : 0;
+		early = d->ct_present[CT_STAT_EARLY_DROP] ? d->ct[CT_STAT_EARLY_DROP] : 0;
+		insfail = d->ct_present[CT_STAT_INSERT_FAILED] ? d->ct[CT_STAT_INSERT_FAILED] : 0;
+	}
+	fill = (double)now->ct_count / (double)now->ct_max;
+	if (drop || early || fill >= 0.75) {
+		f = add_finding(l, "conntrack_full", NULL, drop + early, d->interval_s);
+		if (!f)
+			return;
+		if (drop || fill >= 1.0)
+			f->severity = SEV_CRITICAL;
+		else if (early || fill >= 0.9)
+			f->severity = SEV_HIGH;
+		else
+			f->severity = SEV_MEDIUM;
+		snprintf(f->summary, sizeof(f->summary),
+			 "conntrack table %.0f%% full (%llu of %llu)%s", fill * 100,
+			 (unsigned long long)now->ct_count, (unsigned long long)now->ct_max,
+			 drop	 ? ", new flows dropped"
+			 : early ? ", entries evicted early"
+				 : "");
+		ev_value(f, "nf_conntrack_count", now->ct_count);
+		ev_value(f, "nf_conntrack_max", now->ct_max);
+		if (d->ct_ok) {
+			ev_delta(f, "drop", drop);
+			ev_delta(f, "early_drop", early);
+			ev_delta(f, "insert_failed", insfail);
+		}
+		set_fixes(f, d, NULL);
+	} else if ((f = loss_finding(l, d, "conntrack_insert_failed", NULL, insfail, 0, NULL,
+				     "conntrack insertions failed with room in the table, packets "
+				     "dropped"))) {
+		ev_delta(f, "insert_failed", insfail);
+		if (d->ct_present[CT_STAT_CLASH_RESOLVE])
+			ev_delta(f, "clashres", d->ct[CT_STAT_CLASH_RESOLVE]);
+		ev_value(f, "nf_conntrack_count", now->ct_count);
+		ev_value(f, "nf_conntrack_max", now->ct_max);
+		set_fixes(f, d, NULL);
+	}
+}
+
+/* Retransmissions last: what they point at depends on the host's own drops above. */
+static void rules_retrans(struct flist *l, const struct host_delta *d)
+{
+	uint64_t r = d->snmp_ok[SNMP_TCP_RETRANS_SEGS] ? d->snmp[SNMP_TCP_RETRANS_SEGS] : 0;
+	uint64_t out = d->snmp_ok[SNMP_TCP_OUT_SEGS] ? d->snmp[SNMP_TCP_OUT_SEGS] : 0;
+	double ratio = out ? (double)r / (double)out : -1;
+	int host_drops = 0;
+	const struct finding *w = NULL;
+	const char *worst;
+	struct finding *f;
+	struct fixbuf fb;
+
+	/* A retransmission in a thousand segments is the normal life of TCP. */
+	if (!r || (ratio >= 0 && ratio < 0.001))
+		return;
+
+	/* The host's own losses that matter: the worst of them is named as the likely cause. */
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding *x = &l->f[i];
+
+		if (x->severity < SEV_MEDIUM || !strcmp(x->id, "softnet_time_squeeze"))
+			continue;
+		if (!w || x->severity > w->severity ||
+		    (x->severity == w->severity && x->rate > w->rate))
+			w = x;
+		host_drops++;
+	}
+	worst = w ? w->id : NULL;
+	f = add_finding(l, "tcp_retransmits", NULL, r, d->interval_s);
+	if (!f)
+		return;
+	f->explained_by = worst;
+	f->severity = ratio >= 0.05 ? SEV_HIGH : ratio >= 0.01 ? SEV_MEDIUM : SEV_LOW;
+	if (ratio >= 0)
+		snprintf(f->summary, sizeof(f->summary),
+			 "TCP retransmitted %llu segments (%.2f%% of sent): %s",
+			 (unsigned long long)r, ratio * 100,
+			 host_drops ? "this host's drops above explain at least part"
+				    : "no drops on this host, so the loss is on the path");
+	else
+		snprintf(f->summary, sizeof(f->summary), "TCP retransmitted %llu segments: %s",
+			 (unsigned long long)r,
+			 host_drops ? "this host's drops above explain at least part"
+				    : "no drops on this host, so the loss is on the path");
+	ev_snmp(f, d, SNMP_TCP_RETRANS_SEGS, true);
+	ev_snmp(f, d, SNMP_TCP_OUT_SEGS, true);
+	ev_snmp(f, d, SNMP_TCPEXT_TCP_TIMEOUTS, false);
+	ev_snmp(f, d, SNMP_TCPEXT_TCP_SYN_RETRANS, false);
+	ev_snmp(f, d, SNMP_TCPEXT_TCP_FAST_RETRANS, false);
+	ev_snmp(f, d, SNMP_TCPEXT_TCP_LOSS_PROBES, false);
+	fb = (struct fixbuf){.out = f->fix, .max = FINDING_MAX_FIXES};
+	fix_retrans(&fb, d->now, host_drops);
+	f->n_fix = fb.n;
+}
+
+static int cmp_findings(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->severity != y->severity)
+		return y->severity - x->severity;
+	if (!x->explained_by != !y->explained_by)
+		return x->explained_by ? 1 : -1;
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->id, y->id);
+}
+
+int findings_compute(const struct host_delta *d, struct finding **out, size_t *n)
+{
+	struct flist l = {0};
+
+	*out = NULL;
+	*n = 0;
+	if (!d || !d->now)
+		return -EINVAL;
+	for (size_t i = 0; i < d->n_ifaces; i++)
+		rules_iface(&l, d, &d->ifaces[i]);
+	rules_qdisc(&l, d);
+	rules_softnet(&l, d);
+	rules_udp(&l, d);
+	rules_tcp(&l, d);
+	rules_ip(&l, d);
+	rules_conntrack(&l, d);
+	rules_retrans(&l, d);
+	if (l.nomem) {
+		free(l.f);
+		return -ENOMEM;
+	}
+	if (l.n)
+		qsort(l.f, l.n, sizeof(*l.f), cmp_findings);
+	*out = l.f;
+	*n = l.n;
+	return 0;
+}
+
+/* ---- output ---- */
+
+void findings_json(const struct finding *f, size_t n, struct json_writer *j, const char *key)
+{
+	json_array_begin(j, key);
+	for (size_t i = 0; i < n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "id", f[i].id);
+		json_string(j, "severity", finding_severity_name(f[i].severity));
+		json_string(j, "interface", f[i].ifname[0] ? f[i].ifname : NULL);
+		json_string(j, "explained_by", f[i].explained_by);
+		json_uint(j, "count", f[i].count);
+		json_double(j, "rate_per_s", f[i].rate, 3);
+		json_string(j, "summary", f[i].summary);
+		json_object_begin(j, "evidence");
+		for (size_t e = 0; e < f[i].n_evidence; e++) {
+			const struct finding_evidence *ev = &f[i].evidence[e];
+
+			if (ev->type == EV_TEXT)
+				json_string(j, ev->key, ev->text);
+			else
+				json_uint(j, ev->key, ev->u);
+		}
+		json_object_end(j);
+		json_array_begin(j, "fix");
+		for (size_t k = 0; k < f[i].n_fix; k++)
+			json_string(j, NULL, f[i].fix[k]);
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static const char *sev_color(enum finding_severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+		return "\033[1;31m";
+	case SEV_HIGH:
+		return "\033[31m";
+	case SEV_MEDIUM:
+		return "\033[33m";
+	default:
+		return "\033[36m";
+	}
+}
+
+void findings_text(const struct finding *f, size_t n, FILE *out, bool color)
+{
+	for (size_t i = 0; i < n; i++) {
+		char sev[16];
+		size_t col = 0;
+
+		snprintf(sev, sizeof(sev), "%s", finding_severity_name(f[i].severity));
+		for (char *p = sev; *p; p++)
+			*p = (char)(*p - 'a' + 'A');
+		fprintf(out, "%s%-8s%s %s\n", color ? sev_color(f[i].severity) : "", sev,
+			color ? "\033[0m" : "", f[i].id);
+		fprintf(out, "    %s\n", f[i].summary);
+		if (f[i].explained_by)
+			fprintf(out, "    (follows from %s)\n", f[i].explained_by);
+		fprintf(out, "    evidence:");
+		col = 13;
+		for (size_t e = 0; e < f[i].n_evidence; e++) {
+			const struct finding_evidence *ev = &f[i].evidence[e];
+			char item[224];
+			int len;
+
+			if (ev->type == EV_DELTA)
+				len = snprintf(item, sizeof(item), "%s +%llu", ev->key,
+					       (unsigned long long)ev->u);
+			else if (ev->type == EV_VALUE)
+				len = snprintf(item, sizeof(item), "%s=%llu", ev->key,
+					       (unsigned long long)ev->u);
+			else
+				len = snprintf(item, sizeof(item), "%s: %s", ev->key, ev->text);
+			if (len < 0)
+				continue;
+			if (col + 2 + len > 100 && col > 13) {
+				fprintf(out, "\n             ");
+				col = 13;
+			}
+			fprintf(out, "%s%s", col > 13 ? ", " : " ", item);
+			col += 2 + len;
+		}
+		fprintf(out, "\n");
+		if (f[i].n_fix) {
+			fprintf(out, "    fix:\n");
+			for (size_t k = 0; k < f[i].n_fix; k++)
+				fprintf(out, "      %s%s\n", f[i].fix[k][0] == '#' ? "" : "$ ",
+					f[i].fix[k]);
+		}
+		if (i + 1 < n)
+			fprintf(out, "\n");
+	}
+}
+
+/* ---- kernel drop reasons -> findings ---- */
+
+static const struct {
+	const char *reason;
+	const char *id;
+} reason_map[] = {
+	{"SOCKET_RCVBUFF", "udp_rcvbuf_errors"},
+	{"SOCKET_BACKLOG", "tcp_backlog_drop"},
+	{"CPU_BACKLOG", "softnet_dropped"},
+	{"QDISC_DROP", "qdisc_drops"},
+	{"QDISC_OVERLIMIT", "qdisc_drops"},
+	{"QDISC_CONGESTED", "qdisc_drops"},
+	{"CAKE_FLOOD", "qdisc_drops"},
+	{"FQ_BAND_LIMIT", "qdisc_drops"},
+	{"FQ_HORIZON_LIMIT", "qdisc_drops"},
+	{"FQ_FLOW_LIMIT", "qdisc_drops"},
+	{"TCP_LISTEN_OVERFLOW", "tcp_listen_overflows"},
+	{"TCP_REQQFULLDROP", "tcp_listen_overflows"},
+	{"TCP_OFO_DROP", "tcp_ofo_drop"},
+	{"TCP_OFO_QUEUE_PRUNE", "tcp_ofo_drop"},
+	{"TCP_OFOMERGE", "tcp_ofo_drop"},
+	{"TCP_ZEROWINDOW", "tcp_rcvq_drop"},
+	{"PROTO_MEM", "tcp_rcvq_drop"},
+	{"TCP_CSUM", "checksum_errors"},
+	{"UDP_CSUM", "checksum_errors"},
+	{"IP_CSUM", "checksum_errors"},
+	{"ICMP_CSUM", "checksum_errors"},
+	{"SKB_CSUM", "checksum_errors"},
+	{"FULL_RING", "nic_rx_missed"},
+	{"FRAG_REASM_TIMEOUT", "ip_reasm_fails"},
+	{"FRAG_TOO_FAR", "ip_reasm_fails"},
+};
+
+const char *finding_for_drop_reason(const char *reason)
+{
+	if (!reason)
+		return NULL;
+	if (!strncmp(reason, "SKB_DROP_REASON_", 16))
+		reason += 16;
+	for (size_t i = 0; i < ARRAY_SIZE(reason_map); i++)
+		if (!strcmp(reason, reason_map[i].reason))
+			return reason_map[i].id;
+	return NULL;
+}
