@@ -18,9 +18,19 @@ bool have_vmlinux_btf(void)
 	return access(VMLINUX_BTF, R_OK) == 0;
 }
 
+/* Parsing the kernel's BTF takes tens of milliseconds: once per run. */
+static struct btf *vmlinux_btf;
+
+struct btf *kernel_btf(void)
+{
+	if (!vmlinux_btf)
+		vmlinux_btf = btf__parse(VMLINUX_BTF, NULL);
+	return vmlinux_btf;
+}
+
 int kfree_skb_btf_args(void)
 {
-	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	struct btf *btf = kernel_btf();
 	const struct btf_type *t;
 	int id, n = -ENOENT;
 
@@ -35,20 +45,14 @@ int kfree_skb_btf_args(void)
 		if (t && btf_is_func_proto(t))
 			n = btf_vlen(t) - 1;
 	}
-	btf__free(btf);
 	return n;
 }
 
 bool kernel_has_func(const char *name)
 {
-	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
-	bool found;
+	struct btf *btf = kernel_btf();
 
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
 }
 
 static bool is_fs(const char *path, long magic)

@@ -12,8 +12,12 @@
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define TRACEFS_ROOT "/sys/kernel/tracing"
 
+struct btf;
+
 /* The kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF). */
 bool have_vmlinux_btf(void);
+/* The kernel's BTF, parsed on first use and kept for the run; NULL with errno set. */
+struct btf *kernel_btf(void);
 
 /*
  * Arguments of the kfree_skb tracepoint as its BTF declares them (btf_trace_kfree_skb, without

@@ -204,7 +204,7 @@ static int add_subsys_reasons(struct reason_table *tbl, const struct btf *btf, c
 	return 0;
 }
 
-static int add_all_subsys_reasons(struct reason_table *tbl, struct btf *vmlinux,
+static int add_all_subsys_reasons(struct reason_table *tbl, const struct btf *vmlinux,
 				  const char *btf_dir)
 {
 	const struct btf_type *subsys = find_enum(vmlinux, "skb_drop_reason_subsys");
@@ -236,7 +236,7 @@ static int add_all_subsys_reasons(struct reason_table *tbl, struct btf *vmlinux,
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", btf_dir, de->d_name);
-		mod = btf__parse_split(path, vmlinux);
+		mod = btf__parse_split(path, (struct btf *)vmlinux);
 		if (!mod)
 			continue;
 		err = add_subsys_reasons(tbl, mod, ids, found, nids);
@@ -247,31 +247,37 @@ static int add_all_subsys_reasons(struct reason_table *tbl, struct btf *vmlinux,
 	return err;
 }
 
-int reasons_load(const char *btf_dir, struct reason_table **out)
+int reasons_from_btf(const struct btf *vmlinux, const char *btf_dir, struct reason_table **out)
 {
 	struct reason_table *tbl = reasons_new();
-	struct btf *vmlinux = NULL;
-	char path[512];
-	int err = 0;
+	int err;
 
 	*out = NULL;
 	if (!tbl)
 		return -ENOMEM;
-	snprintf(path, sizeof(path), "%s/vmlinux", btf_dir);
-	vmlinux = btf__parse(path, NULL);
-	if (!vmlinux) {
-		err = -errno;
-		goto cleanup;
-	}
 	err = add_core_reasons(tbl, vmlinux);
 	if (!err)
 		err = add_all_subsys_reasons(tbl, vmlinux, btf_dir);
-	if (err)
-		goto cleanup;
+	if (err) {
+		reasons_free(tbl);
+		return err;
+	}
 	*out = tbl;
-	tbl = NULL;
-cleanup:
+	return 0;
+}
+
+int reasons_load(const char *btf_dir, struct reason_table **out)
+{
+	struct btf *vmlinux;
+	char path[512];
+	int err;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/vmlinux", btf_dir);
+	vmlinux = btf__parse(path, NULL);
+	if (!vmlinux)
+		return -errno;
+	err = reasons_from_btf(vmlinux, btf_dir, out);
 	btf__free(vmlinux);
-	reasons_free(tbl);
 	return err;
 }

@@ -44,8 +44,8 @@ static void trace_usage(FILE *f)
 		"      --pin [DIR]       pin the maps under DIR (default %s) while tracing\n"
 		"      --no-retrans      do not trace TCP retransmissions\n"
 		"      --attach MODE     auto (default), tp_btf or tracepoint\n"
-		"      --max-keys N      distinct drops counted apart before folding (default 8192)\n",
-		DEFAULT_PIN_DIR);
+		"      --max-keys N      distinct drops counted apart, per CPU, before folding (default %d)\n",
+		DEFAULT_PIN_DIR, DS_DEFAULT_SLOTS);
 }
 
 enum {
@@ -384,7 +384,7 @@ static int load_reasons(struct trace_run *r)
 		       VMLINUX_BTF);
 		return -ENOENT;
 	}
-	err = reasons_load("/sys/kernel/btf", &reasons);
+	err = kernel_btf() ? reasons_from_btf(kernel_btf(), "/sys/kernel/btf", &reasons) : -errno;
 	if (err) {
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;
