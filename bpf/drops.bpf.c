@@ -53,12 +53,7 @@ struct {
 	__type(value, struct drop_slot);
 } drops SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ds_stats);
-} stats SEC(".maps");
+#include "stats.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -91,15 +86,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct event_bucket);
 } event_buckets SEC(".maps");
-
-/* The stats map is only touched when something rare happens: the hot path stays lean. */
-#define STAT_INC(field)                                                                            \
-	do {                                                                                       \
-		__u32 zero_ = 0;                                                                   \
-		struct ds_stats *st_ = bpf_map_lookup_elem(&stats, &zero_);                        \
-		if (st_)                                                                           \
-			st_->field++;                                                              \
-	} while (0)
 
 static __always_inline bool addr_eq(const __u8 *a, const volatile __u8 *b, __u8 family)
 {

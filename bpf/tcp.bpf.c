@@ -26,51 +26,30 @@ struct {
 	__type(value, struct retrans_value);
 } retrans SEC(".maps");
 
-/* Shared with the drops object when both are loaded: the loader reuses one map fd. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ds_stats);
-} stats SEC(".maps");
+/* Shared with the drops object: the loader reuses its map fd. */
+#include "stats.bpf.h"
 
 /*
  * The records as this code reads them; CO-RE finds the fields wherever the kernel put them.
  * tcp_retransmit_skb's record was struct trace_event_raw_tcp_event_sk_skb, shared with other
  * events, until it got its own struct trace_event_raw_tcp_retransmit_skb (6.8, with err).
+ * All carry the same fields under the same names.
  */
-struct trace_event_raw_tcp_retransmit_skb___ds {
-	const void *skaddr;
-	__u16 sport;
-	__u16 dport;
-	__u16 family;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u8 saddr_v6[16];
-	__u8 daddr_v6[16];
-} __attribute__((preserve_access_index));
+#define TCP_RECORD(name)                                                                           \
+	struct name {                                                                              \
+		const void *skaddr;                                                                \
+		__u16 sport;                                                                       \
+		__u16 dport;                                                                       \
+		__u16 family;                                                                      \
+		__u8 saddr[4];                                                                     \
+		__u8 daddr[4];                                                                     \
+		__u8 saddr_v6[16];                                                                 \
+		__u8 daddr_v6[16];                                                                 \
+	} __attribute__((preserve_access_index))
 
-struct trace_event_raw_tcp_event_sk_skb___ds {
-	const void *skaddr;
-	__u16 sport;
-	__u16 dport;
-	__u16 family;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u8 saddr_v6[16];
-	__u8 daddr_v6[16];
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_tcp_retransmit_synack___ds {
-	const void *skaddr;
-	__u16 sport;
-	__u16 dport;
-	__u16 family;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u8 saddr_v6[16];
-	__u8 daddr_v6[16];
-} __attribute__((preserve_access_index));
+TCP_RECORD(trace_event_raw_tcp_retransmit_skb___ds);
+TCP_RECORD(trace_event_raw_tcp_event_sk_skb___ds);
+TCP_RECORD(trace_event_raw_tcp_retransmit_synack___ds);
 
 static __always_inline bool addr_match(const __u8 *a, int n)
 {
@@ -83,7 +62,6 @@ static __always_inline bool addr_match(const __u8 *a, int n)
 static __always_inline int count_retransmit(struct retrans_key *k, bool synack)
 {
 	struct retrans_value *v, init = {};
-	__u32 zero = 0;
 
 	if (filter_netns && k->netns != filter_netns)
 		return 0;
@@ -96,15 +74,12 @@ static __always_inline int count_retransmit(struct retrans_key *k, bool synack)
 
 	v = bpf_map_lookup_elem(&retrans, k);
 	if (!v) {
-		struct ds_stats *st = bpf_map_lookup_elem(&stats, &zero);
-
 		if (synack)
 			init.synack = 1;
 		else
 			init.retransmits = 1;
 		if (!bpf_map_update_elem(&retrans, k, &init, BPF_NOEXIST)) {
-			if (st)
-				st->retrans_flows++;
+			STAT_INC(retrans_flows);
 			return 0;
 		}
 		v = bpf_map_lookup_elem(&retrans, k);

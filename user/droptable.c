@@ -13,57 +13,16 @@
 
 /* --- snapshots -------------------------------------------------------------------------- */
 
-static int key_cmp(const struct drop_key *a, const struct drop_key *b)
-{
-	return memcmp(a, b, sizeof(*a));
-}
-
-static size_t find_pos(const struct drop_snapshot *s, const struct drop_key *k, bool *found)
-{
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = key_cmp(&s->rows[mid].key, k);
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
-
 int drop_snapshot_add(struct drop_snapshot *s, const struct drop_key *k, uint64_t packets,
 		      uint64_t bytes)
 {
-	bool found;
-	size_t pos = find_pos(s, k, &found);
+	struct drop_row *row = sorted_upsert((void **)&s->rows, &s->n, &s->cap, sizeof(*row), k,
+					     sizeof(*k));
 
-	if (found) {
-		s->rows[pos].packets += packets;
-		s->rows[pos].bytes += bytes;
-		return 0;
-	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct drop_row *rows = realloc(s->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		s->rows = rows;
-		s->cap = cap;
-	}
-	memmove(&s->rows[pos + 1], &s->rows[pos], (s->n - pos) * sizeof(*s->rows));
-	s->rows[pos].key = *k;
-	s->rows[pos].packets = packets;
-	s->rows[pos].bytes = bytes;
-	s->n++;
+	if (!row)
+		return -ENOMEM;
+	row->packets += packets;
+	row->bytes += bytes;
 	return 0;
 }
 
@@ -143,16 +102,16 @@ int drop_snapshot_delta(const struct drop_snapshot *before, const struct drop_sn
 	for (size_t i = 0; i < after->n; i++) {
 		const struct drop_row *a = &after->rows[i];
 		uint64_t p = a->packets, b = a->bytes;
-		bool found;
-		size_t pos = before ? find_pos(before, &a->key, &found) : 0;
+		const struct drop_row *old = before ? sorted_find(before->rows, before->n,
+								  sizeof(*old), &a->key,
+								  sizeof(a->key))
+						    : NULL;
 		int err;
 
-		if (before && found) {
-			/* Counters only grow; a smaller value means the entry was recreated. */
-			if (before->rows[pos].packets <= p) {
-				p -= before->rows[pos].packets;
-				b -= before->rows[pos].bytes;
-			}
+		/* Counters only grow; a smaller value means the entry was recreated. */
+		if (old && old->packets <= p) {
+			p -= old->packets;
+			b -= old->bytes;
 		}
 		if (!p)
 			continue;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kallsyms.h"
+#include "util.h"
 
 void ksyms_free(struct ksyms *k)
 {
@@ -19,27 +20,9 @@ static int add_sym(struct ksyms *k, uint64_t addr, const char *name, const char 
 {
 	size_t len = strlen(name) + (module ? strlen(module) + 3 : 0) + 1;
 
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 4096;
-		struct ksym *s = realloc(k->syms, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		k->syms = s;
-		k->cap = cap;
-	}
-	if (k->strings_len + len > k->strings_cap) {
-		size_t cap = k->strings_cap ? k->strings_cap * 2 : 65536;
-		char *s;
-
-		while (cap < k->strings_len + len)
-			cap *= 2;
-		s = realloc(k->strings, cap);
-		if (!s)
-			return -ENOMEM;
-		k->strings = s;
-		k->strings_cap = cap;
-	}
+	if (array_reserve((void **)&k->syms, &k->cap, k->n + 1, sizeof(*k->syms)) ||
+	    array_reserve((void **)&k->strings, &k->strings_cap, k->strings_len + len, 1))
+		return -ENOMEM;
 	if (module)
 		snprintf(k->strings + k->strings_len, len, "%s [%s]", name, module);
 	else

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 
 #include "reasons.h"
+#include "util.h"
 
 #define CORE_PREFIX "SKB_DROP_REASON_"
 
@@ -41,15 +42,8 @@ int reasons_add(struct reason_table *t, uint32_t value, const char *name)
 	}
 	if (lo < t->n && t->v[lo].value == value)
 		return 0; /* first name wins: enums may carry aliases */
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct reason *v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (array_reserve((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)))
+		return -ENOMEM;
 	memmove(&t->v[lo + 1], &t->v[lo], (t->n - lo) * sizeof(*r));
 	r = &t->v[lo];
 	memset(r, 0, sizeof(*r));

@@ -8,53 +8,18 @@
 #include <bpf/bpf.h>
 
 #include "retrans.h"
+#include "util.h"
 
-static size_t find_pos(const struct retrans_snapshot *s, const struct retrans_key *k, bool *found)
+int retrans_snapshot_add(struct retrans_snapshot *s, const struct retrans_key *k,
+			 uint64_t retransmits, uint64_t synack)
 {
-	size_t lo = 0, hi = s->n;
+	struct retrans_row *row = sorted_upsert((void **)&s->rows, &s->n, &s->cap, sizeof(*row), k,
+						sizeof(*k));
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(&s->rows[mid].key, k, sizeof(*k));
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
-
-int retrans_snapshot_add(struct retrans_snapshot *s, const struct retrans_key *k, uint64_t retransmits,
-			 uint64_t synack)
-{
-	bool found;
-	size_t pos = find_pos(s, k, &found);
-
-	if (found) {
-		s->rows[pos].retransmits += retransmits;
-		s->rows[pos].synack += synack;
-		return 0;
-	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		struct retrans_row *rows = realloc(s->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return -ENOMEM;
-		s->rows = rows;
-		s->cap = cap;
-	}
-	memmove(&s->rows[pos + 1], &s->rows[pos], (s->n - pos) * sizeof(*s->rows));
-	s->rows[pos].key = *k;
-	s->rows[pos].retransmits = retransmits;
-	s->rows[pos].synack = synack;
-	s->n++;
+	if (!row)
+		return -ENOMEM;
+	row->retransmits += retransmits;
+	row->synack += synack;
 	return 0;
 }
 
@@ -95,13 +60,15 @@ int retrans_snapshot_delta(const struct retrans_snapshot *before,
 	for (size_t i = 0; i < after->n; i++) {
 		const struct retrans_row *a = &after->rows[i];
 		uint64_t r = a->retransmits, y = a->synack;
-		bool found = false;
-		size_t pos = before ? find_pos(before, &a->key, &found) : 0;
+		const struct retrans_row *old = before ? sorted_find(before->rows, before->n,
+								     sizeof(*old), &a->key,
+								     sizeof(a->key))
+						       : NULL;
 
 		/* Values only grow while an entry lives; smaller means it was evicted and reborn. */
-		if (found && before->rows[pos].retransmits <= r && before->rows[pos].synack <= y) {
-			r -= before->rows[pos].retransmits;
-			y -= before->rows[pos].synack;
+		if (old && old->retransmits <= r && old->synack <= y) {
+			r -= old->retransmits;
+			y -= old->synack;
 		}
 		if (!r && !y)
 			continue;

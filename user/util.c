@@ -169,6 +169,73 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+int array_reserve(void **arr, size_t *cap, size_t n, size_t elem_size)
+{
+	size_t c = *cap ? *cap : 16;
+	void *v;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n)
+		c *= 2;
+	v = realloc(*arr, c * elem_size);
+	if (!v)
+		return -ENOMEM;
+	*arr = v;
+	*cap = c;
+	return 0;
+}
+
+/* Index of key, or of where it would go; *found says which. */
+static size_t sorted_pos(const void *rows, size_t n, size_t row_size, const void *key,
+			 size_t key_size, bool *found)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp((const char *)rows + mid * row_size, key, key_size);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+void *sorted_find(const void *rows, size_t n, size_t row_size, const void *key, size_t key_size)
+{
+	bool found;
+	size_t pos = sorted_pos(rows, n, row_size, key, key_size, &found);
+
+	return found ? (char *)rows + pos * row_size : NULL;
+}
+
+void *sorted_upsert(void **rows, size_t *n, size_t *cap, size_t row_size, const void *key,
+		    size_t key_size)
+{
+	bool found;
+	size_t pos = sorted_pos(*rows, *n, row_size, key, key_size, &found);
+	char *r;
+
+	if (found)
+		return (char *)*rows + pos * row_size;
+	if (array_reserve(rows, cap, *n + 1, row_size))
+		return NULL;
+	r = (char *)*rows + pos * row_size;
+	memmove(r + row_size, r, (*n - pos) * row_size);
+	memset(r, 0, row_size);
+	memcpy(r, key, key_size);
+	(*n)++;
+	return r;
+}
+
 bool is_root(void)
 {
 	return geteuid() == 0;

@@ -42,6 +42,19 @@ bool use_color(void);
 /* Read a whole small file (procfs/sysfs) into buf, NUL-terminated; returns length or -errno. */
 ssize_t read_file(const char *path, char *buf, size_t size);
 
+/* Make room for n elements of elem_size in *arr (capacity *cap, doubled as needed).
+ * Returns 0 or -ENOMEM (then *arr is unchanged). */
+int array_reserve(void **arr, size_t *cap, size_t n, size_t elem_size);
+
+/*
+ * Rows sorted by a key of key_size bytes at the start of each row (memcmp order): the snapshots
+ * of BPF maps. sorted_upsert returns the row for key, inserting a zeroed one with the key if it
+ * is not there; NULL on ENOMEM. sorted_find returns NULL if key is absent.
+ */
+void *sorted_upsert(void **rows, size_t *n, size_t *cap, size_t row_size, const void *key,
+		    size_t key_size);
+void *sorted_find(const void *rows, size_t n, size_t row_size, const void *key, size_t key_size);
+
 /* Whether the process runs with root's capabilities (euid 0). */
 bool is_root(void);
 

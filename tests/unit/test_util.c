@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Duration and number parsing: what the command lines accept and refuse. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "tap.h"
 #include "util.h"
@@ -37,5 +38,27 @@ int main(void)
 	is_int(parse_ulong("-1", 0, 10, &n), -EINVAL, "a sign is refused");
 	is_int(parse_ulong("12a", 0, 100, &n), -EINVAL, "trailing garbage is refused");
 	is_int(parse_ulong("99999999999999999999999", 0, ~0ul, &n), -ERANGE, "overflow is refused");
+
+	{
+		struct row {
+			int key;
+			int val;
+		} *rows = NULL, *r;
+		size_t n = 0, cap = 0;
+		int keys[] = { 5, 1, 9, 5, 3 };
+
+		for (size_t i = 0; i < 5; i++) {
+			r = sorted_upsert((void **)&rows, &n, &cap, sizeof(*r), &keys[i], sizeof(int));
+			r->val++;
+		}
+		is_int(n, 4, "sorted_upsert: a repeated key is one row");
+		ok(rows[0].key == 1 && rows[1].key == 3 && rows[2].key == 5 && rows[3].key == 9,
+		   "rows stay sorted");
+		is_int(((struct row *)sorted_find(rows, n, sizeof(*r), &keys[0], sizeof(int)))->val, 2,
+		       "sorted_find finds the row the key was added to twice");
+		ok(sorted_find(rows, n, sizeof(*r), &(int){ 4 }, sizeof(int)) == NULL,
+		   "an absent key is not found");
+		free(rows);
+	}
 	return done_testing();
 }
