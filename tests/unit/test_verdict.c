@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The verdict from constructed evidence: each outcome, its confidence, and its sentence. */
+#include "tap.h"
+#include "verdict.h"
+
+static struct verdict_input healthy(void)
+{
+	struct verdict_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.duration_s = 10;
+	in.reached = true;
+	in.any_hop_answered = true;
+	in.dest_sent = 200;
+	in.dest_loss_lo = 0;
+	in.dest_loss_hi = 1.9;
+	in.probes_sent = 260;
+	return in;
+}
+
+static struct verdict decide(const struct verdict_input *in)
+{
+	struct verdict v;
+
+	verdict_decide(in, &v);
+	return v;
+}
+
+int main(void)
+{
+	struct verdict_input in = healthy();
+	struct verdict v = decide(&in);
+
+	is_str(verdict_name(v.kind), "none", "a clean path and a quiet host: none");
+	is_str(confidence_name(v.confidence), "high", "200 answered probes: high confidence");
+	ok(strstr(v.summary, "No loss") != NULL, "the sentence says so: %s", v.summary);
+
+	in.rate_limited_hops = 1;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "none", "a rate-limiting hop alone is no loss");
+	ok(strstr(v.summary, "rate-limits its ICMP") != NULL, "and is named as such");
+
+	in = healthy();
+	in.network_loss = true;
+	in.dest_lost = 60;
+	in.dest_loss_lo = 24;
+	in.dest_loss_hi = 36;
+	in.origin_ttl = 3;
+	snprintf(in.origin_addr, sizeof(in.origin_addr), "10.77.2.2");
+	in.origin_loss_pct = 30;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "loss from hop 3 on: network");
+	is_str(confidence_name(v.confidence), "high", "60 of 200 lost: high");
+	ok(strstr(v.summary, "hop 3 (10.77.2.2)") != NULL, "the hop is named: %s", v.summary);
+
+	in.replies_lost_on_ingress = 40;
+	in.ingress_reason = "NETFILTER_DROP";
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "both", "host drops plus path loss: both");
+	ok(strstr(v.summary, "NETFILTER_DROP") && strstr(v.summary, "hop 3"),
+	   "both causes are named: %s", v.summary);
+
+	in = healthy();
+	in.replies_lost_on_ingress = 40;
+	in.ingress_reason = "NETFILTER_DROP";
+	in.host_drops = 40;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "replies dropped by this host's firewall: server");
+	ok(strstr(v.summary, "40 replies on the way in (NETFILTER_DROP)") != NULL,
+	   "the replies and the reason: %s", v.summary);
+
+	in = healthy();
+	in.lost_on_egress = 2;
+	in.egress_reason = "QDISC_DROP";
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "even two probes dropped here are this host's loss");
+	is_str(confidence_name(v.confidence), "low", "but with low confidence");
+
+	in = healthy();
+	in.host_drops = 500;
+	snprintf(in.cause.reason, sizeof(in.cause.reason), "SOCKET_RCVBUFF");
+	snprintf(in.cause.where, sizeof(in.cause.where), "udp:5555");
+	in.cause.count = 500;
+	in.cause.rate = 50;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "a socket overflowing on a clean path: server");
+	ok(strstr(v.summary, "SOCKET_RCVBUFF (500, 50.0/s at udp:5555)") != NULL,
+	   "the reason, rate and socket: %s", v.summary);
+
+	in = healthy();
+	in.host_drops = VERDICT_MIN_HOST_DROPS - 1;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "none", "a handful of drops is below the threshold");
+
+	in = healthy();
+	in.serious_findings = 1;
+	in.finding_id = "nic_rx_missed";
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "a NIC dropping in hardware is this host's loss");
+	ok(strstr(v.summary, "nic_rx_missed") != NULL, "named by its finding");
+
+	in = healthy();
+	in.retransmits = 30;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "retransmissions while the host drops nothing");
+	is_str(confidence_name(v.confidence), "low", "with low confidence without probe loss");
+	in.host_drops = 50;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "retransmissions with host drops point at the host");
+
+	in = healthy();
+	in.reached = false;
+	in.any_hop_answered = true;
+	snprintf(in.unreachable, sizeof(in.unreachable), "network unreachable from 10.77.0.2");
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "inconclusive", "unreachable target: inconclusive");
+	ok(strstr(v.why, "network unreachable from 10.77.0.2") != NULL, "why: %s", v.why);
+	in.unreachable[0] = '\0';
+	in.any_hop_answered = false;
+	v = decide(&in);
+	ok(strstr(v.why, "no hop answered") != NULL, "no answer at all: %s", v.why);
+	in.replies_lost_on_ingress = 200;
+	in.ingress_reason = "NETFILTER_DROP";
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "no answer because this host drops them all: server");
+
+	in = healthy();
+	in.dest_sent = 4;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "inconclusive", "too few probes: inconclusive");
+	ok(strstr(v.why, "too few probes") != NULL, "why: %s", v.why);
+
+	in = healthy();
+	in.network_loss = true;
+	in.origin_at_destination = true;
+	in.origin_ttl = 4;
+	snprintf(in.origin_addr, sizeof(in.origin_addr), "10.77.3.2");
+	in.origin_loss_pct = 20;
+	in.dest_lost = 40;
+	in.dest_loss_lo = 15;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "a lossy destination is network-side");
+	ok(strstr(v.summary, "destination 10.77.3.2 itself") != NULL, "and says it: %s", v.summary);
+	return done_testing();
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "verdict.h"
+
+const char *verdict_name(enum verdict_kind k)
+{
+	switch (k) {
+	case VERDICT_NONE:
+		return "none";
+	case VERDICT_SERVER:
+		return "server";
+	case VERDICT_NETWORK:
+		return "network";
+	case VERDICT_BOTH:
+		return "both";
+	default:
+		return "inconclusive";
+	}
+}
+
+const char *confidence_name(enum confidence c)
+{
+	return c == CONF_HIGH ? "high" : c == CONF_MEDIUM ? "medium" : "low";
+}
+
+static uint64_t probe_host_losses(const struct verdict_input *in)
+{
+	return in->lost_on_egress + in->replies_lost_on_ingress;
+}
+
+/* Loss this host causes: the prober's own packets dropped here, drops that are loss, or a
+ * counter that says so (a NIC ring drops in hardware, unseen by the tracer). */
+static bool host_side(const struct verdict_input *in)
+{
+	return probe_host_losses(in) > 0 || in->host_drops >= VERDICT_MIN_HOST_DROPS ||
+	       in->serious_findings > 0;
+}
+
+static enum confidence host_confidence(const struct verdict_input *in)
+{
+	uint64_t p = probe_host_losses(in);
+
+	if (p >= 10 || in->host_drops >= 100)
+		return CONF_HIGH;
+	if (p >= 3 || in->host_drops >= VERDICT_MIN_HOST_DROPS || in->serious_findings)
+		return CONF_MEDIUM;
+	return CONF_LOW;
+}
+
+static enum confidence network_confidence(const struct verdict_input *in)
+{
+	if (!in->network_loss)
+		return CONF_LOW; /* retransmissions alone */
+	if (in->dest_lost >= 10 && in->dest_loss_lo >= 1.0)
+		return CONF_HIGH;
+	return in->dest_lost >= 3 ? CONF_MEDIUM : CONF_LOW;
+}
+
+static enum confidence none_confidence(const struct verdict_input *in)
+{
+	if (in->dest_sent >= 100 && in->dest_loss_hi < 5.0)
+		return CONF_HIGH;
+	return in->dest_sent >= 30 ? CONF_MEDIUM : CONF_LOW;
+}
+
+/* "this server drops SOCKET_RCVBUFF (120.0/s at udp:5555)" and the like, into buf. */
+static void describe_host(const struct verdict_input *in, char *buf, size_t size)
+{
+	uint64_t p = probe_host_losses(in);
+	int n = 0;
+
+	if (p) {
+		n = snprintf(buf, size, "this server dropped %llu of the prober's packets",
+			     (unsigned long long)p);
+		if (in->lost_on_egress && in->egress_reason)
+			n += snprintf(buf + n, size - n, ", %llu probes on the way out (%s)",
+				      (unsigned long long)in->lost_on_egress, in->egress_reason);
+		if (in->replies_lost_on_ingress && in->ingress_reason && (size_t)n < size)
+			n += snprintf(buf + n, size - n, ", %llu replies on the way in (%s)",
+				      (unsigned long long)in->replies_lost_on_ingress,
+				      in->ingress_reason);
+	}
+	if ((size_t)n >= size)
+		return;
+	if (in->host_drops >= VERDICT_MIN_HOST_DROPS && in->cause.count) {
+		n += snprintf(buf + n, size - n, "%sthis server drops %s (%llu, %.1f/s%s%s)",
+			      n ? "; " : "", in->cause.reason, (unsigned long long)in->cause.count,
+			      in->cause.rate, in->cause.where[0] ? " at " : "", in->cause.where);
+	} else if (!p && in->serious_findings && in->finding_id) {
+		n += snprintf(buf + n, size - n, "this server's counters show %s", in->finding_id);
+	}
+	(void)n;
+}
+
+static void describe_network(const struct verdict_input *in, char *buf, size_t size)
+{
+	if (!in->network_loss) {
+		snprintf(buf, size,
+			 "%llu TCP retransmissions while this server dropped nothing point to the "
+			 "path, though the probes saw no loss",
+			 (unsigned long long)in->retransmits);
+		return;
+	}
+	if (in->origin_at_destination)
+		snprintf(buf, size, "the destination %s itself loses %.1f%% of the probes (hop %u); "
+			 "the path before it does not",
+			 in->origin_addr[0] ? in->origin_addr : "?", in->origin_loss_pct,
+			 in->origin_ttl);
+	else
+		snprintf(buf, size, "the path loses %.1f%% of the probes from hop %u (%s) on",
+			 in->origin_loss_pct, in->origin_ttl,
+			 in->origin_addr[0] ? in->origin_addr : "no answer");
+}
+
+void verdict_decide(const struct verdict_input *in, struct verdict *out)
+{
+	bool host = host_side(in);
+	bool net = in->network_loss || (in->retransmits >= VERDICT_MIN_RETRANS && !host);
+	char h[320] = "", n[256] = "", limited[96] = "";
+
+	memset(out, 0, sizeof(*out));
+	if (in->rate_limited_hops)
+		snprintf(limited, sizeof(limited), "; %u hop%s only rate-limit%s ICMP, not loss",
+			 in->rate_limited_hops, in->rate_limited_hops == 1 ? "" : "s",
+			 in->rate_limited_hops == 1 ? "s its" : " their");
+
+	/* No answer at all, and nothing here explains it: the path cannot be judged. */
+	if (!in->reached && !host) {
+		out->kind = VERDICT_INCONCLUSIVE;
+		out->confidence = CONF_LOW;
+		if (in->unreachable[0])
+			snprintf(out->why, sizeof(out->why), "target unreachable: %s", in->unreachable);
+		else if (!in->any_hop_answered)
+			snprintf(out->why, sizeof(out->why),
+				 "target unreachable: no hop answered");
+		else
+			snprintf(out->why, sizeof(out->why),
+				 "the target never answered (it may filter the probes: try --proto "
+				 "tcp --port 443)");
+		snprintf(out->summary, sizeof(out->summary), "Inconclusive: %s.", out->why);
+		return;
+	}
+	if (!host && !net && in->dest_sent < VERDICT_MIN_DEST_PROBES) {
+		out->kind = VERDICT_INCONCLUSIVE;
+		out->confidence = CONF_LOW;
+		snprintf(out->why, sizeof(out->why),
+			 "too few probes: %llu to the destination, %d needed (run longer)",
+			 (unsigned long long)in->dest_sent, VERDICT_MIN_DEST_PROBES);
+		snprintf(out->summary, sizeof(out->summary), "Inconclusive: %s.", out->why);
+		return;
+	}
+
+	if (host)
+		describe_host(in, h, sizeof(h));
+	if (net)
+		describe_network(in, n, sizeof(n));
+	if (host && net) {
+		enum confidence a = host_confidence(in), b = network_confidence(in);
+
+		out->kind = VERDICT_BOTH;
+		out->confidence = a < b ? a : b;
+		snprintf(out->summary, sizeof(out->summary), "Loss on both sides: %s; and %s%s.", h,
+			 n, limited);
+	} else if (host) {
+		out->kind = VERDICT_SERVER;
+		out->confidence = host_confidence(in);
+		snprintf(out->summary, sizeof(out->summary),
+			 "Loss is on this server: %s; the network path loses %s%s.", h,
+			 in->dest_lost ? "nothing beyond that" : "nothing", limited);
+	} else if (net) {
+		out->kind = VERDICT_NETWORK;
+		out->confidence = network_confidence(in);
+		snprintf(out->summary, sizeof(out->summary),
+			 "Loss is in the network: %s%s; this server drops none of it.", n, limited);
+	} else {
+		out->kind = VERDICT_NONE;
+		out->confidence = none_confidence(in);
+		snprintf(out->summary, sizeof(out->summary),
+			 "No loss: %llu of %llu probes to the destination answered (loss under "
+			 "%.1f%% at 95%%), and this server drops nothing that matters%s.",
+			 (unsigned long long)(in->dest_sent - in->dest_lost),
+			 (unsigned long long)in->dest_sent, in->dest_loss_hi, limited);
+	}
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The verdict of `dropscope diagnose`, pure: from the evidence of the tracer, the counters and
+ * the prober (already merged into numbers), where the loss is, how sure we are, and one sentence
+ * that says it.
+ */
+#ifndef DS_VERDICT_H
+#define DS_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum verdict_kind {
+	VERDICT_NONE,
+	VERDICT_SERVER,
+	VERDICT_NETWORK,
+	VERDICT_BOTH,
+	VERDICT_INCONCLUSIVE,
+};
+
+enum confidence {
+	CONF_LOW,
+	CONF_MEDIUM,
+	CONF_HIGH,
+};
+
+/* Below these, evidence is too thin to call. */
+#define VERDICT_MIN_DEST_PROBES 10  /* destination probes with a known fate */
+#define VERDICT_MIN_HOST_DROPS 10   /* drops of this host that count as loss */
+#define VERDICT_MIN_RETRANS 5	    /* TCP retransmissions to the target */
+
+/* One cause of this host's loss, for the sentence: the largest. */
+struct host_cause {
+	char reason[64]; /* "SOCKET_RCVBUFF" or a counters finding id */
+	char where[96];	 /* "udp:5555", "eth0 tx0", "" */
+	uint64_t count;
+	double rate;	 /* per second */
+};
+
+struct verdict_input {
+	double duration_s;
+
+	/* The path, after the prober's losses that this host caused are taken out. */
+	bool reached;		 /* the target answered */
+	bool any_hop_answered;
+	char unreachable[128];	 /* the prober's "network unreachable from ..." or "" */
+	uint64_t dest_sent, dest_lost;
+	double dest_loss_lo, dest_loss_hi; /* 95% Wilson interval, percent */
+	bool network_loss;	 /* the prober's attribution found an origin */
+	unsigned int origin_ttl;
+	char origin_addr[64];
+	double origin_loss_pct;
+	bool origin_at_destination; /* only the destination itself loses */
+	unsigned int rate_limited_hops;
+
+	/* The prober's probes. */
+	uint64_t probes_sent, probes_lost;
+	uint64_t lost_on_egress, replies_lost_on_ingress;
+	const char *egress_reason, *ingress_reason; /* the most frequent reason of each */
+
+	/* This host: drops in its namespace that are loss (capacity, corruption, routing, and
+	 * policy drops of the prober's or the target's traffic), and counters findings. */
+	uint64_t host_drops;
+	struct host_cause cause;
+	size_t serious_findings; /* counters findings, high or critical, not explained by another */
+	const char *finding_id;	 /* the worst of them */
+
+	/* TCP: retransmissions to the target (or to all, --all-flows). */
+	uint64_t retransmits;
+};
+
+struct verdict {
+	enum verdict_kind kind;
+	enum confidence confidence;
+	char summary[640]; /* one sentence: the verdict */
+	char why[256];	   /* inconclusive: why */
+};
+
+void verdict_decide(const struct verdict_input *in, struct verdict *out);
+
+const char *verdict_name(enum verdict_kind k);	 /* "none", "server", ... */
+const char *confidence_name(enum confidence c); /* "low", "medium", "high" */
+
+#endif
