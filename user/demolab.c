@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -153,7 +154,7 @@ static int build(struct demolab *lab)
 			return err;
 	}
 	for (int k = 0; k <= n; k++) {
-		char a[16], b[16];
+		char a[IF_NAMESIZE + 16], b[IF_NAMESIZE + 16]; /* names stay under 16: the tag is hex of a pid */
 
 		snprintf(a, sizeof(a), "d%sa%d", lab->tag, k);
 		snprintf(b, sizeof(b), "d%sb%d", lab->tag, k);
