@@ -154,7 +154,8 @@ static int build(struct demolab *lab)
 			return err;
 	}
 	for (int k = 0; k <= n; k++) {
-		char a[IF_NAMESIZE + 16], b[IF_NAMESIZE + 16]; /* names stay under 16: the tag is hex of a pid */
+		/* Under IF_NAMESIZE in practice: the tag is the hex of a pid. */
+		char a[48], b[48];
 
 		snprintf(a, sizeof(a), "d%sa%d", lab->tag, k);
 		snprintf(b, sizeof(b), "d%sb%d", lab->tag, k);
