@@ -234,6 +234,19 @@ static int on_event(void *ctx, const struct drop_event *e)
 	return 0;
 }
 
+/* The retransmissions so far, in one line under the live table. */
+static void live_retransmits(struct trace_run *r)
+{
+	struct retrans_snapshot rs;
+	uint64_t n;
+
+	if (tracer_retrans_fd(r->t) < 0 || retrans_snapshot_read(tracer_retrans_fd(r->t), &rs))
+		return;
+	n = retrans_total(&rs, 0, NULL);
+	printf("\nTCP retransmissions: %llu in %zu flows\n", (unsigned long long)n, rs.n);
+	retrans_snapshot_free(&rs);
+}
+
 /* One refresh of the live view. */
 static void live_refresh(struct trace_run *r)
 {
@@ -263,6 +276,7 @@ static void live_refresh(struct trace_run *r)
 			       t - r->start, (unsigned long long)total.packets,
 			       recent.packets / (t - r->last_t), attach_mode_name(r->t->mode));
 			drop_report_text(&total, &r->names, &to, stdout);
+			live_retransmits(r);
 		} else {
 			char rb[64];
 
