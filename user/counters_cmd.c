@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "findings.h"
 #include "hostcounters.h"
+#include "hostdelta.h"
 #include "json.h"
 #include "netns.h"
 #include "util.h"

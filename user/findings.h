@@ -40,7 +40,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hostcounters.h"
+#include "hostdelta.h"
 #include "json.h"
 
 enum finding_severity { SEV_LOW = 1, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };

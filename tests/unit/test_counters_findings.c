@@ -9,6 +9,7 @@
 
 #include "findings.h"
 #include "hostcounters.h"
+#include "hostdelta.h"
 #include "tap.h"
 
 static struct host_counters *hc_new(double t)

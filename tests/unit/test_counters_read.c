@@ -13,6 +13,7 @@
 
 #include "findings.h"
 #include "hostcounters.h"
+#include "hostdelta.h"
 #include "netns.h"
 #include "tap.h"
 #include "test_counters_fixtures.h"
