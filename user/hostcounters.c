@@ -64,26 +64,33 @@ static const char *proc_root(void)
 	return r && *r ? r : NULL;
 }
 
-/* /proc/thread-self/net/<rel>: /proc/self/net would show the thread group leader's namespace. */
-static void net_path(char *buf, size_t size, const char *rel)
+/* /proc/thread-self/net/<rel>: /proc/self/net would show the thread group leader's namespace.
+ * -ENAMETOOLONG when the path does not fit (a long DROPSCOPE_PROC_ROOT). */
+static int net_path(char *buf, size_t size, const char *rel)
 {
 	const char *root = proc_root();
+	int n;
 
 	if (root)
-		snprintf(buf, size, "%s/net/%s", root, rel);
+		n = snprintf(buf, size, "%s/net/%s", root, rel);
 	else
-		snprintf(buf, size, "/proc/thread-self/net/%s", rel);
+		n = snprintf(buf, size, "/proc/thread-self/net/%s", rel);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* /proc/sys follows the reading task's namespace by itself. */
-static void sys_path(char *buf, size_t size, const char *dotted)
+/* /proc/sys follows the reading task's namespace by itself. Same return values. */
+static int sys_path(char *buf, size_t size, const char *dotted)
 {
 	const char *root = proc_root();
 	int n = snprintf(buf, size, "%s/sys/%s", root ? root : "/proc", dotted);
 
+	/* A cut path would name another file, and n would point past the buffer. */
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
 	for (char *p = buf + n - strlen(dotted); *p; p++)
 		if (*p == '.')
 			*p = '/';
+	return 0;
 }
 
 #define READ_ALL_MAX (8u << 20)
@@ -201,9 +208,10 @@ static int read_net_file(struct host_counters *hc, const char *rel, const char *
 	char path[512], label[96], *buf = NULL;
 	int err;
 
-	net_path(path, sizeof(path), rel);
 	snprintf(label, sizeof(label), "/proc/net/%s", rel);
-	err = read_all(path, &buf);
+	err = net_path(path, sizeof(path), rel);
+	if (!err)
+		err = read_all(path, &buf);
 	if (!err)
 		err = parse(buf, arg);
 	free(buf);
@@ -238,9 +246,10 @@ static int read_sysctl(enum hc_sysctl s, struct hc_sysctl_val *v)
 	ssize_t len;
 	int n;
 
-	sys_path(path, sizeof(path), sysctl_names[s]);
 	memset(v, 0, sizeof(*v));
-	len = read_small(path, buf, sizeof(buf));
+	len = sys_path(path, sizeof(path), sysctl_names[s]);
+	if (!len)
+		len = read_small(path, buf, sizeof(buf));
 	if (len < 0) {
 		v->err = (int)len;
 		return v->err;
@@ -251,6 +260,29 @@ static int read_sysctl(enum hc_sysctl s, struct hc_sysctl_val *v)
 	else
 		v->n = n;
 	return v->err;
+}
+
+/* Every sysctl; the ones this kernel lacks (-ENOENT) are facts, any other failure is named in
+ * one error (a long DROPSCOPE_PROC_ROOT fails them all at once). */
+static void read_sysctls(struct host_counters *hc)
+{
+	int failed = 0, first = -1;
+	char what[128];
+
+	for (int s = 0; s < SYSCTL__COUNT; s++) {
+		int err = read_sysctl(s, &hc->sysctl[s]);
+
+		if (err && err != -ENOENT && !failed++)
+			first = s;
+	}
+	if (failed) {
+		char source[96];
+
+		snprintf(source, sizeof(source), "sysctl %s", sysctl_names[first]);
+		snprintf(what, sizeof(what), "%d tuning value%s missing from the report and its fixes",
+			 failed, failed > 1 ? "s" : "");
+		host_counters_add_error(hc, source, hc->sysctl[first].err, what);
+	}
 }
 
 static int read_u64_at(int dirfd, const char *path, uint64_t *out)
@@ -281,8 +313,9 @@ static void read_conntrack(struct host_counters *hc)
 	char path[512];
 	int err;
 
-	sys_path(path, sizeof(path), "net.netfilter.nf_conntrack_count");
-	err = read_u64_file(path, &hc->ct_count);
+	err = sys_path(path, sizeof(path), "net.netfilter.nf_conntrack_count");
+	if (!err)
+		err = read_u64_file(path, &hc->ct_count);
 	if (err == -ENOENT) {
 		/* No conntrack in this kernel or namespace: not an error, just not in use. */
 		hc->ct_in_use = false;
@@ -295,8 +328,9 @@ static void read_conntrack(struct host_counters *hc)
 	if (err)
 		host_counters_add_error(hc, "/proc/sys/net/netfilter/nf_conntrack_count", err,
 			  "conntrack table usage unknown");
-	sys_path(path, sizeof(path), "net.netfilter.nf_conntrack_max");
-	err = read_u64_file(path, &hc->ct_max);
+	err = sys_path(path, sizeof(path), "net.netfilter.nf_conntrack_max");
+	if (!err)
+		err = read_u64_file(path, &hc->ct_max);
 	if (err) {
 		hc->ct_err = hc->ct_err ? hc->ct_err : err;
 		host_counters_add_error(hc, "/proc/sys/net/netfilter/nf_conntrack_max", err,
@@ -540,8 +574,11 @@ static void read_sockets(struct host_counters *hc)
 			err = e;
 	}
 	close(fd);
-	qsort(udp.s, udp.n, sizeof(*udp.s), cmp_drops);
-	qsort(lis.s, lis.n, sizeof(*lis.s), cmp_rqueue);
+	/* qsort's arrays must not be NULL, even for no elements. */
+	if (udp.n > 1)
+		qsort(udp.s, udp.n, sizeof(*udp.s), cmp_drops);
+	if (lis.n > 1)
+		qsort(lis.s, lis.n, sizeof(*lis.s), cmp_rqueue);
 	hc->udp = udp.s;
 	hc->n_udp = udp.n < HC_MAX_SOCKS ? udp.n : HC_MAX_SOCKS;
 	hc->listen = lis.s;
@@ -712,10 +749,21 @@ static long queue_num(const char *name, const char *prefix)
 }
 
 /*
+ * Whether sysfs failed to show an interface because it is gone (removed or renamed since the
+ * netlink dump: -ENODEV) or because sysfs belongs to another namespace (-EXDEV): ask this
+ * thread's namespace whether the name still has the index.
+ */
+static int missing_why(const struct hc_iface *ifc)
+{
+	return if_nametoindex(ifc->link.name) == (unsigned)ifc->link.ifindex ? -EXDEV : -ENODEV;
+}
+
+/*
  * The interface's sysfs directory, relative to /sys/class/net (netfd), if it is this
  * namespace's interface: sysfs may show another namespace's, so its ifindex must match. Paths
  * are walked from directory descriptors: with 64 interfaces, walking /sys/class/net/IF/... from
- * the root for every file was half the cost of a snapshot. -EXDEV for a foreign directory.
+ * the root for every file was half the cost of a snapshot. -EXDEV for a foreign directory,
+ * -ENODEV for an interface that went away after the netlink dump.
  */
 static int iface_dir(int netfd, const struct hc_iface *ifc)
 {
@@ -728,11 +776,11 @@ static int iface_dir(int netfd, const struct hc_iface *ifc)
 		return -EINVAL;
 	fd = openat(netfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -EXDEV : -errno;
+		return errno == ENOENT ? missing_why(ifc) : -errno;
 	err = read_u64_at(fd, "ifindex", &idx);
 	if (err || idx != (uint64_t)ifc->link.ifindex) {
 		close(fd);
-		return -EXDEV;
+		return missing_why(ifc);
 	}
 	return fd;
 }
@@ -828,6 +876,7 @@ static size_t read_all_queues(struct host_counters *hc)
 
 		if (ifd == -EXDEV)
 			foreign++;
+		/* -ENODEV: gone since the dump; nothing to read and nothing failed. */
 		if (ifd < 0) {
 			ifc->queues_err = ifd;
 			continue;
@@ -871,8 +920,7 @@ static void read_proc(struct host_counters *hc)
 	hc->snmp6_err =
 		read_net_file(hc, "snmp6", "IPv6 counters missing", true, parse_snmp6, &hc->snmp);
 	read_conntrack(hc);
-	for (int s = 0; s < SYSCTL__COUNT; s++)
-		read_sysctl(s, &hc->sysctl[s]);
+	read_sysctls(hc);
 }
 
 static int cmp_ifindex(const void *a, const void *b)
@@ -903,7 +951,8 @@ static void read_net(struct host_counters *hc)
 				  "qdisc statistics missing or incomplete");
 		close(fd);
 	}
-	qsort(hc->ifaces, hc->n_ifaces, sizeof(*hc->ifaces), cmp_ifindex);
+	if (hc->n_ifaces > 1)
+		qsort(hc->ifaces, hc->n_ifaces, sizeof(*hc->ifaces), cmp_ifindex);
 	/* The ethtool socket's namespace is the one the ioctl looks the name up in. */
 	sfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sfd < 0)
