@@ -444,7 +444,7 @@ static const struct sock_info *worst_udp(const struct host_counters *now,
 		for (size_t i = 1; i < d->n_udp; i++)
 			if (d->udp[i].d_drops > d->udp[best].d_drops)
 				best = i;
-		return &now->udp[d->udp[best].idx];
+		return &d->udp[best].sock;
 	}
 	if (!d && now->n_udp)
 		return &now->udp[0];
@@ -1038,18 +1038,104 @@ static void set_fixes(struct finding *f, const struct host_delta *d, const char 
 	f->n_fix = fb.n;
 }
 
-static uint64_t max_dstat(const struct hd_iface *o, enum ethstat_kind k)
+/* The same statistic of different queues: the names match with their digit runs left out
+ * ("rx_queue_3_drops", "rx_queue_12_drops"). */
+static bool same_family(const char *a, const char *b)
 {
-	uint64_t m = 0;
+	while (*a && *b) {
+		bool da = *a >= '0' && *a <= '9', db = *b >= '0' && *b <= '9';
 
-	for (size_t i = 0; i < o->n_dstats; i++)
-		if (o->dstats[i].cls.kind == k && o->dstats[i].delta > m)
-			m = o->dstats[i].delta;
-	return m;
+		if (da != db)
+			return false;
+		if (da) {
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+		} else if (*a++ != *b++) {
+			return false;
+		}
+	}
+	return !*a && !*b;
 }
 
-static void ev_dstats(struct finding *f, const struct hd_iface *o, enum ethstat_kind k)
+/* What the driver's statistics of one kind say was lost, and which statistic says it. */
+struct dloss {
+	uint64_t n;
+	const char *name; /* the statistic (the first queue's for a per-queue one), or NULL */
+	int queues;	  /* queues summed; 0 for a statistic of the whole device */
+};
+
+/*
+ * A per-queue statistic (rx_queue_N_drops) counts only its queue's packets, so it is summed over
+ * the queues. Different statistics (rx_missed_errors, rx_no_buffer_count, the per-queue sum)
+ * often count the same packets, so of those the largest is taken, never their sum.
+ */
+static struct dloss dstat_loss(const struct hd_iface *o, enum ethstat_kind k)
 {
+	struct dloss best = {0};
+
+	for (size_t i = 0; i < o->n_dstats; i++) {
+		const struct hd_dstat *s = &o->dstats[i];
+		uint64_t sum = s->delta;
+		int nq = 1;
+		bool seen = false;
+
+		if (s->cls.kind != k)
+			continue;
+		if (s->cls.queue >= 0) {
+			for (size_t j = 0; j < o->n_dstats; j++) {
+				const struct hd_dstat *t = &o->dstats[j];
+
+				if (j == i || t->cls.kind != k || t->cls.queue < 0 ||
+				    !same_family(t->name, s->name))
+					continue;
+				if (j < i) {
+					seen = true; /* summed with the first of its family */
+					break;
+				}
+				sum += t->delta;
+				nq++;
+			}
+		}
+		if (seen || sum <= best.n)
+			continue;
+		best.n = sum;
+		best.name = s->name;
+		best.queues = s->cls.queue >= 0 ? nq : 0;
+	}
+	return best;
+}
+
+/* The larger of a hardware counter's n and the driver's statistics' l. */
+static uint64_t max_loss(uint64_t n, struct dloss l)
+{
+	return l.n > n ? l.n : n;
+}
+
+static void ev_dstats(struct finding *f, const struct hd_iface *o, enum ethstat_kind k,
+		      struct dloss l)
+{
+	/* A per-queue sum first ("ethtool rx_queue_*_drops (8 queues)"): with many queues
+	 * the individual ones may not all fit the evidence. */
+	if (l.queues) {
+		char key[64], fam[40];
+		size_t n = 0;
+
+		for (const char *p = l.name; *p && n < sizeof(fam) - 1; p++) {
+			if (*p >= '0' && *p <= '9') {
+				while (p[1] >= '0' && p[1] <= '9')
+					p++;
+				fam[n++] = '*';
+			} else {
+				fam[n++] = *p;
+			}
+		}
+		fam[n] = '\0';
+		snprintf(key, sizeof(key), "ethtool %s (%d queue%s)", fam, l.queues,
+			 l.queues > 1 ? "s" : "");
+		ev_delta(f, key, l.n);
+	}
 	for (size_t i = 0; i < o->n_dstats; i++)
 		if (o->dstats[i].cls.kind == k) {
 			char key[64];
@@ -1065,12 +1151,43 @@ static void ev_nonzero(struct finding *f, const char *key, uint64_t v)
 		ev_delta(f, key, v);
 }
 
+/* The interface counters a finding rests on that went backwards (a device reset): counted as 0
+ * in the steps where they did, which the evidence says. */
+static void ev_iface_reset(struct finding *f, const struct hd_iface *o, const enum link_stat *s,
+			   int n)
+{
+	char text[128];
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (o->stat_reset[s[i]] && len < sizeof(text))
+			len += snprintf(text + len, sizeof(text) - len, "%s%s", len ? ", " : "",
+					link_stat_name(s[i]));
+	if (len)
+		ev_text(f, "went backwards (not counted)", "%s", text);
+}
+
+/* A counter's delta when it is a trustworthy denominator (0, unknown, when it went backwards). */
+static uint64_t known_delta(const struct hd_iface *o, enum link_stat s)
+{
+	return o->stat_reset[s] ? 0 : o->d[s];
+}
+
 static void rules_iface(struct flist *l, const struct host_delta *d, const struct hd_iface *o)
 {
+	static const enum link_stat missed[] = {LS_RX_MISSED_ERRORS, LS_RX_FIFO_ERRORS,
+						LS_RX_OVER_ERRORS, LS_RX_PACKETS};
+	static const enum link_stat rxerr[] = {LS_RX_CRC_ERRORS, LS_RX_FRAME_ERRORS,
+					       LS_RX_LENGTH_ERRORS, LS_RX_ERRORS};
+	static const enum link_stat txdrop[] = {LS_TX_DROPPED, LS_TX_PACKETS};
+	static const enum link_stat txerr[] = {LS_TX_ERRORS, LS_TX_PACKETS};
+	static const enum link_stat rxdrop[] = {LS_RX_DROPPED, LS_RX_PACKETS};
 	const struct hc_iface *ifc = &d->now->ifaces[o->idx];
 	const char *name = ifc->link.name;
 	const uint64_t *x = o->d;
 	struct finding *f;
+	struct dloss dl;
 	uint64_t n;
 
 	if (o->is_new)
@@ -1083,15 +1200,15 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		n = x[LS_RX_FIFO_ERRORS];
 	if (x[LS_RX_OVER_ERRORS] > n)
 		n = x[LS_RX_OVER_ERRORS];
-	if (max_dstat(o, ETHSTAT_RX_DROP) > n)
-		n = max_dstat(o, ETHSTAT_RX_DROP);
-	f = loss_finding(l, d, "nic_rx_missed", name, n, x[LS_RX_PACKETS], "received",
+	dl = dstat_loss(o, ETHSTAT_RX_DROP);
+	n = max_loss(n, dl);
+	f = loss_finding(l, d, "nic_rx_missed", name, n, known_delta(o, LS_RX_PACKETS), "received",
 			 "RX ring full, packets lost in the NIC");
 	if (f) {
 		ev_nonzero(f, "rx_missed_errors", x[LS_RX_MISSED_ERRORS]);
 		ev_nonzero(f, "rx_fifo_errors", x[LS_RX_FIFO_ERRORS]);
 		ev_nonzero(f, "rx_over_errors", x[LS_RX_OVER_ERRORS]);
-		ev_dstats(f, o, ETHSTAT_RX_DROP);
+		ev_dstats(f, o, ETHSTAT_RX_DROP, dl);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
 		if (!ifc->ring_err) {
 			ev_value(f, "rx_ring", ifc->rx_ring);
@@ -1099,10 +1216,11 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		}
 		if (ifc->n_rxq)
 			ev_value(f, "rx_queues", ifc->n_rxq);
+		ev_iface_reset(f, o, missed, ARRAY_SIZE(missed));
 		set_fixes(f, d, name);
 	}
 
-	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED], x[LS_RX_PACKETS],
+	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED], known_delta(o, LS_RX_PACKETS),
 			 "received", "received packets dropped by the kernel at the device");
 	if (f) {
 		ev_delta(f, "rx_dropped", x[LS_RX_DROPPED]);
@@ -1114,41 +1232,43 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 			ev_delta(f, "softnet dropped", d->softnet_total.dropped);
 			f->explained_by = "softnet_dropped";
 		}
+		ev_iface_reset(f, o, rxdrop, ARRAY_SIZE(rxdrop));
 		set_fixes(f, d, name);
 	}
 
 	n = x[LS_RX_CRC_ERRORS] + x[LS_RX_FRAME_ERRORS] + x[LS_RX_LENGTH_ERRORS];
-	if (max_dstat(o, ETHSTAT_RX_ERROR) > n)
-		n = max_dstat(o, ETHSTAT_RX_ERROR);
-	f = loss_finding(l, d, "nic_rx_errors", name, n, x[LS_RX_PACKETS], "received",
+	dl = dstat_loss(o, ETHSTAT_RX_ERROR);
+	n = max_loss(n, dl);
+	f = loss_finding(l, d, "nic_rx_errors", name, n, known_delta(o, LS_RX_PACKETS), "received",
 			 "damaged frames received (CRC, frame, length)");
 	if (f) {
 		ev_nonzero(f, "rx_crc_errors", x[LS_RX_CRC_ERRORS]);
 		ev_nonzero(f, "rx_frame_errors", x[LS_RX_FRAME_ERRORS]);
 		ev_nonzero(f, "rx_length_errors", x[LS_RX_LENGTH_ERRORS]);
-		ev_dstats(f, o, ETHSTAT_RX_ERROR);
+		ev_dstats(f, o, ETHSTAT_RX_ERROR, dl);
 		ev_delta(f, "rx_errors", x[LS_RX_ERRORS]);
+		ev_iface_reset(f, o, rxerr, ARRAY_SIZE(rxerr));
 		set_fixes(f, d, name);
 	}
 
-	n = x[LS_TX_DROPPED];
-	if (max_dstat(o, ETHSTAT_TX_DROP) > n)
-		n = max_dstat(o, ETHSTAT_TX_DROP);
-	f = loss_finding(l, d, "nic_tx_dropped", name, n, x[LS_TX_PACKETS], "sent",
+	dl = dstat_loss(o, ETHSTAT_TX_DROP);
+	n = max_loss(x[LS_TX_DROPPED], dl);
+	f = loss_finding(l, d, "nic_tx_dropped", name, n, known_delta(o, LS_TX_PACKETS), "sent",
 			 "packets dropped on transmit by the device");
 	if (f) {
 		ev_delta(f, "tx_dropped", x[LS_TX_DROPPED]);
-		ev_dstats(f, o, ETHSTAT_TX_DROP);
+		ev_dstats(f, o, ETHSTAT_TX_DROP, dl);
 		ev_delta(f, "tx_packets", x[LS_TX_PACKETS]);
 		if (!ifc->ring_err) {
 			ev_value(f, "tx_ring", ifc->tx_ring);
 			ev_value(f, "tx_ring_max", ifc->tx_ring_max);
 		}
+		ev_iface_reset(f, o, txdrop, ARRAY_SIZE(txdrop));
 		set_fixes(f, d, name);
 	}
 
-	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS], x[LS_TX_PACKETS], "sent",
-			 "transmit errors");
+	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS], known_delta(o, LS_TX_PACKETS),
+			 "sent", "transmit errors");
 	if (f) {
 		ev_delta(f, "tx_errors", x[LS_TX_ERRORS]);
 		ev_nonzero(f, "tx_carrier_errors", x[LS_TX_CARRIER_ERRORS]);
@@ -1156,6 +1276,7 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		ev_nonzero(f, "tx_fifo_errors", x[LS_TX_FIFO_ERRORS]);
 		ev_nonzero(f, "tx_heartbeat_errors", x[LS_TX_HEARTBEAT_ERRORS]);
 		ev_nonzero(f, "tx_window_errors", x[LS_TX_WINDOW_ERRORS]);
+		ev_iface_reset(f, o, txerr, ARRAY_SIZE(txerr));
 		set_fixes(f, d, name);
 	}
 }
@@ -1263,19 +1384,49 @@ static struct finding *snmp_finding(struct flist *l, const struct host_delta *d,
 		ev_snmp(f, d, a, true);
 		if (b >= 0)
 			ev_snmp(f, d, b, false);
+		if (d->snmp_reset[a] || (b >= 0 && d->snmp_reset[b]))
+			ev_text(f, "went backwards (not counted)", "%s%s%s",
+				d->snmp_reset[a] ? snmp_counter_name(a) : "",
+				d->snmp_reset[a] && b >= 0 && d->snmp_reset[b] ? ", " : "",
+				b >= 0 && d->snmp_reset[b] ? snmp_counter_name(b) : "");
 	}
 	return f;
 }
 
+/* The (at most 4) sockets that dropped most in the window; those whose drops are unknown (new,
+ * see hd_sock) only when there is room left. */
 static void ev_udp_sockets(struct finding *f, const struct host_delta *d)
 {
-	for (size_t i = 0; i < d->n_udp && i < 4; i++) {
-		const struct sock_info *s = &d->now->udp[d->udp[i].idx];
+	size_t pick[4];
+	int n = 0;
+
+	for (; n < 4; n++) {
+		size_t best = d->n_udp;
+
+		for (size_t i = 0; i < d->n_udp; i++) {
+			bool taken = false;
+
+			for (int k = 0; k < n; k++)
+				taken |= pick[k] == i;
+			if (!taken && (best == d->n_udp || d->udp[i].d_drops > d->udp[best].d_drops))
+				best = i;
+		}
+		if (best == d->n_udp)
+			break;
+		pick[n] = best;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct hd_sock *o = &d->udp[pick[k]];
 		char key[80];
 
-		snprintf(key, sizeof(key), "socket %s", s->local);
-		ev_text(f, key, "drops +%llu, rcvbuf %u, queued %u bytes",
-			(unsigned long long)d->udp[i].d_drops, s->rcvbuf, s->rmem_alloc);
+		snprintf(key, sizeof(key), "socket %s", o->sock.local);
+		if (o->is_new && !o->d_drops)
+			ev_text(f, key, "drops unknown (not in the first snapshot's list), rcvbuf %u",
+				o->sock.rcvbuf);
+		else
+			ev_text(f, key, "drops +%llu%s, rcvbuf %u, queued %u bytes",
+				(unsigned long long)o->d_drops, o->is_new ? " or more" : "",
+				o->sock.rcvbuf, o->sock.rmem_alloc);
 	}
 }
 

@@ -487,13 +487,13 @@ static int rtnl_dump_all(int fd, uint16_t type, size_t hdr_len, uint32_t seq,
 	return nl_dump(fd, &req, req.nh.nlmsg_len, seq, cb, arg);
 }
 
-/* Sockets kept per snapshot: the ones that explain loss, the worst first. */
-#define HC_MAX_SOCKS 256
+/* Sockets looked at per snapshot, of which HC_MAX_SOCKS are kept (the worst first). */
 #define HC_SCAN_SOCKS 8192
 
 struct sock_scan {
 	uint8_t protocol;
 	bool listeners;
+	bool truncated; /* more sockets matched than HC_SCAN_SOCKS */
 	size_t n;
 	struct sock_info *s;
 	int err;
@@ -508,8 +508,10 @@ static int add_sock_cb(const struct nlmsghdr *nh, void *arg)
 		return 0;
 	if (sc->listeners ? si.rqueue == 0 : !(si.has_meminfo && si.drops))
 		return 0;
-	if (sc->n >= HC_SCAN_SOCKS)
+	if (sc->n >= HC_SCAN_SOCKS) {
+		sc->truncated = true;
 		return 0;
+	}
 	if (grow(&sc->s, sc->n, sizeof(*sc->s)))
 		return -ENOMEM;
 	sc->s[sc->n++] = si;
@@ -558,6 +560,7 @@ static void read_sockets(struct host_counters *hc)
 
 	if (fd < 0) {
 		hc->sock_err = fd;
+		hc->udp_truncated = true;
 		host_counters_add_error(hc, "sock_diag", fd, "per-socket drops and listen queues missing");
 		return;
 	}
@@ -584,6 +587,9 @@ static void read_sockets(struct host_counters *hc)
 	hc->listen = lis.s;
 	hc->n_listen = lis.n < HC_MAX_SOCKS ? lis.n : HC_MAX_SOCKS;
 	hc->sock_err = err;
+	/* Without the whole list a socket missing from it may still have dropped: the deltas
+	 * must not count such a socket from zero. */
+	hc->udp_truncated = udp.truncated || udp.n > HC_MAX_SOCKS || err;
 	if (err)
 		host_counters_add_error(hc, "sock_diag", err, "per-socket drops and listen queues incomplete");
 }

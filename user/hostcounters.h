@@ -112,6 +112,8 @@ struct hc_error {
 };
 
 #define HC_MAX_ERRORS 32
+/* Sockets kept per snapshot (the UDP sockets with most drops, the fullest listeners). */
+#define HC_MAX_SOCKS 256
 
 struct host_counters {
 	double t; /* CLOCK_MONOTONIC seconds, when the snapshot was taken */
@@ -143,9 +145,12 @@ struct host_counters {
 	struct qdisc_info *qdiscs;
 
 	int sock_err;
-	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain loss)
-		       */
+	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain loss),
+		       * most drops first */
 	struct sock_info *udp;
+	/* udp does not hold every socket that ever dropped (more than HC_MAX_SOCKS, or the dump
+	 * failed): a socket absent from it may have had drops. */
+	bool udp_truncated;
 	size_t n_listen; /* TCP listeners with a non-empty accept queue */
 	struct sock_info *listen;
 

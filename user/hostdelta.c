@@ -2,6 +2,7 @@
 /* Deltas between two host counter snapshots, and their JSON and text. Pure: no I/O but the
  * FILE the caller gives. See hostdelta.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +14,46 @@
 
 /* ---- deltas ---- */
 
-/* Counters the kernel keeps in 32 bits wrap; unwrap one wrap over the window. */
-static uint64_t delta32(uint64_t before, uint64_t after)
+/* A counter the kernel keeps in 32 bits: modulo 2^32, unless the step is too large to be one
+ * (see hostdelta.h). false: went backwards, *out 0. */
+static bool delta_narrow(uint64_t before, uint64_t after, uint64_t *out)
 {
-	return (after - before) & 0xffffffffu;
+	uint64_t x = (after - before) & 0xffffffffu;
+
+	*out = x < (1u << 31) ? x : 0;
+	return x < (1u << 31);
 }
 
-/* /proc counters are unsigned long: 64 bits here, 32 on 32-bit kernels. Going backwards past a
- * 32-bit value is a wrap; anything else is a reset, which counts nothing. */
-static uint64_t delta_ulong(uint64_t before, uint64_t after)
+/* A counter passed in 64 bits, maybe 32 underneath: a 32-bit wrap from the upper half to the
+ * lower half is unwrapped; any other decrease is unknown. */
+static bool delta_wide(uint64_t before, uint64_t after, uint64_t *out)
 {
-	if (after >= before)
-		return after - before;
+	if (after >= before) {
+		*out = after - before;
+		return true;
+	}
 	if (before <= 0xffffffffu)
-		return delta32(before, after);
-	return 0;
+		return delta_narrow(before, after, out);
+	*out = 0;
+	return false;
+}
+
+static void __attribute__((format(printf, 2, 3))) backwards(struct host_delta *d, const char *fmt,
+							      ...)
+{
+	char name[sizeof(d->backwards[0])];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < d->n_backwards; i++)
+		if (!strcmp(d->backwards[i], name))
+			return;
+	if (d->n_backwards < HD_MAX_BACKWARDS)
+		memcpy(d->backwards[d->n_backwards++], name, sizeof(name));
+	else
+		d->n_backwards_dropped++;
 }
 
 static const struct softnet_cpu *find_cpu(const struct softnet_stat *s, size_t row, int cpu,
@@ -39,6 +65,26 @@ static const struct softnet_cpu *find_cpu(const struct softnet_stat *s, size_t r
 		if (s->cpus[i].cpu == cpu)
 			return &s->cpus[i];
 	return NULL;
+}
+
+/* One per-CPU softnet column (32 bits in the kernel). */
+static uint64_t cpu_delta(struct host_delta *d, int cpu, const char *what, uint64_t before,
+			  uint64_t after)
+{
+	uint64_t v;
+
+	if (!delta_narrow(before, after, &v))
+		backwards(d, "cpu%d %s", cpu, what);
+	return v;
+}
+
+static void cpu_add(struct hd_cpu *to, const struct hd_cpu *c)
+{
+	to->processed += c->processed;
+	to->dropped += c->dropped;
+	to->time_squeeze += c->time_squeeze;
+	to->received_rps += c->received_rps;
+	to->flow_limit_count += c->flow_limit_count;
 }
 
 static int delta_softnet(const struct host_counters *b, const struct host_counters *a,
@@ -59,16 +105,15 @@ static int delta_softnet(const struct host_counters *b, const struct host_counte
 		if (!x)
 			continue; /* a CPU that came online during the window */
 		c->cpu = y->cpu;
-		c->processed = delta32(x->processed, y->processed);
-		c->dropped = delta32(x->dropped, y->dropped);
-		c->time_squeeze = delta32(x->time_squeeze, y->time_squeeze);
-		c->received_rps = delta32(x->received_rps, y->received_rps);
-		c->flow_limit_count = delta32(x->flow_limit_count, y->flow_limit_count);
-		d->softnet_total.processed += c->processed;
-		d->softnet_total.dropped += c->dropped;
-		d->softnet_total.time_squeeze += c->time_squeeze;
-		d->softnet_total.received_rps += c->received_rps;
-		d->softnet_total.flow_limit_count += c->flow_limit_count;
+		c->processed = cpu_delta(d, c->cpu, "processed", x->processed, y->processed);
+		c->dropped = cpu_delta(d, c->cpu, "dropped", x->dropped, y->dropped);
+		c->time_squeeze =
+			cpu_delta(d, c->cpu, "time_squeeze", x->time_squeeze, y->time_squeeze);
+		c->received_rps =
+			cpu_delta(d, c->cpu, "received_rps", x->received_rps, y->received_rps);
+		c->flow_limit_count = cpu_delta(d, c->cpu, "flow_limit_count", x->flow_limit_count,
+						y->flow_limit_count);
+		cpu_add(&d->softnet_total, c);
 		d->n_cpus++;
 	}
 	d->softnet_total.cpu = -1;
@@ -76,12 +121,16 @@ static int delta_softnet(const struct host_counters *b, const struct host_counte
 	return 0;
 }
 
+static bool same_iface(const struct hc_iface *a, const struct hc_iface *b)
+{
+	return a->link.ifindex == b->link.ifindex && !strcmp(a->link.name, b->link.name);
+}
+
 static const struct hc_iface *find_iface(const struct host_counters *hc,
 					 const struct hc_iface *like)
 {
 	for (size_t i = 0; i < hc->n_ifaces; i++)
-		if (hc->ifaces[i].link.ifindex == like->link.ifindex &&
-		    !strcmp(hc->ifaces[i].link.name, like->link.name))
+		if (same_iface(&hc->ifaces[i], like))
 			return &hc->ifaces[i];
 	return NULL;
 }
@@ -96,53 +145,136 @@ static const struct hc_dstat *find_dstat(const struct hc_iface *ifc, size_t hint
 	return NULL;
 }
 
-static int delta_iface(const struct hc_iface *x, const struct hc_iface *y, struct hd_iface *o)
+static int delta_iface(struct host_delta *d, const struct hc_iface *x, const struct hc_iface *y,
+		       struct hd_iface *o)
 {
 	int n = x->link.n_stats < y->link.n_stats ? x->link.n_stats : y->link.n_stats;
 	size_t moved = 0;
 
-	for (int s = 0; s < n; s++)
-		if (y->link.stats[s] < x->link.stats[s])
-			o->reset = true;
-	for (int s = 0; s < n; s++)
-		o->d[s] = o->reset ? y->link.stats[s] : y->link.stats[s] - x->link.stats[s];
+	for (int s = 0; s < n; s++) {
+		if (delta_wide(x->link.stats[s], y->link.stats[s], &o->d[s]))
+			continue;
+		o->stat_reset[s] = o->reset = true;
+		backwards(d, "%s %s", y->link.name, link_stat_name(s));
+	}
 	for (size_t i = 0; i < y->n_dstats; i++) {
 		const struct hc_dstat *b = find_dstat(x, i, y->dstats[i].name);
+		uint64_t v;
 
-		if (b && y->dstats[i].value > b->value)
+		if (b && delta_wide(b->value, y->dstats[i].value, &v) && v)
 			moved++;
 	}
-	if (!moved)
-		return 0;
-	o->dstats = calloc(moved, sizeof(*o->dstats));
-	if (!o->dstats)
+	o->dstats = moved ? calloc(moved, sizeof(*o->dstats)) : NULL;
+	if (moved && !o->dstats)
 		return -ENOMEM;
 	for (size_t i = 0; i < y->n_dstats; i++) {
 		const struct hc_dstat *b = find_dstat(x, i, y->dstats[i].name);
-		struct hd_dstat *ds;
+		struct ethstat_class cls;
+		uint64_t v;
 
-		/* Going down is a gauge or a driver reset: neither is loss in this window. */
-		if (!b || y->dstats[i].value <= b->value)
+		if (!b)
 			continue;
-		ds = &o->dstats[o->n_dstats++];
-		ds->name = y->dstats[i].name;
-		ds->delta = y->dstats[i].value - b->value;
-		ethstat_classify(ds->name, &ds->cls);
+		ethstat_classify(y->dstats[i].name, &cls);
+		/* Driver statistics include gauges (queue lengths ...) that go down by design: only
+		 * a loss counter going backwards is worth naming. */
+		if (!delta_wide(b->value, y->dstats[i].value, &v) && cls.kind != ETHSTAT_OTHER)
+			backwards(d, "%s ethtool %s", y->link.name, y->dstats[i].name);
+		if (!v || o->n_dstats >= moved)
+			continue;
+		o->dstats[o->n_dstats].name = y->dstats[i].name;
+		o->dstats[o->n_dstats].delta = v;
+		o->dstats[o->n_dstats].cls = cls;
+		o->n_dstats++;
 	}
 	return 0;
+}
+
+static bool same_qdisc(const struct qdisc_info *a, const struct qdisc_info *b)
+{
+	return a->ifindex == b->ifindex && a->handle == b->handle && a->parent == b->parent &&
+	       !strcmp(a->kind, b->kind);
 }
 
 static const struct qdisc_info *find_qdisc(const struct host_counters *hc,
 					   const struct qdisc_info *like)
 {
-	for (size_t i = 0; i < hc->n_qdiscs; i++) {
-		const struct qdisc_info *q = &hc->qdiscs[i];
-
-		if (q->ifindex == like->ifindex && q->handle == like->handle &&
-		    q->parent == like->parent && !strcmp(q->kind, like->kind))
-			return q;
-	}
+	for (size_t i = 0; i < hc->n_qdiscs; i++)
+		if (same_qdisc(&hc->qdiscs[i], like))
+			return &hc->qdiscs[i];
 	return NULL;
+}
+
+/* "eth0 1:" for the names of a qdisc's counters. */
+static void qdisc_label(const struct host_counters *hc, const struct qdisc_info *q, char *buf,
+			size_t size)
+{
+	const char *dev = NULL;
+
+	for (size_t i = 0; i < hc->n_ifaces && !dev; i++)
+		if (hc->ifaces[i].link.ifindex == q->ifindex)
+			dev = hc->ifaces[i].link.name;
+	snprintf(buf, size, "%s %x:", dev ? dev : "?", q->handle >> 16);
+}
+
+static void delta_qdisc(struct host_delta *d, const struct qdisc_info *x,
+			const struct qdisc_info *y, struct hd_qdisc *o)
+{
+	static const char *const names[] = {"bytes", "packets", "drops", "requeues", "overlimits"};
+	bool ok[5];
+	char label[48];
+
+	ok[0] = delta_wide(x->bytes, y->bytes, &o->d_bytes);
+	ok[1] = delta_narrow(x->packets, y->packets, &o->d_packets);
+	ok[2] = delta_narrow(x->drops, y->drops, &o->d_drops);
+	ok[3] = delta_narrow(x->requeues, y->requeues, &o->d_requeues);
+	ok[4] = delta_narrow(x->overlimits, y->overlimits, &o->d_overlimits);
+	for (int i = 0; i < 5; i++)
+		if (!ok[i]) {
+			qdisc_label(d->now, y, label, sizeof(label));
+			backwards(d, "qdisc %s %s", label, names[i]);
+		}
+}
+
+static const struct sock_info *find_sock(const struct sock_info *s, size_t n, uint32_t inode)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].inode == inode)
+			return &s[i];
+	return NULL;
+}
+
+static int delta_udp(const struct host_counters *before, struct host_delta *d)
+{
+	const struct host_counters *now = d->now;
+
+	d->udp = calloc(now->n_udp ? now->n_udp : 1, sizeof(*d->udp));
+	if (!d->udp)
+		return -ENOMEM;
+	d->udp_truncated = before->udp_truncated || now->udp_truncated;
+	for (size_t i = 0; i < now->n_udp; i++) {
+		const struct sock_info *y = &now->udp[i];
+		const struct sock_info *x = find_sock(before->udp, before->n_udp, y->inode);
+		struct hd_sock *o = &d->udp[d->n_udp];
+		uint64_t v = 0;
+
+		if (x) {
+			if (!delta_narrow(x->drops, y->drops, &v))
+				backwards(d, "socket %s drops", y->local);
+		} else if (before->udp_truncated) {
+			/* It may have dropped before and been left out of the list. */
+			o->is_new = true;
+		} else {
+			/* Every socket that had dropped was in the list: this one had not (or
+			 * did not exist yet). */
+			delta_narrow(0, y->drops, &v);
+		}
+		if (!v && !o->is_new)
+			continue;
+		o->sock = *y;
+		o->d_drops = v;
+		d->n_udp++;
+	}
+	return 0;
 }
 
 int host_counters_delta(const struct host_counters *before, const struct host_counters *after,
@@ -158,6 +290,7 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
+	d->steps = 1;
 	now = host_counters_dup(after);
 	if (!now)
 		goto cleanup;
@@ -169,8 +302,8 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 		for (size_t k = 0; k < now->n_errors; k++)
 			seen |= !strcmp(now->errors[k].source, before->errors[i].source);
 		if (!seen)
-			host_counters_add_error(now, before->errors[i].source, before->errors[i].err,
-				  before->errors[i].what);
+			host_counters_add_error(now, before->errors[i].source,
+						before->errors[i].err, before->errors[i].what);
 	}
 	d->interval_s = after->t - before->t;
 	if (d->interval_s < 0)
@@ -182,15 +315,18 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 
 	for (int c = 0; c < SNMP__COUNT; c++) {
 		d->snmp_ok[c] = before->snmp.present[c] && now->snmp.present[c];
-		if (d->snmp_ok[c])
-			d->snmp[c] = delta_ulong(before->snmp.val[c], now->snmp.val[c]);
+		if (d->snmp_ok[c] && !delta_wide(before->snmp.val[c], now->snmp.val[c], &d->snmp[c])) {
+			d->snmp_reset[c] = true;
+			backwards(d, "%s", snmp_counter_name(c));
+		}
 	}
 
+	/* Per-CPU 32-bit counters summed: the sum's delta modulo 2^32 is right. */
 	d->ct_ok = before->ct_in_use && now->ct_in_use && !before->ct_stat_err && !now->ct_stat_err;
 	for (int s = 0; d->ct_ok && s < CT_STAT__COUNT; s++) {
 		d->ct_present[s] = before->ct.present[s] && now->ct.present[s];
-		if (d->ct_present[s])
-			d->ct[s] = delta_ulong(before->ct.val[s], now->ct.val[s]);
+		if (d->ct_present[s] && !delta_narrow(before->ct.val[s], now->ct.val[s], &d->ct[s]))
+			backwards(d, "conntrack %s", ct_stat_name(s));
 	}
 
 	err = -ENOMEM;
@@ -203,7 +339,7 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 
 		o->idx = i;
 		o->is_new = !x;
-		if (x && delta_iface(x, &now->ifaces[i], o))
+		if (x && delta_iface(d, x, &now->ifaces[i], o))
 			goto cleanup;
 	}
 
@@ -216,36 +352,197 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 
 		o->idx = i;
 		o->is_new = !x;
-		if (!x || !x->has_stats || !y->has_stats)
-			continue;
-		o->d_bytes = y->bytes >= x->bytes ? y->bytes - x->bytes : 0;
-		o->d_packets = delta32(x->packets, y->packets);
-		o->d_drops = delta32(x->drops, y->drops);
-		o->d_requeues = delta32(x->requeues, y->requeues);
-		o->d_overlimits = delta32(x->overlimits, y->overlimits);
+		if (x && x->has_stats && y->has_stats)
+			delta_qdisc(d, x, y, o);
 	}
 
-	d->udp = calloc(now->n_udp ? now->n_udp : 1, sizeof(*d->udp));
-	if (!d->udp)
+	if (delta_udp(before, d))
 		goto cleanup;
-	for (size_t i = 0; i < now->n_udp; i++) {
-		const struct sock_info *y = &now->udp[i];
-		uint64_t before_drops = 0;
-
-		/* Not in the first snapshot: it had no drops then (or did not exist). */
-		for (size_t k = 0; k < before->n_udp; k++)
-			if (before->udp[k].inode == y->inode)
-				before_drops = before->udp[k].drops;
-		if (y->drops == before_drops)
-			continue;
-		d->udp[d->n_udp].idx = i;
-		d->udp[d->n_udp].d_drops = delta32(before_drops, y->drops);
-		d->n_udp++;
-	}
 	*out = d;
 	return 0;
 cleanup:
 	host_delta_free(d);
+	return err;
+}
+
+/* ---- adding up steps ---- */
+
+/* The accumulated interface matching step interface o, whose snapshot is now. */
+static const struct hd_iface *acc_iface(const struct host_delta *acc, const struct hc_iface *like)
+{
+	for (size_t i = 0; i < acc->n_ifaces; i++)
+		if (same_iface(&acc->now->ifaces[acc->ifaces[i].idx], like))
+			return &acc->ifaces[i];
+	return NULL;
+}
+
+/* o (a step's interface, names in its now, ifc) += x (the same interface, accumulated). */
+static int merge_iface(struct hd_iface *o, const struct hc_iface *ifc, const struct hd_iface *x)
+{
+	size_t extra = 0;
+	struct hd_dstat *ds;
+
+	for (int s = 0; s < LS__COUNT; s++) {
+		o->d[s] += x->d[s];
+		o->stat_reset[s] |= x->stat_reset[s];
+	}
+	o->reset |= x->reset;
+	for (size_t i = 0; i < x->n_dstats; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < o->n_dstats && !found; k++)
+			if (!strcmp(o->dstats[k].name, x->dstats[i].name)) {
+				o->dstats[k].delta += x->dstats[i].delta;
+				found = true;
+			}
+		extra += !found;
+	}
+	if (!extra)
+		return 0;
+	ds = realloc(o->dstats, (o->n_dstats + extra) * sizeof(*ds));
+	if (!ds)
+		return -ENOMEM;
+	o->dstats = ds;
+	/* Statistics that moved in earlier steps only: named from the newest snapshot (a
+	 * statistic the driver no longer has is left out, like a vanished interface). */
+	for (size_t i = 0; i < x->n_dstats; i++) {
+		const struct hc_dstat *now = find_dstat(ifc, 0, x->dstats[i].name);
+		bool found = false;
+
+		for (size_t k = 0; k < o->n_dstats && !found; k++)
+			found = !strcmp(o->dstats[k].name, x->dstats[i].name);
+		if (found || !now)
+			continue;
+		ds[o->n_dstats] = x->dstats[i];
+		ds[o->n_dstats].name = now->name;
+		o->n_dstats++;
+	}
+	return 0;
+}
+
+static void merge_softnet(struct host_delta *s, const struct host_delta *acc)
+{
+	s->softnet_ok = s->softnet_ok && acc->softnet_ok;
+	if (!s->softnet_ok)
+		return;
+	/* The step's CPUs are a subset of its snapshot's; a CPU gone offline meanwhile keeps the
+	 * drops it counted, so it is added at the end (cpus has room: see host_delta_extend). */
+	for (size_t i = 0; i < acc->n_cpus; i++) {
+		const struct hd_cpu *x = &acc->cpus[i];
+		struct hd_cpu *c = NULL;
+
+		for (size_t k = 0; k < s->n_cpus && !c; k++)
+			if (s->cpus[k].cpu == x->cpu)
+				c = &s->cpus[k];
+		if (c)
+			cpu_add(c, x);
+		else
+			s->cpus[s->n_cpus++] = *x;
+	}
+	cpu_add(&s->softnet_total, &acc->softnet_total);
+}
+
+/* s (the step from acc->now to a later snapshot) += acc. */
+static int merge_step(struct host_delta *s, const struct host_delta *acc)
+{
+	s->interval_s += acc->interval_s;
+	s->steps += acc->steps;
+	merge_softnet(s, acc);
+	for (int c = 0; c < SNMP__COUNT; c++) {
+		s->snmp_ok[c] = s->snmp_ok[c] && acc->snmp_ok[c];
+		s->snmp_reset[c] |= acc->snmp_reset[c];
+		s->snmp[c] += acc->snmp[c];
+	}
+	s->ct_ok = s->ct_ok && acc->ct_ok;
+	for (int c = 0; c < CT_STAT__COUNT; c++) {
+		s->ct_present[c] = s->ct_present[c] && acc->ct_present[c];
+		s->ct[c] += acc->ct[c];
+	}
+	for (size_t i = 0; i < s->n_ifaces; i++) {
+		struct hd_iface *o = &s->ifaces[i];
+		const struct hc_iface *ifc = &s->now->ifaces[o->idx];
+		const struct hd_iface *x = o->is_new ? NULL : acc_iface(acc, ifc);
+
+		if (!x || !x->is_new) {
+			if (x && merge_iface(o, ifc, x))
+				return -ENOMEM;
+			continue;
+		}
+		/* New in an earlier step: still new over the whole window. */
+		free(o->dstats);
+		*o = (struct hd_iface){.idx = o->idx, .is_new = true};
+	}
+	for (size_t i = 0; i < s->n_qdiscs; i++) {
+		struct hd_qdisc *o = &s->qdiscs[i];
+		const struct qdisc_info *q = &s->now->qdiscs[o->idx];
+
+		if (o->is_new)
+			continue;
+		for (size_t k = 0; k < acc->n_qdiscs; k++) {
+			const struct hd_qdisc *x = &acc->qdiscs[k];
+
+			if (!same_qdisc(&acc->now->qdiscs[x->idx], q))
+				continue;
+			o->is_new = x->is_new;
+			o->d_bytes = o->is_new ? 0 : o->d_bytes + x->d_bytes;
+			o->d_packets = o->is_new ? 0 : o->d_packets + x->d_packets;
+			o->d_drops = o->is_new ? 0 : o->d_drops + x->d_drops;
+			o->d_requeues = o->is_new ? 0 : o->d_requeues + x->d_requeues;
+			o->d_overlimits = o->is_new ? 0 : o->d_overlimits + x->d_overlimits;
+			break;
+		}
+	}
+	/* Sockets: every one either side counted (udp has room: see host_delta_extend). */
+	for (size_t i = 0; i < acc->n_udp; i++) {
+		const struct hd_sock *x = &acc->udp[i];
+		struct hd_sock *o = NULL;
+
+		for (size_t k = 0; k < s->n_udp && !o; k++)
+			if (s->udp[k].sock.inode == x->sock.inode)
+				o = &s->udp[k];
+		if (!o) {
+			s->udp[s->n_udp++] = *x;
+			continue;
+		}
+		o->d_drops += x->d_drops;
+		o->is_new |= x->is_new;
+	}
+	s->udp_truncated |= acc->udp_truncated;
+	for (size_t i = 0; i < acc->n_backwards; i++)
+		backwards(s, "%s", acc->backwards[i]);
+	s->n_backwards_dropped += acc->n_backwards_dropped;
+	return 0;
+}
+
+int host_delta_extend(struct host_delta *d, const struct host_counters *after)
+{
+	struct host_delta *s = NULL, tmp;
+	void *p;
+	int err;
+
+	if (!d || !d->now || !after)
+		return -EINVAL;
+	err = host_counters_delta(d->now, after, &s);
+	if (err)
+		return err;
+	/* Room for what only the accumulated side has: CPUs gone offline, sockets gone. */
+	err = -ENOMEM;
+	p = realloc(s->cpus, (s->n_cpus + d->n_cpus + 1) * sizeof(*s->cpus));
+	if (!p)
+		goto cleanup;
+	s->cpus = p;
+	p = realloc(s->udp, (s->n_udp + d->n_udp + 1) * sizeof(*s->udp));
+	if (!p)
+		goto cleanup;
+	s->udp = p;
+	err = merge_step(s, d);
+	if (err)
+		goto cleanup;
+	tmp = *d;
+	*d = *s;
+	*s = tmp; /* the old contents, freed below */
+cleanup:
+	host_delta_free(s);
 	return err;
 }
 
@@ -365,6 +662,11 @@ static void json_iface(const struct host_delta *d, const struct hd_iface *o, str
 	json_bool(j, "up", l->flags & IFF_UP);
 	json_bool(j, "new", o->is_new);
 	json_bool(j, "reset", o->reset);
+	json_array_begin(j, "reset_stats");
+	for (int s = 0; s < l->n_stats; s++)
+		if (o->stat_reset[s])
+			json_string(j, NULL, link_stat_name(s));
+	json_array_end(j);
 	json_object_begin(j, "stats");
 	for (int s = 0; s < l->n_stats; s++)
 		json_uint(j, link_stat_name(s), o->d[s]);
@@ -419,8 +721,14 @@ void host_delta_json(const struct host_delta *d, struct json_writer *j, const ch
 
 	json_object_begin(j, key);
 	json_double(j, "interval_s", d->interval_s, 3);
+	json_int(j, "steps", d->steps);
 	json_string(j, "netns", hc->netns);
 	json_int(j, "ncpus", hc->ncpus);
+	json_array_begin(j, "went_backwards");
+	for (size_t i = 0; i < d->n_backwards; i++)
+		json_string(j, NULL, d->backwards[i]);
+	json_array_end(j);
+	json_uint(j, "went_backwards_more", d->n_backwards_dropped);
 
 	if (!d->softnet_ok) {
 		json_null(j, "softnet");
@@ -496,17 +804,22 @@ void host_delta_json(const struct host_delta *d, struct json_writer *j, const ch
 
 	json_array_begin(j, "udp_sockets");
 	for (size_t i = 0; i < d->n_udp; i++) {
-		const struct sock_info *s = &hc->udp[d->udp[i].idx];
+		const struct hd_sock *o = &d->udp[i];
 
 		json_object_begin(j, NULL);
-		json_string(j, "local", s->local);
-		json_uint(j, "inode", s->inode);
-		json_uint(j, "drops", d->udp[i].d_drops);
-		json_uint(j, "rcvbuf", s->rcvbuf);
-		json_uint(j, "rmem_alloc", s->rmem_alloc);
+		json_string(j, "local", o->sock.local);
+		json_uint(j, "inode", o->sock.inode);
+		json_bool(j, "new", o->is_new);
+		if (o->is_new && !o->d_drops)
+			json_null(j, "drops");
+		else
+			json_uint(j, "drops", o->d_drops);
+		json_uint(j, "rcvbuf", o->sock.rcvbuf);
+		json_uint(j, "rmem_alloc", o->sock.rmem_alloc);
 		json_object_end(j);
 	}
 	json_array_end(j);
+	json_bool(j, "udp_sockets_truncated", d->udp_truncated);
 
 	json_array_begin(j, "listeners");
 	for (size_t i = 0; i < hc->n_listen; i++) {
@@ -560,10 +873,12 @@ static void tg_flush(struct text_group *t)
 	t->buf[0] = '\0';
 }
 
-static void tg_add(struct text_group *t, const char *name, uint64_t delta)
+/* "name +delta", or the name alone when delta is NULL. */
+static void tg_add_item(struct text_group *t, const char *name, const uint64_t *delta)
 {
 	char item[96];
-	int n = snprintf(item, sizeof(item), "%s +%llu", name, (unsigned long long)delta);
+	int n = delta ? snprintf(item, sizeof(item), "%s +%llu", name, (unsigned long long)*delta)
+		      : snprintf(item, sizeof(item), "%s", name);
 
 	if (n < 0)
 		return;
@@ -571,6 +886,11 @@ static void tg_add(struct text_group *t, const char *name, uint64_t delta)
 		tg_flush(t);
 	t->len += snprintf(t->buf + t->len, sizeof(t->buf) - t->len, "%s%s", t->len ? "  " : "",
 			   item);
+}
+
+static void tg_add(struct text_group *t, const char *name, uint64_t delta)
+{
+	tg_add_item(t, name, &delta);
 }
 
 void host_delta_text(const struct host_delta *d, FILE *f, int max_lines)
@@ -639,6 +959,13 @@ void host_delta_text(const struct host_delta *d, FILE *f, int max_lines)
 		tg_add(&t, "overlimits", o->d_overlimits);
 		tg_add(&t, "requeues", o->d_requeues);
 		tg_add(&t, "packets", o->d_packets);
+		tg_flush(&t);
+	}
+	if (d->n_backwards) {
+		t.label = "backwards";
+		t.first = true;
+		for (size_t i = 0; i < d->n_backwards; i++)
+			tg_add_item(&t, d->backwards[i], NULL);
 		tg_flush(&t);
 	}
 	if (!lines)
