@@ -11,6 +11,7 @@
 #include "hostcounters.h"
 #include "hostdelta.h"
 #include "tap.h"
+#include "util.h"
 
 static struct host_counters *hc_new(double t)
 {
@@ -778,6 +779,283 @@ static void test_extend_equals_direct(void)
 	host_counters_free(s2);
 }
 
+static int index_of(const struct finding *f, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+/* An explained finding follows its cause even when it is the more severe of the two. */
+static void test_cause_order(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	struct finding *f;
+	size_t n;
+	int iq, is, io, il;
+
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0");
+	/* 500 qdisc drops in 1000000 packets: 50/s, 0.05%: high. */
+	add_qdisc(a, 2, "pfifo_fast", TC_H_ROOT, 0, 0);
+	add_qdisc(b, 2, "pfifo_fast", TC_H_ROOT, 500, 1000000);
+	/* 20000 refused UDP sends: 2000/s, critical, explained by the qdisc drops. */
+	b->snmp.val[SNMP_UDP_SNDBUF_ERRORS] = 20000;
+	b->snmp.val[SNMP_UDP_OUT_DATAGRAMS] = 1000000;
+	b->snmp.val[SNMP_IP_OUT_DISCARDS] = 20;
+	b->snmp.val[SNMP_IP_OUT_REQUESTS] = 1000000;
+	/* And an unrelated critical finding. */
+	b->snmp.val[SNMP_TCPEXT_LISTEN_DROPS] = 100000;
+	d = run(a, b, &f, &n);
+	iq = index_of(f, n, "qdisc_drops");
+	is = index_of(f, n, "udp_sndbuf_errors");
+	io = index_of(f, n, "ip_out_discards");
+	il = index_of(f, n, "tcp_listen_overflows");
+	ok(iq >= 0 && is >= 0 && io >= 0 && il >= 0, "all four found");
+	if (iq >= 0 && is >= 0) {
+		is_str(finding_severity_name(f[is].severity), "critical", "SndbufErrors: critical");
+		is_str(finding_severity_name(f[iq].severity), "high", "its cause: high");
+	}
+	is_int(is, iq + 1, "the critical finding comes right after its high cause");
+	is_int(io, iq + 2, "and the other finding it explains after that");
+	is_int(il, 0, "an unexplained critical finding still comes first");
+	free(f);
+	host_delta_free(d);
+}
+
+/* Input error totals: what the specific counters do not explain is a finding of its own. */
+static void test_in_errors(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	b->snmp.val[SNMP_UDP_IN_DATAGRAMS] = 100000;
+	b->snmp.val[SNMP_UDP_IN_ERRORS] = 100; /* 60 buffer, 5 checksum, 35 other */
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 60;
+	b->snmp.val[SNMP_UDP_IN_CSUM_ERRORS] = 5;
+	b->snmp.val[SNMP_UDP6_IN_ERRORS] = 10; /* all other */
+	b->snmp.val[SNMP_TCP_IN_SEGS] = 100000;
+	b->snmp.val[SNMP_TCP_IN_ERRS] = 30; /* 5 checksum, 25 bad */
+	b->snmp.val[SNMP_TCP_IN_CSUM_ERRORS] = 5;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "udp_in_errors");
+	is_int(x ? x->count : 0, 45, "udp_in_errors: InErrors beyond buffer and checksum errors");
+	is_int(x ? ev_u(x, "Udp.InErrors") : 0, 100, "evidence: Udp.InErrors");
+	is_int(x ? ev_u(x, "Udp6InErrors") : 0, 10, "evidence: Udp6InErrors");
+	ok(x && fix_has(x, "dropscope trace"), "fix: the drop reasons");
+	x = find(f, n, "tcp_in_errors");
+	is_int(x ? x->count : 0, 25, "tcp_in_errors: InErrs beyond checksum errors");
+	is_int(x ? ev_u(x, "Tcp.InErrs") : 0, 30, "evidence: Tcp.InErrs");
+	x = find(f, n, "checksum_errors");
+	is_int(x ? x->count : 0, 10, "the checksum errors have their own finding");
+	is_int(x ? ev_u(x, "Tcp.InErrs") : 0, 30, "with the error totals as evidence");
+	x = find(f, n, "udp_rcvbuf_errors");
+	is_int(x ? ev_u(x, "Udp.InErrors") : 0, 100, "the buffer finding shows InErrors too");
+	free(f);
+	host_delta_free(d);
+
+	/* Every input error a buffer error (the lab's case): no extra finding. */
+	a = hc_new(0);
+	b = hc_new(10);
+	b->snmp.val[SNMP_UDP_IN_ERRORS] = 996;
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 996;
+	b->snmp.val[SNMP_TCP_IN_ERRS] = 3;
+	b->snmp.val[SNMP_TCP_IN_CSUM_ERRORS] = 3;
+	d = run(a, b, &f, &n);
+	ok(!find(f, n, "udp_in_errors"), "InErrors all RcvbufErrors: no udp_in_errors");
+	ok(!find(f, n, "tcp_in_errors"), "InErrs all checksum errors: no tcp_in_errors");
+	ok(find(f, n, "udp_rcvbuf_errors") && find(f, n, "checksum_errors"),
+	   "each moving counter still in a finding");
+	free(f);
+	host_delta_free(d);
+}
+
+/* README.md's table names every finding id (the table in findings.c is the source). */
+static void test_readme_ids(void)
+{
+	FILE *m = fopen("README.md", "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool all = true;
+
+	if (!m) {
+		printf("# skip: README.md not found from %s (run from the top of the tree)\n",
+		       getenv("PWD") ? getenv("PWD") : ".");
+		return;
+	}
+	len = getdelim(&buf, &cap, '\0', m);
+	fclose(m);
+	for (size_t i = 0; len > 0 && i < finding_kinds_count; i++) {
+		char pat[64];
+
+		snprintf(pat, sizeof(pat), "`%s`", finding_kinds[i].id);
+		if (!strstr(buf, pat)) {
+			printf("#   README.md lacks %s\n", pat);
+			all = false;
+		}
+	}
+	ok(len > 0 && all, "README.md documents every finding id");
+	free(buf);
+}
+
+/*
+ * Enough of the POSIX shell's word splitting to check a fix line: quotes removed, operators
+ * as words of their own, and whether a command substitution could run ($( or ` outside single
+ * quotes) or a quote was left open.
+ */
+struct sh_words {
+	int n;
+	char w[48][FINDING_FIX_LEN];
+	bool subst, open;
+};
+
+static void sh_split(const char *s, struct sh_words *o)
+{
+	char cur[FINDING_FIX_LEN];
+	size_t n = 0;
+	bool word = false;
+
+	memset(o, 0, sizeof(*o));
+#define PUSH()                                                                                     \
+	do {                                                                                       \
+		if (word && o->n < 48) {                                                           \
+			cur[n] = '\0';                                                             \
+			memcpy(o->w[o->n++], cur, n + 1);                                          \
+		}                                                                                  \
+		n = 0;                                                                             \
+		word = false;                                                                      \
+	} while (0)
+	for (; *s && n < sizeof(cur) - 2; s++) {
+		if (*s == '\'') {
+			word = true;
+			for (s++; *s && *s != '\'' && n < sizeof(cur) - 2; s++)
+				cur[n++] = *s;
+			if (*s != '\'') {
+				o->open = true;
+				break;
+			}
+		} else if (*s == '"') {
+			word = true;
+			for (s++; *s && *s != '"' && n < sizeof(cur) - 2; s++) {
+				if (*s == '`' || (*s == '$' && s[1] == '('))
+					o->subst = true;
+				if (*s == '\\' && s[1])
+					s++;
+				cur[n++] = *s;
+			}
+			if (*s != '"') {
+				o->open = true;
+				break;
+			}
+		} else if (*s == '\\' && s[1]) {
+			word = true;
+			cur[n++] = *++s;
+		} else if (*s == ' ' || *s == '\t') {
+			PUSH();
+		} else if (strchr(";|&<>()", *s)) {
+			if (*s == '(' || *s == ')')
+				o->subst = true; /* our commands never use subshells */
+			PUSH();
+			word = true;
+			cur[n++] = *s;
+			PUSH();
+		} else {
+			if (*s == '`' || (*s == '$' && s[1] == '('))
+				o->subst = true;
+			word = true;
+			cur[n++] = *s;
+		}
+	}
+	PUSH();
+#undef PUSH
+}
+
+/* Checks one command (and the bodies it runs with sh -c); sets *bad, and *seen when name
+ * arrives whole in some word. */
+static void check_cmd(const char *cmd, int depth, const char *name, bool *bad, bool *seen)
+{
+	struct sh_words *w = malloc(sizeof(*w));
+
+	sh_split(cmd, w);
+	if (w->open || w->subst) {
+		*bad = true;
+		printf("#   unsafe when pasted: %s\n", cmd);
+	}
+	for (int i = 0; i < w->n; i++) {
+		if (strstr(w->w[i], name))
+			*seen = true;
+		if (strstr(w->w[i], "/etc/udev/rules.d/") && strpbrk(w->w[i], "'$()` ")) {
+			*bad = true;
+			printf("#   a file name with shell characters: %s\n", w->w[i]);
+		}
+		if (depth < 2 && i + 2 < w->n && !strcmp(w->w[i], "sh") &&
+		    !strcmp(w->w[i + 1], "-c"))
+			check_cmd(w->w[i + 2], depth + 1, name, bad, seen);
+	}
+	free(w);
+}
+
+/* Interface and namespace names that would run code, or break the quoting, if pasted as they
+ * are. Every fix line of every finding, in our namespace, a named one and one given by path. */
+static void test_hostile_names(void)
+{
+	static const char *const ifnames[] = {"v$(id)", "it's", "x`id`", "a;b\\c"};
+	static const char *const nsnames[] = {"self", "ns$(id)", "o'ns", "/proc/1/ns/n$(id)'"};
+	char fix[FINDING_MAX_FIXES][FINDING_FIX_LEN];
+
+	for (size_t ni = 0; ni < ARRAY_SIZE(nsnames); ni++) {
+		for (size_t ii = 0; ii < ARRAY_SIZE(ifnames); ii++) {
+			struct host_counters *hc = hc_new(0);
+			struct hc_iface *ifc = add_iface(hc, 2, ifnames[ii]);
+			bool bad = false, seen_if = false, seen_ns = false, udev_name = false;
+
+			if (strcmp(nsnames[ni], "self")) {
+				snprintf(hc->netns, sizeof(hc->netns), "%s", nsnames[ni]);
+				hc->netns_self = false;
+			}
+			ifc->link.addr_len = 0; /* no MAC: a udev rule would match by name */
+			ifc->ring_err = ifc->chan_err = 0;
+			ifc->rx_ring = ifc->tx_ring = 256;
+			ifc->rx_ring_max = ifc->tx_ring_max = 4096;
+			ifc->combined_ch = 1;
+			ifc->combined_ch_max = 4;
+			add_qdisc(hc, 2, "pfifo_fast", TC_H_ROOT, 0, 0);
+			for (size_t i = 0; i < finding_kinds_count; i++) {
+				int k = finding_fixes(finding_kinds[i].id, hc, ifnames[ii], fix,
+						      FINDING_MAX_FIXES);
+
+				for (int l = 0; l < k; l++) {
+					if (strchr(fix[l], '\n'))
+						bad = true;
+					if (fix[l][0] == '#')
+						continue;
+					check_cmd(fix[l], 0, ifnames[ii], &bad, &seen_if);
+					if (strcmp(nsnames[ni], "self"))
+						check_cmd(fix[l], 0, nsnames[ni], &bad, &seen_ns);
+					udev_name |= strstr(fix[l], "KERNEL==") &&
+						     strstr(fix[l], "/etc/udev/") &&
+						     !strstr(fix[l], "KERNEL==\"rx-*\"");
+				}
+			}
+			ok(!bad, "interface '%s', namespace '%s': every command is safe to paste",
+			   ifnames[ii], nsnames[ni]);
+			ok(seen_if, "interface '%s': its name reaches the commands whole",
+			   ifnames[ii]);
+			if (strcmp(nsnames[ni], "self"))
+				ok(seen_ns, "namespace '%s': its name reaches the commands whole",
+				   nsnames[ni]);
+			ok(!udev_name, "no udev rule matches '%s' by name", ifnames[ii]);
+			host_counters_free(hc);
+		}
+	}
+}
+
 static void test_listen(void)
 {
 	struct host_counters *a = hc_new(0), *b = hc_new(10);
@@ -832,6 +1110,8 @@ static void test_conntrack(void)
 	ok(x && x->severity == SEV_HIGH, "95%% full: conntrack_full, high");
 	ok(x && fix_has(x, "net.netfilter.nf_conntrack_max = 262144"), "fix: a larger table");
 	ok(x && fix_has(x, "options nf_conntrack hashsize=65536"), "fix: hash size persists");
+	ok(x && fix_has(x, "echo nf_conntrack > /etc/modules-load.d/90-dropscope-conntrack.conf"),
+	   "fix: the module loads at boot, before sysctl.d is applied, so the size sticks");
 	free(f);
 	host_delta_free(d);
 
@@ -1055,20 +1335,16 @@ static void test_fix_api(void)
 	k = finding_fixes("qdisc_drops", hc, "eth0", fix, FINDING_MAX_FIXES);
 	ok(k > 0 && strstr(fix[1], "ip link set dev eth0 txqueuelen 10000"),
 	   "qdisc fix without a qdisc seen: txqueuelen");
-	for (size_t i = 0; i < 23; i++) {
-		static const char *const ids[] = {
-			"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
-			"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
-			"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
-			"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
-			"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
-			"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
-			"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
-			"conntrack_insert_failed", "qdisc_drops",
-		};
+	is_int(finding_kinds_count, 25, "25 finding ids");
+	for (size_t i = 0; i < finding_kinds_count; i++) {
+		const char *id = finding_kinds[i].id;
 
-		k = finding_fixes(ids[i], hc, NULL, fix, FINDING_MAX_FIXES);
-		ok(k > 0 && finding_id_known(ids[i]), "finding_fixes(%s) gives lines", ids[i]);
+		k = finding_fixes(id, hc, NULL, fix, FINDING_MAX_FIXES);
+		ok(k > 0 && finding_id_known(id) && finding_kinds[i].what[0],
+		   "finding_fixes(%s) gives lines", id);
+		for (size_t m = 0; m < i; m++)
+			if (!strcmp(finding_kinds[m].id, id))
+				ok(0, "%s listed twice", id);
 	}
 	/* 1024 CPUs: the longest masks still fit, no command is cut. */
 	hc->ncpus = 1024;
@@ -1196,6 +1472,10 @@ int main(void)
 	test_missing_counters();
 	test_namespaces();
 	test_fix_api();
+	test_cause_order();
+	test_in_errors();
+	test_readme_ids();
+	test_hostile_names();
 	test_output();
 	return done_testing();
 }
