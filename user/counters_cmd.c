@@ -191,12 +191,14 @@ int cmd_counters(int argc, char **argv)
 		{"all", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{"bench", required_argument, NULL, 'B'},
+		{"step", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *ns_spec = "self";
 	double interval = 0, duration = 0;
 	bool json = false, all = false, intervals, color;
 	unsigned long bench_n = 0;
+	double max_step = MAX_STEP_S;
 	struct netns_ref ns = {.fd = -1};
 	struct host_counters *last = NULL, *cur = NULL;
 	struct host_delta *total = NULL, *ivd = NULL;
@@ -239,6 +241,14 @@ int cmd_counters(int argc, char **argv)
 		case 'B':
 			if (parse_ulong(optarg, 1, 1000000, &bench_n)) {
 				ds_err("invalid --bench '%s': give a count of reads", optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			/* Testing aid: the steps, shorter than MAX_STEP_S, in a short test. */
+			if (parse_duration(optarg, false, &max_step) || max_step > MAX_STEP_S) {
+				ds_err("invalid --step '%s': give a duration up to %.0f s", optarg,
+				       MAX_STEP_S);
 				return 2;
 			}
 			break;
@@ -316,8 +326,8 @@ int cmd_counters(int argc, char **argv)
 		double deadline = next_report;
 		bool done, report;
 
-		if (last->t + MAX_STEP_S < deadline)
-			deadline = last->t + MAX_STEP_S;
+		if (last->t + max_step < deadline)
+			deadline = last->t + max_step;
 		sleep_until(deadline);
 		if (read_or_report(&ns, &cur)) {
 			rc = 1;
