@@ -97,17 +97,22 @@ struct fixbuf {
 	bool toolong; /* a word did not fit its slot: the next line is left out */
 };
 
-/* Characters a shell takes literally (and that need no quoting in a word). */
-static bool sh_plain(const char *s)
+/* Whether s is non-empty and made only of letters, digits and the characters in extra. */
+static bool only_chars(const char *s, const char *extra)
 {
 	if (!*s)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_.@:/,=+%-", *s)))
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
 			return false;
 	return true;
 }
+
+/* Characters a shell takes literally (and that need no quoting in a word). */
+#define SH_PLAIN "_.@:/,=+%-"
+/* Characters a udev rule's match (and a file name) can hold as they are. */
+#define UDEV_SAFE "_.@:-"
 
 /* s as one shell word: as it is when plain, else in single quotes with each ' as '\''.
  * -ENOSPC when it does not fit size. */
@@ -115,7 +120,7 @@ static int sh_quote(const char *s, char *buf, size_t size)
 {
 	size_t n = 0;
 
-	if (sh_plain(s)) {
+	if (only_chars(s, SH_PLAIN)) {
 		if (strlen(s) >= size)
 			return -ENOSPC;
 		strcpy(buf, s);
@@ -158,19 +163,7 @@ static const char *q(struct fixbuf *fb, const char *s)
 	return b;
 }
 
-/* Characters a udev rule's match (and a file name) can hold as they are. */
-static bool udev_safe(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_.@:-", *s)))
-			return false;
-	return true;
-}
-
-/* name for a file name: what is not udev_safe becomes '_'. */
+/* name for a file name: what is not UDEV_SAFE becomes '_'. */
 static void file_part(const char *name, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -178,7 +171,7 @@ static void file_part(const char *name, char *buf, size_t size)
 	for (; *name && n + 1 < size; name++) {
 		char one[2] = {*name, '\0'};
 
-		buf[n++] = udev_safe(one) ? *name : '_';
+		buf[n++] = only_chars(one, UDEV_SAFE) ? *name : '_';
 	}
 	buf[n] = '\0';
 }
@@ -402,7 +395,7 @@ static void fx_udev_iface(struct fixbuf *fb, const struct host_counters *now,
 
 		mac_str(ifc, mac, sizeof(mac));
 		snprintf(match, sizeof(match), "ATTR{address}==\"%s\"", mac);
-	} else if (udev_safe(ifc->link.name)) {
+	} else if (only_chars(ifc->link.name, UDEV_SAFE)) {
 		snprintf(match, sizeof(match), "KERNEL==\"%s\"", ifc->link.name);
 	} else {
 		fx(fb, "# the interface's name has characters a udev rule cannot match as they are: "
@@ -477,7 +470,7 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 		 "for q in /sys/class/net/%s/queues/rx-*; do echo %llu > $q/rps_flow_cnt; done",
 		 q(fb, ifc->link.name), (unsigned long long)per_q);
 	fx_sysfs(fb, now, body);
-	if (now->netns_self && udev_safe(ifc->link.name)) {
+	if (now->netns_self && only_chars(ifc->link.name, UDEV_SAFE)) {
 		snprintf(body, sizeof(body),
 			 "ACTION==\"add\", SUBSYSTEM==\"queues\", KERNEL==\"rx-*\", "
 			 "DEVPATH==\"*/net/%s/queues/*\", ATTR{rps_cpus}=\"%s\", "

@@ -70,6 +70,16 @@ static struct hc_iface *add_iface(struct host_counters *hc, int ifindex, const c
 	return ifc;
 }
 
+/* Two snapshots 10 s apart, each with eth0 (ifindex 2). */
+static void eth0_pair(struct host_counters **a, struct host_counters **b, struct hc_iface **ia,
+		      struct hc_iface **ib)
+{
+	*a = hc_new(0);
+	*b = hc_new(10);
+	*ia = add_iface(*a, 2, "eth0");
+	*ib = add_iface(*b, 2, "eth0");
+}
+
 static void set_dstat(struct hc_iface *ifc, const char *name, uint64_t v)
 {
 	for (size_t i = 0; i < ifc->n_dstats; i++)
@@ -256,15 +266,14 @@ out:
 
 static void test_ring(void)
 {
-	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_counters *a, *b;
 	struct hc_iface *ia, *ib;
 	struct host_delta *d;
 	const struct finding *x;
 	struct finding *f;
 	size_t n;
 
-	ia = add_iface(a, 2, "eth0");
-	ib = add_iface(b, 2, "eth0");
+	eth0_pair(&a, &b, &ia, &ib);
 	ia->link.stats[LS_RX_MISSED_ERRORS] = 10;
 	ib->link.stats[LS_RX_MISSED_ERRORS] = 5010;
 	ib->link.stats[LS_RX_PACKETS] = 1000000;
@@ -364,10 +373,7 @@ static void test_queue_sum(void)
 	host_delta_free(d);
 
 	/* A device-wide driver counter larger than the per-queue sum wins. */
-	a = hc_new(0);
-	b = hc_new(10);
-	ia = add_iface(a, 2, "eth0");
-	ib = add_iface(b, 2, "eth0");
+	eth0_pair(&a, &b, &ia, &ib);
 	set_dstat(ia, "rx_queue_0_drops", 0);
 	set_dstat(ib, "rx_queue_0_drops", 40);
 	set_dstat(ia, "rx_queue_1_drops", 0);
@@ -498,15 +504,14 @@ static bool went_backwards(const struct host_delta *d, const char *name)
  * and is named, never its whole value. */
 static void test_wraps_and_resets(void)
 {
-	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_counters *a, *b;
 	struct hc_iface *ia, *ib;
 	struct host_delta *d;
 	const struct finding *x;
 	struct finding *f;
 	size_t n;
 
-	ia = add_iface(a, 2, "eth0");
-	ib = add_iface(b, 2, "eth0");
+	eth0_pair(&a, &b, &ia, &ib);
 	/* The review's case: a driver's 32-bit rx_bytes wrapped, rx_missed_errors (5000 since
 	 * boot) did not move. That once gave a critical nic_rx_missed of 5000. */
 	ia->link.stats[LS_RX_BYTES] = 0xffffff00;
