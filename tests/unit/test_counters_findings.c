@@ -575,6 +575,25 @@ static void test_wraps_and_resets(void)
 	ok(x && ev_u(x, "drop") == 7, "conntrack_full with drop +7");
 	ok(!find(f, n, "nic_rx_dropped") && !find(f, n, "nic_tx_dropped"),
 	   "no finding from a counter that went backwards");
+	{
+		struct json_writer j;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		json_init(&j, m, false);
+		host_delta_json(d, &j, NULL);
+		json_finish(&j);
+		host_delta_text(d, m, 100);
+		fclose(m);
+		ok(strstr(buf, "\"went_backwards\":[\"") && strstr(buf, "\"Udp.InErrors\""),
+		   "JSON names what went backwards");
+		ok(strstr(buf, "\"reset\":true,\"reset_stats\":[\"tx_packets\",\"rx_dropped\"]"),
+		   "JSON: the interface's counters that went backwards");
+		ok(strstr(buf, "  backwards    ") && strstr(buf, "eth0 rx_dropped"),
+		   "the text report has a backwards line");
+		free(buf);
+	}
 	free(f);
 	host_delta_free(d);
 }
