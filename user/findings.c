@@ -228,8 +228,8 @@ static const char *ns_pre(struct fixbuf *fb, const struct host_counters *now)
 	}
 	b = fb->qs[fb->qi++];
 	if (snprintf(b, FINDING_FIX_LEN, "%s%s ",
-		     ns_kind(now) == NS_NAMED ? "ip netns exec " : "nsenter --net=",
-		     name) >= FINDING_FIX_LEN)
+		     ns_kind(now) == NS_NAMED ? "ip netns exec " : "nsenter --net=", name) >=
+	    FINDING_FIX_LEN)
 		fb->toolong = true;
 	return b;
 }
@@ -398,12 +398,12 @@ static void fx_udev_iface(struct fixbuf *fb, const struct host_counters *now,
 	} else if (only_chars(ifc->link.name, UDEV_SAFE)) {
 		snprintf(match, sizeof(match), "KERNEL==\"%s\"", ifc->link.name);
 	} else {
-		fx(fb, "# the interface's name has characters a udev rule cannot match as they are: "
-		       "re-apply the command above from the script that sets the interface up");
+		fx(fb,
+		   "# the interface's name has characters a udev rule cannot match as they are: "
+		   "re-apply the command above from the script that sets the interface up");
 		return;
 	}
-	snprintf(rule, sizeof(rule), "ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s", match,
-		 action);
+	snprintf(rule, sizeof(rule), "ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s", match, action);
 	file_part(ifc->link.name, file, sizeof(file));
 	fx(fb, "echo %s > /etc/udev/rules.d/60-dropscope-%s-%s.rules", q(fb, rule), what, file);
 }
@@ -479,8 +479,9 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 		fx(fb, "echo %s > /etc/udev/rules.d/60-dropscope-rps-%s.rules", q(fb, body),
 		   ifc->link.name);
 	} else if (now->netns_self) {
-		fx(fb, "# the interface's name has characters a udev rule cannot match as they are: "
-		       "re-apply the commands above from the script that sets the interface up");
+		fx(fb,
+		   "# the interface's name has characters a udev rule cannot match as they are: "
+		   "re-apply the commands above from the script that sets the interface up");
 	}
 	if (now->netns_self) {
 		fx(fb,
@@ -793,7 +794,8 @@ static void fix_checksum(struct fixbuf *fb, const struct host_counters *now,
 	if (ifc) {
 		fx(fb, "%sethtool -S %s | grep -iE 'crc|csum|err'", ns_pre(fb, now),
 		   q(fb, ifc->link.name));
-		fx(fb, "%sethtool -k %s | grep -i checksum", ns_pre(fb, now), q(fb, ifc->link.name));
+		fx(fb, "%sethtool -k %s | grep -i checksum", ns_pre(fb, now),
+		   q(fb, ifc->link.name));
 	}
 }
 
@@ -1370,8 +1372,9 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		set_fixes(f, d, name);
 	}
 
-	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED], known_delta(o, LS_RX_PACKETS),
-			 "received", "received packets dropped by the kernel at the device");
+	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED],
+			 known_delta(o, LS_RX_PACKETS), "received",
+			 "received packets dropped by the kernel at the device");
 	if (f) {
 		ev_delta(f, "rx_dropped", x[LS_RX_DROPPED]);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
@@ -1417,8 +1420,8 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		set_fixes(f, d, name);
 	}
 
-	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS], known_delta(o, LS_TX_PACKETS),
-			 "sent", "transmit errors");
+	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS],
+			 known_delta(o, LS_TX_PACKETS), "sent", "transmit errors");
 	if (f) {
 		ev_delta(f, "tx_errors", x[LS_TX_ERRORS]);
 		ev_nonzero(f, "tx_carrier_errors", x[LS_TX_CARRIER_ERRORS]);
@@ -1558,7 +1561,8 @@ static void ev_udp_sockets(struct finding *f, const struct host_delta *d)
 
 			for (int k = 0; k < n; k++)
 				taken |= pick[k] == i;
-			if (!taken && (best == d->n_udp || d->udp[i].d_drops > d->udp[best].d_drops))
+			if (!taken &&
+			    (best == d->n_udp || d->udp[i].d_drops > d->udp[best].d_drops))
 				best = i;
 		}
 		if (best == d->n_udp)
@@ -1571,7 +1575,8 @@ static void ev_udp_sockets(struct finding *f, const struct host_delta *d)
 
 		snprintf(key, sizeof(key), "socket %s", o->sock.local);
 		if (o->is_new && !o->d_drops)
-			ev_text(f, key, "drops unknown (not in the first snapshot's list), rcvbuf %u",
+			ev_text(f, key,
+				"drops unknown (not in the first snapshot's list), rcvbuf %u",
 				o->sock.rcvbuf);
 		else
 			ev_text(f, key, "drops +%llu%s, rcvbuf %u, queued %u bytes",

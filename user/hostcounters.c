@@ -279,8 +279,9 @@ static void read_sysctls(struct host_counters *hc)
 		char source[96];
 
 		snprintf(source, sizeof(source), "sysctl %s", sysctl_names[first]);
-		snprintf(what, sizeof(what), "%d tuning value%s missing from the report and its fixes",
-			 failed, failed > 1 ? "s" : "");
+		snprintf(what, sizeof(what),
+			 "%d tuning value%s missing from the report and its fixes", failed,
+			 failed > 1 ? "s" : "");
 		host_counters_add_error(hc, source, hc->sysctl[first].err, what);
 	}
 }
@@ -327,14 +328,14 @@ static void read_conntrack(struct host_counters *hc)
 	hc->ct_err = err;
 	if (err)
 		host_counters_add_error(hc, "/proc/sys/net/netfilter/nf_conntrack_count", err,
-			  "conntrack table usage unknown");
+					"conntrack table usage unknown");
 	err = sys_path(path, sizeof(path), "net.netfilter.nf_conntrack_max");
 	if (!err)
 		err = read_u64_file(path, &hc->ct_max);
 	if (err) {
 		hc->ct_err = hc->ct_err ? hc->ct_err : err;
 		host_counters_add_error(hc, "/proc/sys/net/netfilter/nf_conntrack_max", err,
-			  "conntrack table size unknown");
+					"conntrack table size unknown");
 	}
 	hc->ct_stat_err =
 		read_net_file(hc, "stat/nf_conntrack", "conntrack drop statistics missing", false,
@@ -561,7 +562,8 @@ static void read_sockets(struct host_counters *hc)
 	if (fd < 0) {
 		hc->sock_err = fd;
 		hc->udp_truncated = true;
-		host_counters_add_error(hc, "sock_diag", fd, "per-socket drops and listen queues missing");
+		host_counters_add_error(hc, "sock_diag", fd,
+					"per-socket drops and listen queues missing");
 		return;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -591,7 +593,8 @@ static void read_sockets(struct host_counters *hc)
 	 * must not count such a socket from zero. */
 	hc->udp_truncated = udp.truncated || udp.n > HC_MAX_SOCKS || err;
 	if (err)
-		host_counters_add_error(hc, "sock_diag", err, "per-socket drops and listen queues incomplete");
+		host_counters_add_error(hc, "sock_diag", err,
+					"per-socket drops and listen queues incomplete");
 }
 
 /* ---- ethtool ---- */
@@ -891,7 +894,8 @@ static size_t read_all_queues(struct host_counters *hc)
 		close(ifd);
 		if (ifc->queues_err && ifc->queues_err != -ENOENT) {
 			snprintf(label, sizeof(label), "/sys/class/net/%s/queues", ifc->link.name);
-			host_counters_add_error(hc, label, ifc->queues_err, "RPS/XPS settings missing");
+			host_counters_add_error(hc, label, ifc->queues_err,
+						"RPS/XPS settings missing");
 		}
 	}
 	close(netfd);
@@ -943,18 +947,19 @@ static void read_net(struct host_counters *hc)
 	fd = nl_open(NETLINK_ROUTE);
 	if (fd < 0) {
 		hc->links_err = hc->qdisc_err = fd;
-		host_counters_add_error(hc, "rtnetlink", fd, "interface and qdisc statistics missing");
+		host_counters_add_error(hc, "rtnetlink", fd,
+					"interface and qdisc statistics missing");
 	} else {
 		hc->links_err = rtnl_dump_all(fd, RTM_GETLINK, sizeof(struct ifinfomsg), 1,
 					      add_link_cb, hc);
 		if (hc->links_err)
 			host_counters_add_error(hc, "rtnetlink links", hc->links_err,
-				  "interface statistics missing or incomplete");
+						"interface statistics missing or incomplete");
 		hc->qdisc_err =
 			rtnl_dump_all(fd, RTM_GETQDISC, sizeof(struct tcmsg), 2, add_qdisc_cb, hc);
 		if (hc->qdisc_err)
 			host_counters_add_error(hc, "rtnetlink qdiscs", hc->qdisc_err,
-				  "qdisc statistics missing or incomplete");
+						"qdisc statistics missing or incomplete");
 		close(fd);
 	}
 	if (hc->n_ifaces > 1)
@@ -964,7 +969,8 @@ static void read_net(struct host_counters *hc)
 	if (sfd < 0)
 		sfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sfd < 0) {
-		host_counters_add_error(hc, "ethtool", -errno, "driver statistics and ring sizes missing");
+		host_counters_add_error(hc, "ethtool", -errno,
+					"driver statistics and ring sizes missing");
 	} else {
 		for (size_t i = 0; i < hc->n_ifaces; i++)
 			read_ethtool(hc, sfd, &hc->ifaces[i]);
@@ -1001,13 +1007,15 @@ static void *reader_thread(void *arg)
 	if (err) {
 		for (size_t i = 0; i < r->hc->n_ifaces; i++)
 			r->hc->ifaces[i].queues_err = err;
-		host_counters_add_error(r->hc, "sysfs", err,
-			  "RPS/XPS settings of this namespace unavailable (needs CAP_SYS_ADMIN to "
-			  "mount "
-			  "sysfs privately)");
+		host_counters_add_error(
+			r->hc, "sysfs", err,
+			"RPS/XPS settings of this namespace unavailable (needs CAP_SYS_ADMIN to "
+			"mount "
+			"sysfs privately)");
 	} else if (read_all_queues(r->hc)) {
-		host_counters_add_error(r->hc, "sysfs", -EXDEV,
-			  "RPS/XPS settings unavailable: sysfs does not match the namespace");
+		host_counters_add_error(
+			r->hc, "sysfs", -EXDEV,
+			"RPS/XPS settings unavailable: sysfs does not match the namespace");
 	}
 	if (saved >= 0)
 		close(saved); /* the thread ends in the namespace; no need to go back */

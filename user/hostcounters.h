@@ -145,8 +145,8 @@ struct host_counters {
 	struct qdisc_info *qdiscs;
 
 	int sock_err;
-	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain loss),
-		       * most drops first */
+	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain
+		       * loss), most drops first */
 	struct sock_info *udp;
 	/* udp does not hold every socket that ever dropped (more than HC_MAX_SOCKS, or the dump
 	 * failed): a socket absent from it may have had drops. */

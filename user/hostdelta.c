@@ -38,8 +38,8 @@ static bool delta_wide(uint64_t before, uint64_t after, uint64_t *out)
 	return false;
 }
 
-static void __attribute__((format(printf, 2, 3))) backwards(struct host_delta *d, const char *fmt,
-							      ...)
+static void __attribute__((format(printf, 2, 3)))
+backwards(struct host_delta *d, const char *fmt, ...)
 {
 	char name[sizeof(d->backwards[0])];
 	va_list ap;
@@ -315,7 +315,8 @@ int host_counters_delta(const struct host_counters *before, const struct host_co
 
 	for (int c = 0; c < SNMP__COUNT; c++) {
 		d->snmp_ok[c] = before->snmp.present[c] && now->snmp.present[c];
-		if (d->snmp_ok[c] && !delta_wide(before->snmp.val[c], now->snmp.val[c], &d->snmp[c])) {
+		if (d->snmp_ok[c] &&
+		    !delta_wide(before->snmp.val[c], now->snmp.val[c], &d->snmp[c])) {
 			d->snmp_reset[c] = true;
 			backwards(d, "%s", snmp_counter_name(c));
 		}

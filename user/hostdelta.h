@@ -68,7 +68,7 @@ struct hd_cpu {
 
 struct host_delta {
 	double interval_s;
-	int steps; /* snapshot pairs added up: 1, more after host_delta_extend */
+	int steps;		   /* snapshot pairs added up: 1, more after host_delta_extend */
 	struct host_counters *now; /* owned copy of the later snapshot: current levels and names */
 
 	bool softnet_ok;

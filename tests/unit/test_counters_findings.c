@@ -469,11 +469,13 @@ static void test_iface_delta(void)
 	ok(d->ifaces[0].reset, "a counter going backwards marks a reset");
 	ok(d->ifaces[0].stat_reset[LS_RX_DROPPED], "and flags that counter");
 	is_int(d->ifaces[0].d[LS_RX_DROPPED], 0, "a counter that went backwards counts nothing");
-	ok(!d->ifaces[0].stat_reset[LS_RX_PACKETS], "the interface's other counters are not tainted");
+	ok(!d->ifaces[0].stat_reset[LS_RX_PACKETS],
+	   "the interface's other counters are not tainted");
 	is_int(d->ifaces[0].d[LS_RX_PACKETS], 30, "and still count");
 	ok(d->ifaces[1].is_new, "an interface that appeared is new");
 	ok(d->ifaces[2].is_new, "a renamed interface is new");
-	is_int(n, 0, "no finding: neither the reset nor the new interfaces lost anything we know of");
+	is_int(n, 0,
+	       "no finding: neither the reset nor the new interfaces lost anything we know of");
 	is_int(host_delta_link_total(d, LS_RX_DROPPED), 0, "totals skip new interfaces");
 	is_int(host_delta_link_total(d, LS_RX_PACKETS), 30, "totals of the known counters");
 	free(f);
@@ -681,7 +683,8 @@ static void test_extend_wraps(void)
 	add_udp(s[0], 7, "0.0.0.0:53", 1);
 	for (int i = 1; i < 5; i++) {
 		s[i] = later(s[i - 1], 10);
-		s[i]->softnet.cpus[0].dropped = (s[i - 1]->softnet.cpus[0].dropped + step) & 0xffffffff;
+		s[i]->softnet.cpus[0].dropped =
+			(s[i - 1]->softnet.cpus[0].dropped + step) & 0xffffffff;
 		s[i]->qdiscs[0].drops = (uint32_t)(s[i - 1]->qdiscs[0].drops + step);
 		s[i]->udp[0].drops = (uint32_t)(s[i - 1]->udp[0].drops + step);
 	}
@@ -748,7 +751,7 @@ static void test_extend_equals_direct(void)
 	s2->softnet.cpus[0].dropped = d2[0];
 	s2->softnet.cpus[1].dropped = d2[1];
 	s2->ifaces[0].link.stats[LS_RX_PACKETS] = 3000;
-	s2->ifaces[0].dstats[1].value = 9; /* moves in the second step only */
+	s2->ifaces[0].dstats[1].value = 9;	      /* moves in the second step only */
 	s2->ifaces[2].link.stats[LS_RX_DROPPED] = 77; /* the new one */
 	s2->n_ifaces = 2;			      /* "gone" went away: drop it, keep veth9 */
 	s2->ifaces[1] = s2->ifaces[2];
@@ -789,7 +792,8 @@ static void test_extend_equals_direct(void)
 		   d->cpus[0].dropped == direct->cpus[0].dropped &&
 		   d->cpus[1].dropped == direct->cpus[1].dropped,
 	   "softnet equal (75)");
-	ok(d->ct_ok && d->ct[CT_STAT_DROP] == 9 && direct->ct[CT_STAT_DROP] == 9, "conntrack equal");
+	ok(d->ct_ok && d->ct[CT_STAT_DROP] == 9 && direct->ct[CT_STAT_DROP] == 9,
+	   "conntrack equal");
 	ok(d->n_qdiscs == 1 && d->qdiscs[0].d_drops == 75 && direct->qdiscs[0].d_drops == 75,
 	   "qdisc drops equal");
 	ok(d->n_udp == 1 && d->udp[0].d_drops == 60 && direct->udp[0].d_drops == 60,
