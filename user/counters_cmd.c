@@ -14,12 +14,12 @@
 #include "commands.h"
 #include "findings.h"
 #include "hostcounters.h"
+#include "hostdelta.h"
 #include "json.h"
 #include "netns.h"
 #include "util.h"
 
 #define DEFAULT_WINDOW_S 5.0
-#define MAX_INTERVALS 100000
 
 static void usage(FILE *f)
 {
@@ -29,9 +29,12 @@ static void usage(FILE *f)
 		"\n"
 		"Reads the host's loss counters (interfaces and their drivers, softnet, SNMP, "
 		"conntrack,\n"
-		"qdiscs, sockets, and the tuning that governs them) twice, and reports what moved "
-		"in\n"
-		"between: findings worst first, each with its counter evidence and the fix as "
+		"qdiscs, sockets, and the tuning that governs them) at the start and the end of a "
+		"window\n"
+		"(and at least every 10 s between, so that 32-bit counters cannot wrap unseen), "
+		"and "
+		"reports\n"
+		"what moved: findings worst first, each with its counter evidence and the fix as "
 		"commands\n"
 		"that persist. Nothing is changed.\n"
 		"\n"
@@ -51,28 +54,23 @@ static void usage(FILE *f)
 		DEFAULT_WINDOW_S);
 }
 
-struct interval_result {
-	double start_s, interval_s;
-	struct finding *f;
-	size_t n;
-};
+/*
+ * Internal snapshots are at most this far apart, whatever the window: a 32-bit counter (softnet,
+ * qdisc drops, socket drops) must not wrap twice, or by half its range, between two of them.
+ * The steps are added up (host_delta_extend), so the report still covers the whole window.
+ */
+#define MAX_STEP_S 10.0
 
-static void free_intervals(struct interval_result *r, size_t n)
+static void print_interval_text(const struct finding *f, size_t n, double end_s, size_t idx,
+				double interval_s, bool color)
 {
-	for (size_t i = 0; i < n; i++)
-		free(r[i].f);
-	free(r);
-}
-
-static void print_interval_text(const struct interval_result *r, size_t idx, bool color)
-{
-	printf("[%6.1fs] interval %zu (%.2f s): %s\n", r->start_s + r->interval_s, idx + 1,
-	       r->interval_s, r->n ? "" : "nothing lost");
-	for (size_t i = 0; i < r->n; i++) {
-		const char *sev = finding_severity_name(r->f[i].severity);
+	printf("[%6.1fs] interval %zu (%.2f s): %s\n", end_s, idx, interval_s,
+	       n ? "" : "nothing lost");
+	for (size_t i = 0; i < n; i++) {
+		const char *sev = finding_severity_name(f[i].severity);
 
 		printf("  %s%-8s%s %s: %s\n", color ? "\033[1m" : "", sev, color ? "\033[0m" : "",
-		       r->f[i].id, r->f[i].summary);
+		       f[i].id, f[i].summary);
 	}
 	fflush(stdout);
 }
@@ -97,31 +95,13 @@ static void print_report_text(const struct host_delta *d, const struct finding *
 	host_delta_text(d, stdout, all ? 1000000 : 24);
 }
 
-static void print_report_json(const struct host_delta *d, const struct finding *f, size_t n,
-			      const struct interval_result *iv, size_t niv, bool intervals)
+/* The end of the JSON document: the summary over the whole window. */
+static void print_summary_json(struct json_writer *j, const struct host_delta *d,
+			       const struct finding *f, size_t n)
 {
-	struct json_writer j;
-
-	json_init(&j, stdout, isatty(STDOUT_FILENO));
-	json_object_begin(&j, NULL);
-	json_double(&j, "interval_s", d->interval_s, 3);
-	json_string(&j, "netns", d->now->netns);
-	findings_json(f, n, &j, "findings");
-	host_delta_json(d, &j, "counters");
-	if (intervals) {
-		json_array_begin(&j, "intervals");
-		for (size_t i = 0; i < niv; i++) {
-			json_object_begin(&j, NULL);
-			json_double(&j, "start_s", iv[i].start_s, 3);
-			json_double(&j, "interval_s", iv[i].interval_s, 3);
-			findings_json(iv[i].f, iv[i].n, &j, "findings");
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-	}
-	json_object_end(&j);
-	json_finish(&j);
-	fflush(stdout);
+	json_double(j, "interval_s", d->interval_s, 3);
+	findings_json(f, n, j, "findings");
+	host_delta_json(d, j, "counters");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -184,6 +164,13 @@ cleanup:
 	return err ? 1 : 0;
 }
 
+/* *acc, a delta up to before, extended to after (or made from before to after). */
+static int add_step(struct host_delta **acc, const struct host_counters *before,
+		    const struct host_counters *after)
+{
+	return *acc ? host_delta_extend(*acc, after) : host_counters_delta(before, after, acc);
+}
+
 static int read_or_report(const struct netns_ref *ns, struct host_counters **out)
 {
 	int err = host_counters_read(ns, out);
@@ -207,20 +194,22 @@ int cmd_counters(int argc, char **argv)
 		{"all", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{"bench", required_argument, NULL, 'B'},
+		{"step", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *ns_spec = "self";
 	double interval = 0, duration = 0;
 	bool json = false, all = false, intervals, color;
 	unsigned long bench_n = 0;
+	double max_step = MAX_STEP_S;
 	struct netns_ref ns = {.fd = -1};
-	struct host_counters *first = NULL, *prev = NULL, *cur = NULL;
-	struct host_delta *d = NULL;
+	struct host_counters *last = NULL, *cur = NULL;
+	struct host_delta *total = NULL, *ivd = NULL;
 	struct finding *f = NULL;
-	struct interval_result *iv = NULL;
-	size_t nf = 0, niv = 0;
-	double start, end;
-	int c, err, rc = 0;
+	struct json_writer j;
+	size_t nf = 0, n_iv = 0;
+	double start, end, iv_start, next_report;
+	int c, err = 0, rc = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "i:d:n:jah", opts, NULL)) != -1) {
@@ -255,6 +244,14 @@ int cmd_counters(int argc, char **argv)
 		case 'B':
 			if (parse_ulong(optarg, 1, 1000000, &bench_n)) {
 				ds_err("invalid --bench '%s': give a count of reads", optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			/* Testing aid: the steps, shorter than MAX_STEP_S, in a short test. */
+			if (parse_duration(optarg, false, &max_step) || max_step > MAX_STEP_S) {
+				ds_err("invalid --step '%s': give a duration up to %.0f s", optarg,
+				       MAX_STEP_S);
 				return 2;
 			}
 			break;
@@ -298,11 +295,11 @@ int cmd_counters(int argc, char **argv)
 	}
 
 	color = !json && use_color();
-	if (read_or_report(&ns, &first)) {
+	if (read_or_report(&ns, &last)) {
 		rc = 1;
 		goto cleanup;
 	}
-	start = first->t;
+	start = last->t;
 	end = duration ? start + duration : 0;
 	if (duration)
 		fprintf(stderr,
@@ -314,95 +311,114 @@ int cmd_counters(int argc, char **argv)
 			"dropscope: counters: baseline taken in namespace %s; reporting "
 			"every %.2f s until Ctrl-C\n",
 			ns.name, interval);
-	prev = host_counters_dup(first);
-	if (!prev) {
-		ds_err("failed to copy the counters: %s", strerror(errno));
-		rc = 1;
-		goto cleanup;
+	if (json) {
+		/* With intervals the document is written as they end, so that a run of any
+		 * length holds one interval in memory, not all of them. */
+		json_init(&j, stdout, isatty(STDOUT_FILENO));
+		json_object_begin(&j, NULL);
+		json_string(&j, "netns", last->netns);
+		if (intervals)
+			json_array_begin(&j, "intervals");
 	}
 
-	for (size_t k = 1; !ds_stop; k++) {
-		double deadline = intervals ? start + k * interval : end;
-		bool last;
+	iv_start = start;
+	next_report = intervals ? start + interval : end;
+	if (end && next_report > end)
+		next_report = end;
+	while (!ds_stop) {
+		double deadline = next_report;
+		bool done, report;
 
-		if (end && deadline > end)
-			deadline = end;
+		if (last->t + max_step < deadline)
+			deadline = last->t + max_step;
 		sleep_until(deadline);
 		if (read_or_report(&ns, &cur)) {
 			rc = 1;
 			break;
 		}
-		last = ds_stop || (end && cur->t >= end - 1e-6) || k >= MAX_INTERVALS;
-		if (intervals) {
-			struct interval_result *r;
-			struct host_delta *id = NULL;
-
-			if (!iv || (niv && niv % 64 == 0)) {
-				r = realloc(iv, (niv + 64) * sizeof(*iv));
-				if (!r) {
-					rc = 1;
-					break;
-				}
-				iv = r;
-			}
-			r = &iv[niv];
-			memset(r, 0, sizeof(*r));
-			if (host_counters_delta(prev, cur, &id) ||
-			    findings_compute(id, &r->f, &r->n)) {
-				host_delta_free(id);
-				ds_err("failed to compute the interval's findings: out of memory");
+		err = add_step(&total, last, cur);
+		if (!err && intervals)
+			err = add_step(&ivd, last, cur);
+		host_counters_free(last);
+		last = cur;
+		cur = NULL;
+		if (err) {
+			ds_err("failed to add up the counters: %s", strerror(-err));
+			rc = 1;
+			break;
+		}
+		done = ds_stop || (end && last->t >= end - 1e-6);
+		report = intervals && (done || last->t >= next_report - 1e-6);
+		if (report) {
+			err = findings_compute(ivd, &f, &nf);
+			if (err) {
+				ds_err("failed to compute the interval's findings: %s",
+				       strerror(-err));
 				rc = 1;
 				break;
 			}
-			r->start_s = prev->t - start;
-			r->interval_s = id->interval_s;
-			host_delta_free(id);
+			n_iv++;
 			if (json) {
-				niv++; /* kept for the document printed at the end */
+				json_object_begin(&j, NULL);
+				json_double(&j, "start_s", iv_start - start, 3);
+				json_double(&j, "interval_s", ivd->interval_s, 3);
+				findings_json(f, nf, &j, "findings");
+				json_object_end(&j);
+				fflush(stdout);
 			} else {
-				/* Printed as it ends, so a run until Ctrl-C keeps nothing. */
-				print_interval_text(r, k - 1, color);
-				free(r->f);
-				r->f = NULL;
+				print_interval_text(f, nf, last->t - start, n_iv, ivd->interval_s,
+						    color);
 			}
+			free(f);
+			f = NULL;
+			nf = 0;
+			host_delta_free(ivd);
+			ivd = NULL;
+			iv_start = last->t;
+			next_report = start + (double)(n_iv + 1) * interval;
+			if (end && next_report > end)
+				next_report = end;
 		}
-		host_counters_free(prev);
-		prev = cur;
-		cur = NULL;
-		if (last)
+		if (done)
 			break;
 	}
-	if (!prev || prev->t <= first->t) {
+
+	if (total) {
+		err = findings_compute(total, &f, &nf);
+		if (err) {
+			ds_err("failed to compute the findings: %s", strerror(-err));
+			rc = 1;
+		} else {
+			/* What could not be read, then the report: a missing source never hides
+			 * the rest. */
+			host_counters_print_errors(total->now, stderr);
+			if (host_counters_failed(total->now))
+				rc = rc ? rc : 1;
+		}
+	} else {
 		ds_err("stopped before anything was measured");
 		rc = 1;
-		goto cleanup;
 	}
-
-	err = host_counters_delta(first, prev, &d);
-	if (!err)
-		err = findings_compute(d, &f, &nf);
-	if (err) {
-		ds_err("failed to compute the findings: %s", strerror(-err));
-		rc = 1;
-		goto cleanup;
-	}
-	/* What could not be read, then the report: a missing source never hides the rest. */
-	host_counters_print_errors(d->now, stderr);
 	if (json) {
-		print_report_json(d, f, nf, iv, niv, intervals);
-	} else {
+		if (intervals)
+			json_array_end(&j);
+		if (total && !err)
+			print_summary_json(&j, total, f, nf);
+		else
+			json_string(&j, "error", "nothing measured");
+		json_object_end(&j);
+		json_finish(&j);
+		fflush(stdout);
+	} else if (total && !err) {
 		if (intervals)
 			printf("\n");
-		print_report_text(d, f, nf, all, color);
+		print_report_text(total, f, nf, all, color);
 	}
-	if (host_counters_failed(d->now))
-		rc = rc ? rc : 1;
 cleanup:
 	free(f);
-	host_delta_free(d);
-	free_intervals(iv, niv);
-	host_counters_free(first);
-	host_counters_free(prev);
+	host_delta_free(total);
+	host_delta_free(ivd);
+	host_counters_free(last);
 	host_counters_free(cur);
 	netns_close(&ns);
 	return rc;

@@ -26,23 +26,49 @@ const char *finding_severity_name(enum finding_severity s)
 	}
 }
 
-static const char *const finding_ids[] = {
-	"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
-	"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
-	"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
-	"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
-	"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
-	"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
-	"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
-	"conntrack_insert_failed", "qdisc_drops",
+const struct finding_kind finding_kinds[] = {
+	{"nic_rx_missed", "the NIC ran out of RX ring buffers (rx_missed/fifo/over_errors, driver "
+			  "rx_*drop*, no_buffer, per-queue drops summed) -> ethtool -G IF rx MAX"},
+	{"nic_rx_dropped", "the interface's rx_dropped rose (the kernel dropped at the device)"},
+	{"nic_rx_errors", "damaged frames (CRC, frame, length) -> cabling, optics, duplex"},
+	{"nic_tx_dropped", "the interface's tx_dropped or driver TX drops rose -> TX ring"},
+	{"nic_tx_errors", "carrier/aborted/fifo TX errors -> the link"},
+	{"softnet_dropped", "per-CPU backlog full -> net.core.netdev_max_backlog, RPS/RFS"},
+	{"softnet_time_squeeze",
+	 "the receive softirq ran out of budget with work left -> netdev_budget(_usecs), RPS"},
+	{"udp_rcvbuf_errors", "UDP socket receive buffers full -> SO_RCVBUF, net.core.rmem_max"},
+	{"udp_sndbuf_errors", "UDP sends refused -> SO_SNDBUF, net.core.wmem_max (or qdisc drops)"},
+	{"udp_mem_errors", "the UDP memory limit reached -> net.ipv4.udp_mem"},
+	{"udp_in_errors", "UDP input errors no other counter explains (socket filters, IPsec "
+			  "policy, bad lengths) -> dropscope trace"},
+	{"tcp_listen_overflows", "accept queues full (ListenOverflows/ListenDrops) -> listen() "
+				 "backlog, net.core.somaxconn, net.ipv4.tcp_max_syn_backlog"},
+	{"tcp_backlog_drop", "TCPBacklogDrop: socket backlog full while the application held it"},
+	{"tcp_rcvq_drop", "TCPRcvQDrop, RcvPruned, TCPZeroWindowDrop: receive queue full"},
+	{"tcp_ofo_drop", "TCPOFODrop: the out-of-order queue could not grow"},
+	{"tcp_mem_pressure", "TCP memory pressure or aborts on memory -> net.ipv4.tcp_mem"},
+	{"tcp_in_errors", "TCP segments dropped as bad (InErrs beyond checksum errors: bad header "
+			  "length, SYNs in window) -> dropscope trace"},
+	{"tcp_retransmits", "retransmitted segments: a symptom; names the host's drops if any, "
+			    "otherwise points at the path"},
+	{"ip_in_discards", "Ip(6) InDiscards"},
+	{"ip_out_discards", "Ip(6) OutDiscards"},
+	{"ip_reasm_fails", "fragments that could not be reassembled -> ipfrag_high_thresh, MTU"},
+	{"checksum_errors", "InCsumErrors (IP, TCP, UDP, ICMP, v4 and v6) -> corruption"},
+	{"conntrack_full", "conntrack table near full, or drop/early_drop rising -> "
+			   "nf_conntrack_max"},
+	{"conntrack_insert_failed", "insert_failed rising while the table has room (insert races)"},
+	{"qdisc_drops", "a qdisc dropped packets -> its limit / txqueuelen"},
 };
+
+const size_t finding_kinds_count = ARRAY_SIZE(finding_kinds);
 
 /* The canonical static string for an id, or NULL. */
 static const char *canonical_id(const char *id)
 {
-	for (size_t i = 0; id && i < ARRAY_SIZE(finding_ids); i++)
-		if (!strcmp(id, finding_ids[i]))
-			return finding_ids[i];
+	for (size_t i = 0; id && i < ARRAY_SIZE(finding_kinds); i++)
+		if (!strcmp(id, finding_kinds[i].id))
+			return finding_kinds[i].id;
 	return NULL;
 }
 
@@ -53,26 +79,128 @@ bool finding_id_known(const char *id)
 
 /* ---- the fix writer ---- */
 
+/*
+ * Fix lines are pasted into a root shell, and interface and namespace names are not ours: an
+ * interface may be called `v$(reboot)` or `it's`. Every name goes into a command through q()
+ * (one shell word, single-quoted when it is not plain), a name inside a `sh -c` body is quoted
+ * once for the body and the body again for the outer shell, and a name that cannot be written
+ * safely into a udev rule gets a comment instead of the rule.
+ */
+#define FIX_QSLOTS 4
+
 struct fixbuf {
 	char (*out)[FINDING_FIX_LEN];
 	int n, max;
+	/* Quoted words for the next fx() call (at most FIX_QSLOTS of them); fx() recycles them. */
+	char qs[FIX_QSLOTS][FINDING_FIX_LEN];
+	int qi;
+	bool toolong; /* a word did not fit its slot: the next line is left out */
 };
+
+/* Whether s is non-empty and made only of letters, digits and the characters in extra. */
+static bool only_chars(const char *s, const char *extra)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
+			return false;
+	return true;
+}
+
+/* Characters a shell takes literally (and that need no quoting in a word). */
+#define SH_PLAIN "_.@:/,=+%-"
+/* Characters a udev rule's match (and a file name) can hold as they are. */
+#define UDEV_SAFE "_.@:-"
+
+/* s as one shell word: as it is when plain, else in single quotes with each ' as '\''.
+ * -ENOSPC when it does not fit size. */
+static int sh_quote(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (only_chars(s, SH_PLAIN)) {
+		if (strlen(s) >= size)
+			return -ENOSPC;
+		strcpy(buf, s);
+		return 0;
+	}
+	if (size < 3)
+		return -ENOSPC;
+	buf[n++] = '\'';
+	for (; *s; s++) {
+		const char *piece = *s == '\'' ? "'\\''" : NULL;
+		size_t len = piece ? 4 : 1;
+
+		if (n + len + 2 > size)
+			return -ENOSPC;
+		if (piece)
+			memcpy(buf + n, piece, len);
+		else
+			buf[n] = *s;
+		n += len;
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return 0;
+}
+
+/* s quoted as one shell word, valid until the next fx(). */
+static const char *q(struct fixbuf *fb, const char *s)
+{
+	char *b;
+
+	if (fb->qi >= FIX_QSLOTS) { /* a line with more words than slots: a bug, never cut */
+		fb->toolong = true;
+		return "";
+	}
+	b = fb->qs[fb->qi++];
+	if (sh_quote(s, b, FINDING_FIX_LEN)) {
+		fb->toolong = true;
+		b[0] = '\0';
+	}
+	return b;
+}
+
+/* name for a file name: what is not UDEV_SAFE becomes '_'. */
+static void file_part(const char *name, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; *name && n + 1 < size; name++) {
+		char one[2] = {*name, '\0'};
+
+		buf[n++] = only_chars(one, UDEV_SAFE) ? *name : '_';
+	}
+	buf[n] = '\0';
+}
 
 static void __attribute__((format(printf, 2, 3))) fx(struct fixbuf *fb, const char *fmt, ...)
 {
 	va_list ap;
+	char *line;
 	int len;
 
-	if (fb->n >= fb->max)
+	if (fb->n >= fb->max) {
+		fb->toolong = false;
+		fb->qi = 0;
 		return;
+	}
+	line = fb->out[fb->n];
 	va_start(ap, fmt);
-	len = vsnprintf(fb->out[fb->n], FINDING_FIX_LEN, fmt, ap);
+	len = vsnprintf(line, FINDING_FIX_LEN, fmt, ap);
 	va_end(ap);
 	/* A cut command is worse than none: never print one. */
-	if (len < 0 || len >= FINDING_FIX_LEN)
-		snprintf(fb->out[fb->n], FINDING_FIX_LEN,
-			 "# (a command too long to print was left out)");
+	if (len < 0 || len >= FINDING_FIX_LEN || fb->toolong)
+		snprintf(line, FINDING_FIX_LEN, "# (a command too long to print was left out)");
+	/* One line each, even if a name (inside quotes, or in a comment) held a newline. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	fb->n++;
+	fb->toolong = false;
+	fb->qi = 0;
 }
 
 enum ns_kind { NS_SELF, NS_NAMED, NS_PATH };
@@ -84,36 +212,45 @@ static enum ns_kind ns_kind(const struct host_counters *now)
 	return strchr(now->netns, '/') ? NS_PATH : NS_NAMED;
 }
 
-/* The prefix that runs a command in the report's namespace ("" for our own). */
-static void ns_prefix(const struct host_counters *now, char *buf, size_t size)
+/* The prefix that runs a command in the report's namespace ("" for our own), valid until the
+ * next fx(). */
+static const char *ns_pre(struct fixbuf *fb, const struct host_counters *now)
 {
-	switch (ns_kind(now)) {
-	case NS_SELF:
-		buf[0] = '\0';
-		break;
-	case NS_NAMED:
-		snprintf(buf, size, "ip netns exec %s ", now->netns);
-		break;
-	case NS_PATH:
-		snprintf(buf, size, "nsenter --net=%s ", now->netns);
-		break;
+	const char *name;
+	char *b;
+
+	if (ns_kind(now) == NS_SELF)
+		return "";
+	name = q(fb, now->netns);
+	if (fb->qi >= FIX_QSLOTS) {
+		fb->toolong = true;
+		return "";
 	}
+	b = fb->qs[fb->qi++];
+	if (snprintf(b, FINDING_FIX_LEN, "%s%s ",
+		     ns_kind(now) == NS_NAMED ? "ip netns exec " : "nsenter --net=", name) >=
+	    FINDING_FIX_LEN)
+		fb->toolong = true;
+	return b;
 }
 
 /* A shell command that writes under /sys/class/net in the report's namespace: sysfs must be
- * mounted from inside it (ip netns exec does that; nsenter needs a mount namespace of its own). */
+ * mounted from inside it (ip netns exec does that; nsenter needs a mount namespace of its own).
+ * The body's own words are quoted already; the body is quoted again for `sh -c`. */
 static void fx_sysfs(struct fixbuf *fb, const struct host_counters *now, const char *body)
 {
+	char inner[FINDING_FIX_LEN];
+
 	switch (ns_kind(now)) {
 	case NS_SELF:
 		fx(fb, "%s", body);
 		break;
 	case NS_NAMED:
-		fx(fb, "ip netns exec %s sh -c '%s'", now->netns, body);
+		fx(fb, "%ssh -c %s", ns_pre(fb, now), q(fb, body));
 		break;
 	case NS_PATH:
-		fx(fb, "nsenter --net=%s unshare -m sh -c 'mount -t sysfs sysfs /sys && %s'",
-		   now->netns, body);
+		snprintf(inner, sizeof(inner), "mount -t sysfs sysfs /sys && %s", body);
+		fx(fb, "nsenter --net=%s unshare -m sh -c %s", q(fb, now->netns), q(fb, inner));
 		break;
 	}
 }
@@ -174,10 +311,7 @@ static void fx_sysctls(struct fixbuf *fb, const struct host_counters *now, const
 	if (cl)
 		fx(fb, "printf '%s' > %s && sysctl -p %s", content, file, file);
 	if (ll) {
-		char pre[320];
-
-		ns_prefix(now, pre, sizeof(pre));
-		fx(fb, "%ssysctl -w%s", pre, local);
+		fx(fb, "%ssysctl -w%s", ns_pre(fb, now), local);
 		fx(fb,
 		   "# /etc/sysctl.d reaches only the initial namespace: set these where this "
 		   "namespace is made (docker run --sysctl, a pod's securityContext.sysctls, or "
@@ -243,11 +377,13 @@ static void mac_str(const struct hc_iface *ifc, char *buf, size_t size)
 	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-/* A udev rule that re-applies a setting whenever the interface appears (boot, driver reload). */
+/* A udev rule that re-applies a setting whenever the interface appears (boot, driver reload):
+ * the rule is one quoted word for echo, and the interface's name goes into it only when udev
+ * and the shell both take it as it is. */
 static void fx_udev_iface(struct fixbuf *fb, const struct host_counters *now,
 			  const struct hc_iface *ifc, const char *what, const char *action)
 {
-	char match[96];
+	char match[96], rule[FINDING_FIX_LEN], file[DS_IFNAMSIZ];
 
 	if (!now->netns_self) {
 		fx(fb, "# interfaces in a namespace are recreated by whatever makes the namespace: "
@@ -259,13 +395,17 @@ static void fx_udev_iface(struct fixbuf *fb, const struct host_counters *now,
 
 		mac_str(ifc, mac, sizeof(mac));
 		snprintf(match, sizeof(match), "ATTR{address}==\"%s\"", mac);
-	} else {
+	} else if (only_chars(ifc->link.name, UDEV_SAFE)) {
 		snprintf(match, sizeof(match), "KERNEL==\"%s\"", ifc->link.name);
+	} else {
+		fx(fb,
+		   "# the interface's name has characters a udev rule cannot match as they are: "
+		   "re-apply the command above from the script that sets the interface up");
+		return;
 	}
-	fx(fb,
-	   "echo 'ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s' > "
-	   "/etc/udev/rules.d/60-dropscope-%s-%s.rules",
-	   match, action, what, ifc->link.name);
+	snprintf(rule, sizeof(rule), "ACTION==\"add\", SUBSYSTEM==\"net\", %s, %s", match, action);
+	file_part(ifc->link.name, file, sizeof(file));
+	fx(fb, "echo %s > /etc/udev/rules.d/60-dropscope-%s-%s.rules", q(fb, rule), what, file);
 }
 
 static bool rps_on(const struct hc_iface *ifc)
@@ -313,7 +453,7 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 	if (!rps_on(ifc)) {
 		snprintf(body, sizeof(body),
 			 "for q in /sys/class/net/%s/queues/rx-*; do echo %s > $q/rps_cpus; done",
-			 ifc->link.name, mask);
+			 q(fb, ifc->link.name), mask);
 		fx_sysfs(fb, now, body);
 	}
 	entries = sysctl_v(now, SYSCTL_RPS_SOCK_FLOW_ENTRIES, 0, 0);
@@ -328,15 +468,22 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 	}
 	snprintf(body, sizeof(body),
 		 "for q in /sys/class/net/%s/queues/rx-*; do echo %llu > $q/rps_flow_cnt; done",
-		 ifc->link.name, (unsigned long long)per_q);
+		 q(fb, ifc->link.name), (unsigned long long)per_q);
 	fx_sysfs(fb, now, body);
-	if (now->netns_self) {
+	if (now->netns_self && only_chars(ifc->link.name, UDEV_SAFE)) {
+		snprintf(body, sizeof(body),
+			 "ACTION==\"add\", SUBSYSTEM==\"queues\", KERNEL==\"rx-*\", "
+			 "DEVPATH==\"*/net/%s/queues/*\", ATTR{rps_cpus}=\"%s\", "
+			 "ATTR{rps_flow_cnt}=\"%llu\"",
+			 ifc->link.name, mask, (unsigned long long)per_q);
+		fx(fb, "echo %s > /etc/udev/rules.d/60-dropscope-rps-%s.rules", q(fb, body),
+		   ifc->link.name);
+	} else if (now->netns_self) {
 		fx(fb,
-		   "echo 'ACTION==\"add\", SUBSYSTEM==\"queues\", KERNEL==\"rx-*\", "
-		   "DEVPATH==\"*/net/%s/queues/*\", ATTR{rps_cpus}=\"%s\", "
-		   "ATTR{rps_flow_cnt}=\"%llu\"' "
-		   "> /etc/udev/rules.d/60-dropscope-rps-%s.rules",
-		   ifc->link.name, mask, (unsigned long long)per_q, ifc->link.name);
+		   "# the interface's name has characters a udev rule cannot match as they are: "
+		   "re-apply the commands above from the script that sets the interface up");
+	}
+	if (now->netns_self) {
 		fx(fb,
 		   "# on a NUMA host prefer the NIC's own CPUs: cat /sys/class/net/%s/device/"
 		   "local_cpus",
@@ -351,7 +498,7 @@ static void fx_rps(struct fixbuf *fb, const struct host_counters *now, const str
 
 static void fix_ring(struct fixbuf *fb, const struct host_counters *now, const struct hc_iface *ifc)
 {
-	char pre[320], action[160];
+	char action[160];
 
 	if (!ifc) {
 		fx(fb,
@@ -359,7 +506,6 @@ static void fix_ring(struct fixbuf *fb, const struct host_counters *now, const s
 		   "MAX raises them");
 		return;
 	}
-	ns_prefix(now, pre, sizeof(pre));
 	if (ifc->ring_err) {
 		fx(fb,
 		   "# %s's driver does not report ring sizes (ethtool -g %s): see its "
@@ -369,7 +515,8 @@ static void fix_ring(struct fixbuf *fb, const struct host_counters *now, const s
 	} else if (ifc->rx_ring < ifc->rx_ring_max) {
 		fx(fb, "# raise %s's RX ring from %u to its maximum %u:", ifc->link.name,
 		   ifc->rx_ring, ifc->rx_ring_max);
-		fx(fb, "%sethtool -G %s rx %u", pre, ifc->link.name, ifc->rx_ring_max);
+		fx(fb, "%sethtool -G %s rx %u", ns_pre(fb, now), q(fb, ifc->link.name),
+		   ifc->rx_ring_max);
 		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -G $name rx %u\"",
 			 ifc->rx_ring_max);
 		fx_udev_iface(fb, now, ifc, "ring", action);
@@ -386,12 +533,14 @@ static void fix_ring(struct fixbuf *fb, const struct host_counters *now, const s
 		   ifc->link.name, ifc->rx_ring_max);
 	}
 	if (!ifc->chan_err && ifc->combined_ch_max > ifc->combined_ch && ifc->combined_ch) {
-		fx(fb, "%sethtool -L %s combined %u", pre, ifc->link.name, ifc->combined_ch_max);
+		fx(fb, "%sethtool -L %s combined %u", ns_pre(fb, now), q(fb, ifc->link.name),
+		   ifc->combined_ch_max);
 		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -L $name combined %u\"",
 			 ifc->combined_ch_max);
 		fx_udev_iface(fb, now, ifc, "channels", action);
 	} else if (!ifc->chan_err && ifc->rx_ch_max > ifc->rx_ch && ifc->rx_ch) {
-		fx(fb, "%sethtool -L %s rx %u", pre, ifc->link.name, ifc->rx_ch_max);
+		fx(fb, "%sethtool -L %s rx %u", ns_pre(fb, now), q(fb, ifc->link.name),
+		   ifc->rx_ch_max);
 		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -L $name rx %u\"",
 			 ifc->rx_ch_max);
 		fx_udev_iface(fb, now, ifc, "channels", action);
@@ -444,7 +593,7 @@ static const struct sock_info *worst_udp(const struct host_counters *now,
 		for (size_t i = 1; i < d->n_udp; i++)
 			if (d->udp[i].d_drops > d->udp[best].d_drops)
 				best = i;
-		return &now->udp[d->udp[best].idx];
+		return &d->udp[best].sock;
 	}
 	if (!d && now->n_udp)
 		return &now->udp[0];
@@ -613,12 +762,7 @@ static void fix_retrans(struct fixbuf *fb, const struct host_counters *now, int 
 	   "find the hop:",
 	   host_drops < 0 ? "if this host" : "this host");
 	fx(fb, "dropscope probe <peer address>");
-	{
-		char pre[320];
-
-		ns_prefix(now, pre, sizeof(pre));
-		fx(fb, "%sss -tin state established | grep -B1 retrans", pre);
-	}
+	fx(fb, "%sss -tin state established | grep -B1 retrans", ns_pre(fb, now));
 }
 
 static void fix_trace(struct fixbuf *fb, const struct host_counters *now, const char *what)
@@ -627,7 +771,7 @@ static void fix_trace(struct fixbuf *fb, const struct host_counters *now, const 
 	if (now->netns_self)
 		fx(fb, "dropscope trace");
 	else
-		fx(fb, "dropscope trace --netns %s", now->netns);
+		fx(fb, "dropscope trace --netns %s", q(fb, now->netns));
 }
 
 static void fix_reasm(struct fixbuf *fb, const struct host_counters *now)
@@ -645,43 +789,40 @@ static void fix_reasm(struct fixbuf *fb, const struct host_counters *now)
 static void fix_checksum(struct fixbuf *fb, const struct host_counters *now,
 			 const struct hc_iface *ifc)
 {
-	char pre[320];
-
-	ns_prefix(now, pre, sizeof(pre));
 	fx(fb, "# packets arrive corrupted: a bad cable, optic or port, a faulty NIC or driver "
 	       "offload, or a broken middlebox; compare with the peer's counters");
 	if (ifc) {
-		fx(fb, "%sethtool -S %s | grep -iE 'crc|csum|err'", pre, ifc->link.name);
-		fx(fb, "%sethtool -k %s | grep -i checksum", pre, ifc->link.name);
+		fx(fb, "%sethtool -S %s | grep -iE 'crc|csum|err'", ns_pre(fb, now),
+		   q(fb, ifc->link.name));
+		fx(fb, "%sethtool -k %s | grep -i checksum", ns_pre(fb, now),
+		   q(fb, ifc->link.name));
 	}
 }
 
 static void fix_link_errors(struct fixbuf *fb, const struct host_counters *now,
 			    const struct hc_iface *ifc, bool tx)
 {
-	char pre[320];
 	const char *name = ifc ? ifc->link.name : "IF";
 
-	ns_prefix(now, pre, sizeof(pre));
 	fx(fb,
 	   "# %s: check the cable, optic and switch port, and that both ends agree on speed "
 	   "and duplex",
 	   tx ? "transmit errors (carrier, aborted) point at the link"
 	      : "damaged frames arrive (CRC, frame, length errors)");
-	fx(fb, "%sethtool %s", pre, name);
-	fx(fb, "%sethtool -S %s | grep -iE 'err|crc|carrier'", pre, name);
+	fx(fb, "%sethtool %s", ns_pre(fb, now), q(fb, name));
+	fx(fb, "%sethtool -S %s | grep -iE 'err|crc|carrier'", ns_pre(fb, now), q(fb, name));
 }
 
 static void fix_tx_dropped(struct fixbuf *fb, const struct host_counters *now,
 			   const struct hc_iface *ifc)
 {
-	char pre[320], action[160];
+	char action[160];
 
-	ns_prefix(now, pre, sizeof(pre));
 	if (ifc && !ifc->ring_err && ifc->tx_ring < ifc->tx_ring_max) {
 		fx(fb, "# raise %s's TX ring from %u to its maximum %u:", ifc->link.name,
 		   ifc->tx_ring, ifc->tx_ring_max);
-		fx(fb, "%sethtool -G %s tx %u", pre, ifc->link.name, ifc->tx_ring_max);
+		fx(fb, "%sethtool -G %s tx %u", ns_pre(fb, now), q(fb, ifc->link.name),
+		   ifc->tx_ring_max);
 		snprintf(action, sizeof(action), "RUN+=\"/usr/sbin/ethtool -G $name tx %u\"",
 			 ifc->tx_ring_max);
 		fx_udev_iface(fb, now, ifc, "txring", action);
@@ -710,17 +851,17 @@ static bool fifo_kind(const char *kind)
 static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now,
 		      const struct hc_iface *ifc)
 {
-	const struct qdisc_info *q = ifc ? root_qdisc(now, ifc->link.ifindex) : NULL;
-	char pre[320], action[96];
+	const struct qdisc_info *qd = ifc ? root_qdisc(now, ifc->link.ifindex) : NULL;
+	char action[96];
 	const char *name = ifc ? ifc->link.name : "IF";
 	uint32_t txq = ifc ? ifc->link.txqlen : 1000;
 	int64_t want = raise_to(txq, 10000, 1000000);
 
-	ns_prefix(now, pre, sizeof(pre));
-	if (!q || fifo_kind(q->kind)) {
+	if (!qd || fifo_kind(qd->kind)) {
 		fx(fb, "# the %s queue of %s overflowed: its length is txqueuelen (%u packets)",
-		   q ? q->kind : "transmit", name, txq);
-		fx(fb, "%sip link set dev %s txqueuelen %lld", pre, name, (long long)want);
+		   qd ? qd->kind : "transmit", name, txq);
+		fx(fb, "%sip link set dev %s txqueuelen %lld", ns_pre(fb, now), q(fb, name),
+		   (long long)want);
 		if (ifc) {
 			snprintf(action, sizeof(action), "ATTR{tx_queue_len}=\"%lld\"",
 				 (long long)want);
@@ -731,23 +872,23 @@ static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now,
 		       "or shape the senders");
 		return;
 	}
-	if (!strcmp(q->kind, "fq_codel") || !strcmp(q->kind, "fq") || !strcmp(q->kind, "cake") ||
-	    !strcmp(q->kind, "codel") || !strcmp(q->kind, "fq_pie") || !strcmp(q->kind, "pie")) {
+	if (!strcmp(qd->kind, "fq_codel") || !strcmp(qd->kind, "fq") || !strcmp(qd->kind, "cake") ||
+	    !strcmp(qd->kind, "codel") || !strcmp(qd->kind, "fq_pie") || !strcmp(qd->kind, "pie")) {
 		fx(fb,
 		   "# %s on %s drops on purpose to keep queues short when the link is saturated "
 		   "(AQM); raise its limit only if bursts overflow it:",
-		   q->kind, name);
-		fx(fb, "%stc -s qdisc show dev %s", pre, name);
-		fx(fb, "%stc qdisc change dev %s root %s limit %lld", pre, name, q->kind,
-		   (long long)(!strcmp(q->kind, "fq_codel") ? 20480 : 20000));
+		   qd->kind, name);
+		fx(fb, "%stc -s qdisc show dev %s", ns_pre(fb, now), q(fb, name));
+		fx(fb, "%stc qdisc change dev %s root %s limit %lld", ns_pre(fb, now), q(fb, name),
+		   q(fb, qd->kind), (long long)(!strcmp(qd->kind, "fq_codel") ? 20480 : 20000));
 	} else {
 		fx(fb,
 		   "# %s on %s drops what exceeds its configured rate or queue: that is shaping, "
 		   "not a fault; raise its rate, or its limit if bursts overflow it:",
-		   q->kind, name);
-		fx(fb, "%stc -s qdisc show dev %s", pre, name);
+		   qd->kind, name);
+		fx(fb, "%stc -s qdisc show dev %s", ns_pre(fb, now), q(fb, name));
 		fx(fb, "# then: tc qdisc change dev %s root %s <its parameters> limit <larger>",
-		   name, q->kind);
+		   name, qd->kind);
 	}
 	fx(fb,
 	   "# tc settings are lost at reboot: keep them in the script, systemd-networkd "
@@ -769,6 +910,12 @@ static void fix_conntrack(struct fixbuf *fb, const struct host_counters *now)
 	   (unsigned long long)now->ct_count, (unsigned long long)now->ct_max);
 	kv_set(&kv, SYSCTL_NF_CONNTRACK_MAX, (int64_t)want);
 	fx_sysctls(fb, now, "conntrack", &kv, 1);
+	/* systemd-sysctl applies /etc/sysctl.d early at boot; nf_conntrack is often loaded later
+	 * (by the first firewall rule that needs it), and then its sysctl file was applied to
+	 * nothing. Loading the module with the modules systemd loads first makes it stick. */
+	fx(fb, "# nf_conntrack_max only exists once the module is loaded: load it at boot, "
+	       "before /etc/sysctl.d is applied");
+	fx(fb, "echo nf_conntrack > /etc/modules-load.d/90-dropscope-conntrack.conf");
 	if (buckets > 0 && (uint64_t)buckets * 4 < want) {
 		fx(fb, "echo %llu > /sys/module/nf_conntrack/parameters/hashsize",
 		   (unsigned long long)want / 4);
@@ -783,13 +930,10 @@ static void fix_conntrack(struct fixbuf *fb, const struct host_counters *now)
 
 static void fix_ct_insert(struct fixbuf *fb, const struct host_counters *now)
 {
-	char pre[320];
-
-	ns_prefix(now, pre, sizeof(pre));
 	fx(fb, "# conntrack insertions failed while the table had room: packets of one new flow "
 	       "raced on two CPUs (typically DNS A and AAAA from one socket)");
 	fx(fb, "# for glibc resolvers: add 'options single-request-reopen' to /etc/resolv.conf");
-	fx(fb, "%sconntrack -S", pre);
+	fx(fb, "%sconntrack -S", ns_pre(fb, now));
 }
 
 /* Everything but the retransmission text, which needs the window's other findings. */
@@ -823,6 +967,14 @@ static int build_fixes(const char *id, const struct host_counters *now, const ch
 		fix_udp_sndbuf(fb, now, d, false);
 	else if (!strcmp(id, "udp_mem_errors"))
 		fix_udp_mem(fb, now);
+	else if (!strcmp(id, "udp_in_errors"))
+		fix_trace(fb, now,
+			  "UDP dropped datagrams for another reason than a full buffer or a bad "
+			  "checksum (a socket filter, IPsec policy, a bad length)");
+	else if (!strcmp(id, "tcp_in_errors"))
+		fix_trace(fb, now,
+			  "TCP dropped segments it judged bad (a bad header length, a SYN inside a "
+			  "connection's window)");
 	else if (!strcmp(id, "tcp_listen_overflows"))
 		fix_listen(fb, now, d);
 	else if (!strcmp(id, "tcp_backlog_drop"))
@@ -1038,18 +1190,104 @@ static void set_fixes(struct finding *f, const struct host_delta *d, const char 
 	f->n_fix = fb.n;
 }
 
-static uint64_t max_dstat(const struct hd_iface *o, enum ethstat_kind k)
+/* The same statistic of different queues: the names match with their digit runs left out
+ * ("rx_queue_3_drops", "rx_queue_12_drops"). */
+static bool same_family(const char *a, const char *b)
 {
-	uint64_t m = 0;
+	while (*a && *b) {
+		bool da = *a >= '0' && *a <= '9', db = *b >= '0' && *b <= '9';
 
-	for (size_t i = 0; i < o->n_dstats; i++)
-		if (o->dstats[i].cls.kind == k && o->dstats[i].delta > m)
-			m = o->dstats[i].delta;
-	return m;
+		if (da != db)
+			return false;
+		if (da) {
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+		} else if (*a++ != *b++) {
+			return false;
+		}
+	}
+	return !*a && !*b;
 }
 
-static void ev_dstats(struct finding *f, const struct hd_iface *o, enum ethstat_kind k)
+/* What the driver's statistics of one kind say was lost, and which statistic says it. */
+struct dloss {
+	uint64_t n;
+	const char *name; /* the statistic (the first queue's for a per-queue one), or NULL */
+	int queues;	  /* queues summed; 0 for a statistic of the whole device */
+};
+
+/*
+ * A per-queue statistic (rx_queue_N_drops) counts only its queue's packets, so it is summed over
+ * the queues. Different statistics (rx_missed_errors, rx_no_buffer_count, the per-queue sum)
+ * often count the same packets, so of those the largest is taken, never their sum.
+ */
+static struct dloss dstat_loss(const struct hd_iface *o, enum ethstat_kind k)
 {
+	struct dloss best = {0};
+
+	for (size_t i = 0; i < o->n_dstats; i++) {
+		const struct hd_dstat *s = &o->dstats[i];
+		uint64_t sum = s->delta;
+		int nq = 1;
+		bool seen = false;
+
+		if (s->cls.kind != k)
+			continue;
+		if (s->cls.queue >= 0) {
+			for (size_t j = 0; j < o->n_dstats; j++) {
+				const struct hd_dstat *t = &o->dstats[j];
+
+				if (j == i || t->cls.kind != k || t->cls.queue < 0 ||
+				    !same_family(t->name, s->name))
+					continue;
+				if (j < i) {
+					seen = true; /* summed with the first of its family */
+					break;
+				}
+				sum += t->delta;
+				nq++;
+			}
+		}
+		if (seen || sum <= best.n)
+			continue;
+		best.n = sum;
+		best.name = s->name;
+		best.queues = s->cls.queue >= 0 ? nq : 0;
+	}
+	return best;
+}
+
+/* The larger of a hardware counter's n and the driver's statistics' l. */
+static uint64_t max_loss(uint64_t n, struct dloss l)
+{
+	return l.n > n ? l.n : n;
+}
+
+static void ev_dstats(struct finding *f, const struct hd_iface *o, enum ethstat_kind k,
+		      struct dloss l)
+{
+	/* A per-queue sum first ("ethtool rx_queue_*_drops (8 queues)"): with many queues
+	 * the individual ones may not all fit the evidence. */
+	if (l.queues) {
+		char key[64], fam[40];
+		size_t n = 0;
+
+		for (const char *p = l.name; *p && n < sizeof(fam) - 1; p++) {
+			if (*p >= '0' && *p <= '9') {
+				while (p[1] >= '0' && p[1] <= '9')
+					p++;
+				fam[n++] = '*';
+			} else {
+				fam[n++] = *p;
+			}
+		}
+		fam[n] = '\0';
+		snprintf(key, sizeof(key), "ethtool %s (%d queue%s)", fam, l.queues,
+			 l.queues > 1 ? "s" : "");
+		ev_delta(f, key, l.n);
+	}
 	for (size_t i = 0; i < o->n_dstats; i++)
 		if (o->dstats[i].cls.kind == k) {
 			char key[64];
@@ -1065,12 +1303,43 @@ static void ev_nonzero(struct finding *f, const char *key, uint64_t v)
 		ev_delta(f, key, v);
 }
 
+/* The interface counters a finding rests on that went backwards (a device reset): counted as 0
+ * in the steps where they did, which the evidence says. */
+static void ev_iface_reset(struct finding *f, const struct hd_iface *o, const enum link_stat *s,
+			   int n)
+{
+	char text[128];
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (o->stat_reset[s[i]] && len < sizeof(text))
+			len += snprintf(text + len, sizeof(text) - len, "%s%s", len ? ", " : "",
+					link_stat_name(s[i]));
+	if (len)
+		ev_text(f, "went backwards (not counted)", "%s", text);
+}
+
+/* A counter's delta when it is a trustworthy denominator (0, unknown, when it went backwards). */
+static uint64_t known_delta(const struct hd_iface *o, enum link_stat s)
+{
+	return o->stat_reset[s] ? 0 : o->d[s];
+}
+
 static void rules_iface(struct flist *l, const struct host_delta *d, const struct hd_iface *o)
 {
+	static const enum link_stat missed[] = {LS_RX_MISSED_ERRORS, LS_RX_FIFO_ERRORS,
+						LS_RX_OVER_ERRORS, LS_RX_PACKETS};
+	static const enum link_stat rxerr[] = {LS_RX_CRC_ERRORS, LS_RX_FRAME_ERRORS,
+					       LS_RX_LENGTH_ERRORS, LS_RX_ERRORS};
+	static const enum link_stat txdrop[] = {LS_TX_DROPPED, LS_TX_PACKETS};
+	static const enum link_stat txerr[] = {LS_TX_ERRORS, LS_TX_PACKETS};
+	static const enum link_stat rxdrop[] = {LS_RX_DROPPED, LS_RX_PACKETS};
 	const struct hc_iface *ifc = &d->now->ifaces[o->idx];
 	const char *name = ifc->link.name;
 	const uint64_t *x = o->d;
 	struct finding *f;
+	struct dloss dl;
 	uint64_t n;
 
 	if (o->is_new)
@@ -1083,15 +1352,15 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		n = x[LS_RX_FIFO_ERRORS];
 	if (x[LS_RX_OVER_ERRORS] > n)
 		n = x[LS_RX_OVER_ERRORS];
-	if (max_dstat(o, ETHSTAT_RX_DROP) > n)
-		n = max_dstat(o, ETHSTAT_RX_DROP);
-	f = loss_finding(l, d, "nic_rx_missed", name, n, x[LS_RX_PACKETS], "received",
+	dl = dstat_loss(o, ETHSTAT_RX_DROP);
+	n = max_loss(n, dl);
+	f = loss_finding(l, d, "nic_rx_missed", name, n, known_delta(o, LS_RX_PACKETS), "received",
 			 "RX ring full, packets lost in the NIC");
 	if (f) {
 		ev_nonzero(f, "rx_missed_errors", x[LS_RX_MISSED_ERRORS]);
 		ev_nonzero(f, "rx_fifo_errors", x[LS_RX_FIFO_ERRORS]);
 		ev_nonzero(f, "rx_over_errors", x[LS_RX_OVER_ERRORS]);
-		ev_dstats(f, o, ETHSTAT_RX_DROP);
+		ev_dstats(f, o, ETHSTAT_RX_DROP, dl);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
 		if (!ifc->ring_err) {
 			ev_value(f, "rx_ring", ifc->rx_ring);
@@ -1099,11 +1368,13 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		}
 		if (ifc->n_rxq)
 			ev_value(f, "rx_queues", ifc->n_rxq);
+		ev_iface_reset(f, o, missed, ARRAY_SIZE(missed));
 		set_fixes(f, d, name);
 	}
 
-	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED], x[LS_RX_PACKETS],
-			 "received", "received packets dropped by the kernel at the device");
+	f = loss_finding(l, d, "nic_rx_dropped", name, x[LS_RX_DROPPED],
+			 known_delta(o, LS_RX_PACKETS), "received",
+			 "received packets dropped by the kernel at the device");
 	if (f) {
 		ev_delta(f, "rx_dropped", x[LS_RX_DROPPED]);
 		ev_delta(f, "rx_packets", x[LS_RX_PACKETS]);
@@ -1114,41 +1385,43 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 			ev_delta(f, "softnet dropped", d->softnet_total.dropped);
 			f->explained_by = "softnet_dropped";
 		}
+		ev_iface_reset(f, o, rxdrop, ARRAY_SIZE(rxdrop));
 		set_fixes(f, d, name);
 	}
 
 	n = x[LS_RX_CRC_ERRORS] + x[LS_RX_FRAME_ERRORS] + x[LS_RX_LENGTH_ERRORS];
-	if (max_dstat(o, ETHSTAT_RX_ERROR) > n)
-		n = max_dstat(o, ETHSTAT_RX_ERROR);
-	f = loss_finding(l, d, "nic_rx_errors", name, n, x[LS_RX_PACKETS], "received",
+	dl = dstat_loss(o, ETHSTAT_RX_ERROR);
+	n = max_loss(n, dl);
+	f = loss_finding(l, d, "nic_rx_errors", name, n, known_delta(o, LS_RX_PACKETS), "received",
 			 "damaged frames received (CRC, frame, length)");
 	if (f) {
 		ev_nonzero(f, "rx_crc_errors", x[LS_RX_CRC_ERRORS]);
 		ev_nonzero(f, "rx_frame_errors", x[LS_RX_FRAME_ERRORS]);
 		ev_nonzero(f, "rx_length_errors", x[LS_RX_LENGTH_ERRORS]);
-		ev_dstats(f, o, ETHSTAT_RX_ERROR);
+		ev_dstats(f, o, ETHSTAT_RX_ERROR, dl);
 		ev_delta(f, "rx_errors", x[LS_RX_ERRORS]);
+		ev_iface_reset(f, o, rxerr, ARRAY_SIZE(rxerr));
 		set_fixes(f, d, name);
 	}
 
-	n = x[LS_TX_DROPPED];
-	if (max_dstat(o, ETHSTAT_TX_DROP) > n)
-		n = max_dstat(o, ETHSTAT_TX_DROP);
-	f = loss_finding(l, d, "nic_tx_dropped", name, n, x[LS_TX_PACKETS], "sent",
+	dl = dstat_loss(o, ETHSTAT_TX_DROP);
+	n = max_loss(x[LS_TX_DROPPED], dl);
+	f = loss_finding(l, d, "nic_tx_dropped", name, n, known_delta(o, LS_TX_PACKETS), "sent",
 			 "packets dropped on transmit by the device");
 	if (f) {
 		ev_delta(f, "tx_dropped", x[LS_TX_DROPPED]);
-		ev_dstats(f, o, ETHSTAT_TX_DROP);
+		ev_dstats(f, o, ETHSTAT_TX_DROP, dl);
 		ev_delta(f, "tx_packets", x[LS_TX_PACKETS]);
 		if (!ifc->ring_err) {
 			ev_value(f, "tx_ring", ifc->tx_ring);
 			ev_value(f, "tx_ring_max", ifc->tx_ring_max);
 		}
+		ev_iface_reset(f, o, txdrop, ARRAY_SIZE(txdrop));
 		set_fixes(f, d, name);
 	}
 
-	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS], x[LS_TX_PACKETS], "sent",
-			 "transmit errors");
+	f = loss_finding(l, d, "nic_tx_errors", name, x[LS_TX_ERRORS],
+			 known_delta(o, LS_TX_PACKETS), "sent", "transmit errors");
 	if (f) {
 		ev_delta(f, "tx_errors", x[LS_TX_ERRORS]);
 		ev_nonzero(f, "tx_carrier_errors", x[LS_TX_CARRIER_ERRORS]);
@@ -1156,6 +1429,7 @@ static void rules_iface(struct flist *l, const struct host_delta *d, const struc
 		ev_nonzero(f, "tx_fifo_errors", x[LS_TX_FIFO_ERRORS]);
 		ev_nonzero(f, "tx_heartbeat_errors", x[LS_TX_HEARTBEAT_ERRORS]);
 		ev_nonzero(f, "tx_window_errors", x[LS_TX_WINDOW_ERRORS]);
+		ev_iface_reset(f, o, txerr, ARRAY_SIZE(txerr));
 		set_fixes(f, d, name);
 	}
 }
@@ -1263,19 +1537,51 @@ static struct finding *snmp_finding(struct flist *l, const struct host_delta *d,
 		ev_snmp(f, d, a, true);
 		if (b >= 0)
 			ev_snmp(f, d, b, false);
+		if (d->snmp_reset[a] || (b >= 0 && d->snmp_reset[b]))
+			ev_text(f, "went backwards (not counted)", "%s%s%s",
+				d->snmp_reset[a] ? snmp_counter_name(a) : "",
+				d->snmp_reset[a] && b >= 0 && d->snmp_reset[b] ? ", " : "",
+				b >= 0 && d->snmp_reset[b] ? snmp_counter_name(b) : "");
 	}
 	return f;
 }
 
+/* The (at most 4) sockets that dropped most in the window; those whose drops are unknown (new,
+ * see hd_sock) only when there is room left. */
 static void ev_udp_sockets(struct finding *f, const struct host_delta *d)
 {
-	for (size_t i = 0; i < d->n_udp && i < 4; i++) {
-		const struct sock_info *s = &d->now->udp[d->udp[i].idx];
+	size_t pick[4];
+	int n = 0;
+
+	for (; n < 4; n++) {
+		size_t best = d->n_udp;
+
+		for (size_t i = 0; i < d->n_udp; i++) {
+			bool taken = false;
+
+			for (int k = 0; k < n; k++)
+				taken |= pick[k] == i;
+			if (!taken &&
+			    (best == d->n_udp || d->udp[i].d_drops > d->udp[best].d_drops))
+				best = i;
+		}
+		if (best == d->n_udp)
+			break;
+		pick[n] = best;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct hd_sock *o = &d->udp[pick[k]];
 		char key[80];
 
-		snprintf(key, sizeof(key), "socket %s", s->local);
-		ev_text(f, key, "drops +%llu, rcvbuf %u, queued %u bytes",
-			(unsigned long long)d->udp[i].d_drops, s->rcvbuf, s->rmem_alloc);
+		snprintf(key, sizeof(key), "socket %s", o->sock.local);
+		if (o->is_new && !o->d_drops)
+			ev_text(f, key,
+				"drops unknown (not in the first snapshot's list), rcvbuf %u",
+				o->sock.rcvbuf);
+		else
+			ev_text(f, key, "drops +%llu%s, rcvbuf %u, queued %u bytes",
+				(unsigned long long)o->d_drops, o->is_new ? " or more" : "",
+				o->sock.rcvbuf, o->sock.rmem_alloc);
 	}
 }
 
@@ -1285,6 +1591,58 @@ static bool qdisc_dropped(const struct host_delta *d)
 		if (d->qdiscs[i].d_drops && d->now->qdiscs[d->qdiscs[i].idx].parent == TC_H_ROOT)
 			return true;
 	return false;
+}
+
+/*
+ * Udp(6) InErrors also counts every RcvbufErrors, MemErrors and InCsumErrors (net/ipv4/udp.c
+ * charges those twice): findings of their own. What is left over are datagrams dropped by a
+ * socket filter, IPsec policy, or for a bad length, which no other counter names.
+ */
+static void rules_udp_in_errors(struct flist *l, const struct host_delta *d, uint64_t in)
+{
+	uint64_t all = snmp_sum(d, SNMP_UDP_IN_ERRORS, SNMP_UDP6_IN_ERRORS);
+	uint64_t known = snmp_sum(d, SNMP_UDP_RCVBUF_ERRORS, SNMP_UDP6_RCVBUF_ERRORS) +
+			 snmp_sum(d, SNMP_UDP_MEM_ERRORS, SNMP_UDP6_MEM_ERRORS) +
+			 snmp_sum(d, SNMP_UDP_IN_CSUM_ERRORS, SNMP_UDP6_IN_CSUM_ERRORS);
+	struct finding *f;
+
+	if (!snmp_known(d, SNMP_UDP_IN_ERRORS, SNMP_UDP6_IN_ERRORS) || all <= known)
+		return;
+	f = loss_finding(l, d, "udp_in_errors", NULL, all - known, in, "UDP received",
+			 "UDP datagrams dropped on input for other reasons (socket filter, IPsec "
+			 "policy, bad length)");
+	if (!f)
+		return;
+	ev_snmp(f, d, SNMP_UDP_IN_ERRORS, true);
+	ev_snmp(f, d, SNMP_UDP6_IN_ERRORS, false);
+	ev_snmp(f, d, SNMP_UDP_RCVBUF_ERRORS, false);
+	ev_snmp(f, d, SNMP_UDP6_RCVBUF_ERRORS, false);
+	ev_snmp(f, d, SNMP_UDP_MEM_ERRORS, false);
+	ev_snmp(f, d, SNMP_UDP6_MEM_ERRORS, false);
+	ev_snmp(f, d, SNMP_UDP_IN_CSUM_ERRORS, false);
+	ev_snmp(f, d, SNMP_UDP6_IN_CSUM_ERRORS, false);
+	set_fixes(f, d, NULL);
+}
+
+/* Tcp.InErrs counts checksum errors (checksum_errors) and segments dropped as bad: a header
+ * length that does not fit, a SYN inside an established window (RFC 5961). The rest is ours. */
+static void rules_tcp_in_errors(struct flist *l, const struct host_delta *d)
+{
+	uint64_t all = snmp_sum(d, SNMP_TCP_IN_ERRS, -1);
+	uint64_t csum = snmp_sum(d, SNMP_TCP_IN_CSUM_ERRORS, -1);
+	struct finding *f;
+
+	if (!d->snmp_ok[SNMP_TCP_IN_ERRS] || all <= csum)
+		return;
+	f = loss_finding(l, d, "tcp_in_errors", NULL, all - csum, snmp_sum(d, SNMP_TCP_IN_SEGS, -1),
+			 "segments received",
+			 "TCP segments dropped as bad (header length, SYN in window)");
+	if (!f)
+		return;
+	ev_snmp(f, d, SNMP_TCP_IN_ERRS, true);
+	ev_snmp(f, d, SNMP_TCP_IN_CSUM_ERRORS, true);
+	ev_snmp(f, d, SNMP_TCP_IN_SEGS, true);
+	set_fixes(f, d, NULL);
 }
 
 static void rules_udp(struct flist *l, const struct host_delta *d)
@@ -1298,6 +1656,8 @@ static void rules_udp(struct flist *l, const struct host_delta *d)
 	if (f) {
 		ev_snmp(f, d, SNMP_UDP_IN_DATAGRAMS, true);
 		ev_snmp(f, d, SNMP_UDP6_IN_DATAGRAMS, false);
+		ev_snmp(f, d, SNMP_UDP_IN_ERRORS, false);
+		ev_snmp(f, d, SNMP_UDP6_IN_ERRORS, false);
 		ev_sysctl(f, d->now, SYSCTL_RMEM_MAX);
 		ev_sysctl(f, d->now, SYSCTL_RMEM_DEFAULT);
 		ev_udp_sockets(f, d);
@@ -1318,9 +1678,12 @@ static void rules_udp(struct flist *l, const struct host_delta *d)
 	f = snmp_finding(l, d, "udp_mem_errors", SNMP_UDP_MEM_ERRORS, SNMP_UDP6_MEM_ERRORS, in,
 			 "UDP received", "UDP memory limit reached, datagrams dropped");
 	if (f) {
+		ev_snmp(f, d, SNMP_UDP_IN_ERRORS, false);
+		ev_snmp(f, d, SNMP_UDP6_IN_ERRORS, false);
 		ev_sysctl(f, d->now, SYSCTL_UDP_MEM);
 		set_fixes(f, d, NULL);
 	}
+	rules_udp_in_errors(l, d, in);
 }
 
 static void rules_tcp(struct flist *l, const struct host_delta *d)
@@ -1402,6 +1765,7 @@ static void rules_tcp(struct flist *l, const struct host_delta *d)
 		ev_sysctl(f, now, SYSCTL_TCP_MEM);
 		set_fixes(f, d, NULL);
 	}
+	rules_tcp_in_errors(l, d);
 }
 
 static void rules_ip(struct flist *l, const struct host_delta *d)
@@ -1457,6 +1821,10 @@ static void rules_ip(struct flist *l, const struct host_delta *d)
 		ev_snmp(f, d, SNMP_UDP6_IN_CSUM_ERRORS, false);
 		ev_snmp(f, d, SNMP_ICMP_IN_CSUM_ERRORS, false);
 		ev_snmp(f, d, SNMP_ICMP6_IN_CSUM_ERRORS, false);
+		/* The same packets in the protocols' error totals. */
+		ev_snmp(f, d, SNMP_TCP_IN_ERRS, false);
+		ev_snmp(f, d, SNMP_UDP_IN_ERRORS, false);
+		ev_snmp(f, d, SNMP_UDP6_IN_ERRORS, false);
 		set_fixes(f, d, busy ? busy->link.name : NULL);
 	}
 }
@@ -1573,13 +1941,67 @@ static int cmp_findings(const void *a, const void *b)
 
 	if (x->severity != y->severity)
 		return y->severity - x->severity;
-	if (!x->explained_by != !y->explained_by)
-		return x->explained_by ? 1 : -1;
 	if (x->rate != y->rate)
 		return x->rate < y->rate ? 1 : -1;
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	return strcmp(x->id, y->id);
+}
+
+/* The index of the finding that explains f[j] (the first, so the worst, with that id), or -1. */
+static long cause_of(const struct finding *f, size_t n, size_t j)
+{
+	for (size_t i = 0; f[j].explained_by && i < n; i++)
+		if (i != j && !strcmp(f[i].id, f[j].explained_by))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * f sorted worst first; then every finding another one explains moves right after its cause,
+ * whatever its own severity (UDP SndbufErrors at critical still follows the high qdisc drops
+ * that caused them): the cause is what to fix. Chains keep their order; findings in a cycle of
+ * explanations stay where the sort put them, at the end. 0 or -ENOMEM.
+ */
+static int order_causes(struct finding *f, size_t n)
+{
+	struct finding *out = malloc(n * sizeof(*out));
+	size_t *stack = malloc(n * sizeof(*stack));
+	bool *done = calloc(n, sizeof(*done));
+	size_t k = 0;
+	int err = -ENOMEM;
+
+	if (!out || !stack || !done)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		size_t top = 0;
+
+		if (done[i] || cause_of(f, n, i) >= 0)
+			continue;
+		stack[top++] = i;
+		done[i] = true;
+		while (top) {
+			size_t c = stack[--top];
+
+			out[k++] = f[c];
+			/* Pushed in reverse so that the worst explained one comes out first. */
+			for (size_t j = n; j-- > 0;)
+				if (!done[j] && cause_of(f, n, j) == (long)c) {
+					done[j] = true;
+					stack[top++] = j;
+				}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!done[i])
+			out[k++] = f[i];
+	memcpy(f, out, n * sizeof(*f));
+	err = 0;
+cleanup:
+	free(out);
+	free(stack);
+	free(done);
+	return err;
 }
 
 int findings_compute(const struct host_delta *d, struct finding **out, size_t *n)
@@ -1603,8 +2025,13 @@ int findings_compute(const struct host_delta *d, struct finding **out, size_t *n
 		free(l.f);
 		return -ENOMEM;
 	}
-	if (l.n)
+	if (l.n > 1) {
 		qsort(l.f, l.n, sizeof(*l.f), cmp_findings);
+		if (order_causes(l.f, l.n)) {
+			free(l.f);
+			return -ENOMEM;
+		}
+	}
 	*out = l.f;
 	*n = l.n;
 	return 0;

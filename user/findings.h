@@ -4,33 +4,8 @@
  * counter evidence and the fix as commands that persist. Pure: deltas in, findings out; nothing
  * here reads the system, and nothing anywhere in dropscope changes it.
  *
- * Finding ids (stable: scripts and `dropscope diagnose` match on them):
- *   nic_rx_missed          the NIC ran out of RX ring buffers (rx_missed/fifo/over_errors, driver
- *                          rx_*drop*, no_buffer, out_of_buffer ...) -> ethtool -G IF rx MAX
- *   nic_rx_dropped         the interface's rx_dropped rose (kernel dropped at the device)
- *   nic_rx_errors          damaged frames (CRC, frame, length) -> cabling, optics, duplex
- *   nic_tx_dropped         the interface's tx_dropped or driver TX drops rose -> tx ring
- *   nic_tx_errors          carrier/aborted/fifo TX errors -> link
- *   softnet_dropped        per-CPU backlog full -> net.core.netdev_max_backlog, RPS/RFS
- *   softnet_time_squeeze   softirq ran out of budget with work left -> netdev_budget(_usecs), RPS
- *   udp_rcvbuf_errors      UDP socket receive buffers full -> SO_RCVBUF, net.core.rmem_max
- *   udp_sndbuf_errors      UDP sends refused -> SO_SNDBUF, net.core.wmem_max (and qdisc drops)
- *   udp_mem_errors         UDP memory limit reached -> net.ipv4.udp_mem
- *   tcp_listen_overflows   accept queues full (ListenOverflows/ListenDrops) -> listen() backlog,
- *                          net.core.somaxconn, net.ipv4.tcp_max_syn_backlog
- *   tcp_backlog_drop       TCPBacklogDrop: socket backlog full while the application held it
- *   tcp_rcvq_drop          TCPRcvQDrop, RcvPruned, TCPZeroWindowDrop: receive queue full
- *   tcp_ofo_drop           TCPOFODrop: out-of-order queue could not grow
- *   tcp_mem_pressure       TCP memory pressure or aborts on memory -> net.ipv4.tcp_mem
- *   tcp_retransmits        retransmitted segments: a symptom; names the host drops if any,
- *                          otherwise points at the path
- *   ip_in_discards         Ip(6) InDiscards
- *   ip_out_discards        Ip(6) OutDiscards
- *   ip_reasm_fails         fragments that could not be reassembled -> ipfrag_high_thresh, MTU
- *   checksum_errors        InCsumErrors (IP, TCP, UDP, ICMP, v4 and v6) -> corruption
- *   conntrack_full         conntrack table near full, or drop/early_drop rising -> nf_conntrack_max
- *   conntrack_insert_failed insert_failed rising while the table has room (insert races)
- *   qdisc_drops            a qdisc dropped packets -> its limit / txqueuelen
+ * Finding ids are stable (scripts and `dropscope diagnose` match on them); the list, with what
+ * each one means, is finding_kinds[] below (defined in findings.c), and README.md's table.
  */
 #ifndef DS_FINDINGS_H
 #define DS_FINDINGS_H
@@ -40,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hostcounters.h"
+#include "hostdelta.h"
 #include "json.h"
 
 enum finding_severity { SEV_LOW = 1, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
@@ -66,14 +41,14 @@ struct finding_evidence {
 };
 
 struct finding {
-	const char *id; /* one of the ids above (static storage) */
+	const char *id; /* one of finding_kinds[] (static storage) */
 	enum finding_severity severity;
 	uint64_t count;	 /* the main counter over the window */
 	double rate;	 /* count per second */
 	char ifname[16]; /* the interface it concerns, "" for the whole host */
 	/* Another finding of the same window that accounts for this one (the qdisc drops behind
-	 * UDP SndbufErrors and IP OutDiscards ...), or NULL. Such findings sort after their cause.
-	 */
+	 * UDP SndbufErrors and IP OutDiscards ...), or NULL. Such findings sort right after their
+	 * cause. */
 	const char *explained_by;
 	char summary[256];
 	size_t n_evidence;
@@ -83,8 +58,10 @@ struct finding {
 };
 
 /*
- * The findings a window shows, worst first: by severity, causes before the findings they explain,
- * then by rate. *out is malloc'd (free()), *n may be 0. Returns 0, -EINVAL or -ENOMEM.
+ * The findings a window shows, worst first (by severity, then rate), except that a finding
+ * another one explains (explained_by) comes right after its cause whatever its own severity:
+ * the cause is what to fix. *out is malloc'd (free()), *n may be 0. Returns 0, -EINVAL or
+ * -ENOMEM.
  */
 int findings_compute(const struct host_delta *d, struct finding **out, size_t *n);
 
@@ -115,7 +92,16 @@ int finding_fixes(const char *id, const struct host_counters *now, const char *i
  */
 const char *finding_for_drop_reason(const char *reason);
 
-/* Whether id is one of the ids above. */
+/* Every finding id and a line on what it means; finding_kinds_count entries. */
+struct finding_kind {
+	const char *id;
+	const char *what;
+};
+
+extern const struct finding_kind finding_kinds[];
+extern const size_t finding_kinds_count;
+
+/* Whether id is one of finding_kinds[]. */
 bool finding_id_known(const char *id);
 
 #endif

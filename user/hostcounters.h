@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Host counters: one snapshot of everything the host counts about loss, in one network
- * namespace, and the deltas between two snapshots.
+ * namespace. The deltas between two snapshots are in hostdelta.h.
  *
  * What a snapshot holds, and where it comes from:
  *   softnet     /proc/net/softnet_stat (per CPU; global, the same in every namespace)
@@ -34,8 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "counters_parse.h"
-#include "json.h"
 #include "netns.h"
 
 /* The sysctls read with every snapshot. */
@@ -111,6 +112,8 @@ struct hc_error {
 };
 
 #define HC_MAX_ERRORS 32
+/* Sockets kept per snapshot (the UDP sockets with most drops, the fullest listeners). */
+#define HC_MAX_SOCKS 256
 
 struct host_counters {
 	double t; /* CLOCK_MONOTONIC seconds, when the snapshot was taken */
@@ -142,9 +145,12 @@ struct host_counters {
 	struct qdisc_info *qdiscs;
 
 	int sock_err;
-	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain loss)
-		       */
+	size_t n_udp; /* UDP sockets whose drop counter is non-zero (the others cannot explain
+		       * loss), most drops first */
 	struct sock_info *udp;
+	/* udp does not hold every socket that ever dropped (more than HC_MAX_SOCKS, or the dump
+	 * failed): a socket absent from it may have had drops. */
+	bool udp_truncated;
 	size_t n_listen; /* TCP listeners with a non-empty accept queue */
 	struct sock_info *listen;
 
@@ -172,87 +178,11 @@ const struct hc_iface *host_counters_iface(const struct host_counters *hc, const
 bool host_counters_failed(const struct host_counters *hc);
 /* One line per error on f ("dropscope: failed to read /proc/net/snmp: ...; ..."). */
 void host_counters_print_errors(const struct host_counters *hc, FILE *f);
+/* Record that source failed with err (negative errno) and what the report lacks because of it;
+ * beyond HC_MAX_ERRORS errors are only counted. */
+void host_counters_add_error(struct host_counters *hc, const char *source, int err,
+			     const char *what);
 /* Approximate bytes a snapshot holds (for the benchmark). */
 size_t host_counters_size(const struct host_counters *hc);
-
-/* ---- deltas ---- */
-
-struct hd_dstat {
-	const char *name; /* points into now's iface */
-	uint64_t delta;
-	struct ethstat_class cls;
-};
-
-struct hd_iface {
-	size_t idx;  /* index into now->ifaces */
-	bool is_new; /* not in the first snapshot: no deltas (counters may predate the window) */
-	bool reset;  /* a counter went backwards (device reset): deltas count from zero */
-	uint64_t d[LS__COUNT];
-	size_t n_dstats; /* driver statistics that moved */
-	struct hd_dstat *dstats;
-};
-
-struct hd_qdisc {
-	size_t idx; /* index into now->qdiscs */
-	bool is_new;
-	uint64_t d_bytes, d_packets, d_drops, d_requeues, d_overlimits;
-};
-
-struct hd_sock {
-	size_t idx; /* index into now->udp */
-	uint64_t d_drops;
-};
-
-struct hd_cpu {
-	int cpu;
-	uint64_t processed, dropped, time_squeeze, received_rps, flow_limit_count;
-};
-
-struct host_delta {
-	double interval_s;
-	struct host_counters *now; /* owned copy of the later snapshot: current levels and names */
-
-	bool softnet_ok;
-	struct hd_cpu softnet_total;
-	size_t n_cpus;
-	struct hd_cpu *cpus;
-
-	bool snmp_ok[SNMP__COUNT]; /* present in both snapshots */
-	uint64_t snmp[SNMP__COUNT];
-
-	bool ct_ok;
-	uint64_t ct[CT_STAT__COUNT];
-	bool ct_present[CT_STAT__COUNT];
-
-	size_t n_ifaces;
-	struct hd_iface *ifaces;
-	size_t n_qdiscs;
-	struct hd_qdisc *qdiscs;
-	size_t n_udp; /* sockets whose drops moved */
-	struct hd_sock *udp;
-};
-
-/*
- * Deltas from before to after (after taken later). Interfaces match by ifindex and name, CPUs by
- * CPU id (row number on kernels before 5.10), qdiscs by ifindex, handle and parent, sockets by
- * inode. 32-bit counters that wrapped are unwrapped; a 64-bit counter that went backwards marks a
- * reset. The errors of both snapshots are in d->now->errors. Returns 0 with *out allocated
- * (free with host_delta_free), or -ENOMEM/-EINVAL.
- */
-int host_counters_delta(const struct host_counters *before, const struct host_counters *after,
-			struct host_delta **out);
-void host_delta_free(struct host_delta *d);
-
-/* Sum of a link statistic over all interfaces but loopback. */
-uint64_t host_delta_link_total(const struct host_delta *d, enum link_stat s);
-
-/*
- * Write the raw deltas as the object "counters" (key "counters" inside an object, or NULL inside
- * an array). The schema is in README.md under "JSON schemas".
- */
-void host_delta_json(const struct host_delta *d, struct json_writer *j, const char *key);
-
-/* Print the counters that moved (for the human report), at most max_lines lines. */
-void host_delta_text(const struct host_delta *d, FILE *f, int max_lines);
 
 #endif

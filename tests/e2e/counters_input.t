@@ -43,6 +43,7 @@ usage_error "all namespaces" "counters reads one namespace at a time" --netns al
 usage_error "stray argument" "unexpected argument 'eth0'" eth0
 usage_error "a file as namespace" "failed to open network namespace '/etc/hostname': Invalid argument" \
 	--netns /etc/hostname
+usage_error "step too long" "invalid --step '11'" --step 11
 
 # ---- a source that cannot be read ---------------------------------------------------------
 # A copy of the recorded 6.18 /proc with a directory where /proc/net/snmp belongs and no
@@ -81,6 +82,9 @@ t_is "$(jf "$T_TMP/iv" '.intervals | length')" 4 "0.3 s intervals over 1 s: 0.3,
 t_is "$(jf "$T_TMP/iv" '.interval_s >= 0.95 and .interval_s < 1.5')" true \
 	"the summary covers the whole window"
 t_is "$(jf "$T_TMP/iv" '.intervals[3].interval_s < 0.2')" true "the last interval is cut at the end"
+t_is "$(jf "$T_TMP/iv" '.counters.steps')" 4 "one snapshot per interval, added up in the summary"
+t_is "$(jf "$T_TMP/iv" 'keys_unsorted | join(",")')" "netns,intervals,interval_s,findings,counters" \
+	"the intervals are written first, as they end, then the summary"
 
 "$DROPSCOPE" counters --interval 0.2 --duration 0.4 >"$T_TMP/ivt" 2>/dev/null
 t_check "text intervals are reported as they end" grep -q "interval 2 (" "$T_TMP/ivt"
@@ -119,6 +123,66 @@ if lab_create 0; then
 		"--netns PATH reads the same namespace"
 	t_is "$(grep -c sysfs /proc/self/mountinfo)" "$m0" \
 		"the private sysfs mounts left nothing behind in ours"
+
+	# ---- a run changes nothing ----
+	# The namespace's sysctls (nobody else touches them), the global knobs the report reads,
+	# and the directories its fixes would write to; and, where strace is installed, not one
+	# file opened for writing.
+	state()
+	{
+		ip netns exec "$DST" sysctl -a -r '^net\.' 2>/dev/null | grep -v nf_conntrack_count
+		for k in $(jf "$T_TMP/ns" '.counters.sysctls | keys[]'); do
+			echo "$k = $(sysctl -n "$k" 2>/dev/null)"
+		done
+		for d in /etc/sysctl.d /etc/udev/rules.d /etc/modules-load.d /etc/modprobe.d; do
+			[ -d "$d" ] && find "$d" -maxdepth 1 -type f -exec md5sum {} +
+		done
+	}
+	state >"$T_TMP/state0"
+	t_ge "$(grep -c '^net\.' "$T_TMP/state0")" 100 "the namespace's sysctls are read for the comparison"
+	"$DROPSCOPE" counters --netns "$DST" --duration 0.3 >/dev/null 2>&1
+	"$DROPSCOPE" counters --netns "$DST" --duration 0.3 --json >/dev/null 2>&1
+	state >"$T_TMP/state1"
+	t_check "the sysctls and sysctl.d/udev/modules-load.d/modprobe.d are unchanged by a run" \
+		cmp -s "$T_TMP/state0" "$T_TMP/state1"
+	cmp -s "$T_TMP/state0" "$T_TMP/state1" || diff "$T_TMP/state0" "$T_TMP/state1" | sed 's/^/#   /'
+	if command -v strace >/dev/null; then
+		strace -f -qq -o "$T_TMP/strace" -e trace=open,openat,creat,truncate,unlink,unlinkat,rename,renameat,renameat2,mkdir,mkdirat,rmdir,chmod,fchmodat,chown,fchownat,symlink,symlinkat,link,linkat \
+			"$DROPSCOPE" counters --netns "$DST" --duration 0.3 --json >/dev/null 2>&1
+		t_ge "$(grep -c 'open' "$T_TMP/strace")" 10 "strace saw the files the run reads"
+		writes=$(grep -E 'O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|unlink|rename|mkdir|rmdir|chmod|chown|symlink|link\(|truncate|creat\(' "$T_TMP/strace")
+		t_is "$writes" "" "not one file opened for writing, created or removed"
+	else
+		t_diag "strace is not installed: the syscall check is skipped"
+	fi
+
+	# ---- interfaces that come and go while the counters are read ----
+	# An interface removed or renamed between the netlink dump and its sysfs read is gone, not
+	# sysfs of another namespace: no error, exit 0. A rename is instant (a deletion waits for
+	# RCU and rarely falls between the two reads), so four veth pairs are renamed to ever new
+	# names, one ip process (-batch) as fast as it goes, while snapshots run back to back.
+	for i in 1 2 3 4; do
+		ip -n "$DST" link add dsr${i}x0 type veth peer name dsr${i}y0 || t_diag "veth $i not made"
+	done
+	(
+		for n in $(seq 1 1500); do
+			for i in 1 2 3 4; do
+				echo "link set dsr${i}x$((n - 1)) name dsr${i}x$n"
+				echo "link set dsr${i}y$((n - 1)) name dsr${i}y$n"
+			done
+		done | ip -n "$DST" -force -batch - >/dev/null 2>&1
+	) &
+	churn=$!
+	t_on_exit "kill $churn 2>/dev/null"
+	"$DROPSCOPE" counters --netns "$DST" --interval 0.01 --duration 1 --json \
+		>"$T_TMP/churn" 2>"$T_TMP/churn.err"
+	rc=$?
+	still=$(kill -0 "$churn" 2>/dev/null && echo yes || echo no)
+	wait "$churn"
+	t_diag "renames still running when the run ended: $still; last name: $(ip -n "$DST" -o link show | grep -o 'dsr1x[0-9]*' | head -n1)"
+	t_is "$rc" 0 "interfaces renamed all the time: exit 0"
+	t_is "$(jf "$T_TMP/churn" '.counters.errors | length')" 0 "and no error in any snapshot"
+	[ -s "$T_TMP/churn.err" ] && sed 's/^/#   /' "$T_TMP/churn.err" | grep -v baseline
 else
 	t_ok 1 "lab created"
 fi

@@ -37,13 +37,15 @@ qdisc_dropped()
 	ip netns exec "$1" tc -s qdisc show dev "$2" | sed -n 's/.*(dropped \([0-9]*\),.*/\1/p' | head -n1
 }
 
-# run_counters NS OUT SECONDS: dropscope counters in the background; returns once it has its
-# baseline (its ready marker on stderr).
+# run_counters NS OUT SECONDS [ARGS...]: dropscope counters in the background; returns once it
+# has its baseline (its ready marker on stderr).
 run_counters()
 {
-	t_start_bg "$2" "$DROPSCOPE" counters --netns "$1" --duration "$3" --json
+	local ns=$1 out=$2 secs=$3
+	shift 3
+	t_start_bg "$out" "$DROPSCOPE" counters --netns "$ns" --duration "$secs" --json "$@"
 	COUNTERS_PID=$T_BG_PID
-	lab_wait_file "$2.err" baseline 10 || { sed 's/^/#   /' "$2.err"; return 1; }
+	lab_wait_file "$out.err" baseline 10 || { sed 's/^/#   /' "$out.err"; return 1; }
 }
 
 jf() { jq -r "$2" "$1"; }
@@ -91,6 +93,11 @@ t_ge "$((s1 - s0))" $((drops - 3)) "and nearly all qdisc drops were the test's d
 t_is "$(jf "$OUT" '[.findings[] | select(.id == "udp_sndbuf_errors")][0].explained_by')" \
 	qdisc_drops "udp_sndbuf_errors is explained by the qdisc drops"
 t_is "$(jf "$OUT" '.findings[0].id')" qdisc_drops "the cause comes first"
+# Whatever their severities, what the qdisc drops explain comes right after them.
+t_is "$(jf "$OUT" '([.findings[].id] | index("qdisc_drops")) as $c
+	| [.findings | to_entries[] | select(.value.explained_by == "qdisc_drops") | .key] as $e
+	| ($e | length) > 0 and $e == [range($c + 1; $c + 1 + ($e | length))]')" true \
+	"the findings qdisc_drops explains follow it directly"
 t_check "the qdisc fix names the shaper" \
 	grep -q "tbf on eth1 drops what exceeds" <(jf "$OUT" '.findings[] | select(.id == "qdisc_drops") | .fix[]')
 
@@ -103,7 +110,9 @@ e0=$(ns_counter "$DST" Udp InErrors)
 l0=$(ns_counter "$DST" TcpExt ListenDrops)
 o0=$(ns_counter "$DST" TcpExt ListenOverflows)
 OUT=$T_TMP/dst.json
-run_counters "$DST" "$OUT" 4
+# In steps of 0.5 s (the testing aid for the 10 s steps of long windows): the sums must still
+# equal the kernel's own before-and-after numbers.
+run_counters "$DST" "$OUT" 4 --step 0.5
 t_ok $? "counters started in the destination namespace"
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9000 "$COUNT" >/dev/null
 lab_exec host "$LAB_TOOL" tcp-connect "$LAB_DST4" 8080 20 >/dev/null
@@ -117,6 +126,7 @@ o1=$(ns_counter "$DST" TcpExt ListenOverflows)
 sockdrops=$(ip netns exec "$DST" awk '$2 ~ /:2328$/ { print $NF }' /proc/net/udp)
 
 t_check "destination report is JSON" is_json "$OUT"
+t_ge "$(jf "$OUT" '.counters.steps')" 6 "the 4 s window was read in steps of 0.5 s"
 rcv=$(jf "$OUT" '[.findings[] | select(.id == "udp_rcvbuf_errors")][0].count')
 t_is "$rcv" "$((r1 - r0))" "udp_rcvbuf_errors counts the kernel's RcvbufErrors ($((r1 - r0)))"
 t_is "$rcv" "$sockdrops" "and the sink socket's own drop count"
@@ -126,6 +136,8 @@ t_ge "$COUNT" "$rcv" "no more drops than datagrams sent"
 t_is "$(jf "$OUT" '.findings[] | select(.id == "udp_rcvbuf_errors") | .evidence["socket 0.0.0.0:9000"]' | sed 's/,.*//')" \
 	"drops +$rcv" "evidence names the socket and its drops"
 t_is "$(jf "$OUT" '.counters.udp_sockets[0].local')" "0.0.0.0:9000" "the socket is in the raw counters"
+t_is "$(jf "$OUT" '[.findings[] | select(.id == "udp_in_errors")] | length')" 0 \
+	"no udp_in_errors: every input error was a buffer error"
 t_check "the UDP fix is about SO_RCVBUF" \
 	grep -q "set SO_RCVBUF on 0.0.0.0:9000" <(jf "$OUT" '.findings[] | select(.id == "udp_rcvbuf_errors") | .fix[]')
 
@@ -142,9 +154,13 @@ t_is "$(jf "$OUT" '.findings[] | select(.id == "tcp_listen_overflows") | .eviden
 t_check "the listen fix names the application's backlog" \
 	grep -q "asked listen() for a backlog of 2" <(jf "$OUT" '.findings[] | select(.id == "tcp_listen_overflows") | .fix[]')
 
-# Worst first, and every finding says what to do.
-t_is "$(jf "$OUT" '[.findings[].severity | {"critical":4,"high":3,"medium":2,"low":1}[.]] | . == (sort | reverse)')" \
+# Worst first (the findings no other one explains), each explained one after its cause, and
+# every finding says what to do.
+t_is "$(jf "$OUT" '[.findings[] | select(.explained_by == null) | .severity | {"critical":4,"high":3,"medium":2,"low":1}[.]] | . == (sort | reverse)')" \
 	true "findings are sorted worst first"
+t_is "$(jf "$OUT" '[.findings[].id] as $ids | [.findings | to_entries[]
+	| select(.value.explained_by != null and ($ids | index(.value.explained_by)) != null)
+	| .key > ($ids | index(.value.explained_by))] | all')" true "explained findings follow their causes"
 t_is "$(jf "$OUT" '[.findings[] | select((.fix | length) == 0)] | length')" 0 "every finding has a fix"
 
 # The veth driver's statistics come through ethtool inside the namespace.

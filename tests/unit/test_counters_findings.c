@@ -9,7 +9,9 @@
 
 #include "findings.h"
 #include "hostcounters.h"
+#include "hostdelta.h"
 #include "tap.h"
+#include "util.h"
 
 static struct host_counters *hc_new(double t)
 {
@@ -66,6 +68,16 @@ static struct hc_iface *add_iface(struct host_counters *hc, int ifindex, const c
 	ifc->dstats_err = -EOPNOTSUPP;
 	ifc->queues_err = -ENOENT;
 	return ifc;
+}
+
+/* Two snapshots 10 s apart, each with eth0 (ifindex 2). */
+static void eth0_pair(struct host_counters **a, struct host_counters **b, struct hc_iface **ia,
+		      struct hc_iface **ib)
+{
+	*a = hc_new(0);
+	*b = hc_new(10);
+	*ia = add_iface(*a, 2, "eth0");
+	*ib = add_iface(*b, 2, "eth0");
 }
 
 static void set_dstat(struct hc_iface *ifc, const char *name, uint64_t v)
@@ -254,15 +266,14 @@ out:
 
 static void test_ring(void)
 {
-	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_counters *a, *b;
 	struct hc_iface *ia, *ib;
 	struct host_delta *d;
 	const struct finding *x;
 	struct finding *f;
 	size_t n;
 
-	ia = add_iface(a, 2, "eth0");
-	ib = add_iface(b, 2, "eth0");
+	eth0_pair(&a, &b, &ia, &ib);
 	ia->link.stats[LS_RX_MISSED_ERRORS] = 10;
 	ib->link.stats[LS_RX_MISSED_ERRORS] = 5010;
 	ib->link.stats[LS_RX_PACKETS] = 1000000;
@@ -315,6 +326,63 @@ static void test_ring(void)
 	ok(fix_has(x, "net.core.rps_sock_flow_entries = 32768"), "fix: RFS table in sysctl.d");
 	ok(fix_has(x, "SUBSYSTEM==\"queues\""), "RPS persists with a udev rule");
 out:
+	free(f);
+	host_delta_free(d);
+}
+
+/* Per-queue driver counters count their own queue's packets: the loss is their sum. */
+static void test_queue_sum(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct hc_iface *ia, *ib;
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+	char name[32];
+
+	ia = add_iface(a, 2, "eth0");
+	ib = add_iface(b, 2, "eth0");
+	ib->link.stats[LS_RX_PACKETS] = 10000000;
+	ib->link.stats[LS_RX_MISSED_ERRORS] = 3000; /* the hardware saw fewer */
+	for (int q = 0; q < 8; q++) {
+		snprintf(name, sizeof(name), "rx_queue_%d_drops", q);
+		set_dstat(ia, name, 100);
+		set_dstat(ib, name, 1100);
+		/* Another per-queue statistic of the same kind, smaller: not added on top. */
+		snprintf(name, sizeof(name), "rx_queue_%d_alloc_fail", q);
+		set_dstat(ia, name, 0);
+		set_dstat(ib, name, 200);
+	}
+	/* tx per-queue drops in another naming scheme */
+	for (int q = 0; q < 3; q++) {
+		snprintf(name, sizeof(name), "tx%d_dropped", q);
+		set_dstat(ia, name, 0);
+		set_dstat(ib, name, 5);
+	}
+	d = run(a, b, &f, &n);
+	x = find(f, n, "nic_rx_missed");
+	ok(x != NULL, "nic_rx_missed found");
+	is_int(x ? x->count : 0, 8000, "8 queues x 1000: 8000, not the largest queue's 1000");
+	is_int(x ? ev_u(x, "ethtool rx_queue_*_drops (8 queues)") : 0, 8000,
+	       "evidence: the per-queue sum, named");
+	is_int(x ? ev_u(x, "rx_missed_errors") : 0, 3000, "and the hardware counter");
+	x = find(f, n, "nic_tx_dropped");
+	is_int(x ? x->count : 0, 15, "tx0_dropped..tx2_dropped summed");
+	free(f);
+	host_delta_free(d);
+
+	/* A device-wide driver counter larger than the per-queue sum wins. */
+	eth0_pair(&a, &b, &ia, &ib);
+	set_dstat(ia, "rx_queue_0_drops", 0);
+	set_dstat(ib, "rx_queue_0_drops", 40);
+	set_dstat(ia, "rx_queue_1_drops", 0);
+	set_dstat(ib, "rx_queue_1_drops", 50);
+	set_dstat(ia, "rx_missed_errors", 0);
+	set_dstat(ib, "rx_missed_errors", 120);
+	d = run(a, b, &f, &n);
+	x = find(f, n, "nic_rx_missed");
+	is_int(x ? x->count : 0, 120, "the larger of the device counter (120) and the sum (90)");
 	free(f);
 	host_delta_free(d);
 }
@@ -395,16 +463,625 @@ static void test_iface_delta(void)
 	add_iface(b, 3, "eth1")->link.stats[LS_RX_DROPPED] = 99999; /* new during the window */
 	add_iface(a, 4, "old")->link.stats[LS_RX_DROPPED] = 1;
 	add_iface(b, 4, "new")->link.stats[LS_RX_DROPPED] = 1000; /* renamed: not the same one */
+	a->ifaces[0].link.stats[LS_RX_PACKETS] = 100;
+	b->ifaces[0].link.stats[LS_RX_PACKETS] = 130;
 	d = run(a, b, &f, &n);
 	ok(d->ifaces[0].reset, "a counter going backwards marks a reset");
-	is_int(d->ifaces[0].d[LS_RX_DROPPED], 20, "after a reset, counts from zero");
+	ok(d->ifaces[0].stat_reset[LS_RX_DROPPED], "and flags that counter");
+	is_int(d->ifaces[0].d[LS_RX_DROPPED], 0, "a counter that went backwards counts nothing");
+	ok(!d->ifaces[0].stat_reset[LS_RX_PACKETS],
+	   "the interface's other counters are not tainted");
+	is_int(d->ifaces[0].d[LS_RX_PACKETS], 30, "and still count");
 	ok(d->ifaces[1].is_new, "an interface that appeared is new");
 	ok(d->ifaces[2].is_new, "a renamed interface is new");
-	ok(!find(f, n, "nic_rx_dropped") || !strcmp(find(f, n, "nic_rx_dropped")->ifname, "eth0"),
-	   "new interfaces give no findings");
-	is_int(host_delta_link_total(d, LS_RX_DROPPED), 20, "totals skip new interfaces");
+	is_int(n, 0,
+	       "no finding: neither the reset nor the new interfaces lost anything we know of");
+	is_int(host_delta_link_total(d, LS_RX_DROPPED), 0, "totals skip new interfaces");
+	is_int(host_delta_link_total(d, LS_RX_PACKETS), 30, "totals of the known counters");
 	free(f);
 	host_delta_free(d);
+}
+
+/* Two snapshots with conntrack in use: max 100000, count now, every stat column present. */
+static void ct_pair(uint64_t count, struct host_counters **a, struct host_counters **b)
+{
+	*a = hc_new(0);
+	*b = hc_new(10);
+	(*a)->ct_in_use = (*b)->ct_in_use = true;
+	(*a)->ct_max = (*b)->ct_max = 100000;
+	(*b)->ct_count = count;
+	for (int s = 0; s < CT_STAT__COUNT; s++)
+		(*a)->ct.present[s] = (*b)->ct.present[s] = true;
+}
+
+static bool went_backwards(const struct host_delta *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_backwards; i++)
+		if (!strcmp(d->backwards[i], name))
+			return true;
+	return false;
+}
+
+/* Each counter on its own: 32-bit wraps unwrapped, anything else that went backwards counts 0
+ * and is named, never its whole value. */
+static void test_wraps_and_resets(void)
+{
+	struct host_counters *a, *b;
+	struct hc_iface *ia, *ib;
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	eth0_pair(&a, &b, &ia, &ib);
+	/* The review's case: a driver's 32-bit rx_bytes wrapped, rx_missed_errors (5000 since
+	 * boot) did not move. That once gave a critical nic_rx_missed of 5000. */
+	ia->link.stats[LS_RX_BYTES] = 0xffffff00;
+	ib->link.stats[LS_RX_BYTES] = 0x100;
+	ia->link.stats[LS_RX_MISSED_ERRORS] = ib->link.stats[LS_RX_MISSED_ERRORS] = 5000;
+	ia->link.stats[LS_RX_PACKETS] = 0xf0000000;
+	ib->link.stats[LS_RX_PACKETS] = 0x10000000;
+	/* 500 -> 20 is a reset, not a wrap of 4 billion; above 32 bits there is no wrap at all. */
+	ia->link.stats[LS_RX_DROPPED] = 500;
+	ib->link.stats[LS_RX_DROPPED] = 20;
+	ia->link.stats[LS_TX_PACKETS] = 0x100000005ULL;
+	ib->link.stats[LS_TX_PACKETS] = 3;
+	set_dstat(ia, "rx_queue_0_drops", 0xfffffffe);
+	set_dstat(ib, "rx_queue_0_drops", 3);
+	set_dstat(ia, "rx_queue_1_drops", 9000);
+	set_dstat(ib, "rx_queue_1_drops", 10);
+	set_dstat(ia, "queue_0_depth", 40); /* a gauge */
+	set_dstat(ib, "queue_0_depth", 4);
+	a->snmp.val[SNMP_UDP_IN_ERRORS] = 1000;
+	b->snmp.val[SNMP_UDP_IN_ERRORS] = 10;
+	a->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 0xfffffff0; /* a 32-bit kernel's counter */
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 5;
+	/* A qdisc replaced under the same handle starts again from 0. */
+	add_qdisc(a, 2, "pfifo_fast", TC_H_ROOT, 500, 1000);
+	add_qdisc(b, 2, "pfifo_fast", TC_H_ROOT, 20, 1100);
+	/* Conntrack statistics are per-CPU 32-bit counters summed: CPU 0 wrapped (+5), CPU 1
+	 * moved by 2. */
+	a->ct_in_use = b->ct_in_use = true;
+	a->ct_max = b->ct_max = 100000;
+	for (int s = 0; s < CT_STAT__COUNT; s++)
+		a->ct.present[s] = b->ct.present[s] = true;
+	a->ct.val[CT_STAT_DROP] = 0xfffffffeULL + 0x10;
+	b->ct.val[CT_STAT_DROP] = 0x3 + 0x12;
+	d = run(a, b, &f, &n);
+
+	is_int(d->ifaces[0].d[LS_RX_BYTES], 0x200, "rx_bytes: the 32-bit wrap unwrapped");
+	is_int(d->ifaces[0].d[LS_RX_PACKETS], 0x20000000, "rx_packets: unwrapped");
+	is_int(d->ifaces[0].d[LS_RX_MISSED_ERRORS], 0, "rx_missed_errors did not move");
+	is_int(d->ifaces[0].d[LS_RX_DROPPED], 0, "rx_dropped went backwards: 0, not 20");
+	ok(d->ifaces[0].stat_reset[LS_RX_DROPPED] && d->ifaces[0].stat_reset[LS_TX_PACKETS] &&
+		   !d->ifaces[0].stat_reset[LS_RX_BYTES],
+	   "only the counters that went backwards are flagged");
+	ok(went_backwards(d, "eth0 rx_dropped") && went_backwards(d, "eth0 tx_packets"),
+	   "and named");
+	ok(went_backwards(d, "eth0 ethtool rx_queue_1_drops"), "a driver loss counter is named");
+	ok(!went_backwards(d, "eth0 ethtool queue_0_depth"), "a gauge going down is not");
+	x = find(f, n, "nic_rx_missed");
+	ok(x && x->count == 5, "nic_rx_missed counts the wrapped queue's 5 drops, nothing else");
+	ok(x && x->severity == SEV_LOW, "5 in 536 million packets: low, not critical");
+	is_int(d->snmp[SNMP_UDP_IN_ERRORS], 0, "Udp.InErrors went backwards: 0");
+	ok(d->snmp_reset[SNMP_UDP_IN_ERRORS] && went_backwards(d, "Udp.InErrors"),
+	   "flagged and named");
+	x = find(f, n, "udp_rcvbuf_errors");
+	ok(x && x->count == 21, "a 32-bit kernel's RcvbufErrors wrap is unwrapped (21)");
+	is_int(d->qdiscs[0].d_drops, 0, "a replaced qdisc's drops count nothing");
+	is_int(d->qdiscs[0].d_packets, 100, "its packets still count");
+	ok(went_backwards(d, "qdisc eth0 1: drops"), "its drops are named");
+	ok(!find(f, n, "qdisc_drops"), "and give no finding");
+	is_int(d->ct[CT_STAT_DROP], 7, "conntrack drop summed over CPUs across a wrap");
+	x = find(f, n, "conntrack_full");
+	ok(x && ev_u(x, "drop") == 7, "conntrack_full with drop +7");
+	ok(!find(f, n, "nic_rx_dropped") && !find(f, n, "nic_tx_dropped"),
+	   "no finding from a counter that went backwards");
+	{
+		struct json_writer j;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		json_init(&j, m, false);
+		host_delta_json(d, &j, NULL);
+		json_finish(&j);
+		host_delta_text(d, m, 100);
+		fclose(m);
+		ok(strstr(buf, "\"went_backwards\":[\"") && strstr(buf, "\"Udp.InErrors\""),
+		   "JSON names what went backwards");
+		ok(strstr(buf, "\"reset\":true,\"reset_stats\":[\"tx_packets\",\"rx_dropped\"]"),
+		   "JSON: the interface's counters that went backwards");
+		ok(strstr(buf, "  backwards    ") && strstr(buf, "eth0 rx_dropped"),
+		   "the text report has a backwards line");
+		free(buf);
+	}
+	free(f);
+	host_delta_free(d);
+}
+
+static void add_udp(struct host_counters *hc, uint32_t inode, const char *local, uint32_t drops)
+{
+	struct sock_info *s;
+
+	hc->udp = realloc(hc->udp, (hc->n_udp + 1) * sizeof(*hc->udp));
+	s = &hc->udp[hc->n_udp++];
+	memset(s, 0, sizeof(*s));
+	s->inode = inode;
+	snprintf(s->local, sizeof(s->local), "%s", local);
+	s->drops = drops;
+	s->rcvbuf = 4096;
+	s->has_meminfo = true;
+}
+
+/* A socket missing from the first snapshot's list counts from 0 only if that list was whole. */
+static void test_udp_truncated(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	const struct finding_evidence *e;
+	struct finding *f;
+	size_t n;
+
+	a->udp_truncated = true; /* more sockets had dropped than the list holds */
+	add_udp(a, 1, "0.0.0.0:53", 100);
+	add_udp(b, 1, "0.0.0.0:53", 150);
+	add_udp(b, 2, "0.0.0.0:514", 5000); /* 5000 since it was made, not in the list before */
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 50;
+	d = run(a, b, &f, &n);
+	is_int(d->n_udp, 2, "both sockets reported");
+	ok(d->udp_truncated, "the delta says the list was cut short");
+	ok(d->n_udp == 2 && !d->udp[0].is_new && d->udp[0].d_drops == 50,
+	   "a socket in both lists: its drops in the window");
+	ok(d->n_udp == 2 && d->udp[1].is_new && d->udp[1].d_drops == 0,
+	   "a socket missing from the cut list: new, no delta (not its 5000 lifetime drops)");
+	x = find(f, n, "udp_rcvbuf_errors");
+	e = x ? ev(x, "socket 0.0.0.0:514") : NULL;
+	ok(e && strstr(e->text, "drops unknown"), "its evidence says the drops are unknown");
+	e = x ? ev(x, "socket 0.0.0.0:53") : NULL;
+	ok(e && strstr(e->text, "drops +50,"), "the other one's drops are the window's");
+	ok(x && fix_has(x, "0.0.0.0:53"), "the fix is about the socket that dropped");
+	free(f);
+	host_delta_free(d);
+
+	/* The whole list: a socket not in it had no drops then (or did not exist). */
+	a = hc_new(0);
+	b = hc_new(10);
+	add_udp(a, 1, "0.0.0.0:53", 100);
+	add_udp(b, 2, "0.0.0.0:514", 5000);
+	d = run(a, b, &f, &n);
+	ok(d->n_udp == 1 && !d->udp[0].is_new && d->udp[0].d_drops == 5000,
+	   "a complete first list: a new socket's drops are all the window's");
+	free(f);
+	host_delta_free(d);
+}
+
+/* A copy of hc taken dt seconds later, for building a series of snapshots. */
+static struct host_counters *later(const struct host_counters *hc, double dt)
+{
+	struct host_counters *c = host_counters_dup(hc);
+
+	c->t += dt;
+	return c;
+}
+
+/* A long window in steps: 32-bit counters that wrap between two far-apart snapshots are
+ * counted exactly when the steps are added up. */
+static void test_extend_wraps(void)
+{
+	static const int ids[] = {0};
+	static const uint64_t zero[] = {0};
+	struct host_counters *s[5];
+	struct host_delta *d = NULL, *direct = NULL;
+	const uint64_t step = 0x60000000; /* below 2^31, but four of them exceed 2^32 */
+
+	s[0] = hc_new(0);
+	set_softnet(s[0], 1, ids, zero, NULL, true);
+	add_iface(s[0], 2, "eth0");
+	add_qdisc(s[0], 2, "pfifo_fast", TC_H_ROOT, 0, 0);
+	add_udp(s[0], 7, "0.0.0.0:53", 1);
+	for (int i = 1; i < 5; i++) {
+		s[i] = later(s[i - 1], 10);
+		s[i]->softnet.cpus[0].dropped =
+			(s[i - 1]->softnet.cpus[0].dropped + step) & 0xffffffff;
+		s[i]->qdiscs[0].drops = (uint32_t)(s[i - 1]->qdiscs[0].drops + step);
+		s[i]->udp[0].drops = (uint32_t)(s[i - 1]->udp[0].drops + step);
+	}
+	host_counters_delta(s[0], s[1], &d);
+	for (int i = 2; i < 5; i++)
+		is_int(host_delta_extend(d, s[i]), 0, "extended to snapshot %d", i);
+	is_int(d->steps, 4, "four steps");
+	is_near(d->interval_s, 40, 1e-9, "the window is first to last");
+	is_int(d->softnet_total.dropped, 4 * step, "softnet dropped: 4 x 0x60000000, past 2^32");
+	is_int(d->cpus[0].dropped, 4 * step, "per CPU too");
+	is_int(d->qdiscs[0].d_drops, 4 * step, "qdisc drops past 2^32");
+	ok(d->n_udp == 1 && d->udp[0].d_drops == 4 * step, "socket drops past 2^32");
+	is_int(d->n_backwards, 0, "nothing went backwards");
+	/* What one delta over the same window would have said. */
+	host_counters_delta(s[0], s[4], &direct);
+	ok(direct->softnet_total.dropped != 4 * step,
+	   "a single first-to-last delta cannot see it (%llu)",
+	   (unsigned long long)direct->softnet_total.dropped);
+	host_delta_free(direct);
+	host_delta_free(d);
+	for (int i = 0; i < 5; i++)
+		host_counters_free(s[i]);
+}
+
+/* Steps added up equal the first-to-last delta where no counter wraps: every kind of counter,
+ * an interface that appears (new over the whole window) and one that goes away. */
+static void test_extend_equals_direct(void)
+{
+	static const int ids[] = {0, 1};
+	static const uint64_t d0[] = {10, 20}, d1[] = {15, 20}, d2[] = {15, 90};
+	struct host_counters *s0 = hc_new(0), *s1, *s2;
+	struct host_delta *d = NULL, *direct = NULL;
+	bool same = true;
+
+	set_softnet(s0, 2, ids, d0, NULL, true);
+	add_iface(s0, 2, "eth0");
+	add_iface(s0, 3, "gone");
+	add_qdisc(s0, 2, "fq_codel", TC_H_ROOT, 5, 100);
+	add_udp(s0, 7, "0.0.0.0:53", 1);
+	set_dstat(&s0->ifaces[0], "rx_queue_0_drops", 1);
+	set_dstat(&s0->ifaces[0], "rx_queue_1_drops", 1);
+	s0->ct_in_use = true;
+	s0->ct_max = 1000;
+	for (int k = 0; k < CT_STAT__COUNT; k++)
+		s0->ct.present[k] = true;
+
+	s1 = later(s0, 10);
+	s1->softnet.cpus[0].dropped = d1[0];
+	s1->softnet.cpus[1].dropped = d1[1];
+	s1->ifaces[0].link.stats[LS_RX_PACKETS] = 1000;
+	s1->ifaces[0].link.stats[LS_RX_MISSED_ERRORS] = 7;
+	s1->ifaces[0].dstats[0].value = 30; /* moves in the first step only */
+	s1->qdiscs[0].drops = 50;
+	s1->udp[0].drops = 41;
+	s1->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 40;
+	s1->ct.val[CT_STAT_DROP] = 2;
+	add_iface(s1, 4, "veth9"); /* appears */
+	s1->n_errors = 1;
+	snprintf(s1->errors[0].source, sizeof(s1->errors[0].source), "ethtool -S eth0");
+	s1->errors[0].err = -EIO;
+
+	s2 = later(s1, 10);
+	s2->n_errors = 0;
+	s2->softnet.cpus[0].dropped = d2[0];
+	s2->softnet.cpus[1].dropped = d2[1];
+	s2->ifaces[0].link.stats[LS_RX_PACKETS] = 3000;
+	s2->ifaces[0].dstats[1].value = 9;	      /* moves in the second step only */
+	s2->ifaces[2].link.stats[LS_RX_DROPPED] = 77; /* the new one */
+	s2->n_ifaces = 2;			      /* "gone" went away: drop it, keep veth9 */
+	s2->ifaces[1] = s2->ifaces[2];
+	s2->qdiscs[0].drops = 80;
+	s2->udp[0].drops = 61;
+	s2->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 100;
+	s2->snmp.val[SNMP_TCP_RETRANS_SEGS] = 3;
+	s2->ct.val[CT_STAT_DROP] = 9;
+
+	host_counters_delta(s0, s1, &d);
+	is_int(host_delta_extend(d, s2), 0, "extended");
+	host_counters_delta(s0, s2, &direct);
+	is_near(d->interval_s, direct->interval_s, 1e-9, "same window");
+	is_int(d->n_ifaces, direct->n_ifaces, "same interfaces");
+	for (size_t i = 0; i < d->n_ifaces && i < direct->n_ifaces; i++) {
+		const struct hd_iface *x = &d->ifaces[i], *y = &direct->ifaces[i];
+
+		same &= x->idx == y->idx && x->is_new == y->is_new && x->n_dstats == y->n_dstats &&
+			!memcmp(x->d, y->d, sizeof(x->d));
+		/* The order of driver statistics may differ: match them by name. */
+		for (size_t k = 0; k < x->n_dstats; k++) {
+			bool found = false;
+
+			for (size_t m = 0; m < y->n_dstats; m++)
+				found |= !strcmp(x->dstats[k].name, y->dstats[m].name) &&
+					 x->dstats[k].delta == y->dstats[m].delta;
+			same &= found;
+		}
+	}
+	ok(same, "interface and driver deltas equal first to last");
+	ok(d->n_ifaces == 2 && d->ifaces[1].is_new && d->ifaces[1].d[LS_RX_DROPPED] == 0,
+	   "an interface that appeared is new over the whole window");
+	is_int(d->ifaces[0].n_dstats, 2, "driver statistics that moved in either step");
+	ok(!memcmp(d->snmp, direct->snmp, sizeof(d->snmp)) &&
+		   !memcmp(d->snmp_ok, direct->snmp_ok, sizeof(d->snmp_ok)),
+	   "snmp deltas equal");
+	ok(d->softnet_ok && d->n_cpus == 2 && d->softnet_total.dropped == 75 &&
+		   d->cpus[0].dropped == direct->cpus[0].dropped &&
+		   d->cpus[1].dropped == direct->cpus[1].dropped,
+	   "softnet equal (75)");
+	ok(d->ct_ok && d->ct[CT_STAT_DROP] == 9 && direct->ct[CT_STAT_DROP] == 9,
+	   "conntrack equal");
+	ok(d->n_qdiscs == 1 && d->qdiscs[0].d_drops == 75 && direct->qdiscs[0].d_drops == 75,
+	   "qdisc drops equal");
+	ok(d->n_udp == 1 && d->udp[0].d_drops == 60 && direct->udp[0].d_drops == 60,
+	   "socket drops equal");
+	ok(d->now->n_errors == 1 && !strcmp(d->now->errors[0].source, "ethtool -S eth0"),
+	   "a source that failed in the middle snapshot is still named");
+	host_delta_free(direct);
+	host_delta_free(d);
+	host_counters_free(s0);
+	host_counters_free(s1);
+	host_counters_free(s2);
+}
+
+static int index_of(const struct finding *f, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+/* An explained finding follows its cause even when it is the more severe of the two. */
+static void test_cause_order(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	struct finding *f;
+	size_t n;
+	int iq, is, io, il;
+
+	add_iface(a, 2, "eth0");
+	add_iface(b, 2, "eth0");
+	/* 500 qdisc drops in 1000000 packets: 50/s, 0.05%: high. */
+	add_qdisc(a, 2, "pfifo_fast", TC_H_ROOT, 0, 0);
+	add_qdisc(b, 2, "pfifo_fast", TC_H_ROOT, 500, 1000000);
+	/* 20000 refused UDP sends: 2000/s, critical, explained by the qdisc drops. */
+	b->snmp.val[SNMP_UDP_SNDBUF_ERRORS] = 20000;
+	b->snmp.val[SNMP_UDP_OUT_DATAGRAMS] = 1000000;
+	b->snmp.val[SNMP_IP_OUT_DISCARDS] = 20;
+	b->snmp.val[SNMP_IP_OUT_REQUESTS] = 1000000;
+	/* And an unrelated critical finding. */
+	b->snmp.val[SNMP_TCPEXT_LISTEN_DROPS] = 100000;
+	d = run(a, b, &f, &n);
+	iq = index_of(f, n, "qdisc_drops");
+	is = index_of(f, n, "udp_sndbuf_errors");
+	io = index_of(f, n, "ip_out_discards");
+	il = index_of(f, n, "tcp_listen_overflows");
+	ok(iq >= 0 && is >= 0 && io >= 0 && il >= 0, "all four found");
+	if (iq >= 0 && is >= 0) {
+		is_str(finding_severity_name(f[is].severity), "critical", "SndbufErrors: critical");
+		is_str(finding_severity_name(f[iq].severity), "high", "its cause: high");
+	}
+	is_int(is, iq + 1, "the critical finding comes right after its high cause");
+	is_int(io, iq + 2, "and the other finding it explains after that");
+	is_int(il, 0, "an unexplained critical finding still comes first");
+	free(f);
+	host_delta_free(d);
+}
+
+/* Input error totals: what the specific counters do not explain is a finding of its own. */
+static void test_in_errors(void)
+{
+	struct host_counters *a = hc_new(0), *b = hc_new(10);
+	struct host_delta *d;
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	b->snmp.val[SNMP_UDP_IN_DATAGRAMS] = 100000;
+	b->snmp.val[SNMP_UDP_IN_ERRORS] = 100; /* 60 buffer, 5 checksum, 35 other */
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 60;
+	b->snmp.val[SNMP_UDP_IN_CSUM_ERRORS] = 5;
+	b->snmp.val[SNMP_UDP6_IN_ERRORS] = 10; /* all other */
+	b->snmp.val[SNMP_TCP_IN_SEGS] = 100000;
+	b->snmp.val[SNMP_TCP_IN_ERRS] = 30; /* 5 checksum, 25 bad */
+	b->snmp.val[SNMP_TCP_IN_CSUM_ERRORS] = 5;
+	d = run(a, b, &f, &n);
+	x = find(f, n, "udp_in_errors");
+	is_int(x ? x->count : 0, 45, "udp_in_errors: InErrors beyond buffer and checksum errors");
+	is_int(x ? ev_u(x, "Udp.InErrors") : 0, 100, "evidence: Udp.InErrors");
+	is_int(x ? ev_u(x, "Udp6InErrors") : 0, 10, "evidence: Udp6InErrors");
+	ok(x && fix_has(x, "dropscope trace"), "fix: the drop reasons");
+	x = find(f, n, "tcp_in_errors");
+	is_int(x ? x->count : 0, 25, "tcp_in_errors: InErrs beyond checksum errors");
+	is_int(x ? ev_u(x, "Tcp.InErrs") : 0, 30, "evidence: Tcp.InErrs");
+	x = find(f, n, "checksum_errors");
+	is_int(x ? x->count : 0, 10, "the checksum errors have their own finding");
+	is_int(x ? ev_u(x, "Tcp.InErrs") : 0, 30, "with the error totals as evidence");
+	x = find(f, n, "udp_rcvbuf_errors");
+	is_int(x ? ev_u(x, "Udp.InErrors") : 0, 100, "the buffer finding shows InErrors too");
+	free(f);
+	host_delta_free(d);
+
+	/* Every input error a buffer error (the lab's case): no extra finding. */
+	a = hc_new(0);
+	b = hc_new(10);
+	b->snmp.val[SNMP_UDP_IN_ERRORS] = 996;
+	b->snmp.val[SNMP_UDP_RCVBUF_ERRORS] = 996;
+	b->snmp.val[SNMP_TCP_IN_ERRS] = 3;
+	b->snmp.val[SNMP_TCP_IN_CSUM_ERRORS] = 3;
+	d = run(a, b, &f, &n);
+	ok(!find(f, n, "udp_in_errors"), "InErrors all RcvbufErrors: no udp_in_errors");
+	ok(!find(f, n, "tcp_in_errors"), "InErrs all checksum errors: no tcp_in_errors");
+	ok(find(f, n, "udp_rcvbuf_errors") && find(f, n, "checksum_errors"),
+	   "each moving counter still in a finding");
+	free(f);
+	host_delta_free(d);
+}
+
+/* README.md's table names every finding id (the table in findings.c is the source). */
+static void test_readme_ids(void)
+{
+	FILE *m = fopen("README.md", "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool all = true;
+
+	if (!m) {
+		printf("# skip: README.md not found from %s (run from the top of the tree)\n",
+		       getenv("PWD") ? getenv("PWD") : ".");
+		return;
+	}
+	len = getdelim(&buf, &cap, '\0', m);
+	fclose(m);
+	for (size_t i = 0; len > 0 && i < finding_kinds_count; i++) {
+		char pat[64];
+
+		snprintf(pat, sizeof(pat), "`%s`", finding_kinds[i].id);
+		if (!strstr(buf, pat)) {
+			printf("#   README.md lacks %s\n", pat);
+			all = false;
+		}
+	}
+	ok(len > 0 && all, "README.md documents every finding id");
+	free(buf);
+}
+
+/*
+ * Enough of the POSIX shell's word splitting to check a fix line: quotes removed, operators
+ * as words of their own, and whether a command substitution could run ($( or ` outside single
+ * quotes) or a quote was left open.
+ */
+struct sh_words {
+	int n;
+	char w[48][FINDING_FIX_LEN];
+	bool subst, open;
+};
+
+static void sh_split(const char *s, struct sh_words *o)
+{
+	char cur[FINDING_FIX_LEN];
+	size_t n = 0;
+	bool word = false;
+
+	memset(o, 0, sizeof(*o));
+#define PUSH()                                                                                     \
+	do {                                                                                       \
+		if (word && o->n < 48) {                                                           \
+			cur[n] = '\0';                                                             \
+			memcpy(o->w[o->n++], cur, n + 1);                                          \
+		}                                                                                  \
+		n = 0;                                                                             \
+		word = false;                                                                      \
+	} while (0)
+	for (; *s && n < sizeof(cur) - 2; s++) {
+		if (*s == '\'') {
+			word = true;
+			for (s++; *s && *s != '\'' && n < sizeof(cur) - 2; s++)
+				cur[n++] = *s;
+			if (*s != '\'') {
+				o->open = true;
+				break;
+			}
+		} else if (*s == '"') {
+			word = true;
+			for (s++; *s && *s != '"' && n < sizeof(cur) - 2; s++) {
+				if (*s == '`' || (*s == '$' && s[1] == '('))
+					o->subst = true;
+				if (*s == '\\' && s[1])
+					s++;
+				cur[n++] = *s;
+			}
+			if (*s != '"') {
+				o->open = true;
+				break;
+			}
+		} else if (*s == '\\' && s[1]) {
+			word = true;
+			cur[n++] = *++s;
+		} else if (*s == ' ' || *s == '\t') {
+			PUSH();
+		} else if (strchr(";|&<>()", *s)) {
+			if (*s == '(' || *s == ')')
+				o->subst = true; /* our commands never use subshells */
+			PUSH();
+			word = true;
+			cur[n++] = *s;
+			PUSH();
+		} else {
+			if (*s == '`' || (*s == '$' && s[1] == '('))
+				o->subst = true;
+			word = true;
+			cur[n++] = *s;
+		}
+	}
+	PUSH();
+#undef PUSH
+}
+
+/* Checks one command (and the bodies it runs with sh -c); sets *bad, and *seen when name
+ * arrives whole in some word. */
+static void check_cmd(const char *cmd, int depth, const char *name, bool *bad, bool *seen)
+{
+	struct sh_words *w = malloc(sizeof(*w));
+
+	sh_split(cmd, w);
+	if (w->open || w->subst) {
+		*bad = true;
+		printf("#   unsafe when pasted: %s\n", cmd);
+	}
+	for (int i = 0; i < w->n; i++) {
+		if (strstr(w->w[i], name))
+			*seen = true;
+		if (strstr(w->w[i], "/etc/udev/rules.d/") && strpbrk(w->w[i], "'$()` ")) {
+			*bad = true;
+			printf("#   a file name with shell characters: %s\n", w->w[i]);
+		}
+		if (depth < 2 && i + 2 < w->n && !strcmp(w->w[i], "sh") &&
+		    !strcmp(w->w[i + 1], "-c"))
+			check_cmd(w->w[i + 2], depth + 1, name, bad, seen);
+	}
+	free(w);
+}
+
+/* Interface and namespace names that would run code, or break the quoting, if pasted as they
+ * are. Every fix line of every finding, in our namespace, a named one and one given by path. */
+static void test_hostile_names(void)
+{
+	static const char *const ifnames[] = {"v$(id)", "it's", "x`id`", "a;b\\c"};
+	static const char *const nsnames[] = {"self", "ns$(id)", "o'ns", "/proc/1/ns/n$(id)'"};
+	char fix[FINDING_MAX_FIXES][FINDING_FIX_LEN];
+
+	for (size_t ni = 0; ni < ARRAY_SIZE(nsnames); ni++) {
+		for (size_t ii = 0; ii < ARRAY_SIZE(ifnames); ii++) {
+			struct host_counters *hc = hc_new(0);
+			struct hc_iface *ifc = add_iface(hc, 2, ifnames[ii]);
+			bool bad = false, seen_if = false, seen_ns = false, udev_name = false;
+
+			if (strcmp(nsnames[ni], "self")) {
+				snprintf(hc->netns, sizeof(hc->netns), "%s", nsnames[ni]);
+				hc->netns_self = false;
+			}
+			ifc->link.addr_len = 0; /* no MAC: a udev rule would match by name */
+			ifc->ring_err = ifc->chan_err = 0;
+			ifc->rx_ring = ifc->tx_ring = 256;
+			ifc->rx_ring_max = ifc->tx_ring_max = 4096;
+			ifc->combined_ch = 1;
+			ifc->combined_ch_max = 4;
+			add_qdisc(hc, 2, "pfifo_fast", TC_H_ROOT, 0, 0);
+			for (size_t i = 0; i < finding_kinds_count; i++) {
+				int k = finding_fixes(finding_kinds[i].id, hc, ifnames[ii], fix,
+						      FINDING_MAX_FIXES);
+
+				for (int l = 0; l < k; l++) {
+					if (strchr(fix[l], '\n'))
+						bad = true;
+					if (fix[l][0] == '#')
+						continue;
+					check_cmd(fix[l], 0, ifnames[ii], &bad, &seen_if);
+					if (strcmp(nsnames[ni], "self"))
+						check_cmd(fix[l], 0, nsnames[ni], &bad, &seen_ns);
+					udev_name |= strstr(fix[l], "KERNEL==") &&
+						     strstr(fix[l], "/etc/udev/") &&
+						     !strstr(fix[l], "KERNEL==\"rx-*\"");
+				}
+			}
+			ok(!bad, "interface '%s', namespace '%s': every command is safe to paste",
+			   ifnames[ii], nsnames[ni]);
+			ok(seen_if, "interface '%s': its name reaches the commands whole",
+			   ifnames[ii]);
+			if (strcmp(nsnames[ni], "self"))
+				ok(seen_ns, "namespace '%s': its name reaches the commands whole",
+				   nsnames[ni]);
+			ok(!udev_name, "no udev rule matches '%s' by name", ifnames[ii]);
+			host_counters_free(hc);
+		}
+	}
 }
 
 static void test_listen(void)
@@ -447,18 +1124,6 @@ out:
 	host_delta_free(d);
 }
 
-/* Two snapshots with conntrack in use: max 100000, count now, every stat column present. */
-static void ct_pair(uint64_t count, struct host_counters **a, struct host_counters **b)
-{
-	*a = hc_new(0);
-	*b = hc_new(10);
-	(*a)->ct_in_use = (*b)->ct_in_use = true;
-	(*a)->ct_max = (*b)->ct_max = 100000;
-	(*b)->ct_count = count;
-	for (int s = 0; s < CT_STAT__COUNT; s++)
-		(*a)->ct.present[s] = (*b)->ct.present[s] = true;
-}
-
 static void test_conntrack(void)
 {
 	struct host_counters *a, *b;
@@ -473,6 +1138,8 @@ static void test_conntrack(void)
 	ok(x && x->severity == SEV_HIGH, "95%% full: conntrack_full, high");
 	ok(x && fix_has(x, "net.netfilter.nf_conntrack_max = 262144"), "fix: a larger table");
 	ok(x && fix_has(x, "options nf_conntrack hashsize=65536"), "fix: hash size persists");
+	ok(x && fix_has(x, "echo nf_conntrack > /etc/modules-load.d/90-dropscope-conntrack.conf"),
+	   "fix: the module loads at boot, before sysctl.d is applied, so the size sticks");
 	free(f);
 	host_delta_free(d);
 
@@ -696,20 +1363,16 @@ static void test_fix_api(void)
 	k = finding_fixes("qdisc_drops", hc, "eth0", fix, FINDING_MAX_FIXES);
 	ok(k > 0 && strstr(fix[1], "ip link set dev eth0 txqueuelen 10000"),
 	   "qdisc fix without a qdisc seen: txqueuelen");
-	for (size_t i = 0; i < 23; i++) {
-		static const char *const ids[] = {
-			"nic_rx_missed",	   "nic_rx_dropped",	   "nic_rx_errors",
-			"nic_tx_dropped",	   "nic_tx_errors",	   "softnet_dropped",
-			"softnet_time_squeeze",	   "udp_rcvbuf_errors",	   "udp_sndbuf_errors",
-			"udp_mem_errors",	   "tcp_listen_overflows", "tcp_backlog_drop",
-			"tcp_rcvq_drop",	   "tcp_ofo_drop",	   "tcp_mem_pressure",
-			"tcp_retransmits",	   "ip_in_discards",	   "ip_out_discards",
-			"ip_reasm_fails",	   "checksum_errors",	   "conntrack_full",
-			"conntrack_insert_failed", "qdisc_drops",
-		};
+	is_int(finding_kinds_count, 25, "25 finding ids");
+	for (size_t i = 0; i < finding_kinds_count; i++) {
+		const char *id = finding_kinds[i].id;
 
-		k = finding_fixes(ids[i], hc, NULL, fix, FINDING_MAX_FIXES);
-		ok(k > 0 && finding_id_known(ids[i]), "finding_fixes(%s) gives lines", ids[i]);
+		k = finding_fixes(id, hc, NULL, fix, FINDING_MAX_FIXES);
+		ok(k > 0 && finding_id_known(id) && finding_kinds[i].what[0],
+		   "finding_fixes(%s) gives lines", id);
+		for (size_t m = 0; m < i; m++)
+			if (!strcmp(finding_kinds[m].id, id))
+				ok(0, "%s listed twice", id);
 	}
 	/* 1024 CPUs: the longest masks still fit, no command is cut. */
 	hc->ncpus = 1024;
@@ -822,9 +1485,14 @@ int main(void)
 	test_quiet();
 	test_udp_rcvbuf();
 	test_ring();
+	test_queue_sum();
 	test_softnet();
 	test_cpu_matching();
 	test_iface_delta();
+	test_wraps_and_resets();
+	test_udp_truncated();
+	test_extend_wraps();
+	test_extend_equals_direct();
 	test_listen();
 	test_conntrack();
 	test_qdisc_and_causes();
@@ -832,6 +1500,10 @@ int main(void)
 	test_missing_counters();
 	test_namespaces();
 	test_fix_api();
+	test_cause_order();
+	test_in_errors();
+	test_readme_ids();
+	test_hostile_names();
 	test_output();
 	return done_testing();
 }

@@ -13,6 +13,7 @@
 
 #include "findings.h"
 #include "hostcounters.h"
+#include "hostdelta.h"
 #include "netns.h"
 #include "tap.h"
 #include "test_counters_fixtures.h"
@@ -104,6 +105,7 @@ static void test_broken(void)
 	/* 4.19's softnet and conntrack stats, a directory where snmp belongs, garbage netstat, no
 	 * snmp6 (IPv6 off), and conntrack stats but no conntrack sysctls (module unloaded). */
 	copy("linux-4.19/net/softnet_stat", dir, "net/softnet_stat");
+	copy("linux-4.19/net/stat/nf_conntrack", dir, "net/stat/nf_conntrack");
 	copy("garbage/snmp_binary", dir, "net/netstat");
 	snprintf(path, sizeof(path), "%s/net/snmp", dir);
 	mkdir(path, 0755);
@@ -117,7 +119,9 @@ static void test_broken(void)
 	is_int(a->snmp_err, -EISDIR, "snmp: is a directory");
 	is_int(a->netstat_err, -EINVAL, "netstat: garbage");
 	is_int(a->snmp6_err, -ENOENT, "snmp6 missing");
-	ok(!a->ct_in_use, "no conntrack sysctls: not in use");
+	ok(!a->ct_in_use, "no conntrack sysctls: not in use, whatever the stats file says");
+	is_int(a->ct_stat_err, -ENOENT, "the stats of an unloaded conntrack are not read");
+	ok(!error_for(a, "/proc/net/stat/nf_conntrack"), "nor is their absence an error");
 	ok(a->sysctl[SYSCTL_SOMAXCONN].err == -ENOENT, "sysctls missing from the tree");
 	e = error_for(a, "/proc/net/snmp");
 	ok(e && e->err == -EISDIR, "the snmp failure is listed");
@@ -140,8 +144,25 @@ static void test_broken(void)
 	is_int(findings_compute(d, &f, &n), 0, "findings of broken snapshots");
 	ok(d->softnet_ok, "softnet deltas still there");
 	ok(!d->snmp_ok[SNMP_UDP_RCVBUF_ERRORS], "no snmp deltas without snmp");
-	for (size_t i = 0; i < n; i++)
-		ok(f[i].id != NULL, "finding %zu has an id", i);
+	ok(!d->ct_ok, "no conntrack deltas without conntrack");
+	ok(d->softnet_total.processed == 0 && d->softnet_total.dropped == 0 &&
+		   d->softnet_total.time_squeeze == 0,
+	   "the same recorded softnet twice: nothing moved");
+	{
+		/* The recorded files did not move, so only the live sources (this namespace's
+		 * interfaces and qdiscs) can give a finding, and each of those names its
+		 * interface. */
+		bool host_wide = false;
+
+		for (size_t i = 0; i < n; i++)
+			if (!f[i].ifname[0]) {
+				host_wide = true;
+				printf("#   unexpected host-wide finding %s: %s\n", f[i].id,
+				       f[i].summary);
+			}
+		ok(!host_wide, "no host-wide finding from files that did not move (%zu findings)",
+		   n);
+	}
 
 cleanup:
 	free(f);
@@ -152,6 +173,42 @@ cleanup:
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path))
 		printf("# could not remove %s\n", dir);
+}
+
+/* A DROPSCOPE_PROC_ROOT longer than the path buffers: every /proc file fails with
+ * ENAMETOOLONG, named, instead of a cut path or a write past the buffer. */
+static void test_long_root(void)
+{
+	char root[1200];
+	struct host_counters *hc = NULL;
+	bool all_long = true;
+
+	/* Short components, so that only dropscope's buffers, not the kernel's NAME_MAX, can
+	 * make the path too long. */
+	for (size_t i = 0; i < sizeof(root) - 1; i++)
+		root[i] = i % 8 ? 'x' : '/';
+	root[sizeof(root) - 1] = '\0';
+	/* The sysctl path is the root plus "/sys/net/..."; a root of 500 puts its end beyond
+	 * 512 bytes as well. */
+	for (size_t len = 500; len < sizeof(root); len += 650) {
+		root[len] = '\0';
+		setenv("DROPSCOPE_PROC_ROOT", root, 1);
+		is_int(host_counters_read(NULL, &hc), 0, "a %zu-byte root: still a snapshot", len);
+		if (!hc)
+			continue;
+		is_int(hc->softnet_err, -ENAMETOOLONG, "softnet path too long: ENAMETOOLONG");
+		for (int s = 0; s < SYSCTL__COUNT; s++)
+			all_long &= hc->sysctl[s].err == -ENAMETOOLONG;
+		ok(all_long, "every sysctl path too long: ENAMETOOLONG");
+		ok(error_for(hc, "/proc/net/softnet_stat") &&
+			   error_for(hc, "sysctl net.core.netdev_max_backlog"),
+		   "the failures are named");
+		ok(host_counters_iface(hc, "lo") != NULL, "netlink still read");
+		host_counters_free(hc);
+		hc = NULL;
+		root[len] = 'x';
+	}
+	unsetenv("DROPSCOPE_PROC_ROOT");
 }
 
 static void test_bad_ns(void)
@@ -168,6 +225,7 @@ int main(void)
 	FIXTURES_OR_BAIL();
 	test_recorded();
 	test_broken();
+	test_long_root();
 	test_bad_ns();
 	return done_testing();
 }
