@@ -3,5 +3,6 @@
 #ifndef DS_COMMANDS_H
 #define DS_COMMANDS_H
 
+int cmd_probe(int argc, char **argv);
 
 #endif

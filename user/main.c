@@ -17,6 +17,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "probe", cmd_probe, "probe the path hop by hop: where loss starts (like mtr)" },
 	{ NULL, NULL, NULL },
 };
 
