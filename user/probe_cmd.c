@@ -412,13 +412,16 @@ int cmd_probe(int argc, char **argv)
 			return 0;
 		case OPT_JSON:
 		case OPT_CSV:
-		case OPT_REPORT:
-			if (out >= 0 && out != c - OPT_JSON) {
+		case OPT_REPORT: {
+			int want = c == OPT_JSON ? OUT_JSON : c == OPT_CSV ? OUT_CSV : OUT_REPORT;
+
+			if (out >= 0 && out != want) {
 				ds_err("--json, --csv and --report exclude each other: give one");
 				return 2;
 			}
-			out = c == OPT_JSON ? OUT_JSON : c == OPT_CSV ? OUT_CSV : OUT_REPORT;
+			out = want;
 			break;
+		}
 		case '?':
 			if (optopt && strchr("ci", optopt))
 				ds_err("option -%c needs a value; see 'dropscope probe --help'", optopt);

@@ -464,15 +464,18 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
 			return 0;
 	}
 
-	/* One of our own probes on its way out (or dropped on the way). */
+	/*
+	 * One of our own probes on its way out (or dropped on the way). When the target is this
+	 * host, its answers have the same addresses and protocol: only the identity tells.
+	 */
 	if (proto == l4_proto(f) && !memcmp(src, f->src, alen) && !memcmp(dst, f->dst, alen)) {
 		ident = probe_ident(f, pkt + hl, avail - hl);
 		if (ident >= 0) {
 			out->kind = PROBE_PKT_PROBE;
 			out->ident = (uint16_t)ident;
 			out->ttl = ttl;
+			return 0;
 		}
-		return 0;
 	}
 	/* Replies come to our source address. */
 	if (memcmp(dst, f->src, alen))

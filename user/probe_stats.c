@@ -132,6 +132,28 @@ double fisher_greater(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
 	return p > 1 ? 1 : p;
 }
 
+double binom_greater(uint64_t x, uint64_t n, double p)
+{
+	double term, sum = 0;
+
+	if (x == 0)
+		return 1;
+	if (x > n || p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	term = exp(log_choose((double)n, (double)x) + (double)x * log(p) +
+		   (double)(n - x) * log1p(-p));
+	for (uint64_t i = x; i <= n; i++) {
+		sum += term;
+		/* P(i+1)/P(i) = (n-i)/(i+1) * p/(1-p); past the mode the terms only shrink. */
+		term *= (double)(n - i) / (i + 1.0) * p / (1 - p);
+		if (term < sum * 1e-17 && (double)i > (double)n * p)
+			break;
+	}
+	return sum > 1 ? 1 : sum;
+}
+
 static void add_counts(uint64_t *sent, uint64_t *lost, uint64_t s, uint64_t l)
 {
 	*sent += s;
@@ -153,6 +175,8 @@ static bool loses_more_than_later(const struct hop_verdict *v, size_t n, size_t 
 
 int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct hop_verdict *v)
 {
+	/* Each hop meets every later hop: a stricter level keeps false flags on real loss rare. */
+	double alpha_persist = alpha / 10;
 	uint64_t pool_sent = 0, pool_lost = 0;
 	int origin = -1;
 
@@ -171,11 +195,14 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 			continue;
 		}
 		if (c->paced) {
-			o->limiter_confirmed = fisher_greater(c->fast_lost, c->fast_sent,
-							      c->paced_lost, c->paced_sent) <
-					       PROBE_ALPHA_CONFIRM;
+			bool tail = c->tail_sent > 0;
+
+			o->limiter_confirmed =
+				fisher_greater(tail ? c->tail_lost : c->fast_lost,
+					       tail ? c->tail_sent : c->fast_sent, c->paced_lost,
+					       c->paced_sent) < PROBE_ALPHA_CONFIRM;
 			fast_nonpersist = loses_more_than_later(v, n, i, c->fast_sent, c->fast_lost,
-								alpha);
+								alpha_persist);
 		}
 		if (c->paced && (o->limiter_confirmed || fast_nonpersist)) {
 			/* The fast probes measured the limiter, not the path. */
@@ -188,7 +215,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 		}
 		if (o->sent == 0)
 			continue;
-		if (loses_more_than_later(v, n, i, o->sent, o->lost, alpha)) {
+		if (loses_more_than_later(v, n, i, o->sent, o->lost, alpha_persist)) {
 			o->rate_limited = true;
 			continue;
 		}
@@ -198,10 +225,14 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].trusted)
 			continue;
-		if (pool_sent)
-			v[i].p_rise = fisher_greater(v[i].lost, v[i].sent, pool_lost, pool_sent);
-		else
-			v[i].p_rise = fisher_greater(v[i].lost, v[i].sent, 0, v[i].sent);
+		v[i].p_rise = fisher_greater(v[i].lost, v[i].sent, pool_lost, pool_sent);
+		if (pool_lost == 0) {
+			/* Nothing lost so far: the baseline is zero, known, not a sample. */
+			double p = binom_greater(v[i].lost, v[i].sent, PROBE_BACKGROUND_LOSS);
+
+			if (p < v[i].p_rise)
+				v[i].p_rise = p;
+		}
 		if (v[i].p_rise < alpha) {
 			origin = (int)i;
 			break;

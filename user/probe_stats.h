@@ -52,6 +52,15 @@ void wilson_interval(uint64_t k, uint64_t n, double z, double *lo, double *hi);
  */
 double fisher_greater(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2);
 
+/* Binomial upper tail P(X >= x) for X ~ Bin(n, p): is x of n lost more than rate p explains? */
+double binom_greater(uint64_t x, uint64_t n, double p);
+
+/*
+ * Loss below this rate is background, not a hop's doing: the loss origin must lose significantly
+ * more than this when nothing before it lost anything.
+ */
+#define PROBE_BACKGROUND_LOSS 0.01
+
 /*
  * What the prober knows about one hop (one TTL; the destination is the last one): probes whose
  * fate is known, split by the rate they were sent at. A hop starts "fast"; when its loss does not
@@ -61,6 +70,13 @@ double fisher_greater(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2);
 struct hop_counts {
 	uint64_t fast_sent, fast_lost;
 	uint64_t paced_sent, paced_lost;
+	/*
+	 * The fast probes sent after the hop's first lost one (0 and 0: unknown, use all fast
+	 * ones). With loss independent of the rate these are as random as any; behind a token
+	 * bucket they are its steady state, without the answered burst: the fair rate to hold
+	 * against the paced one.
+	 */
+	uint64_t tail_sent, tail_lost;
 	bool paced;   /* the hop was switched to pacing */
 	bool replied; /* something answered at this hop at least once */
 };
@@ -76,25 +92,27 @@ struct hop_verdict {
 /* The significance level of the tests behind a verdict: rate_limited, trusted, the origin. */
 #define PROBE_ALPHA 1e-3
 /*
- * The two-rate confirmation's level: informative only (the persistence rule alone flags a hop),
- * and a Linux limiter's burst of 6 answered fast probes makes the contrast with a handful of
- * paced ones modest: 14 of 22 lost fast vs 0 of 6 paced is p = 0.008.
+ * The two-rate confirmation's level: it rests on the few paced probes a short run can afford
+ * (9 of 10 lost fast vs 0 of 6 paced is p = 0.0009), and the persistence rule alone already
+ * flags the hop; the confirmation adds that the loss depends on the rate.
  */
 #define PROBE_ALPHA_CONFIRM 1e-2
 
 /*
  * The persistence rule over hops h[0..n-1] (in TTL order, the last one the destination or the
- * farthest hop probed), with one-sided Fisher tests at level alpha:
+ * farthest hop probed), with one-sided Fisher tests at level alpha (alpha / 10 where a hop is
+ * compared with each later hop, so that sampling noise rarely flags a hop that really loses):
  *  - a hop that never answered (mtr's ???) is neither trusted nor rate-limited;
  *  - a hop whose loss is significantly higher than that of a later trusted hop does not carry on:
  *    rate_limited, and not trusted; so is a paced hop whose fast-rate loss did not carry on, or
- *    whose fast-rate loss was significantly higher than its paced loss (limiter_confirmed, at
- *    level PROBE_ALPHA_CONFIRM);
+ *    whose fast-rate loss after its first loss (tail_*) was significantly higher than its paced
+ *    loss (limiter_confirmed, at level PROBE_ALPHA_CONFIRM);
  *  - a rate-limited hop's loss is described by its paced probes only (the fast ones measured
  *    the limiter); any other hop's by all its probes;
  *  - the loss origin is the first trusted hop whose loss is significantly higher than that of the
- *    trusted hops before it, pooled (before the first hop: a virtual hop that lost none of as many
- *    probes). Loss that does not carry on cannot be an origin, as it is not trusted.
+ *    trusted hops before it, pooled; while those lost nothing (and before the first hop, where
+ *    nothing is lost by definition) also a hop whose loss is significantly above
+ *    PROBE_BACKGROUND_LOSS. Loss that does not carry on cannot be an origin: it is not trusted.
  * Fills v[0..n-1]; returns the origin's index, or -1 when no hop's loss rises significantly.
  */
 int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct hop_verdict *v);

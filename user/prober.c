@@ -28,6 +28,7 @@
 #define RT_ALPHA 1e-4	      /* real-time suspicion of a limiter: stricter, it is tested often */
 #define RT_MIN_SENT 8	      /* ... and only once the hop has this many fast probes settled */
 #define RT_CHECK_S 0.1	      /* ... at most this often */
+#define RT_PRESUME_S 0.25     /* ... counting probes unanswered this long (at least) as lost */
 /*
  * A paced hop gets this many probes before a count-bound run ends: with 6, a Linux limiter (14 of
  * 22 fast probes lost, typically, its burst of 6 answered) is confirmed at PROBE_ALPHA_CONFIRM by
@@ -44,6 +45,7 @@
 #define MAX_POLL_S 0.1	      /* ds_stop is noticed within this */
 #define DNS_WAIT_S 1.0	      /* after the run, pending reverse lookups get this long */
 #define RESOLVER_MAX 512      /* addresses the resolver keeps */
+#define RESOLVER_THREADS 8    /* lookups at once */
 #define RECV_BURST 64	      /* packets read per socket per wake-up */
 #define RCVBUF_BYTES (1 << 20)
 
@@ -183,7 +185,7 @@ int probe_config_finish(struct probe_config *cfg)
 	return 0;
 }
 
-/* --- reverse DNS in a thread of its own -------------------------------------------------- */
+/* --- reverse DNS in threads of its own --------------------------------------------------- */
 
 enum { DNS_PENDING, DNS_BUSY, DNS_DONE };
 
@@ -194,13 +196,15 @@ struct dns_entry {
 };
 
 /*
- * Shared by the prober and the thread; whoever drops the last reference frees it, so that
- * prober_close never waits on a slow DNS server.
+ * Shared by the prober and its lookup threads; whoever drops the last reference frees it, so
+ * that prober_close never waits on a slow DNS server. Up to RESOLVER_THREADS lookups run at once:
+ * one name that times out must not hold up the names after it.
  */
 struct resolver {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* CLOCK_MONOTONIC */
-	int refs;
+	int refs;	     /* the prober's and one per thread */
+	int threads, idle;
 	bool quit;
 	int family;
 	size_t n, next;
@@ -254,8 +258,10 @@ static void *resolver_main(void *arg)
 		size_t i;
 		int rc;
 
+		r->idle++;
 		while (!r->quit && r->next == r->n)
 			pthread_cond_wait(&r->cond, &r->lock);
+		r->idle--;
 		if (r->quit)
 			break;
 		i = r->next++;
@@ -270,43 +276,46 @@ static void *resolver_main(void *arg)
 		r->e[i].state = DNS_DONE;
 		pthread_cond_broadcast(&r->cond);
 	}
+	r->threads--;
 	pthread_mutex_unlock(&r->lock);
 	resolver_put(r);
 	return NULL;
 }
 
+/* One more lookup thread, with the lock held. Signals stay with the threads that check ds_stop. */
+static void resolver_spawn(struct resolver *r)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t tid;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (!pthread_create(&tid, &attr, resolver_main, r)) {
+		r->refs++;
+		r->threads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
 static int resolver_start(int family, struct resolver **out)
 {
 	pthread_condattr_t ca;
-	pthread_attr_t attr;
-	sigset_t all, old;
 	struct resolver *r;
-	pthread_t tid;
-	int rc;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->family = family;
-	r->refs = 2;
+	r->refs = 1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* Signals belong to the threads that check ds_stop, not to one stuck in getnameinfo. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, resolver_main, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (rc) {
-		r->refs = 1;
-		resolver_put(r);
-		return -rc;
-	}
 	*out = r;
 	return 0;
 }
@@ -323,6 +332,8 @@ static void resolver_request(struct resolver *r, const uint8_t *addr, size_t ale
 		memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
 		memcpy(r->e[r->n].addr, addr, alen);
 		r->n++;
+		if (r->idle == 0 && r->threads < RESOLVER_THREADS)
+			resolver_spawn(r);
 		pthread_cond_broadcast(&r->cond);
 	}
 out:
@@ -431,7 +442,6 @@ struct prober {
 	double next_round, last_check;
 	uint64_t dest_issued;
 	double count_done_at;
-	bool settled_changed;
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
 	struct probe_report report;
@@ -507,7 +517,6 @@ static void settle(struct prober *p, struct slot *sl, bool answered)
 	}
 	if (p->inflight)
 		p->inflight--;
-	p->settled_changed = true;
 }
 
 static struct probe_record *record_of(struct prober *p, uint64_t index)
@@ -773,17 +782,45 @@ static size_t gather_counts(struct prober *p, struct hop_counts *hc, unsigned in
 	return n;
 }
 
+/*
+ * For the suspicion only: probes unanswered for 3x the worst RTT (at least RT_PRESUME_S) count
+ * as lost, so that a limiter is paced without waiting out the timeout. The statistics wait.
+ */
+static void add_presumed_lost(struct prober *p, struct hop_counts *hc, size_t n, uint64_t now_ns)
+{
+	double presume = 3 * p->worst_rtt_s;
+	uint64_t age;
+
+	if (presume < RT_PRESUME_S)
+		presume = RT_PRESUME_S;
+	age = (uint64_t)(presume * 1e9);
+	for (uint64_t i = p->oldest; i < p->next_index; i++) {
+		const struct slot *sl = &p->slots[i % PROBE_ID_SPACE];
+		unsigned int row;
+
+		if (sl->seq1 != i + 1 || (sl->flags & (SLOT_RESOLVED | SLOT_PACED)))
+			continue;
+		if (now_ns - sl->sent_ns < age)
+			break;
+		row = (sl->flags & SLOT_DEST) || sl->ttl >= p->path_len ? p->path_len : sl->ttl;
+		if (row < p->cfg.first_ttl || row - p->cfg.first_ttl >= n)
+			continue;
+		hc[row - p->cfg.first_ttl].fast_sent++;
+		hc[row - p->cfg.first_ttl].fast_lost++;
+	}
+}
+
 /* A hop that loses more than later hops is rationing its ICMP: slow down, and watch. */
 static void check_limiters(struct prober *p, double now)
 {
 	struct hop_counts hc[PROBE_MAX_TTL + 1];
 	size_t n;
 
-	if (!p->settled_changed || now - p->last_check < RT_CHECK_S)
+	if (now - p->last_check < RT_CHECK_S)
 		return;
-	p->settled_changed = false;
 	p->last_check = now;
 	n = gather_counts(p, hc, p->path_len);
+	add_presumed_lost(p, hc, n, mono_ns());
 	for (size_t k = 0; k + 1 < n; k++) {
 		struct stream *s = &p->hops[p->cfg.first_ttl + k];
 
@@ -1234,7 +1271,7 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	if (p->horizon > c.max_ttl)
 		p->horizon = c.max_ttl;
 	if (!c.no_dns && resolver_start(p->flow.family, &p->dns))
-		ds_debug("no reverse DNS: the resolver thread did not start");
+		ds_debug("no reverse DNS: out of memory");
 	ds_debug("probing %s (%s) from %s, %s, %u bytes, path MTU %u", c.target, p->address,
 		 p->source, probe_proto_name(c.proto), p->size, p->mtu);
 	*out = p;
@@ -1302,6 +1339,41 @@ static unsigned int last_row(const struct prober *p)
 	return last > p->cfg.max_ttl ? p->cfg.max_ttl : last;
 }
 
+/* Probe i of the list has been answered or given up on (an overwritten slot is long settled). */
+static bool rec_settled(const struct prober *p, uint64_t i)
+{
+	const struct slot *sl = &p->slots[i % PROBE_ID_SPACE];
+
+	return sl->seq1 != i + 1 || (sl->flags & SLOT_RESOLVED);
+}
+
+/*
+ * For each paced hop, its fast probes sent after its first lost fast one (the two-rate test's
+ * fast side), from the probe list; left unknown if the list was cut short.
+ */
+static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n)
+{
+	bool seen_loss[PROBE_MAX_TTL + 1] = { false };
+
+	if (p->rec_dropped)
+		return;
+	for (size_t i = 0; i < p->nrec; i++) {
+		const struct probe_record *r = &p->rec[i];
+		size_t row = (size_t)r->ttl - p->cfg.first_ttl;
+		bool lost;
+
+		if ((r->flags & (PROBE_REC_DEST | PROBE_REC_PACED)) || r->ttl >= p->path_len ||
+		    r->ttl < p->cfg.first_ttl || row >= n || !hc[row].paced || !rec_settled(p, i))
+			continue;
+		lost = !(r->flags & PROBE_REC_ANSWERED);
+		if (seen_loss[r->ttl]) {
+			hc[row].tail_sent++;
+			hc[row].tail_lost += lost;
+		}
+		seen_loss[r->ttl] |= lost;
+	}
+}
+
 const struct probe_report *prober_report(struct prober *p)
 {
 	struct hop_counts hc[PROBE_MAX_TTL + 1];
@@ -1314,6 +1386,7 @@ const struct probe_report *prober_report(struct prober *p)
 	int origin;
 
 	n = gather_counts(p, hc, last);
+	fill_tails(p, hc, n);
 	hops = realloc(r->hops, (n ? n : 1) * sizeof(*hops));
 	if (!hops)
 		return NULL;
