@@ -52,7 +52,8 @@
 /* --- options ---------------------------------------------------------------------------- */
 
 const char probe_options_help[] =
-	"  -c, --count N         destination probes to send (default 100; udp: 10)\n"
+	"  -c, --count N         rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"
+	"                        the destination gets two a round\n"
 	"      --duration S      probe for S seconds instead (e.g. 30, 2m)\n"
 	"      --proto P         icmp (default), udp or tcp (SYN) probes\n"
 	"      --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
@@ -161,7 +162,7 @@ int probe_config_finish(struct probe_config *cfg)
 		return -EINVAL;
 	}
 	if (!cfg->count_set && cfg->duration_s <= 0)
-		cfg->count = cfg->proto == PROBE_UDP ? PROBE_DEFAULT_COUNT_UDP : PROBE_DEFAULT_COUNT;
+		cfg->count = PROBE_DEFAULT_COUNT;
 	if (cfg->duration_s > 0)
 		cfg->count = 0;
 	if (cfg->first_ttl > cfg->max_ttl) {
@@ -440,7 +441,7 @@ struct prober {
 	struct stream hops[PROBE_MAX_TTL + 1];
 	struct stream dest;
 	double next_round, last_check;
-	uint64_t dest_issued;
+	uint64_t rounds, dest_issued;
 	double count_done_at;
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
@@ -848,12 +849,26 @@ static unsigned int hop_end(const struct prober *p)
 	return p->path_len < p->horizon + 1 ? p->path_len : p->horizon + 1;
 }
 
+/* Rounds go on until the count (or the duration) is done. */
+static bool rounds_due(const struct prober *p)
+{
+	return p->cfg.duration_s > 0 || p->rounds < p->cfg.count;
+}
+
+/* The destination gets two probes a round, or its own pace while the rounds last. */
+static bool dest_due(const struct prober *p)
+{
+	if (p->cfg.duration_s > 0 || p->dest.paced)
+		return rounds_due(p);
+	return p->dest_issued < 2ull * p->cfg.count;
+}
+
 /* Whether the run should send more; also records when the count was reached. */
 static bool still_sending(struct prober *p, double now)
 {
 	if (p->cfg.duration_s > 0)
 		return now < p->start + p->cfg.duration_s;
-	if (p->dest_issued < p->cfg.count)
+	if (rounds_due(p) || dest_due(p))
 		return true;
 	if (p->count_done_at == 0)
 		p->count_done_at = now;
@@ -865,32 +880,26 @@ static bool window_full(const struct prober *p)
 	return p->next_index - p->oldest >= PROBE_ID_SPACE - 1;
 }
 
-/* Rounds and destination probes go on until the count (or the duration) is done. */
-static bool counting(const struct prober *p)
-{
-	return p->cfg.duration_s > 0 || p->dest_issued < p->cfg.count;
-}
-
-/* A paced hop keeps its pace while counting, then until it has MIN_PACED probes. */
+/* A paced hop keeps its pace while the rounds last, then until it has MIN_PACED probes. */
 static bool paced_active(const struct prober *p, const struct stream *s)
 {
 	if (!s->paced)
 		return false;
-	return counting(p) || (s->paced_issued < MIN_PACED && s->c.replied);
+	return rounds_due(p) || (s->paced_issued < MIN_PACED && s->c.replied);
 }
 
 static void send_due(struct prober *p, double now)
 {
-	bool counting_ = counting(p);
 	double dest_period;
 
 	if (window_full(p))
 		return;
 	/* A round: every hop probed fast, all TTLs at once. */
-	if (counting_ && now >= p->next_round) {
+	if (rounds_due(p) && now >= p->next_round) {
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
 			if (!p->hops[t].paced)
 				send_probe(p, t, false, false);
+		p->rounds++;
 		p->next_round += p->cfg.interval_s;
 		if (p->next_round < now)
 			p->next_round = now + p->cfg.interval_s;
@@ -905,7 +914,7 @@ static void send_due(struct prober *p, double now)
 		s->next_send = now + PROBE_PACED_INTERVAL_S;
 	}
 	dest_period = p->dest.paced ? PROBE_PACED_INTERVAL_S : p->cfg.interval_s / 2;
-	if (counting_ && now >= p->dest.next_send) {
+	if (dest_due(p) && now >= p->dest.next_send) {
 		send_probe(p, p->cfg.max_ttl, true, p->dest.paced);
 		p->dest_issued++;
 		p->dest.next_send += dest_period;
@@ -919,9 +928,9 @@ static double next_wake(const struct prober *p, bool sending, double now, double
 	double wake = now + MAX_POLL_S;
 
 	if (sending) {
-		if (counting(p) && p->next_round < wake)
+		if (rounds_due(p) && p->next_round < wake)
 			wake = p->next_round;
-		if (counting(p) && p->dest.next_send < wake)
+		if (dest_due(p) && p->dest.next_send < wake)
 			wake = p->dest.next_send;
 		for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
 			if (paced_active(p, &p->hops[t]) && p->hops[t].next_send < wake)
@@ -974,6 +983,9 @@ int prober_run(struct prober *p, double deadline)
 			p->interrupted = true;
 			break;
 		}
+		/* Answers already queued are read before anything is given up as lost. */
+		for (int i = 0; i < nfd; i++)
+			receive(p, pfd[i].fd);
 		expire(p, mono_ns());
 		if (sending && !still_sending(p, now))
 			sending = false;

@@ -35,8 +35,7 @@
 #define PROBE_MAX_TTL 255
 #define PROBE_MAX_RESPONDERS 8		/* addresses kept per hop; more are counted, not named */
 #define PROBE_PACED_INTERVAL_S 1.25	/* under Linux's 1/s ICMP error rate, with margin */
-#define PROBE_DEFAULT_COUNT 100
-#define PROBE_DEFAULT_COUNT_UDP 10	/* the destination is paced: 10 answers take ~12 s */
+#define PROBE_DEFAULT_COUNT 100		/* rounds, as mtr's -c: ~10 s at the default interval */
 #define PROBE_DEFAULT_SIZE 64		/* bytes, whole IP packet, as mtr */
 #define PROBE_DEFAULT_INTERVAL_S 0.1
 #define PROBE_DEFAULT_MAX_TTL 30
@@ -48,7 +47,7 @@ struct probe_config {
 	int family;	    /* AF_UNSPEC (the resolver's first answer), AF_INET or AF_INET6 */
 	enum probe_proto proto;
 	unsigned int port;  /* udp/tcp destination port; 0: the protocol's default */
-	unsigned int count; /* destination probes to send (0 when duration_s is set; 0 and 0: default) */
+	unsigned int count; /* rounds: probes per hop (0 when duration_s is set; 0 and 0: default) */
 	double duration_s;  /* or: probe for this long */
 	unsigned int first_ttl, max_ttl;
 	unsigned int size;  /* whole IP packet in bytes; 0: default (TCP SYNs have a fixed size) */
@@ -110,7 +109,7 @@ struct prober;
 int prober_open(const struct probe_config *cfg, struct prober **out);
 
 /*
- * Probe until the configured count or duration is done (then wait for the last answers), until
+ * Probe until the configured rounds or duration are done (then wait for the last answers), until
  * deadline_mono_s (CLOCK_MONOTONIC seconds as mono_now(); 0 = none), or until ds_stop is set.
  * Reads only ds_stop of the program's global state, installs no signal handlers, and may run
  * in a thread of its own. Refused sends (EPERM from the host's own firewall, ENOBUFS, ...) count

@@ -22,7 +22,7 @@ for fam in 4 6; do
 	if [ $fam = 4 ]; then dst=$LAB_DST4; else dst=$LAB_DST6; fi
 	lab_exec r3 nft delete table inet lab_loss
 	lab_fwd_loss r3 40 fwd
-	probe_json "$O" -$fam "$dst"
+	probe_json "$O" -c 50 -$fam "$dst"
 	t_is "$?" 0 "v$fam: exit 0"
 	t_is "$(hop_get "$O" 2 .rate_limited)" true "v$fam: hop 2 is flagged rate-limited"
 	t_is "$(hop_get "$O" 2 .loss_pct)" 0 "v$fam: hop 2's loss (paced probes) is 0"
@@ -45,7 +45,7 @@ done
 
 # The limiter alone, in the text report: flagged, and no loss anywhere.
 lab_exec r3 nft delete table inet lab_loss
-lab_exec host "$DROPSCOPE" probe -n "$LAB_DST4" >"$T_TMP/out.txt"
+lab_exec host "$DROPSCOPE" probe -n -c 50 "$LAB_DST4" >"$T_TMP/out.txt"
 t_check "limiter alone: the text report says hop 2 rations its replies" \
 	grep -q "^Hop 2 rations its ICMP replies" "$T_TMP/out.txt"
 t_check "limiter alone: the text report finds no loss" \

@@ -153,7 +153,7 @@ static void test_icmp4(void)
 	is_int(r->nhops, 1, "v4: one hop, the destination itself");
 	ok(r->hops[0].destination && r->hops[0].ttl == 1, "v4: TTL 1 is the destination");
 	is_int(r->hops[0].sent, r->hops[0].received, "v4: every probe answered");
-	ok(r->hops[0].sent >= 20, "v4: at least -c 20 probes (%llu)",
+	ok(r->hops[0].sent >= 40, "v4: at least the 40 destination probes (%llu)",
 	   (unsigned long long)r->hops[0].sent);
 	ok(!r->has_origin && !r->interrupted, "v4: no loss origin, not interrupted");
 	is_str(r->address, "127.0.0.1", "v4: address");
@@ -173,7 +173,7 @@ static void test_icmp4(void)
 	}
 	ok(mono, "v4: send times are CLOCK_MONOTONIC ns, in order, within the run");
 	ok(answered, "v4: every record answered, reply after send, no send error");
-	is_int(dests, 20, "v4: -c 20 destination probes, flagged, at TTL max_ttl");
+	is_int(dests, 40, "v4: -c 20: 40 destination probes, flagged, at TTL max_ttl");
 
 	prober_identity(p, &id);
 	is_int(id.family, AF_INET, "identity: family");
