@@ -30,7 +30,8 @@ static void usage(FILE *f)
 		"                       [--size BYTES] [-n] [--json | --csv | --report]\n"
 		"\n"
 		"Probe the path to TARGET hop by hop, like mtr, and say where loss starts.\n"
-		"Hops that ration their ICMP replies (rate-limited) are flagged, not called lossy.\n"
+		"Hops that ration their ICMP replies (rate-limited) are flagged,\n"
+		"not called lossy.\n"
 		"Needs root (raw sockets). Ctrl-C prints the report so far.\n"
 		"\n"
 		"options:\n"
@@ -180,7 +181,18 @@ static void host_label(const struct probe_host_report *o, char *buf, size_t size
 static const char *unreach_mark(int family, uint8_t code)
 {
 	if (family == AF_INET6)
-		return code == 0 ? "!N" : code == 1 ? "!X" : code == 3 ? "!H" : code == 4 ? "" : "!";
+		switch (code) {
+		case 0:
+			return "!N";
+		case 1:
+			return "!X";
+		case 3:
+			return "!H";
+		case 4:
+			return "";
+		default:
+			return "!";
+		}
 	switch (code) {
 	case 0:
 	case 6:
@@ -234,8 +246,9 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	fprintf(f, "Start: %s\n", when);
-	fprintf(f, "HOST: %-*s %5s %5s %6s %5s %5s %5s %5s %5s %13s  %s\n", width + 2, host, "Loss%",
-		"Snt", "Last", "Avg", "Best", "Wrst", "StDev", "Javg", "Loss 95% CI", "Note");
+	fprintf(f, "HOST: %-*s %5s %5s %6s %5s %5s %5s %5s %5s %13s  %s\n", width + 2, host,
+		"Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev", "Javg", "Loss 95% CI",
+		"Note");
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct probe_hop_report *h = &r->hops[i];
 		const struct probe_host_report *o = h->nhosts ? &h->hosts[0] : NULL;
@@ -272,8 +285,9 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 		if (!h->rate_limited)
 			continue;
 		fprintf(f,
-			"Hop %u rations its ICMP replies (rate-limited%s): %llu of %llu probes lost at "
-			"the fast rate, %llu of %llu when paced; not path loss.\n",
+			"Hop %u rations its ICMP replies (rate-limited%s): "
+			"%llu of %llu probes lost at the fast rate, %llu of %llu when paced; "
+			"not path loss.\n",
 			h->ttl, h->limiter_confirmed ? ", confirmed at two rates" : "",
 			(unsigned long long)(h->all_sent - h->paced_sent -
 					     (h->all_received - h->paced_received)),
@@ -283,20 +297,22 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 	}
 	if (r->has_origin && r->origin.at_destination)
 		fprintf(f,
-			"Loss only at the destination %s (hop %u): %.1f%% lost (95%% CI %.1f-%.1f%%); "
-			"the hops before it do not lose: the destination or its last link drops "
-			"probes.\n",
+			"Loss only at the destination %s (hop %u): "
+			"%.1f%% lost (95%% CI %.1f-%.1f%%); the hops before it do not lose: "
+			"the destination or its last link drops probes.\n",
 			r->address, r->origin.ttl, r->origin.loss_pct, r->origin.loss_lo,
 			r->origin.loss_hi);
 	else if (r->has_origin)
 		fprintf(f,
-			"Loss starts at hop %u (%s): %.1f%% lost there (95%% CI %.1f-%.1f%%) and it "
-			"carries on; end-to-end %.1f%%.\n",
+			"Loss starts at hop %u (%s): "
+			"%.1f%% lost there (95%% CI %.1f-%.1f%%) and it carries on; "
+			"end-to-end %.1f%%.\n",
 			r->origin.ttl, r->origin.address[0] ? r->origin.address : "???",
 			r->origin.loss_pct, r->origin.loss_lo, r->origin.loss_hi,
 			r->end_to_end.loss_pct);
 	else if (r->end_to_end.sent && r->end_to_end.received == r->end_to_end.sent)
-		fprintf(f, "No loss to the destination: 0 of %llu probes lost (95%% CI 0.0-%.1f%%).\n",
+		fprintf(f,
+			"No loss to the destination: 0 of %llu probes lost (95%% CI 0.0-%.1f%%).\n",
 			(unsigned long long)r->end_to_end.sent, r->end_to_end.loss_hi);
 	else if (r->end_to_end.sent && r->end_to_end.received)
 		fprintf(f,
@@ -309,7 +325,8 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 		fprintf(f, "The destination %s did not answer%s%s.\n", r->address,
 			r->unreachable[0] ? ": " : "", r->unreachable);
 	if (r->interrupted)
-		fprintf(f, "Interrupted after %.1f s: the report covers the probes settled so far.\n",
+		fprintf(f,
+			"Interrupted after %.1f s: the report covers the probes settled so far.\n",
 			r->duration_s);
 	if (r->replies_unmatched || r->replies_duplicate || r->replies_late || r->send_errors)
 		fprintf(f,
@@ -390,11 +407,11 @@ int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		PROBE_LONG_OPTS,
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "csv", no_argument, NULL, OPT_CSV },
-		{ "report", no_argument, NULL, OPT_REPORT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"json", no_argument, NULL, OPT_JSON},
+		{"csv", no_argument, NULL, OPT_CSV},
+		{"report", no_argument, NULL, OPT_REPORT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const struct probe_report *r;
 	struct probe_config cfg;
@@ -424,9 +441,11 @@ int cmd_probe(int argc, char **argv)
 		}
 		case '?':
 			if (optopt && strchr("ci", optopt))
-				ds_err("option -%c needs a value; see 'dropscope probe --help'", optopt);
+				ds_err("option -%c needs a value; see 'dropscope probe --help'",
+				       optopt);
 			else
-				ds_err("unknown or incomplete option '%s'; see 'dropscope probe --help'",
+				ds_err("unknown or incomplete option '%s'; "
+				       "see 'dropscope probe --help'",
 				       argv[optind - 1]);
 			return 2;
 		default:

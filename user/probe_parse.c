@@ -129,7 +129,7 @@ size_t probe_min_size(const struct probe_flow *f)
 {
 	if (f->proto == PROBE_TCP)
 		return ip_hlen(f) + TCP_SYN_HLEN;
-	/* ICMP and UDP need the 8-byte header and one payload word that keeps the checksum right. */
+	/* ICMP and UDP: the 8-byte header and one payload word that keeps the checksum right. */
 	return ip_hlen(f) + 8 + 2;
 }
 
@@ -160,8 +160,8 @@ static void build_ip(const struct probe_flow *f, uint8_t ttl, size_t size, uint8
 	put16(buf + 10, probe_csum(buf, IP4_HLEN, 0));
 }
 
-int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size,
-		uint8_t *buf, size_t bufsize)
+int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size, uint8_t *buf,
+		size_t bufsize)
 {
 	size_t hl = ip_hlen(f), l4len;
 	uint8_t *l4;
@@ -253,7 +253,7 @@ static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len
 		seq = get32(l4 + 4);
 		if (seq >> 16 != f->tcp_seq_hi || (seq & 0xffff) >= PROBE_ID_SPACE)
 			return -1;
-		/* Only the SYN itself (flags are past the quoted 8 bytes; check them if present). */
+		/* Only the SYN (its flags lie past the quoted 8 bytes: checked when present). */
 		if (len >= 14 && (l4[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
 			return -1;
 		return (int)(seq & 0xffff);
@@ -278,14 +278,16 @@ static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len
 		/* A later fragment quotes no transport header. */
 		if (get16(q + 6) & 0x1fff)
 			return -1;
-		if (q[9] != l4_proto(f) || memcmp(q + 12, f->src, alen) || memcmp(q + 16, f->dst, alen))
+		if (q[9] != l4_proto(f) || memcmp(q + 12, f->src, alen) ||
+		    memcmp(q + 16, f->dst, alen))
 			return -1;
 		*ttl = q[8];
 	} else {
 		hl = IP6_HLEN;
 		if (len < IP6_HLEN || q[0] >> 4 != 6)
 			return -1;
-		if (q[6] != l4_proto(f) || memcmp(q + 8, f->src, alen) || memcmp(q + 24, f->dst, alen))
+		if (q[6] != l4_proto(f) || memcmp(q + 8, f->src, alen) ||
+		    memcmp(q + 24, f->dst, alen))
 			return -1;
 		*ttl = q[7];
 	}

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Identities run 0..PROBE_ID_SPACE-1 (65535 values, so that the UDP checksum ident+1 is never 0). */
+/* Identities run 0..PROBE_ID_SPACE-1: 65535 values, so the UDP checksum ident+1 is never 0. */
 #define PROBE_ID_SPACE 65535u
 
 enum probe_proto {
@@ -32,16 +32,16 @@ enum probe_proto {
 
 /* Everything that identifies one run's probes; fixed when the prober opens. */
 struct probe_flow {
-	int family;	      /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	enum probe_proto proto;
-	uint8_t src[16];      /* our source address, network order; IPv4 in the first 4 bytes */
-	uint8_t dst[16];      /* the target */
-	uint16_t icmp_id;     /* echo identifier (icmp) */
-	uint16_t sport;	      /* source port (udp, tcp), host order */
-	uint16_t dport;	      /* destination port (udp, tcp), host order */
-	uint16_t tcp_seq_hi;  /* high half of every TCP probe's sequence number */
-	uint16_t tcp_mss;     /* MSS option of the SYN */
-	uint32_t flowlabel;   /* IPv6 flow label, 20 bits */
+	uint8_t src[16];     /* our source address, network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];     /* the target */
+	uint16_t icmp_id;    /* echo identifier (icmp) */
+	uint16_t sport;	     /* source port (udp, tcp), host order */
+	uint16_t dport;	     /* destination port (udp, tcp), host order */
+	uint16_t tcp_seq_hi; /* high half of every TCP probe's sequence number */
+	uint16_t tcp_mss;    /* MSS option of the SYN */
+	uint32_t flowlabel;  /* IPv6 flow label, 20 bits */
 };
 
 enum probe_pkt_kind {
@@ -64,12 +64,12 @@ struct probe_packet {
 	enum probe_reply_kind reply; /* for PROBE_PKT_REPLY */
 	uint8_t icmp_type;	     /* outer ICMP type and code of a reply, 0 otherwise */
 	uint8_t icmp_code;
-	uint16_t ident;		     /* the probe's identity, < PROBE_ID_SPACE */
-	uint8_t ttl;		     /* probe: its TTL / hop limit; reply: the TTL left in the quote */
-	bool terminal;		     /* reply ends the path: echo, TCP answer or unreachable */
-	bool from_target;	     /* reply: its source is the target */
-	uint8_t from[16];	     /* reply: the responder's address (outer source) */
-	int64_t index;		     /* set by prober_classify_packet: the probe's list index, or -1 */
+	uint16_t ident;	  /* the probe's identity, < PROBE_ID_SPACE */
+	uint8_t ttl;	  /* probe: its TTL / hop limit; reply: the TTL left in the quote */
+	bool terminal;	  /* reply ends the path: echo, TCP answer or unreachable */
+	bool from_target; /* reply: its source is the target */
+	uint8_t from[16]; /* reply: the responder's address (outer source) */
+	int64_t index;	  /* set by prober_classify_packet: the probe's list index, or -1 */
 };
 
 /* The smallest probe (whole IP packet) the flow can build, and the fixed size of TCP SYNs. */
@@ -80,8 +80,8 @@ size_t probe_min_size(const struct probe_flow *f);
  * bytes into buf. size must be at least probe_min_size() (TCP probes have exactly that size).
  * Returns size, or -EINVAL / -ENOSPC.
  */
-int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size,
-		uint8_t *buf, size_t bufsize);
+int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size, uint8_t *buf,
+		size_t bufsize);
 
 /*
  * Classify a packet that starts at its IPv4 or IPv6 header (a raw IPv4 socket's read, or what the

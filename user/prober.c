@@ -25,28 +25,28 @@
 #define ICMP_FILTER 1
 #endif
 
-#define RT_ALPHA 1e-4	      /* real-time suspicion of a limiter: stricter, it is tested often */
-#define RT_MIN_SENT 8	      /* ... and only once the hop has this many fast probes settled */
-#define RT_CHECK_S 0.1	      /* ... at most this often */
-#define RT_PRESUME_S 0.25     /* ... counting probes unanswered this long (at least) as lost */
+#define RT_ALPHA 1e-4	  /* real-time suspicion of a limiter: stricter, it is tested often */
+#define RT_MIN_SENT 8	  /* ... and only once the hop has this many fast probes settled */
+#define RT_CHECK_S 0.1	  /* ... at most this often */
+#define RT_PRESUME_S 0.25 /* ... counting probes unanswered this long (at least) as lost */
 /*
  * A paced hop gets this many probes before a count-bound run ends: with 6, a Linux limiter (14 of
  * 22 fast probes lost, typically, its burst of 6 answered) is confirmed at PROBE_ALPHA_CONFIRM by
  * 0 of 6 paced ones lost.
  */
 #define MIN_PACED 6
-#define PACED_EXTRA_S 8.0     /* ... but the run waits at most this long for them */
+#define PACED_EXTRA_S 8.0 /* ... but the run waits at most this long for them */
 /*
  * Discovery probes at most this many TTLs past the farthest hop already settled, so that the
  * probes overshooting the destination before its TTL is known stay few: a UDP destination answers
  * with rate-limited port unreachables, and thirty at once would drain its limiter.
  */
 #define DISCOVERY_AHEAD 4
-#define MAX_POLL_S 0.1	      /* ds_stop is noticed within this */
-#define DNS_WAIT_S 1.0	      /* after the run, pending reverse lookups get this long */
-#define RESOLVER_MAX 512      /* addresses the resolver keeps */
-#define RESOLVER_THREADS 8    /* lookups at once */
-#define RECV_BURST 64	      /* packets read per socket per wake-up */
+#define MAX_POLL_S 0.1	   /* ds_stop is noticed within this */
+#define DNS_WAIT_S 1.0	   /* after the run, pending reverse lookups get this long */
+#define RESOLVER_MAX 512   /* addresses the resolver keeps */
+#define RESOLVER_THREADS 8 /* lookups at once */
+#define RECV_BURST 64	   /* packets read per socket per wake-up */
 #define RCVBUF_BYTES (1 << 20)
 
 /* --- options ---------------------------------------------------------------------------- */
@@ -82,8 +82,8 @@ static int opt_ulong(const char *name, const char *arg, unsigned long min, unsig
 	unsigned long v;
 
 	if (parse_ulong(arg, min, max, &v)) {
-		ds_err("failed to parse %s '%s': give a whole number from %lu to %lu", name, arg, min,
-		       max);
+		ds_err("failed to parse %s '%s': give a whole number from %lu to %lu", name, arg,
+		       min, max);
 		return -EINVAL;
 	}
 	*out = (unsigned int)v;
@@ -176,11 +176,12 @@ int probe_config_finish(struct probe_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->port && cfg->proto == PROBE_ICMP) {
-		ds_err("failed to start probing: --port applies to udp and tcp probes; add --proto");
+		ds_err("failed to start probing: --port needs --proto udp or --proto tcp");
 		return -EINVAL;
 	}
 	if (!cfg->port && cfg->proto != PROBE_ICMP)
-		cfg->port = cfg->proto == PROBE_UDP ? PROBE_DEFAULT_UDP_PORT : PROBE_DEFAULT_TCP_PORT;
+		cfg->port =
+			cfg->proto == PROBE_UDP ? PROBE_DEFAULT_UDP_PORT : PROBE_DEFAULT_TCP_PORT;
 	if (!cfg->size_set)
 		cfg->size = PROBE_DEFAULT_SIZE;
 	return 0;
@@ -388,7 +389,7 @@ enum {
 
 /* A probe in flight (or recently settled), found by its identity. */
 struct slot {
-	uint64_t seq1;	 /* probe index + 1; 0: never used */
+	uint64_t seq1; /* probe index + 1; 0: never used */
 	uint64_t sent_ns;
 	int64_t tx_rt_ns; /* CLOCK_REALTIME at the send, to pair with the kernel's rx timestamp */
 	uint8_t ttl;
@@ -427,14 +428,14 @@ struct prober {
 	uint8_t *pkt;
 
 	bool ran, interrupted;
-	double start, end, started_wall, timeout_s, worst_rtt_s;
+	double start, end, started_wall, worst_rtt_s;
 	uint64_t next_index, oldest, inflight;
 	struct slot *slots;
 	struct probe_record *rec;
 	size_t nrec, rec_cap;
 	uint64_t rec_dropped;
 
-	unsigned int path_len; /* rows first_ttl..path_len-1 are hops, path_len is the destination */
+	unsigned int path_len; /* TTLs below it are hops; the destination's row is path_len */
 	unsigned int horizon;  /* highest TTL probed so far as a hop (discovery) */
 	bool terminal_seen, reached;
 	char unreachable[96];
@@ -584,7 +585,8 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 		if (err != EINTR)
 			break;
 	}
-	if (p->nrec < PROBE_MAX_RECORDS)
+	/* Record index = probe index: once one is missing, none is recorded any more. */
+	if (p->nrec == index && p->nrec < PROBE_MAX_RECORDS)
 		record_append(p, sl, ident, err);
 	else
 		p->rec_dropped++;
@@ -600,12 +602,15 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	}
 }
 
+/* --timeout, or 3x the worst round trip seen (5 s before any answer), from 1 s to 5 s. */
 static double probe_timeout(const struct prober *p)
 {
 	double t;
 
 	if (p->cfg.timeout_s > 0)
 		return p->cfg.timeout_s;
+	if (p->worst_rtt_s <= 0)
+		return 5.0;
 	t = 3 * p->worst_rtt_s;
 	return t < 1.0 ? 1.0 : t > 5.0 ? 5.0 : t;
 }
@@ -631,17 +636,20 @@ static void expire(struct prober *p, uint64_t now_ns)
 
 static const char *unreach_name(int family, uint8_t code)
 {
-	static const char *v4[] = { "network unreachable",   "host unreachable",
-				    "protocol unreachable",  "port unreachable",
-				    "fragmentation needed",  "source route failed",
-				    "network unknown",	     "host unknown",
-				    "source host isolated",  "network prohibited",
-				    "host prohibited",	     "network unreachable for TOS",
-				    "host unreachable for TOS", "administratively prohibited" };
-	static const char *v6[] = { "no route",		     "administratively prohibited",
-				    "beyond scope of source", "address unreachable",
-				    "port unreachable",	     "source address failed policy",
-				    "reject route" };
+	static const char *v4[] = {"network unreachable",      "host unreachable",
+				   "protocol unreachable",     "port unreachable",
+				   "fragmentation needed",     "source route failed",
+				   "network unknown",	       "host unknown",
+				   "source host isolated",     "network prohibited",
+				   "host prohibited",	       "network unreachable for TOS",
+				   "host unreachable for TOS", "administratively prohibited"};
+	static const char *v6[] = {"no route",
+				   "administratively prohibited",
+				   "beyond scope of source",
+				   "address unreachable",
+				   "port unreachable",
+				   "source address failed policy",
+				   "reject route"};
 
 	if (family == AF_INET6)
 		return code < ARRAY_SIZE(v6) ? v6[code] : "unreachable";
@@ -660,7 +668,7 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	struct host_entry *h;
 	struct stream *s;
 	uint64_t now = mono_ns();
-	double rtt_ms;
+	double rtt_ms, tmo_ms;
 
 	if (!sl->seq1) {
 		p->unmatched++;
@@ -671,17 +679,23 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 		p->duplicate++;
 		return;
 	}
-	if (sl->flags & SLOT_RESOLVED) {
-		/* Timed out already (or its send failed): counted lost, reported late. */
+	tmo_ms = probe_timeout(p) * 1e3;
+	rtt_ms = (double)(rx_rt_ns - sl->tx_rt_ns) / 1e6;
+	/* The kernel's receive stamp is CLOCK_REALTIME; if the clock stepped, use ours. */
+	if (!rx_rt_ns || rtt_ms < 0 || rtt_ms > (double)(now - sl->sent_ns) / 1e6 + 1e3)
+		rtt_ms = (double)(now - sl->sent_ns) / 1e6;
+	/* Even a late answer tells how long the path takes: the timeout adapts to it. */
+	if (rtt_ms / 1e3 > p->worst_rtt_s)
+		p->worst_rtt_s = rtt_ms / 1e3;
+	if ((sl->flags & SLOT_RESOLVED) || rtt_ms > tmo_ms) {
+		/* After the timeout (or its send failed): counted lost, reported late. */
+		if (!(sl->flags & SLOT_RESOLVED))
+			settle(p, sl, false);
 		p->late++;
 		if (rec)
 			rec->flags |= PROBE_REC_LATE;
 		return;
 	}
-	rtt_ms = (double)(rx_rt_ns - sl->tx_rt_ns) / 1e6;
-	/* The kernel's receive stamp is CLOCK_REALTIME; if the clock stepped, use ours. */
-	if (!rx_rt_ns || rtt_ms < 0 || rtt_ms > 2e3 * probe_timeout(p) + 1)
-		rtt_ms = (double)(now - sl->sent_ns) / 1e6;
 	if (pk->terminal && sl->ttl < p->path_len && !(sl->flags & SLOT_DEST) &&
 	    sl->ttl >= p->cfg.first_ttl)
 		shorten_path(p, sl->ttl);
@@ -702,8 +716,6 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	} else {
 		s->other_replies++;
 	}
-	if (rtt_ms / 1e3 > p->worst_rtt_s)
-		p->worst_rtt_s = rtt_ms / 1e3;
 	if (pk->terminal) {
 		p->terminal_seen = true;
 		if (pk->from_target && (pk->reply != PROBE_REPLY_UNREACH ||
@@ -727,13 +739,13 @@ static void receive(struct prober *p, int fd)
 
 	for (int i = 0; i < RECV_BURST; i++) {
 		struct sockaddr_storage from;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr msg = { .msg_name = &from,
-				      .msg_namelen = sizeof(from),
-				      .msg_iov = &iov,
-				      .msg_iovlen = 1,
-				      .msg_control = ctrl,
-				      .msg_controllen = sizeof(ctrl) };
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr msg = {.msg_name = &from,
+				     .msg_namelen = sizeof(from),
+				     .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctrl,
+				     .msg_controllen = sizeof(ctrl)};
 		struct probe_packet pk;
 		struct cmsghdr *cm;
 		int64_t rx = 0;
@@ -964,9 +976,9 @@ int prober_run(struct prober *p, double deadline)
 	if (p->ran)
 		return -EALREADY;
 	p->ran = true;
-	pfd[nfd++] = (struct pollfd){ .fd = p->icmp_fd, .events = POLLIN };
+	pfd[nfd++] = (struct pollfd){.fd = p->icmp_fd, .events = POLLIN};
 	if (p->tcp_fd >= 0)
-		pfd[nfd++] = (struct pollfd){ .fd = p->tcp_fd, .events = POLLIN };
+		pfd[nfd++] = (struct pollfd){.fd = p->tcp_fd, .events = POLLIN};
 
 	p->start = mono_now();
 	p->started_wall = (double)realtime_ns() / 1e9;
@@ -1030,7 +1042,7 @@ int prober_run(struct prober *p, double deadline)
 static int resolve_target(const struct probe_config *cfg, struct sockaddr_storage *ss,
 			  socklen_t *len)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
 	uint8_t tmp[16];
 	int rc;
 
@@ -1088,7 +1100,8 @@ static int route_lookup(struct prober *p)
 	if (connect(fd, (struct sockaddr *)&dst, p->dst_salen) ||
 	    getsockname(fd, (struct sockaddr *)&src, &len)) {
 		err = -errno;
-		ds_err("failed to find a route to %s (%s): %s; check the address and the routing table",
+		ds_err("failed to find a route to %s (%s): %s; check the address and the routing "
+		       "table",
 		       p->cfg.target, p->address, strerror(errno));
 		goto cleanup;
 	}
@@ -1170,7 +1183,8 @@ static int open_sockets(struct prober *p)
 	if (p->flow.proto != PROBE_ICMP) {
 		/* Reserve the source port, so no real connection of this host shares our flow. */
 		fd = socket(p->flow.family,
-			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
+			    0);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
 		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
 			ds_err("failed to reserve a source port: %s", strerror(errno));
@@ -1262,7 +1276,8 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		goto cleanup;
 	}
 	if (p->size > p->mtu) {
-		ds_err("failed to use --size %u: the path MTU toward %s is %u bytes; give a smaller "
+		ds_err("failed to use --size %u: the path MTU toward %s is %u bytes; give a "
+		       "smaller "
 		       "size",
 		       p->size, p->address, p->mtu);
 		err = -EMSGSIZE;
@@ -1365,7 +1380,7 @@ static bool rec_settled(const struct prober *p, uint64_t i)
  */
 static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n)
 {
-	bool seen_loss[PROBE_MAX_TTL + 1] = { false };
+	bool seen_loss[PROBE_MAX_TTL + 1] = {false};
 
 	if (p->rec_dropped)
 		return;

@@ -33,27 +33,27 @@
 #include "probe_parse.h"
 
 #define PROBE_MAX_TTL 255
-#define PROBE_MAX_RESPONDERS 8		/* addresses kept per hop; more are counted, not named */
-#define PROBE_PACED_INTERVAL_S 1.25	/* under Linux's 1/s ICMP error rate, with margin */
-#define PROBE_DEFAULT_COUNT 100		/* rounds, as mtr's -c: ~10 s at the default interval */
-#define PROBE_DEFAULT_SIZE 64		/* bytes, whole IP packet, as mtr */
+#define PROBE_MAX_RESPONDERS 8	    /* addresses kept per hop; more are counted, not named */
+#define PROBE_PACED_INTERVAL_S 1.25 /* under Linux's 1/s ICMP error rate, with margin */
+#define PROBE_DEFAULT_COUNT 100	    /* rounds, as mtr's -c: ~10 s at the default interval */
+#define PROBE_DEFAULT_SIZE 64	    /* bytes, whole IP packet, as mtr */
 #define PROBE_DEFAULT_INTERVAL_S 0.1
 #define PROBE_DEFAULT_MAX_TTL 30
 #define PROBE_DEFAULT_UDP_PORT 33434
 #define PROBE_DEFAULT_TCP_PORT 80
 
 struct probe_config {
-	char target[256];   /* host name or address */
-	int family;	    /* AF_UNSPEC (the resolver's first answer), AF_INET or AF_INET6 */
+	char target[256]; /* host name or address */
+	int family;	  /* AF_UNSPEC (the resolver's first answer), AF_INET or AF_INET6 */
 	enum probe_proto proto;
 	unsigned int port;  /* udp/tcp destination port; 0: the protocol's default */
-	unsigned int count; /* rounds: probes per hop (0 when duration_s is set; 0 and 0: default) */
+	unsigned int count; /* rounds: probes per hop; 0 with duration_s (both 0: default) */
 	double duration_s;  /* or: probe for this long */
 	unsigned int first_ttl, max_ttl;
-	unsigned int size;  /* whole IP packet in bytes; 0: default (TCP SYNs have a fixed size) */
-	double interval_s;  /* between rounds: a hop probed fast gets one probe per round */
-	double timeout_s;   /* unanswered this long = lost; 0: 3x the worst RTT, 1 s to 5 s */
-	bool no_dns;	    /* -n: no reverse DNS */
+	unsigned int size; /* whole IP packet in bytes; 0: default (TCP SYNs have a fixed size) */
+	double interval_s; /* between rounds: a hop probed fast gets one probe per round */
+	double timeout_s;  /* unanswered this long = lost; 0: 3x the worst RTT, 1 s to 5 s */
+	bool no_dns;	   /* -n: no reverse DNS */
 	bool count_set, size_set;
 };
 
@@ -76,20 +76,21 @@ enum {
 	PROBE_OPT_SIZE,
 	PROBE_OPT_TIMEOUT,
 };
-#define PROBE_LONG_OPTS                                                                            \
-	{ "count", required_argument, NULL, 'c' },                                                 \
-		{ "duration", required_argument, NULL, PROBE_OPT_DURATION },                       \
-		{ "proto", required_argument, NULL, PROBE_OPT_PROTO },                             \
-		{ "port", required_argument, NULL, PROBE_OPT_PORT },                               \
-		{ "max-ttl", required_argument, NULL, PROBE_OPT_MAX_TTL },                         \
-		{ "first-ttl", required_argument, NULL, PROBE_OPT_FIRST_TTL },                     \
-		{ "size", required_argument, NULL, PROBE_OPT_SIZE },                               \
-		{ "interval", required_argument, NULL, 'i' },                                      \
-		{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },                         \
-		{ "no-dns", no_argument, NULL, 'n' }, { "ipv4", no_argument, NULL, '4' },          \
-	{                                                                                          \
-		"ipv6", no_argument, NULL, '6'                                                     \
-	}
+/* clang-format off */
+#define PROBE_LONG_OPTS							\
+	{ "count", required_argument, NULL, 'c' },			\
+	{ "duration", required_argument, NULL, PROBE_OPT_DURATION },	\
+	{ "proto", required_argument, NULL, PROBE_OPT_PROTO },		\
+	{ "port", required_argument, NULL, PROBE_OPT_PORT },		\
+	{ "max-ttl", required_argument, NULL, PROBE_OPT_MAX_TTL },	\
+	{ "first-ttl", required_argument, NULL, PROBE_OPT_FIRST_TTL },	\
+	{ "size", required_argument, NULL, PROBE_OPT_SIZE },		\
+	{ "interval", required_argument, NULL, 'i' },			\
+	{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },	\
+	{ "no-dns", no_argument, NULL, 'n' },				\
+	{ "ipv4", no_argument, NULL, '4' },				\
+	{ "ipv6", no_argument, NULL, '6' }
+/* clang-format on */
 /* The options' help text, for a command's usage message. */
 extern const char probe_options_help[];
 
@@ -123,8 +124,8 @@ int prober_run(struct prober *p, double deadline_mono_s);
 
 struct probe_host_report {
 	char address[INET6_ADDRSTRLEN];
-	char name[256];	       /* reverse DNS; "" when unknown or -n */
-	uint64_t received;     /* answers from this address */
+	char name[256];	   /* reverse DNS; "" when unknown or -n */
+	uint64_t received; /* answers from this address */
 	double last_ms, avg_ms, best_ms, worst_ms, stdev_ms;
 	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
 	enum probe_reply_kind reply; /* the kind of its last answer */
@@ -133,17 +134,17 @@ struct probe_host_report {
 
 struct probe_hop_report {
 	unsigned int ttl;
-	uint64_t sent, received;   /* the probes that describe the hop's loss (paced ones only when
-				      rate_limited), answered or timed out; none in flight */
-	double loss_pct;	   /* lost/sent*100; NAN when sent is 0 */
-	double loss_lo, loss_hi;   /* 95% Wilson interval, percent */
+	uint64_t sent, received; /* the probes that describe the hop's loss (paced ones only when
+				    rate_limited), answered or timed out; none in flight */
+	double loss_pct;	 /* lost/sent*100; NAN when sent is 0 */
+	double loss_lo, loss_hi; /* 95% Wilson interval, percent */
 	uint64_t all_sent, all_received; /* every probe to this hop, fast and paced */
 	uint64_t paced_sent, paced_received;
-	bool rate_limited;	   /* loss that does not carry on: ICMP rate limiting or filtering */
-	bool limiter_confirmed;	   /* the two-rate test agrees */
-	bool destination;	   /* the row of the destination (or of the terminal answer) */
+	bool rate_limited;	/* loss that does not carry on: ICMP rate limiting or filtering */
+	bool limiter_confirmed; /* the two-rate test agrees */
+	bool destination;	/* the row of the destination (or of the terminal answer) */
 	size_t nhosts;
-	uint64_t other_replies;	   /* answers from addresses beyond PROBE_MAX_RESPONDERS */
+	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
 	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];
 };
 
@@ -153,13 +154,13 @@ struct probe_report {
 	char source[INET6_ADDRSTRLEN];
 	int family;
 	enum probe_proto proto;
-	unsigned int port;	/* udp/tcp destination port, 0 for icmp */
-	unsigned int size;	/* bytes per probe */
-	double started_wall;	/* CLOCK_REALTIME seconds at the first probe */
+	unsigned int port;   /* udp/tcp destination port, 0 for icmp */
+	unsigned int size;   /* bytes per probe */
+	double started_wall; /* CLOCK_REALTIME seconds at the first probe */
 	double duration_s;
-	bool reached;		/* the target itself answered */
-	bool interrupted;	/* ds_stop or the deadline ended the run early */
-	char unreachable[96];	/* e.g. "host unreachable from 10.0.0.1", "" when none */
+	bool reached;	      /* the target itself answered */
+	bool interrupted;     /* ds_stop or the deadline ended the run early */
+	char unreachable[96]; /* e.g. "host unreachable from 10.0.0.1", "" when none */
 	size_t nhops;
 	struct probe_hop_report *hops;
 	bool has_origin;
@@ -172,7 +173,7 @@ struct probe_report {
 	struct {
 		uint64_t sent, received;
 		double loss_pct, loss_lo, loss_hi;
-	} end_to_end;		/* the destination row's counts */
+	} end_to_end; /* the destination row's counts */
 	uint64_t probes_sent, send_errors;
 	uint64_t replies_unmatched, replies_duplicate, replies_late;
 	double timeout_s;
@@ -199,12 +200,12 @@ enum {
 };
 
 struct probe_record {
-	uint64_t sent_ns;  /* CLOCK_MONOTONIC ns just before the send: bpf_ktime_get_ns's clock */
-	uint64_t reply_ns; /* CLOCK_MONOTONIC ns when the answer was read, 0 if none */
-	int32_t send_errno;/* 0, or why the kernel refused the send (EPERM: the host's firewall) */
-	uint16_t ident;	   /* identity in the packet: index % PROBE_ID_SPACE */
+	uint64_t sent_ns;   /* CLOCK_MONOTONIC ns just before the send: bpf_ktime_get_ns's clock */
+	uint64_t reply_ns;  /* CLOCK_MONOTONIC ns when the answer was read, 0 if none */
+	int32_t send_errno; /* 0, or why the kernel refused the send (EPERM: the host's firewall) */
+	uint16_t ident;	    /* identity in the packet: index % PROBE_ID_SPACE */
 	uint8_t ttl;
-	uint8_t flags;	   /* PROBE_REC_* */
+	uint8_t flags; /* PROBE_REC_* */
 };
 
 /*
@@ -215,13 +216,13 @@ struct probe_record {
 size_t prober_probes(const struct prober *p, const struct probe_record **list, uint64_t *dropped);
 
 struct probe_identity {
-	int family;	   /* AF_INET or AF_INET6 */
-	uint8_t l4proto;   /* IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_UDP or IPPROTO_TCP */
-	uint8_t src[16];   /* our source address, network order; IPv4 in the first 4 bytes */
-	uint8_t dst[16];   /* the target */
-	uint16_t icmp_id;  /* echo identifier (icmp probes), host order */
-	uint16_t sport;	   /* source port (udp, tcp), host order */
-	uint16_t dport;	   /* destination port (udp, tcp), host order */
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t l4proto;  /* IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_UDP or IPPROTO_TCP */
+	uint8_t src[16];  /* our source address, network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];  /* the target */
+	uint16_t icmp_id; /* echo identifier (icmp probes), host order */
+	uint16_t sport;	  /* source port (udp, tcp), host order */
+	uint16_t dport;	  /* destination port (udp, tcp), host order */
 };
 
 /*

@@ -114,7 +114,7 @@ static void structured(const struct probe_flow *f, const uint8_t *d, size_t n)
 	uint16_t ident;
 	uint8_t icmp = f->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	size_t size = probe_min_size(f), len, hl, q;
-	uint8_t router[16] = { 0x0a, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+	uint8_t router[16] = {0x0a, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
 
 	if (n < 5)
 		return;
@@ -129,7 +129,8 @@ static void structured(const struct probe_flow *f, const uint8_t *d, size_t n)
 	case 1: /* unreachable */
 		hl = put_ip(f, pkt, router, icmp, (f->family == AF_INET ? 28 : 48) + q);
 		memset(pkt + hl, 0, 8);
-		pkt[hl] = d[3] >> 6 ? (f->family == AF_INET ? 3 : 1) : (f->family == AF_INET ? 11 : 3);
+		pkt[hl] = d[3] >> 6 ? (f->family == AF_INET ? 3 : 1)
+				    : (f->family == AF_INET ? 11 : 3);
 		memcpy(pkt + hl + 8, probe, q);
 		len = hl + 8 + q;
 		break;

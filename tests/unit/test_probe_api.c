@@ -92,11 +92,11 @@ static void *run_thread(void *arg)
 }
 
 /* Open and run in a thread of its own, as diagnose does. */
-static struct prober *run(const char *target, const char *proto, const char *count,
-			  uint64_t *t0, uint64_t *t1)
+static struct prober *run(const char *target, const char *proto, const char *count, uint64_t *t0,
+			  uint64_t *t1)
 {
 	struct probe_config c;
-	struct run_arg a = { 0 };
+	struct run_arg a = {0};
 	pthread_t tid;
 	int rc;
 
@@ -123,8 +123,9 @@ static struct probe_flow flow_of(const struct probe_identity *id)
 
 	memset(&f, 0, sizeof(f));
 	f.family = id->family;
-	f.proto = id->l4proto == IPPROTO_UDP ? PROBE_UDP : id->l4proto == IPPROTO_TCP ? PROBE_TCP
-										      : PROBE_ICMP;
+	f.proto = id->l4proto == IPPROTO_UDP   ? PROBE_UDP
+		  : id->l4proto == IPPROTO_TCP ? PROBE_TCP
+					       : PROBE_ICMP;
 	memcpy(f.src, id->src, 16);
 	memcpy(f.dst, id->dst, 16);
 	f.icmp_id = id->icmp_id;
@@ -165,8 +166,8 @@ static void test_icmp4(void)
 	for (size_t i = 0; i < n; i++) {
 		mono &= rec[i].sent_ns >= t0 && rec[i].sent_ns <= t1 &&
 			(i == 0 || rec[i].sent_ns >= rec[i - 1].sent_ns);
-		answered &= (rec[i].flags & PROBE_REC_ANSWERED) && rec[i].reply_ns >= rec[i].sent_ns &&
-			    rec[i].send_errno == 0;
+		answered &= (rec[i].flags & PROBE_REC_ANSWERED) &&
+			    rec[i].reply_ns >= rec[i].sent_ns && rec[i].send_errno == 0;
 		dests += !!(rec[i].flags & PROBE_REC_DEST);
 		if ((rec[i].flags & PROBE_REC_DEST) && rec[i].ttl != PROBE_DEFAULT_MAX_TTL)
 			answered = false;
@@ -240,10 +241,10 @@ static void test_others(void)
 {
 	const struct probe_report *r;
 	const char *cases[][3] = {
-		{ "::1", "icmp", "10" },
-		{ "127.0.0.1", "tcp", "10" },
-		{ "::1", "tcp", "10" },
-		{ "127.0.0.1", "udp", "2" },
+		{"::1", "icmp", "10"},
+		{"127.0.0.1", "tcp", "10"},
+		{"::1", "tcp", "10"},
+		{"127.0.0.1", "udp", "2"},
 	};
 	uint64_t t0, t1;
 
@@ -293,7 +294,8 @@ int main(void)
 {
 	test_options();
 	if (!is_root()) {
-		printf("# SKIP the rest: needs root (raw sockets in a network namespace of its own)\n");
+		printf("# SKIP the rest: needs root (raw sockets in a network namespace of its "
+		       "own)\n");
 		return done_testing();
 	}
 	if (unshare(CLONE_NEWNET) || lo_up()) {

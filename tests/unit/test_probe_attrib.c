@@ -52,7 +52,7 @@ static int nflagged(const struct scen *s)
 
 static void test_rules(void)
 {
-	struct scen s = { 0 };
+	struct scen s = {0};
 
 	/* A clean path. */
 	hop(&s, 50, 0), hop(&s, 50, 0), hop(&s, 50, 0), hop(&s, 100, 0);
@@ -185,13 +185,14 @@ static void test_rules(void)
 
 static void test_suspect(void)
 {
-	struct scen s = { 0 };
+	struct scen s = {0};
 
 	hop(&s, 13, 6), hop(&s, 13, 0), hop(&s, 40, 0);
 	ok(probe_limiter_suspect(s.h, s.n, 0, 8, 1e-4), "6/13 lost vs 0/40 later: suspect");
 	ok(!probe_limiter_suspect(s.h, s.n, 0, 14, 1e-4), "... not before min_sent probes");
 	ok(!probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4), "a hop without loss is not suspect");
-	ok(!probe_limiter_suspect(s.h, s.n, 2, 8, 1e-4), "the last hop has nothing to compare with");
+	ok(!probe_limiter_suspect(s.h, s.n, 2, 8, 1e-4),
+	   "the last hop has nothing to compare with");
 	s.n = 0;
 	hop(&s, 10, 4), hop(&s, 40, 16);
 	ok(!probe_limiter_suspect(s.h, s.n, 0, 8, 1e-4), "loss that carries on is not suspect");
@@ -233,7 +234,7 @@ static void test_simulated(void)
 	int good_fwd = 0, good_rl = 0, good_dst = 0, good_both = 0;
 
 	for (int r = 0; r < runs; r++) {
-		struct scen s = { 0 };
+		struct scen s = {0};
 
 		/* 40% loss from hop 3 (forwarding loss at router 2). */
 		hop(&s, 50, 0), hop(&s, 50, 0), hop(&s, 50, binomial(50, 0.4)),
@@ -266,7 +267,8 @@ static void test_simulated(void)
 	   runs);
 	ok(good_rl >= runs - 4, "simulated limiter + loss behind it: right %d of %d times", good_rl,
 	   runs);
-	ok(good_dst >= runs - 4, "simulated destination loss: right %d of %d times", good_dst, runs);
+	ok(good_dst >= runs - 4, "simulated destination loss: right %d of %d times", good_dst,
+	   runs);
 }
 
 int main(void)

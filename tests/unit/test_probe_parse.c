@@ -42,7 +42,9 @@ static const char *name(const struct probe_flow *f)
 	static char buf[32];
 
 	snprintf(buf, sizeof(buf), "%s/%s", f->family == AF_INET ? "v4" : "v6",
-		 f->proto == PROBE_ICMP ? "icmp" : f->proto == PROBE_UDP ? "udp" : "tcp");
+		 f->proto == PROBE_ICMP	 ? "icmp"
+		 : f->proto == PROBE_UDP ? "udp"
+					 : "tcp");
 	return buf;
 }
 
@@ -74,7 +76,7 @@ static uint8_t proto_num(const struct probe_flow *f)
 static bool l4_csum_ok(const struct probe_flow *f, const uint8_t *pkt, size_t len)
 {
 	size_t hl = hlen(f), l4 = len - hl;
-	uint8_t ph[40] = { 0 };
+	uint8_t ph[40] = {0};
 	uint32_t s = 0;
 
 	if (f->family == AF_INET6) {
@@ -98,7 +100,7 @@ static bool l4_csum_ok(const struct probe_flow *f, const uint8_t *pkt, size_t le
 static void test_build(int family, enum probe_proto proto)
 {
 	struct probe_flow f = flow(family, proto);
-	const uint16_t idents[] = { 0, 1, 2, 0x1234, 40000, PROBE_ID_SPACE - 1 };
+	const uint16_t idents[] = {0, 1, 2, 0x1234, 40000, PROBE_ID_SPACE - 1};
 	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = hlen(&f);
 	uint8_t pkt[128], first[128];
 	bool csum_ok = true, same = true, round = true;
@@ -115,13 +117,14 @@ static void test_build(int family, enum probe_proto proto)
 			csum_ok &= sum16(pkt, 20, 0) == 0xffff;
 		if (i == 0)
 			memcpy(first, pkt, size);
-		/* Paris: the hashed fields never change. v4: addresses, protocol; v6: the flow label too. */
+		/* Paris: the hashed fields never change. v4: addresses, protocol; v6: the flow
+		 * label too. */
 		if (family == AF_INET)
 			same &= !memcmp(pkt + 9, first + 9, 1) && !memcmp(pkt + 12, first + 12, 8);
 		else
 			same &= !memcmp(pkt, first, 4) && pkt[6] == first[6] &&
 				!memcmp(pkt + 8, first + 8, 32);
-		/* ... and the first four transport bytes: ports, or ICMP type, code and checksum. */
+		/* ... and the first four transport bytes: ports, or ICMP type, code, checksum. */
 		same &= !memcmp(pkt + hl, first + hl, 4);
 		probe_parse_l3(&f, pkt, size, &pk);
 		round &= pk.kind == PROBE_PKT_PROBE && pk.ident == idents[i] && pk.ttl == i + 1;
@@ -137,8 +140,8 @@ static void test_build(int family, enum probe_proto proto)
 	       name(&f));
 }
 
-static size_t put_ip(const struct probe_flow *f, uint8_t *b, const uint8_t *src,
-		     const uint8_t *dst, uint8_t proto, size_t total)
+static size_t put_ip(const struct probe_flow *f, uint8_t *b, const uint8_t *src, const uint8_t *dst,
+		     uint8_t proto, size_t total)
 {
 	memset(b, 0, hlen(f));
 	if (f->family == AF_INET) {
@@ -165,8 +168,9 @@ static size_t put_ip(const struct probe_flow *f, uint8_t *b, const uint8_t *src,
 static size_t icmp_error(const struct probe_flow *f, const uint8_t *router, uint8_t type,
 			 uint8_t code, const uint8_t *probe, size_t qlen, uint8_t *out)
 {
-	size_t hl = put_ip(f, out, router, f->src,
-			   f->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, hlen(f) + 8 + qlen);
+	size_t hl =
+		put_ip(f, out, router, f->src, f->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+		       hlen(f) + 8 + qlen);
 
 	memset(out + hl, 0, 8);
 	out[hl] = type;
@@ -231,7 +235,7 @@ static void test_replies(int family, enum probe_proto proto)
 {
 	struct probe_flow f = flow(family, proto);
 	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = hlen(&f), n;
-	uint8_t probe[128], pkt[256], router[16] = { 0 }, other[16] = { 0 };
+	uint8_t probe[128], pkt[256], router[16] = {0}, other[16] = {0};
 	uint8_t te = family == AF_INET ? 11 : 3, un = family == AF_INET ? 3 : 1;
 	uint8_t port_code = family == AF_INET ? 3 : 4;
 	struct probe_packet pk;
@@ -349,7 +353,7 @@ static void test_replies(int family, enum probe_proto proto)
 static void test_v4_specifics(void)
 {
 	struct probe_flow f = flow(AF_INET, PROBE_UDP);
-	uint8_t probe[64], q[80], pkt[160], router[4] = { 10, 5, 5, 5 };
+	uint8_t probe[64], q[80], pkt[160], router[4] = {10, 5, 5, 5};
 	struct probe_packet pk;
 	size_t n;
 
@@ -458,7 +462,7 @@ static void test_args(void)
 {
 	struct probe_flow f = flow(AF_INET, PROBE_ICMP);
 	struct probe_packet pk;
-	uint8_t b[4] = { 0 };
+	uint8_t b[4] = {0};
 
 	is_int(probe_parse_l3(&f, NULL, 0, &pk), 0, "empty packet: fine, not ours");
 	is_int(pk.kind, PROBE_PKT_NONE, "empty packet: not ours");
@@ -476,7 +480,7 @@ static void test_args(void)
 
 int main(void)
 {
-	const int fams[] = { AF_INET, AF_INET6 };
+	const int fams[] = {AF_INET, AF_INET6};
 
 	for (size_t i = 0; i < 2; i++)
 		for (int p = PROBE_ICMP; p <= PROBE_TCP; p++) {

@@ -10,11 +10,11 @@
 #include "tap.h"
 #include "util.h"
 
-static const double samples[] = { 0.231, 0.198, 0.402, 0.355, 0.120, 0.287, 1.5, 0.301 };
+static const double samples[] = {0.231, 0.198, 0.402, 0.355, 0.120, 0.287, 1.5, 0.301};
 
 static void test_rtt(void)
 {
-	struct rtt_stats s = { 0 }, a = { 0 }, b = { 0 };
+	struct rtt_stats s = {0}, a = {0}, b = {0};
 	double mean = 0, ss = 0;
 	size_t n = ARRAY_SIZE(samples);
 
@@ -35,13 +35,15 @@ static void test_rtt(void)
 	is_near(s.mean, 0.42425, 1e-12, "Avg is the mean");
 	is_near(s.mean, mean, 1e-12, "Avg equals the two-pass mean");
 	is_near(rtt_stdev(&s), 0.4436310403928021, 1e-12, "StDev is the sample deviation (n-1)");
-	is_near(rtt_stdev(&s), sqrt(ss / (n - 1)), 1e-12, "StDev equals the two-pass sample deviation");
+	is_near(rtt_stdev(&s), sqrt(ss / (n - 1)), 1e-12,
+		"StDev equals the two-pass sample deviation");
 	ok(fabs(rtt_stdev(&s) - sqrt(ss / n)) > 1e-3, "StDev is not the population deviation (n)");
 	is_near(s.best, 0.120, 0, "Best is the minimum");
 	is_near(s.worst, 1.5, 0, "Wrst is the maximum");
 	is_near(s.last, 0.301, 0, "Last is the last reply");
 	is_near(s.jitter, fabs(0.301 - 1.5), 1e-12, "Jttr is |last - previous|");
-	is_near(s.jitter_avg, 0.38725, 1e-12, "Javg: mean jitter, the first reply counting 0 (mtr)");
+	is_near(s.jitter_avg, 0.38725, 1e-12,
+		"Javg: mean jitter, the first reply counting 0 (mtr)");
 	is_near(s.jitter_max, 1.213, 1e-12, "Jmax is the largest jitter");
 	is_near(s.jitter_int, 0.18019038486853245, 1e-12, "Jint: RFC 3550 J += (|D| - J) / 16");
 
@@ -113,7 +115,8 @@ static void test_binom(void)
 	is_near(binom_greater(3, 100, 0.01), 0.0793732022522, 1e-12, "binomial 3 of 100 at 1%%");
 	is_near(binom_greater(5, 50, 0.01), 0.000145689268072, 1e-15, "binomial 5 of 50 at 1%%");
 	is_near(binom_greater(10, 10, 0.5), 0.0009765625, 1e-15, "binomial 10 of 10 at 50%%");
-	is_near(binom_greater(40, 100, 0.01), 7.63412293455e-53, 1e-62, "binomial 40 of 100 at 1%%");
+	is_near(binom_greater(40, 100, 0.01), 7.63412293455e-53, 1e-62,
+		"binomial 40 of 100 at 1%%");
 	is_near(binom_greater(0, 10, 0.01), 1, 0, "binomial: at least 0 is certain");
 	is_near(binom_greater(11, 10, 0.5), 0, 0, "binomial: more than n is impossible");
 	is_near(binom_greater(3, 10, 0), 0, 0, "binomial: nothing happens at p = 0");
