@@ -9,11 +9,8 @@
 # packet dst's rule counted.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/probe_lib.sh"
-t_need_root
-trap t_cleanup EXIT
-lab_create 3 || { echo "1..0 # SKIP lab_create failed"; exit 0; }
+probe_lab 3
 
-O=$T_TMP/out.json
 
 # dst_drop MATCH: dst's input drops 40% of what MATCH selects, counted.
 dst_drop()

@@ -5,12 +5,9 @@
 # loss anywhere, so every probe is answered, no hop is flagged and there is no loss origin.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/probe_lib.sh"
-t_need_root
 command -v mtr >/dev/null || t_skip_all "mtr is not installed (scripts/deps.sh installs mtr-tiny)"
-trap t_cleanup EXIT
-lab_create 3 || { echo "1..0 # SKIP lab_create failed"; exit 0; }
+probe_lab 3
 
-O=$T_TMP/out.json
 
 for fam in 4 6; do
 	if [ $fam = 4 ]; then dst=$LAB_DST4; else dst=$LAB_DST6; fi

@@ -13,11 +13,8 @@
 # the tests' significance levels (the unit test simulates these sizes).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/probe_lib.sh"
-t_need_root
-trap t_cleanup EXIT
-lab_create 3 || { echo "1..0 # SKIP lab_create failed"; exit 0; }
+probe_lab 3
 
-O=$T_TMP/out.json
 
 # check NAME LO HI: the assertions shared by every scenario (loss expected in [LO, HI] percent).
 check()

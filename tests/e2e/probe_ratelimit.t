@@ -10,11 +10,8 @@
 # at hop 2 here (scripts/bench-probe.sh measures it).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/probe_lib.sh"
-t_need_root
-trap t_cleanup EXIT
-lab_create 4 || { echo "1..0 # SKIP lab_create failed"; exit 0; }
+probe_lab 4
 
-O=$T_TMP/out.json
 lab_icmp_ratelimit r2 1000
 lab_fwd_loss r3 40 fwd
 

@@ -13,35 +13,14 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "probe_parse.h"
-
-static struct probe_flow make_flow(unsigned int sel)
-{
-	struct probe_flow f;
-
-	memset(&f, 0, sizeof(f));
-	f.family = sel & 1 ? AF_INET6 : AF_INET;
-	f.proto = (enum probe_proto)((sel >> 1) % 3);
-	if (f.family == AF_INET) {
-		inet_pton(AF_INET, "10.0.0.1", f.src);
-		inet_pton(AF_INET, "10.9.9.9", f.dst);
-	} else {
-		inet_pton(AF_INET6, "fd00::1", f.src);
-		inet_pton(AF_INET6, "fd09::9", f.dst);
-	}
-	f.icmp_id = 0xbeef;
-	f.sport = 40000;
-	f.dport = 33434;
-	f.tcp_seq_hi = 0x1234;
-	f.tcp_mss = 1460;
-	f.flowlabel = 0x54321;
-	return f;
-}
+#include "../unit/test_probe_packets.h"
 
 static void check(const struct probe_flow *f, const struct probe_packet *pk)
 {
@@ -83,38 +62,13 @@ static void parse_all(const struct probe_flow *f, const uint8_t *p, size_t n)
 	free(copy);
 }
 
-static size_t put_ip(const struct probe_flow *f, uint8_t *b, const uint8_t *src, uint8_t proto,
-		     size_t total)
-{
-	if (f->family == AF_INET) {
-		memset(b, 0, 20);
-		b[0] = 0x45;
-		b[2] = (uint8_t)(total >> 8);
-		b[3] = (uint8_t)total;
-		b[8] = 64;
-		b[9] = proto;
-		memcpy(b + 12, src, 4);
-		memcpy(b + 16, f->src, 4);
-		return 20;
-	}
-	memset(b, 0, 40);
-	b[0] = 0x60;
-	b[4] = (uint8_t)((total - 40) >> 8);
-	b[5] = (uint8_t)(total - 40);
-	b[6] = proto;
-	b[7] = 64;
-	memcpy(b + 8, src, 16);
-	memcpy(b + 24, f->src, 16);
-	return 40;
-}
-
 static void structured(const struct probe_flow *f, const uint8_t *d, size_t n)
 {
 	uint8_t probe[128], pkt[256];
-	uint16_t ident;
-	uint8_t icmp = f->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	size_t size = probe_min_size(f), len, hl, q;
 	uint8_t router[16] = {0x0a, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
+	size_t size = probe_min_size(f), len, q;
+	bool v4 = f->family == AF_INET;
+	uint16_t ident;
 
 	if (n < 5)
 		return;
@@ -126,38 +80,17 @@ static void structured(const struct probe_flow *f, const uint8_t *d, size_t n)
 	q = (size_t)d[4] % (size + 1);
 	switch (d[3] >> 6) {
 	case 0: /* time exceeded quoting q bytes of the probe */
+		len = test_icmp_error(f, router, v4 ? 11 : 3, 0, probe, q, pkt);
+		break;
 	case 1: /* unreachable */
-		hl = put_ip(f, pkt, router, icmp, (f->family == AF_INET ? 28 : 48) + q);
-		memset(pkt + hl, 0, 8);
-		pkt[hl] = d[3] >> 6 ? (f->family == AF_INET ? 3 : 1)
-				    : (f->family == AF_INET ? 11 : 3);
-		memcpy(pkt + hl + 8, probe, q);
-		len = hl + 8 + q;
+		len = test_icmp_error(f, router, v4 ? 3 : 1, d[4] & 15, probe, q, pkt);
 		break;
-	case 2: /* echo reply */
-		hl = put_ip(f, pkt, f->dst, icmp, (f->family == AF_INET ? 28 : 48));
-		memset(pkt + hl, 0, 8);
-		pkt[hl] = f->family == AF_INET ? 0 : 129;
-		pkt[hl + 4] = f->icmp_id >> 8;
-		pkt[hl + 5] = f->icmp_id & 0xff;
-		pkt[hl + 6] = ident >> 8;
-		pkt[hl + 7] = ident & 0xff;
-		len = hl + 8;
+	case 2:
+		len = test_echo_reply(f, f->icmp_id, ident, pkt);
 		break;
-	default: /* TCP answer */
-		hl = put_ip(f, pkt, f->dst, IPPROTO_TCP, (f->family == AF_INET ? 40 : 60));
-		memset(pkt + hl, 0, 20);
-		pkt[hl] = f->dport >> 8;
-		pkt[hl + 1] = f->dport & 0xff;
-		pkt[hl + 2] = f->sport >> 8;
-		pkt[hl + 3] = f->sport & 0xff;
-		pkt[hl + 8] = f->tcp_seq_hi >> 8;
-		pkt[hl + 9] = f->tcp_seq_hi & 0xff;
-		pkt[hl + 10] = (uint8_t)((ident + 1) >> 8);
-		pkt[hl + 11] = (uint8_t)(ident + 1);
-		pkt[hl + 12] = 0x50;
-		pkt[hl + 13] = d[4] & 1 ? 0x14 : 0x12;
-		len = hl + 20;
+	default: /* TCP answer: SYN-ACK or RST-ACK */
+		len = test_tcp_reply(f, f->dst, d[4] & 1 ? 0x14 : 0x12,
+				     ((uint32_t)f->tcp_seq_hi << 16 | ident) + 1, pkt);
 	}
 	/* Byte edits: (offset, xor) pairs, then a final cut. */
 	for (size_t i = 5; i + 1 < n; i += 2)
@@ -174,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	f = make_flow(data[0] & 0x0f);
+	f = test_flow(data[0] & 1 ? AF_INET6 : AF_INET, (enum probe_proto)((data[0] >> 1 & 7) % 3));
 	if (data[0] & 0x80)
 		structured(&f, data + 1, size - 1);
 	else

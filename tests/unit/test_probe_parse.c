@@ -12,30 +12,8 @@
 
 #include "probe_parse.h"
 #include "tap.h"
+#include "test_probe_packets.h"
 #include "util.h"
-
-static struct probe_flow flow(int family, enum probe_proto proto)
-{
-	struct probe_flow f;
-
-	memset(&f, 0, sizeof(f));
-	f.family = family;
-	f.proto = proto;
-	if (family == AF_INET) {
-		inet_pton(AF_INET, "10.0.0.1", f.src);
-		inet_pton(AF_INET, "10.9.9.9", f.dst);
-	} else {
-		inet_pton(AF_INET6, "fd00::1", f.src);
-		inet_pton(AF_INET6, "fd09::9", f.dst);
-	}
-	f.icmp_id = 0xbeef;
-	f.sport = 40000;
-	f.dport = proto == PROBE_TCP ? 443 : 33434;
-	f.tcp_seq_hi = 0x1234;
-	f.tcp_mss = 1460;
-	f.flowlabel = 0x54321;
-	return f;
-}
 
 static const char *name(const struct probe_flow *f)
 {
@@ -58,11 +36,6 @@ static uint32_t sum16(const uint8_t *b, size_t len, uint32_t s)
 	return s;
 }
 
-static size_t hlen(const struct probe_flow *f)
-{
-	return f->family == AF_INET ? 20 : 40;
-}
-
 static uint8_t proto_num(const struct probe_flow *f)
 {
 	if (f->proto == PROBE_UDP)
@@ -75,7 +48,7 @@ static uint8_t proto_num(const struct probe_flow *f)
 /* Transport checksum verifies: the sum over pseudo-header and segment is 0xffff. */
 static bool l4_csum_ok(const struct probe_flow *f, const uint8_t *pkt, size_t len)
 {
-	size_t hl = hlen(f), l4 = len - hl;
+	size_t hl = test_hlen(f), l4 = len - hl;
 	uint8_t ph[40] = {0};
 	uint32_t s = 0;
 
@@ -99,9 +72,9 @@ static bool l4_csum_ok(const struct probe_flow *f, const uint8_t *pkt, size_t le
 
 static void test_build(int family, enum probe_proto proto)
 {
-	struct probe_flow f = flow(family, proto);
+	struct probe_flow f = test_flow(family, proto);
 	const uint16_t idents[] = {0, 1, 2, 0x1234, 40000, PROBE_ID_SPACE - 1};
-	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = hlen(&f);
+	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = test_hlen(&f);
 	uint8_t pkt[128], first[128];
 	bool csum_ok = true, same = true, round = true;
 
@@ -140,79 +113,6 @@ static void test_build(int family, enum probe_proto proto)
 	       name(&f));
 }
 
-static size_t put_ip(const struct probe_flow *f, uint8_t *b, const uint8_t *src, const uint8_t *dst,
-		     uint8_t proto, size_t total)
-{
-	memset(b, 0, hlen(f));
-	if (f->family == AF_INET) {
-		b[0] = 0x45;
-		b[2] = (uint8_t)(total >> 8);
-		b[3] = (uint8_t)total;
-		b[8] = 60;
-		b[9] = proto;
-		memcpy(b + 12, src, 4);
-		memcpy(b + 16, dst, 4);
-		return 20;
-	}
-	b[0] = 0x60;
-	b[4] = (uint8_t)((total - 40) >> 8);
-	b[5] = (uint8_t)(total - 40);
-	b[6] = proto;
-	b[7] = 60;
-	memcpy(b + 8, src, 16);
-	memcpy(b + 24, dst, 16);
-	return 40;
-}
-
-/* An ICMP error from router quoting the first qlen bytes of probe. */
-static size_t icmp_error(const struct probe_flow *f, const uint8_t *router, uint8_t type,
-			 uint8_t code, const uint8_t *probe, size_t qlen, uint8_t *out)
-{
-	size_t hl =
-		put_ip(f, out, router, f->src, f->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
-		       hlen(f) + 8 + qlen);
-
-	memset(out + hl, 0, 8);
-	out[hl] = type;
-	out[hl + 1] = code;
-	memcpy(out + hl + 8, probe, qlen);
-	return hl + 8 + qlen;
-}
-
-static size_t echo_reply(const struct probe_flow *f, uint16_t id, uint16_t seq, uint8_t *out)
-{
-	size_t hl = put_ip(f, out, f->dst, f->src,
-			   f->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, hlen(f) + 16);
-
-	memset(out + hl, 0, 16);
-	out[hl] = f->family == AF_INET ? 0 : 129;
-	out[hl + 4] = (uint8_t)(id >> 8);
-	out[hl + 5] = (uint8_t)id;
-	out[hl + 6] = (uint8_t)(seq >> 8);
-	out[hl + 7] = (uint8_t)seq;
-	return hl + 16;
-}
-
-static size_t tcp_reply(const struct probe_flow *f, const uint8_t *from, uint8_t flags,
-			uint32_t ack, uint8_t *out)
-{
-	size_t hl = put_ip(f, out, from, f->src, IPPROTO_TCP, hlen(f) + 20);
-	uint8_t *t = out + hl;
-
-	memset(t, 0, 20);
-	t[0] = (uint8_t)(f->dport >> 8);
-	t[1] = (uint8_t)f->dport;
-	t[2] = (uint8_t)(f->sport >> 8);
-	t[3] = (uint8_t)f->sport;
-	t[8] = (uint8_t)(ack >> 24);
-	t[9] = (uint8_t)(ack >> 16);
-	t[10] = (uint8_t)(ack >> 8);
-	t[11] = (uint8_t)ack;
-	t[12] = 5 << 4;
-	t[13] = flags;
-	return hl + 20;
-}
-
 /* Every prefix of a packet parses without reading past it; none shorter than need is a reply. */
 static bool prefixes_safe(const struct probe_flow *f, const uint8_t *pkt, size_t len, size_t need)
 {
@@ -233,8 +133,8 @@ static bool prefixes_safe(const struct probe_flow *f, const uint8_t *pkt, size_t
 
 static void test_replies(int family, enum probe_proto proto)
 {
-	struct probe_flow f = flow(family, proto);
-	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = hlen(&f), n;
+	struct probe_flow f = test_flow(family, proto);
+	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = test_hlen(&f), n;
 	uint8_t probe[128], pkt[256], router[16] = {0}, other[16] = {0};
 	uint8_t te = family == AF_INET ? 11 : 3, un = family == AF_INET ? 3 : 1;
 	uint8_t port_code = family == AF_INET ? 3 : 4;
@@ -250,7 +150,7 @@ static void test_replies(int family, enum probe_proto proto)
 		probe[7] = 1;
 
 	/* Time exceeded quoting the whole IP header and 8 transport bytes (RFC 792's minimum). */
-	n = icmp_error(&f, router, te, 0, probe, hl + 8, pkt);
+	n = test_icmp_error(&f, router, te, 0, probe, hl + 8, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_TIME_EXCEEDED && pk.ident == 777,
 	   "%s: time exceeded with an 8-byte quote matched", name(&f));
@@ -265,17 +165,17 @@ static void test_replies(int family, enum probe_proto proto)
 	ok(pk.kind == PROBE_PKT_REPLY && pk.ident == 777, "%s: same reply via parse_l4", name(&f));
 
 	/* Linux quotes the whole probe. */
-	n = icmp_error(&f, router, te, 0, probe, size, pkt);
+	n = test_icmp_error(&f, router, te, 0, probe, size, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	ok(pk.kind == PROBE_PKT_REPLY && pk.ident == 777, "%s: full quote matched", name(&f));
 
 	/* Time exceeded during reassembly (code 1) is not about TTL. */
-	n = icmp_error(&f, router, te, 1, probe, hl + 8, pkt);
+	n = test_icmp_error(&f, router, te, 1, probe, hl + 8, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	is_int(pk.kind, PROBE_PKT_NONE, "%s: reassembly time exceeded ignored", name(&f));
 
 	/* The destination's port unreachable / a router's unreachable: terminal. */
-	n = icmp_error(&f, f.dst, un, port_code, probe, hl + 8, pkt);
+	n = test_icmp_error(&f, f.dst, un, port_code, probe, hl + 8, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_UNREACH && pk.terminal &&
 		   pk.from_target && pk.icmp_code == port_code,
@@ -287,39 +187,39 @@ static void test_replies(int family, enum probe_proto proto)
 
 		memcpy(q, probe, size);
 		memcpy(q + (family == AF_INET ? 16 : 24), other, family == AF_INET ? 4 : 16);
-		n = icmp_error(&f, router, te, 0, q, hl + 8, pkt);
+		n = test_icmp_error(&f, router, te, 0, q, hl + 8, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: quote to another destination ignored",
 		       name(&f));
 		memcpy(q, probe, size);
 		memcpy(q + (family == AF_INET ? 12 : 8), other, family == AF_INET ? 4 : 16);
-		n = icmp_error(&f, router, te, 0, q, hl + 8, pkt);
+		n = test_icmp_error(&f, router, te, 0, q, hl + 8, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: quote from another source ignored", name(&f));
 		memcpy(q, probe, size);
 		q[hl + 1] ^= 0x01; /* ICMP code, or the low byte of the source port */
-		n = icmp_error(&f, router, te, 0, q, hl + 8, pkt);
+		n = test_icmp_error(&f, router, te, 0, q, hl + 8, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: quote of another flow ignored", name(&f));
 	}
 
 	/* An error to another local address is not ours. */
-	n = icmp_error(&f, router, te, 0, probe, hl + 8, pkt);
+	n = test_icmp_error(&f, router, te, 0, probe, hl + 8, pkt);
 	memcpy(pkt + (family == AF_INET ? 16 : 24), other, family == AF_INET ? 4 : 16);
 	probe_parse_l3(&f, pkt, n, &pk);
 	is_int(pk.kind, PROBE_PKT_NONE, "%s: reply to another address ignored", name(&f));
 
 	if (proto == PROBE_ICMP) {
-		n = echo_reply(&f, f.icmp_id, 777, pkt);
+		n = test_echo_reply(&f, f.icmp_id, 777, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_ECHO && pk.ident == 777 &&
 			   pk.terminal && pk.from_target,
 		   "%s: echo reply matched", name(&f));
 		ok(prefixes_safe(&f, pkt, n, hl + 8), "%s: truncated echo replies safe", name(&f));
-		n = echo_reply(&f, f.icmp_id ^ 1, 777, pkt);
+		n = test_echo_reply(&f, f.icmp_id ^ 1, 777, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: someone else's echo reply ignored", name(&f));
-		n = echo_reply(&f, f.icmp_id, 0xffff, pkt);
+		n = test_echo_reply(&f, f.icmp_id, 0xffff, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: sequence outside our identities ignored",
 		       name(&f));
@@ -327,24 +227,24 @@ static void test_replies(int family, enum probe_proto proto)
 	if (proto == PROBE_TCP) {
 		uint32_t seq = (uint32_t)f.tcp_seq_hi << 16 | 777;
 
-		n = tcp_reply(&f, f.dst, 0x12, seq + 1, pkt);
+		n = test_tcp_reply(&f, f.dst, 0x12, seq + 1, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_TCP_SYNACK &&
 			   pk.ident == 777 && pk.terminal,
 		   "%s: SYN-ACK matched by its ack", name(&f));
-		n = tcp_reply(&f, f.dst, 0x14, seq + 1, pkt);
+		n = test_tcp_reply(&f, f.dst, 0x14, seq + 1, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_TCP_RST && pk.ident == 777,
 		   "%s: RST+ACK matched", name(&f));
 		ok(prefixes_safe(&f, pkt, n, n), "%s: truncated TCP replies safe", name(&f));
-		n = tcp_reply(&f, f.dst, 0x12, seq + 1 + 0x10000, pkt);
+		n = test_tcp_reply(&f, f.dst, 0x12, seq + 1 + 0x10000, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: ack of another run's sequence ignored",
 		       name(&f));
-		n = tcp_reply(&f, f.dst, 0x04, seq + 1, pkt);
+		n = test_tcp_reply(&f, f.dst, 0x04, seq + 1, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: RST without ACK ignored", name(&f));
-		n = tcp_reply(&f, other, 0x12, seq + 1, pkt);
+		n = test_tcp_reply(&f, other, 0x12, seq + 1, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: TCP from another host ignored", name(&f));
 	}
@@ -352,7 +252,7 @@ static void test_replies(int family, enum probe_proto proto)
 
 static void test_v4_specifics(void)
 {
-	struct probe_flow f = flow(AF_INET, PROBE_UDP);
+	struct probe_flow f = test_flow(AF_INET, PROBE_UDP);
 	uint8_t probe[64], q[80], pkt[160], router[4] = {10, 5, 5, 5};
 	struct probe_packet pk;
 	size_t n;
@@ -363,13 +263,13 @@ static void test_v4_specifics(void)
 	q[0] = 0x46;
 	memset(q + 20, 1, 4);
 	memcpy(q + 24, probe + 20, 8);
-	n = icmp_error(&f, router, 11, 0, q, 32, pkt);
+	n = test_icmp_error(&f, router, 11, 0, q, 32, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	ok(pk.kind == PROBE_PKT_REPLY && pk.ident == 4242, "v4: quote with IP options matched");
 	/* A quoted later fragment has no transport header to read. */
 	memcpy(q, probe, 28);
 	q[7] = 0x10;
-	n = icmp_error(&f, router, 11, 0, q, 28, pkt);
+	n = test_icmp_error(&f, router, 11, 0, q, 28, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	is_int(pk.kind, PROBE_PKT_NONE, "v4: quoted non-first fragment ignored");
 	/* IHL below 5, total length below the header: garbage. */
@@ -400,7 +300,7 @@ static void test_v4_specifics(void)
 
 static void test_v6_specifics(void)
 {
-	struct probe_flow f = flow(AF_INET6, PROBE_ICMP);
+	struct probe_flow f = test_flow(AF_INET6, PROBE_ICMP);
 	uint8_t probe[64], pkt[200], router[16];
 	struct probe_packet pk;
 	size_t n;
@@ -408,7 +308,7 @@ static void test_v6_specifics(void)
 	inet_pton(AF_INET6, "fd05::5", router);
 	probe_build(&f, 99, 5, 64, probe, sizeof(probe));
 	/* An outer hop-by-hop options header before the ICMPv6 error. */
-	n = icmp_error(&f, router, 3, 0, probe, 48, pkt);
+	n = test_icmp_error(&f, router, 3, 0, probe, 48, pkt);
 	memmove(pkt + 48, pkt + 40, n - 40);
 	memset(pkt + 40, 0, 8);
 	pkt[40] = 58; /* next: ICMPv6 */
@@ -437,22 +337,22 @@ static void test_v6_specifics(void)
 /* Probing this host itself: answers come from and to the same address as the probes. */
 static void test_self(void)
 {
-	struct probe_flow f = flow(AF_INET, PROBE_ICMP);
+	struct probe_flow f = test_flow(AF_INET, PROBE_ICMP);
 	uint8_t pkt[128];
 	struct probe_packet pk;
 	size_t n;
 
 	memcpy(f.dst, f.src, 4);
-	n = echo_reply(&f, f.icmp_id, 5, pkt);
+	n = test_echo_reply(&f, f.icmp_id, 5, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_ECHO && pk.ident == 5,
 	   "self: echo reply with our own addresses is a reply");
 	probe_build(&f, 5, 1, 64, pkt, sizeof(pkt));
 	probe_parse_l3(&f, pkt, 64, &pk);
 	ok(pk.kind == PROBE_PKT_PROBE && pk.ident == 5, "self: the request is still our probe");
-	f = flow(AF_INET6, PROBE_TCP);
+	f = test_flow(AF_INET6, PROBE_TCP);
 	memcpy(f.dst, f.src, 16);
-	n = tcp_reply(&f, f.dst, 0x14, ((uint32_t)f.tcp_seq_hi << 16 | 9) + 1, pkt);
+	n = test_tcp_reply(&f, f.dst, 0x14, ((uint32_t)f.tcp_seq_hi << 16 | 9) + 1, pkt);
 	probe_parse_l3(&f, pkt, n, &pk);
 	ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_TCP_RST && pk.ident == 9,
 	   "self: RST with our own addresses is a reply");
@@ -460,7 +360,7 @@ static void test_self(void)
 
 static void test_args(void)
 {
-	struct probe_flow f = flow(AF_INET, PROBE_ICMP);
+	struct probe_flow f = test_flow(AF_INET, PROBE_ICMP);
 	struct probe_packet pk;
 	uint8_t b[4] = {0};
 
@@ -472,9 +372,9 @@ static void test_args(void)
 	f.family = AF_UNIX;
 	is_int(probe_parse_l3(&f, b, 4, &pk), -EINVAL, "bad family: -EINVAL");
 	is_int(probe_parse_l4(&f, 1, NULL, b, 4, &pk), -EINVAL, "parse_l4 bad family: -EINVAL");
-	f = flow(AF_INET, PROBE_TCP);
+	f = test_flow(AF_INET, PROBE_TCP);
 	is_int((int)probe_min_size(&f), 44, "v4 SYN: 20 + 20 + MSS option");
-	f = flow(AF_INET6, PROBE_UDP);
+	f = test_flow(AF_INET6, PROBE_UDP);
 	is_int((int)probe_min_size(&f), 50, "v6 UDP: 40 + 8 + the checksum word");
 }
 
