@@ -235,8 +235,10 @@ void prober_identity(const struct prober *p, struct probe_identity *id);
  * Is this L3 packet (from its IPv4/IPv6 header, possibly truncated, e.g. the ~128 bytes the kernel
  * tracer captured from a dropped skb) one of our probes, an answer to one, or neither? Fills out
  * (kind, reply kind, ident, and index: the most recent probe with that identity in the list, or
- * -1). Pure and bounds-checked; uses only what prober_open fixed, so it is safe after (or during)
- * prober_run. Returns 0, or -EINVAL for bad arguments.
+ * -1). Pure and bounds-checked: the packet is read against what prober_open fixed, and the
+ * index comes from the probe list, so call it once prober_run has returned. Identities repeat
+ * every PROBE_ID_SPACE probes; a run that long maps a packet to the latest probe that carried its
+ * identity. Returns 0, or -EINVAL for bad arguments.
  */
 int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
 			   struct probe_packet *out);

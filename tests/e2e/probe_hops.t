@@ -3,10 +3,16 @@
 # dropscope probe on a healthy lab (host - r1 - r2 - r3 - dst, ICMP rate limiting off): the hop
 # list equals what mtr -n --report finds, over IPv4 and IPv6 and with every probe protocol; no
 # loss anywhere, so every probe is answered, no hop is flagged and there is no loss origin.
+# On the wire, every probe r1 forwards carries the same ECMP-hashed fields (Paris traceroute).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/probe_lib.sh"
 command -v mtr >/dev/null || t_skip_all "mtr is not installed (scripts/deps.sh installs mtr-tiny)"
 probe_lab 3
+paris_watch r1 || t_skip_all "nft cannot build the dynamic sets the Paris check needs"
+
+# The check can fail: ping varies its ICMP checksum from one echo request to the next.
+lab_exec host ping -c 3 -i 0.2 -q "$LAB_DST4" >/dev/null
+t_ge "$(paris_count r1 l4)" 2 "ping: the Paris check sees its varying checksums"
 
 
 for fam in 4 6; do
@@ -23,8 +29,12 @@ for fam in 4 6; do
 		udp) count=30 want_dst=2 ;; # the destination is paced for udp
 		*) count=20 want_dst=40 ;;  # two destination probes a round
 		esac
+		paris_reset r1
 		probe_json "$O" -$fam --proto $proto -c $count "$dst"
 		t_is "$?" 0 "v$fam $proto: exit 0"
+		t_is "$(paris_count r1 a$fam) $(paris_count r1 l4)" "1 1" \
+			"v$fam $proto: one address/protocol and one transport-header tuple on the wire"
+		[ $fam = 6 ] && t_is "$(paris_count r1 fl)" 1 "v6 $proto: one flow label on the wire"
 		got=$(hop_addrs "$O" | paste -sd' ')
 		t_is "$got" "$want" "v$fam $proto: hop list equals mtr's"
 		t_is "$(jq -r '.reached' "$O")" true "v$fam $proto: destination reached"

@@ -45,3 +45,37 @@ mtr_hops()
 	lab_exec host mtr "$1" -n --report -c 3 -i 0.2 "$2" |
 		awk '/\|--/ { print $2 }'
 }
+
+# paris_watch NODE: sets on NODE's forward hook that collect every distinct value, in what it
+# forwards from the host's side, of the fields routers hash for ECMP: addresses and protocol,
+# the first four transport bytes (ports; ICMP type, code and checksum), the IPv6 flow label.
+paris_watch()
+{
+	lab_nft "$1" "table inet paris {
+		set a4 { typeof ip saddr . ip daddr . meta l4proto; size 4096; }
+		set a6 { typeof ip6 saddr . ip6 daddr . meta l4proto; size 4096; }
+		set fl { typeof ip6 flowlabel; size 4096; }
+		set l4 { typeof @th,0,32; size 4096; }
+		chain paris_fw { type filter hook forward priority 0; policy accept;
+			iifname \"eth0\" meta nfproto ipv4 add @a4 { ip saddr . ip daddr . meta l4proto }
+			iifname \"eth0\" meta nfproto ipv6 add @a6 { ip6 saddr . ip6 daddr . meta l4proto }
+			iifname \"eth0\" meta nfproto ipv6 add @fl { ip6 flowlabel }
+			iifname \"eth0\" add @l4 { @th,0,32 }
+		}
+	}"
+}
+
+# paris_reset NODE: empty the sets.
+paris_reset()
+{
+	local s
+	for s in a4 a6 fl l4; do
+		lab_exec "$1" nft flush set inet paris $s
+	done
+}
+
+# paris_count NODE SET: how many distinct values the set collected.
+paris_count()
+{
+	lab_exec "$1" nft -j list set inet paris "$2" | jq '[.nftables[].set.elem // empty] | add | length'
+}
