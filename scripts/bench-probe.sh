@@ -35,6 +35,8 @@ command -v mtr >/dev/null || { echo "bench-probe: mtr is not installed" >&2; exi
 lab_create 4 || { echo "bench-probe: lab_create failed" >&2; exit 1; }
 
 now() { date +%s.%N; }
+# calc EXPR: floating-point arithmetic (awk: bc is not among the dependencies).
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
 # setup SCENARIO: the faults; prints the truth, one Loss% per hop 1..5.
 setup()
@@ -84,13 +86,13 @@ run_mtr() # NAME SCENARIO TRUTH CYCLES ARGS...
 	t0=$(now)
 	lab_exec host mtr -n --json -c "$cycles" "$@" "$LAB_DST4" >"$TMP/mtr.json" 2>/dev/null
 	t1=$(now)
-	secs=$(echo "$t1 - $t0" | bc)
+	secs=$(calc "$t1 - $t0")
 	loss=$(jq -r '[.report.hubs[]."Loss%"] | map(. * 10 | round / 10 | tostring) | join(" ")' \
 		"$TMP/mtr.json")
 	snt=$(jq -r '.report.hubs[-1].Snt' "$TMP/mtr.json")
 	if [ "$cycles" != 100 ]; then
 		note="(ran $cycles cycles in $(printf %.1f "$secs") s; +1 s per cycle to 100)"
-		secs=$(echo "$secs + 100 - $cycles" | bc -l)
+		secs=$(calc "$secs + 100 - $cycles")
 		snt="100*"
 	fi
 	row "$name" "$sc" "$(printf %.1f "$secs")" "$snt" "$truth" "$loss" "$note"
@@ -103,7 +105,7 @@ run_dropscope() # NAME SCENARIO TRUTH ARGS...
 	t0=$(now)
 	lab_exec host "$D" probe -n --json "$@" "$LAB_DST4" >"$TMP/ds.json" 2>/dev/null
 	t1=$(now)
-	secs=$(echo "$t1 - $t0" | bc)
+	secs=$(calc "$t1 - $t0")
 	# A rate-limited hop's Loss% is its paced probes' (its fast ones measured the limiter).
 	loss=$(jq -r '[.hops[].loss_pct] | map(. * 10 | round / 10 | tostring) | join(" ")' \
 		"$TMP/ds.json")

@@ -4,9 +4,9 @@
 # from an empty corpus (tests/fuzz/fuzz_probe_parse.c builds valid replies itself in its
 # structured mode). Any crash, sanitizer report or broken invariant fails the test.
 . "$(dirname "$0")/../lib.sh"
+trap 'rm -rf "$T_TMP"' EXIT
 FUZZ=$BUILD/fuzz/fuzz_probe_parse
 [ -x "$FUZZ" ] || t_skip_all "$FUZZ is not built (make fuzz; make test builds it)"
-trap 'rm -rf "$T_TMP"' EXIT
 
 mkdir -p "$T_TMP/corpus"
 "$FUZZ" -max_total_time=10 -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \

@@ -2,12 +2,14 @@
 # shellcheck shell=bash
 # Helpers for the probe_*.t tests (sourced after tests/lib.sh).
 
+# Clean up on every exit, a skip included (tests/lib.sh made T_TMP already).
+trap t_cleanup EXIT
+
 # probe_lab ROUTERS: every lab test's start: root, a lab of ROUTERS routers torn down on exit,
 # and O, the file the tests write dropscope's JSON to.
 probe_lab()
 {
 	t_need_root
-	trap t_cleanup EXIT
 	lab_create "$1" || t_skip_all "could not build the lab"
 	O=$T_TMP/out.json
 }
