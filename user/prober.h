@@ -101,11 +101,13 @@ int probe_config_finish(struct probe_config *cfg);
 struct prober;
 
 /*
- * Resolve cfg->target, find the route's source address and MTU, open the raw sockets (needs root
- * or CAP_NET_RAW) and start the reverse-DNS thread (unless no_dns). Prints its own one-line error
- * and returns -errno: -ENOENT unknown host, -EAFNOSUPPORT the target has no address of the family
- * asked for, -ENETUNREACH/-EHOSTUNREACH no route, -EMSGSIZE size above the path MTU, -EPERM not
- * allowed to open raw sockets. Does not drop privileges (the caller may).
+ * Check cfg (probe_config_finish), resolve cfg->target, find the route's source address and MTU,
+ * open the raw sockets (needs root or CAP_NET_RAW) and set up reverse DNS unless no_dns (lookup
+ * threads start with the first hop heard). Prints its own one-line error and returns -errno:
+ * -EINVAL bad options or a size below the headers, -ENOENT unknown host, -EAFNOSUPPORT the
+ * target has no address of the family asked for, -ENETUNREACH/-EHOSTUNREACH no route, -EMSGSIZE
+ * a size above the path MTU, -EPERM/-EACCES not allowed to open raw sockets. Does not drop
+ * privileges (the caller may: nothing after it needs them).
  */
 int prober_open(const struct probe_config *cfg, struct prober **out);
 
