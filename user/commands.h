@@ -6,5 +6,6 @@
 int cmd_trace(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_counters(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "trace", cmd_trace, "count the kernel's packet drops by reason, queue and namespace" },
 	{ "show", cmd_show, "print the drop maps pinned by 'trace --pin', without loading anything" },
 	{ "counters", cmd_counters, "the host's loss counters over a window, with fixes" },
+	{ "probe", cmd_probe, "probe the path hop by hop: where loss starts (like mtr)" },
 	{ NULL, NULL, NULL },
 };
 

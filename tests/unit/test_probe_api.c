@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The prober as a library, the way `dropscope diagnose` uses it: options, prober_open, prober_run
+ * in a thread of its own with a deadline, the report, the probe list (CLOCK_MONOTONIC send times),
+ * the identity, and prober_classify_packet on packets rebuilt from the list.
+ *
+ * The option parsing needs nothing; the rest needs root, and runs in a network namespace of this
+ * process's own (unshare) against its loopback: no traffic leaves it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "prober.h"
+#include "tap.h"
+#include "util.h"
+
+static void test_options(void)
+{
+	struct probe_config c;
+
+	probe_config_init(&c);
+	is_int(probe_config_option(&c, 'c', "20"), 0, "-c 20 taken");
+	is_int(c.count, 20, "count set");
+	is_int(probe_config_option(&c, PROBE_OPT_PROTO, "udp"), 0, "--proto udp taken");
+	is_int(probe_config_option(&c, PROBE_OPT_PROTO, "sctp"), -EINVAL, "--proto sctp refused");
+	is_int(probe_config_option(&c, 'c', "-1"), -EINVAL, "-c -1 refused");
+	is_int(probe_config_option(&c, 'i', "5ms"), -EINVAL, "--interval 5ms refused (< 10ms)");
+	is_int(probe_config_option(&c, 'i', "250ms"), 0, "--interval 250ms taken");
+	ok(c.interval_s > 0.2499 && c.interval_s < 0.2501, "interval 0.25 s");
+	is_int(probe_config_option(&c, 'x', NULL), 1, "not a probe option: 1");
+	is_int(probe_config_option(&c, '6', NULL), 0, "-6 taken");
+	is_int(probe_config_option(&c, '4', NULL), -EINVAL, "-4 after -6 refused");
+	is_int(probe_config_finish(&c), -EINVAL, "no target: refused");
+	snprintf(c.target, sizeof(c.target), "::1");
+	is_int(probe_config_finish(&c), 0, "finish");
+	is_int(c.port, PROBE_DEFAULT_UDP_PORT, "udp default port");
+	is_int(c.size, PROBE_DEFAULT_SIZE, "default size");
+
+	probe_config_init(&c);
+	snprintf(c.target, sizeof(c.target), "x");
+	is_int(probe_config_finish(&c), 0, "defaults finish");
+	is_int(c.count, PROBE_DEFAULT_COUNT, "icmp: default count");
+	is_int(c.port, 0, "icmp: no port");
+	probe_config_init(&c);
+	snprintf(c.target, sizeof(c.target), "x");
+	probe_config_option(&c, PROBE_OPT_PROTO, "tcp");
+	probe_config_option(&c, PROBE_OPT_DURATION, "2");
+	is_int(probe_config_finish(&c), 0, "tcp with a duration");
+	is_int(c.count, 0, "duration: no count");
+	is_int(c.port, PROBE_DEFAULT_TCP_PORT, "tcp default port");
+	probe_config_option(&c, 'c', "5");
+	is_int(probe_config_finish(&c), -EINVAL, "count and duration: refused");
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		rc = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!rc && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+struct run_arg {
+	struct prober *p;
+	double deadline;
+	int rc;
+};
+
+static void *run_thread(void *arg)
+{
+	struct run_arg *a = arg;
+
+	a->rc = prober_run(a->p, a->deadline);
+	return NULL;
+}
+
+/* Open and run in a thread of its own, as diagnose does. */
+static struct prober *run(const char *target, const char *proto, const char *count, uint64_t *t0,
+			  uint64_t *t1)
+{
+	struct probe_config c;
+	struct run_arg a = {0};
+	pthread_t tid;
+	int rc;
+
+	probe_config_init(&c);
+	snprintf(c.target, sizeof(c.target), "%s", target);
+	c.no_dns = true;
+	probe_config_option(&c, PROBE_OPT_PROTO, proto);
+	probe_config_option(&c, 'c', count);
+	rc = prober_open(&c, &a.p);
+	if (!ok(rc == 0, "%s %s: prober_open", target, proto))
+		return NULL;
+	a.deadline = mono_now() + 20;
+	*t0 = mono_ns();
+	pthread_create(&tid, NULL, run_thread, &a);
+	pthread_join(tid, NULL);
+	*t1 = mono_ns();
+	is_int(a.rc, 0, "%s %s: prober_run in a thread", target, proto);
+	return a.p;
+}
+
+static struct probe_flow flow_of(const struct probe_identity *id)
+{
+	struct probe_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.family = id->family;
+	f.proto = id->l4proto == IPPROTO_UDP   ? PROBE_UDP
+		  : id->l4proto == IPPROTO_TCP ? PROBE_TCP
+					       : PROBE_ICMP;
+	memcpy(f.src, id->src, 16);
+	memcpy(f.dst, id->dst, 16);
+	f.icmp_id = id->icmp_id;
+	f.sport = id->sport;
+	f.dport = id->dport;
+	return f;
+}
+
+static void test_icmp4(void)
+{
+	const struct probe_record *rec;
+	const struct probe_report *r;
+	struct probe_identity id;
+	struct probe_packet pk;
+	struct probe_flow f;
+	uint8_t pkt[128], err[160];
+	bool mono = true, answered = true, classified = true, replies = true;
+	uint64_t t0, t1, dropped = 1, dests = 0;
+	struct prober *p = run("127.0.0.1", "icmp", "20", &t0, &t1);
+	size_t n;
+
+	if (!p)
+		return;
+	r = prober_report(p);
+	ok(r && r->reached, "v4: loopback reached");
+	is_int(r->nhops, 1, "v4: one hop, the destination itself");
+	ok(r->hops[0].destination && r->hops[0].ttl == 1, "v4: TTL 1 is the destination");
+	is_int(r->hops[0].sent, r->hops[0].received, "v4: every probe answered");
+	ok(r->hops[0].sent >= 40, "v4: at least the 40 destination probes (%llu)",
+	   (unsigned long long)r->hops[0].sent);
+	ok(!r->has_origin && !r->interrupted, "v4: no loss origin, not interrupted");
+	is_str(r->address, "127.0.0.1", "v4: address");
+	is_str(r->source, "127.0.0.1", "v4: source");
+
+	n = prober_probes(p, &rec, &dropped);
+	is_int(n, r->probes_sent, "v4: the list holds every probe sent");
+	is_int(dropped, 0, "v4: none dropped from the list");
+	for (size_t i = 0; i < n; i++) {
+		mono &= rec[i].sent_ns >= t0 && rec[i].sent_ns <= t1 &&
+			(i == 0 || rec[i].sent_ns >= rec[i - 1].sent_ns);
+		answered &= (rec[i].flags & PROBE_REC_ANSWERED) &&
+			    rec[i].reply_ns >= rec[i].sent_ns && rec[i].send_errno == 0;
+		dests += !!(rec[i].flags & PROBE_REC_DEST);
+		if ((rec[i].flags & PROBE_REC_DEST) && rec[i].ttl != PROBE_DEFAULT_MAX_TTL)
+			answered = false;
+	}
+	ok(mono, "v4: send times are CLOCK_MONOTONIC ns, in order, within the run");
+	ok(answered, "v4: every record answered, reply after send, no send error");
+	is_int(dests, 40, "v4: -c 20: 40 destination probes, flagged, at TTL max_ttl");
+
+	prober_identity(p, &id);
+	is_int(id.family, AF_INET, "identity: family");
+	is_int(id.l4proto, IPPROTO_ICMP, "identity: protocol");
+	ok(id.src[0] == 127 && id.dst[0] == 127 && id.dst[3] == 1, "identity: addresses");
+	f = flow_of(&id);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		/* The probe itself, as the kernel tracer would capture it (cut at 28 bytes). */
+		probe_build(&f, rec[i].ident, rec[i].ttl, 64, pkt, sizeof(pkt));
+		prober_classify_packet(p, pkt, 28, &pk);
+		classified &= pk.kind == PROBE_PKT_PROBE && pk.index == (int64_t)i &&
+			      pk.ttl == rec[i].ttl;
+		/* A time exceeded quoting it. */
+		memset(err, 0, 28);
+		err[0] = 0x45;
+		err[3] = 28 + 28;
+		err[8] = 64;
+		err[9] = IPPROTO_ICMP;
+		err[12] = 10;
+		err[15] = 1;
+		memcpy(err + 16, id.src, 4);
+		err[20] = 11;
+		memcpy(err + 28, pkt, 28);
+		len = 56;
+		prober_classify_packet(p, err, len, &pk);
+		replies &= pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_TIME_EXCEEDED &&
+			   pk.index == (int64_t)i;
+	}
+	ok(classified, "classify: every probe in the list recognised, with its index");
+	ok(replies, "classify: a time exceeded quoting each probe matched to it");
+	memset(pkt, 0, sizeof(pkt));
+	prober_classify_packet(p, pkt, sizeof(pkt), &pk);
+	ok(pk.kind == PROBE_PKT_NONE && pk.index == -1, "classify: zeros are not ours");
+	is_int(prober_classify_packet(NULL, pkt, 20, &pk), -EINVAL, "classify: no prober");
+	is_int(prober_run(p, 0), -EALREADY, "a second run is refused");
+
+	{
+		char *buf = NULL;
+		size_t sz = 0;
+		FILE *m = open_memstream(&buf, &sz);
+		struct json_writer j;
+
+		json_init(&j, m, false);
+		json_object_begin(&j, NULL);
+		probe_report_json(r, &j);
+		json_object_end(&j);
+		json_finish(&j);
+		probe_report_text(r, m);
+		probe_report_csv(r, m);
+		fclose(m);
+		ok(buf && strstr(buf, "{\"target\":\"127.0.0.1\",\"address\":\"127.0.0.1\""),
+		   "json: the members, into the caller's object");
+		ok(buf && strstr(buf, "\"loss_origin\":null"), "json: no loss origin");
+		ok(buf && strstr(buf, "HOST: "), "text: the report table");
+		ok(buf && strstr(buf, "target,protocol,ttl,"), "csv: the header");
+		free(buf);
+	}
+	prober_close(p);
+}
+
+static void test_others(void)
+{
+	const struct probe_report *r;
+	const char *cases[][3] = {
+		{"::1", "icmp", "10"},
+		{"127.0.0.1", "tcp", "10"},
+		{"::1", "tcp", "10"},
+		{"127.0.0.1", "udp", "2"},
+	};
+	uint64_t t0, t1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct prober *p = run(cases[i][0], cases[i][1], cases[i][2], &t0, &t1);
+
+		if (!p)
+			continue;
+		r = prober_report(p);
+		ok(r && r->reached && r->nhops == 1 && r->hops[0].sent == r->hops[0].received,
+		   "%s %s: reached at TTL 1, nothing lost", cases[i][0], cases[i][1]);
+		prober_close(p);
+	}
+}
+
+static void test_deadline_and_errors(void)
+{
+	struct probe_config c;
+	const struct probe_report *r;
+	struct prober *p;
+
+	probe_config_init(&c);
+	snprintf(c.target, sizeof(c.target), "127.0.0.1");
+	c.no_dns = true;
+	probe_config_option(&c, PROBE_OPT_DURATION, "60");
+	if (ok(prober_open(&c, &p) == 0, "duration run opened")) {
+		double t = mono_now();
+
+		is_int(prober_run(p, t + 0.5), 0, "run with a deadline half a second away");
+		ok(mono_now() - t < 5, "the deadline ended it");
+		r = prober_report(p);
+		ok(r && r->interrupted, "the report says interrupted");
+		prober_close(p);
+	}
+	snprintf(c.target, sizeof(c.target), "::1");
+	c.family = AF_INET;
+	is_int(prober_open(&c, &p), -EAFNOSUPPORT, "::1 with AF_INET: -EAFNOSUPPORT");
+	ok(p == NULL, "no prober on failure");
+	c.family = AF_UNSPEC;
+	c.size = 20;
+	c.size_set = true;
+	is_int(prober_open(&c, &p), -EINVAL, "size below the headers: -EINVAL");
+	prober_close(NULL);
+}
+
+int main(void)
+{
+	test_options();
+	if (!is_root()) {
+		printf("# SKIP the rest: needs root (raw sockets in a network namespace of its "
+		       "own)\n");
+		return done_testing();
+	}
+	if (unshare(CLONE_NEWNET) || lo_up()) {
+		printf("# SKIP the rest: cannot make a network namespace: %s\n", strerror(errno));
+		return done_testing();
+	}
+	test_icmp4();
+	test_others();
+	test_deadline_and_errors();
+	return done_testing();
+}

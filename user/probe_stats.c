@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <math.h>
+#include <string.h>
+
+#include "probe_stats.h"
+
+void rtt_add(struct rtt_stats *s, double ms)
+{
+	double old;
+
+	if (s->n == 0) {
+		s->best = s->worst = ms;
+		s->mean = s->ssd = 0;
+		s->jitter = s->jitter_avg = s->jitter_max = s->jitter_int = 0;
+	} else {
+		s->jitter = fabs(ms - s->last);
+	}
+	if (ms < s->best)
+		s->best = ms;
+	if (ms > s->worst)
+		s->worst = ms;
+	if (s->jitter > s->jitter_max)
+		s->jitter_max = s->jitter;
+	s->last = ms;
+	s->n++;
+	old = s->mean;
+	s->mean += (ms - old) / s->n;
+	s->ssd += (ms - old) * (ms - s->mean);
+	s->jitter_avg += (s->jitter - s->jitter_avg) / s->n;
+	if (s->n > 1)
+		s->jitter_int += (s->jitter - s->jitter_int) / 16;
+}
+
+double rtt_stdev(const struct rtt_stats *s)
+{
+	return s->n > 1 ? sqrt(s->ssd / (s->n - 1.0)) : 0;
+}
+
+void rtt_merge(struct rtt_stats *dst, const struct rtt_stats *src)
+{
+	double n, delta;
+
+	if (src->n == 0)
+		return;
+	if (dst->n == 0) {
+		*dst = *src;
+		return;
+	}
+	/* Chan et al.'s pairwise update of the mean and the sum of squared deviations. */
+	n = (double)dst->n + src->n;
+	delta = src->mean - dst->mean;
+	dst->ssd += src->ssd + delta * delta * dst->n * src->n / n;
+	dst->mean += delta * src->n / n;
+	dst->jitter_avg = (dst->jitter_avg * dst->n + src->jitter_avg * src->n) / n;
+	dst->n += src->n;
+	if (src->best < dst->best)
+		dst->best = src->best;
+	if (src->worst > dst->worst)
+		dst->worst = src->worst;
+	if (src->jitter_max > dst->jitter_max)
+		dst->jitter_max = src->jitter_max;
+	dst->last = src->last;
+}
+
+double loss_pct(uint64_t lost, uint64_t sent)
+{
+	return sent ? 100.0 * (double)lost / (double)sent : 0;
+}
+
+void wilson_interval(uint64_t k, uint64_t n, double z, double *lo, double *hi)
+{
+	double p, z2n, den, center, half;
+
+	if (n == 0) {
+		*lo = 0;
+		*hi = 1;
+		return;
+	}
+	if (k > n)
+		k = n;
+	p = (double)k / n;
+	z2n = z * z / n;
+	den = 1 + z2n;
+	center = (p + z2n / 2) / den;
+	half = z / den * sqrt(p * (1 - p) / n + z2n / (4.0 * n));
+	*lo = center - half;
+	*hi = center + half;
+	/* Exact at the ends, where rounding would leave a hair of the other side. */
+	if (k == 0 || *lo < 0)
+		*lo = 0;
+	if (k == n || *hi > 1)
+		*hi = 1;
+}
+
+static double log_choose(double n, double k)
+{
+	int sign;
+
+	/* lgamma_r: no shared signgam, the prober runs in its own thread. */
+	return lgamma_r(n + 1, &sign) - lgamma_r(k + 1, &sign) - lgamma_r(n - k + 1, &sign);
+}
+
+double fisher_greater(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
+{
+	double N, K, lp0, p = 0, term;
+	uint64_t lo, hi, i;
+
+	if (n1 == 0 || n2 == 0)
+		return 1;
+	if (x1 > n1)
+		x1 = n1;
+	if (x2 > n2)
+		x2 = n2;
+	N = (double)n1 + n2;
+	K = (double)x1 + x2;
+	/* X ~ hypergeometric: X lost in group 1 when K of the N probes were lost. */
+	lo = x1;
+	hi = (uint64_t)K < n1 ? (uint64_t)K : n1;
+	if (lo > hi)
+		return 0;
+	lp0 = log_choose(K, lo) + log_choose(N - K, n1 - (double)lo) - log_choose(N, n1);
+	term = exp(lp0);
+	for (i = lo; i <= hi; i++) {
+		p += term;
+		if (i == hi)
+			break;
+		/* P(i+1)/P(i) = (K-i)(n1-i) / ((i+1)(N-K-n1+i+1)) */
+		term *= (K - i) * ((double)n1 - i) / ((i + 1.0) * (N - K - n1 + i + 1.0));
+		if (term < p * 1e-17)
+			break;
+	}
+	return p > 1 ? 1 : p;
+}
+
+double binom_greater(uint64_t x, uint64_t n, double p)
+{
+	double term, sum = 0;
+
+	if (x == 0)
+		return 1;
+	if (x > n || p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	term = exp(log_choose((double)n, (double)x) + (double)x * log(p) +
+		   (double)(n - x) * log1p(-p));
+	for (uint64_t i = x; i <= n; i++) {
+		sum += term;
+		/* P(i+1)/P(i) = (n-i)/(i+1) * p/(1-p); past the mode the terms only shrink. */
+		term *= (double)(n - i) / (i + 1.0) * p / (1 - p);
+		if (term < sum * 1e-17 && (double)i > (double)n * p)
+			break;
+	}
+	return sum > 1 ? 1 : sum;
+}
+
+static void add_counts(uint64_t *sent, uint64_t *lost, uint64_t s, uint64_t l)
+{
+	*sent += s;
+	*lost += l;
+}
+
+/* Significantly more loss than some later trusted hop? */
+static bool loses_more_than_later(const struct hop_verdict *v, size_t n, size_t k, uint64_t sent,
+				  uint64_t lost, double alpha)
+{
+	for (size_t j = k + 1; j < n; j++) {
+		if (!v[j].trusted)
+			continue;
+		if (fisher_greater(lost, sent, v[j].lost, v[j].sent) < alpha)
+			return true;
+	}
+	return false;
+}
+
+int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct hop_verdict *v)
+{
+	/* Each hop meets every later hop: a stricter level keeps false flags on real loss rare. */
+	double alpha_persist = alpha / 10;
+	uint64_t pool_sent = 0, pool_lost = 0;
+	int origin = -1;
+
+	memset(v, 0, n * sizeof(*v));
+	/* From the far end back, so that each hop is judged against later hops already judged. */
+	for (size_t i = n; i-- > 0;) {
+		const struct hop_counts *c = &h[i];
+		struct hop_verdict *o = &v[i];
+		bool fast_nonpersist = false;
+
+		o->p_rise = 1;
+		if (!c->replied) {
+			/* Never answered (mtr's ???): it says nothing about the path. */
+			o->sent = c->fast_sent + c->paced_sent;
+			o->lost = c->fast_lost + c->paced_lost;
+			continue;
+		}
+		if (c->paced) {
+			bool tail = c->tail_sent > 0;
+
+			o->limiter_confirmed =
+				fisher_greater(tail ? c->tail_lost : c->fast_lost,
+					       tail ? c->tail_sent : c->fast_sent, c->paced_lost,
+					       c->paced_sent) < PROBE_ALPHA_CONFIRM;
+			fast_nonpersist = loses_more_than_later(v, n, i, c->fast_sent, c->fast_lost,
+								alpha_persist);
+		}
+		if (c->paced && (o->limiter_confirmed || fast_nonpersist)) {
+			/* The fast probes measured the limiter, not the path. */
+			o->rate_limited = true;
+			o->sent = c->paced_sent;
+			o->lost = c->paced_lost;
+		} else {
+			o->sent = c->fast_sent + c->paced_sent;
+			o->lost = c->fast_lost + c->paced_lost;
+		}
+		if (o->sent == 0)
+			continue;
+		if (loses_more_than_later(v, n, i, o->sent, o->lost, alpha_persist)) {
+			o->rate_limited = true;
+			continue;
+		}
+		o->trusted = true;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].trusted)
+			continue;
+		v[i].p_rise = fisher_greater(v[i].lost, v[i].sent, pool_lost, pool_sent);
+		if (pool_lost == 0) {
+			/* Nothing lost so far: the baseline is zero, known, not a sample. */
+			double p = binom_greater(v[i].lost, v[i].sent, PROBE_BACKGROUND_LOSS);
+
+			if (p < v[i].p_rise)
+				v[i].p_rise = p;
+		}
+		if (v[i].p_rise < alpha) {
+			origin = (int)i;
+			break;
+		}
+		add_counts(&pool_sent, &pool_lost, v[i].sent, v[i].lost);
+	}
+	return origin;
+}
+
+bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
+			   double alpha)
+{
+	if (k >= n || h[k].fast_sent < min_sent || h[k].fast_lost == 0)
+		return false;
+	for (size_t j = k + 1; j < n; j++) {
+		/* A paced hop is compared by its paced probes: its fast ones met a limiter. */
+		uint64_t sent = h[j].paced ? h[j].paced_sent : h[j].fast_sent;
+		uint64_t lost = h[j].paced ? h[j].paced_lost : h[j].fast_lost;
+
+		if (!h[j].replied || !sent)
+			continue;
+		if (fisher_greater(h[k].fast_lost, h[k].fast_sent, lost, sent) < alpha)
+			return true;
+	}
+	return false;
+}

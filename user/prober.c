@@ -1,0 +1,1560 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The path prober's engine: sockets, the send/receive loop, pacing, reverse DNS. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/icmp6.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prober.h"
+#include "probe_stats.h"
+#include "util.h"
+
+/* <linux/icmp.h> clashes with glibc's headers; this is all of it we need. */
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1
+#endif
+
+#define RT_ALPHA 1e-4	  /* real-time suspicion of a limiter: stricter, it is tested often */
+#define RT_MIN_SENT 8	  /* ... and only once the hop has this many fast probes settled */
+#define RT_CHECK_S 0.1	  /* ... at most this often */
+#define RT_PRESUME_S 0.25 /* ... counting probes unanswered this long (at least) as lost */
+/*
+ * A paced hop gets this many probes before a count-bound run ends: with 6, a Linux limiter (14 of
+ * 22 fast probes lost, typically, its burst of 6 answered) is confirmed at PROBE_ALPHA_CONFIRM by
+ * 0 of 6 paced ones lost.
+ */
+#define MIN_PACED 6
+#define PACED_EXTRA_S 8.0 /* ... but the run waits at most this long for them */
+/*
+ * Discovery probes at most this many TTLs past the farthest hop already settled, so that the
+ * probes overshooting the destination before its TTL is known stay few: a UDP destination answers
+ * with rate-limited port unreachables, and thirty at once would drain its limiter.
+ */
+#define DISCOVERY_AHEAD 4
+#define MAX_POLL_S 0.1	   /* ds_stop is noticed within this */
+#define DNS_WAIT_S 1.0	   /* after the run, pending reverse lookups get this long */
+#define RESOLVER_MAX 512   /* addresses the resolver keeps */
+#define RESOLVER_THREADS 8 /* lookups at once */
+#define RECV_BURST 64	   /* packets read per socket per wake-up */
+#define RCVBUF_BYTES (1 << 20)
+
+/* --- options ---------------------------------------------------------------------------- */
+
+const char probe_options_help[] =
+	"  -c, --count N         rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"
+	"                        the destination gets two a round\n"
+	"      --duration S      probe for S seconds instead (e.g. 30, 2m)\n"
+	"      --proto P         icmp (default), udp or tcp (SYN) probes\n"
+	"      --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
+	"  -4, -6                use IPv4 / IPv6 only\n"
+	"      --first-ttl N     first hop to probe (default 1)\n"
+	"      --max-ttl N       last hop to probe (default 30)\n"
+	"      --size BYTES      probe size, IP header included (default 64; not for tcp)\n"
+	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
+	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
+	"                        round trip, 1 to 5 s)\n"
+	"  -n, --no-dns          do not look up hop names\n";
+
+void probe_config_init(struct probe_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->family = AF_UNSPEC;
+	cfg->proto = PROBE_ICMP;
+	cfg->first_ttl = 1;
+	cfg->max_ttl = PROBE_DEFAULT_MAX_TTL;
+	cfg->interval_s = PROBE_DEFAULT_INTERVAL_S;
+}
+
+static int opt_ulong(const char *name, const char *arg, unsigned long min, unsigned long max,
+		     unsigned int *out)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, min, max, &v)) {
+		ds_err("failed to parse %s '%s': give a whole number from %lu to %lu", name, arg,
+		       min, max);
+		return -EINVAL;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int opt_seconds(const char *name, const char *arg, double min, double max, double *out)
+{
+	double v;
+
+	if (parse_duration(arg, false, &v) || v < min || v > max) {
+		ds_err("failed to parse %s '%s': give seconds from %g to %g (e.g. 0.5, 500ms, 2m)",
+		       name, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'c':
+		cfg->count_set = true;
+		return opt_ulong("--count", arg, 1, 1000000, &cfg->count);
+	case PROBE_OPT_DURATION:
+		return opt_seconds("--duration", arg, 0.1, 86400, &cfg->duration_s);
+	case 'i':
+		return opt_seconds("--interval", arg, 0.01, 60, &cfg->interval_s);
+	case PROBE_OPT_TIMEOUT:
+		return opt_seconds("--timeout", arg, 0.01, 60, &cfg->timeout_s);
+	case '4':
+	case '6':
+		if (cfg->family != AF_UNSPEC && cfg->family != (opt == '4' ? AF_INET : AF_INET6)) {
+			ds_err("-4 and -6 exclude each other: give one");
+			return -EINVAL;
+		}
+		cfg->family = opt == '4' ? AF_INET : AF_INET6;
+		return 0;
+	case 'n':
+		cfg->no_dns = true;
+		return 0;
+	case PROBE_OPT_PROTO:
+		if (!strcmp(arg, "icmp")) {
+			cfg->proto = PROBE_ICMP;
+		} else if (!strcmp(arg, "udp")) {
+			cfg->proto = PROBE_UDP;
+		} else if (!strcmp(arg, "tcp")) {
+			cfg->proto = PROBE_TCP;
+		} else {
+			ds_err("failed to parse --proto '%s': give icmp, udp or tcp", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case PROBE_OPT_PORT:
+		return opt_ulong("--port", arg, 1, 65535, &cfg->port);
+	case PROBE_OPT_MAX_TTL:
+		return opt_ulong("--max-ttl", arg, 1, PROBE_MAX_TTL, &cfg->max_ttl);
+	case PROBE_OPT_FIRST_TTL:
+		return opt_ulong("--first-ttl", arg, 1, PROBE_MAX_TTL, &cfg->first_ttl);
+	case PROBE_OPT_SIZE:
+		cfg->size_set = true;
+		return opt_ulong("--size", arg, 1, 65535, &cfg->size);
+	}
+	return 1;
+}
+
+int probe_config_finish(struct probe_config *cfg)
+{
+	if (!cfg->target[0]) {
+		ds_err("failed to start probing: no TARGET given (a host name or address)");
+		return -EINVAL;
+	}
+	if (cfg->count_set && cfg->duration_s > 0) {
+		ds_err("failed to start probing: give -c/--count or --duration, not both");
+		return -EINVAL;
+	}
+	if (!cfg->count_set && cfg->duration_s <= 0)
+		cfg->count = PROBE_DEFAULT_COUNT;
+	if (cfg->duration_s > 0)
+		cfg->count = 0;
+	if (cfg->first_ttl > cfg->max_ttl) {
+		ds_err("failed to start probing: --first-ttl %u is beyond --max-ttl %u",
+		       cfg->first_ttl, cfg->max_ttl);
+		return -EINVAL;
+	}
+	if (cfg->size_set && cfg->proto == PROBE_TCP) {
+		ds_err("failed to start probing: --size does not apply to tcp probes (SYNs have a "
+		       "fixed size)");
+		return -EINVAL;
+	}
+	if (cfg->port && cfg->proto == PROBE_ICMP) {
+		ds_err("failed to start probing: --port needs --proto udp or --proto tcp");
+		return -EINVAL;
+	}
+	if (!cfg->port && cfg->proto != PROBE_ICMP)
+		cfg->port =
+			cfg->proto == PROBE_UDP ? PROBE_DEFAULT_UDP_PORT : PROBE_DEFAULT_TCP_PORT;
+	if (!cfg->size_set)
+		cfg->size = PROBE_DEFAULT_SIZE;
+	return 0;
+}
+
+/* --- reverse DNS in threads of its own --------------------------------------------------- */
+
+enum { DNS_PENDING, DNS_BUSY, DNS_DONE };
+
+struct dns_entry {
+	uint8_t addr[16];
+	int state;
+	char name[256];
+};
+
+/*
+ * Shared by the prober and its lookup threads; whoever drops the last reference frees it, so
+ * that prober_close never waits on a slow DNS server. Up to RESOLVER_THREADS lookups run at once:
+ * one name that times out must not hold up the names after it.
+ */
+struct resolver {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	int refs;	     /* the prober's and one per thread */
+	int threads, idle;
+	bool quit;
+	int family;
+	size_t n, next;
+	struct dns_entry e[RESOLVER_MAX];
+};
+
+static void resolver_put(struct resolver *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&r->lock);
+	last = --r->refs == 0;
+	r->quit = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	if (last) {
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+	}
+}
+
+static void addr_to_sockaddr(int family, const uint8_t *addr, struct sockaddr_storage *ss,
+			     socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, addr, 16);
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, addr, 4);
+		*len = sizeof(*s4);
+	}
+}
+
+static void *resolver_main(void *arg)
+{
+	struct resolver *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char name[256];
+		size_t i;
+		int rc;
+
+		r->idle++;
+		while (!r->quit && r->next == r->n)
+			pthread_cond_wait(&r->cond, &r->lock);
+		r->idle--;
+		if (r->quit)
+			break;
+		i = r->next++;
+		r->e[i].state = DNS_BUSY;
+		addr_to_sockaddr(r->family, r->e[i].addr, &ss, &len);
+		pthread_mutex_unlock(&r->lock);
+		rc = getnameinfo((struct sockaddr *)&ss, len, name, sizeof(name), NULL, 0,
+				 NI_NAMEREQD);
+		pthread_mutex_lock(&r->lock);
+		if (rc == 0)
+			snprintf(r->e[i].name, sizeof(r->e[i].name), "%s", name);
+		r->e[i].state = DNS_DONE;
+		pthread_cond_broadcast(&r->cond);
+	}
+	r->threads--;
+	pthread_mutex_unlock(&r->lock);
+	resolver_put(r);
+	return NULL;
+}
+
+/* One more lookup thread, with the lock held. Signals stay with the threads that check ds_stop. */
+static void resolver_spawn(struct resolver *r)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t tid;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (!pthread_create(&tid, &attr, resolver_main, r)) {
+		r->refs++;
+		r->threads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+static int resolver_start(int family, struct resolver **out)
+{
+	pthread_condattr_t ca;
+	struct resolver *r;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->family = family;
+	r->refs = 1;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	*out = r;
+	return 0;
+}
+
+static void resolver_request(struct resolver *r, const uint8_t *addr, size_t alen)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->n; i++)
+		if (!memcmp(r->e[i].addr, addr, alen))
+			goto out;
+	if (r->n < RESOLVER_MAX) {
+		memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
+		memcpy(r->e[r->n].addr, addr, alen);
+		r->n++;
+		if (r->idle == 0 && r->threads < RESOLVER_THREADS)
+			resolver_spawn(r);
+		pthread_cond_broadcast(&r->cond);
+	}
+out:
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void resolver_name(struct resolver *r, const uint8_t *addr, size_t alen, char *buf,
+			  size_t size)
+{
+	buf[0] = '\0';
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->n; i++)
+		if (!memcmp(r->e[i].addr, addr, alen) && r->e[i].state == DNS_DONE)
+			snprintf(buf, size, "%s", r->e[i].name);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Wait until every lookup asked for is answered, or the monotonic deadline. */
+static void resolver_wait(struct resolver *r, double deadline)
+{
+	struct timespec ts;
+
+	if (!r)
+		return;
+	ts.tv_sec = (time_t)deadline;
+	ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		bool busy = r->next < r->n;
+
+		for (size_t i = 0; i < r->n && !busy; i++)
+			busy = r->e[i].state != DNS_DONE;
+		if (!busy || ds_stop)
+			break;
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* --- state ---------------------------------------------------------------------------- */
+
+enum {
+	SLOT_DEST = PROBE_REC_DEST,
+	SLOT_PACED = PROBE_REC_PACED,
+	SLOT_RESOLVED = 0x40, /* answered, timed out or refused */
+	SLOT_ANSWERED = 0x80,
+};
+
+/* A probe in flight (or recently settled), found by its identity. */
+struct slot {
+	uint64_t seq1; /* probe index + 1; 0: never used */
+	uint64_t sent_ns;
+	int64_t tx_rt_ns; /* CLOCK_REALTIME at the send, to pair with the kernel's rx timestamp */
+	uint8_t ttl;
+	uint8_t flags;
+};
+
+struct host_entry {
+	uint8_t addr[16];
+	uint64_t received;
+	struct rtt_stats rtt;
+	enum probe_reply_kind reply;
+	uint8_t icmp_type, icmp_code;
+};
+
+/* One row of the report: a hop's TTL, or the destination. */
+struct stream {
+	struct hop_counts c;
+	bool paced;
+	uint64_t paced_issued;
+	double next_send;
+	size_t nhosts;
+	uint64_t other_replies;
+	struct host_entry hosts[PROBE_MAX_RESPONDERS];
+};
+
+struct prober {
+	struct probe_config cfg;
+	struct probe_flow flow;
+	char address[INET6_ADDRSTRLEN], source[INET6_ADDRSTRLEN];
+	struct sockaddr_storage dst_sa;
+	socklen_t dst_salen;
+	size_t alen;
+	unsigned int size, mtu;
+	int send_fd, icmp_fd, tcp_fd, port_fd;
+	struct resolver *dns;
+	uint8_t *pkt;
+
+	bool ran, interrupted;
+	double start, end, started_wall, worst_rtt_s;
+	uint64_t next_index, oldest, inflight;
+	struct slot *slots;
+	struct probe_record *rec;
+	size_t nrec, rec_cap;
+	uint64_t rec_dropped;
+
+	unsigned int path_len; /* TTLs below it are hops; the destination's row is path_len */
+	unsigned int horizon;  /* highest TTL probed so far as a hop (discovery) */
+	bool terminal_seen, reached;
+	char unreachable[96];
+	struct stream hops[PROBE_MAX_TTL + 1];
+	struct stream dest;
+	double next_round, last_check;
+	uint64_t rounds, dest_issued;
+	double count_done_at;
+
+	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
+	struct probe_report report;
+};
+
+static struct stream *stream_of(struct prober *p, uint8_t ttl, uint8_t flags)
+{
+	if ((flags & SLOT_DEST) || ttl >= p->path_len)
+		return &p->dest;
+	return &p->hops[ttl];
+}
+
+static struct host_entry *host_of(struct prober *p, struct stream *s, const uint8_t *addr)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (!memcmp(s->hosts[i].addr, addr, p->alen))
+			return &s->hosts[i];
+	if (s->nhosts == PROBE_MAX_RESPONDERS)
+		return NULL;
+	memset(&s->hosts[s->nhosts], 0, sizeof(s->hosts[0]));
+	memcpy(s->hosts[s->nhosts].addr, addr, p->alen);
+	resolver_request(p->dns, addr, p->alen);
+	return &s->hosts[s->nhosts++];
+}
+
+/* The destination answered at a smaller TTL than we thought: fold those rows into it. */
+static void shorten_path(struct prober *p, unsigned int ttl)
+{
+	struct stream *d = &p->dest;
+
+	for (unsigned int t = ttl; t < p->path_len && t <= PROBE_MAX_TTL; t++) {
+		struct stream *s = &p->hops[t];
+
+		d->c.fast_sent += s->c.fast_sent;
+		d->c.fast_lost += s->c.fast_lost;
+		d->c.paced_sent += s->c.paced_sent;
+		d->c.paced_lost += s->c.paced_lost;
+		d->c.replied |= s->c.replied;
+		d->other_replies += s->other_replies;
+		for (size_t i = 0; i < s->nhosts; i++) {
+			struct host_entry *h = host_of(p, d, s->hosts[i].addr);
+
+			if (!h) {
+				d->other_replies += s->hosts[i].received;
+				continue;
+			}
+			h->received += s->hosts[i].received;
+			rtt_merge(&h->rtt, &s->hosts[i].rtt);
+			h->reply = s->hosts[i].reply;
+			h->icmp_type = s->hosts[i].icmp_type;
+			h->icmp_code = s->hosts[i].icmp_code;
+		}
+		memset(s, 0, sizeof(*s));
+	}
+	p->path_len = ttl;
+}
+
+static void settle(struct prober *p, struct slot *sl, bool answered)
+{
+	struct stream *s = stream_of(p, sl->ttl, sl->flags);
+	unsigned int reach = sl->ttl + 1u + DISCOVERY_AHEAD;
+
+	if (!(sl->flags & SLOT_DEST) && reach > p->horizon)
+		p->horizon = reach < p->cfg.max_ttl ? reach : p->cfg.max_ttl;
+
+	sl->flags |= SLOT_RESOLVED | (answered ? SLOT_ANSWERED : 0);
+	if (sl->flags & SLOT_PACED) {
+		s->c.paced_sent++;
+		s->c.paced_lost += !answered;
+	} else {
+		s->c.fast_sent++;
+		s->c.fast_lost += !answered;
+	}
+	if (p->inflight)
+		p->inflight--;
+}
+
+static struct probe_record *record_of(struct prober *p, uint64_t index)
+{
+	return index < p->nrec ? &p->rec[index] : NULL;
+}
+
+static void record_append(struct prober *p, const struct slot *sl, uint16_t ident, int err)
+{
+	struct probe_record *r;
+
+	if (p->nrec == p->rec_cap) {
+		size_t cap = p->rec_cap ? p->rec_cap * 2 : 4096;
+		void *n;
+
+		if (cap > PROBE_MAX_RECORDS)
+			cap = PROBE_MAX_RECORDS;
+		n = cap > p->rec_cap ? realloc(p->rec, cap * sizeof(*p->rec)) : NULL;
+		if (!n) {
+			p->rec_dropped++;
+			return;
+		}
+		p->rec = n;
+		p->rec_cap = cap;
+	}
+	r = &p->rec[p->nrec++];
+	memset(r, 0, sizeof(*r));
+	r->sent_ns = sl->sent_ns;
+	r->send_errno = err;
+	r->ident = ident;
+	r->ttl = sl->ttl;
+	r->flags = sl->flags & (SLOT_DEST | SLOT_PACED);
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced)
+{
+	uint64_t index = p->next_index;
+	uint16_t ident = (uint16_t)(index % PROBE_ID_SPACE);
+	struct slot *sl = &p->slots[ident];
+	int len, err = 0;
+	ssize_t n;
+
+	len = probe_build(&p->flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
+	if (len < 0)
+		return;
+	memset(sl, 0, sizeof(*sl));
+	sl->seq1 = index + 1;
+	sl->ttl = (uint8_t)ttl;
+	sl->flags = (dest ? SLOT_DEST : 0) | (paced ? SLOT_PACED : 0);
+	sl->tx_rt_ns = realtime_ns();
+	sl->sent_ns = mono_ns();
+	for (int tries = 0; tries < 3; tries++) {
+		n = sendto(p->send_fd, p->pkt, (size_t)len, 0, (struct sockaddr *)&p->dst_sa,
+			   p->dst_salen);
+		err = n < 0 ? errno : 0;
+		if (err != EINTR)
+			break;
+	}
+	/* Record index = probe index: once one is missing, none is recorded any more. */
+	if (p->nrec == index && p->nrec < PROBE_MAX_RECORDS)
+		record_append(p, sl, ident, err);
+	else
+		p->rec_dropped++;
+	p->next_index++;
+	p->probes_sent++;
+	p->inflight++;
+	if (err) {
+		/* Sent and lost: the host itself refused it (a firewall, a full queue). */
+		p->send_errors++;
+		if (p->send_errors == 1)
+			ds_debug("probe send refused: %s", strerror(err));
+		settle(p, sl, false);
+	}
+}
+
+/* --timeout, or 3x the worst round trip seen (5 s before any answer), from 1 s to 5 s. */
+static double probe_timeout(const struct prober *p)
+{
+	double t;
+
+	if (p->cfg.timeout_s > 0)
+		return p->cfg.timeout_s;
+	if (p->worst_rtt_s <= 0)
+		return 5.0;
+	t = 3 * p->worst_rtt_s;
+	return t < 1.0 ? 1.0 : t > 5.0 ? 5.0 : t;
+}
+
+/* Settle every probe that waited longer than the timeout, oldest first. */
+static void expire(struct prober *p, uint64_t now_ns)
+{
+	uint64_t tmo = (uint64_t)(probe_timeout(p) * 1e9);
+
+	while (p->oldest < p->next_index) {
+		struct slot *sl = &p->slots[p->oldest % PROBE_ID_SPACE];
+
+		if (sl->seq1 != p->oldest + 1 || (sl->flags & SLOT_RESOLVED)) {
+			p->oldest++;
+			continue;
+		}
+		if (now_ns - sl->sent_ns < tmo)
+			break;
+		settle(p, sl, false);
+		p->oldest++;
+	}
+}
+
+static const char *unreach_name(int family, uint8_t code)
+{
+	static const char *v4[] = {"network unreachable",      "host unreachable",
+				   "protocol unreachable",     "port unreachable",
+				   "fragmentation needed",     "source route failed",
+				   "network unknown",	       "host unknown",
+				   "source host isolated",     "network prohibited",
+				   "host prohibited",	       "network unreachable for TOS",
+				   "host unreachable for TOS", "administratively prohibited"};
+	static const char *v6[] = {"no route",
+				   "administratively prohibited",
+				   "beyond scope of source",
+				   "address unreachable",
+				   "port unreachable",
+				   "source address failed policy",
+				   "reject route"};
+
+	if (family == AF_INET6)
+		return code < ARRAY_SIZE(v6) ? v6[code] : "unreachable";
+	return code < ARRAY_SIZE(v4) ? v4[code] : "unreachable";
+}
+
+static bool is_port_unreach(int family, uint8_t code)
+{
+	return family == AF_INET6 ? code == 4 : code == 3;
+}
+
+static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_t rx_rt_ns)
+{
+	struct slot *sl = &p->slots[pk->ident];
+	struct probe_record *rec;
+	struct host_entry *h;
+	struct stream *s;
+	uint64_t now = mono_ns();
+	double rtt_ms, tmo_ms;
+
+	if (!sl->seq1) {
+		p->unmatched++;
+		return;
+	}
+	rec = record_of(p, sl->seq1 - 1);
+	if (sl->flags & SLOT_ANSWERED) {
+		p->duplicate++;
+		return;
+	}
+	tmo_ms = probe_timeout(p) * 1e3;
+	rtt_ms = (double)(rx_rt_ns - sl->tx_rt_ns) / 1e6;
+	/* The kernel's receive stamp is CLOCK_REALTIME; if the clock stepped, use ours. */
+	if (!rx_rt_ns || rtt_ms < 0 || rtt_ms > (double)(now - sl->sent_ns) / 1e6 + 1e3)
+		rtt_ms = (double)(now - sl->sent_ns) / 1e6;
+	/* Even a late answer tells how long the path takes: the timeout adapts to it. */
+	if (rtt_ms / 1e3 > p->worst_rtt_s)
+		p->worst_rtt_s = rtt_ms / 1e3;
+	if ((sl->flags & SLOT_RESOLVED) || rtt_ms > tmo_ms) {
+		/* After the timeout (or its send failed): counted lost, reported late. */
+		if (!(sl->flags & SLOT_RESOLVED))
+			settle(p, sl, false);
+		p->late++;
+		if (rec)
+			rec->flags |= PROBE_REC_LATE;
+		return;
+	}
+	if (pk->terminal && sl->ttl < p->path_len && !(sl->flags & SLOT_DEST) &&
+	    sl->ttl >= p->cfg.first_ttl)
+		shorten_path(p, sl->ttl);
+	s = stream_of(p, sl->ttl, sl->flags);
+	settle(p, sl, true);
+	if (rec) {
+		rec->flags |= PROBE_REC_ANSWERED;
+		rec->reply_ns = now;
+	}
+	s->c.replied = true;
+	h = host_of(p, s, pk->from);
+	if (h) {
+		h->received++;
+		rtt_add(&h->rtt, rtt_ms);
+		h->reply = pk->reply;
+		h->icmp_type = pk->icmp_type;
+		h->icmp_code = pk->icmp_code;
+	} else {
+		s->other_replies++;
+	}
+	if (pk->terminal) {
+		p->terminal_seen = true;
+		if (pk->from_target && (pk->reply != PROBE_REPLY_UNREACH ||
+					(p->flow.proto == PROBE_UDP &&
+					 is_port_unreach(p->flow.family, pk->icmp_code))))
+			p->reached = true;
+		else if (pk->reply == PROBE_REPLY_UNREACH) {
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(p->flow.family, pk->from, a, sizeof(a));
+			snprintf(p->unreachable, sizeof(p->unreachable), "%s from %s",
+				 unreach_name(p->flow.family, pk->icmp_code), a);
+		}
+	}
+}
+
+static void receive(struct prober *p, int fd)
+{
+	uint8_t buf[2048];
+	char ctrl[256];
+
+	for (int i = 0; i < RECV_BURST; i++) {
+		struct sockaddr_storage from;
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr msg = {.msg_name = &from,
+				     .msg_namelen = sizeof(from),
+				     .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctrl,
+				     .msg_controllen = sizeof(ctrl)};
+		struct probe_packet pk;
+		struct cmsghdr *cm;
+		int64_t rx = 0;
+		ssize_t n;
+
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+				struct timespec ts;
+
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+				rx = (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+			}
+		}
+		if (p->flow.family == AF_INET) {
+			probe_parse_l3(&p->flow, buf, (size_t)n, &pk);
+		} else {
+			const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&from;
+
+			if (from.ss_family != AF_INET6)
+				continue;
+			probe_parse_l4(&p->flow, fd == p->tcp_fd ? IPPROTO_TCP : IPPROTO_ICMPV6,
+				       (const uint8_t *)&s6->sin6_addr, buf, (size_t)n, &pk);
+		}
+		if (pk.kind == PROBE_PKT_REPLY)
+			handle_reply(p, &pk, rx);
+	}
+}
+
+/* Rows first_ttl..path_len: the hops as counts, in order, for the decision rules. */
+static size_t gather_counts(struct prober *p, struct hop_counts *hc, unsigned int last)
+{
+	size_t n = 0;
+
+	for (unsigned int t = p->cfg.first_ttl; t <= last; t++) {
+		struct stream *s = t >= p->path_len ? &p->dest : &p->hops[t];
+
+		hc[n] = s->c;
+		hc[n].paced = s->paced;
+		n++;
+		if (s == &p->dest)
+			break;
+	}
+	return n;
+}
+
+/*
+ * For the suspicion only: probes unanswered for 3x the worst RTT (at least RT_PRESUME_S) count
+ * as lost, so that a limiter is paced without waiting out the timeout. The statistics wait.
+ */
+static void add_presumed_lost(struct prober *p, struct hop_counts *hc, size_t n, uint64_t now_ns)
+{
+	double presume = 3 * p->worst_rtt_s;
+	uint64_t age;
+
+	if (presume < RT_PRESUME_S)
+		presume = RT_PRESUME_S;
+	age = (uint64_t)(presume * 1e9);
+	for (uint64_t i = p->oldest; i < p->next_index; i++) {
+		const struct slot *sl = &p->slots[i % PROBE_ID_SPACE];
+		unsigned int row;
+
+		if (sl->seq1 != i + 1 || (sl->flags & (SLOT_RESOLVED | SLOT_PACED)))
+			continue;
+		if (now_ns - sl->sent_ns < age)
+			break;
+		row = (sl->flags & SLOT_DEST) || sl->ttl >= p->path_len ? p->path_len : sl->ttl;
+		if (row < p->cfg.first_ttl || row - p->cfg.first_ttl >= n)
+			continue;
+		hc[row - p->cfg.first_ttl].fast_sent++;
+		hc[row - p->cfg.first_ttl].fast_lost++;
+	}
+}
+
+/* A hop that loses more than later hops is rationing its ICMP: slow down, and watch. */
+static void check_limiters(struct prober *p, double now)
+{
+	struct hop_counts hc[PROBE_MAX_TTL + 1];
+	size_t n;
+
+	if (now - p->last_check < RT_CHECK_S)
+		return;
+	p->last_check = now;
+	n = gather_counts(p, hc, p->path_len);
+	add_presumed_lost(p, hc, n, mono_ns());
+	for (size_t k = 0; k + 1 < n; k++) {
+		struct stream *s = &p->hops[p->cfg.first_ttl + k];
+
+		if (s->paced || !probe_limiter_suspect(hc, n, k, RT_MIN_SENT, RT_ALPHA))
+			continue;
+		s->paced = true;
+		s->next_send = now + PROBE_PACED_INTERVAL_S;
+		hc[k].paced = true;
+		ds_debug("hop %u loses more than the hops behind it: pacing it",
+			 p->cfg.first_ttl + (unsigned int)k);
+	}
+}
+
+static bool need_paced_samples(const struct prober *p)
+{
+	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
+		if (p->hops[t].paced && p->hops[t].paced_issued < MIN_PACED && p->hops[t].c.replied)
+			return true;
+	return false;
+}
+
+/* The hops probed in a round: up to the destination, and within the discovery horizon. */
+static unsigned int hop_end(const struct prober *p)
+{
+	return p->path_len < p->horizon + 1 ? p->path_len : p->horizon + 1;
+}
+
+/* Rounds go on until the count (or the duration) is done. */
+static bool rounds_due(const struct prober *p)
+{
+	return p->cfg.duration_s > 0 || p->rounds < p->cfg.count;
+}
+
+/* The destination gets two probes a round, or its own pace while the rounds last. */
+static bool dest_due(const struct prober *p)
+{
+	if (p->cfg.duration_s > 0 || p->dest.paced)
+		return rounds_due(p);
+	return p->dest_issued < 2ull * p->cfg.count;
+}
+
+/* Whether the run should send more; also records when the count was reached. */
+static bool still_sending(struct prober *p, double now)
+{
+	if (p->cfg.duration_s > 0)
+		return now < p->start + p->cfg.duration_s;
+	if (rounds_due(p) || dest_due(p))
+		return true;
+	if (p->count_done_at == 0)
+		p->count_done_at = now;
+	return need_paced_samples(p) && now < p->count_done_at + PACED_EXTRA_S;
+}
+
+static bool window_full(const struct prober *p)
+{
+	return p->next_index - p->oldest >= PROBE_ID_SPACE - 1;
+}
+
+/* A paced hop keeps its pace while the rounds last, then until it has MIN_PACED probes. */
+static bool paced_active(const struct prober *p, const struct stream *s)
+{
+	if (!s->paced)
+		return false;
+	return rounds_due(p) || (s->paced_issued < MIN_PACED && s->c.replied);
+}
+
+static void send_due(struct prober *p, double now)
+{
+	double dest_period;
+
+	if (window_full(p))
+		return;
+	/* A round: every hop probed fast, all TTLs at once. */
+	if (rounds_due(p) && now >= p->next_round) {
+		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
+			if (!p->hops[t].paced)
+				send_probe(p, t, false, false);
+		p->rounds++;
+		p->next_round += p->cfg.interval_s;
+		if (p->next_round < now)
+			p->next_round = now + p->cfg.interval_s;
+	}
+	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++) {
+		struct stream *s = &p->hops[t];
+
+		if (!paced_active(p, s) || now < s->next_send)
+			continue;
+		send_probe(p, t, false, true);
+		s->paced_issued++;
+		s->next_send = now + PROBE_PACED_INTERVAL_S;
+	}
+	dest_period = p->dest.paced ? PROBE_PACED_INTERVAL_S : p->cfg.interval_s / 2;
+	if (dest_due(p) && now >= p->dest.next_send) {
+		send_probe(p, p->cfg.max_ttl, true, p->dest.paced);
+		p->dest_issued++;
+		p->dest.next_send += dest_period;
+		if (p->dest.next_send < now)
+			p->dest.next_send = now + dest_period;
+	}
+}
+
+static double next_wake(const struct prober *p, bool sending, double now, double deadline)
+{
+	double wake = now + MAX_POLL_S;
+
+	if (sending) {
+		if (rounds_due(p) && p->next_round < wake)
+			wake = p->next_round;
+		if (dest_due(p) && p->dest.next_send < wake)
+			wake = p->dest.next_send;
+		for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
+			if (paced_active(p, &p->hops[t]) && p->hops[t].next_send < wake)
+				wake = p->hops[t].next_send;
+	}
+	if (p->oldest < p->next_index) {
+		const struct slot *sl = &p->slots[p->oldest % PROBE_ID_SPACE];
+		double exp = (double)sl->sent_ns / 1e9 + probe_timeout(p);
+
+		if (exp < wake)
+			wake = exp;
+	}
+	if (deadline > 0 && deadline < wake)
+		wake = deadline;
+	return wake;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int prober_run(struct prober *p, double deadline)
+{
+	struct pollfd pfd[2];
+	bool sending = true;
+	int nfd = 0, err = 0;
+
+	if (p->ran)
+		return -EALREADY;
+	p->ran = true;
+	pfd[nfd++] = (struct pollfd){.fd = p->icmp_fd, .events = POLLIN};
+	if (p->tcp_fd >= 0)
+		pfd[nfd++] = (struct pollfd){.fd = p->tcp_fd, .events = POLLIN};
+
+	p->start = mono_now();
+	p->started_wall = (double)realtime_ns() / 1e9;
+	p->next_round = p->start;
+	p->dest.next_send = p->start;
+	p->dest.paced = p->flow.proto == PROBE_UDP;
+	p->last_check = p->start;
+
+	for (;;) {
+		double now = mono_now(), wake;
+		int ms, rc;
+
+		if (ds_stop || (deadline > 0 && now >= deadline)) {
+			p->interrupted = true;
+			break;
+		}
+		/* Answers already queued are read before anything is given up as lost. */
+		for (int i = 0; i < nfd; i++)
+			receive(p, pfd[i].fd);
+		expire(p, mono_ns());
+		if (sending && !still_sending(p, now))
+			sending = false;
+		if (sending)
+			send_due(p, now);
+		if (!sending && p->inflight == 0)
+			break;
+		check_limiters(p, now);
+
+		wake = next_wake(p, sending, now, deadline);
+		ms = (int)ceil((wake - mono_now()) * 1e3);
+		if (ms < 0)
+			ms = 0;
+		rc = poll(pfd, (nfds_t)nfd, ms);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			ds_err("failed to wait for probe replies: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < nfd; i++)
+			if (pfd[i].revents & POLLIN)
+				receive(p, pfd[i].fd);
+	}
+	p->end = mono_now();
+	/* Nothing reads them any more: a socket left open would queue, then drop, others' ICMP. */
+	close_fd(&p->icmp_fd);
+	close_fd(&p->tcp_fd);
+	close_fd(&p->send_fd);
+	close_fd(&p->port_fd);
+	if (!p->interrupted) {
+		double dl = mono_now() + DNS_WAIT_S;
+
+		resolver_wait(p->dns, deadline > 0 && deadline < dl ? deadline : dl);
+	}
+	return err;
+}
+
+/* --- opening ------------------------------------------------------------------------------ */
+
+static int resolve_target(const struct probe_config *cfg, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+	uint8_t tmp[16];
+	int rc;
+
+	/* An address literal of the other family is a usage error, whatever DNS says. */
+	if (cfg->family == AF_INET && inet_pton(AF_INET6, cfg->target, tmp) == 1) {
+		ds_err("failed to probe %s: it is an IPv6 address and -4 asks for IPv4; drop -4",
+		       cfg->target);
+		return -EAFNOSUPPORT;
+	}
+	if (cfg->family == AF_INET6 && inet_pton(AF_INET, cfg->target, tmp) == 1) {
+		ds_err("failed to probe %s: it is an IPv4 address and -6 asks for IPv6; drop -6",
+		       cfg->target);
+		return -EAFNOSUPPORT;
+	}
+	hints.ai_family = cfg->family;
+	rc = getaddrinfo(cfg->target, NULL, &hints, &res);
+	if (rc && cfg->family != AF_UNSPEC && rc != EAI_SYSTEM && rc != EAI_AGAIN) {
+		struct addrinfo *any = NULL;
+
+		hints.ai_family = AF_UNSPEC;
+		if (!getaddrinfo(cfg->target, NULL, &hints, &any)) {
+			freeaddrinfo(any);
+			ds_err("failed to resolve %s: it has no %s address; drop %s", cfg->target,
+			       cfg->family == AF_INET ? "IPv4" : "IPv6",
+			       cfg->family == AF_INET ? "-4" : "-6");
+			return -EAFNOSUPPORT;
+		}
+	}
+	if (rc) {
+		ds_err("failed to resolve host '%s': %s; check the name or give an address",
+		       cfg->target, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -ENOENT;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* The route's source address and MTU, from a connected UDP socket (nothing is sent). */
+static int route_lookup(struct prober *p)
+{
+	struct sockaddr_storage src, dst = p->dst_sa;
+	socklen_t len = sizeof(src);
+	int fd, mtu = 0, err = 0;
+	socklen_t ml = sizeof(mtu);
+
+	fd = socket(p->flow.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (p->flow.family == AF_INET6)
+		((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
+	else
+		((struct sockaddr_in *)&dst)->sin_port = htons(9);
+	if (connect(fd, (struct sockaddr *)&dst, p->dst_salen) ||
+	    getsockname(fd, (struct sockaddr *)&src, &len)) {
+		err = -errno;
+		ds_err("failed to find a route to %s (%s): %s; check the address and the routing "
+		       "table",
+		       p->cfg.target, p->address, strerror(errno));
+		goto cleanup;
+	}
+	if (p->flow.family == AF_INET6) {
+		memcpy(p->flow.src, &((struct sockaddr_in6 *)&src)->sin6_addr, 16);
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &ml))
+			mtu = 1280;
+	} else {
+		memcpy(p->flow.src, &((struct sockaddr_in *)&src)->sin_addr, 4);
+		if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &ml))
+			mtu = 576;
+	}
+	p->mtu = mtu > 0 ? (unsigned int)mtu : 576;
+cleanup:
+	close(fd);
+	return err;
+}
+
+static int open_raw(const struct prober *p, int proto, int flags)
+{
+	int fd = socket(p->flow.family, SOCK_RAW | SOCK_CLOEXEC | flags, proto);
+
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == EPERM || err == EACCES)
+			ds_err("failed to open a raw socket: %s; dropscope probe needs root "
+			       "(or CAP_NET_RAW)",
+			       strerror(err));
+		else
+			ds_err("failed to open a raw socket: %s", strerror(err));
+		return -err;
+	}
+	return fd;
+}
+
+static void set_rcvbuf(int fd)
+{
+	int v = RCVBUF_BYTES, one = 1;
+
+	/* A full receive queue would be a drop the kernel tracer sees: make room. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
+static int open_sockets(struct prober *p)
+{
+	struct sockaddr_storage me;
+	socklen_t melen;
+	bool v6 = p->flow.family == AF_INET6;
+	int fd;
+
+	fd = open_raw(p, IPPROTO_RAW, 0);
+	if (fd < 0)
+		return fd;
+	p->send_fd = fd;
+	fd = open_raw(p, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, SOCK_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	p->icmp_fd = fd;
+	set_rcvbuf(fd);
+	/* Only the ICMP types that can answer a probe; the kernel filters before queueing. */
+	if (v6) {
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	} else {
+		uint32_t mask = ~((1u << 0) | (1u << 3) | (1u << 11));
+
+		setsockopt(fd, SOL_RAW, ICMP_FILTER, &mask, sizeof(mask));
+	}
+
+	addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
+	if (p->flow.proto != PROBE_ICMP) {
+		/* Reserve the source port, so no real connection of this host shares our flow. */
+		fd = socket(p->flow.family,
+			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
+			    0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
+		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
+			ds_err("failed to reserve a source port: %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -errno;
+		}
+		p->port_fd = fd;
+		p->flow.sport = ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port
+					 : ((struct sockaddr_in *)&me)->sin_port);
+	}
+	if (p->flow.proto == PROBE_TCP) {
+		fd = open_raw(p, IPPROTO_TCP, SOCK_NONBLOCK);
+		if (fd < 0)
+			return fd;
+		p->tcp_fd = fd;
+		set_rcvbuf(fd);
+		addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
+		/* Connected: the kernel hands us only segments from the target. */
+		if (bind(fd, (struct sockaddr *)&me, melen) ||
+		    connect(fd, (struct sockaddr *)&p->dst_sa, p->dst_salen)) {
+			ds_err("failed to set up the TCP reply socket: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static uint32_t random_u32(void)
+{
+	uint32_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (uint32_t)getpid() ^ (uint32_t)mono_ns();
+	return v;
+}
+
+int prober_open(const struct probe_config *cfg, struct prober **out)
+{
+	struct probe_config c = *cfg;
+	struct prober *p;
+	size_t min;
+	int err;
+
+	*out = NULL;
+	if (probe_config_finish(&c))
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->cfg = c;
+	p->send_fd = p->icmp_fd = p->tcp_fd = p->port_fd = -1;
+	err = resolve_target(&c, &p->dst_sa, &p->dst_salen);
+	if (err)
+		goto cleanup;
+	p->flow.family = p->dst_sa.ss_family;
+	p->flow.proto = c.proto;
+	p->alen = p->flow.family == AF_INET6 ? 16 : 4;
+	if (p->flow.family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->dst_sa;
+
+		memcpy(p->flow.dst, &s6->sin6_addr, 16);
+		/* For IPPROTO_RAW the port field must be zero. */
+		s6->sin6_port = 0;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&p->dst_sa;
+
+		memcpy(p->flow.dst, &s4->sin_addr, 4);
+		s4->sin_port = 0;
+	}
+	inet_ntop(p->flow.family, p->flow.dst, p->address, sizeof(p->address));
+	err = route_lookup(p);
+	if (err)
+		goto cleanup;
+	inet_ntop(p->flow.family, p->flow.src, p->source, sizeof(p->source));
+
+	p->flow.dport = (uint16_t)c.port;
+	p->flow.icmp_id = (uint16_t)random_u32();
+	p->flow.tcp_seq_hi = (uint16_t)random_u32();
+	p->flow.flowlabel = (random_u32() & 0xfffff) | 1;
+	p->flow.tcp_mss = (uint16_t)(p->mtu - (p->flow.family == AF_INET6 ? 60 : 40));
+	min = probe_min_size(&p->flow);
+	p->size = c.proto == PROBE_TCP ? (unsigned int)min : c.size;
+	if (p->size < min) {
+		ds_err("failed to use --size %u: %s %s probes need at least %zu bytes", p->size,
+		       p->flow.family == AF_INET6 ? "IPv6" : "IPv4", probe_proto_name(c.proto),
+		       min);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	if (p->size > p->mtu) {
+		ds_err("failed to use --size %u: the path MTU toward %s is %u bytes; give a "
+		       "smaller "
+		       "size",
+		       p->size, p->address, p->mtu);
+		err = -EMSGSIZE;
+		goto cleanup;
+	}
+	err = open_sockets(p);
+	if (err)
+		goto cleanup;
+	p->pkt = malloc(p->size);
+	p->slots = calloc(PROBE_ID_SPACE, sizeof(*p->slots));
+	if (!p->pkt || !p->slots) {
+		err = -ENOMEM;
+		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
+	p->path_len = c.max_ttl;
+	p->horizon = c.first_ttl + DISCOVERY_AHEAD;
+	if (p->horizon > c.max_ttl)
+		p->horizon = c.max_ttl;
+	if (!c.no_dns && resolver_start(p->flow.family, &p->dns))
+		ds_debug("no reverse DNS: out of memory");
+	ds_debug("probing %s (%s) from %s, %s, %u bytes, path MTU %u", c.target, p->address,
+		 p->source, probe_proto_name(c.proto), p->size, p->mtu);
+	*out = p;
+	return 0;
+cleanup:
+	prober_close(p);
+	return err;
+}
+
+/* --- results ------------------------------------------------------------------------------ */
+
+const char *probe_proto_name(enum probe_proto proto)
+{
+	switch (proto) {
+	case PROBE_UDP:
+		return "udp";
+	case PROBE_TCP:
+		return "tcp";
+	default:
+		return "icmp";
+	}
+}
+
+static void fill_host(struct prober *p, struct probe_host_report *o, const struct host_entry *h)
+{
+	memset(o, 0, sizeof(*o));
+	inet_ntop(p->flow.family, h->addr, o->address, sizeof(o->address));
+	resolver_name(p->dns, h->addr, p->alen, o->name, sizeof(o->name));
+	o->received = h->received;
+	o->last_ms = h->rtt.last;
+	o->avg_ms = h->rtt.mean;
+	o->best_ms = h->rtt.best;
+	o->worst_ms = h->rtt.worst;
+	o->stdev_ms = rtt_stdev(&h->rtt);
+	o->jitter_ms = h->rtt.jitter;
+	o->jitter_avg_ms = h->rtt.jitter_avg;
+	o->jitter_max_ms = h->rtt.jitter_max;
+	o->jitter_int_ms = h->rtt.jitter_int;
+	o->reply = h->reply;
+	o->icmp_type = h->icmp_type;
+	o->icmp_code = h->icmp_code;
+}
+
+static void set_loss(uint64_t sent, uint64_t lost, double *pct, double *lo, double *hi)
+{
+	wilson_interval(lost, sent, WILSON_Z95, lo, hi);
+	*pct = sent ? loss_pct(lost, sent) : NAN;
+	*lo *= 100;
+	*hi *= 100;
+}
+
+/* The last row to show: the destination's, or one past the farthest hop that answered. */
+static unsigned int last_row(const struct prober *p)
+{
+	unsigned int last = 0;
+
+	if (p->terminal_seen || p->path_len < p->cfg.max_ttl)
+		return p->path_len;
+	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
+		if (p->hops[t].c.replied)
+			last = t;
+	if (p->dest.c.replied)
+		return p->path_len;
+	last = last ? last + 1 : p->cfg.first_ttl;
+	return last > p->cfg.max_ttl ? p->cfg.max_ttl : last;
+}
+
+/* Probe i of the list has been answered or given up on (an overwritten slot is long settled). */
+static bool rec_settled(const struct prober *p, uint64_t i)
+{
+	const struct slot *sl = &p->slots[i % PROBE_ID_SPACE];
+
+	return sl->seq1 != i + 1 || (sl->flags & SLOT_RESOLVED);
+}
+
+/*
+ * For each paced hop, its fast probes sent after its first lost fast one (the two-rate test's
+ * fast side), from the probe list; left unknown if the list was cut short.
+ */
+static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n)
+{
+	bool seen_loss[PROBE_MAX_TTL + 1] = {false};
+
+	if (p->rec_dropped)
+		return;
+	for (size_t i = 0; i < p->nrec; i++) {
+		const struct probe_record *r = &p->rec[i];
+		size_t row = (size_t)r->ttl - p->cfg.first_ttl;
+		bool lost;
+
+		if ((r->flags & (PROBE_REC_DEST | PROBE_REC_PACED)) || r->ttl >= p->path_len ||
+		    r->ttl < p->cfg.first_ttl || row >= n || !hc[row].paced || !rec_settled(p, i))
+			continue;
+		lost = !(r->flags & PROBE_REC_ANSWERED);
+		if (seen_loss[r->ttl]) {
+			hc[row].tail_sent++;
+			hc[row].tail_lost += lost;
+		}
+		seen_loss[r->ttl] |= lost;
+	}
+}
+
+const struct probe_report *prober_report(struct prober *p)
+{
+	struct hop_counts hc[PROBE_MAX_TTL + 1];
+	struct hop_verdict v[PROBE_MAX_TTL + 1];
+	struct probe_report *r = &p->report;
+	unsigned int last = last_row(p);
+	struct probe_hop_report *hops;
+	bool dest_row;
+	size_t n;
+	int origin;
+
+	n = gather_counts(p, hc, last);
+	fill_tails(p, hc, n);
+	hops = realloc(r->hops, (n ? n : 1) * sizeof(*hops));
+	if (!hops)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->hops = hops;
+	snprintf(r->target, sizeof(r->target), "%s", p->cfg.target);
+	snprintf(r->address, sizeof(r->address), "%s", p->address);
+	snprintf(r->source, sizeof(r->source), "%s", p->source);
+	snprintf(r->unreachable, sizeof(r->unreachable), "%s", p->reached ? "" : p->unreachable);
+	r->family = p->flow.family;
+	r->proto = p->flow.proto;
+	r->port = p->flow.proto == PROBE_ICMP ? 0 : p->flow.dport;
+	r->size = p->size;
+	r->started_wall = p->started_wall;
+	r->duration_s = p->ran ? (p->end > 0 ? p->end : mono_now()) - p->start : 0;
+	r->reached = p->reached;
+	r->interrupted = p->interrupted;
+	r->probes_sent = p->probes_sent;
+	r->send_errors = p->send_errors;
+	r->replies_unmatched = p->unmatched;
+	r->replies_duplicate = p->duplicate;
+	r->replies_late = p->late;
+	r->timeout_s = probe_timeout(p);
+
+	origin = probe_attribute(hc, n, PROBE_ALPHA, v);
+	dest_row = last >= p->path_len;
+	r->nhops = n;
+	for (size_t i = 0; i < n; i++) {
+		struct probe_hop_report *o = &hops[i];
+		unsigned int ttl = p->cfg.first_ttl + (unsigned int)i;
+		struct stream *s = ttl >= p->path_len ? &p->dest : &p->hops[ttl];
+
+		memset(o, 0, sizeof(*o));
+		o->ttl = ttl;
+		o->sent = v[i].sent;
+		o->received = v[i].sent - v[i].lost;
+		set_loss(v[i].sent, v[i].lost, &o->loss_pct, &o->loss_lo, &o->loss_hi);
+		o->all_sent = s->c.fast_sent + s->c.paced_sent;
+		o->all_received = o->all_sent - s->c.fast_lost - s->c.paced_lost;
+		o->paced_sent = s->c.paced_sent;
+		o->paced_received = s->c.paced_sent - s->c.paced_lost;
+		o->rate_limited = v[i].rate_limited;
+		o->limiter_confirmed = v[i].limiter_confirmed;
+		o->destination = dest_row && i + 1 == n;
+		o->other_replies = s->other_replies;
+		o->nhosts = s->nhosts;
+		for (size_t k = 0; k < s->nhosts; k++)
+			fill_host(p, &o->hosts[k], &s->hosts[k]);
+	}
+	if (origin >= 0) {
+		struct probe_hop_report *o = &hops[origin];
+
+		r->has_origin = true;
+		r->origin.ttl = o->ttl;
+		if (o->nhosts)
+			snprintf(r->origin.address, sizeof(r->origin.address), "%s",
+				 o->hosts[0].address);
+		r->origin.loss_pct = o->loss_pct;
+		r->origin.loss_lo = o->loss_lo;
+		r->origin.loss_hi = o->loss_hi;
+		r->origin.at_destination = o->destination;
+	}
+	if (dest_row && n) {
+		r->end_to_end.sent = v[n - 1].sent;
+		r->end_to_end.received = v[n - 1].sent - v[n - 1].lost;
+	} else {
+		r->end_to_end.sent = p->dest.c.fast_sent + p->dest.c.paced_sent;
+		r->end_to_end.received =
+			r->end_to_end.sent - p->dest.c.fast_lost - p->dest.c.paced_lost;
+	}
+	set_loss(r->end_to_end.sent, r->end_to_end.sent - r->end_to_end.received,
+		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);
+	return r;
+}
+
+size_t prober_probes(const struct prober *p, const struct probe_record **list, uint64_t *dropped)
+{
+	*list = p->rec;
+	if (dropped)
+		*dropped = p->rec_dropped;
+	return p->nrec;
+}
+
+void prober_identity(const struct prober *p, struct probe_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->family = p->flow.family;
+	switch (p->flow.proto) {
+	case PROBE_UDP:
+		id->l4proto = IPPROTO_UDP;
+		break;
+	case PROBE_TCP:
+		id->l4proto = IPPROTO_TCP;
+		break;
+	default:
+		id->l4proto = p->flow.family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	}
+	memcpy(id->src, p->flow.src, 16);
+	memcpy(id->dst, p->flow.dst, 16);
+	id->icmp_id = p->flow.proto == PROBE_ICMP ? p->flow.icmp_id : 0;
+	id->sport = p->flow.sport;
+	id->dport = p->flow.dport;
+}
+
+int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
+			   struct probe_packet *out)
+{
+	uint64_t last, idx;
+	int rc;
+
+	if (!p)
+		return -EINVAL;
+	rc = probe_parse_l3(&p->flow, l3, len, out);
+	if (rc || out->kind == PROBE_PKT_NONE || p->next_index == 0)
+		return rc;
+	/* The most recent probe that carried this identity. */
+	last = p->next_index - 1;
+	idx = last - last % PROBE_ID_SPACE + out->ident;
+	if (idx > last) {
+		if (idx < PROBE_ID_SPACE)
+			return 0;
+		idx -= PROBE_ID_SPACE;
+	}
+	if (idx < p->nrec)
+		out->index = (int64_t)idx;
+	return 0;
+}
+
+void prober_close(struct prober *p)
+{
+	if (!p)
+		return;
+	close_fd(&p->icmp_fd);
+	close_fd(&p->tcp_fd);
+	close_fd(&p->send_fd);
+	close_fd(&p->port_fd);
+	if (p->dns)
+		resolver_put(p->dns);
+	free(p->report.hops);
+	free(p->rec);
+	free(p->slots);
+	free(p->pkt);
+	free(p);
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The path prober: an mtr that does not lie about loss. The engine behind `dropscope probe`, and
+ * a library for `dropscope diagnose`, which runs it in a thread while it reads the kernel tracer.
+ *
+ * Lifecycle: probe_config_init -> (options) -> probe_config_finish -> prober_open (root: resolves
+ * the target, opens raw sockets) -> prober_run (once; blocks) -> prober_report / prober_probes /
+ * prober_classify_packet -> prober_close.
+ *
+ * How it probes (README "dropscope probe" has the operator's version):
+ *  - Paris-traceroute probes (probe_parse.h): one ECMP path per run.
+ *  - Rounds every interval_s: one probe to every hop still probed fast, all TTLs at once; the
+ *    destination gets probes of its own twice per round (TTL max_ttl) for end-to-end loss, as
+ *    echo replies and TCP answers are not rate-limited. The path length comes from the smallest
+ *    TTL the destination (or an unreachable) answers.
+ *  - A hop whose loss does not carry on to later hops is suspected of an ICMP rate limiter and is
+ *    paced at PROBE_PACED_INTERVAL_S from then on (a Linux router answers ~1/s after a burst of 6);
+ *    its fast and paced losses are the two-rate confirmation. UDP probes' destination answers
+ *    (port unreachable) are rate-limited ICMP errors too, so the destination is paced for UDP.
+ *  - At the end probe_attribute() (probe_stats.h) applies the persistence rule.
+ */
+#ifndef DS_PROBER_H
+#define DS_PROBER_H
+
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "probe_parse.h"
+
+#define PROBE_MAX_TTL 255
+#define PROBE_MAX_RESPONDERS 8	    /* addresses kept per hop; more are counted, not named */
+#define PROBE_PACED_INTERVAL_S 1.25 /* under Linux's 1/s ICMP error rate, with margin */
+#define PROBE_DEFAULT_COUNT 100	    /* rounds, as mtr's -c: ~10 s at the default interval */
+#define PROBE_DEFAULT_SIZE 64	    /* bytes, whole IP packet, as mtr */
+#define PROBE_DEFAULT_INTERVAL_S 0.1
+#define PROBE_DEFAULT_MAX_TTL 30
+#define PROBE_DEFAULT_UDP_PORT 33434
+#define PROBE_DEFAULT_TCP_PORT 80
+
+struct probe_config {
+	char target[256]; /* host name or address */
+	int family;	  /* AF_UNSPEC (the resolver's first answer), AF_INET or AF_INET6 */
+	enum probe_proto proto;
+	unsigned int port;  /* udp/tcp destination port; 0: the protocol's default */
+	unsigned int count; /* rounds: probes per hop; 0 with duration_s (both 0: default) */
+	double duration_s;  /* or: probe for this long */
+	unsigned int first_ttl, max_ttl;
+	unsigned int size; /* whole IP packet in bytes; 0: default (TCP SYNs have a fixed size) */
+	double interval_s; /* between rounds: a hop probed fast gets one probe per round */
+	double timeout_s;  /* unanswered this long = lost; 0: 3x the worst RTT, 1 s to 5 s */
+	bool no_dns;	   /* -n: no reverse DNS */
+	bool count_set, size_set;
+};
+
+/* Defaults: icmp, any family, 30 hops, 64 bytes, 0.1 s rounds, count decided by _finish. */
+void probe_config_init(struct probe_config *cfg);
+
+/*
+ * Option parsing shared by `dropscope probe` and `dropscope diagnose`: put PROBE_SHORT_OPTS in the
+ * getopt string and PROBE_LONG_OPTS in the option table, then hand every option to
+ * probe_config_option(). It returns 0 when it took the option, 1 when the option is not a probe
+ * option, -EINVAL after printing a one-line error for a bad value.
+ */
+#define PROBE_SHORT_OPTS "c:46ni:"
+enum {
+	PROBE_OPT_DURATION = 0x5000,
+	PROBE_OPT_PROTO,
+	PROBE_OPT_PORT,
+	PROBE_OPT_MAX_TTL,
+	PROBE_OPT_FIRST_TTL,
+	PROBE_OPT_SIZE,
+	PROBE_OPT_TIMEOUT,
+};
+/* clang-format off */
+#define PROBE_LONG_OPTS							\
+	{ "count", required_argument, NULL, 'c' },			\
+	{ "duration", required_argument, NULL, PROBE_OPT_DURATION },	\
+	{ "proto", required_argument, NULL, PROBE_OPT_PROTO },		\
+	{ "port", required_argument, NULL, PROBE_OPT_PORT },		\
+	{ "max-ttl", required_argument, NULL, PROBE_OPT_MAX_TTL },	\
+	{ "first-ttl", required_argument, NULL, PROBE_OPT_FIRST_TTL },	\
+	{ "size", required_argument, NULL, PROBE_OPT_SIZE },		\
+	{ "interval", required_argument, NULL, 'i' },			\
+	{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },	\
+	{ "no-dns", no_argument, NULL, 'n' },				\
+	{ "ipv4", no_argument, NULL, '4' },				\
+	{ "ipv6", no_argument, NULL, '6' }
+/* clang-format on */
+/* The options' help text, for a command's usage message. */
+extern const char probe_options_help[];
+
+int probe_config_option(struct probe_config *cfg, int opt, const char *arg);
+/* Checks that need all options (count vs duration, TTL order, size vs protocol); fills defaults. */
+int probe_config_finish(struct probe_config *cfg);
+
+struct prober;
+
+/*
+ * Check cfg (probe_config_finish), resolve cfg->target, find the route's source address and MTU,
+ * open the raw sockets (needs root or CAP_NET_RAW) and set up reverse DNS unless no_dns (lookup
+ * threads start with the first hop heard). Prints its own one-line error and returns -errno:
+ * -EINVAL bad options or a size below the headers, -ENOENT unknown host, -EAFNOSUPPORT the
+ * target has no address of the family asked for, -ENETUNREACH/-EHOSTUNREACH no route, -EMSGSIZE
+ * a size above the path MTU, -EPERM/-EACCES not allowed to open raw sockets. Does not drop
+ * privileges (the caller may: nothing after it needs them).
+ */
+int prober_open(const struct probe_config *cfg, struct prober **out);
+
+/*
+ * Probe until the configured rounds or duration are done (then wait for the last answers), until
+ * deadline_mono_s (CLOCK_MONOTONIC seconds as mono_now(); 0 = none), or until ds_stop is set.
+ * Reads only ds_stop of the program's global state, installs no signal handlers, and may run
+ * in a thread of its own. Refused sends (EPERM from the host's own firewall, ENOBUFS, ...) count
+ * as sent and lost and never end the run. Closes the sockets when it returns (a socket left open
+ * would queue, then drop, other traffic). Returns 0, -EALREADY on a second call, or -errno of
+ * a failed poll/receive.
+ */
+int prober_run(struct prober *p, double deadline_mono_s);
+
+/* --- the report -------------------------------------------------------------------------- */
+
+struct probe_host_report {
+	char address[INET6_ADDRSTRLEN];
+	char name[256];	   /* reverse DNS; "" when unknown or -n */
+	uint64_t received; /* answers from this address */
+	double last_ms, avg_ms, best_ms, worst_ms, stdev_ms;
+	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
+	enum probe_reply_kind reply; /* the kind of its last answer */
+	uint8_t icmp_type, icmp_code;
+};
+
+struct probe_hop_report {
+	unsigned int ttl;
+	uint64_t sent, received; /* the probes that describe the hop's loss (paced ones only when
+				    rate_limited), answered or timed out; none in flight */
+	double loss_pct;	 /* lost/sent*100; NAN when sent is 0 */
+	double loss_lo, loss_hi; /* 95% Wilson interval, percent */
+	uint64_t all_sent, all_received; /* every probe to this hop, fast and paced */
+	uint64_t paced_sent, paced_received;
+	bool rate_limited;	/* loss that does not carry on: ICMP rate limiting or filtering */
+	bool limiter_confirmed; /* the two-rate test agrees */
+	bool destination;	/* the row of the destination (or of the terminal answer) */
+	size_t nhosts;
+	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
+	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];
+};
+
+struct probe_report {
+	char target[256];
+	char address[INET6_ADDRSTRLEN];
+	char source[INET6_ADDRSTRLEN];
+	int family;
+	enum probe_proto proto;
+	unsigned int port;   /* udp/tcp destination port, 0 for icmp */
+	unsigned int size;   /* bytes per probe */
+	double started_wall; /* CLOCK_REALTIME seconds at the first probe */
+	double duration_s;
+	bool reached;	      /* the target itself answered */
+	bool interrupted;     /* ds_stop or the deadline ended the run early */
+	char unreachable[96]; /* e.g. "host unreachable from 10.0.0.1", "" when none */
+	size_t nhops;
+	struct probe_hop_report *hops;
+	bool has_origin;
+	struct {
+		unsigned int ttl;
+		char address[INET6_ADDRSTRLEN]; /* the hop's first responder, "" if none */
+		double loss_pct, loss_lo, loss_hi;
+		bool at_destination; /* only the destination hop loses: the host or its last link */
+	} origin;
+	struct {
+		uint64_t sent, received;
+		double loss_pct, loss_lo, loss_hi;
+	} end_to_end; /* the destination row's counts */
+	uint64_t probes_sent, send_errors;
+	uint64_t replies_unmatched, replies_duplicate, replies_late;
+	double timeout_s;
+};
+
+/* Per-hop statistics and the verdict; valid after prober_run (also an interrupted one). */
+const struct probe_report *prober_report(struct prober *p);
+
+/* The members of the probe JSON object (README), written into the object the caller opened. */
+void probe_report_json(const struct probe_report *r, struct json_writer *j);
+/* The report table laid out like `mtr --report`, then the verdict lines. */
+void probe_report_text(const struct probe_report *r, FILE *f);
+/* One header line and one line per hop and responder. */
+void probe_report_csv(const struct probe_report *r, FILE *f);
+const char *probe_proto_name(enum probe_proto proto);
+
+/* --- what diagnose needs to recognise the prober's packets in the kernel ------------------- */
+
+enum {
+	PROBE_REC_DEST = 1,	/* sent to the destination (TTL max_ttl), not to a hop */
+	PROBE_REC_ANSWERED = 2, /* an answer matched it in time */
+	PROBE_REC_LATE = 4,	/* an answer came after the timeout (counted as lost) */
+	PROBE_REC_PACED = 8,	/* sent while its hop was paced */
+};
+
+struct probe_record {
+	uint64_t sent_ns;   /* CLOCK_MONOTONIC ns just before the send: bpf_ktime_get_ns's clock */
+	uint64_t reply_ns;  /* CLOCK_MONOTONIC ns when the answer was read, 0 if none */
+	int32_t send_errno; /* 0, or why the kernel refused the send (EPERM: the host's firewall) */
+	uint16_t ident;	    /* identity in the packet: index % PROBE_ID_SPACE */
+	uint8_t ttl;
+	uint8_t flags; /* PROBE_REC_* */
+};
+
+/*
+ * Every probe sent, in order (index = position). At most PROBE_MAX_RECORDS are kept; a longer
+ * run keeps probing and its statistics, and counts the rest in *dropped (may be NULL).
+ */
+#define PROBE_MAX_RECORDS (1u << 21)
+size_t prober_probes(const struct prober *p, const struct probe_record **list, uint64_t *dropped);
+
+struct probe_identity {
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t l4proto;  /* IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_UDP or IPPROTO_TCP */
+	uint8_t src[16];  /* our source address, network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];  /* the target */
+	uint16_t icmp_id; /* echo identifier (icmp probes), host order */
+	uint16_t sport;	  /* source port (udp, tcp), host order */
+	uint16_t dport;	  /* destination port (udp, tcp), host order */
+};
+
+/*
+ * Enough for an in-kernel pre-filter: probes are src -> dst with l4proto and the ports / echo id;
+ * replies are echo replies or TCP segments dst -> src, or ICMP errors to src quoting a probe.
+ */
+void prober_identity(const struct prober *p, struct probe_identity *id);
+
+/*
+ * Is this L3 packet (from its IPv4/IPv6 header, possibly truncated, e.g. the ~128 bytes the kernel
+ * tracer captured from a dropped skb) one of our probes, an answer to one, or neither? Fills out
+ * (kind, reply kind, ident, and index: the most recent probe with that identity in the list, or
+ * -1). Pure and bounds-checked: the packet is read against what prober_open fixed, and the
+ * index comes from the probe list, so call it once prober_run has returned. Identities repeat
+ * every PROBE_ID_SPACE probes; a run that long maps a packet to the latest probe that carried its
+ * identity. Returns 0, or -EINVAL for bad arguments.
+ */
+int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
+			   struct probe_packet *out);
+
+/* Frees everything (closes sockets a run left open; the DNS thread winds down on its own). */
+void prober_close(struct prober *p);
+
+#endif
