@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Where each lost probe was lost, from the drops the tracer saw. */
+#include "probefate.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct probe_info p[8] = {
+		{ .lost = false }, { .lost = true }, { .lost = true }, { .lost = true },
+		{ .lost = true },  { .lost = true }, { .lost = false }, { .lost = true, .send_errno = 1 },
+	};
+	struct seen_drop d[] = {
+		{ .index = 1, .reply = false, .here = true, .reason = 64 }, /* probe 1 out: qdisc */
+		{ .index = 1, .reply = true, .here = true, .reason = 12 },  /* and an answer: weaker */
+		{ .index = 2, .reply = true, .here = true, .reason = 12 },  /* answer dropped in */
+		{ .index = 3, .reply = true, .here = true, .reason = 12 },
+		{ .index = 4, .reply = false, .here = false, .reason = 12 }, /* another namespace */
+		{ .index = 6, .reply = true, .here = true, .reason = 12 },  /* answered: a duplicate */
+		{ .index = 42, .reply = false, .here = true, .reason = 64 }, /* not a probe of ours */
+		{ .index = -1, .reply = false, .here = true, .reason = 64 },
+		{ .index = 3, .reply = true, .here = true, .reason = 6 },
+	};
+	enum probe_fate f[8];
+	struct fate_totals t;
+
+	probe_fates(p, 8, d, sizeof(d) / sizeof(d[0]), f, &t);
+	is_int(f[0], FATE_ANSWERED, "answered");
+	is_int(f[1], FATE_EGRESS, "dropped on the way out beats its answer dropped on the way in");
+	is_int(f[2], FATE_INGRESS, "the answer dropped on the way in");
+	is_int(f[4], FATE_OTHER_NS, "dropped in another namespace");
+	is_int(f[5], FATE_NETWORK, "lost with nothing seen: the network");
+	is_int(f[6], FATE_ANSWERED, "an answered probe stays answered");
+	is_int(f[7], FATE_REFUSED, "a refused send with no drop seen");
+	is_int(t.sent, 8, "sent");
+	is_int(t.lost, 6, "lost");
+	is_int(t.egress, 1, "egress");
+	is_int(t.ingress, 2, "ingress");
+	is_int(t.other_ns, 1, "other namespaces");
+	is_int(t.network, 1, "network");
+	is_int(t.refused, 1, "refused");
+	is_int(t.egress_reason, 64, "egress reason");
+	is_int(t.ingress_reason, 12, "the most frequent ingress reason");
+	is_str(probe_fate_name(FATE_INGRESS), "host ingress", "names");
+
+	probe_fates(p, 8, NULL, 0, f, &t);
+	is_int(t.network, 5, "no drops seen: every loss but the refused send is the network's");
+	is_int(t.egress_reason, 0, "no reason");
+	return done_testing();
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dropscope demo [NAME]: build the example network (host - r1 - r2 - r3 - dst, in network
+ * namespaces), inject a known fault, run `diagnose` from the host's namespace against dst, and
+ * tear everything down. How a new user sees the tool work on a machine with no other network;
+ * the scenario tests run the same scenarios and check each verdict against its known truth.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "demolab.h"
+#include "netns.h"
+#include "diagnose.h"
+#include "util.h"
+
+#define DEMO_ROUTERS 3
+
+struct scenario {
+	const char *name;
+	const char *fault;  /* what is injected */
+	const char *expect; /* the verdict the tool should reach */
+	int (*inject)(struct demolab *lab, double seconds);
+	const char *target; /* NULL: dst */
+};
+
+/* Drop pct% of what router r forwards toward dst ("eth0") or toward host ("eth1"). */
+static int forward_loss(struct demolab *lab, int r, int pct, const char *from_iface)
+{
+	char rules[512];
+
+	snprintf(rules, sizeof(rules),
+		 "table inet demo_loss {\n"
+		 "  chain forward { type filter hook forward priority 0; policy accept;\n"
+		 "    %s%s%snumgen random mod 100 < %d drop\n"
+		 "  }\n"
+		 "}\n",
+		 from_iface ? "iifname \"" : "", from_iface ? from_iface : "",
+		 from_iface ? "\" " : "", pct);
+	return demolab_nft(lab, r, rules);
+}
+
+static int inject_none(struct demolab *lab, double seconds)
+{
+	return 0;
+}
+
+static int inject_router_loss(struct demolab *lab, double seconds)
+{
+	return forward_loss(lab, 2, 30, "eth0");
+}
+
+static int inject_limiter(struct demolab *lab, double seconds)
+{
+	return demolab_icmp_ratelimit(lab, 1, 1000);
+}
+
+static int inject_limiter_and_loss(struct demolab *lab, double seconds)
+{
+	int err = demolab_icmp_ratelimit(lab, 1, 1000);
+
+	return err ? err : forward_loss(lab, 2, 30, "eth0");
+}
+
+static int inject_host_firewall(struct demolab *lab, double seconds)
+{
+	return demolab_nft(lab, DEMOLAB_HOST,
+			   "table inet demo_fw {\n"
+			   "  chain input { type filter hook input priority 0; policy accept;\n"
+			   "    meta l4proto icmp numgen random mod 100 < 30 drop\n"
+			   "  }\n"
+			   "}\n");
+}
+
+/* A UDP service on the host with a 2 KiB buffer, flooded from dst: SOCKET_RCVBUFF. */
+static int inject_socket_overflow(struct demolab *lab, double seconds)
+{
+	int err = demolab_udp_sink(lab, DEMOLAB_HOST, 5555, 2048);
+
+	return err ? err
+		   : demolab_udp_flood(lab, DEMOLAB_DST(lab), "10.77.0.1", 5555, 2000, 200,
+				       seconds + 10);
+}
+
+/* A tiny qdisc on the host's uplink, filled by the host's own bulk traffic: QDISC_DROP. */
+static int inject_tiny_qdisc(struct demolab *lab, double seconds)
+{
+	const char *argv[] = { "tc", "qdisc", "replace", "dev", "eth1", "root", "tbf", "rate",
+			       "1mbit", "burst", "1600", "limit", "3000", NULL };
+	int err = demolab_exec(lab, DEMOLAB_HOST, NULL, argv);
+
+	return err ? err
+		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 1000, 500, seconds + 10);
+}
+
+static int inject_both(struct demolab *lab, double seconds)
+{
+	int err = inject_socket_overflow(lab, seconds);
+
+	return err ? err : forward_loss(lab, 2, 30, "eth0");
+}
+
+static int inject_return_path(struct demolab *lab, double seconds)
+{
+	return forward_loss(lab, 2, 30, "eth1");
+}
+
+static const struct scenario scenarios[] = {
+	{ "healthy", "nothing", "none", inject_none },
+	{ "router-loss", "r2 drops 30% of what it forwards toward dst", "network (hop 3)",
+	  inject_router_loss },
+	{ "limiter-and-loss", "r1 rate-limits ICMP (1/s), r2 drops 30% toward dst",
+	  "network (hop 3), hop 1 excused", inject_limiter_and_loss },
+	{ "limiter", "r1 rate-limits its ICMP errors (Linux's default, 1/s)", "none",
+	  inject_limiter },
+	{ "host-firewall", "the host's firewall drops 30% of incoming ICMP",
+	  "server (NETFILTER_DROP, replies lost on ingress)", inject_host_firewall },
+	{ "socket-overflow", "a UDP service on the host, 2 KiB buffer, flooded at 2000/s",
+	  "server (SOCKET_RCVBUFF at udp:5555)", inject_socket_overflow },
+	{ "tiny-qdisc", "a 1 Mbit/s tbf qdisc on the host's uplink, and bulk traffic through it",
+	  "server (QDISC_DROP)", inject_tiny_qdisc },
+	{ "both", "the socket overflow and r2's forwarding loss", "both", inject_both },
+	{ "return-path", "r2 drops 30% of what it forwards back toward the host", "network (hop 3)",
+	  inject_return_path },
+	{ "unreachable", "a target no router has a route to (10.77.99.1)",
+	  "inconclusive (unreachable)", inject_none, "10.77.99.1" },
+};
+
+#define DEFAULT_SCENARIO "router-loss"
+
+static const struct scenario *find_scenario(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	return NULL;
+}
+
+static void demo_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dropscope demo [--list] [NAME] [--duration S] [--json]\n"
+		"Build an example network in namespaces, inject a known fault, diagnose it from the\n"
+		"host, and tear it all down (default scenario: %s).\n\n"
+		"  -l, --list           the scenarios\n"
+		"  -d, --duration S     how long diagnose measures (default 10)\n"
+		"  -j, --json           diagnose's JSON instead of its report\n",
+		DEFAULT_SCENARIO);
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "list", no_argument, NULL, 'l' },   { "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },   { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },   { 0 },
+	};
+	struct diagnose_opts o = { .duration = 10 };
+	const struct scenario *s;
+	struct demolab lab;
+	int opt, err, saved, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "ld:jvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
+				printf("%-18s %s\n%-18s -> expect %s\n", scenarios[i].name,
+				       scenarios[i].fault, "", scenarios[i].expect);
+			return 0;
+		case 'd':
+			if (parse_duration(optarg, false, &o.duration) || o.duration < 2) {
+				ds_err("bad duration '%s': expected seconds >= 2", optarg);
+				return 2;
+			}
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'v':
+			ds_verbose++;
+			break;
+		case 'h':
+			demo_usage(stdout);
+			return 0;
+		default:
+			demo_usage(stderr);
+			return 2;
+		}
+	}
+	s = find_scenario(optind < argc ? argv[optind] : DEFAULT_SCENARIO);
+	if (!s) {
+		ds_err("unknown scenario '%s'; 'dropscope demo --list' names them", argv[optind]);
+		return 2;
+	}
+	if (optind + 1 < argc) {
+		ds_err("unexpected argument '%s'; see 'dropscope demo --help'", argv[optind + 1]);
+		return 2;
+	}
+	if (!is_root()) {
+		ds_err("demo needs root (network namespaces, BPF): run it with sudo");
+		return 1;
+	}
+	err = ds_install_signals();
+	if (err)
+		return 1;
+	if (!o.json)
+		printf("demo '%s': building host - r1 - r2 - r3 - dst in network namespaces\n"
+		       "fault: %s\nexpect: %s\n\n",
+		       s->name, s->fault, s->expect);
+	fflush(stdout);
+	err = demolab_create(&lab, DEMO_ROUTERS);
+	if (err) {
+		ds_err("failed to build the demo network: %s", strerror(-err));
+		return 1;
+	}
+	rc = 1;
+	err = s->inject(&lab, o.duration);
+	if (err) {
+		ds_err("failed to inject the fault of '%s': %s", s->name, strerror(-err));
+		goto cleanup;
+	}
+	probe_config_init(&o.probe);
+	o.probe.no_dns = true;
+	snprintf(o.probe.target, sizeof(o.probe.target), "%s", s->target ? s->target : lab.dst4);
+	/* diagnose runs as if on the host: its namespace is "this server". */
+	err = demolab_enter(&lab, DEMOLAB_HOST, &saved);
+	if (err) {
+		ds_err("failed to enter the demo's host namespace: %s", strerror(-err));
+		goto cleanup;
+	}
+	rc = diagnose_run(&o);
+	netns_leave(saved);
+cleanup:
+	demolab_destroy(&lab);
+	if (!o.json)
+		printf("\ndemo '%s': network torn down\n", s->name);
+	return rc;
+}

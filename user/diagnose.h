@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* dropscope diagnose: the tracer, the counters and the prober at once, merged into a verdict. */
+#ifndef DS_DIAGNOSE_H
+#define DS_DIAGNOSE_H
+
+#include <stdbool.h>
+
+#include "prober.h"
+
+#define DIAGNOSE_DEFAULT_DURATION 30.0
+
+struct diagnose_opts {
+	struct probe_config probe; /* target and how to probe it */
+	double duration;	   /* seconds */
+	const char *netns_spec;	   /* the namespace that is "this server" (NULL: ours) */
+	bool all_flows;		   /* TCP retransmissions to everyone, not just the target */
+	bool json;
+	bool attach_tracepoint;	   /* testing aid: force the classic tracepoint */
+};
+
+/* Run a whole diagnosis and print it. Returns the exit code (0 whatever the verdict). */
+int diagnose_run(struct diagnose_opts *o);
+
+#endif

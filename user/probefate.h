@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where each of the prober's lost probes was lost, pure: the kernel tracer saw some of the
+ * prober's packets dropped (classified by the prober as one of its probes or an answer to one);
+ * the rest of the lost probes were lost outside this host. mtr cannot tell these apart: a host
+ * whose firewall drops the replies looks to it like loss at the first hop.
+ */
+#ifndef DS_PROBEFATE_H
+#define DS_PROBEFATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum probe_fate {
+	FATE_ANSWERED = 0,
+	FATE_NETWORK,	  /* lost, and no drop of it or its answer was seen here */
+	FATE_EGRESS,	  /* dropped by this host on the way out */
+	FATE_INGRESS,	  /* its answer was dropped by this host on the way in */
+	FATE_OTHER_NS,	  /* dropped in another namespace of this kernel (a container, a bridge) */
+	FATE_REFUSED,	  /* the kernel refused to send it (send error) with no drop seen */
+};
+
+/* One drop of a prober packet the tracer saw. */
+struct seen_drop {
+	int64_t index;	 /* the probe (list index) it belongs to */
+	bool reply;	 /* an answer to the probe, not the probe itself */
+	bool here;	 /* in this host's namespace */
+	uint32_t reason; /* kernel drop reason */
+};
+
+struct probe_info {
+	bool lost;	 /* no answer in time */
+	int send_errno;	 /* the kernel refused the send */
+};
+
+struct fate_totals {
+	uint64_t sent, lost;
+	uint64_t egress, ingress, other_ns, refused, network;
+	uint32_t egress_reason, ingress_reason; /* the most frequent (0: none seen) */
+};
+
+/*
+ * Decide fate[i] for probes 0..n-1 from the drops seen, and add up the totals. A lost probe
+ * seen dropped here on the way out is egress; else one whose answer was dropped here is
+ * ingress; else one dropped in another namespace is other_ns; else a refused send is refused;
+ * else network. An answered probe stays answered whatever else was seen (a duplicate answer
+ * dropped, say). Drops with an index outside 0..n-1 are ignored.
+ */
+void probe_fates(const struct probe_info *probes, size_t n, const struct seen_drop *drops,
+		 size_t ndrops, enum probe_fate *fate, struct fate_totals *t);
+
+const char *probe_fate_name(enum probe_fate f);
+
+#endif
