@@ -166,7 +166,10 @@ static __always_inline void queue_of(const struct skb_fields *f, __u32 reason,
 	case DS_Q_SOCKET:
 		/* The local end: the destination port of what arrived, the source of what we sent. */
 		port = f->iif ? p->dport : p->sport;
-		if (port >= ephemeral_lo && port <= ephemeral_hi)
+		/* Only TCP, UDP and SCTP have ports; ICMP's "ports" are its type and code. */
+		if ((p->l4_proto != IPPROTO_TCP && p->l4_proto != IPPROTO_UDP &&
+		     p->l4_proto != 132) ||
+		    (port >= ephemeral_lo && port <= ephemeral_hi))
 			port = 0;
 		key->queue = port;
 		break;

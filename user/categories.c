@@ -161,3 +161,11 @@ uint8_t reason_queue_kind(const char *name)
 
 	return r ? r->queue : DS_Q_NONE;
 }
+
+enum drop_category reason_category_at(const char *name, const char *location)
+{
+	if (name && location && !strcmp(name, "IP_INHDR") &&
+	    (!strncmp(location, "ip_forward", 10) || !strncmp(location, "ip6_forward", 11)))
+		return CAT_NORMAL;
+	return reason_category(name);
+}

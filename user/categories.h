@@ -27,6 +27,13 @@ const char *category_label(enum drop_category c);
 
 /* Category of a reason name without the SKB_DROP_REASON_ prefix ("QDISC_DROP"). */
 enum drop_category reason_category(const char *name);
+/*
+ * The category of a drop given where it happened too (the kernel function, or NULL): some
+ * reasons cover two things. IP_INHDR is a bad header, but also a TTL (hop limit) that ran out
+ * while forwarding, which ip_forward and ip6_forward report under the same reason: that is
+ * traceroute working, not corruption.
+ */
+enum drop_category reason_category_at(const char *name, const char *location);
 /* enum ds_queue_kind (bpf/dropscope.h) of a reason name. */
 uint8_t reason_queue_kind(const char *name);
 

@@ -7,5 +7,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_counters(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

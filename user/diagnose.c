@@ -126,7 +126,14 @@ static int place_probes(struct diag *d)
 	for (size_t k = 0; k < d->nevents; k++) {
 		const struct drop_event *e = &d->events[k];
 		struct probe_packet pkt;
+		char abuf[32];
 
+		/* Protocol-normal drops lose nothing: the kernel drops the destination's answers as
+		 * NO_SOCKET after the prober's raw socket took its copy. */
+		if (reasons_category_at(d->reasons, e->reason,
+					ksyms_name(d->ksyms, e->location, abuf, sizeof(abuf))) ==
+		    CAT_NORMAL)
+			continue;
 		if (prober_classify_packet(d->prober, e->data, e->data_len, &pkt) ||
 		    pkt.kind == PROBE_PKT_NONE || pkt.index < 0)
 			continue;
@@ -212,7 +219,7 @@ static void fill_host_evidence(struct diag *d, struct verdict_input *in)
 		char qb[48], ib[32];
 		const char *q, *ifn;
 
-		if (!is_loss(reasons_category(d->reasons, dg->reason)))
+		if (!is_loss(reasons_category_at(d->reasons, dg->reason, dg->location)))
 			continue;
 		in->host_drops += dg->packets;
 		if (in->cause.count >= dg->packets)
@@ -230,7 +237,7 @@ static void fill_host_evidence(struct diag *d, struct verdict_input *in)
 		const struct finding *f = &d->findings[i];
 
 		/* Retransmissions are a symptom, judged below with the path. */
-		if (f->severity < FINDING_HIGH || f->explained_by ||
+		if (f->severity < SEV_HIGH || f->explained_by ||
 		    !strcmp(f->id, "tcp_retransmits"))
 			continue;
 		if (!in->serious_findings++)
@@ -341,21 +348,22 @@ static void build_advice(struct diag *d)
 			const struct drop_group *dg = &d->here.groups[g];
 			char ib[32];
 
-			if (is_loss(reasons_category(d->reasons, dg->reason)) && dg->packets >= 2)
+			if (is_loss(reasons_category_at(d->reasons, dg->reason, dg->location)) &&
+			    dg->packets >= 2)
 				advise_reason(d, dg->reason,
 					      group_ifname(&d->names, dg->netns, dg->ifindex, ib,
 							   sizeof(ib)));
 		}
 		for (size_t i = 0; i < d->nfindings; i++)
-			if (d->findings[i].severity >= FINDING_HIGH && !d->findings[i].explained_by)
+			if (d->findings[i].severity >= SEV_HIGH && !d->findings[i].explained_by)
 				advise_finding(d, d->findings[i].id, d->findings[i].ifname[0]
 									     ? d->findings[i].ifname
 									     : NULL);
 	}
 	if ((k == VERDICT_NETWORK || k == VERDICT_BOTH) && d->report && d->report->has_origin) {
 		snprintf(line, sizeof(line),
-			 "# the loss starts at hop %u (%s): send the path report below to the provider "
-			 "who runs it, with the time of the test",
+			 "# the loss starts at hop %u (%s): send the path report above to the "
+			 "provider who runs it, with the time of the test",
 			 d->report->origin.ttl,
 			 d->report->origin.address[0] ? d->report->origin.address : "no answer");
 		advise(d, line);

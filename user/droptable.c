@@ -242,7 +242,10 @@ const char *queue_name(uint8_t kind, uint32_t queue, uint8_t l4_proto, char *buf
 		return buf;
 	case DS_Q_SOCKET:
 		proto = protocol_name(0, l4_proto, pbuf, sizeof(pbuf));
-		if (queue)
+		/* Ports only mean something to TCP, UDP and SCTP sockets. */
+		if (l4_proto != 6 && l4_proto != 17 && l4_proto != 132)
+			snprintf(buf, size, "%s", proto ? proto : "socket");
+		else if (queue)
 			snprintf(buf, size, "%s:%u", proto ? proto : "socket", queue);
 		else
 			snprintf(buf, size, "%s:ephemeral", proto ? proto : "socket");
@@ -494,6 +497,13 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 		char rbuf[64];
 		int shown = 0;
 
+		/* The reason's largest group decides a category that depends on the location. */
+		for (size_t g = 0; g < r->ngroups; g++)
+			if (r->groups[g].reason == rt->reason) {
+				cat = reasons_category_at(names->reasons, rt->reason,
+							  r->groups[g].location);
+				break;
+			}
 		if (o->recent && o->recent_seconds > 0)
 			rate = recent_packets(o->recent, rt->reason) / o->recent_seconds;
 		else if (o->seconds > 0)
@@ -553,7 +563,7 @@ void drop_report_json(const struct drop_report *r, const struct name_ctx *names,
 	for (size_t g = 0; g < r->ngroups; g++) {
 		const struct drop_group *dg = &r->groups[g];
 		char rbuf[64], ib[32], qb[48], pb[32], nb[256];
-		enum drop_category cat = reasons_category(names->reasons, dg->reason);
+		enum drop_category cat = reasons_category_at(names->reasons, dg->reason, dg->location);
 
 		json_object_begin(j, NULL);
 		json_string(j, "reason", reasons_label(names->reasons, dg->reason, rbuf, sizeof(rbuf)));

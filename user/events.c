@@ -82,7 +82,7 @@ void event_print(const struct drop_event *e, const struct name_ctx *names, bool 
 		json_uint(&j, "ts_ns", e->ts_ns);
 		json_string(&j, "reason", reason);
 		json_string(&j, "category",
-			    category_name(reasons_category(names->reasons, e->reason)));
+			    category_name(reasons_category_at(names->reasons, e->reason, loc)));
 		json_string(&j, "location", loc);
 		json_uint(&j, "netns", e->netns);
 		json_string(&j, "ifname", ifn);

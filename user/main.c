@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "print the drop maps pinned by 'trace --pin', without loading anything" },
 	{ "counters", cmd_counters, "the host's loss counters over a window, with fixes" },
 	{ "probe", cmd_probe, "probe the path hop by hop: where loss starts (like mtr)" },
+	{ "diagnose", cmd_diagnose, "is the loss on this server or in the network: the verdict" },
+	{ "demo", cmd_demo, "diagnose a built-in example network with a known fault" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1378,7 +1378,8 @@ static bool rec_settled(const struct prober *p, uint64_t i)
  * For each paced hop, its fast probes sent after its first lost fast one (the two-rate test's
  * fast side), from the probe list; left unknown if the list was cut short.
  */
-static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n)
+static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n,
+		       const bool *excluded, size_t nexcluded)
 {
 	bool seen_loss[PROBE_MAX_TTL + 1] = {false};
 
@@ -1393,6 +1394,8 @@ static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n)
 		    r->ttl < p->cfg.first_ttl || row >= n || !hc[row].paced || !rec_settled(p, i))
 			continue;
 		lost = !(r->flags & PROBE_REC_ANSWERED);
+		if (lost && i < nexcluded && excluded[i])
+			continue;
 		if (seen_loss[r->ttl]) {
 			hc[row].tail_sent++;
 			hc[row].tail_lost += lost;
@@ -1401,9 +1404,44 @@ static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n)
 	}
 }
 
+/*
+ * Take the lost probes marked in excluded out of the counts, as if never sent: their fate on
+ * the path is unknown. dest is the destination's counts, used when it has no row.
+ */
+static void exclude_probes(const struct prober *p, struct hop_counts *hc, size_t n, bool dest_row,
+			   struct hop_counts *dest, const bool *excluded, size_t nexcluded)
+{
+	for (size_t i = 0; i < nexcluded && i < p->nrec; i++) {
+		const struct probe_record *r = &p->rec[i];
+		struct hop_counts *c;
+
+		if (!excluded[i] || (r->flags & PROBE_REC_ANSWERED) || !rec_settled(p, i))
+			continue;
+		if ((r->flags & PROBE_REC_DEST) || r->ttl >= p->path_len)
+			c = dest_row && n ? &hc[n - 1] : dest;
+		else if (r->ttl >= p->cfg.first_ttl && (size_t)(r->ttl - p->cfg.first_ttl) < n)
+			c = &hc[r->ttl - p->cfg.first_ttl];
+		else
+			continue;
+		if ((r->flags & PROBE_REC_PACED) && c->paced_sent && c->paced_lost) {
+			c->paced_sent--;
+			c->paced_lost--;
+		} else if (c->fast_sent && c->fast_lost) {
+			c->fast_sent--;
+			c->fast_lost--;
+		}
+	}
+}
+
 const struct probe_report *prober_report(struct prober *p)
 {
-	struct hop_counts hc[PROBE_MAX_TTL + 1];
+	return prober_report_excluding(p, NULL, 0);
+}
+
+const struct probe_report *prober_report_excluding(struct prober *p, const bool *excluded,
+						   size_t nexcluded)
+{
+	struct hop_counts hc[PROBE_MAX_TTL + 1], dest = p->dest.c;
 	struct hop_verdict v[PROBE_MAX_TTL + 1];
 	struct probe_report *r = &p->report;
 	unsigned int last = last_row(p);
@@ -1413,7 +1451,10 @@ const struct probe_report *prober_report(struct prober *p)
 	int origin;
 
 	n = gather_counts(p, hc, last);
-	fill_tails(p, hc, n);
+	dest_row = last >= p->path_len;
+	if (excluded)
+		exclude_probes(p, hc, n, dest_row, &dest, excluded, nexcluded);
+	fill_tails(p, hc, n, excluded, nexcluded);
 	hops = realloc(r->hops, (n ? n : 1) * sizeof(*hops));
 	if (!hops)
 		return NULL;
@@ -1439,7 +1480,6 @@ const struct probe_report *prober_report(struct prober *p)
 	r->timeout_s = probe_timeout(p);
 
 	origin = probe_attribute(hc, n, PROBE_ALPHA, v);
-	dest_row = last >= p->path_len;
 	r->nhops = n;
 	for (size_t i = 0; i < n; i++) {
 		struct probe_hop_report *o = &hops[i];
@@ -1480,9 +1520,8 @@ const struct probe_report *prober_report(struct prober *p)
 		r->end_to_end.sent = v[n - 1].sent;
 		r->end_to_end.received = v[n - 1].sent - v[n - 1].lost;
 	} else {
-		r->end_to_end.sent = p->dest.c.fast_sent + p->dest.c.paced_sent;
-		r->end_to_end.received =
-			r->end_to_end.sent - p->dest.c.fast_lost - p->dest.c.paced_lost;
+		r->end_to_end.sent = dest.fast_sent + dest.paced_sent;
+		r->end_to_end.received = r->end_to_end.sent - dest.fast_lost - dest.paced_lost;
 	}
 	set_loss(r->end_to_end.sent, r->end_to_end.sent - r->end_to_end.received,
 		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);

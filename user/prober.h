@@ -183,6 +183,14 @@ struct probe_report {
 
 /* Per-hop statistics and the verdict; valid after prober_run (also an interrupted one). */
 const struct probe_report *prober_report(struct prober *p);
+/*
+ * The same with the lost probes i marked excluded[i] (i < nexcluded, indexes of the probe list)
+ * taken out of the counts, as if never sent: diagnose's way to judge the path without the probes
+ * this host dropped itself. The per-hop "all_*" and "paced_*" totals stay as measured. Replaces
+ * the report prober_report returned (one report per prober).
+ */
+const struct probe_report *prober_report_excluding(struct prober *p, const bool *excluded,
+						   size_t nexcluded);
 
 /* The members of the probe JSON object (README), written into the object the caller opened. */
 void probe_report_json(const struct probe_report *r, struct json_writer *j);

@@ -96,6 +96,14 @@ enum drop_category reasons_category(const struct reason_table *t, uint32_t value
 	return value == 0 ? CAT_UNSPECIFIED : CAT_OTHER;
 }
 
+enum drop_category reasons_category_at(const struct reason_table *t, uint32_t value,
+				       const char *location)
+{
+	const struct reason *r = reasons_find(t, value);
+
+	return r ? reason_category_at(r->name, location) : reasons_category(t, value);
+}
+
 /* Value of enum member i (plain or 64-bit enum). */
 static uint64_t enum_value(const struct btf_type *t, int i)
 {

@@ -41,6 +41,9 @@ const struct reason *reasons_find(const struct reason_table *t, uint32_t value);
  * or "REASON_<n>" / "SUBSYS_<s>_<n>" for a number the BTF does not name. */
 const char *reasons_label(const struct reason_table *t, uint32_t value, char *buf, size_t size);
 enum drop_category reasons_category(const struct reason_table *t, uint32_t value);
+/* The same, refined by the kernel function that dropped it (reason_category_at). */
+enum drop_category reasons_category_at(const struct reason_table *t, uint32_t value,
+				       const char *location);
 void reasons_free(struct reason_table *t);
 
 #endif

@@ -53,5 +53,11 @@ int main(void)
 	is_str(category_name(CAT_CAPACITY), "capacity", "JSON spelling");
 	is_str(category_label(CAT_ROUTING), "routing/neighbour", "human spelling");
 	is_int(reason_category(NULL), CAT_OTHER, "no name is other");
+	is_int(reason_category_at("IP_INHDR", "ip_forward"), CAT_NORMAL,
+	       "IP_INHDR in ip_forward is a TTL running out: protocol-normal");
+	is_int(reason_category_at("IP_INHDR", "ip6_forward"), CAT_NORMAL, "so in ip6_forward");
+	is_int(reason_category_at("IP_INHDR", "ip_rcv_core"), CAT_CORRUPTION,
+	       "IP_INHDR elsewhere is a bad header");
+	is_int(reason_category_at("QDISC_DROP", NULL), CAT_CAPACITY, "no location: by name");
 	return done_testing();
 }

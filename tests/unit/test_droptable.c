@@ -106,6 +106,7 @@ int main(void)
 	is_str(queue_name(DS_Q_RX, 0, 0, buf, sizeof(buf)), "rx0", "receive queue");
 	is_str(queue_name(DS_Q_CPU, 1, 0, buf, sizeof(buf)), "cpu1", "backlog of a CPU");
 	is_str(queue_name(DS_Q_SOCKET, 80, 6, buf, sizeof(buf)), "tcp:80", "a socket");
+	is_str(queue_name(DS_Q_SOCKET, 0, 1, buf, sizeof(buf)), "icmp", "ICMP sockets have no port");
 	ok(queue_name(DS_Q_NONE, 0, 0, buf, sizeof(buf)) == NULL, "no queue");
 	is_str(protocol_name(0x0806, 0, buf, sizeof(buf)), "arp", "ARP");
 	is_str(protocol_name(0x86dd, 58, buf, sizeof(buf)), "icmpv6", "ICMPv6");
