@@ -129,7 +129,7 @@ static const struct scenario scenarios[] = {
 	  "inconclusive (unreachable)", inject_none, "10.77.99.1" },
 };
 
-#define DEFAULT_SCENARIO "router-loss"
+#define DEFAULT_SCENARIO "host-firewall"
 
 static const struct scenario *find_scenario(const char *name)
 {

@@ -474,7 +474,7 @@ static void print_json(struct diag *d)
 
 	probes_json(d, &j);
 	json_object_begin(&j, "tcp");
-	json_uint(&j, "retransmits", d->vin.retransmits);
+	json_uint(&j, "count", d->vin.retransmits); /* to the target, or to all with all_flows */
 	json_bool(&j, "all_flows", d->o->all_flows);
 	retrans_json(&d->retrans, &j);
 	json_object_end(&j);
