@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# dropscope diagnose outside the demo: --netns from another namespace, IPv6, TCP retransmissions
+# to the target, an interrupted run, and bad input.
+. "$(dirname "$0")/../lib.sh"
+t_need_root
+trap t_cleanup EXIT
+lab_create 2 || t_skip_all "could not build the lab"
+
+# --- --netns: run from the root namespace, diagnosing as the lab's host
+lab_host_drop input 'meta l4proto icmp' 30
+"$DROPSCOPE" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 5 -n --json >"$T_TMP/ns.json" 2>"$T_TMP/ns.err"
+t_is "$?" 0 "--netns: ran"
+t_is "$(jq -r .verdict "$T_TMP/ns.json")" server "--netns: the host namespace's firewall is this server's loss"
+t_is "$(jq -r .server.netns "$T_TMP/ns.json")" "$(lab_netns_inode host)" "--netns: that namespace is the server"
+lab_exec host nft delete table inet lab_host_input
+
+# --- IPv6 on a clean path
+lab_exec host "$DROPSCOPE" diagnose -6 "$LAB_DST6" -d 5 -n --json >"$T_TMP/v6.json" 2>"$T_TMP/v6.err"
+t_is "$?" 0 "IPv6: ran"
+t_is "$(jq -r .verdict "$T_TMP/v6.json")" none "IPv6: a clean path is none"
+t_is "$(jq -r .network.address "$T_TMP/v6.json")" "$LAB_DST6" "IPv6: the target's address"
+
+# --- TCP retransmissions to the target (dst drops the SYNs of port 9100)
+lab_nft dst 'table inet lab_syn {
+	chain input { type filter hook input priority 0; tcp dport 9100 drop; }
+}'
+retrans0=$(lab_nstat host TcpRetransSegs)
+lab_exec host "$DROPSCOPE" diagnose "$LAB_DST4" -d 5 -n --json >"$T_TMP/tcp.json" 2>"$T_TMP/tcp.err" &
+dpid=$!
+lab_wait_file "$T_TMP/tcp.err" diagnosing 10
+lab_exec host "$LAB_TOOL" tcp-connect "$LAB_DST4" 9100 3 >/dev/null
+wait "$dpid"
+retrans=$(($(lab_nstat host TcpRetransSegs) - retrans0))
+t_ge "$(jq -r .tcp.count "$T_TMP/tcp.json")" 3 "TCP retransmissions to the target are counted"
+t_ge "$retrans" "$(jq -r .tcp.count "$T_TMP/tcp.json")" "no more than the kernel's own count ($retrans)"
+
+# --- Ctrl-C ends early and still reports (ip netns exec execs it: $! is dropscope itself)
+ip netns exec "$LAB_HOST" "$DROPSCOPE" diagnose "$LAB_DST4" -d 60 -n --json >"$T_TMP/int.json" 2>"$T_TMP/int.err" &
+dpid=$!
+lab_wait_file "$T_TMP/int.err" diagnosing 10
+sleep 3
+kill -INT "$dpid"
+wait "$dpid"
+t_is "$?" 0 "interrupted: exit 0"
+t_is "$(jq -r .verdict "$T_TMP/int.json")" none "interrupted: still a verdict from what was measured"
+t_check "interrupted: well before the 60 s" test "$(jq -r '.duration_s < 20' "$T_TMP/int.json")" = true
+
+# --- bad input: one line, non-zero exit
+bad() # DESCRIPTION EXPECTED-STATUS PATTERN ARGS...
+{
+	local d=$1 want=$2 pat=$3 rc
+	shift 3
+	"$@" >"$T_TMP/bad.out" 2>"$T_TMP/bad.err"
+	rc=$?
+	t_is "$rc" "$want" "$d: exit $want"
+	if [ "$(wc -l <"$T_TMP/bad.err")" -eq 1 ] && grep -q -- "$pat" "$T_TMP/bad.err"; then
+		t_ok 0 "$d: one line naming the problem"
+	else
+		t_ok 1 "$d: one line naming the problem"
+		sed 's/^/#   /' "$T_TMP/bad.err"
+	fi
+}
+bad "no target" 2 "needs a TARGET" "$DROPSCOPE" diagnose
+bad "two targets" 2 "unexpected argument" "$DROPSCOPE" diagnose a b
+bad "bad duration" 2 "bad duration" "$DROPSCOPE" diagnose "$LAB_DST4" -d 0
+bad "unknown namespace" 2 "unknown network namespace" "$DROPSCOPE" diagnose "$LAB_DST4" --netns nope
+bad "unknown host" 2 "" lab_exec host "$DROPSCOPE" diagnose no-such-host.invalid -d 2
+bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
+bad "unknown scenario" 2 "unknown scenario" "$DROPSCOPE" demo nope
+t_done
