@@ -92,8 +92,9 @@ static int inject_tiny_qdisc(struct demolab *lab, double seconds)
 			       "1mbit", "burst", "1600", "limit", "3000", NULL };
 	int err = demolab_exec(lab, DEMOLAB_HOST, NULL, argv);
 
+	/* Twenty times what the qdisc lets through: it stays full, and probes find it so. */
 	return err ? err
-		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 1000, 500, seconds + 10);
+		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 5000, 500, seconds + 10);
 }
 
 static int inject_both(struct demolab *lab, double seconds)
@@ -217,6 +218,8 @@ int cmd_demo(int argc, char **argv)
 		ds_err("failed to build the demo network: %s", strerror(-err));
 		return 1;
 	}
+	/* For whoever watches the machine (and the tests): whose namespaces these are. */
+	fprintf(stderr, "dropscope: demo namespaces dsdemo-%s-*\n", lab.tag);
 	rc = 1;
 	err = s->inject(&lab, o.duration);
 	if (err) {
@@ -226,6 +229,8 @@ int cmd_demo(int argc, char **argv)
 	probe_config_init(&o.probe);
 	o.probe.no_dns = true;
 	snprintf(o.probe.target, sizeof(o.probe.target), "%s", s->target ? s->target : lab.dst4);
+	if (ds_stop)
+		goto cleanup; /* Ctrl-C while building: nothing to diagnose */
 	/* diagnose runs as if on the host: its namespace is "this server". */
 	err = demolab_enter(&lab, DEMOLAB_HOST, &saved);
 	if (err) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -249,7 +250,9 @@ static pid_t fork_in(struct demolab *lab, int node)
 		return -errno;
 	if (pid == 0) {
 		signal(SIGINT, SIG_IGN);
-		if (demolab_enter(lab, node, &saved))
+		/* Die with the demo, however it ends: a generator must not outlive its network. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1 || demolab_enter(lab, node, &saved))
 			_exit(1);
 		return 0;
 	}
@@ -267,8 +270,11 @@ int demolab_udp_sink(struct demolab *lab, int node, int port, int rcvbuf)
 	if (pipe(ready))
 		return -errno;
 	pid = fork_in(lab, node);
-	if (pid < 0)
+	if (pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
 		return pid;
+	}
 	if (pid > 0) {
 		close(ready[1]);
 		/* Bound before the caller goes on. */

@@ -104,6 +104,18 @@ static void *prober_thread(void *arg)
 
 /* --- merging ---------------------------------------------------------------------------- */
 
+/*
+ * The probe a drop belongs to: the classifier names the latest probe with the packet's
+ * identity; identities repeat every PROBE_ID_SPACE probes, so step back to the latest one sent
+ * before the drop (the records and the kernel share CLOCK_MONOTONIC).
+ */
+static int64_t probe_at(const struct probe_record *rec, int64_t index, uint64_t ts_ns)
+{
+	while (index >= 0 && rec[index].sent_ns > ts_ns)
+		index -= PROBE_ID_SPACE;
+	return index;
+}
+
 /* Which probe each watched drop belongs to, then each probe's fate. */
 static int place_probes(struct diag *d)
 {
@@ -117,9 +129,11 @@ static int place_probes(struct diag *d)
 	if (!info || !seen || !d->fates) {
 		free(info);
 		free(seen);
+		ds_err("failed to account for the probes: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
+		info[i].settled = prober_probe_settled(d->prober, i);
 		info[i].lost = !(rec[i].flags & PROBE_REC_ANSWERED);
 		info[i].send_errno = rec[i].send_errno;
 	}
@@ -137,7 +151,7 @@ static int place_probes(struct diag *d)
 		if (prober_classify_packet(d->prober, e->data, e->data_len, &pkt) ||
 		    pkt.kind == PROBE_PKT_NONE || pkt.index < 0)
 			continue;
-		seen[nseen].index = pkt.index;
+		seen[nseen].index = probe_at(rec, pkt.index, e->ts_ns);
 		seen[nseen].reply = pkt.kind == PROBE_PKT_REPLY;
 		seen[nseen].here = e->netns == d->self_netns;
 		seen[nseen].reason = e->reason;
@@ -149,7 +163,9 @@ static int place_probes(struct diag *d)
 	return 0;
 }
 
-/* The path's report without the probes this host (or another namespace here) lost. */
+/* The path's report without the probes this host lost (dropped here, or refused by the kernel:
+ * either way their fate on the path is unknown). Drops in other namespaces stay: to this host
+ * they are as much the network as any router. */
 static void correct_path(struct diag *d)
 {
 	const struct probe_record *rec;
@@ -189,8 +205,9 @@ static int split_drops(struct diag *d)
 
 	for (size_t i = 0; i < d->drops.n && !err; i++) {
 		const struct drop_row *r = &d->drops.rows[i];
-		/* A reason's catch-all row has no namespace: it stays with this host's. */
-		bool mine = r->key.netns == d->self_netns || r->key.folded;
+		/* A reason's catch-all row has no namespace: it is nobody's loss in particular, and is
+		 * listed with the other namespaces' (as "unknown"). */
+		bool mine = r->key.netns == d->self_netns && !r->key.folded;
 
 		err = drop_snapshot_add(mine ? &here : &others, &r->key, r->packets, r->bytes);
 	}
@@ -210,6 +227,40 @@ static const char *reason_label(struct diag *d, uint32_t reason)
 
 	k ^= 1;
 	return reasons_label(d->reasons, reason, buf[k], sizeof(buf[k]));
+}
+
+/* Why the kernel refused a send, for the sentence. */
+static const char *refused_label(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return "send refused: EPERM, a firewall";
+	case ENOBUFS:
+		return "send refused: ENOBUFS, a full queue";
+	default:
+		return "send refused by the kernel";
+	}
+}
+
+static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
+{
+	const struct probe_record *rec;
+	size_t n = prober_probes(d->prober, &rec, NULL);
+
+	in->probes_sent = d->fate.sent;
+	in->probes_lost = d->fate.lost;
+	/* A refused send is this host dropping the probe on its way out. */
+	in->lost_on_egress = d->fate.egress + d->fate.refused;
+	in->replies_lost_on_ingress = d->fate.ingress;
+	in->ingress_reason = d->fate.ingress_reason ? reason_label(d, d->fate.ingress_reason) : NULL;
+	if (d->fate.egress_reason) {
+		in->egress_reason = reason_label(d, d->fate.egress_reason);
+	} else {
+		for (size_t i = 0; i < n && !in->egress_reason; i++)
+			if (d->fates[i] == FATE_REFUSED)
+				in->egress_reason = refused_label(rec[i].send_errno);
+	}
 }
 
 static void fill_host_evidence(struct diag *d, struct verdict_input *in)
@@ -283,6 +334,9 @@ static void retrans_target(struct diag *d, struct verdict_input *in)
 	if (d->report)
 		inet_pton(family == 6 ? AF_INET6 : AF_INET, d->report->address, addr);
 	in->retransmits = retrans_total(&mine, d->o->all_flows ? 0 : family, addr);
+	in->all_flows = d->o->all_flows;
+	if (d->delta && d->delta->snmp_ok[SNMP_TCP_OUT_SEGS])
+		in->tcp_out_segs = d->delta->snmp[SNMP_TCP_OUT_SEGS];
 	retrans_snapshot_free(&d->retrans);
 	d->retrans = mine;
 }
@@ -323,10 +377,21 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 		return;
 	}
 	if (!strcmp(name, "NETFILTER_DROP")) {
+		/* In another namespace, its own rules: ip netns exec (or nsenter for a path). */
+		char pre[300] = "";
+
+		if (d->o->netns_spec && strcmp(d->o->netns_spec, "self")) {
+			if (strchr(d->o->netns_spec, '/'))
+				snprintf(pre, sizeof(pre), "nsenter --net='%s' ", d->o->netns_spec);
+			else
+				snprintf(pre, sizeof(pre), "ip netns exec '%s' ", d->o->netns_spec);
+		}
 		advise(d, "# this server's own firewall drops the traffic: find the rule by its "
 			  "counters, and change it if the drop is not meant");
-		advise(d, "nft list ruleset | grep -n -B2 -E 'drop|reject'");
-		advise(d, "iptables-save -c | grep -E 'DROP|REJECT'");
+		snprintf(line, sizeof(line), "%snft list ruleset | grep -n -B2 -E 'drop|reject'", pre);
+		advise(d, line);
+		snprintf(line, sizeof(line), "%siptables-save -c | grep -E 'DROP|REJECT'", pre);
+		advise(d, line);
 		return;
 	}
 	snprintf(line, sizeof(line),
@@ -375,8 +440,9 @@ static void build_advice(struct diag *d)
 		advise(d, "# TCP retransmits without probe loss: probe the port the application uses "
 			  "(--proto tcp --port N) and for longer (--duration 120)");
 	if (k == VERDICT_INCONCLUSIVE) {
-		if (d->report && !d->report->reached && d->report->unreachable[0]) {
-			snprintf(line, sizeof(line), "ip route get %s", d->report->address);
+		if ((d->report && !d->report->reached && d->report->unreachable[0]) || !d->report) {
+			snprintf(line, sizeof(line), "ip route get %s",
+				 d->report ? d->report->address : d->o->probe.target);
 			advise(d, "# no route to the target from here: check the routing table");
 			advise(d, line);
 		} else if (d->report && !d->report->reached) {
@@ -394,16 +460,15 @@ static void probes_json(struct diag *d, struct json_writer *j)
 	json_object_begin(j, "probes");
 	json_uint(j, "sent", d->fate.sent);
 	json_uint(j, "lost", d->fate.lost);
-	json_uint(j, "lost_on_host_egress", d->fate.egress);
+	json_uint(j, "lost_on_host_egress", d->vin.lost_on_egress);
 	json_uint(j, "replies_lost_on_host_ingress", d->fate.ingress);
 	json_uint(j, "lost_in_network", d->fate.network + d->fate.other_ns);
 	json_uint(j, "dropped_in_other_namespaces", d->fate.other_ns);
 	json_uint(j, "refused_by_kernel", d->fate.refused);
 	json_uint(j, "excused_rate_limited", d->excused);
-	json_string(j, "egress_reason",
-		    d->fate.egress_reason ? reason_label(d, d->fate.egress_reason) : NULL);
-	json_string(j, "ingress_reason",
-		    d->fate.ingress_reason ? reason_label(d, d->fate.ingress_reason) : NULL);
+	json_uint(j, "in_flight_at_end", d->fate.in_flight);
+	json_string(j, "egress_reason", d->vin.egress_reason);
+	json_string(j, "ingress_reason", d->vin.ingress_reason);
 	json_object_end(j);
 }
 
@@ -446,6 +511,7 @@ static void print_json(struct diag *d)
 	findings_json(d->findings, d->nfindings, &j, "findings");
 	other_ns_json(d, &j);
 	json_string(&j, "tracer", d->tracer ? attach_mode_name(d->tracer->mode) : NULL);
+	json_uint(&j, "tracer_events_lost", d->vin.events_lost);
 	json_object_end(&j);
 
 	json_object_begin(&j, "network");
@@ -508,16 +574,21 @@ static void print_text(struct diag *d)
 	printf("verdict: %s (confidence %s), %s for %.1f s\n\n", verdict_name(d->verdict.kind),
 	       confidence_name(d->verdict.confidence), d->o->probe.target, d->seconds);
 
+	if (!d->report)
+		goto advice; /* nothing was measured: the verdict says why */
 	printf("== The probes\n");
 	printf("%llu sent, %llu lost: %llu dropped by this server on the way out, %llu replies "
 	       "dropped on the way in, %llu lost in the network",
 	       (unsigned long long)d->fate.sent, (unsigned long long)d->fate.lost,
-	       (unsigned long long)d->fate.egress, (unsigned long long)d->fate.ingress,
+	       (unsigned long long)d->vin.lost_on_egress, (unsigned long long)d->fate.ingress,
 	       (unsigned long long)(d->fate.network + d->fate.other_ns));
 	if (d->excused)
 		printf(" (%llu of them at hops that rate-limit ICMP)", (unsigned long long)d->excused);
 	if (d->fate.refused)
-		printf(", %llu refused by the kernel", (unsigned long long)d->fate.refused);
+		printf(" (%llu of those out were refused sends)", (unsigned long long)d->fate.refused);
+	if (d->fate.in_flight)
+		printf("; %llu still in flight at the end, not counted",
+		       (unsigned long long)d->fate.in_flight);
 	printf(".\n\n== The path\n");
 	if (d->report)
 		probe_report_text(d->report, stdout);
@@ -548,6 +619,7 @@ static void print_text(struct diag *d)
 		findings_text(d->findings, d->nfindings, stdout, color);
 	else
 		printf("no counter moved that matters\n");
+advice:
 	if (d->nadvice) {
 		printf("\n== What to do\n");
 		for (int i = 0; i < d->nadvice; i++)
@@ -590,7 +662,15 @@ static void gather(struct diag *d)
 	int err;
 
 	if (d->tracer) {
+		struct ds_stats st;
+
 		tracer_poll(d->tracer, 0);
+		if (!read_stats(tracer_stats_fd(d->tracer), &st))
+			d->vin.events_lost = st.events_lost + d->events_missed;
+		if (d->vin.events_lost)
+			ds_err("the tracer lost %llu reports of the prober's packets (ring buffer full): "
+			       "this server's drops may be undercounted",
+			       (unsigned long long)d->vin.events_lost);
 		drop_snapshot_read(tracer_drops_fd(d->tracer), &d->drops);
 		retrans_snapshot_read(tracer_retrans_fd(d->tracer), &d->retrans);
 		ifname_table_read(tracer_ifnames_fd(d->tracer), &d->ifnames);
@@ -661,8 +741,24 @@ int diagnose_run(struct diagnose_opts *o)
 	}
 	err = prober_open(&o->probe, &d.prober);
 	netns_leave(saved);
+	if (err == -ENETUNREACH || err == -EHOSTUNREACH) {
+		/* No route at all is an answer, not a usage error. */
+		snprintf(d.vin.unreachable, sizeof(d.vin.unreachable),
+			 "no route to %s from this host", o->probe.target);
+		d.vin.tracer_ok = true;
+		verdict_decide(&d.vin, &d.verdict);
+		build_advice(&d);
+		if (o->json)
+			print_json(&d);
+		else
+			print_text(&d);
+		rc = 0;
+		goto cleanup;
+	}
 	if (err) {
-		rc = err == -EPERM ? 1 : 2;
+		/* What the user gave is wrong (2), or the machine would not let us (1). */
+		rc = err == -ENOENT || err == -EAFNOSUPPORT || err == -EMSGSIZE || err == -EINVAL ? 2
+															      : 1;
 		goto cleanup;
 	}
 	err = ds_install_signals();
@@ -699,19 +795,16 @@ int diagnose_run(struct diagnose_opts *o)
 	if (place_probes(&d))
 		goto cleanup;
 	correct_path(&d);
-	if (split_drops(&d))
+	if (split_drops(&d)) {
+		ds_err("failed to sort the drops: %s", strerror(ENOMEM));
 		goto cleanup;
+	}
 
 	d.vin.duration_s = d.seconds;
+	d.vin.tracer_ok = d.tracer != NULL;
 	fill_path_evidence(&d, &d.vin);
 	fill_host_evidence(&d, &d.vin);
-	d.vin.probes_sent = d.fate.sent;
-	d.vin.probes_lost = d.fate.lost;
-	d.vin.lost_on_egress = d.fate.egress;
-	d.vin.replies_lost_on_ingress = d.fate.ingress;
-	d.vin.egress_reason = d.fate.egress_reason ? reason_label(&d, d.fate.egress_reason) : NULL;
-	d.vin.ingress_reason =
-		d.fate.ingress_reason ? reason_label(&d, d.fate.ingress_reason) : NULL;
+	fill_probe_evidence(&d, &d.vin);
 	retrans_target(&d, &d.vin);
 	verdict_decide(&d.vin, &d.verdict);
 	build_advice(&d);
@@ -719,9 +812,6 @@ int diagnose_run(struct diagnose_opts *o)
 		print_json(&d);
 	else
 		print_text(&d);
-	if (d.events_missed)
-		ds_err("%llu drops of the prober's packets were not kept (too many)",
-		       (unsigned long long)d.events_missed);
 	rc = 0;
 cleanup:
 	diag_free(&d);
@@ -729,6 +819,24 @@ cleanup:
 }
 
 /* --- the command ------------------------------------------------------------------------ */
+
+/* The prober's options that apply here: its count and duration give way to --duration. */
+static void probe_help(FILE *f)
+{
+	const char *line = probe_options_help, *end;
+	bool skip = false;
+
+	for (; *line; line = end + 1) {
+		end = strchr(line, '\n');
+		if (!end)
+			break;
+		/* A continuation line (deeper indent) goes with the option before it. */
+		if (strncmp(line, "                  ", 18))
+			skip = strstr(line, "--count") || strstr(line, "--duration");
+		if (!skip)
+			fprintf(f, "%.*s\n", (int)(end - line), line);
+	}
+}
 
 static void diagnose_usage(FILE *f)
 {
@@ -739,8 +847,9 @@ static void diagnose_usage(FILE *f)
 		"      --netns NS       the namespace that is this server (default: ours)\n"
 		"      --all-flows      count TCP retransmissions to everyone, not just TARGET\n"
 		"  -j, --json           one JSON object\n"
-		"probing:\n%s",
-		DIAGNOSE_DEFAULT_DURATION, probe_options_help);
+		"probing:\n",
+		DIAGNOSE_DEFAULT_DURATION);
+	probe_help(f);
 }
 
 enum { OPT_NETNS = 0x6000, OPT_ALL_FLOWS, OPT_ATTACH };
@@ -794,6 +903,10 @@ int cmd_diagnose(int argc, char **argv)
 		case 'h':
 			diagnose_usage(stdout);
 			return 0;
+		case 'c':
+			ds_err("diagnose measures for --duration; -c (a count of rounds) is for "
+			       "'dropscope probe'");
+			return 2;
 		case '?':
 			diagnose_usage(stderr);
 			return 2;

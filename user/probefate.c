@@ -17,6 +17,8 @@ const char *probe_fate_name(enum probe_fate f)
 		return "host ingress";
 	case FATE_OTHER_NS:
 		return "other namespace";
+	case FATE_IN_FLIGHT:
+		return "in flight";
 	default:
 		return "refused";
 	}
@@ -67,13 +69,16 @@ void probe_fates(const struct probe_info *probes, size_t n, const struct seen_dr
 
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < n; i++)
-		fate[i] = probes[i].lost ? FATE_NETWORK : FATE_ANSWERED;
+		fate[i] = !probes[i].settled ? FATE_IN_FLIGHT
+			  : probes[i].lost   ? FATE_NETWORK
+					     : FATE_ANSWERED;
 	for (size_t k = 0; k < ndrops; k++) {
 		const struct seen_drop *d = &drops[k];
 		enum probe_fate f = drop_fate(d);
 
 		/* An answered probe stays answered: a dropped duplicate lost nothing. */
-		if (d->index < 0 || (size_t)d->index >= n || fate[d->index] == FATE_ANSWERED)
+		if (d->index < 0 || (size_t)d->index >= n || fate[d->index] == FATE_ANSWERED ||
+		    fate[d->index] == FATE_IN_FLIGHT)
 			continue;
 		if (rank(f) > rank(fate[d->index]))
 			fate[d->index] = f;
@@ -89,6 +94,10 @@ void probe_fates(const struct probe_info *probes, size_t n, const struct seen_dr
 			ingress[ni++] = d->reason;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (fate[i] == FATE_IN_FLIGHT) {
+			t->in_flight++;
+			continue;
+		}
 		if (fate[i] == FATE_NETWORK && probes[i].send_errno)
 			fate[i] = FATE_REFUSED;
 		t->sent++;

@@ -19,6 +19,7 @@ enum probe_fate {
 	FATE_INGRESS,	  /* its answer was dropped by this host on the way in */
 	FATE_OTHER_NS,	  /* dropped in another namespace of this kernel (a container, a bridge) */
 	FATE_REFUSED,	  /* the kernel refused to send it (send error) with no drop seen */
+	FATE_IN_FLIGHT,	  /* neither answered nor given up on when the run ended: not counted */
 };
 
 /* One drop of a prober packet the tracer saw. */
@@ -30,12 +31,14 @@ struct seen_drop {
 };
 
 struct probe_info {
-	bool lost;	 /* no answer in time */
+	bool settled;	 /* answered, or given up on (timed out) */
+	bool lost;	 /* settled without an answer in time */
 	int send_errno;	 /* the kernel refused the send */
 };
 
 struct fate_totals {
-	uint64_t sent, lost;
+	uint64_t sent, lost; /* settled probes only */
+	uint64_t in_flight;
 	uint64_t egress, ingress, other_ns, refused, network;
 	uint32_t egress_reason, ingress_reason; /* the most frequent (0: none seen) */
 };
@@ -45,7 +48,8 @@ struct fate_totals {
  * seen dropped here on the way out is egress; else one whose answer was dropped here is
  * ingress; else one dropped in another namespace is other_ns; else a refused send is refused;
  * else network. An answered probe stays answered whatever else was seen (a duplicate answer
- * dropped, say). Drops with an index outside 0..n-1 are ignored.
+ * dropped, say); a probe not settled when the run ended is in flight and counted nowhere else.
+ * Drops with an index outside 0..n-1 are ignored.
  */
 void probe_fates(const struct probe_info *probes, size_t n, const struct seen_drop *drops,
 		 size_t ndrops, enum probe_fate *fate, struct fate_totals *t);

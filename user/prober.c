@@ -1528,6 +1528,11 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	return r;
 }
 
+bool prober_probe_settled(const struct prober *p, size_t index)
+{
+	return index < p->nrec && rec_settled(p, index);
+}
+
 size_t prober_probes(const struct prober *p, const struct probe_record **list, uint64_t *dropped)
 {
 	*list = p->rec;

@@ -225,6 +225,10 @@ struct probe_record {
 #define PROBE_MAX_RECORDS (1u << 21)
 size_t prober_probes(const struct prober *p, const struct probe_record **list, uint64_t *dropped);
 
+/* Whether probe index of the list was answered or given up on; a probe still in flight when the
+ * run ended (Ctrl-C, the deadline) is neither answered nor lost. */
+bool prober_probe_settled(const struct prober *p, size_t index);
+
 struct probe_identity {
 	int family;	  /* AF_INET or AF_INET6 */
 	uint8_t l4proto;  /* IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_UDP or IPPROTO_TCP */

@@ -30,12 +30,30 @@ static uint64_t probe_host_losses(const struct verdict_input *in)
 	return in->lost_on_egress + in->replies_lost_on_ingress;
 }
 
+/* Enough of the prober's packets dropped here to be more than a stray drop: at least a few,
+ * and 1% of the probes. */
+static bool probe_losses_matter(const struct verdict_input *in)
+{
+	uint64_t p = probe_host_losses(in);
+
+	return p >= VERDICT_MIN_PROBE_DROPS && p * 100 >= in->probes_sent;
+}
+
 /* Loss this host causes: the prober's own packets dropped here, drops that are loss, or a
  * counter that says so (a NIC ring drops in hardware, unseen by the tracer). */
 static bool host_side(const struct verdict_input *in)
 {
-	return probe_host_losses(in) > 0 || in->host_drops >= VERDICT_MIN_HOST_DROPS ||
+	return probe_losses_matter(in) || in->host_drops >= VERDICT_MIN_HOST_DROPS ||
 	       in->serious_findings > 0;
+}
+
+/* TCP retransmissions that point at the path: enough of them, and with all flows a share of
+ * what was sent (any busy host retransmits a few). */
+static bool retransmits_matter(const struct verdict_input *in)
+{
+	if (in->retransmits < VERDICT_MIN_RETRANS)
+		return false;
+	return !in->all_flows || !in->tcp_out_segs || in->retransmits * 100 >= in->tcp_out_segs;
 }
 
 static enum confidence host_confidence(const struct verdict_input *in)
@@ -51,11 +69,23 @@ static enum confidence host_confidence(const struct verdict_input *in)
 
 static enum confidence network_confidence(const struct verdict_input *in)
 {
+	enum confidence c;
+
 	if (!in->network_loss)
 		return CONF_LOW; /* retransmissions alone */
 	if (in->dest_lost >= 10 && in->dest_loss_lo >= 1.0)
-		return CONF_HIGH;
-	return in->dest_lost >= 3 ? CONF_MEDIUM : CONF_LOW;
+		c = CONF_HIGH;
+	else
+		c = in->dest_lost >= 3 ? CONF_MEDIUM : CONF_LOW;
+	/* Without the tracer (or with its reports lost), this host's own drops of the prober's
+	 * packets look like path loss: loss from the first hop may well be this host's. */
+	if (!in->tracer_ok || in->events_lost) {
+		enum confidence cap = in->origin_ttl <= 1 ? CONF_LOW : CONF_MEDIUM;
+
+		if (c > cap)
+			c = cap;
+	}
+	return c;
 }
 
 static enum confidence none_confidence(const struct verdict_input *in)
@@ -71,7 +101,7 @@ static void describe_host(const struct verdict_input *in, char *buf, size_t size
 	uint64_t p = probe_host_losses(in);
 	int n = 0;
 
-	if (p) {
+	if (probe_losses_matter(in)) {
 		n = snprintf(buf, size, "this server dropped %llu of the prober's packets",
 			     (unsigned long long)p);
 		if (in->lost_on_egress && in->egress_reason)
@@ -88,7 +118,7 @@ static void describe_host(const struct verdict_input *in, char *buf, size_t size
 		n += snprintf(buf + n, size - n, "%sthis server drops %s (%llu, %.1f/s%s%s)",
 			      n ? "; " : "", in->cause.reason, (unsigned long long)in->cause.count,
 			      in->cause.rate, in->cause.where[0] ? " at " : "", in->cause.where);
-	} else if (!p && in->serious_findings && in->finding_id) {
+	} else if (!probe_losses_matter(in) && in->serious_findings && in->finding_id) {
 		n += snprintf(buf + n, size - n, "this server's counters show %s", in->finding_id);
 	}
 	(void)n;
@@ -96,6 +126,8 @@ static void describe_host(const struct verdict_input *in, char *buf, size_t size
 
 static void describe_network(const struct verdict_input *in, char *buf, size_t size)
 {
+	int n;
+
 	if (!in->network_loss) {
 		snprintf(buf, size,
 			 "%llu TCP retransmissions while this server dropped nothing point to the "
@@ -104,20 +136,33 @@ static void describe_network(const struct verdict_input *in, char *buf, size_t s
 		return;
 	}
 	if (in->origin_at_destination)
-		snprintf(buf, size, "the destination %s itself loses %.1f%% of the probes (hop %u); "
-			 "the path before it does not",
-			 in->origin_addr[0] ? in->origin_addr : "?", in->origin_loss_pct,
-			 in->origin_ttl);
+		n = snprintf(buf, size, "the destination %s itself loses %.1f%% of the probes (hop "
+			     "%u); the path before it does not",
+			     in->origin_addr[0] ? in->origin_addr : "?", in->origin_loss_pct,
+			     in->origin_ttl);
 	else
-		snprintf(buf, size, "the path loses %.1f%% of the probes from hop %u (%s) on",
-			 in->origin_loss_pct, in->origin_ttl,
-			 in->origin_addr[0] ? in->origin_addr : "no answer");
+		n = snprintf(buf, size, "the path loses %.1f%% of the probes from hop %u (%s) on",
+			     in->origin_loss_pct, in->origin_ttl,
+			     in->origin_addr[0] ? in->origin_addr : "no answer");
+	if (!in->reached && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, " (the target itself never answered)");
+}
+
+/* What this host's side looks like when the path is blamed. */
+static const char *host_clause(const struct verdict_input *in)
+{
+	if (!in->tracer_ok)
+		return "the kernel tracer did not run, so this server's own drops cannot be ruled out";
+	if (in->events_lost)
+		return "some of the tracer's reports were lost, so this server's own drops cannot be "
+		       "fully ruled out";
+	return "this server drops none of it";
 }
 
 void verdict_decide(const struct verdict_input *in, struct verdict *out)
 {
 	bool host = host_side(in);
-	bool net = in->network_loss || (in->retransmits >= VERDICT_MIN_RETRANS && !host);
+	bool net = in->network_loss || (retransmits_matter(in) && !host);
 	char h[320] = "", n[256] = "", limited[96] = "";
 
 	memset(out, 0, sizeof(*out));
@@ -126,8 +171,9 @@ void verdict_decide(const struct verdict_input *in, struct verdict *out)
 			 in->rate_limited_hops, in->rate_limited_hops == 1 ? "" : "s",
 			 in->rate_limited_hops == 1 ? "s its" : " their");
 
-	/* No answer at all, and nothing here explains it: the path cannot be judged. */
-	if (!in->reached && !host) {
+	/* Unreachable, or silent with nothing here or on the path to explain it: the path cannot
+	 * be judged. (A silent target behind a path that loses is the path's loss.) */
+	if (!in->reached && !host && (in->unreachable[0] || !in->network_loss)) {
 		out->kind = VERDICT_INCONCLUSIVE;
 		out->confidence = CONF_LOW;
 		if (in->unreachable[0])
@@ -172,8 +218,8 @@ void verdict_decide(const struct verdict_input *in, struct verdict *out)
 	} else if (net) {
 		out->kind = VERDICT_NETWORK;
 		out->confidence = network_confidence(in);
-		snprintf(out->summary, sizeof(out->summary),
-			 "Loss is in the network: %s%s; this server drops none of it.", n, limited);
+		snprintf(out->summary, sizeof(out->summary), "Loss is in the network: %s%s; %s.", n,
+			 limited, host_clause(in));
 	} else {
 		out->kind = VERDICT_NONE;
 		out->confidence = none_confidence(in);

@@ -29,6 +29,7 @@ enum confidence {
 #define VERDICT_MIN_DEST_PROBES 10  /* destination probes with a known fate */
 #define VERDICT_MIN_HOST_DROPS 10   /* drops of this host that count as loss */
 #define VERDICT_MIN_RETRANS 5	    /* TCP retransmissions to the target */
+#define VERDICT_MIN_PROBE_DROPS 3   /* of the prober's packets dropped here, and 1% of them */
 
 /* One cause of this host's loss, for the sentence: the largest. */
 struct host_cause {
@@ -56,18 +57,25 @@ struct verdict_input {
 
 	/* The prober's probes. */
 	uint64_t probes_sent, probes_lost;
-	uint64_t lost_on_egress, replies_lost_on_ingress;
+	uint64_t lost_on_egress, replies_lost_on_ingress; /* egress includes refused sends */
 	const char *egress_reason, *ingress_reason; /* the most frequent reason of each */
 
-	/* This host: drops in its namespace that are loss (capacity, corruption, routing, and
-	 * policy drops of the prober's or the target's traffic), and counters findings. */
+	/* How much the tracer saw: without it, this host's drops cannot be ruled out. */
+	bool tracer_ok;
+	uint64_t events_lost; /* drops of the prober's packets the tracer could not report */
+
+	/* This host: drops in its namespace that are loss (capacity, corruption, routing; policy
+	 * drops count through the prober's packets above), and counters findings. */
 	uint64_t host_drops;
 	struct host_cause cause;
 	size_t serious_findings; /* counters findings, high or critical, not explained by another */
 	const char *finding_id;	 /* the worst of them */
 
-	/* TCP: retransmissions to the target (or to all, --all-flows). */
+	/* TCP: retransmissions to the target (or to all, --all-flows), and the segments this host
+	 * sent meanwhile (0 if unknown): with all flows, retransmissions count as a share. */
 	uint64_t retransmits;
+	uint64_t tcp_out_segs;
+	bool all_flows;
 };
 
 struct verdict {

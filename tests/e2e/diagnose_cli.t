@@ -46,6 +46,39 @@ t_is "$?" 0 "interrupted: exit 0"
 t_is "$(jq -r .verdict "$T_TMP/int.json")" none "interrupted: still a verdict from what was measured"
 t_check "interrupted: well before the 60 s" test "$(jq -r '.duration_s < 20' "$T_TMP/int.json")" = true
 
+# --- no route at all: an answer (inconclusive), not an error
+ip netns add "lab-$LAB_ID-noroute" && LAB_NSES+=("lab-$LAB_ID-noroute")
+ip netns exec "lab-$LAB_ID-noroute" "$DROPSCOPE" diagnose 10.9.9.9 -d 2 --json >"$T_TMP/nr.json" 2>/dev/null
+t_is "$?" 0 "no route: exit 0"
+t_is "$(jq -r .verdict "$T_TMP/nr.json")" inconclusive "no route: inconclusive"
+t_check "no route: the why says so" grep -q "no route to 10.9.9.9" <(jq -r .why "$T_TMP/nr.json")
+
+# --- the human report: the verdict first, no colour when it is not a terminal
+lab_exec host "$DROPSCOPE" diagnose "$LAB_DST4" -d 3 -n >"$T_TMP/human" 2>/dev/null
+t_check "human: the first line is the verdict sentence" grep -q '^No loss' <(head -n1 "$T_TMP/human")
+t_check "human: then the verdict and its confidence" grep -q '^verdict: none (confidence ' <(sed -n 2p "$T_TMP/human")
+t_check "human: the hop table is there" grep -q 'HOST: .*Loss%' "$T_TMP/human"
+t_check "human: no colour through a pipe" sh -c "! grep -q \$'\\033' '$T_TMP/human'"
+
+# --- --all-flows: retransmissions to anyone; a path that only retransmits is still judged
+lab_nft dst 'table inet lab_syn2 {
+	chain input { type filter hook input priority 0; tcp dport 9200 drop; }
+}'
+lab_exec host "$DROPSCOPE" diagnose "$LAB_HOP4_1" --all-flows -d 5 -n --json >"$T_TMP/all.json" 2>"$T_TMP/all.err" &
+dpid=$!
+lab_wait_file "$T_TMP/all.err" diagnosing 10
+lab_exec host "$LAB_TOOL" tcp-connect "$LAB_DST4" 9200 6 >/dev/null # one retry each: 6 >= VERDICT_MIN_RETRANS
+wait "$dpid"
+t_ge "$(jq -r .tcp.count "$T_TMP/all.json")" 6 "--all-flows: retransmissions to another address count"
+t_is "$(jq -r .tcp.all_flows "$T_TMP/all.json")" true "--all-flows: said in the JSON"
+t_is "$(jq -r .verdict "$T_TMP/all.json")" network "retransmissions while the host drops nothing and the probes lose none: network"
+
+# --- demo --list names every scenario of the tests
+"$DROPSCOPE" demo --list >"$T_TMP/list"
+for s in healthy router-loss limiter-and-loss limiter host-firewall socket-overflow tiny-qdisc both return-path unreachable; do
+	t_check "demo --list names $s" grep -q "^$s " "$T_TMP/list"
+done
+
 # --- bad input: one line, non-zero exit
 bad() # DESCRIPTION EXPECTED-STATUS PATTERN ARGS...
 {
@@ -65,7 +98,8 @@ bad "no target" 2 "needs a TARGET" "$DROPSCOPE" diagnose
 bad "two targets" 2 "unexpected argument" "$DROPSCOPE" diagnose a b
 bad "bad duration" 2 "bad duration" "$DROPSCOPE" diagnose "$LAB_DST4" -d 0
 bad "unknown namespace" 2 "unknown network namespace" "$DROPSCOPE" diagnose "$LAB_DST4" --netns nope
-bad "unknown host" 2 "" lab_exec host "$DROPSCOPE" diagnose no-such-host.invalid -d 2
+bad "unknown host" 2 "failed to resolve host 'no-such-host.invalid'" lab_exec host "$DROPSCOPE" diagnose no-such-host.invalid -d 2
+bad "a count" 2 "diagnose measures for --duration" "$DROPSCOPE" diagnose "$LAB_DST4" -c 5
 bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
 bad "unknown scenario" 2 "unknown scenario" "$DROPSCOPE" demo nope
 t_done

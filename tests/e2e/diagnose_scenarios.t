@@ -73,10 +73,19 @@ t_ge "$(j both '[.server.drops[] | select(.reason == "SOCKET_RCVBUFF") | .count]
 run return-path
 t_is "$(j return-path .verdict)" network "loss on the return path only: network"
 t_is "$(j return-path .network.loss_origin.ttl)" 3 "return-path: from hop 3 on"
+t_is "$(j return-path '.probes.lost_on_host_egress + .probes.replies_lost_on_host_ingress')" 0 \
+	"return-path: the host lost none of the probes"
 
 run unreachable
 t_is "$(j unreachable .verdict)" inconclusive "unreachable target: inconclusive"
 t_check "unreachable: why says unreachable" grep -q 'unreachable' <(j unreachable .why)
 
-t_is "$(ip netns list | grep -c dsdemo-)" 0 "the demo removed every namespace it made"
+# Each run named its namespaces on stderr; none of them may be left.
+left=0
+for f in "$T_TMP"/*.err; do
+	tag=$(sed -n 's/.*demo namespaces \(dsdemo-[0-9a-f]*-\).*/\1/p' "$f")
+	[ -n "$tag" ] || continue
+	left=$((left + $(ip netns list | grep -c "^$tag")))
+done
+t_is "$left" 0 "every demo removed the namespaces it made"
 t_done

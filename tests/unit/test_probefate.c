@@ -5,9 +5,16 @@
 
 int main(void)
 {
-	struct probe_info p[8] = {
-		{ .lost = false }, { .lost = true }, { .lost = true }, { .lost = true },
-		{ .lost = true },  { .lost = true }, { .lost = false }, { .lost = true, .send_errno = 1 },
+	struct probe_info p[9] = {
+		{ .settled = true },
+		{ .settled = true, .lost = true },
+		{ .settled = true, .lost = true },
+		{ .settled = true, .lost = true },
+		{ .settled = true, .lost = true },
+		{ .settled = true, .lost = true },
+		{ .settled = true },
+		{ .settled = true, .lost = true, .send_errno = 1 },
+		{ .settled = false }, /* still in flight when the run ended */
 	};
 	struct seen_drop d[] = {
 		{ .index = 1, .reply = false, .here = true, .reason = 64 }, /* probe 1 out: qdisc */
@@ -19,11 +26,12 @@ int main(void)
 		{ .index = 42, .reply = false, .here = true, .reason = 64 }, /* not a probe of ours */
 		{ .index = -1, .reply = false, .here = true, .reason = 64 },
 		{ .index = 3, .reply = true, .here = true, .reason = 6 },
+		{ .index = 8, .reply = true, .here = true, .reason = 12 }, /* in flight: no fate */
 	};
-	enum probe_fate f[8];
+	enum probe_fate f[9];
 	struct fate_totals t;
 
-	probe_fates(p, 8, d, sizeof(d) / sizeof(d[0]), f, &t);
+	probe_fates(p, 9, d, sizeof(d) / sizeof(d[0]), f, &t);
 	is_int(f[0], FATE_ANSWERED, "answered");
 	is_int(f[1], FATE_EGRESS, "dropped on the way out beats its answer dropped on the way in");
 	is_int(f[2], FATE_INGRESS, "the answer dropped on the way in");
@@ -31,7 +39,9 @@ int main(void)
 	is_int(f[5], FATE_NETWORK, "lost with nothing seen: the network");
 	is_int(f[6], FATE_ANSWERED, "an answered probe stays answered");
 	is_int(f[7], FATE_REFUSED, "a refused send with no drop seen");
-	is_int(t.sent, 8, "sent");
+	is_int(f[8], FATE_IN_FLIGHT, "a probe in flight at the end stays in flight");
+	is_int(t.in_flight, 1, "and is counted apart");
+	is_int(t.sent, 8, "sent: settled probes only");
 	is_int(t.lost, 6, "lost");
 	is_int(t.egress, 1, "egress");
 	is_int(t.ingress, 2, "ingress");
@@ -42,7 +52,7 @@ int main(void)
 	is_int(t.ingress_reason, 12, "the most frequent ingress reason");
 	is_str(probe_fate_name(FATE_INGRESS), "host ingress", "names");
 
-	probe_fates(p, 8, NULL, 0, f, &t);
+	probe_fates(p, 9, NULL, 0, f, &t);
 	is_int(t.network, 5, "no drops seen: every loss but the refused send is the network's");
 	is_int(t.egress_reason, 0, "no reason");
 	return done_testing();

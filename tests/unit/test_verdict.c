@@ -15,6 +15,7 @@ static struct verdict_input healthy(void)
 	in.dest_loss_lo = 0;
 	in.dest_loss_hi = 1.9;
 	in.probes_sent = 260;
+	in.tracer_ok = true;
 	return in;
 }
 
@@ -73,8 +74,60 @@ int main(void)
 	in.lost_on_egress = 2;
 	in.egress_reason = "QDISC_DROP";
 	v = decide(&in);
-	is_str(verdict_name(v.kind), "server", "even two probes dropped here are this host's loss");
-	is_str(confidence_name(v.confidence), "low", "but with low confidence");
+	is_str(verdict_name(v.kind), "none", "a stray drop or two of the probes is no verdict");
+	in.lost_on_egress = 5;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "server", "five of 260 probes dropped here are this host's loss");
+	is_str(confidence_name(v.confidence), "medium", "with medium confidence");
+	in.probes_sent = 1000;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "none", "but not five of 1000 (under 1%%)");
+
+	/* Without the tracer, a loss from hop 1 may be this host dropping replies. */
+	in = healthy();
+	in.network_loss = true;
+	in.dest_lost = 60;
+	in.dest_loss_lo = 24;
+	in.origin_ttl = 1;
+	in.origin_loss_pct = 30;
+	in.tracer_ok = false;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "no tracer: the path is still blamed");
+	is_str(confidence_name(v.confidence), "low", "but loss from hop 1 gets low confidence");
+	ok(strstr(v.summary, "cannot be ruled out") != NULL, "and says why: %s", v.summary);
+	in.origin_ttl = 3;
+	v = decide(&in);
+	is_str(confidence_name(v.confidence), "medium", "from hop 3: medium at most");
+	in.tracer_ok = true;
+	in.events_lost = 4;
+	v = decide(&in);
+	is_str(confidence_name(v.confidence), "medium", "lost tracer reports cap it too");
+
+	/* A target that never answers, behind a path that loses. */
+	in = healthy();
+	in.reached = false;
+	in.network_loss = true;
+	in.dest_lost = 60;
+	in.origin_ttl = 2;
+	in.origin_loss_pct = 40;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "the path's loss stands when the target is silent");
+	ok(strstr(v.summary, "never answered") != NULL, "and the silence is said: %s", v.summary);
+	snprintf(in.unreachable, sizeof(in.unreachable), "network unreachable from 10.77.0.2");
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "inconclusive",
+	       "an unreachable target stays inconclusive whatever the rows before it show");
+
+	/* With all flows, retransmissions count as a share of what was sent. */
+	in = healthy();
+	in.all_flows = true;
+	in.retransmits = 30;
+	in.tcp_out_segs = 100000;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "none", "30 of 100000 segments retransmitted: background");
+	in.tcp_out_segs = 2000;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "30 of 2000 (1.5%%): the path");
 
 	in = healthy();
 	in.host_drops = 500;
