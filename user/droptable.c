@@ -331,7 +331,9 @@ static int cmp_identity(const void *a, const void *b)
 	CMP(l4_proto)
 	CMP(folded)
 #undef CMP
-	return strcmp(x->location, y->location);
+	if (strcmp(x->location, y->location))
+		return strcmp(x->location, y->location);
+	return strcmp(x->module, y->module);
 }
 
 static bool same_identity(const struct drop_group *x, const struct drop_group *y)
@@ -360,6 +362,7 @@ int drop_report_build(const struct drop_snapshot *s, const struct name_ctx *name
 		const char *sym = names->ksyms ? ksyms_name(names->ksyms, k->location, abuf,
 							    sizeof(abuf))
 					       : NULL;
+		const char *mod = names->ksyms ? ksyms_module(names->ksyms, k->location) : NULL;
 
 		g->reason = k->reason;
 		g->netns = k->netns;
@@ -375,6 +378,8 @@ int drop_report_build(const struct drop_snapshot *s, const struct name_ctx *name
 		else if (k->location)
 			snprintf(g->location, sizeof(g->location), "0x%llx",
 				 (unsigned long long)k->location);
+		if (mod)
+			snprintf(g->module, sizeof(g->module), "%s", mod);
 		g->packets = s->rows[i].packets;
 		g->bytes = s->rows[i].bytes;
 		r->packets += g->packets;
@@ -536,10 +541,11 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 				snprintf(pb, sizeof(pb), "%s6", p);
 				p = pb;
 			}
-			fprintf(f, "    %-22.22s %-10.10s %-14.14s %-8.8s %10llu  %s\n",
+			fprintf(f, "    %-22.22s %-10.10s %-14.14s %-8.8s %10llu  %s%s%s%s\n",
 				netns_label(names, dg->netns, nb, sizeof(nb)), ifn ? ifn : "-",
 				q ? q : "-", p ? p : "-", (unsigned long long)dg->packets,
-				dg->location[0] ? dg->location : "-");
+				dg->location[0] ? dg->location : "-", dg->module[0] ? " [" : "",
+				dg->module, dg->module[0] ? "]" : "");
 		}
 	}
 	if (r->nnetns > 1 || (r->nnetns == 1 && r->netns[0].netns != names->self_netns)) {
@@ -581,6 +587,7 @@ void drop_report_json(const struct drop_report *r, const struct name_ctx *names,
 		json_string(j, "protocol", protocol_name(dg->l3_proto, dg->l4_proto, pb, sizeof(pb)));
 		json_string(j, "l3", protocol_name(dg->l3_proto, 0, pb, sizeof(pb)));
 		json_string(j, "location", dg->location[0] ? dg->location : NULL);
+		json_string(j, "module", dg->module[0] ? dg->module : NULL);
 		json_bool(j, "folded", dg->folded);
 		json_object_end(j);
 	}

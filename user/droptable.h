@@ -74,6 +74,7 @@ struct drop_group {
 	uint16_t l3_proto;
 	bool folded;
 	char location[128]; /* function name, "" when unknown */
+	char module[64];    /* the function's module, "" when built in or unknown */
 	uint64_t packets, bytes;
 };
 

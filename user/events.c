@@ -59,6 +59,7 @@ void event_print(const struct drop_event *e, const struct name_ctx *names, bool 
 	const char *reason = reasons_label(names->reasons, e->reason, rbuf, sizeof(rbuf));
 	const char *loc = names->ksyms ? ksyms_name(names->ksyms, e->location, abuf, sizeof(abuf))
 				       : NULL;
+	const char *mod = names->ksyms ? ksyms_module(names->ksyms, e->location) : NULL;
 	const char *q = queue_name(e->queue_kind, e->queue, e->l4_proto, qb, sizeof(qb));
 	const char *p = protocol_name(e->l3_proto, e->l4_proto, pb, sizeof(pb));
 	const char *ifn = e->ifname[0] ? e->ifname : group_ifname(names, e->netns, e->ifindex, ib,
@@ -84,6 +85,7 @@ void event_print(const struct drop_event *e, const struct name_ctx *names, bool 
 		json_string(&j, "category",
 			    category_name(reasons_category_at(names->reasons, e->reason, loc)));
 		json_string(&j, "location", loc);
+		json_string(&j, "module", mod);
 		json_uint(&j, "netns", e->netns);
 		json_string(&j, "ifname", ifn);
 		json_string(&j, "queue", q);

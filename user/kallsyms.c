@@ -16,22 +16,42 @@ void ksyms_free(struct ksyms *k)
 	free(k);
 }
 
-static int add_sym(struct ksyms *k, uint64_t addr, const char *name, const char *module)
+/* Offsets into the string buffer stand in for pointers until parsing ends (the buffer may
+ * still move); NO_MODULE marks a built-in function. */
+#define NO_MODULE UINTPTR_MAX
+
+static int add_string(struct ksyms *k, const char *s, uintptr_t *off)
 {
-	size_t len = strlen(name) + (module ? strlen(module) + 3 : 0) + 1;
+	size_t len = strlen(s) + 1;
+
+	if (array_reserve((void **)&k->strings, &k->strings_cap, k->strings_len + len, 1))
+		return -ENOMEM;
+	memcpy(k->strings + k->strings_len, s, len);
+	*off = k->strings_len;
+	k->strings_len += len;
+	return 0;
+}
+
+static int add_sym(struct ksyms *k, uint64_t addr, const char *name, const char *module,
+		   uintptr_t *last_module)
+{
+	uintptr_t name_off, mod_off = NO_MODULE;
 
 	if (array_reserve((void **)&k->syms, &k->cap, k->n + 1, sizeof(*k->syms)) ||
-	    array_reserve((void **)&k->strings, &k->strings_cap, k->strings_len + len, 1))
+	    add_string(k, name, &name_off))
 		return -ENOMEM;
-	if (module)
-		snprintf(k->strings + k->strings_len, len, "%s [%s]", name, module);
-	else
-		memcpy(k->strings + k->strings_len, name, len);
-	/* Names are offsets until parsing ends: the string buffer may still move. */
+	if (module) {
+		/* A module's symbols come together: store its name once. */
+		if (*last_module != NO_MODULE && !strcmp(k->strings + *last_module, module))
+			mod_off = *last_module;
+		else if (add_string(k, module, &mod_off))
+			return -ENOMEM;
+		*last_module = mod_off;
+	}
 	k->syms[k->n].addr = addr;
-	k->syms[k->n].name = (const char *)(uintptr_t)k->strings_len;
+	k->syms[k->n].name = (const char *)name_off;
+	k->syms[k->n].module = (const char *)mod_off;
 	k->n++;
-	k->strings_len += len;
 	return 0;
 }
 
@@ -46,6 +66,7 @@ struct ksyms *ksyms_parse(FILE *f)
 {
 	struct ksyms *k = calloc(1, sizeof(*k));
 	char line[512], name[256], module[128];
+	uintptr_t last_module = NO_MODULE;
 	uint64_t max_addr = 0;
 
 	if (!k)
@@ -64,7 +85,7 @@ struct ksyms *ksyms_parse(FILE *f)
 			continue;
 		if (addr > max_addr)
 			max_addr = addr;
-		if (add_sym(k, addr, name, n == 4 ? module : NULL)) {
+		if (add_sym(k, addr, name, n == 4 ? module : NULL, &last_module)) {
 			ksyms_free(k);
 			errno = ENOMEM;
 			return NULL;
@@ -76,8 +97,12 @@ struct ksyms *ksyms_parse(FILE *f)
 		errno = EPERM;
 		return NULL;
 	}
-	for (size_t i = 0; i < k->n; i++)
+	for (size_t i = 0; i < k->n; i++) {
+		uintptr_t m = (uintptr_t)k->syms[i].module;
+
 		k->syms[i].name = k->strings + (uintptr_t)k->syms[i].name;
+		k->syms[i].module = m == NO_MODULE ? NULL : k->strings + m;
+	}
 	qsort(k->syms, k->n, sizeof(*k->syms), cmp_addr);
 	return k;
 }
@@ -127,4 +152,11 @@ const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t s
 		return s->name;
 	snprintf(buf, size, "0x%" PRIx64, addr);
 	return buf;
+}
+
+const char *ksyms_module(const struct ksyms *k, uint64_t addr)
+{
+	const struct ksym *s = addr ? ksyms_find(k, addr) : NULL;
+
+	return s ? s->module : NULL;
 }

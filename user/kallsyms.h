@@ -8,7 +8,8 @@
 
 struct ksym {
 	uint64_t addr;
-	const char *name; /* "nf_hook_slow", or "fn [module]" */
+	const char *name;   /* the function: "nf_hook_slow", "nft_do_chain" */
+	const char *module; /* its module ("nf_tables"), or NULL when built in */
 };
 
 struct ksyms {
@@ -24,8 +25,10 @@ struct ksyms *ksyms_parse(FILE *f);
 struct ksyms *ksyms_load(void);
 /* The symbol containing addr (the nearest one at or below it), or NULL. */
 const struct ksym *ksyms_find(const struct ksyms *k, uint64_t addr);
-/* "name" (offset dropped) or "0x<addr>" when unknown; 0 gives NULL. */
+/* The function's name (offset and module dropped), or "0x<addr>" when unknown; 0 gives NULL. */
 const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t size);
+/* The module of the function at addr ("nf_tables"), or NULL: built in, or unknown. */
+const char *ksyms_module(const struct ksyms *k, uint64_t addr);
 void ksyms_free(struct ksyms *k);
 
 #endif
