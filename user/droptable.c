@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,18 +33,30 @@ void drop_snapshot_free(struct drop_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Add every used slot of one index, all CPUs (vals holds ncpu slots). */
-static int add_slots(struct drop_snapshot *s, const struct drop_slot *vals, int ncpu)
+int drop_snapshot_from_slots(const struct drop_slot *vals, size_t slots, int ncpu,
+			     struct drop_snapshot *s)
 {
-	for (int c = 0; c < ncpu; c++) {
-		int err;
+	size_t used = 0;
 
-		if (!vals[c].packets)
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < slots * ncpu; i++)
+		used += vals[i].packets != 0;
+	s->rows = calloc(used + 1, sizeof(*s->rows));
+	if (!s->rows)
+		return -ENOMEM;
+	s->cap = used + 1;
+	for (size_t i = 0; i < slots * ncpu; i++) {
+		if (!vals[i].packets)
 			continue;
-		err = drop_snapshot_add(s, &vals[c].key, vals[c].packets, vals[c].bytes);
-		if (err)
-			return err;
+		s->rows[s->n].key = vals[i].key;
+		s->rows[s->n].packets = vals[i].packets;
+		s->rows[s->n].bytes = vals[i].bytes;
+		s->n++;
 	}
+	/* The same key may be in a slot on every CPU: sort once and sum neighbours (inserting
+	 * row by row in order would move the whole table per row). */
+	s->n = sort_merge_rows(s->rows, s->n, sizeof(*s->rows), sizeof(s->rows->key),
+			       offsetof(struct drop_row, packets));
 	return 0;
 }
 
@@ -51,16 +64,16 @@ int drop_snapshot_read(int drops_fd, struct drop_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), n, *keys = NULL, batch_out;
+	__u32 len = sizeof(info), n, *keys = NULL, batch_out, count;
 	struct drop_slot *vals = NULL;
-	bool batch = true;
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
 	memset(s, 0, sizeof(*s));
 	if (ncpu < 0)
 		return ncpu;
 	if (bpf_obj_get_info_by_fd(drops_fd, &info, &len))
 		return -errno;
-	if (info.value_size != sizeof(struct drop_slot))
+	if (info.value_size != sizeof(struct drop_slot) || info.key_size != sizeof(__u32))
 		return -EPROTO;
 	n = info.max_entries;
 	keys = calloc(n, sizeof(*keys));
@@ -69,29 +82,23 @@ int drop_snapshot_read(int drops_fd, struct drop_snapshot *s)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	/* One batch call reads the whole table; kernels before 5.6 read slot by slot. */
-	{
-		__u32 count = n;
-		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-		if (bpf_map_lookup_batch(drops_fd, NULL, &batch_out, keys, vals, &count, &opts) &&
-		    errno != ENOENT)
-			batch = false;
-		else
-			n = count;
+	/* One batch call reads the whole table (ENOENT: it reached the end); kernels before 5.6
+	 * read slot by slot. */
+	count = n;
+	if (bpf_map_lookup_batch(drops_fd, NULL, &batch_out, keys, vals, &count, &opts) &&
+	    errno != ENOENT) {
+		for (__u32 i = 0; i < n; i++) {
+			if (bpf_map_lookup_elem(drops_fd, &i, &vals[(size_t)i * ncpu])) {
+				err = -errno;
+				goto cleanup;
+			}
+		}
+		count = n;
 	}
-	for (__u32 i = 0; i < n && !err; i++) {
-		const struct drop_slot *v = &vals[(size_t)i * ncpu];
-
-		if (!batch && bpf_map_lookup_elem(drops_fd, &i, &vals[(size_t)i * ncpu]))
-			continue;
-		err = add_slots(s, v, ncpu);
-	}
+	err = drop_snapshot_from_slots(vals, count, ncpu, s);
 cleanup:
 	free(keys);
 	free(vals);
-	if (err)
-		drop_snapshot_free(s);
 	return err;
 }
 

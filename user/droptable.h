@@ -30,7 +30,12 @@ struct drop_snapshot {
 
 /* Read the whole drops map, summing the per-CPU values. Returns 0 or -errno. */
 int drop_snapshot_read(int drops_fd, struct drop_snapshot *s);
-/* Add one row (keys kept sorted; a key already present is summed). */
+/* The same from the values already read: slots * ncpu drop_slot values, slot-major (as
+ * BPF_MAP_LOOKUP_BATCH returns them). Sorts once: O(n log n) in the rows. */
+int drop_snapshot_from_slots(const struct drop_slot *vals, size_t slots, int ncpu,
+			     struct drop_snapshot *s);
+/* Add one row (keys kept sorted; a key already present is summed). Cheap when keys come in
+ * order (a delta, a split); to build from unordered keys, use drop_snapshot_from_slots. */
 int drop_snapshot_add(struct drop_snapshot *s, const struct drop_key *k, uint64_t packets,
 		      uint64_t bytes);
 /* after - before, row by row; rows that did not move are left out. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,16 +41,33 @@ int retrans_snapshot_read(int fd, struct retrans_snapshot *s)
 	if (fd < 0)
 		return 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct retrans_row *row;
+
 		key = next;
 		prev = &key;
+		/* Gone meanwhile (LRU eviction): not an error. */
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue;
-		err = retrans_snapshot_add(s, &key, v.retransmits, v.synack);
-		if (err) {
-			retrans_snapshot_free(s);
-			break;
+		if (array_reserve((void **)&s->rows, &s->cap, s->n + 1, sizeof(*s->rows))) {
+			err = -ENOMEM;
+			goto cleanup;
 		}
+		row = &s->rows[s->n++];
+		memset(row, 0, sizeof(*row));
+		row->key = key;
+		row->retransmits = v.retransmits;
+		row->synack = v.synack;
 	}
+	if (errno != ENOENT) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* Sorted once, not row by row: a full map is thousands of flows. */
+	s->n = sort_merge_rows(s->rows, s->n, sizeof(*s->rows), sizeof(s->rows->key),
+			       offsetof(struct retrans_row, retransmits));
+	return 0;
+cleanup:
+	retrans_snapshot_free(s);
 	return err;
 }
 

@@ -236,6 +236,40 @@ void *sorted_upsert(void **rows, size_t *n, size_t *cap, size_t row_size, const 
 	return r;
 }
 
+static int cmp_key(const void *a, const void *b, void *key_size)
+{
+	return memcmp(a, b, *(size_t *)key_size);
+}
+
+size_t sort_merge_rows(void *rows, size_t n, size_t row_size, size_t key_size,
+		       size_t counters_off)
+{
+	char *r = rows;
+	size_t out = 0;
+
+	if (!n)
+		return 0;
+	qsort_r(rows, n, row_size, cmp_key, &key_size);
+	for (size_t i = 1; i < n; i++) {
+		char *dst = r + out * row_size, *src = r + i * row_size;
+
+		if (!memcmp(dst, src, key_size)) {
+			for (size_t off = counters_off; off + sizeof(uint64_t) <= row_size;
+			     off += sizeof(uint64_t)) {
+				uint64_t a, b;
+
+				memcpy(&a, dst + off, sizeof(a));
+				memcpy(&b, src + off, sizeof(b));
+				a += b;
+				memcpy(dst + off, &a, sizeof(a));
+			}
+		} else if (++out != i) {
+			memcpy(r + out * row_size, src, row_size);
+		}
+	}
+	return out + 1;
+}
+
 bool is_root(void)
 {
 	return geteuid() == 0;

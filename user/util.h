@@ -54,6 +54,13 @@ int array_reserve(void **arr, size_t *cap, size_t n, size_t elem_size);
 void *sorted_upsert(void **rows, size_t *n, size_t *cap, size_t row_size, const void *key,
 		    size_t key_size);
 void *sorted_find(const void *rows, size_t n, size_t row_size, const void *key, size_t key_size);
+/*
+ * Sort n rows by their key (the first key_size bytes, memcmp order) and merge rows with equal
+ * keys into one, summing their uint64_t counters (from byte counters_off to the row's end).
+ * O(n log n). Returns the number of rows left.
+ */
+size_t sort_merge_rows(void *rows, size_t n, size_t row_size, size_t key_size,
+		       size_t counters_off);
 
 /* Whether the process runs with root's capabilities (euid 0). */
 bool is_root(void);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Duration and number parsing: what the command lines accept and refuse. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "tap.h"
@@ -59,6 +60,28 @@ int main(void)
 		ok(sorted_find(rows, n, sizeof(*r), &(int){ 4 }, sizeof(int)) == NULL,
 		   "an absent key is not found");
 		free(rows);
+	}
+	{
+		/* Rows as a BPF map snapshot has them: a key, then counters summed on merge. */
+		struct crow {
+			uint32_t key[3];
+			uint32_t pad;
+			uint64_t a, b;
+		} rows[] = {
+			{ { 2, 0, 1 }, 0, 1, 10 }, { { 1, 0, 0 }, 0, 2, 20 },
+			{ { 2, 0, 1 }, 0, 4, 40 }, { { 1, 0, 0 }, 0, 8, 80 },
+			{ { 0, 9, 9 }, 0, 16, 160 }, { { 2, 0, 1 }, 0, 32, 320 },
+		};
+		size_t m = sort_merge_rows(rows, 6, sizeof(rows[0]), sizeof(rows[0].key),
+					   offsetof(struct crow, a));
+
+		is_int(m, 3, "sort_merge_rows: three distinct keys");
+		ok(rows[0].key[0] == 0 && rows[1].key[0] == 1 && rows[2].key[0] == 2,
+		   "sorted by key bytes");
+		ok(rows[1].a == 10 && rows[1].b == 100, "equal keys: counters summed (2 + 8)");
+		ok(rows[2].a == 37 && rows[2].b == 370, "three rows of one key summed (1 + 4 + 32)");
+		ok(rows[0].a == 16 && rows[0].b == 160, "a single row kept as it was");
+		is_int(sort_merge_rows(rows, 0, sizeof(rows[0]), 12, 16), 0, "no rows");
 	}
 	return done_testing();
 }
