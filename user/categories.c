@@ -58,6 +58,7 @@ static const struct rule rules[] = {
 	{ "NOMEM", CAT_CAPACITY, DS_Q_NONE },
 	{ "PFMEMALLOC", CAT_CAPACITY, DS_Q_NONE },
 	{ "NEIGH_QUEUEFULL", CAT_CAPACITY, DS_Q_NONE },
+	{ "OVS_DROP_DEFERRED_LIMIT", CAT_CAPACITY, DS_Q_NONE },
 
 	/* Policy: a rule or program of this host decided. */
 	{ "NETFILTER_DROP", CAT_POLICY, DS_Q_NONE },
@@ -80,6 +81,8 @@ static const struct rule rules[] = {
 	{ "ARP_PVLAN_DISABLE", CAT_POLICY, DS_Q_NONE },
 	{ "BRIDGE_INGRESS_STP_STATE", CAT_POLICY, DS_Q_NONE },
 	{ "PSP_*", CAT_POLICY, DS_Q_NONE },
+	/* A static VXLAN forwarding entry refused to move. */
+	{ "VXLAN_ENTRY_EXISTS", CAT_POLICY, DS_Q_NONE },
 
 	/* Corruption: the packet itself was bad. */
 	{ "TCP_CSUM", CAT_CORRUPTION, DS_Q_SOCKET },
@@ -99,6 +102,14 @@ static const struct rule rules[] = {
 	{ "IP_TUNNEL_ECN", CAT_CORRUPTION, DS_Q_NONE },
 	{ "VXLAN_INVALID_HDR", CAT_CORRUPTION, DS_Q_NONE },
 	{ "CAN*", CAT_CORRUPTION, DS_Q_NONE },
+	/* A GSO packet that could not be cut into segments: a malformed or offload-broken one. */
+	{ "SKB_GSO_SEG", CAT_CORRUPTION, DS_Q_NONE },
+	{ "OVS_DROP_FRAG_*", CAT_CORRUPTION, DS_Q_NONE },
+	/* 802.11 frames that cannot be used: bad MIC, replays, decryption failures. Duplicates
+	 * are the protocol at work. */
+	{ "RX_DROP_U_DUP", CAT_NORMAL, DS_Q_NONE },
+	{ "RX_DROP_U_*", CAT_CORRUPTION, DS_Q_NONE },
+	{ "RX_DROP_UNUSABLE", CAT_CORRUPTION, DS_Q_NONE },
 
 	/* Routing and neighbours: nowhere to send it, or nobody answered ARP/ND. */
 	{ "IP_OUTNOROUTES", CAT_ROUTING, DS_Q_NONE },
@@ -114,6 +125,11 @@ static const struct rule rules[] = {
 	{ "NO_TX_TARGET", CAT_ROUTING, DS_Q_TX },
 	{ "TUNNEL_TXINFO", CAT_ROUTING, DS_Q_NONE },
 	{ "VXLAN_VNI_NOT_FOUND", CAT_ROUTING, DS_Q_NONE },
+	/* A packet looping through virtual devices (or OVS recursion): a forwarding loop. */
+	{ "RECURSION_LIMIT", CAT_ROUTING, DS_Q_NONE },
+	{ "OVS_DROP_RECURSION_LIMIT", CAT_ROUTING, DS_Q_NONE },
+	/* An AF_PACKET send that failed, mostly on a device that is down. */
+	{ "PACKET_SOCK_ERROR", CAT_ROUTING, DS_Q_NONE },
 
 	/* Protocol-normal: the stack doing its job. */
 	{ "NO_SOCKET", CAT_NORMAL, DS_Q_SOCKET },
@@ -128,7 +144,15 @@ static const struct rule rules[] = {
 	{ "QUEUE_PURGE", CAT_NORMAL, DS_Q_NONE },
 	{ "LOCAL_MAC", CAT_NORMAL, DS_Q_NONE },
 	{ "MAC_IEEE_MAC_CONTROL", CAT_NORMAL, DS_Q_NONE },
+	/* A sender's own buffer could not be read (EFAULT): the application's error, not loss. */
+	{ "SKB_UCOPY_FAULT", CAT_NORMAL, DS_Q_NONE },
+	/* TTL expired in the OVS datapath: as in ip_forward, traceroute at work. */
+	{ "OVS_DROP_IP_TTL", CAT_NORMAL, DS_Q_NONE },
+	/* 802.11 frames still shown to monitor interfaces, dropped for normal reception. */
+	{ "RX_DROP_M*", CAT_NORMAL, DS_Q_NONE },
 	{ "TCP_*", CAT_NORMAL, DS_Q_SOCKET },
+	/* The rest of Open vSwitch's: its flow table (or conntrack, or a meter) decided. */
+	{ "OVS_DROP_*", CAT_POLICY, DS_Q_NONE },
 };
 
 static bool matches(const char *pattern, const char *name)

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reason names to the categories and queues an operator reads. */
+#include <stdbool.h>
+
 #include <linux/types.h>
 #include "categories.h"
 #include "dropscope.h"
+#include "reasons.h"
 #include "tap.h"
 
 int main(void)
@@ -41,8 +44,21 @@ int main(void)
 		{ "OTHERHOST", CAT_NORMAL, DS_Q_NONE },
 		{ "TCP_OLD_DATA", CAT_NORMAL, DS_Q_SOCKET },
 		{ "TCP_RFC7323_PAWS", CAT_NORMAL, DS_Q_SOCKET },
+		{ "SKB_GSO_SEG", CAT_CORRUPTION, DS_Q_NONE },
+		{ "SKB_UCOPY_FAULT", CAT_NORMAL, DS_Q_NONE },
+		{ "PACKET_SOCK_ERROR", CAT_ROUTING, DS_Q_NONE },
+		{ "VXLAN_ENTRY_EXISTS", CAT_POLICY, DS_Q_NONE },
+		{ "RECURSION_LIMIT", CAT_ROUTING, DS_Q_NONE },
+		{ "OVS_DROP_EXPLICIT", CAT_POLICY, DS_Q_NONE },
+		{ "OVS_DROP_DEFERRED_LIMIT", CAT_CAPACITY, DS_Q_NONE },
+		{ "OVS_DROP_IP_TTL", CAT_NORMAL, DS_Q_NONE },
+		{ "OVS_DROP_FRAG_INVALID_PROTO", CAT_CORRUPTION, DS_Q_NONE },
+		{ "RX_DROP_U_DECRYPT_FAIL", CAT_CORRUPTION, DS_Q_NONE },
+		{ "RX_DROP_M_BAD_BCN_KEYIDX", CAT_NORMAL, DS_Q_NONE },
 		{ "SOME_FUTURE_REASON", CAT_OTHER, DS_Q_NONE },
 	};
+	struct reason_table *k = NULL;
+	int err;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		is_int(reason_category(cases[i].name), cases[i].cat, "%s is %s", cases[i].name,
@@ -59,5 +75,29 @@ int main(void)
 	is_int(reason_category_at("IP_INHDR", "ip_rcv_core"), CAT_CORRUPTION,
 	       "IP_INHDR elsewhere is a bad header");
 	is_int(reason_category_at("QDISC_DROP", NULL), CAT_CAPACITY, "no location: by name");
+
+	/* Every reason this kernel names has a category an operator can act on; "unspecified"
+	 * is NOT_SPECIFIED's alone. */
+	err = reasons_load("/sys/kernel/btf", &k);
+	if (err || !k->has_reasons) {
+		printf("# skipping the running kernel's reasons: %s\n",
+		       err ? "no readable kernel BTF (/sys/kernel/btf/vmlinux)"
+			   : "this kernel has no drop reasons (before 5.17)");
+	} else {
+		size_t bad = 0;
+
+		for (size_t i = 0; i < k->n; i++) {
+			const struct reason *r = &k->v[i];
+			bool unspec = !strcmp(r->name, "NOT_SPECIFIED");
+
+			if (r->category == CAT_OTHER || (r->category == CAT_UNSPECIFIED) != unspec) {
+				ok(0, "%s has category %s", r->name, category_name(r->category));
+				bad++;
+			}
+		}
+		ok(bad == 0, "all %zu reasons of this kernel are capacity, policy, corruption, "
+			     "routing or normal (NOT_SPECIFIED: unspecified)", k->n);
+		reasons_free(k);
+	}
 	return done_testing();
 }
