@@ -209,7 +209,7 @@ static __always_inline bool count_drop(const struct drop_key *key, __u32 len)
 	__u32 h = key->reason * 0x9E3779B1u ^ (__u32)(key->location >> 2) * 0x85EBCA77u ^
 		  key->netns * 0xC2B2AE3Du ^ key->ifindex * 0x27D4EB2Fu ^
 		  key->queue * 0x165667B1u ^ ((__u32)key->l4_proto << 16 | key->l3_proto);
-	struct drop_key folded = { .reason = key->reason, .folded = 1 };
+	struct drop_key folded = { .folded = 1 };
 	struct drop_slot *s;
 	bool is_new = false;
 	__u32 idx;
@@ -221,9 +221,14 @@ static __always_inline bool count_drop(const struct drop_key *key, __u32 len)
 		if (s && add_to_slot(s, key, len, &is_new))
 			return is_new;
 	}
-	/* Table full here: the totals stay exact in the reason's catch-all. */
-	idx = slot_mask + 1 +
-	      (key->reason < DS_MAX_CORE_REASONS ? key->reason : DS_MAX_CORE_REASONS - 1);
+	/* Table full here: the totals stay exact in the reason's (or subsystem's) catch-all. */
+	if (key->reason < DS_CORE_CATCHALLS) {
+		folded.reason = key->reason;
+		idx = slot_mask + 1 + key->reason;
+	} else {
+		folded.reason = DS_CATCHALL_REASON(key->reason >> 16);
+		idx = slot_mask + 1 + DS_CORE_CATCHALLS + (key->reason >> 16) % DS_SUBSYS_CATCHALLS;
+	}
 	s = bpf_map_lookup_elem(&drops, &idx);
 	if (s && add_to_slot(s, &folded, len, &is_new)) {
 		STAT_INC(folded);

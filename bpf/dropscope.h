@@ -9,11 +9,21 @@
 #ifndef DROPSCOPE_ABI_H
 #define DROPSCOPE_ABI_H
 
-#define DS_ABI_VERSION 1
+#define DS_ABI_VERSION 2
 
 /* Reasons below this value are core reasons (enum skb_drop_reason); the per-reason tables in
  * the kernel side are this big. Subsystem reasons (high 16 bits set) are counted all the same. */
 #define DS_MAX_CORE_REASONS 512
+
+/*
+ * The catch-all slots after the table (see the drops map below): core reasons below
+ * DS_CORE_CATCHALLS have one each; subsystem s (reason >> 16; 0 for core reasons at or above
+ * DS_CORE_CATCHALLS) has slot DS_CORE_CATCHALLS + s % DS_SUBSYS_CATCHALLS, whose key holds
+ * DS_CATCHALL_REASON(s): the subsystem, not one of its reasons, since they share it.
+ */
+#define DS_CORE_CATCHALLS 496
+#define DS_SUBSYS_CATCHALLS (DS_MAX_CORE_REASONS - DS_CORE_CATCHALLS)
+#define DS_CATCHALL_REASON(s) (((__u32)(s) << 16) | 0xffff)
 
 /* Bytes of each event's packet copy, from the network header on. */
 #define DS_EVENT_DATA 128
@@ -31,9 +41,12 @@ enum ds_queue_kind {
  * drops map: a per-CPU array used as an open-addressed table, one slot per distinct drop on
  * that CPU. Slots 0 .. S-1 (S a power of two, DS_DEFAULT_SLOTS unless --max-keys says
  * otherwise) hold drops by key; a key goes to the first free-or-equal slot among DS_PROBES
- * from a hash of it. When all DS_PROBES are taken by other keys, the drop is counted in its
- * reason's catch-all slot S + reason (S + DS_MAX_CORE_REASONS - 1 for subsystem reasons), whose
- * key has folded = 1 and every other field but reason zero, so per-reason totals stay exact.
+ * from a hash of it. When all DS_PROBES are taken by other keys, the drop is counted in a
+ * catch-all slot after the table, whose key has folded = 1 and every other field but reason
+ * zero: core reason r < DS_CORE_CATCHALLS in slot S + r (its key's reason is r, so per-reason
+ * totals stay exact), any other reason in slot S + DS_CORE_CATCHALLS + (r >> 16) % 16 (its
+ * key's reason is DS_CATCHALL_REASON(r >> 16), so per-subsystem totals stay exact; two
+ * subsystems 16 apart would share one, and the second one's drops go to ds_stats.unaccounted).
  * A slot is in use when packets > 0. A reader sums the slots of all CPUs by key: the same key
  * may sit in different slots on different CPUs.
  */

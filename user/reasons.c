@@ -7,6 +7,8 @@
 
 #include <bpf/btf.h>
 
+#include <linux/types.h>
+#include "dropscope.h"
 #include "reasons.h"
 #include "util.h"
 
@@ -80,10 +82,28 @@ const char *reasons_label(const struct reason_table *t, uint32_t value, char *bu
 		return r->name;
 	if (value == 0)
 		snprintf(buf, size, "UNKNOWN");
+	else if ((value & 0xffff) == 0xffff)
+		return reasons_catchall_label(t, value >> 16, buf, size);
 	else if (value >> 16)
 		snprintf(buf, size, "SUBSYS_%u_%u", value >> 16, value & 0xffff);
 	else
 		snprintf(buf, size, "REASON_%u", value);
+	return buf;
+}
+
+const char *reasons_catchall_label(const struct reason_table *t, uint32_t subsys, char *buf,
+				   size_t size)
+{
+	if (subsys == 0) {
+		snprintf(buf, size, "OTHER_CORE_REASONS");
+		return buf;
+	}
+	for (size_t i = 0; t && i < t->nsubsys; i++)
+		if (t->subsys[i].id == subsys) {
+			snprintf(buf, size, "SUBSYS_%s", t->subsys[i].name);
+			return buf;
+		}
+	snprintf(buf, size, "SUBSYS_%u", subsys);
 	return buf;
 }
 
@@ -155,11 +175,41 @@ static int add_core_reasons(struct reason_table *tbl, const struct btf *btf)
 	return 0;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 /*
- * A subsystem's reasons live in an enum of its own whose values all carry the subsystem id in
- * the high 16 bits (enum ovs_drop_reason, enum mac80211_drop_reason, ...). Its name is not
- * fixed by any interface, so take any enum named *drop_reason whose values all fit one of the
- * subsystems still missing; found[i] records which were.
+ * Whether member (name, value) of a subsystem's enum is one of its reasons. Such an enum also
+ * holds core values (mac80211's RX_CONTINUE and RX_QUEUED are SKB_CONSUMED and
+ * SKB_NOT_DROPPED_YET), a marker for its first value (__OVS_DROP_REASON) and a count
+ * (OVS_DROP_MAX); its own reasons are the rest.
+ */
+static bool is_subsys_reason(const char *name, uint64_t value)
+{
+	return (value >> 16) != 0 && value <= UINT32_MAX && name && name[0] != '_' &&
+	       !ends_with(name, "_MAX") && !ends_with(name, "_NUM");
+}
+
+/* The index of subsystem subsys in ids, if it is one still missing (found[k] == 0). */
+static int missing_subsys(uint32_t subsys, const uint32_t *ids, const int *found, int nids)
+{
+	for (int k = 0; k < nids; k++)
+		if (ids[k] == subsys && !found[k])
+			return k;
+	return -1;
+}
+
+/*
+ * A subsystem's reasons live in an enum of its own (enum ovs_drop_reason, enum
+ * mac80211_drop_reason, ...), its values carrying the subsystem id in the high 16 bits; one
+ * enum may hold two subsystems (mac80211's UNUSABLE and MONITOR). Their names are fixed by no
+ * interface, so: every enum named *drop_reason (but the core one, and mac80211's internal
+ * ___mac80211_drop_reason, whose members carry ___ prefixes), its reasons grouped by
+ * subsystem, each subsystem taken from the first enum that has it; found[k] records which were.
  */
 static int add_subsys_reasons(struct reason_table *tbl, const struct btf *btf, const uint32_t *ids,
 			      int *found, int nids)
@@ -168,40 +218,33 @@ static int add_subsys_reasons(struct reason_table *tbl, const struct btf *btf, c
 
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
+		int took[32] = { 0 };
 		const char *name;
-		uint32_t subsys;
-		size_t len;
 		int i, k, vlen;
 
 		if (!btf_is_any_enum(t) || !(vlen = btf_vlen(t)))
 			continue;
 		name = btf__name_by_offset(btf, t->name_off);
-		len = name ? strlen(name) : 0;
-		if (len < 11 || strcmp(name + len - 11, "drop_reason") ||
+		if (!name || name[0] == '_' || !ends_with(name, "drop_reason") ||
 		    !strcmp(name, "skb_drop_reason"))
 			continue;
-		subsys = (uint32_t)(enum_value(t, 0) >> 16);
-		for (k = 0; k < nids && (ids[k] != subsys || found[k]); k++)
-			;
-		if (k == nids)
-			continue;
-		for (i = 0; i < vlen; i++)
-			if ((enum_value(t, i) >> 16) != subsys)
-				break;
-		if (i < vlen)
-			continue;
-		found[k] = 1;
 		for (i = 0; i < vlen; i++) {
 			const char *m = enum_member_name(btf, t, i);
+			uint64_t v = enum_value(t, i);
 			int err;
 
-			/* Each subsystem enum ends with its own count marker. */
-			if (strstr(m, "_MAX") || strstr(m, "_NUM"))
+			if (!is_subsys_reason(m, v))
 				continue;
-			err = reasons_add(tbl, (uint32_t)enum_value(t, i), m);
+			k = missing_subsys((uint32_t)(v >> 16), ids, found, nids);
+			if (k < 0)
+				continue;
+			took[k] = 1;
+			err = reasons_add(tbl, (uint32_t)v, m);
 			if (err)
 				return err;
 		}
+		for (k = 0; k < nids; k++)
+			found[k] |= took[k];
 	}
 	return 0;
 }
@@ -218,9 +261,20 @@ static int add_all_subsys_reasons(struct reason_table *tbl, const struct btf *vm
 
 	for (int i = 0; subsys && i < btf_vlen(subsys) && nids < 32; i++) {
 		uint32_t id = (uint32_t)enum_value(subsys, i);
+		const char *m = enum_member_name(vmlinux, subsys, i);
 
-		if (id != 0 && !strstr(enum_member_name(vmlinux, subsys, i), "_NUM"))
-			ids[nids++] = id;
+		if (id == 0 || !m || ends_with(m, "_NUM"))
+			continue;
+		ids[nids++] = id;
+		/* The name, for the subsystem's catch-all row (SUBSYS_OPENVSWITCH). */
+		if (tbl->nsubsys < ARRAY_SIZE(tbl->subsys)) {
+			if (!strncmp(m, "SKB_DROP_REASON_SUBSYS_", 23))
+				m += 23;
+			tbl->subsys[tbl->nsubsys].id = id;
+			snprintf(tbl->subsys[tbl->nsubsys].name, sizeof(tbl->subsys[0].name), "%s",
+				 m);
+			tbl->nsubsys++;
+		}
 	}
 	if (!nids)
 		return 0;

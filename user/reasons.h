@@ -25,6 +25,11 @@ struct reason_table {
 	size_t n, cap;
 	uint32_t consumed; /* SKB_CONSUMED: not a drop (0 if absent) */
 	int has_reasons;   /* the kernel has enum skb_drop_reason at all (5.17+) */
+	struct {
+		uint32_t id;   /* enum skb_drop_reason_subsys value */
+		char name[40]; /* "OPENVSWITCH", "MAC80211_UNUSABLE" */
+	} subsys[32];
+	size_t nsubsys;
 };
 
 struct btf;
@@ -38,8 +43,13 @@ struct reason_table *reasons_new(void);
 int reasons_add(struct reason_table *t, uint32_t value, const char *name);
 const struct reason *reasons_find(const struct reason_table *t, uint32_t value);
 /* A printable name for any value: the BTF name, "UNKNOWN" for 0 (a kernel without reasons),
- * or "REASON_<n>" / "SUBSYS_<s>_<n>" for a number the BTF does not name. */
+ * a catch-all's label for DS_CATCHALL_REASON(s), or "REASON_<n>" / "SUBSYS_<s>_<n>" for a
+ * number the BTF does not name. */
 const char *reasons_label(const struct reason_table *t, uint32_t value, char *buf, size_t size);
+/* The label of subsystem subsys's catch-all row (bpf/dropscope.h): "SUBSYS_OPENVSWITCH" (or
+ * "SUBSYS_<s>" when the BTF does not name it), "OTHER_CORE_REASONS" for subsystem 0. */
+const char *reasons_catchall_label(const struct reason_table *t, uint32_t subsys, char *buf,
+				   size_t size);
 enum drop_category reasons_category(const struct reason_table *t, uint32_t value);
 /* The same, refined by the kernel function that dropped it (reason_category_at). */
 enum drop_category reasons_category_at(const struct reason_table *t, uint32_t value,

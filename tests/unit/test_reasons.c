@@ -2,8 +2,63 @@
 /* The reason table: names from BTF, sorted lookups, labels for numbers BTF does not name. */
 #include <stdlib.h>
 
+#include <bpf/btf.h>
+
+#include <linux/types.h>
+#include "dropscope.h"
 #include "reasons.h"
 #include "tap.h"
+
+struct member {
+	const char *name;
+	long long value;
+};
+
+static void add_enum(struct btf *btf, const char *name, const struct member *m, size_t n)
+{
+	btf__add_enum(btf, name, 4);
+	for (size_t i = 0; i < n; i++)
+		btf__add_enum_value(btf, m[i].name, m[i].value);
+}
+
+#define ENUM(btf, name, ...)                                                                       \
+	do {                                                                                       \
+		static const struct member m_[] = { __VA_ARGS__ };                                 \
+		add_enum(btf, name, m_, sizeof(m_) / sizeof(m_[0]));                               \
+	} while (0)
+
+/*
+ * A kernel's BTF as 6.x builds it, with the subsystems' enums as mac80211 and openvswitch
+ * declare them: mac80211's public enum starts with core values (RX_CONTINUE is SKB_CONSUMED)
+ * and holds two subsystems; its internal twin has ___ names; openvswitch's has a first-value
+ * marker and a count.
+ */
+static struct btf *kernel_like_btf(void)
+{
+	struct btf *btf = btf__new_empty();
+
+	ENUM(btf, "skb_drop_reason", { "SKB_NOT_DROPPED_YET", 0 }, { "SKB_CONSUMED", 1 },
+	     { "SKB_DROP_REASON_NOT_SPECIFIED", 2 }, { "SKB_DROP_REASON_NO_SOCKET", 3 },
+	     { "SKB_DROP_REASON_MAX", 4 }, { "SKB_DROP_REASON_SUBSYS_MASK", 0xffff0000ll });
+	ENUM(btf, "skb_drop_reason_subsys", { "SKB_DROP_REASON_SUBSYS_CORE", 0 },
+	     { "SKB_DROP_REASON_SUBSYS_MAC80211_UNUSABLE", 1 },
+	     { "SKB_DROP_REASON_SUBSYS_MAC80211_MONITOR", 2 },
+	     { "SKB_DROP_REASON_SUBSYS_OPENVSWITCH", 3 }, { "SKB_DROP_REASON_SUBSYS_NUM", 4 });
+	ENUM(btf, "___mac80211_drop_reason", { "___RX_CONTINUE", 1 }, { "___RX_QUEUED", 0 },
+	     { "___RX_DROP_MONITOR", 2 << 16 }, { "___RX_DROP_M_UNEXPECTED_4ADDR_FRAME", (2 << 16) | 1 },
+	     { "___RX_DROP_UNUSABLE", 1 << 16 }, { "___RX_DROP_U_MIC_FAIL", (1 << 16) | 1 },
+	     { "___RX_DROP_U_DUP", (1 << 16) | 2 });
+	ENUM(btf, "mac80211_drop_reason", { "RX_CONTINUE", 1 }, { "RX_QUEUED", 0 },
+	     { "RX_DROP_MONITOR", 2 << 16 }, { "RX_DROP_UNUSABLE", 1 << 16 },
+	     { "RX_DROP_M_UNEXPECTED_4ADDR_FRAME", (2 << 16) | 1 },
+	     { "RX_DROP_U_MIC_FAIL", (1 << 16) | 1 }, { "RX_DROP_U_DUP", (1 << 16) | 2 });
+	ENUM(btf, "ovs_drop_reason", { "__OVS_DROP_REASON", 3 << 16 },
+	     { "OVS_DROP_LAST_ACTION", (3 << 16) | 1 }, { "OVS_DROP_METER", (3 << 16) | 2 },
+	     { "OVS_DROP_MAX", (3 << 16) | 3 });
+	/* Not a drop reason enum at all. */
+	ENUM(btf, "some_other_reason", { "OTHER_A", 3 << 16 });
+	return btf;
+}
 
 int main(void)
 {
@@ -28,6 +83,45 @@ int main(void)
 	is_int(reasons_category(t, 77), CAT_OTHER, "an unnamed reason is other");
 	ok(t->v[0].value < t->v[1].value && t->v[1].value < t->v[2].value, "sorted by value");
 	reasons_free(t);
+
+	/* Subsystem reasons from a constructed BTF (mac80211 and openvswitch are modules this
+	 * machine may not have). */
+	{
+		struct btf *btf = kernel_like_btf();
+		struct reason_table *c = NULL;
+
+		is_int(reasons_from_btf(btf, "/nonexistent", &c), 0, "reasons from a kernel-like BTF");
+		is_str(reasons_label(c, 3, buf, sizeof(buf)), "NO_SOCKET", "a core reason");
+		is_int(c->consumed, 1, "SKB_CONSUMED found");
+		is_str(reasons_label(c, (1 << 16) | 1, buf, sizeof(buf)), "RX_DROP_U_MIC_FAIL",
+		       "mac80211's reasons are named, although its enum starts with RX_CONTINUE");
+		is_str(reasons_label(c, 1 << 16, buf, sizeof(buf)), "RX_DROP_UNUSABLE",
+		       "its generic unusable-frame reason");
+		is_str(reasons_label(c, (2 << 16) | 1, buf, sizeof(buf)),
+		       "RX_DROP_M_UNEXPECTED_4ADDR_FRAME", "a second subsystem in the same enum");
+		is_str(reasons_label(c, (3 << 16) | 2, buf, sizeof(buf)), "OVS_DROP_METER",
+		       "openvswitch's reasons");
+		ok(!reasons_find(c, 3 << 16), "openvswitch's first-value marker is not a reason");
+		ok(!reasons_find(c, (3 << 16) | 3), "nor its count");
+		is_str(reasons_label(c, 1, buf, sizeof(buf)), "REASON_1",
+		       "core values in a subsystem's enum are not taken as its reasons");
+		ok(reasons_find(c, 0) == NULL, "nor RX_QUEUED (0)");
+		for (size_t i = 0; i < c->n; i++)
+			if (c->v[i].name[0] == '_')
+				ok(0, "no ___ names from mac80211's internal enum: %s", c->v[i].name);
+		is_int(reasons_category(c, (1 << 16) | 1), CAT_CORRUPTION,
+		       "RX_DROP_U_MIC_FAIL is corruption");
+		is_int(reasons_category(c, (1 << 16) | 2), CAT_NORMAL, "RX_DROP_U_DUP is normal");
+		is_int(reasons_category(c, (3 << 16) | 1), CAT_POLICY, "OVS_DROP_LAST_ACTION is policy");
+		is_str(reasons_label(c, DS_CATCHALL_REASON(3), buf, sizeof(buf)), "SUBSYS_OPENVSWITCH",
+		       "a subsystem's catch-all row by the subsystem's name");
+		is_str(reasons_label(c, DS_CATCHALL_REASON(0), buf, sizeof(buf)),
+		       "OTHER_CORE_REASONS", "the catch-all of core reasons past the table");
+		is_str(reasons_label(c, DS_CATCHALL_REASON(9), buf, sizeof(buf)), "SUBSYS_9",
+		       "an unnamed subsystem's catch-all");
+		reasons_free(c);
+		btf__free(btf);
+	}
 
 	/* The running kernel's own BTF, where it has one. */
 	err = reasons_load("/sys/kernel/btf", &k);
