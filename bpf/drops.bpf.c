@@ -6,9 +6,10 @@
  * One handler, three attach variants; the loader picks one at run time:
  *   tp_btf/kfree_skb     typed arguments; headers read with plain loads through
  *                        bpf_rdonly_cast() (6.2+): no helper call on the hot path
- *   tp_btf/kfree_skb     the same, headers copied with bpf_probe_read_kernel (5.5 - 6.1)
+ *   tp_btf/kfree_skb     the same, headers copied with bpf_probe_read_kernel (5.8 - 6.1)
  *   tracepoint/skb/...   the classic tracepoint, for kernels without tp_btf; copes with a
  *                        record that has no reason (before 5.17)
+ * The oldest kernel is 5.8: the events ring buffer (BPF_MAP_TYPE_RINGBUF) arrived then.
  *
  * The hot path costs what it must and no more (see scripts/bench-trace.sh): counts live in a
  * per-CPU open-addressed table in an array map (lookups the verifier inlines, no hashing
@@ -33,8 +34,10 @@ const volatile __u16 filter_port;
 const volatile __u8 filter_family; /* 0: no host filter */
 const volatile __u8 filter_addr[16];
 const volatile __u16 ephemeral_lo = 32768, ephemeral_hi = 60999;
+const volatile bool has_reason;	   /* tp_btf: kfree_skb has the reason argument (5.17+) */
 const volatile bool has_rx_sk;	   /* tp_btf: kfree_skb has the rx_sk argument (6.11+) */
 const volatile bool ignore_reason; /* testing aid: behave as on a kernel before 5.17 */
+const volatile bool nest_guard;	   /* see struct running below */
 const volatile __u32 consumed_reason; /* SKB_CONSUMED: not a drop (0 if the kernel has none) */
 const volatile __u32 slot_mask = DS_DEFAULT_SLOTS - 1; /* slots - 1, slots a power of two */
 const volatile bool events_on;
@@ -86,6 +89,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct event_bucket);
 } event_buckets SEC(".maps");
+
+/*
+ * Whether the program is running on this CPU. A kernel that has the raw tracepoint recursion
+ * guard (commit 05b24ff9b2cf, "bpf: Prevent bpf program recursion for raw tracepoint probes":
+ * mainline 6.1, and stable kernels that took it) never starts tp_btf programs on a CPU where
+ * they already run, and counts the run it skipped (bpf_prog_info.recursion_misses); the classic
+ * tracepoint has bpf_prog_active on every kernel. Elsewhere a drop in an interrupt (a softirq
+ * run on the way out of a hard interrupt) can start this program while it is halfway through
+ * writing a slot or the token bucket on the same CPU. So the tp_btf variants (nest_guard) mark
+ * the CPU busy for the whole run and count a nested run in ds_stats.nested instead of doing it:
+ * nothing here is ever written by two runs at once. The flag is set before any slot is touched
+ * and cleared after the last write; a nested run that slips in between reading it and setting
+ * it runs to its end before the outer run goes on, so it interleaves with nothing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} running SEC(".maps");
 
 static __always_inline bool addr_eq(const __u8 *a, const volatile __u8 *b, __u8 family)
 {
@@ -193,7 +216,7 @@ static __always_inline bool add_to_slot(struct drop_slot *s, const struct drop_k
 	} else if (!key_eq(&s->key, key)) {
 		return false;
 	}
-	/* Per-CPU slot: no other CPU writes it, and the program does not nest on one CPU. */
+	/* Per-CPU slot: no other CPU writes it, and no other run on this one (struct running). */
 	s->packets++;
 	s->bytes += len;
 	return true;
@@ -452,27 +475,53 @@ static __always_inline void fields_btf(struct sk_buff *skb, struct sock *rx_sk,
 	*devp = dev;
 }
 
-/* 6.11 added the socket the packet was delivered to, for drops after skb->sk was released. */
+/*
+ * The arguments past skb and location, read only where the kernel has them: the verifier
+ * rejects a load past the tracepoint's last argument, even in a branch never taken, unless the
+ * branch is pruned, which a rodata constant does. 5.17 added the reason; 6.11 the socket the
+ * packet was delivered to, for drops after skb->sk was released.
+ */
+#define REASON(ctx) (has_reason ? (__u32)(ctx)[2] : 0)
 #define RX_SK(ctx) (has_rx_sk ? (struct sock *)(ctx)[3] : NULL)
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+/* Run one tp_btf drop, unless this program is already running on this CPU (struct running). */
+static __always_inline int btf_drop(unsigned long long *ctx, struct sk_buff *skb, void *location,
+				    bool cast)
 {
 	struct skb_fields f = {};
 	struct net_device *dev;
+	__u32 zero = 0, *busy = NULL;
 
+	if (nest_guard) {
+		busy = bpf_map_lookup_elem(&running, &zero);
+		if (!busy)
+			return 0;
+		if (*(volatile __u32 *)busy) {
+			STAT_INC(nested);
+			return 0;
+		}
+		*(volatile __u32 *)busy = 1;
+		asm volatile("" ::: "memory");
+	}
 	fields_btf(skb, RX_SK(ctx), &f, &dev);
-	return handle_drop(&f, (__u64)location, ignore_reason ? 0 : reason, dev, true);
+	handle_drop(&f, (__u64)location, REASON(ctx), dev, cast);
+	if (busy) {
+		asm volatile("" ::: "memory");
+		*(volatile __u32 *)busy = 0;
+	}
+	return 0;
 }
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(kfree_skb_btf_copy, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location)
 {
-	struct skb_fields f = {};
-	struct net_device *dev;
+	return btf_drop(ctx, skb, location, true);
+}
 
-	fields_btf(skb, RX_SK(ctx), &f, &dev);
-	return handle_drop(&f, (__u64)location, ignore_reason ? 0 : reason, dev, false);
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_btf_copy, struct sk_buff *skb, void *location)
+{
+	return btf_drop(ctx, skb, location, false);
 }
 
 /* The classic tracepoint's record before 6.11 has no rx_sk, and before 5.17 no reason. */

@@ -83,6 +83,9 @@ struct ds_stats {
 	__u64 events_lost;    /* events the ring buffer had no room for */
 	__u64 retrans_flows;  /* new flows entered in the retrans map (LRU: beyond its size,
 			       * old flows were evicted) */
+	__u64 nested;	      /* drops not counted because the program was already running on
+			       * their CPU (an interrupt's drop during a drop's handling), on
+			       * kernels that do not skip such a run themselves (ABI 2) */
 };
 
 /* ifnames map (hash): interface names, recorded when a drop on them is first counted. */

@@ -11,13 +11,18 @@ struct {
 	__type(value, struct ds_stats);
 } stats SEC(".maps");
 
-/* Only touched when something rare happens: the hot path stays lean. */
+/*
+ * Only touched when something rare happens: the hot path stays lean. Atomic, although the map
+ * is per CPU: a program that runs in an interrupt while another one on this CPU is between its
+ * load and store must not lose a count. (An add whose result is unused is BPF_XADD, which every
+ * kernel has.)
+ */
 #define STAT_INC(field)                                                                            \
 	do {                                                                                       \
 		__u32 zero_ = 0;                                                                   \
 		struct ds_stats *st_ = bpf_map_lookup_elem(&stats, &zero_);                        \
 		if (st_)                                                                           \
-			st_->field++;                                                              \
+			__sync_fetch_and_add(&st_->field, 1);                                      \
 	} while (0)
 
 #endif

@@ -65,8 +65,11 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	ephemeral_port_range(&lo, &hi);
 	skel->rodata->ephemeral_lo = lo;
 	skel->rodata->ephemeral_hi = hi;
+	skel->rodata->has_reason = tp_args >= 3 && !cfg->ignore_reason;
 	skel->rodata->has_rx_sk = tp_args >= 4;
 	skel->rodata->ignore_reason = cfg->ignore_reason;
+	/* The classic tracepoint never nests (bpf_prog_active); tp_btf may (drops.bpf.c). */
+	skel->rodata->nest_guard = prog != skel->progs.kfree_skb_tp;
 	skel->rodata->consumed_reason = reasons ? reasons->consumed : 0;
 	skel->rodata->slot_mask = slots - 1;
 	bpf_map__set_max_entries(skel->maps.drops, slots + DS_MAX_CORE_REASONS);
@@ -283,8 +286,12 @@ uint64_t tracer_missed(const struct tracer *t)
 	struct bpf_prog_info info = { 0 };
 	struct bpf_program *p;
 	__u32 len = sizeof(info);
+	struct ds_stats st;
 	uint64_t n = 0;
 
+	/* Runs the program skipped itself, on kernels that do not (drops.bpf.c). */
+	if (!read_stats(tracer_stats_fd(t), &st))
+		n = st.nested;
 	bpf_object__for_each_program(p, t->drops->obj)
 	{
 		int fd = bpf_program__fd(p);
@@ -332,6 +339,7 @@ int read_stats(int stats_fd, struct ds_stats *out)
 		out->events_shed += per_cpu[i].events_shed;
 		out->events_lost += per_cpu[i].events_lost;
 		out->retrans_flows += per_cpu[i].retrans_flows;
+		out->nested += per_cpu[i].nested;
 	}
 	free(per_cpu);
 	return 0;

@@ -67,8 +67,8 @@ int tracer_stats_fd(const struct tracer *t);
 int tracer_ifnames_fd(const struct tracer *t);
 int tracer_retrans_fd(const struct tracer *t); /* -1 without retransmits */
 int tracer_meta_fd(const struct tracer *t);
-/* Drops the kernel did not run the program for (it was already running on that CPU: a drop
- * inside a drop's handling). Returns 0 where the kernel does not count them. */
+/* Drops not counted because the program was already running on their CPU (a drop inside a
+ * drop's handling): skipped by the kernel (where it counts them) or by the program itself. */
 uint64_t tracer_missed(const struct tracer *t);
 /* Detach and free everything; safe on NULL. */
 void tracer_close(struct tracer *t);
