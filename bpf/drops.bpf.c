@@ -126,7 +126,9 @@ static __always_inline bool passes_filters(__u32 ifindex, const struct l3l4 *p)
 		return false;
 	if (filter_l4_proto && p->l4_proto != filter_l4_proto)
 		return false;
-	if (filter_port && p->sport != filter_port && p->dport != filter_port)
+	/* Only protocols with ports match a port: ICMP's type and code are not ports. */
+	if (filter_port && (!has_real_ports(p->l4_proto) ||
+			    (p->sport != filter_port && p->dport != filter_port)))
 		return false;
 	if (filter_family && (p->family != filter_family ||
 			      (!addr_eq(p->saddr, filter_addr, filter_family) &&
@@ -190,9 +192,7 @@ static __always_inline void queue_of(const struct skb_fields *f, __u32 reason,
 		/* The local end: the destination port of what arrived, the source of what we sent. */
 		port = f->iif ? p->dport : p->sport;
 		/* Only TCP, UDP and SCTP have ports; ICMP's "ports" are its type and code. */
-		if ((p->l4_proto != IPPROTO_TCP && p->l4_proto != IPPROTO_UDP &&
-		     p->l4_proto != 132) ||
-		    (port >= ephemeral_lo && port <= ephemeral_hi))
+		if (!has_real_ports(p->l4_proto) || (port >= ephemeral_lo && port <= ephemeral_hi))
 			port = 0;
 		key->queue = port;
 		break;
@@ -399,7 +399,8 @@ static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 
 	}
 	if (!has_ports(p->l4_proto) || off + 4 > avail)
 		return;
-	if (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP) {
+	if (has_real_ports(p->l4_proto)) {
+		/* TCP, UDP and SCTP all start with the two ports. */
 		const struct udphdr *l4 = RDONLY(struct udphdr, nh + off);
 
 		p->sport = bpf_ntohs(l4->source);

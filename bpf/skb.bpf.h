@@ -39,6 +39,9 @@
 #ifndef IPPROTO_DSTOPTS
 #define IPPROTO_DSTOPTS 60
 #endif
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP 132
+#endif
 
 /*
  * Header bytes copied from the network header. Each copy is a helper call whose cost grows with
@@ -68,7 +71,7 @@ struct l3l4 {
 	__u8 l4_proto;
 	__u16 l3_proto; /* host order */
 	__u16 l4_off;	/* where the ports are, when they were past the copy (0: not wanted) */
-	__u16 sport;	/* host order; ICMP: type, code */
+	__u16 sport;	/* host order; TCP, UDP, SCTP ports; ICMP: type, code */
 	__u16 dport;
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -84,16 +87,22 @@ static __always_inline void copy_addr6(__u8 *dst, const __u8 *src)
 	__builtin_memcpy(dst, src, 16);
 }
 
+/* Protocols with real ports, all in the header's first 4 bytes. */
+static __always_inline bool has_real_ports(__u8 l4_proto)
+{
+	return l4_proto == IPPROTO_TCP || l4_proto == IPPROTO_UDP || l4_proto == IPPROTO_SCTP;
+}
+
+/* Protocols whose first 4 header bytes are parsed: ports, or ICMP's type and code. */
 static __always_inline bool has_ports(__u8 l4_proto)
 {
-	return l4_proto == IPPROTO_TCP || l4_proto == IPPROTO_UDP || l4_proto == IPPROTO_ICMP ||
-	       l4_proto == IPPROTO_ICMPV6;
+	return has_real_ports(l4_proto) || l4_proto == IPPROTO_ICMP || l4_proto == IPPROTO_ICMPV6;
 }
 
 /* The ports from 4 bytes at the L4 header. */
 static __always_inline void ports_from(const __u8 *b, struct l3l4 *p)
 {
-	if (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP) {
+	if (has_real_ports(p->l4_proto)) {
 		p->sport = ((__u16)b[0] << 8) | b[1];
 		p->dport = ((__u16)b[2] << 8) | b[3];
 	} else if (p->l4_proto == IPPROTO_ICMP || p->l4_proto == IPPROTO_ICMPV6) {

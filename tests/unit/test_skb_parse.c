@@ -87,6 +87,15 @@ int main(void)
 	memset(&p, 0, sizeof(p));
 	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
 	is_int(p.sport, 11, "ICMP type in sport");
+	ok(!has_real_ports(p.l4_proto), "but ICMP has no real ports (a port filter skips it)");
+
+	ipv4(b, IPPROTO_SCTP, 5, 0);
+	memset(&p, 0, sizeof(p));
+	parse_l3l4(b, sizeof(b), sizeof(b), ip, &p);
+	is_int(p.sport, 5000, "SCTP source port");
+	is_int(p.dport, 53, "SCTP destination port");
+	ok(has_real_ports(IPPROTO_SCTP) && has_real_ports(IPPROTO_TCP) && has_real_ports(IPPROTO_UDP),
+	   "TCP, UDP and SCTP have real ports");
 
 	ipv4(b, IPPROTO_UDP, 5, 0);
 	memset(&p, 0, sizeof(p));
