@@ -23,6 +23,7 @@
 
 #include "dropscope.h"
 #include "skb.bpf.h"
+#include "ratelimit.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -77,12 +78,7 @@ struct {
 	__type(value, struct ds_meta);
 } meta SEC(".maps");
 
-/* Token bucket for the event stream, one per CPU. */
-struct event_bucket {
-	__u64 last_ns;
-	__u64 tokens;
-};
-
+/* Token bucket for the event stream, one per CPU (bpf/ratelimit.bpf.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -152,22 +148,8 @@ static __always_inline bool take_event_token(void)
 {
 	__u32 zero = 0;
 	struct event_bucket *b = bpf_map_lookup_elem(&event_buckets, &zero);
-	__u64 now, refill;
 
-	if (!b)
-		return false;
-	now = bpf_ktime_get_ns();
-	refill = (now - b->last_ns) * events_per_sec / 1000000000ull;
-	if (refill) {
-		b->tokens += refill;
-		if (b->tokens > events_burst)
-			b->tokens = events_burst;
-		b->last_ns = now;
-	}
-	if (!b->tokens)
-		return false;
-	b->tokens--;
-	return true;
+	return b && bucket_take(b, bpf_ktime_get_ns(), events_per_sec, events_burst);
 }
 
 static __always_inline void queue_of(const struct skb_fields *f, __u32 reason,
@@ -277,7 +259,7 @@ static __always_inline void emit_event(const struct skb_fields *f, const struct 
 				       const struct l3l4 *p, struct net_device *dev, bool watched)
 {
 	struct drop_event *e;
-	__u32 avail;
+	__u64 n;
 
 	if (!watched && !take_event_token()) {
 		STAT_INC(events_shed);
@@ -308,10 +290,17 @@ static __always_inline void emit_event(const struct skb_fields *f, const struct 
 	__builtin_memset(e->ifname, 0, sizeof(e->ifname));
 	if (dev)
 		bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), dev->name);
-	avail = f->tail > f->network ? f->tail - f->network : 0;
-	e->data_len = avail > DS_EVENT_DATA ? DS_EVENT_DATA : avail;
-	if (bpf_probe_read_kernel(e->data, DS_EVENT_DATA, f->head + f->network))
-		e->data_len = 0;
+	/* The bytes the packet has, no more: a fixed-size copy would run past its end, and fail
+	 * outright where the buffer ends a page. */
+	n = f->tail > f->network ? f->tail - f->network : 0;
+	/* 64-bit and opaque to the compiler, so that the bound the verifier sees is on the very
+	 * register handed to the helper. */
+	asm volatile("" : "+r"(n));
+	if (n > DS_EVENT_DATA)
+		n = DS_EVENT_DATA;
+	if (bpf_probe_read_kernel(e->data, n, f->head + f->network))
+		n = 0;
+	e->data_len = n;
 	bpf_ringbuf_submit(e, 0);
 	STAT_INC(events_sent);
 }

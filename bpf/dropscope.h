@@ -115,8 +115,9 @@ struct drop_event {
 	__u8 queue_kind;
 	__u8 family;	/* 4, 6, or 0 when the addresses are not known */
 	__u8 flags;	/* DS_EV_* */
-	__u16 data_len; /* valid bytes in data */
-	__u16 sport;	/* L4 ports (ICMP: type in sport, code in dport) */
+	__u16 data_len; /* valid bytes in data: the packet's linear bytes from its network
+			 * header, at most DS_EVENT_DATA; the rest of data is undefined */
+	__u16 sport;	/* TCP, UDP, SCTP ports (ICMP: type in sport, code in dport) */
 	__u16 dport;
 	__u32 cpu;
 	__u8 saddr[16]; /* network byte order; IPv4 in the first 4 bytes */
