@@ -46,6 +46,8 @@ const volatile __u32 events_per_sec = 1000; /* per CPU */
 const volatile __u32 events_burst = 100;
 /* The watch filter: packets of the prober, and replies to them, always become events. */
 const volatile bool watch_on;
+const volatile __u8 watch_family; /* 0: any address */
+const volatile __u8 watch_addr[16];
 const volatile __u8 watch_l4_proto;
 const volatile __u16 watch_port_lo, watch_port_hi;
 const volatile __u8 reason_queue_kind[DS_MAX_CORE_REASONS];
@@ -133,9 +135,19 @@ static __always_inline bool passes_filters(__u32 ifindex, const struct l3l4 *p)
 	return true;
 }
 
+/*
+ * The prober's packets and the answers to them: from or to its source address (when it is
+ * given), and ICMP (echo, and the errors that quote a probe), or its protocol with one of its
+ * ports. Without an address, every ICMP drop in every namespace is watched, and watched events
+ * are not rate-limited.
+ */
 static __always_inline bool is_watched(const struct l3l4 *p)
 {
 	if (!watch_on)
+		return false;
+	if (watch_family && (p->family != watch_family ||
+			     (!addr_eq(p->saddr, watch_addr, watch_family) &&
+			      !addr_eq(p->daddr, watch_addr, watch_family))))
 		return false;
 	if (p->l4_proto == IPPROTO_ICMP || p->l4_proto == IPPROTO_ICMPV6)
 		return true;

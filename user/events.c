@@ -94,6 +94,7 @@ void event_print(const struct drop_event *e, const struct name_ctx *names, bool 
 		json_string(&j, "dst", dst[0] ? dst : NULL);
 		json_uint(&j, "len", e->len);
 		json_uint(&j, "cpu", e->cpu);
+		json_bool(&j, "watched", e->flags & DS_EV_WATCHED);
 		json_object_end(&j);
 		json_finish(&j);
 		return;

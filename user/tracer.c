@@ -36,14 +36,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* The slots of the drops table: a power of two, at least 256. */
+/* The slots of the drops table: a power of two, 256 to TRACER_MAX_KEYS. */
 static uint32_t table_slots(uint32_t want)
 {
 	uint32_t n = 256;
 
 	if (!want)
 		return DS_DEFAULT_SLOTS;
-	while (n < want && n < (1u << 22))
+	while (n < want && n < TRACER_MAX_KEYS)
 		n <<= 1;
 	return n;
 }
@@ -76,10 +76,13 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	skel->rodata->events_on = cfg->events;
 	if (cfg->events_per_sec) {
 		skel->rodata->events_per_sec = cfg->events_per_sec;
-		/* One second's worth: a burst right after a quiet spell is shown whole. */
+		/* One second's worth (the bucket's most): a burst right after a quiet spell is
+		 * shown whole. */
 		skel->rodata->events_burst = cfg->events_per_sec;
 	}
 	skel->rodata->watch_on = cfg->watch;
+	skel->rodata->watch_family = cfg->watch ? cfg->watch_family : 0;
+	memcpy((void *)skel->rodata->watch_addr, cfg->watch_addr, 16);
 	skel->rodata->watch_l4_proto = cfg->watch_l4_proto;
 	skel->rodata->watch_port_lo = cfg->watch_port_lo;
 	skel->rodata->watch_port_hi = cfg->watch_port_hi;

@@ -31,15 +31,26 @@ struct tracer_config {
 	/* The event stream. */
 	bool events;
 	uint32_t events_per_sec; /* per CPU; 0: the default */
-	/* The prober's packets always become events (diagnose). */
+	/*
+	 * The prober's packets always become events, not rate-limited (diagnose): a drop is
+	 * watched when its source or destination address is watch_addr (unless watch_family is
+	 * 0: any address), and it is ICMP or ICMPv6 (echo, and errors quoting a probe), or
+	 * watch_l4_proto with either port in [watch_port_lo, watch_port_hi].
+	 */
 	bool watch;
 	uint8_t watch_l4_proto;
 	uint16_t watch_port_lo, watch_port_hi;
-	bool retransmits;   /* attach the tcp tracepoints too */
-	uint32_t max_keys;  /* slots of the drops table (rounded up to a power of two); 0: default */
+	uint8_t watch_family;	/* 4, 6, or 0: every address (every ICMP drop is watched) */
+	uint8_t watch_addr[16]; /* the prober's source address, network order; IPv4 first 4 */
+	bool retransmits;	/* attach the tcp tracepoints too */
+	/* Slots of the drops table per CPU, rounded up to a power of two, at most TRACER_MAX_KEYS
+	 * (each takes sizeof(struct drop_slot) = 48 bytes of kernel memory per CPU); 0: default */
+	uint32_t max_keys;
 	bool ignore_reason; /* testing aid: act as on a kernel without drop reasons */
 	bool copy_reader;   /* testing aid: tp_btf reads headers by copy even if it could cast */
 };
+
+#define TRACER_MAX_KEYS 65536
 
 typedef int (*tracer_event_fn)(void *ctx, const struct drop_event *e);
 
