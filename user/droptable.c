@@ -521,10 +521,14 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 		else if (o->seconds > 0)
 			rate = rt->packets / o->seconds;
 
-		fprintf(f, "%s%-28s%s %-17s %10llu %10.1f %5.1f%%  ", color ? cat_color(cat) : "",
+		fprintf(f, "%s%-28s%s %-17s %10llu ", color ? cat_color(cat) : "",
 			reasons_label(names->reasons, rt->reason, rbuf, sizeof(rbuf)),
-			color ? "\033[0m" : "", category_label(cat),
-			(unsigned long long)rt->packets, rate, share * 100);
+			color ? "\033[0m" : "", category_label(cat), (unsigned long long)rt->packets);
+		if (!o->recent && o->seconds < 0)
+			fprintf(f, "%10s", "-");
+		else
+			fprintf(f, "%10.1f", rate);
+		fprintf(f, " %5.1f%%  ", share * 100);
 		bar(f, share);
 		fputc('\n', f);
 		for (size_t g = 0; g < r->ngroups && shown < o->max_detail; g++) {

@@ -120,7 +120,8 @@ const char *group_ifname(const struct name_ctx *names, uint32_t netns, uint32_t 
 const char *netns_label(const struct name_ctx *names, uint32_t netns, char *buf, size_t size);
 
 struct text_opts {
-	double seconds;			  /* what r covers: rates are count / seconds */
+	double seconds;			  /* what r covers: rates are count / seconds; < 0: the
+					   * time is unknown, and so are the rates ("-") */
 	const struct drop_report *recent; /* if set, rates come from it instead (live view) */
 	double recent_seconds;
 	int max_detail; /* groups shown under each reason */

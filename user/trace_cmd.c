@@ -34,18 +34,23 @@ static void trace_usage(FILE *f)
 		"  -d, --duration S      stop after S seconds (default: until Ctrl-C)\n"
 		"  -i, --interval S      refresh the live table every S seconds (default 1)\n"
 		"  -n, --netns NS        self, all (default), a name from 'ip netns', or a path\n"
-		"      --dev IF          only drops on interface IF (in the namespace of --netns)\n"
+		"                        (a namespace filter leaves out drops whose namespace is\n"
+		"                        unknown: no device and no socket)\n"
+		"      --dev IF          only drops on interface IF (in the namespace of --netns);\n"
+		"                        TCP retransmissions are not filtered by it (sockets have\n"
+		"                        no device)\n"
 		"      --proto P         only tcp, udp, icmp, icmpv6, sctp, or a protocol number\n"
 		"      --host ADDR       only packets from or to ADDR\n"
-		"      --port N          only packets from or to port N\n"
+		"      --port N          only TCP, UDP or SCTP packets from or to port N\n"
 		"  -e, --events          print every drop as it happens (rate-limited in the kernel)\n"
 		"      --events-rate N   events per second and CPU before shedding (default 1000)\n"
 		"  -j, --json            print one JSON object at the end (with --events: one per line)\n"
 		"      --pin [DIR]       pin the maps under DIR (default %s) while tracing\n"
 		"      --no-retrans      do not trace TCP retransmissions\n"
 		"      --attach MODE     auto (default), tp_btf or tracepoint\n"
-		"      --max-keys N      distinct drops counted apart, per CPU, before folding (default %d)\n",
-		DEFAULT_PIN_DIR, DS_DEFAULT_SLOTS);
+		"      --max-keys N      distinct drops counted apart, per CPU, before folding (default\n"
+		"                        %d, at most %d); each takes %zu bytes of kernel memory per CPU\n",
+		DEFAULT_PIN_DIR, DS_DEFAULT_SLOTS, TRACER_MAX_KEYS, sizeof(struct drop_slot));
 }
 
 enum {
@@ -150,6 +155,42 @@ int trace_opts_resolve(struct trace_opts *o)
 	return 0;
 }
 
+/*
+ * DROPSCOPE_WATCH (a testing aid: diagnose sets the same through struct tracer_config): "any"
+ * watches every ICMP drop, "ADDR" the ICMP drops from or to ADDR, "ADDR,PROTO,LO-HI" also
+ * PROTO's with a port in LO-HI. Watched drops are printed as events, not rate-limited.
+ */
+static int parse_watch(const char *s, struct tracer_config *cfg)
+{
+	char buf[128], *proto, *ports, *dash;
+	unsigned long lo, hi;
+
+	cfg->watch = true;
+	if (!strcmp(s, "any"))
+		return 0;
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", s);
+	proto = strchr(buf, ',');
+	if (proto) {
+		*proto++ = '\0';
+		ports = strchr(proto, ',');
+		if (!ports)
+			return -EINVAL;
+		*ports++ = '\0';
+		dash = strchr(ports, '-');
+		if (!dash)
+			return -EINVAL;
+		*dash++ = '\0';
+		if (parse_protocol(proto, &cfg->watch_l4_proto) || parse_ulong(ports, 1, 65535, &lo) ||
+		    parse_ulong(dash, lo, 65535, &hi))
+			return -EINVAL;
+		cfg->watch_port_lo = lo;
+		cfg->watch_port_hi = hi;
+	}
+	return parse_host(buf, &cfg->watch_family, cfg->watch_addr);
+}
+
 int trace_opts_parse_filter(struct trace_opts *o, int opt, const char *arg)
 {
 	unsigned long n;
@@ -226,7 +267,8 @@ static int on_event(void *ctx, const struct drop_event *e)
 {
 	struct trace_run *r = ctx;
 
-	if (!r->o->cfg.events)
+	/* Watched drops come without --events only under DROPSCOPE_WATCH (a testing aid). */
+	if (!r->o->cfg.events && !(e->flags & DS_EV_WATCHED))
 		return 0;
 	load_names(r);
 	event_print(e, &r->names, r->o->json, stdout);
@@ -298,27 +340,51 @@ static void live_refresh(struct trace_run *r)
 	r->last_t = t;
 }
 
-static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int retrans_fd,
-			  double seconds, const char *mode, const char *reader, uint64_t missed)
+/*
+ * The summary: JSON or the table. seconds < 0: the time the counts cover is unknown (a pinned
+ * tracer that is gone), and so are the rates. Returns 0, or -errno when a map cannot be read
+ * (then nothing is printed but the one-line error: a summary of zeros would be a lie).
+ */
+static int print_summary(struct trace_run *r, int drops_fd, int stats_fd, int retrans_fd,
+			 double seconds, const char *mode, const char *reader, uint64_t missed)
 {
 	struct drop_snapshot snap = { 0 };
 	struct retrans_snapshot rs = { 0 };
 	struct drop_report rep = { 0 };
 	struct ds_stats st = { 0 };
 	bool json = r->o->json;
+	const char *what;
+	int err;
 
 	load_names(r);
-	drop_snapshot_read(drops_fd, &snap);
-	retrans_snapshot_read(retrans_fd, &rs);
-	read_stats(stats_fd, &st);
-	drop_report_build(&snap, &r->names, &rep);
+	what = "the drops map";
+	err = drop_snapshot_read(drops_fd, &snap);
+	if (!err) {
+		what = "the retransmissions map";
+		err = retrans_snapshot_read(retrans_fd, &rs);
+	}
+	if (!err) {
+		what = "the stats map";
+		err = read_stats(stats_fd, &st);
+	}
+	if (!err) {
+		what = "the drops";
+		err = drop_report_build(&snap, &r->names, &rep);
+	}
+	if (err) {
+		ds_err("failed to read %s: %s", what, strerror(-err));
+		goto cleanup;
+	}
 
 	if (json) {
 		struct json_writer j;
 
 		json_init(&j, stdout, false);
 		json_object_begin(&j, NULL);
-		json_double(&j, "duration_s", seconds, 3);
+		if (seconds < 0)
+			json_null(&j, "duration_s");
+		else
+			json_double(&j, "duration_s", seconds, 3);
 		json_uint(&j, "total", rep.packets);
 		json_uint(&j, "lost_events", st.events_lost);
 		json_uint(&j, "shed_events", st.events_shed);
@@ -352,9 +418,15 @@ static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int r
 
 		if (isatty(STDOUT_FILENO) && !r->o->cfg.events)
 			printf("\033[H\033[2J");
-		printf("\ndropscope: %.1f s, %llu drops (%.1f/s), %zu reasons, %zu namespaces (%s)\n\n",
-		       seconds, (unsigned long long)rep.packets,
-		       seconds > 0 ? rep.packets / seconds : 0, rep.nreasons, rep.nnetns, mode);
+		if (seconds < 0)
+			printf("\ndropscope: %llu drops over an unknown time (rates unknown), %zu "
+			       "reasons, %zu namespaces (%s)\n\n",
+			       (unsigned long long)rep.packets, rep.nreasons, rep.nnetns, mode);
+		else
+			printf("\ndropscope: %.1f s, %llu drops (%.1f/s), %zu reasons, %zu namespaces "
+			       "(%s)\n\n",
+			       seconds, (unsigned long long)rep.packets,
+			       seconds > 0 ? rep.packets / seconds : 0, rep.nreasons, rep.nnetns, mode);
 		drop_report_text(&rep, &r->names, &to, stdout);
 		if (retrans_fd >= 0) {
 			printf("\n");
@@ -375,9 +447,11 @@ static void print_summary(struct trace_run *r, int drops_fd, int stats_fd, int r
 			       (unsigned long long)st.events_shed, (unsigned long long)st.events_lost);
 	}
 	fflush(stdout);
+cleanup:
 	drop_report_free(&rep);
 	drop_snapshot_free(&snap);
 	retrans_snapshot_free(&rs);
+	return err;
 }
 
 static void trace_run_free(struct trace_run *r)
@@ -431,13 +505,18 @@ int cmd_trace(int argc, char **argv)
 	};
 	struct trace_opts o = { .netns_spec = "all", .interval = 1 };
 	struct trace_run r = { .o = &o };
+	struct pin_claim claim = { .dir_fd = -1 };
 	const char *env;
 	double end;
 	unsigned long n;
-	bool pinned = false;
 	int opt, err, rc = 1;
 
 	o.cfg.retransmits = true;
+	env = getenv("DROPSCOPE_WATCH");
+	if (env && parse_watch(env, &o.cfg)) {
+		ds_err("bad DROPSCOPE_WATCH '%s': expected any, or ADDR[,PROTO,LO-HI]", env);
+		return 2;
+	}
 	env = getenv("DROPSCOPE_ATTACH");
 	if (env && !strcmp(env, "tracepoint"))
 		o.cfg.mode = ATTACH_TRACEPOINT;
@@ -498,8 +577,8 @@ int cmd_trace(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_KEYS:
-			if (parse_ulong(optarg, 256, 1 << 22, &n)) {
-				ds_err("bad --max-keys '%s': expected 256-4194304", optarg);
+			if (parse_ulong(optarg, 256, TRACER_MAX_KEYS, &n)) {
+				ds_err("bad --max-keys '%s': expected 256-%d", optarg, TRACER_MAX_KEYS);
 				return 2;
 			}
 			o.cfg.max_keys = n;
@@ -536,14 +615,14 @@ int cmd_trace(int argc, char **argv)
 	err = ds_install_signals();
 	if (err)
 		goto cleanup;
+	/* A busy pin directory fails before anything is loaded. */
+	if (o.pin_dir && pin_claim(o.pin_dir, &claim))
+		goto cleanup;
 	err = tracer_open(&o.cfg, r.names.reasons, on_event, &r, &r.t);
 	if (err)
 		goto cleanup;
-	if (o.pin_dir) {
-		if (pin_maps(r.t, o.pin_dir, &o.cfg))
-			goto cleanup;
-		pinned = true;
-	}
+	if (o.pin_dir && pin_maps(r.t, &claim, &o.cfg))
+		goto cleanup;
 
 	r.start = r.last_t = mono_now();
 	fprintf(stderr, "dropscope: attached via %s in %.0f ms; tracing drops in %s%s; Ctrl-C to stop\n",
@@ -581,13 +660,12 @@ int cmd_trace(int argc, char **argv)
 	/* Events still in the ring buffer belong to the run. */
 	tracer_poll(r.t, 0);
 	refresh_ifnames(&r, tracer_ifnames_fd(r.t));
-	print_summary(&r, tracer_drops_fd(r.t), tracer_stats_fd(r.t), tracer_retrans_fd(r.t),
-		      mono_now() - r.start, attach_mode_name(r.t->mode), r.t->reader,
-		      tracer_missed(r.t));
-	rc = 0;
+	if (!print_summary(&r, tracer_drops_fd(r.t), tracer_stats_fd(r.t), tracer_retrans_fd(r.t),
+			   mono_now() - r.start, attach_mode_name(r.t->mode), r.t->reader,
+			   tracer_missed(r.t)))
+		rc = 0;
 cleanup:
-	if (pinned)
-		unpin_maps(o.pin_dir);
+	pin_release(&claim);
 	tracer_close(r.t);
 	trace_run_free(&r);
 	netns_close(&o.ns);
@@ -607,8 +685,8 @@ int cmd_show(int argc, char **argv)
 	const char *dir = DEFAULT_PIN_DIR;
 	struct timespec ts;
 	double seconds;
-	char mode[32];
-	int opt;
+	char mode[64];
+	int opt, rc;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
@@ -642,16 +720,21 @@ int cmd_show(int argc, char **argv)
 		pinned_close(&m);
 		return 1;
 	}
-	if (!m.owner_alive)
-		ds_err("the tracer that pinned %s (pid %u) is gone: these counts are frozen", dir,
-		       m.info.pid);
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	seconds = (ts.tv_sec * 1000000000ull + ts.tv_nsec - m.info.start_boottime_ns) / 1e9;
+	/* A tracer that is gone counted until some moment we cannot know: no rates then. */
+	if (!m.owner_alive) {
+		ds_err("the tracer that pinned %s (pid %u) is gone: these counts are frozen, over an "
+		       "unknown time",
+		       dir, m.info.pid);
+		seconds = -1;
+	} else {
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		seconds = (ts.tv_sec * 1000000000ull + ts.tv_nsec - m.info.start_boottime_ns) / 1e9;
+	}
 	snprintf(mode, sizeof(mode), "%s, pinned by pid %u",
 		 attach_mode_name((enum attach_mode)m.info.attach_mode), m.info.pid);
 	refresh_ifnames(&r, m.ifnames);
-	print_summary(&r, m.drops, m.stats, m.retrans, seconds, mode, NULL, 0);
+	rc = print_summary(&r, m.drops, m.stats, m.retrans, seconds, mode, NULL, 0) ? 1 : 0;
 	trace_run_free(&r);
 	pinned_close(&m);
-	return 0;
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include "droptable.h"
 #include "retrans.h"
 #include "tap.h"
+#include "util.h"
 
 static struct drop_key key(uint32_t reason, uint32_t netns, uint32_t ifindex, uint64_t loc,
 			   uint8_t l4, uint8_t qkind, uint32_t q)
@@ -21,6 +22,18 @@ static struct drop_key key(uint32_t reason, uint32_t netns, uint32_t ifindex, ui
 	k.queue_kind = qkind;
 	k.queue = q;
 	return k;
+}
+
+static char *render_text(const struct drop_report *r, const struct name_ctx *n, double seconds)
+{
+	struct text_opts o = { .seconds = seconds, .max_detail = 5 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	drop_report_text(r, n, &o, f);
+	fclose(f);
+	return buf;
 }
 
 static char *render_json(const struct drop_report *r, const struct name_ctx *n)
@@ -42,7 +55,9 @@ int main(void)
 {
 	struct reason_table *reasons = reasons_new();
 	struct ksyms ks = { 0 };
-	struct ksym syms[] = { { 0x1000, "nf_hook_slow" }, { 0x2000, "udp_queue_rcv_one_skb" } };
+	struct ksym syms[] = { { 0x1000, "nf_hook_slow", NULL },
+			       { 0x2000, "udp_queue_rcv_one_skb", NULL },
+			       { 0x3000, "nft_do_chain", "nf_tables" } };
 	struct ifname_entry ifn = { .key = { .netns = 7, .ifindex = 3 }, .name = "eth1" };
 	struct ifname_table ift = { .v = &ifn, .n = 1 };
 	struct name_ctx names = { .reasons = reasons, .ksyms = &ks, .ifnames = &ift,
@@ -57,7 +72,7 @@ int main(void)
 	char buf[64], *json;
 
 	ks.syms = syms;
-	ks.n = 2;
+	ks.n = 3;
 	reasons_add(reasons, 12, "NETFILTER_DROP");
 	reasons_add(reasons, 6, "SOCKET_RCVBUFF");
 
@@ -99,8 +114,69 @@ int main(void)
 	ok(strstr(json, "\"folded\":true") != NULL, "the catch-all is marked");
 	ok(strstr(json, "\"category\":\"capacity\"") && strstr(json, "\"category\":\"policy\""),
 	   "categories");
+	ok(strstr(json, "\"location\":\"nf_hook_slow\",\"module\":null") != NULL,
+	   "a built-in function: module null");
+	free(json);
+	json = render_text(&r, &names, 2);
+	ok(strstr(json, "        7.0") != NULL, "text: a known duration gives rates (14 in 2 s)");
+	free(json);
+	json = render_text(&r, &names, -1);
+	ok(strstr(json, "7.0") == NULL && strstr(json, "         14          -  ") != NULL,
+	   "text: an unknown duration gives no rate, a dash");
 	free(json);
 	drop_report_free(&r);
+
+	/* A module's function: the name in location, the module apart. */
+	{
+		struct drop_snapshot m = { 0 };
+		struct drop_key km = key(12, 7, 0, 0x3010, 17, DS_Q_NONE, 0);
+
+		drop_snapshot_add(&m, &km, 3, 180);
+		drop_report_build(&m, &names, &r);
+		json = render_json(&r, &names);
+		ok(strstr(json, "\"location\":\"nft_do_chain\",\"module\":\"nf_tables\"") != NULL,
+		   "location is the function, module its module");
+		free(json);
+		drop_report_free(&r);
+		drop_snapshot_free(&m);
+	}
+
+	/* The map as read: one slot per CPU and index; the same key in several slots (on
+	 * several CPUs, or at different indexes on one) is one row. */
+	{
+		struct drop_slot v[4 * 2];
+		struct drop_snapshot m;
+		struct drop_key sub = { .reason = DS_CATCHALL_REASON(2), .folded = 1 };
+
+		memset(v, 0, sizeof(v));
+		v[0].key = k2, v[0].packets = 1, v[0].bytes = 10;   /* slot 0, CPU 0 */
+		v[1].key = k1, v[1].packets = 2, v[1].bytes = 20;   /* slot 0, CPU 1 */
+		v[3].key = k2, v[3].packets = 4, v[3].bytes = 40;   /* slot 1, CPU 1 */
+		v[6].key = sub, v[6].packets = 8, v[6].bytes = 80;  /* slot 3, CPU 0 */
+		v[7].key = k1, v[7].packets = 16, v[7].bytes = 160; /* slot 3, CPU 1 */
+		is_int(drop_snapshot_from_slots(v, 4, 2, &m), 0, "snapshot from the slots of 2 CPUs");
+		is_int(m.n, 3, "three keys");
+		ok(m.rows[0].key.reason <= m.rows[1].key.reason &&
+			   memcmp(&m.rows[0].key, &m.rows[1].key, sizeof(k1)) < 0 &&
+			   memcmp(&m.rows[1].key, &m.rows[2].key, sizeof(k1)) < 0,
+		   "rows sorted by key");
+		for (size_t i = 0; i < m.n; i++) {
+			if (!memcmp(&m.rows[i].key, &k1, sizeof(k1)))
+				ok(m.rows[i].packets == 18 && m.rows[i].bytes == 180,
+				   "k1 summed over CPUs");
+			if (!memcmp(&m.rows[i].key, &k2, sizeof(k2)))
+				ok(m.rows[i].packets == 5 && m.rows[i].bytes == 50, "k2 summed over slots");
+		}
+		ok(sorted_find(m.rows, m.n, sizeof(*m.rows), &k2, sizeof(k2)) != NULL,
+		   "the snapshot can be searched (drop_snapshot_delta)");
+		drop_report_build(&m, &names, &r);
+		json = render_json(&r, &names);
+		ok(strstr(json, "\"reason\":\"SUBSYS_2\"") != NULL && strstr(json, "\"folded\":true"),
+		   "a subsystem's catch-all row is labelled by its subsystem");
+		free(json);
+		drop_report_free(&r);
+		drop_snapshot_free(&m);
+	}
 
 	is_str(queue_name(DS_Q_TX, 2, 0, buf, sizeof(buf)), "tx2", "transmit queue");
 	is_str(queue_name(DS_Q_RX, 0, 0, buf, sizeof(buf)), "rx0", "receive queue");
