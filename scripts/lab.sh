@@ -311,10 +311,14 @@ lab_listen_overflow()
 	}"
 	lab_exec dst "$LAB_TOOL" tcp-connect "$LAB_HOST4" "$port" 3 >/dev/null &
 	LAB_PIDS+=($!)
-	sleep 0.3
+	# The state, not a guess at how long it takes: the three stalled handshakes ...
+	lab_until 5 lab_syn_recv_at_least "$port" 3 ||
+		{ echo "lab: the stalled handshakes to port $port did not appear" >&2; return 1; }
 	lab_exec r1 "$LAB_TOOL" tcp-connect "$LAB_HOST4" "$port" 3 >/dev/null &
 	LAB_PIDS+=($!)
-	sleep 0.3
+	# ... then an accept queue that holds more than its backlog: full.
+	lab_until 5 lab_accept_queue_full "$port" ||
+		{ echo "lab: the accept queue of port $port did not fill" >&2; return 1; }
 	lab_exec dst nft delete table inet lab_stall
 }
 
@@ -322,4 +326,28 @@ lab_listen_overflow()
 lab_nstat()
 {
 	lab_exec "$1" nstat -asz "$2" 2>/dev/null | awk -v c="$2" '$1 == c { print $2 }'
+}
+
+# lab_until SECONDS CMD...: run CMD every 50 ms until it succeeds (0), or SECONDS pass (1).
+lab_until()
+{
+	local i
+	for i in $(seq 1 $(($1 * 20))); do
+		"${@:2}" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# lab_syn_recv_at_least PORT N: host's listener on PORT has N handshakes in SYN-RECV.
+lab_syn_recv_at_least()
+{
+	[ "$(lab_exec host ss -Htn state syn-recv "( sport = :$1 )" | wc -l)" -ge "$2" ]
+}
+
+# lab_accept_queue_full PORT: host's listener on PORT holds more connections than its backlog
+# (ss: Recv-Q, the queue, over Send-Q, the backlog), so the next one overflows.
+lab_accept_queue_full()
+{
+	lab_exec host ss -Hltn "( sport = :$1 )" | awk '$2 > $3 { found = 1 } END { exit !found }'
 }
