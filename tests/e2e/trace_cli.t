@@ -9,7 +9,8 @@ trap t_cleanup EXIT
 
 lab_create 1 || t_skip_all "could not build the lab"
 PIN="/sys/fs/bpf/dstest-$LAB_ID"
-t_on_exit "rm -rf $PIN"
+PIN2="$PIN-2"
+t_on_exit "rm -rf $PIN $PIN2"
 lab_host_drop output 'udp dport 9999'
 
 # start OUT ARGS...: dropscope trace in the background, waiting for its ready marker.
@@ -19,6 +20,24 @@ start()
 	shift
 	t_start_bg "$out" "$DROPSCOPE" trace "$@"
 	t_wait_ready "$out.err"
+}
+
+# prog_ids PID: the BPF programs process PID holds (program and link fds say which).
+prog_ids() { grep -h '^prog_id' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u; }
+
+# ctx_offsets PID: the offsets PID's tp_btf program loads from its context (argument i at
+# 8 i), from the verified program: the register the context is kept in is the one the
+# first instruction copies r1 to.
+ctx_offsets()
+{
+	local id ctx
+	for id in $(prog_ids "$1"); do
+		[ "$(bpftool -j prog show id "$id" | jq -r .name)" = kfree_skb_btf ] || continue
+		bpftool prog dump xlated id "$id" >"$T_TMP/xlated"
+		ctx=$(sed -n 's/^ *0: (bf) \(r[0-9]*\) = r1$/\1/p' "$T_TMP/xlated")
+		[ -n "$ctx" ] || ctx=r1
+		sed -n "s/.*= \*(u64 \*)($ctx +\([0-9]*\))\$/\1/p" "$T_TMP/xlated" | sort -un | tr '\n' ' '
+	done
 }
 
 # --- events: every drop, addresses parsed from the packet; the rate limit sheds, counts stay exact
@@ -43,11 +62,26 @@ t_is "$(tail -n1 "$T_TMP/rl" | jq -r '.total')" 300 "the histogram stays exact w
 t_is "$(tail -n1 "$T_TMP/rl" | jq -r '.shed_events')" "$((300 - ev))" \
 	"every event not printed is counted as shed"
 
+# The rate itself: a 2 s flood on one CPU lets through one burst (a second's worth) and then
+# exactly the rate, however the drops are spaced.
+start "$T_TMP/rate" --netns "$LAB_HOST" --proto udp --events --events-rate 50 --json
+flood=$(lab_exec host taskset -c 0 "$LAB_TOOL" udp-flood "$LAB_DST4" 9999 2)
+t_stop "$T_BG_PID"
+wall=$(echo "$flood" | awk '{ print $6 }')
+ev=$(grep -c '"ts_ns"' "$T_TMP/rate")
+want=$(awk -v w="$wall" 'BEGIN { printf "%d", 50 + 50 * w }')
+t_is "$(grep '"ts_ns"' "$T_TMP/rate" | jq -r .cpu | sort -u | tr '\n' ' ')" "0 " "the flood dropped on CPU 0"
+t_ge "$ev" $((want - 5)) "--events-rate 50 for a ${wall} s flood: $ev events, about $want (burst + rate x time)"
+t_ge $((want + 5)) "$ev" "and no more than that"
+t_is $(($(tail -n1 "$T_TMP/rate" | jq -r '.shed_events') + ev)) "$(tail -n1 "$T_TMP/rate" | jq -r '.total')" \
+	"events printed plus shed are every drop"
+
 # --- pinned maps: layout with field names, `show`, busy and stale directories, clean removal
+mkdir -m 0755 "$PIN" # left open by someone: the tracer closes it
 start "$T_TMP/pin" --netns "$LAB_HOST" --pin "$PIN"
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 42 >/dev/null
 sleep 0.3
-t_is "$(stat -c %a "$PIN/drops")" 600 "pinned maps are root-only (0600)"
+t_is "$(stat -c %a "$PIN")" 700 "the pin directory is root-only (0700), even one that was 0755"
 t_check "bpftool prints the drops map with its field names" \
 	sh -c "bpftool map dump pinned '$PIN/drops' | grep -q '\"reason\":'"
 "$DROPSCOPE" show "$PIN" --json >"$T_TMP/show" 2>"$T_TMP/show.err"
@@ -58,22 +92,87 @@ t_is "$(jq -r '[.drops[] | select(.reason == "NETFILTER_DROP") | .count] | add' 
 t_is "$?" 1 "a second tracer on the same pin directory fails"
 t_check "and says the directory is in use, by whom" grep -q "in use by dropscope (pid $T_BG_PID)" "$T_TMP/busy.err"
 t_is "$(wc -l <"$T_TMP/busy.err")" 1 "in one line"
+t_check "it fails before loading anything" sh -c "! grep -q attached '$T_TMP/busy.err'"
 t_check "the first tracer's pins survive the refused second one" test -e "$PIN/drops"
 t_stop "$T_BG_PID"
 t_check "pins are removed when the tracer stops" test ! -e "$PIN"
+
+# Two tracers started at once on one directory: exactly one wins, and the loser's exit does
+# not take the winner's pins with it. A few rounds, since it is a race.
+for round in 1 2 3 4; do
+	"$DROPSCOPE" trace --pin "$PIN" -d 4 >/dev/null 2>"$T_TMP/c1.err" &
+	c1=$!
+	"$DROPSCOPE" trace --pin "$PIN" -d 4 >/dev/null 2>"$T_TMP/c2.err" &
+	c2=$!
+	t_on_exit "kill $c1 $c2"
+	for i in $(seq 1 100); do
+		kill -0 "$c1" 2>/dev/null && kill -0 "$c2" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! kill -0 "$c1" 2>/dev/null; then loser=$c1 lerr=c1 winner=$c2 werr=c2; else loser=$c2 lerr=c2 winner=$c1 werr=c1; fi
+	wait "$loser"
+	t_is "$?" 1 "round $round: of two tracers started at once, one fails"
+	t_check "round $round: it says the directory is in use" grep -q "is in use by" "$T_TMP/$lerr.err"
+	t_check "round $round: the other one runs" kill -0 "$winner"
+	t_wait_ready "$T_TMP/$werr.err" >/dev/null 2>&1
+	lab_wait_file "$T_TMP/$werr.err" "maps pinned" 5 2>/dev/null
+	t_check "round $round: the winner's pins survive the loser's exit" test -e "$PIN/drops" -a -e "$PIN/meta"
+	"$DROPSCOPE" show "$PIN" --json >/dev/null 2>&1
+	t_is "$?" 0 "round $round: show reads the winner's maps"
+	kill -INT "$winner"
+	wait "$winner"
+	t_check "round $round: the winner removes its pins when it stops" test ! -e "$PIN"
+done
+
+# A directory with files that are not dropscope's is refused, and left as it was.
+mkdir -m 0700 "$PIN2"
+bpftool map create "$PIN2/theirs" type array key 4 value 4 entries 1 name theirs
+"$DROPSCOPE" trace --pin "$PIN2" -d 1 >/dev/null 2>"$T_TMP/foreign.err"
+t_is "$?" 1 "a pin directory holding someone else's pins is refused"
+t_check "saying which file is not dropscope's" grep -q "holds 'theirs', which is not dropscope's" "$T_TMP/foreign.err"
+t_check "and their pin is left alone" test -e "$PIN2/theirs"
+rm -rf "$PIN2"
+
+# A show that cannot read the maps says so and fails; it does not print a summary of zeros.
+mkdir -m 0700 "$PIN2"
+bpftool map create "$PIN2/drops" type array key 4 value 8 entries 4 name drops
+bpftool map create "$PIN2/stats" type percpu_array key 4 value 56 entries 1 name stats
+bpftool map create "$PIN2/meta" type array key 4 value 32 entries 1 name meta
+# abi_version 2, pid 1 (alive)
+bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+"$DROPSCOPE" show "$PIN2" --json >"$T_TMP/badshow" 2>"$T_TMP/badshow.err"
+t_is "$?" 1 "show over a drops map it cannot read fails"
+t_is "$(cat "$T_TMP/badshow.err")" "dropscope: failed to read the drops map: Protocol error" \
+	"with one line saying which map"
+t_is "$(wc -c <"$T_TMP/badshow")" 0 "and prints no summary"
+rm -rf "$PIN2"
 "$DROPSCOPE" show "$PIN" >/dev/null 2>"$T_TMP/noshow.err"
 t_is "$?" 1 "show without pins fails"
 t_check "and says how to make them" grep -q "start 'dropscope trace --pin" "$T_TMP/noshow.err"
 
-# A tracer killed with SIGKILL leaves stale pins; the next one replaces them.
-"$DROPSCOPE" trace --pin "$PIN" >/dev/null 2>"$T_TMP/k.err" &
+# A tracer killed with SIGKILL leaves stale pins; show reads them (counts frozen, rates
+# unknown); the next tracer replaces them.
+"$DROPSCOPE" trace --netns "$LAB_HOST" --pin "$PIN" >/dev/null 2>"$T_TMP/k.err" &
 kpid=$!
 t_wait_ready "$T_TMP/k.err"
+lab_wait_file "$T_TMP/k.err" "maps pinned" 5
+lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 9 >/dev/null
 kill -9 "$kpid"
 wait "$kpid" 2>/dev/null
+"$DROPSCOPE" show "$PIN" --json >"$T_TMP/dead" 2>"$T_TMP/dead.err"
+t_is "$?" 0 "show reads the pins of a killed tracer"
+t_check "and says it is gone" grep -q "(pid $kpid) is gone" "$T_TMP/dead.err"
+t_is "$(jq -r '.total' "$T_TMP/dead")" 9 "with the 9 drops it counted"
+t_is "$(jq -r '.duration_s' "$T_TMP/dead")" null "and no duration: it is unknown when the tracer died"
+"$DROPSCOPE" show "$PIN" >"$T_TMP/dead.txt" 2>/dev/null
+t_check "the table says the rates are unknown" grep -q "over an unknown time (rates unknown)" "$T_TMP/dead.txt"
+t_check "and shows no rate for the reason" grep -qE '^NETFILTER_DROP +policy +9 +- ' "$T_TMP/dead.txt"
 start "$T_TMP/stale" --pin "$PIN" -d 1
+lab_wait_file "$T_TMP/stale.err" "maps pinned" 5
 t_check "stale pins of a killed tracer are replaced" grep -q "maps pinned in $PIN" "$T_TMP/stale.err"
 wait "$T_BG_PID"
+t_check "and removed when that tracer stops" test ! -e "$PIN"
 
 # --- TCP retransmissions: SYNs to a host that drops them, counted against the kernel's counter
 lab_nft dst 'table inet lab_syn {
@@ -105,10 +204,10 @@ t_is "$(jq -r '[.drops[] | select(.folded) | .count] | add' "$T_TMP/full")" "$(j
 t_is "$(jq -r '.unaccounted_drops' "$T_TMP/full")" 0 "no drop goes uncounted"
 
 # --- signals: SIGTERM and SIGINT detach cleanly and print the summary
-our_progs() { bpftool prog show | grep -cE 'name kfree_skb_(btf|tp)'; }
-progs0=$(our_progs)
+held=
 for sig in TERM INT; do
 	start "$T_TMP/sig$sig" --netns "$LAB_HOST" --json
+	held="$held $(prog_ids "$T_BG_PID")"
 	lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 5 >/dev/null
 	sleep 0.2
 	kill -"$sig" "$T_BG_PID"
@@ -116,17 +215,41 @@ for sig in TERM INT; do
 	t_is "$?" 0 "SIG$sig: exit status 0"
 	t_is "$(jq -r '.total' "$T_TMP/sig$sig")" 5 "SIG$sig: the summary is printed with what was counted"
 done
-# Programs are freed after an RCU grace period: give the kernel a moment.
-for i in $(seq 1 20); do [ "$(our_progs)" -le "$progs0" ] && break; sleep 0.1; done
-t_is "$(our_progs)" "$progs0" "no program is left loaded"
+# The programs these two tracers loaded (by id: other tracers may run on this machine) are
+# gone once they exit; the kernel frees them after an RCU grace period.
+t_ge "$(echo $held | wc -w)" 4 "the tracers held their programs ($(echo $held))"
+for i in $(seq 1 40); do
+	left=0
+	for id in $held; do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+	[ "$left" -eq 0 ] && break
+	sleep 0.1
+done
+t_is "$left" 0 "no program of a stopped tracer is left loaded"
 
-# --- the fallback for kernels without drop reasons (< 5.17): counted by location
+# --- the fallback for kernels without drop reasons (< 5.17): counted by location, where the
+# tp_btf run with reasons (the events run above) found the same drops.
 DROPSCOPE_NO_REASON=1 start "$T_TMP/nr" --netns "$LAB_HOST" --proto udp --json
+nr_offsets=$(ctx_offsets "$T_BG_PID")
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 12 >/dev/null
 sleep 0.2
 t_stop "$T_BG_PID"
-t_is "$(jq -c '[.drops[] | select(.count == 12) | {reason, location}]' "$T_TMP/nr")" \
-	'[{"reason":"UNKNOWN","location":"nft_do_chain"}]' "without reasons, drops are told apart by their location"
+# (jq 1.6 reads "module" as a keyword: spell the key out.)
+want=$(tail -n1 "$T_TMP/ev" | jq -c '[.drops[] | select(.reason == "NETFILTER_DROP") | {reason: "UNKNOWN", location, "module": .module}] | unique')
+t_check "the tp_btf run found the firewall drops at one location ($want)" \
+	test "$(jq length <<<"$want")" = 1 -a "$(jq -r '.[0].location' <<<"$want")" != null
+t_is "$(jq -c '[.drops[] | select(.count == 12) | {reason, location, "module": .module}]' "$T_TMP/nr")" "$want" \
+	"without reasons, drops are told apart by their location (as tp_btf with reasons saw it)"
+t_check "a location is a function's name alone (a module goes in its own field)" \
+	sh -c "! jq -r '.drops[].location' '$T_TMP/nr' | grep -q ' '"
+# Before 5.17 the tracepoint has two arguments and the verifier rejects any read of a third:
+# without reasons, the tp_btf program must not read ctx[2] (offset 16) at all.
+start "$T_TMP/wr" --netns "$LAB_HOST" -d 1
+wr_offsets=$(ctx_offsets "$T_BG_PID")
+wait "$T_BG_PID"
+t_check "with reasons, tp_btf reads the reason (offset 16; it read: $wr_offsets)" \
+	grep -qw 16 <<<"$wr_offsets"
+t_is "$nr_offsets" "$(tr ' ' '\n' <<<"$wr_offsets" | grep -vx -e 16 -e '' | tr '\n' ' ')" \
+	"without, it reads the same but never the reason's slot"
 
 # --- filters run in the kernel: port and host
 start "$T_TMP/flt" --netns "$LAB_HOST" --port 9999 --host "$LAB_DST4" --json
@@ -136,6 +259,39 @@ lab_exec dst "$LAB_TOOL" udp-send "$LAB_HOST4" 5999 8 >/dev/null
 sleep 0.2
 t_stop "$T_BG_PID"
 t_is "$(jq -r '.total' "$T_TMP/flt")" 4 "--port and --host keep only matching drops"
+# ICMP's type and code are not ports: --port 8 keeps UDP to port 8, not echo requests (type 8).
+lab_nft host 'table inet lab_p8 {
+	chain output { type filter hook output priority 0; meta l4proto icmp drop; udp dport 8 drop; }
+}'
+start "$T_TMP/p8" --netns "$LAB_HOST" --port 8 --json
+lab_exec host ping -c 3 -i 0.2 -W 0.3 -q "$LAB_DST4" >/dev/null 2>&1
+lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 8 2 >/dev/null
+sleep 0.2
+t_stop "$T_BG_PID"
+lab_exec host nft delete table inet lab_p8
+t_is "$(jq -c '[.drops[] | {protocol, count}]' "$T_TMP/p8")" '[{"protocol":"udp","count":2}]' \
+	"--port 8 counts the 2 datagrams to port 8, not the 3 dropped pings (ICMP type 8)"
+
+# --- the watch filter (diagnose's): the prober's packets, from or to its address, become
+# events; other ICMP drops do not. dst drops echo requests from host and from r1.
+lab_nft dst 'table inet lab_watch {
+	chain input { type filter hook input priority 0; icmp type echo-request drop; }
+}'
+for watch in "$LAB_HOST4" any; do
+	DROPSCOPE_WATCH=$watch start "$T_TMP/w-$watch" --netns "$LAB_DST" --json
+	lab_exec host ping -c 3 -i 0.2 -W 0.3 -q "$LAB_DST4" >/dev/null 2>&1
+	lab_exec r1 ping -c 4 -i 0.2 -W 0.3 -q "$LAB_DST4" >/dev/null 2>&1
+	sleep 0.2
+	t_stop "$T_BG_PID"
+done
+f="$T_TMP/w-$LAB_HOST4"
+t_is "$(jq -r '[.drops[] | select(.reason == "NETFILTER_DROP") | .count] | add' <(tail -n1 "$f"))" 7 \
+	"dst dropped the 7 echo requests"
+t_is "$(grep -c '"watched":true' "$f")" 3 "watching $LAB_HOST4: its 3 pings are events"
+t_is "$(grep '"ts_ns"' "$f" | grep -c '"src":"10.77.1.1"')" 0 "r1's pings to the same host are not"
+f="$T_TMP/w-any"
+t_is "$(grep '"watched":true' "$f" | grep -c '"reason":"NETFILTER_DROP"')" 7 "watching any address: every ICMP drop is"
+lab_exec dst nft delete table inet lab_watch
 start "$T_TMP/dev" --netns "$LAB_HOST" --dev eth1 --json
 lab_exec dst "$LAB_TOOL" udp-send "$LAB_HOST4" 5999 8 >/dev/null
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 4 >/dev/null # dropped before any device
@@ -174,7 +330,14 @@ bad "bad interval" 2 "bad interval 'x'" "$DROPSCOPE" trace -i x
 bad "bad port" 2 "bad port '70000'" "$DROPSCOPE" trace --port 70000
 bad "bad protocol" 2 "unknown protocol 'foo'" "$DROPSCOPE" trace --proto foo
 bad "stray argument" 2 "unexpected argument 'extra'" "$DROPSCOPE" trace extra
-bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" trace -d 1
+bad "too many keys" 2 "bad --max-keys '65537'" "$DROPSCOPE" trace --max-keys 65537 -d 1
+bad "bad watch" 2 "bad DROPSCOPE_WATCH" env DROPSCOPE_WATCH=10.0.0.1,udp "$DROPSCOPE" trace -d 1
+# The build may sit where nobody but root can reach it (a checkout under /root): run a copy.
+NOBODY_DIR=$(mktemp -d /tmp/dsnobody.XXXXXX)
+t_on_exit "rm -rf $NOBODY_DIR"
+chmod 0755 "$NOBODY_DIR"
+install -m 0755 "$DROPSCOPE" "$NOBODY_DIR/dropscope"
+bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_DIR/dropscope" trace -d 1
 bad "pin outside bpffs" 1 "is not on a bpf filesystem" "$DROPSCOPE" trace --pin "$T_TMP/pins" -d 1
 bad "no BTF" 1 "has no BTF" unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$DROPSCOPE' trace -d 1"
 
