@@ -179,6 +179,27 @@ static void test_rules(void)
 	ok(!s.v[1].rate_limited, "false alarm: not rate-limited");
 	is_int(s.v[1].sent, 36, "false alarm: fast and paced probes both count");
 
+	/*
+	 * A 5-minute run (-i 0.1 --duration 300): 30% loss from hop 3. Hops 1 and 2 lose nothing,
+	 * far below the later hops: that is no evidence of anything, least of all of a limiter
+	 * (the tail sums used to underflow to p = 0 here and flag them).
+	 */
+	s.n = 0;
+	hop(&s, 3000, 0), hop(&s, 3000, 0), hop(&s, 3000, 900), hop(&s, 6000, 1800);
+	is_int(run(&s), 2, "5-minute run, 30%% from hop 3: origin is hop 3");
+	is_int(nflagged(&s), 0, "5-minute run: hops 1 and 2 not flagged rate-limited");
+	ok(s.v[0].trusted && s.v[1].trusted, "5-minute run: hops 1 and 2 trusted");
+
+	/* A long run where the destination loses 2 of 80000: background, not an origin. */
+	s.n = 0;
+	hop(&s, 40000, 0), hop(&s, 40000, 0), hop(&s, 40000, 0), hop(&s, 80000, 2);
+	is_int(run(&s), -1, "2 of 80000 lost at the destination: no origin");
+	is_int(nflagged(&s), 0, "2 of 80000: nothing flagged");
+
+	/* ... but 1.5% of 80000 behind lossless hops is (significantly above 1%). */
+	s.h[3].fast_lost = 1200;
+	is_int(run(&s), 3, "1200 of 80000 at the destination: placed there");
+
 	/* Empty input. */
 	is_int(probe_attribute(s.h, 0, PROBE_ALPHA, s.v), -1, "no hops: no origin");
 }
