@@ -149,6 +149,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 		json_double(j, "loss_pct", r->origin.loss_pct, 2);
 		json_pct_pair(j, "loss_ci95", r->origin.loss_lo, r->origin.loss_hi);
 		json_bool(j, "at_destination", r->origin.at_destination);
+		json_bool(j, "carries_on", r->origin.carries_on);
 		json_object_end(j);
 	} else {
 		json_null(j, "loss_origin");
@@ -302,11 +303,19 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			"the destination or its last link drops probes.\n",
 			r->address, r->origin.ttl, r->origin.loss_pct, r->origin.loss_lo,
 			r->origin.loss_hi);
-	else if (r->has_origin)
+	else if (r->has_origin && r->origin.carries_on)
 		fprintf(f,
 			"Loss starts at hop %u (%s): "
 			"%.1f%% lost there (95%% CI %.1f-%.1f%%) and it carries on; "
 			"end-to-end %.1f%%.\n",
+			r->origin.ttl, r->origin.address[0] ? r->origin.address : "???",
+			r->origin.loss_pct, r->origin.loss_lo, r->origin.loss_hi,
+			r->end_to_end.loss_pct);
+	else if (r->has_origin)
+		fprintf(f,
+			"Loss starts at hop %u (%s): "
+			"%.1f%% lost there (95%% CI %.1f-%.1f%%); no hop after it answers, so "
+			"nothing shows whether it carries on; end-to-end %.1f%%.\n",
 			r->origin.ttl, r->origin.address[0] ? r->origin.address : "???",
 			r->origin.loss_pct, r->origin.loss_lo, r->origin.loss_hi,
 			r->end_to_end.loss_pct);

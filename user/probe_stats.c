@@ -230,6 +230,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 	/* Each hop meets every later hop: a stricter level keeps false flags on real loss rare. */
 	double alpha_persist = alpha / 10;
 	uint64_t pool_sent = 0, pool_lost = 0;
+	bool trusted_after = false;
 	int origin = -1;
 
 	memset(v, 0, n * sizeof(*v));
@@ -240,6 +241,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 		bool fast_nonpersist = false;
 
 		o->p_rise = 1;
+		o->shown_later = trusted_after;
 		if (!c->replied) {
 			/* Never answered (mtr's ???): it says nothing about the path. */
 			o->sent = c->fast_sent + c->paced_sent;
@@ -272,6 +274,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 			continue;
 		}
 		o->trusted = true;
+		trusted_after = true;
 	}
 
 	for (size_t i = 0; i < n; i++) {
@@ -297,6 +300,8 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
 			   double alpha)
 {
+	bool later_replied = false, later_silent = false;
+
 	if (k >= n || h[k].fast_sent < min_sent || h[k].fast_lost == 0)
 		return false;
 	for (size_t j = k + 1; j < n; j++) {
@@ -304,10 +309,23 @@ bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint6
 		uint64_t sent = h[j].paced ? h[j].paced_sent : h[j].fast_sent;
 		uint64_t lost = h[j].paced ? h[j].paced_lost : h[j].fast_lost;
 
-		if (!h[j].replied || !sent)
+		if (!h[j].replied) {
+			later_silent |= h[j].fast_sent + h[j].paced_sent >= min_sent;
+			continue;
+		}
+		later_replied = true;
+		if (!sent)
 			continue;
 		if (fisher_greater(h[k].fast_lost, h[k].fast_sent, lost, sent) < alpha)
 			return true;
 	}
+	/*
+	 * The last hop that answers, in front of hops that do not: nothing later can show
+	 * whether its loss carries on, so pacing it is the only test there is (the two-rate
+	 * one). It waits for 3 * min_sent fast probes, so that the fast side of that test has
+	 * the probes after the first loss it needs.
+	 */
+	if (!later_replied && later_silent && h[k].fast_sent >= 3 * min_sent)
+		return binom_greater(h[k].fast_lost, h[k].fast_sent, PROBE_BACKGROUND_LOSS) < alpha;
 	return false;
 }

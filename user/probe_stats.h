@@ -86,6 +86,7 @@ struct hop_verdict {
 	bool rate_limited;	/* its loss does not carry on: an ICMP artefact, not path loss */
 	bool limiter_confirmed; /* the slow rate lost significantly less than the fast one */
 	bool trusted;		/* its loss is path loss, usable to place the origin */
+	bool shown_later;	/* a trusted hop after it: its loss, if any, is seen to carry on */
 	double p_rise;		/* p-value of its rise over the hops before it (1 if untested) */
 };
 
@@ -106,7 +107,8 @@ struct hop_verdict {
  *  - a hop whose loss is significantly higher than that of a later trusted hop does not carry on:
  *    rate_limited, and not trusted; so is a paced hop whose fast-rate loss did not carry on, or
  *    whose fast-rate loss after its first loss (tail_*) was significantly higher than its paced
- *    loss (limiter_confirmed, at level PROBE_ALPHA_CONFIRM);
+ *    loss (limiter_confirmed, at level PROBE_ALPHA_CONFIRM): with no trusted hop after it (the
+ *    last hop that answers), that two-rate test alone decides;
  *  - a rate-limited hop's loss is described by its paced probes only (the fast ones measured
  *    the limiter); any other hop's by all its probes;
  *  - the loss origin is the first trusted hop whose loss is significantly higher than that of the
@@ -120,7 +122,11 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 /*
  * The prober's real-time suspicion, before it switches hop k to pacing: hop k's fast-rate loss
  * (at least min_sent probes) is significantly higher (level alpha) than that of a later hop that
- * replied (a paced later hop by its paced probes).
+ * replied (a paced later hop by its paced probes). When no later hop replied although some was
+ * probed (min_sent probes, none answered: a silent destination behind the last router that
+ * answers), nothing can show whether hop k's loss carries on: then hop k (with at least
+ * 3 * min_sent fast probes) is suspect when its loss is significantly above
+ * PROBE_BACKGROUND_LOSS, and pacing it lets the two-rate test decide.
  */
 bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
 			   double alpha);

@@ -1515,6 +1515,7 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 		r->origin.loss_lo = o->loss_lo;
 		r->origin.loss_hi = o->loss_hi;
 		r->origin.at_destination = o->destination;
+		r->origin.carries_on = v[origin].shown_later;
 	}
 	if (dest_row && n) {
 		r->end_to_end.sent = v[n - 1].sent;

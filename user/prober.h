@@ -171,6 +171,8 @@ struct probe_report {
 		char address[INET6_ADDRSTRLEN]; /* the hop's first responder, "" if none */
 		double loss_pct, loss_lo, loss_hi;
 		bool at_destination; /* only the destination hop loses: the host or its last link */
+		bool carries_on;     /* a later hop that answers shows the loss too; false when no
+					hop after the origin answers (e.g. a silent destination) */
 	} origin;
 	struct {
 		uint64_t sent, received;
