@@ -167,6 +167,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 	json_uint(j, "duplicate", r->replies_duplicate);
 	json_uint(j, "late", r->replies_late);
 	json_object_end(j);
+	json_uint(j, "window_waits", r->window_waits);
 	json_double(j, "timeout_s", r->timeout_s, 3);
 }
 
@@ -337,6 +338,12 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 		fprintf(f,
 			"Interrupted after %.1f s: the report covers the probes settled so far.\n",
 			r->duration_s);
+	if (r->window_waits)
+		fprintf(f,
+			"%llu rounds waited for answers or timeouts: %u probes were in flight, as "
+			"many as their identities tell apart; a shorter --timeout or a longer "
+			"--interval keeps the rounds on time.\n",
+			(unsigned long long)r->window_waits, PROBE_ID_SPACE - 1);
 	if (r->replies_unmatched || r->replies_duplicate || r->replies_late || r->send_errors)
 		fprintf(f,
 			"Ignored replies: %llu unmatched, %llu duplicate, %llu late; %llu sends "

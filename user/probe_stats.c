@@ -325,7 +325,7 @@ bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint6
 	 * one). It waits for 3 * min_sent fast probes, so that the fast side of that test has
 	 * the probes after the first loss it needs.
 	 */
-	if (!later_replied && later_silent && h[k].fast_sent >= 3 * min_sent)
+	if (h[k].replied && !later_replied && later_silent && h[k].fast_sent >= 3 * min_sent)
 		return binom_greater(h[k].fast_lost, h[k].fast_sent, PROBE_BACKGROUND_LOSS) < alpha;
 	return false;
 }

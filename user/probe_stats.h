@@ -124,9 +124,9 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
  * (at least min_sent probes) is significantly higher (level alpha) than that of a later hop that
  * replied (a paced later hop by its paced probes). When no later hop replied although some was
  * probed (min_sent probes, none answered: a silent destination behind the last router that
- * answers), nothing can show whether hop k's loss carries on: then hop k (with at least
- * 3 * min_sent fast probes) is suspect when its loss is significantly above
- * PROBE_BACKGROUND_LOSS, and pacing it lets the two-rate test decide.
+ * answers), nothing can show whether hop k's loss carries on: then hop k is suspect when it
+ * answered at least once, has at least 3 * min_sent fast probes, and loses significantly more
+ * than PROBE_BACKGROUND_LOSS; pacing it lets the two-rate test decide.
  */
 bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
 			   double alpha);

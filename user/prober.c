@@ -446,6 +446,8 @@ struct prober {
 	double count_done_at;
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
+	bool window_blocked, round_waiting; /* see send_due */
+	uint64_t window_waits;
 	struct probe_report report;
 };
 
@@ -572,6 +574,13 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	len = probe_build(&p->flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
 	if (len < 0)
 		return;
+	/*
+	 * send_due keeps fewer than PROBE_ID_SPACE probes in flight, so the probe that had this
+	 * identity is settled. Should it not be, it is given up as lost rather than forgotten: a
+	 * forgotten probe would stay in flight for ever, and the run would never end.
+	 */
+	if (sl->seq1 && !(sl->flags & SLOT_RESOLVED))
+		settle(p, sl, false);
 	memset(sl, 0, sizeof(*sl));
 	sl->seq1 = index + 1;
 	sl->ttl = (uint8_t)ttl;
@@ -887,9 +896,26 @@ static bool still_sending(struct prober *p, double now)
 	return need_paced_samples(p) && now < p->count_done_at + PACED_EXTRA_S;
 }
 
-static bool window_full(const struct prober *p)
+/*
+ * How many more probes can go out before one would take the identity of a probe still in
+ * flight: PROBE_ID_SPACE - 1 from the oldest unsettled one (a long --timeout at a short
+ * --interval gets there: 257 probes a round every 10 ms, unanswered for 60 s).
+ */
+static uint64_t window_room(const struct prober *p)
 {
-	return p->next_index - p->oldest >= PROBE_ID_SPACE - 1;
+	uint64_t used = p->next_index - p->oldest;
+
+	return used >= PROBE_ID_SPACE - 1 ? 0 : PROBE_ID_SPACE - 1 - used;
+}
+
+/* The probes the next round sends: every hop not paced, up to the discovery horizon. */
+static unsigned int round_size(const struct prober *p)
+{
+	unsigned int n = 0;
+
+	for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
+		n += !p->hops[t].paced;
+	return n;
 }
 
 /* A paced hop keeps its pace while the rounds last, then until it has MIN_PACED probes. */
@@ -900,14 +926,28 @@ static bool paced_active(const struct prober *p, const struct stream *s)
 	return rounds_due(p) || (s->paced_issued < MIN_PACED && s->c.replied);
 }
 
+/*
+ * Send what is due, as far as the window of identities allows (window_room): a round goes out
+ * whole or waits, and whatever waits is sent as soon as answers or timeouts make room.
+ */
 static void send_due(struct prober *p, double now)
 {
 	double dest_period;
 
-	if (window_full(p))
-		return;
+	p->window_blocked = false;
 	/* A round: every hop probed fast, all TTLs at once. */
 	if (rounds_due(p) && now >= p->next_round) {
+		if (window_room(p) < round_size(p)) {
+			p->window_blocked = true;
+			if (!p->round_waiting) {
+				p->round_waiting = true;
+				p->window_waits++;
+				ds_debug("%llu probes in flight: the next round waits for room",
+					 (unsigned long long)(p->next_index - p->oldest));
+			}
+			return;
+		}
+		p->round_waiting = false;
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
 			if (!p->hops[t].paced)
 				send_probe(p, t, false, false);
@@ -921,12 +961,20 @@ static void send_due(struct prober *p, double now)
 
 		if (!paced_active(p, s) || now < s->next_send)
 			continue;
+		if (!window_room(p)) {
+			p->window_blocked = true;
+			return;
+		}
 		send_probe(p, t, false, true);
 		s->paced_issued++;
 		s->next_send = now + PROBE_PACED_INTERVAL_S;
 	}
 	dest_period = p->dest.paced ? PROBE_PACED_INTERVAL_S : p->cfg.interval_s / 2;
 	if (dest_due(p) && now >= p->dest.next_send) {
+		if (!window_room(p)) {
+			p->window_blocked = true;
+			return;
+		}
 		send_probe(p, p->cfg.max_ttl, true, p->dest.paced);
 		p->dest_issued++;
 		p->dest.next_send += dest_period;
@@ -939,7 +987,8 @@ static double next_wake(const struct prober *p, bool sending, double now, double
 {
 	double wake = now + MAX_POLL_S;
 
-	if (sending) {
+	/* Waiting for room in the window: an answer or the next timeout wakes the loop. */
+	if (sending && !p->window_blocked) {
 		if (rounds_due(p) && p->next_round < wake)
 			wake = p->next_round;
 		if (dest_due(p) && p->dest.next_send < wake)
@@ -1477,6 +1526,7 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	r->replies_unmatched = p->unmatched;
 	r->replies_duplicate = p->duplicate;
 	r->replies_late = p->late;
+	r->window_waits = p->window_waits;
 	r->timeout_s = probe_timeout(p);
 
 	origin = probe_attribute(hc, n, PROBE_ALPHA, v);

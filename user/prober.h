@@ -180,6 +180,11 @@ struct probe_report {
 	} end_to_end; /* the destination row's counts */
 	uint64_t probes_sent, send_errors;
 	uint64_t replies_unmatched, replies_duplicate, replies_late;
+	/*
+	 * Rounds that waited because PROBE_ID_SPACE - 1 probes were in flight (a long timeout at
+	 * a short interval): probing slowed down to the answers and timeouts; 0 normally.
+	 */
+	uint64_t window_waits;
 	double timeout_s;
 };
 

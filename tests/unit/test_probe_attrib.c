@@ -266,6 +266,10 @@ static void test_suspect(void)
 	s.h[2].fast_sent = s.h[2].fast_lost = 40;
 	ok(!probe_limiter_suspect(s.h, s.n, 0, 8, 1e-4),
 	   "a lossless hop before it is not suspect");
+	s.h[1].fast_lost = 24;
+	s.h[1].replied = false;
+	ok(!probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4),
+	   "a hop that never answered, before silent ones: nothing to pace");
 }
 
 /* xorshift64*: a fixed seed, so the simulation is the same on every run. */
