@@ -56,6 +56,8 @@ static const char *reply_name(enum probe_reply_kind k)
 		return "tcp_synack";
 	case PROBE_REPLY_TCP_RST:
 		return "tcp_rst";
+	case PROBE_REPLY_TOO_BIG:
+		return "packet_too_big";
 	default:
 		return NULL;
 	}
@@ -91,6 +93,8 @@ static void json_host(struct json_writer *j, const struct probe_hop_report *h,
 	json_string(j, "reply", reply_name(o->reply));
 	if (o->reply == PROBE_REPLY_UNREACH)
 		json_uint(j, "icmp_code", o->icmp_code);
+	if (o->reply == PROBE_REPLY_TOO_BIG)
+		json_uint(j, "mtu", o->mtu);
 	json_object_end(j);
 }
 
@@ -117,6 +121,15 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 	json_bool(j, "reached", r->reached);
 	json_bool(j, "interrupted", r->interrupted);
 	json_string(j, "unreachable", r->unreachable[0] ? r->unreachable : NULL);
+	if (r->mtu_limit.seen) {
+		json_object_begin(j, "mtu_limit");
+		json_uint(j, "ttl", r->mtu_limit.ttl);
+		json_string(j, "address", r->mtu_limit.address);
+		json_uint(j, "mtu", r->mtu_limit.mtu);
+		json_object_end(j);
+	} else {
+		json_null(j, "mtu_limit");
+	}
 	json_array_begin(j, "hops");
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct probe_hop_report *h = &r->hops[i];
@@ -221,9 +234,14 @@ static void fmt_note(const struct probe_report *r, const struct probe_hop_report
 		     size_t size)
 {
 	const char *mark = "";
+	char big[32];
 
 	if (h->nhosts && h->hosts[0].reply == PROBE_REPLY_UNREACH)
 		mark = unreach_mark(r->family, h->hosts[0].icmp_code);
+	if (h->nhosts && h->hosts[0].reply == PROBE_REPLY_TOO_BIG) {
+		snprintf(big, sizeof(big), "too big (MTU %u)", h->hosts[0].mtu);
+		mark = big;
+	}
 	snprintf(buf, size, "%s%s%s%s", mark, *mark && h->rate_limited ? " " : "",
 		 h->rate_limited ? "rate-limited" : "",
 		 h->rate_limited && h->limiter_confirmed ? " (confirmed)" : "");
@@ -331,7 +349,14 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			r->end_to_end.loss_pct,
 			(unsigned long long)(r->end_to_end.sent - r->end_to_end.received),
 			(unsigned long long)r->end_to_end.sent);
-	if (!r->reached)
+	if (r->mtu_limit.seen)
+		fprintf(f,
+			"Probes of %u bytes do not fit the path: %s answers those with TTL %u and "
+			"more \"packet too big\" (next-hop MTU %u). An MTU limit, not loss: probes of "
+			"that size or less (--size) get through; traffic that cannot shrink (PMTU "
+			"discovery blocked) stalls there.\n",
+			r->size, r->mtu_limit.address, r->mtu_limit.ttl, r->mtu_limit.mtu);
+	else if (!r->reached)
 		fprintf(f, "The destination %s did not answer%s%s.\n", r->address,
 			r->unreachable[0] ? ": " : "", r->unreachable);
 	if (r->interrupted)

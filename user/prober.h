@@ -132,6 +132,7 @@ struct probe_host_report {
 	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
 	enum probe_reply_kind reply; /* the kind of its last answer */
 	uint8_t icmp_type, icmp_code;
+	uint32_t mtu; /* PROBE_REPLY_TOO_BIG: the next-hop MTU it reported */
 };
 
 struct probe_hop_report {
@@ -163,6 +164,16 @@ struct probe_report {
 	bool reached;	      /* the target itself answered */
 	bool interrupted;     /* ds_stop or the deadline ended the run early */
 	char unreachable[96]; /* e.g. "host unreachable from 10.0.0.1", "" when none */
+	/*
+	 * Probes of this size do not fit the path: a router answered "packet too big" (ICMPv6,
+	 * or ICMP fragmentation needed). Not loss: those answers count as answers.
+	 */
+	struct {
+		bool seen;
+		unsigned int ttl; /* the smallest TTL answered so */
+		char address[INET6_ADDRSTRLEN];
+		unsigned int mtu; /* the next-hop MTU it reported (0: not given) */
+	} mtu_limit;
 	size_t nhops;
 	struct probe_hop_report *hops;
 	bool has_origin;
