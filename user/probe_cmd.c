@@ -77,7 +77,8 @@ static void json_host(struct json_writer *j, const struct probe_hop_report *h,
 	json_object_begin(j, NULL);
 	json_string(j, "address", o->address);
 	json_string(j, "name", o->name[0] ? o->name : NULL);
-	json_uint(j, "sent", h->sent);
+	/* Every probe to the TTL, and this address's answers to them: received <= sent. */
+	json_uint(j, "sent", h->all_sent);
 	json_uint(j, "received", o->received);
 	json_double(j, "loss_pct", h->loss_pct, 2);
 	json_pct_pair(j, "loss_ci95", h->loss_lo, h->loss_hi);
@@ -418,7 +419,7 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 			csv_field(f, o ? o->address : "");
 			fputc(',', f);
 			csv_field(f, o ? o->name : "");
-			fprintf(f, ",%llu,%llu", (unsigned long long)h->sent,
+			fprintf(f, ",%llu,%llu", (unsigned long long)h->all_sent,
 				(unsigned long long)(o ? o->received : 0));
 			csv_num(f, h->loss_pct, 2);
 			csv_num(f, h->loss_lo, 2);
