@@ -522,10 +522,7 @@ int cmd_probe(int argc, char **argv)
 	}
 	rc = prober_open(&cfg, &p);
 	if (rc)
-		return rc == -EPERM || rc == -EACCES || rc == -ENOMEM || rc == -EMFILE ||
-				       rc == -ENFILE
-			       ? 1
-			       : 2;
+		return probe_error_is_input(rc) ? 2 : 1;
 	drop_privileges();
 	rc = prober_run(p, 0);
 	r = prober_report(p);

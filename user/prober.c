@@ -1144,8 +1144,10 @@ static int resolve_target(const struct probe_config *cfg, struct sockaddr_storag
 		}
 	}
 	if (rc) {
+		int err = errno;
+
 		ds_err("failed to resolve host '%s': %s; check the name or give an address",
-		       cfg->target, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		       cfg->target, rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
 		return -ENOENT;
 	}
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
@@ -1216,7 +1218,7 @@ static int route_lookup(struct prober *p)
 		err = -errno;
 		ds_err("failed to find a route to %s (%s): %s; check the address and the routing "
 		       "table",
-		       p->cfg.target, p->address, strerror(errno));
+		       p->cfg.target, p->address, strerror(-err));
 		goto cleanup;
 	}
 	if (p->flow.family == AF_INET6) {
@@ -1317,10 +1319,12 @@ static int open_sockets(struct prober *p)
 			    0);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
 		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
-			ds_err("failed to reserve a source port: %s", strerror(errno));
+			int err = -errno;
+
+			ds_err("failed to reserve a source port: %s", strerror(-err));
 			if (fd >= 0)
 				close(fd);
-			return -errno;
+			return err;
 		}
 		p->port_fd = fd;
 		p->flow.sport = ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port
@@ -1336,8 +1340,10 @@ static int open_sockets(struct prober *p)
 		/* Connected: the kernel hands us only segments from the target. */
 		if (bind(fd, (struct sockaddr *)&me, melen) ||
 		    connect(fd, (struct sockaddr *)&p->dst_sa, p->dst_salen)) {
-			ds_err("failed to set up the TCP reply socket: %s", strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			ds_err("failed to set up the TCP reply socket: %s", strerror(-err));
+			return err;
 		}
 	}
 	return 0;
@@ -1435,6 +1441,22 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 cleanup:
 	prober_close(p);
 	return err;
+}
+
+bool probe_error_is_input(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ENOENT:
+	case -EAFNOSUPPORT:
+	case -ENETUNREACH:
+	case -EHOSTUNREACH:
+	case -EADDRNOTAVAIL:
+	case -EMSGSIZE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* --- results ------------------------------------------------------------------------------ */

@@ -103,13 +103,17 @@ struct prober;
 /*
  * Check cfg (probe_config_finish), resolve cfg->target, find the route's source address and MTU,
  * open the raw sockets (needs root or CAP_NET_RAW) and set up reverse DNS unless no_dns (lookup
- * threads start with the first hop heard). Prints its own one-line error and returns -errno:
- * -EINVAL bad options or a size below the headers, -ENOENT unknown host, -EAFNOSUPPORT the
- * target has no address of the family asked for, -ENETUNREACH/-EHOSTUNREACH no route, -EMSGSIZE
- * a size above the path MTU, -EPERM/-EACCES not allowed to open raw sockets. Does not drop
- * privileges (the caller may: nothing after it needs them).
+ * threads start with the first hop heard). Prints its own one-line error and returns -errno.
+ * Bad input (probe_error_is_input): -EINVAL bad options or a size below the headers, -ENOENT
+ * unknown host, -EAFNOSUPPORT the target has no address of the family asked for,
+ * -ENETUNREACH/-EHOSTUNREACH/-EADDRNOTAVAIL no route, -EMSGSIZE a size above the interface's
+ * MTU. Anything else is a runtime failure: -EPERM/-EACCES not allowed to open raw sockets, and
+ * whatever a socket or bind failed with (-EMFILE, -ENOBUFS, -EADDRINUSE, ...). Does not
+ * drop privileges (the caller may: nothing after it needs them).
  */
 int prober_open(const struct probe_config *cfg, struct prober **out);
+/* Whether prober_open's error is the user's input (exit 2), not a runtime failure (exit 1). */
+bool probe_error_is_input(int err);
 
 /*
  * Probe until the configured rounds or duration are done (then wait for the last answers), until

@@ -58,6 +58,17 @@ static void test_options(void)
 	is_int(c.port, PROBE_DEFAULT_TCP_PORT, "tcp default port");
 	probe_config_option(&c, 'c', "5");
 	is_int(probe_config_finish(&c), -EINVAL, "count and duration: refused");
+
+	/* prober_open's errors: the user's input (exit 2) or a runtime failure (exit 1). */
+	ok(probe_error_is_input(-EINVAL) && probe_error_is_input(-ENOENT) &&
+		   probe_error_is_input(-EAFNOSUPPORT) && probe_error_is_input(-ENETUNREACH) &&
+		   probe_error_is_input(-EHOSTUNREACH) && probe_error_is_input(-EMSGSIZE),
+	   "bad options, unknown host, wrong family, no route, size: input");
+	ok(!probe_error_is_input(-EPERM) && !probe_error_is_input(-EACCES) &&
+		   !probe_error_is_input(-ENOMEM) && !probe_error_is_input(-EMFILE) &&
+		   !probe_error_is_input(-ENOBUFS) && !probe_error_is_input(-EADDRINUSE) &&
+		   !probe_error_is_input(-EPROTONOSUPPORT),
+	   "not allowed, out of memory or descriptors, socket and bind failures: runtime");
 }
 
 static int lo_up(void)
