@@ -16,6 +16,9 @@
 
 enum { OUT_REPORT, OUT_JSON, OUT_CSV };
 
+/* The report warns when the destination's samples cannot place loss below this (percent). */
+#define FEW_SAMPLES_PCT 20.0
+
 enum {
 	OPT_JSON = 0x6000,
 	OPT_CSV,
@@ -173,6 +176,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 	json_uint(j, "received", r->end_to_end.received);
 	json_double(j, "loss_pct", r->end_to_end.loss_pct, 2);
 	json_pct_pair(j, "loss_ci95", r->end_to_end.loss_lo, r->end_to_end.loss_hi);
+	json_double(j, "min_detectable_loss_pct", r->end_to_end.min_detectable_pct, 1);
 	json_object_end(j);
 	json_uint(j, "probes_sent", r->probes_sent);
 	json_uint(j, "send_errors", r->send_errors);
@@ -350,6 +354,16 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			r->end_to_end.loss_pct,
 			(unsigned long long)(r->end_to_end.sent - r->end_to_end.received),
 			(unsigned long long)r->end_to_end.sent);
+	if (r->end_to_end.sent && r->end_to_end.min_detectable_pct >= FEW_SAMPLES_PCT)
+		fprintf(f,
+			"Only %llu probes to the destination%s: loss below about %.0f%% there "
+			"cannot be told from none; probe longer (-c, --duration)%s.\n",
+			(unsigned long long)r->end_to_end.sent,
+			r->proto == PROBE_UDP ? " (its udp answers are rate-limited ICMP: it is "
+						"probed slowly)"
+					      : "",
+			r->end_to_end.min_detectable_pct,
+			r->proto == PROBE_UDP ? ", or use --proto icmp or tcp" : "");
 	if (r->mtu_limit.seen)
 		fprintf(f,
 			"Probes of %u bytes do not fit the path: %s answers those with TTL %u and "

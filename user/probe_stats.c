@@ -206,6 +206,24 @@ double binom_greater(uint64_t x, uint64_t n, double p)
 	return lp >= 0 ? 1 : exp(lp);
 }
 
+double probe_min_detectable(uint64_t n, double alpha)
+{
+	uint64_t lo = 1, hi = n;
+
+	if (n == 0 || binom_greater(n, n, PROBE_BACKGROUND_LOSS) >= alpha)
+		return 1;
+	/* The tail shrinks as k grows: the first k below alpha, by bisection. */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (binom_greater(mid, n, PROBE_BACKGROUND_LOSS) < alpha)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (double)lo / (double)n;
+}
+
 static void add_counts(uint64_t *sent, uint64_t *lost, uint64_t s, uint64_t l)
 {
 	*sent += s;

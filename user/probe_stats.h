@@ -62,6 +62,13 @@ double binom_greater(uint64_t x, uint64_t n, double p);
 #define PROBE_BACKGROUND_LOSS 0.01
 
 /*
+ * The smallest loss rate n probes can tell from background: k/n for the smallest k lost whose
+ * binomial upper tail at PROBE_BACKGROUND_LOSS is below alpha; 1 when not even n of n is (or
+ * n is 0). Loss well below it cannot be placed with these samples.
+ */
+double probe_min_detectable(uint64_t n, double alpha);
+
+/*
  * What the prober knows about one hop (one TTL; the destination is the last one): probes whose
  * fate is known, split by the rate they were sent at. A hop starts "fast"; when its loss does not
  * carry on to later hops the prober suspects an ICMP rate limiter and switches it to "paced"

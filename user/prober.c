@@ -1686,6 +1686,8 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	}
 	set_loss(r->end_to_end.sent, r->end_to_end.sent - r->end_to_end.received,
 		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);
+	r->end_to_end.min_detectable_pct = 100 * probe_min_detectable(r->end_to_end.sent,
+								      PROBE_ALPHA);
 	return r;
 }
 

@@ -192,6 +192,8 @@ struct probe_report {
 	struct {
 		uint64_t sent, received;
 		double loss_pct, loss_lo, loss_hi;
+		/* the smallest loss these samples tell from none (probe_min_detectable), % */
+		double min_detectable_pct;
 	} end_to_end; /* the destination row's counts */
 	uint64_t probes_sent, send_errors;
 	uint64_t replies_unmatched, replies_duplicate, replies_late;

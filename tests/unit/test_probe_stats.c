@@ -151,11 +151,25 @@ static void test_binom(void)
 		"binomial 1100 of 100000 at 1%%");
 }
 
+static void test_detectable(void)
+{
+	/* P(X >= 3) = 5.4e-5 for 8 probes at 1%, P(X >= 2) = 2.7e-3: 3 of 8. */
+	is_near(probe_min_detectable(8, 1e-3), 3 / 8.0, 1e-12,
+		"8 probes (udp's default at the destination): 3 lost, 37.5%%");
+	is_near(probe_min_detectable(200, 1e-3), 9 / 200.0, 1e-12,
+		"200 probes (icmp's default): 9 lost, 4.5%%");
+	is_near(probe_min_detectable(100, 1e-3), 6 / 100.0, 1e-12, "100 probes: 6 lost");
+	is_near(probe_min_detectable(1, 1e-3), 1, 0, "1 probe: nothing can be told");
+	is_near(probe_min_detectable(0, 1e-3), 1, 0, "no probes: nothing");
+	ok(probe_min_detectable(1000000, 1e-3) < 0.0105, "a million probes: just above 1%%");
+}
+
 int main(void)
 {
 	test_rtt();
 	test_loss();
 	test_fisher();
 	test_binom();
+	test_detectable();
 	return done_testing();
 }
