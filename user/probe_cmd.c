@@ -327,21 +327,15 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			"the destination or its last link drops probes.\n",
 			r->address, r->origin.ttl, r->origin.loss_pct, r->origin.loss_lo,
 			r->origin.loss_hi);
-	else if (r->has_origin && r->origin.carries_on)
-		fprintf(f,
-			"Loss starts at hop %u (%s): "
-			"%.1f%% lost there (95%% CI %.1f-%.1f%%) and it carries on; "
-			"end-to-end %.1f%%.\n",
-			r->origin.ttl, r->origin.address[0] ? r->origin.address : "???",
-			r->origin.loss_pct, r->origin.loss_lo, r->origin.loss_hi,
-			r->end_to_end.loss_pct);
 	else if (r->has_origin)
-		fprintf(f,
-			"Loss starts at hop %u (%s): "
-			"%.1f%% lost there (95%% CI %.1f-%.1f%%); no hop after it answers, so "
-			"nothing shows whether it carries on; end-to-end %.1f%%.\n",
+		/* "Carries on" only where a later hop that answers shows it. */
+		fprintf(f, "Loss starts at hop %u (%s): %.1f%% lost there (95%% CI %.1f-%.1f%%)%s; "
+			   "end-to-end %.1f%%.\n",
 			r->origin.ttl, r->origin.address[0] ? r->origin.address : "???",
 			r->origin.loss_pct, r->origin.loss_lo, r->origin.loss_hi,
+			r->origin.carries_on ? " and it carries on"
+					     : "; no hop after it answers, so nothing shows "
+					       "whether it carries on",
 			r->end_to_end.loss_pct);
 	else if (r->end_to_end.sent && r->end_to_end.received == r->end_to_end.sent)
 		fprintf(f,
