@@ -15,8 +15,11 @@
  *    TTL the destination (or an unreachable) answers.
  *  - A hop whose loss does not carry on to later hops is suspected of an ICMP rate limiter and is
  *    paced at PROBE_PACED_INTERVAL_S from then on (a Linux router answers ~1/s after a burst of 6);
- *    its fast and paced losses are the two-rate confirmation. UDP probes' destination answers
- *    (port unreachable) are rate-limited ICMP errors too, so the destination is paced for UDP.
+ *    its fast and paced losses are the two-rate confirmation. So is the last hop that answers
+ *    when nothing after it does (a silent destination): there the two rates alone decide. UDP
+ *    probes' destination answers (port unreachable) are rate-limited ICMP errors too, so the
+ *    destination is paced for UDP.
+ *  - At most PROBE_ID_SPACE - 1 probes are in flight: a round that would need more waits.
  *  - At the end probe_attribute() (probe_stats.h) applies the persistence rule.
  */
 #ifndef DS_PROBER_H
