@@ -20,6 +20,11 @@
 #
 # BENCH_PROBE_MTR_CYCLES=N runs mtr default with N cycles instead of 100 and adds one second for
 # each missing cycle (mtr sends one round a second); the report says so.
+#
+# Then the issue's target, judged per scenario and printed PASS or FAIL: a correct report with at
+# least 100 destination samples (dropscope -c50) in a tenth of mtr's default time, and correct
+# means the right loss origin, no hop flagged but the rate-limited one, and no false loss there
+# (its reported interval holds 0). The default run's time is compared too, as the README quotes.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -35,6 +40,8 @@ command -v mtr >/dev/null || { echo "bench-probe: mtr is not installed" >&2; exi
 lab_create 4 || { echo "bench-probe: lab_create failed" >&2; exit 1; }
 
 now() { date +%s.%N; }
+# Per run (key "NAME/SCENARIO"): wall seconds, destination samples, and dropscope's verdict.
+declare -A SECS SNT ORIGIN FLAGGED HOP2_LO
 # calc EXPR: floating-point arithmetic (awk: bc is not among the dependencies).
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
@@ -96,6 +103,7 @@ run_mtr() # NAME SCENARIO TRUTH CYCLES ARGS...
 		snt="100*"
 	fi
 	row "$name" "$sc" "$(printf %.1f "$secs")" "$snt" "$truth" "$loss" "$note"
+	SECS[$name/$sc]=$secs
 }
 
 run_dropscope() # NAME SCENARIO TRUTH ARGS...
@@ -117,6 +125,29 @@ run_dropscope() # NAME SCENARIO TRUTH ARGS...
 		[.hops | to_entries[] | select(.value.loss_ci95[0] <= $T[.key] and
 		$T[.key] <= .value.loss_ci95[1])] | length' "$TMP/ds.json")/5 hops"
 	row "$name" "$sc" "$(printf %.1f "$secs")" "$snt" "$truth" "$loss" "$note"
+	SECS[$name/$sc]=$secs
+	SNT[$name/$sc]=$snt
+	ORIGIN[$name/$sc]=$(jq -r '.loss_origin.ttl // "none"' "$TMP/ds.json")
+	FLAGGED[$name/$sc]=$(jq -r '[.hops[] | select(.rate_limited) | .ttl] | map(tostring) |
+		join(",") | if . == "" then "none" else . end' "$TMP/ds.json")
+	HOP2_LO[$name/$sc]=$(jq -r '.hops[] | select(.ttl == 2) | .loss_ci95[0]' "$TMP/ds.json")
+}
+
+# verdict NAME SCENARIO ORIGIN FLAGGED: PASS or FAIL for the target, with the numbers.
+verdict()
+{
+	local k=$1/$2 mtr=${SECS[mtr default/$2]} ok=PASS why='' ratio
+	ratio=$(calc "100 * ${SECS[$k]} / $mtr")
+	[ "${SNT[$k]}" -ge 100 ] || { ok=FAIL; why="$why; only ${SNT[$k]} destination samples"; }
+	awk -v a="${SECS[$k]}" -v b="$mtr" 'BEGIN { exit !(a <= b / 10) }' ||
+		{ ok=FAIL; why="$why; slower than a tenth of mtr's"; }
+	[ "${ORIGIN[$k]}" = "$3" ] || { ok=FAIL; why="$why; origin ${ORIGIN[$k]}, truth $3"; }
+	[ "${FLAGGED[$k]}" = "$4" ] || { ok=FAIL; why="$why; flagged ${FLAGGED[$k]}, truth $4"; }
+	[ "${HOP2_LO[$k]}" = 0 ] || { ok=FAIL; why="$why; hop 2's interval excludes 0 (false loss)"; }
+	printf '%-8s %-15s %6.1f s = %5.1f%% of mtr default (%.1f s), %s destination samples, origin %s, flagged %s: %s%s\n' \
+		"$2" "$1" "${SECS[$k]}" "$ratio" "$mtr" "${SNT[$k]}" "${ORIGIN[$k]}" "${FLAGGED[$k]}" \
+		"$ok" "$why"
+	[ "$ok" = PASS ]
 }
 
 echo "bench-probe: lab path of 5 hops; mtr $(mtr --version | awk '{ print $2 }'); $(nproc) CPUs"
@@ -136,3 +167,19 @@ for sc in loss limiter; do
 done
 echo "time: wall seconds to the report; dst snt: probes at the destination; err: |Loss% - truth|"
 echo "in points over the 5 hops; hop2 %: Loss% reported at hop 2 (rate-limited in 'limiter')."
+
+echo
+echo "Target: a correct report with >= 100 destination samples in a tenth of mtr's default time,"
+echo "with no false loss at the rate-limited hop (truth: origin 3 and nothing flagged in 'loss';"
+echo "origin 4 and hop 2 flagged in 'limiter')."
+pass=0
+verdict "dropscope -c50" loss 3 none && pass=$((pass + 1))
+verdict "dropscope -c50" limiter 4 2 && pass=$((pass + 1))
+echo "The default run (100 rounds, 200 destination samples), for comparison:"
+verdict dropscope loss 3 none
+verdict dropscope limiter 4 2
+if [ "$pass" = 2 ]; then
+	echo "bench-probe: target PASS"
+else
+	echo "bench-probe: target FAIL ($pass of 2 scenarios)" >&2
+fi

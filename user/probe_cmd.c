@@ -16,6 +16,9 @@
 
 enum { OUT_REPORT, OUT_JSON, OUT_CSV };
 
+/* The report warns when the destination's samples cannot place loss below this (percent). */
+#define FEW_SAMPLES_PCT 20.0
+
 enum {
 	OPT_JSON = 0x6000,
 	OPT_CSV,
@@ -56,6 +59,8 @@ static const char *reply_name(enum probe_reply_kind k)
 		return "tcp_synack";
 	case PROBE_REPLY_TCP_RST:
 		return "tcp_rst";
+	case PROBE_REPLY_TOO_BIG:
+		return "packet_too_big";
 	default:
 		return NULL;
 	}
@@ -75,7 +80,8 @@ static void json_host(struct json_writer *j, const struct probe_hop_report *h,
 	json_object_begin(j, NULL);
 	json_string(j, "address", o->address);
 	json_string(j, "name", o->name[0] ? o->name : NULL);
-	json_uint(j, "sent", h->sent);
+	/* Every probe to the TTL, and this address's answers to them: received <= sent. */
+	json_uint(j, "sent", h->all_sent);
 	json_uint(j, "received", o->received);
 	json_double(j, "loss_pct", h->loss_pct, 2);
 	json_pct_pair(j, "loss_ci95", h->loss_lo, h->loss_hi);
@@ -91,6 +97,8 @@ static void json_host(struct json_writer *j, const struct probe_hop_report *h,
 	json_string(j, "reply", reply_name(o->reply));
 	if (o->reply == PROBE_REPLY_UNREACH)
 		json_uint(j, "icmp_code", o->icmp_code);
+	if (o->reply == PROBE_REPLY_TOO_BIG)
+		json_uint(j, "mtu", o->mtu);
 	json_object_end(j);
 }
 
@@ -117,6 +125,15 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 	json_bool(j, "reached", r->reached);
 	json_bool(j, "interrupted", r->interrupted);
 	json_string(j, "unreachable", r->unreachable[0] ? r->unreachable : NULL);
+	if (r->mtu_limit.seen) {
+		json_object_begin(j, "mtu_limit");
+		json_uint(j, "ttl", r->mtu_limit.ttl);
+		json_string(j, "address", r->mtu_limit.address);
+		json_uint(j, "mtu", r->mtu_limit.mtu);
+		json_object_end(j);
+	} else {
+		json_null(j, "mtu_limit");
+	}
 	json_array_begin(j, "hops");
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct probe_hop_report *h = &r->hops[i];
@@ -149,6 +166,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 		json_double(j, "loss_pct", r->origin.loss_pct, 2);
 		json_pct_pair(j, "loss_ci95", r->origin.loss_lo, r->origin.loss_hi);
 		json_bool(j, "at_destination", r->origin.at_destination);
+		json_bool(j, "carries_on", r->origin.carries_on);
 		json_object_end(j);
 	} else {
 		json_null(j, "loss_origin");
@@ -158,6 +176,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 	json_uint(j, "received", r->end_to_end.received);
 	json_double(j, "loss_pct", r->end_to_end.loss_pct, 2);
 	json_pct_pair(j, "loss_ci95", r->end_to_end.loss_lo, r->end_to_end.loss_hi);
+	json_double(j, "min_detectable_loss_pct", r->end_to_end.min_detectable_pct, 1);
 	json_object_end(j);
 	json_uint(j, "probes_sent", r->probes_sent);
 	json_uint(j, "send_errors", r->send_errors);
@@ -166,6 +185,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 	json_uint(j, "duplicate", r->replies_duplicate);
 	json_uint(j, "late", r->replies_late);
 	json_object_end(j);
+	json_uint(j, "window_waits", r->window_waits);
 	json_double(j, "timeout_s", r->timeout_s, 3);
 }
 
@@ -219,9 +239,14 @@ static void fmt_note(const struct probe_report *r, const struct probe_hop_report
 		     size_t size)
 {
 	const char *mark = "";
+	char big[32];
 
 	if (h->nhosts && h->hosts[0].reply == PROBE_REPLY_UNREACH)
 		mark = unreach_mark(r->family, h->hosts[0].icmp_code);
+	if (h->nhosts && h->hosts[0].reply == PROBE_REPLY_TOO_BIG) {
+		snprintf(big, sizeof(big), "too big (MTU %u)", h->hosts[0].mtu);
+		mark = big;
+	}
 	snprintf(buf, size, "%s%s%s%s", mark, *mark && h->rate_limited ? " " : "",
 		 h->rate_limited ? "rate-limited" : "",
 		 h->rate_limited && h->limiter_confirmed ? " (confirmed)" : "");
@@ -303,12 +328,14 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			r->address, r->origin.ttl, r->origin.loss_pct, r->origin.loss_lo,
 			r->origin.loss_hi);
 	else if (r->has_origin)
-		fprintf(f,
-			"Loss starts at hop %u (%s): "
-			"%.1f%% lost there (95%% CI %.1f-%.1f%%) and it carries on; "
-			"end-to-end %.1f%%.\n",
+		/* "Carries on" only where a later hop that answers shows it. */
+		fprintf(f, "Loss starts at hop %u (%s): %.1f%% lost there (95%% CI %.1f-%.1f%%)%s; "
+			   "end-to-end %.1f%%.\n",
 			r->origin.ttl, r->origin.address[0] ? r->origin.address : "???",
 			r->origin.loss_pct, r->origin.loss_lo, r->origin.loss_hi,
+			r->origin.carries_on ? " and it carries on"
+					     : "; no hop after it answers, so nothing shows "
+					       "whether it carries on",
 			r->end_to_end.loss_pct);
 	else if (r->end_to_end.sent && r->end_to_end.received == r->end_to_end.sent)
 		fprintf(f,
@@ -321,13 +348,36 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			r->end_to_end.loss_pct,
 			(unsigned long long)(r->end_to_end.sent - r->end_to_end.received),
 			(unsigned long long)r->end_to_end.sent);
-	if (!r->reached)
+	if (r->end_to_end.sent && r->end_to_end.min_detectable_pct >= FEW_SAMPLES_PCT)
+		fprintf(f,
+			"Only %llu probes to the destination%s: loss below about %.0f%% there "
+			"cannot be told from none; probe longer (-c, --duration)%s.\n",
+			(unsigned long long)r->end_to_end.sent,
+			r->proto == PROBE_UDP ? " (its udp answers are rate-limited ICMP: it is "
+						"probed slowly)"
+					      : "",
+			r->end_to_end.min_detectable_pct,
+			r->proto == PROBE_UDP ? ", or use --proto icmp or tcp" : "");
+	if (r->mtu_limit.seen)
+		fprintf(f,
+			"Probes of %u bytes do not fit the path: %s answers those with TTL %u and "
+			"more \"packet too big\" (next-hop MTU %u). An MTU limit, not loss: probes of "
+			"that size or less (--size) get through; traffic that cannot shrink (PMTU "
+			"discovery blocked) stalls there.\n",
+			r->size, r->mtu_limit.address, r->mtu_limit.ttl, r->mtu_limit.mtu);
+	else if (!r->reached)
 		fprintf(f, "The destination %s did not answer%s%s.\n", r->address,
 			r->unreachable[0] ? ": " : "", r->unreachable);
 	if (r->interrupted)
 		fprintf(f,
 			"Interrupted after %.1f s: the report covers the probes settled so far.\n",
 			r->duration_s);
+	if (r->window_waits)
+		fprintf(f,
+			"%llu rounds waited for answers or timeouts: %u probes were in flight, as "
+			"many as their identities tell apart; a shorter --timeout or a longer "
+			"--interval keeps the rounds on time.\n",
+			(unsigned long long)r->window_waits, PROBE_ID_SPACE - 1);
 	if (r->replies_unmatched || r->replies_duplicate || r->replies_late || r->send_errors)
 		fprintf(f,
 			"Ignored replies: %llu unmatched, %llu duplicate, %llu late; %llu sends "
@@ -377,7 +427,7 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 			csv_field(f, o ? o->address : "");
 			fputc(',', f);
 			csv_field(f, o ? o->name : "");
-			fprintf(f, ",%llu,%llu", (unsigned long long)h->sent,
+			fprintf(f, ",%llu,%llu", (unsigned long long)h->all_sent,
 				(unsigned long long)(o ? o->received : 0));
 			csv_num(f, h->loss_pct, 2);
 			csv_num(f, h->loss_lo, 2);
@@ -480,10 +530,7 @@ int cmd_probe(int argc, char **argv)
 	}
 	rc = prober_open(&cfg, &p);
 	if (rc)
-		return rc == -EPERM || rc == -EACCES || rc == -ENOMEM || rc == -EMFILE ||
-				       rc == -ENFILE
-			       ? 1
-			       : 2;
+		return probe_error_is_input(rc) ? 2 : 1;
 	drop_privileges();
 	rc = prober_run(p, 0);
 	r = prober_report(p);

@@ -15,9 +15,11 @@
 
 #define ICMP4_ECHOREPLY 0
 #define ICMP4_UNREACH 3
+#define ICMP4_UNREACH_NEEDFRAG 4 /* the code of "fragmentation needed and DF set" */
 #define ICMP4_ECHO 8
 #define ICMP4_TIMXCEED 11
 #define ICMP6_UNREACH 1
+#define ICMP6_PKT_TOOBIG 2
 #define ICMP6_TIMXCEED 3
 #define ICMP6_ECHO 128
 #define ICMP6_ECHOREPLY 129
@@ -163,13 +165,14 @@ static void build_ip(const struct probe_flow *f, uint8_t ttl, size_t size, uint8
 int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size, uint8_t *buf,
 		size_t bufsize)
 {
-	size_t hl = ip_hlen(f), l4len;
+	size_t hl, l4len;
 	uint8_t *l4;
 	uint32_t sum;
 
 	if (!f || !buf || ident >= PROBE_ID_SPACE || size > 65535 ||
 	    (f->family != AF_INET && f->family != AF_INET6))
 		return -EINVAL;
+	hl = ip_hlen(f);
 	if (size < probe_min_size(f) || (f->proto == PROBE_TCP && size != probe_min_size(f)))
 		return -EINVAL;
 	if (size > bufsize)
@@ -263,11 +266,14 @@ static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len
 
 /*
  * The packet an ICMP error quotes: an IP header (ours: no options in v4 would be usual, but any
- * IHL is read) and the first bytes of the transport header. Returns the identity or -1.
+ * IHL is read) and the first bytes of the transport header. Returns the identity; -1 when the
+ * quote is not of a packet from our source to our target with our protocol; -2 when it is, but
+ * does not carry our probes' identifying fields (or too little of them to tell).
  */
 static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len, uint8_t *ttl)
 {
 	size_t hl, alen = addr_len(f);
+	int ident;
 
 	if (f->family == AF_INET) {
 		if (len < IP4_HLEN || q[0] >> 4 != 4)
@@ -291,7 +297,8 @@ static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len
 			return -1;
 		*ttl = q[7];
 	}
-	return probe_ident(f, q + hl, len - hl);
+	ident = probe_ident(f, q + hl, len - hl);
+	return ident >= 0 ? ident : -2;
 }
 
 static void reply_init(struct probe_packet *out, const struct probe_flow *f, const uint8_t *from)
@@ -316,10 +323,13 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 	type = l4[0];
 	code = l4[1];
 	if (type == (v6 ? ICMP6_ECHOREPLY : ICMP4_ECHOREPLY)) {
-		if (f->proto != PROBE_ICMP || code != 0 || get16(l4 + 4) != f->icmp_id)
+		if (f->proto != PROBE_ICMP)
 			return 0;
-		if (get16(l4 + 6) >= PROBE_ID_SPACE)
+		if (code != 0 || get16(l4 + 4) != f->icmp_id || get16(l4 + 6) >= PROBE_ID_SPACE) {
+			/* Someone else's echo to our target (ping, mtr), or a mangled one. */
+			out->foreign = from && !memcmp(from, f->dst, addr_len(f));
 			return 0;
+		}
 		reply_init(out, f, from);
 		out->reply = PROBE_REPLY_ECHO;
 		out->icmp_type = type;
@@ -329,20 +339,29 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 	}
 	if (type == (v6 ? ICMP6_TIMXCEED : ICMP4_TIMXCEED) && code == 0)
 		kind = PROBE_REPLY_TIME_EXCEEDED;
+	else if (v6 ? type == ICMP6_PKT_TOOBIG && code == 0
+		    : type == ICMP4_UNREACH && code == ICMP4_UNREACH_NEEDFRAG)
+		kind = PROBE_REPLY_TOO_BIG;
 	else if (type == (v6 ? ICMP6_UNREACH : ICMP4_UNREACH))
 		kind = PROBE_REPLY_UNREACH;
 	else
 		return 0;
 	ident = quoted_probe(f, l4 + ICMP_HLEN, len - ICMP_HLEN, &ttl);
-	if (ident < 0)
+	if (ident < 0) {
+		out->foreign = ident == -2;
 		return 0;
+	}
 	reply_init(out, f, from);
 	out->reply = kind;
 	out->icmp_type = type;
 	out->icmp_code = code;
 	out->ident = (uint16_t)ident;
 	out->ttl = ttl;
-	out->terminal = kind == PROBE_REPLY_UNREACH;
+	out->terminal = kind != PROBE_REPLY_TIME_EXCEEDED;
+	/* RFC 4443: a 32-bit MTU; RFC 1191: a 16-bit next-hop MTU in the second half (0 from
+	 * routers older than it). */
+	if (kind == PROBE_REPLY_TOO_BIG)
+		out->mtu = v6 ? get32(l4 + 4) : get16(l4 + 6);
 	return 0;
 }
 
@@ -368,8 +387,11 @@ static int parse_tcp_reply(const struct probe_flow *f, const uint8_t *from, cons
 	else
 		return 0;
 	seq = get32(l4 + 8) - 1;
-	if (seq >> 16 != f->tcp_seq_hi || (seq & 0xffff) >= PROBE_ID_SPACE)
+	if (seq >> 16 != f->tcp_seq_hi || (seq & 0xffff) >= PROBE_ID_SPACE) {
+		/* Our ports, but it acknowledges nothing we sent. */
+		out->foreign = true;
 		return 0;
+	}
 	reply_init(out, f, from);
 	out->reply = kind;
 	out->ident = (uint16_t)(seq & 0xffff);
@@ -483,4 +505,35 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
 	if (memcmp(dst, f->src, alen))
 		return 0;
 	return probe_parse_l4(f, proto, src, pkt + hl, avail - hl, out);
+}
+
+enum probe_match probe_match_reply(const struct probe_slot *sl, const struct probe_packet *pk,
+				   uint64_t now_ns, int64_t rx_rt_ns, double timeout_s,
+				   double *rtt_ms)
+{
+	double mono_ms, rtt;
+
+	*rtt_ms = 0;
+	if (!sl || !pk || pk->kind != PROBE_PKT_REPLY || !sl->seq1)
+		return PROBE_MATCH_UNMATCHED;
+	/*
+	 * Read after the identity was used again (the socket queued it meanwhile). A realtime
+	 * clock stepped back between the send and the answer looks the same; that is rarer
+	 * still, and costs one answer counted late.
+	 */
+	if (rx_rt_ns && rx_rt_ns < sl->tx_rt_ns)
+		return PROBE_MATCH_STALE;
+	if (sl->flags & PROBE_SLOT_REFUSED)
+		return PROBE_MATCH_UNMATCHED;
+	if (sl->flags & (PROBE_SLOT_ANSWERED | PROBE_SLOT_LATE))
+		return PROBE_MATCH_DUPLICATE;
+	mono_ms = now_ns > sl->sent_ns ? (double)(now_ns - sl->sent_ns) / 1e6 : 0;
+	rtt = (double)(rx_rt_ns - sl->tx_rt_ns) / 1e6;
+	/* The receive stamp is CLOCK_REALTIME: if the clock stepped forward, use ours. */
+	if (!rx_rt_ns || rtt > mono_ms + 1e3)
+		rtt = mono_ms;
+	*rtt_ms = rtt;
+	if ((sl->flags & PROBE_SLOT_RESOLVED) || rtt > timeout_s * 1e3)
+		return PROBE_MATCH_LATE;
+	return PROBE_MATCH_ANSWER;
 }

@@ -57,6 +57,8 @@ enum probe_reply_kind {
 	PROBE_REPLY_ECHO,	   /* echo reply: the destination answered an icmp probe */
 	PROBE_REPLY_TCP_SYNACK,	   /* the destination's port is open */
 	PROBE_REPLY_TCP_RST,	   /* the destination's port is closed */
+	PROBE_REPLY_TOO_BIG,	   /* ICMPv6 packet too big, ICMP fragmentation needed: the probe
+				      does not fit the next link (mtu says how big may go) */
 };
 
 struct probe_packet {
@@ -70,6 +72,14 @@ struct probe_packet {
 	bool from_target; /* reply: its source is the target */
 	uint8_t from[16]; /* reply: the responder's address (outer source) */
 	int64_t index;	  /* set by prober_classify_packet: the probe's list index, or -1 */
+	uint32_t mtu;	  /* PROBE_REPLY_TOO_BIG: the next-hop MTU the router reports (0: none) */
+	/*
+	 * kind NONE, yet an answer about our source, target and protocol: an echo reply from the
+	 * target, or an ICMP error quoting a packet from us to the target, whose identifying
+	 * fields (echo identifier, ports, sequence number) are not our probes' or cannot be read.
+	 * Another tool probing the same target (ping, mtr), or a quote altered on the way.
+	 */
+	bool foreign;
 };
 
 /* The smallest probe (whole IP packet) the flow can build, and the fixed size of TCP SYNs. */
@@ -97,6 +107,52 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
  */
 int probe_parse_l4(const struct probe_flow *f, uint8_t l4proto, const uint8_t *from,
 		   const uint8_t *l4, size_t len, struct probe_packet *out);
+
+/* --- matching an answer to the probe it answers (pure: the prober's table, a reply, clocks) */
+
+enum {
+	PROBE_SLOT_DEST = 1,	    /* sent to the destination (prober.h's PROBE_REC_DEST) */
+	PROBE_SLOT_PACED = 8,	    /* sent while its hop was paced (PROBE_REC_PACED) */
+	PROBE_SLOT_LATE = 0x10,	    /* an answer came after the timeout */
+	PROBE_SLOT_REFUSED = 0x20,  /* the send failed: nothing went out */
+	PROBE_SLOT_RESOLVED = 0x40, /* answered, timed out or refused: counted */
+	PROBE_SLOT_ANSWERED = 0x80, /* answered in time */
+};
+
+/* What the prober keeps of the last probe sent with an identity (a table of PROBE_ID_SPACE). */
+struct probe_slot {
+	uint64_t seq1;	  /* probe index + 1; 0: the identity was never used */
+	uint64_t sent_ns; /* CLOCK_MONOTONIC just before the send */
+	int64_t tx_rt_ns; /* CLOCK_REALTIME at the send, to pair with the kernel's receive stamp */
+	uint8_t ttl;
+	uint8_t flags; /* PROBE_SLOT_* */
+};
+
+enum probe_match {
+	PROBE_MATCH_ANSWER = 0,	 /* the first answer to its probe, in time */
+	PROBE_MATCH_UNMATCHED,	 /* no probe of ours explains it */
+	PROBE_MATCH_DUPLICATE,	 /* its probe was answered already (or answered late already) */
+	PROBE_MATCH_LATE,	 /* after its probe's timeout: that probe is lost */
+	PROBE_MATCH_STALE,	 /* received before the probe now holding its identity was sent:
+				    a late answer to an earlier probe with that identity */
+};
+
+/*
+ * Match what probe_parse_* made of a packet to sl, the slot its identity names. A reply's
+ * round trip is the kernel's receive stamp rx_rt_ns (CLOCK_REALTIME, 0 if none) minus the
+ * send's, or the monotonic now_ns minus sent_ns when there is no stamp or the realtime clock
+ * stepped; it goes to *rtt_ms for ANSWER and LATE (a late answer still tells how long the path
+ * takes). Counting:
+ *  - UNMATCHED: not a reply (pk->foreign: another tool's answer about our target, or one whose
+ *    identifying fields were altered), an identity never used, or one whose last send was
+ *    refused (nothing went out);
+ *  - STALE: the stamp is before the send of the probe holding the identity now;
+ *  - DUPLICATE: the probe was answered (in time or late) before;
+ *  - LATE: the probe timed out already, or the round trip exceeds timeout_s.
+ */
+enum probe_match probe_match_reply(const struct probe_slot *sl, const struct probe_packet *pk,
+				   uint64_t now_ns, int64_t rx_rt_ns, double timeout_s,
+				   double *rtt_ms);
 
 /* Internet checksum of buf (one's complement of the one's complement sum), seeded with sum. */
 uint16_t probe_csum(const uint8_t *buf, size_t len, uint32_t sum);

@@ -100,10 +100,57 @@ static double log_choose(double n, double k)
 	return lgamma_r(n + 1, &sign) - lgamma_r(k + 1, &sign) - lgamma_r(n - k + 1, &sign);
 }
 
+/* P(i+1) / P(i) of a distribution on whole numbers; prm holds its parameters. */
+typedef double (*pmf_ratio)(const double *prm, double i);
+
+/*
+ * The sum of P(lo..hi) of a unimodal distribution, relative to P(s) for s in [lo, hi]: the terms
+ * are walked from s outward, each from its neighbour. Started at the largest term of the range
+ * (the mode, clamped into it), no term that matters can underflow: a tail far below the mode
+ * starts at the mode, where P is at least 1 / (support size), and one far above it starts at
+ * its own first term, which is then the largest and so underflows only if the tail does.
+ */
+static double relative_sum(pmf_ratio ratio, const double *prm, uint64_t lo, uint64_t hi,
+			   uint64_t s)
+{
+	double sum = 0, term = 1;
+
+	for (uint64_t i = s;; i++) {
+		sum += term;
+		if (i == hi)
+			break;
+		term *= ratio(prm, (double)i);
+		/* Log-concave: once this small, the rest of the terms add nothing. */
+		if (term < sum * 1e-17)
+			break;
+	}
+	term = 1;
+	for (uint64_t i = s; i > lo; i--) {
+		term /= ratio(prm, (double)i - 1);
+		sum += term;
+		if (term < sum * 1e-17)
+			break;
+	}
+	return sum;
+}
+
+static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* prm: K lost of N probes, n1 in group 1. */
+static double hyper_ratio(const double *prm, double i)
+{
+	double K = prm[0], N = prm[1], n1 = prm[2];
+
+	return (K - i) * (n1 - i) / ((i + 1) * (N - K - n1 + i + 1));
+}
+
 double fisher_greater(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
 {
-	double N, K, lp0, p = 0, term;
-	uint64_t lo, hi, i;
+	double N, K, prm[3], lp, sum;
+	uint64_t hi, mode;
 
 	if (n1 == 0 || n2 == 0)
 		return 1;
@@ -111,30 +158,37 @@ double fisher_greater(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
 		x1 = n1;
 	if (x2 > n2)
 		x2 = n2;
+	if (x1 == 0)
+		return 1;
 	N = (double)n1 + n2;
 	K = (double)x1 + x2;
-	/* X ~ hypergeometric: X lost in group 1 when K of the N probes were lost. */
-	lo = x1;
-	hi = (uint64_t)K < n1 ? (uint64_t)K : n1;
-	if (lo > hi)
-		return 0;
-	lp0 = log_choose(K, lo) + log_choose(N - K, n1 - (double)lo) - log_choose(N, n1);
-	term = exp(lp0);
-	for (i = lo; i <= hi; i++) {
-		p += term;
-		if (i == hi)
-			break;
-		/* P(i+1)/P(i) = (K-i)(n1-i) / ((i+1)(N-K-n1+i+1)) */
-		term *= (K - i) * ((double)n1 - i) / ((i + 1.0) * (N - K - n1 + i + 1.0));
-		if (term < p * 1e-17)
-			break;
-	}
-	return p > 1 ? 1 : p;
+	/*
+	 * X ~ hypergeometric: X lost in group 1 when K of the N probes were lost. x1 is in its
+	 * support (x2 <= n2), and so is the whole upper tail x1..min(K, n1).
+	 */
+	hi = x1 + x2 < n1 ? x1 + x2 : n1;
+	mode = (uint64_t)floor(((double)n1 + 1) * (K + 1) / (N + 2));
+	mode = clamp_u64(mode, x1, hi);
+	prm[0] = K;
+	prm[1] = N;
+	prm[2] = (double)n1;
+	lp = log_choose(K, (double)mode) + log_choose(N - K, (double)(n1 - mode)) -
+	     log_choose(N, (double)n1);
+	sum = relative_sum(hyper_ratio, prm, x1, hi, mode);
+	lp += log(sum);
+	return lp >= 0 ? 1 : exp(lp);
+}
+
+/* prm: n trials, odds p / (1 - p). */
+static double binom_ratio(const double *prm, double i)
+{
+	return (prm[0] - i) / (i + 1) * prm[1];
 }
 
 double binom_greater(uint64_t x, uint64_t n, double p)
 {
-	double term, sum = 0;
+	double prm[2], lp, sum;
+	uint64_t mode;
 
 	if (x == 0)
 		return 1;
@@ -142,16 +196,32 @@ double binom_greater(uint64_t x, uint64_t n, double p)
 		return 0;
 	if (p >= 1)
 		return 1;
-	term = exp(log_choose((double)n, (double)x) + (double)x * log(p) +
-		   (double)(n - x) * log1p(-p));
-	for (uint64_t i = x; i <= n; i++) {
-		sum += term;
-		/* P(i+1)/P(i) = (n-i)/(i+1) * p/(1-p); past the mode the terms only shrink. */
-		term *= (double)(n - i) / (i + 1.0) * p / (1 - p);
-		if (term < sum * 1e-17 && (double)i > (double)n * p)
-			break;
+	mode = clamp_u64((uint64_t)floor(((double)n + 1) * p), x, n);
+	prm[0] = (double)n;
+	prm[1] = p / (1 - p);
+	lp = log_choose((double)n, (double)mode) + (double)mode * log(p) +
+	     (double)(n - mode) * log1p(-p);
+	sum = relative_sum(binom_ratio, prm, x, n, mode);
+	lp += log(sum);
+	return lp >= 0 ? 1 : exp(lp);
+}
+
+double probe_min_detectable(uint64_t n, double alpha)
+{
+	uint64_t lo = 1, hi = n;
+
+	if (n == 0 || binom_greater(n, n, PROBE_BACKGROUND_LOSS) >= alpha)
+		return 1;
+	/* The tail shrinks as k grows: the first k below alpha, by bisection. */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (binom_greater(mid, n, PROBE_BACKGROUND_LOSS) < alpha)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	return sum > 1 ? 1 : sum;
+	return (double)lo / (double)n;
 }
 
 static void add_counts(uint64_t *sent, uint64_t *lost, uint64_t s, uint64_t l)
@@ -178,6 +248,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 	/* Each hop meets every later hop: a stricter level keeps false flags on real loss rare. */
 	double alpha_persist = alpha / 10;
 	uint64_t pool_sent = 0, pool_lost = 0;
+	bool trusted_after = false;
 	int origin = -1;
 
 	memset(v, 0, n * sizeof(*v));
@@ -188,6 +259,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 		bool fast_nonpersist = false;
 
 		o->p_rise = 1;
+		o->shown_later = trusted_after;
 		if (!c->replied) {
 			/* Never answered (mtr's ???): it says nothing about the path. */
 			o->sent = c->fast_sent + c->paced_sent;
@@ -220,6 +292,7 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 			continue;
 		}
 		o->trusted = true;
+		trusted_after = true;
 	}
 
 	for (size_t i = 0; i < n; i++) {
@@ -245,6 +318,8 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
 			   double alpha)
 {
+	bool later_replied = false, later_silent = false;
+
 	if (k >= n || h[k].fast_sent < min_sent || h[k].fast_lost == 0)
 		return false;
 	for (size_t j = k + 1; j < n; j++) {
@@ -252,10 +327,23 @@ bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint6
 		uint64_t sent = h[j].paced ? h[j].paced_sent : h[j].fast_sent;
 		uint64_t lost = h[j].paced ? h[j].paced_lost : h[j].fast_lost;
 
-		if (!h[j].replied || !sent)
+		if (!h[j].replied) {
+			later_silent |= h[j].fast_sent + h[j].paced_sent >= min_sent;
+			continue;
+		}
+		later_replied = true;
+		if (!sent)
 			continue;
 		if (fisher_greater(h[k].fast_lost, h[k].fast_sent, lost, sent) < alpha)
 			return true;
 	}
+	/*
+	 * The last hop that answers, in front of hops that do not: nothing later can show
+	 * whether its loss carries on, so pacing it is the only test there is (the two-rate
+	 * one). It waits for 3 * min_sent fast probes, so that the fast side of that test has
+	 * the probes after the first loss it needs.
+	 */
+	if (h[k].replied && !later_replied && later_silent && h[k].fast_sent >= 3 * min_sent)
+		return binom_greater(h[k].fast_lost, h[k].fast_sent, PROBE_BACKGROUND_LOSS) < alpha;
 	return false;
 }

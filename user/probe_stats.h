@@ -62,6 +62,13 @@ double binom_greater(uint64_t x, uint64_t n, double p);
 #define PROBE_BACKGROUND_LOSS 0.01
 
 /*
+ * The smallest loss rate n probes can tell from background: k/n for the smallest k lost whose
+ * binomial upper tail at PROBE_BACKGROUND_LOSS is below alpha; 1 when not even n of n is (or
+ * n is 0). Loss well below it cannot be placed with these samples.
+ */
+double probe_min_detectable(uint64_t n, double alpha);
+
+/*
  * What the prober knows about one hop (one TTL; the destination is the last one): probes whose
  * fate is known, split by the rate they were sent at. A hop starts "fast"; when its loss does not
  * carry on to later hops the prober suspects an ICMP rate limiter and switches it to "paced"
@@ -86,6 +93,7 @@ struct hop_verdict {
 	bool rate_limited;	/* its loss does not carry on: an ICMP artefact, not path loss */
 	bool limiter_confirmed; /* the slow rate lost significantly less than the fast one */
 	bool trusted;		/* its loss is path loss, usable to place the origin */
+	bool shown_later;	/* a trusted hop after it: its loss, if any, is seen to carry on */
 	double p_rise;		/* p-value of its rise over the hops before it (1 if untested) */
 };
 
@@ -106,7 +114,8 @@ struct hop_verdict {
  *  - a hop whose loss is significantly higher than that of a later trusted hop does not carry on:
  *    rate_limited, and not trusted; so is a paced hop whose fast-rate loss did not carry on, or
  *    whose fast-rate loss after its first loss (tail_*) was significantly higher than its paced
- *    loss (limiter_confirmed, at level PROBE_ALPHA_CONFIRM);
+ *    loss (limiter_confirmed, at level PROBE_ALPHA_CONFIRM): with no trusted hop after it (the
+ *    last hop that answers), that two-rate test alone decides;
  *  - a rate-limited hop's loss is described by its paced probes only (the fast ones measured
  *    the limiter); any other hop's by all its probes;
  *  - the loss origin is the first trusted hop whose loss is significantly higher than that of the
@@ -120,7 +129,11 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 /*
  * The prober's real-time suspicion, before it switches hop k to pacing: hop k's fast-rate loss
  * (at least min_sent probes) is significantly higher (level alpha) than that of a later hop that
- * replied (a paced later hop by its paced probes).
+ * replied (a paced later hop by its paced probes). When no later hop replied although some was
+ * probed (min_sent probes, none answered: a silent destination behind the last router that
+ * answers), nothing can show whether hop k's loss carries on: then hop k is suspect when it
+ * answered at least once, has at least 3 * min_sent fast probes, and loses significantly more
+ * than PROBE_BACKGROUND_LOSS; pacing it lets the two-rate test decide.
  */
 bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
 			   double alpha);

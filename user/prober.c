@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <math.h>
 #include <netdb.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <poll.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -380,21 +383,18 @@ static void resolver_wait(struct resolver *r, double deadline)
 
 /* --- state ---------------------------------------------------------------------------- */
 
+/* A probe in flight (or recently settled), found by its identity: probe_parse.h's slot. */
 enum {
-	SLOT_DEST = PROBE_REC_DEST,
-	SLOT_PACED = PROBE_REC_PACED,
-	SLOT_RESOLVED = 0x40, /* answered, timed out or refused */
-	SLOT_ANSWERED = 0x80,
+	SLOT_DEST = PROBE_SLOT_DEST,
+	SLOT_PACED = PROBE_SLOT_PACED,
+	SLOT_LATE = PROBE_SLOT_LATE,
+	SLOT_REFUSED = PROBE_SLOT_REFUSED,
+	SLOT_RESOLVED = PROBE_SLOT_RESOLVED,
+	SLOT_ANSWERED = PROBE_SLOT_ANSWERED,
 };
-
-/* A probe in flight (or recently settled), found by its identity. */
-struct slot {
-	uint64_t seq1; /* probe index + 1; 0: never used */
-	uint64_t sent_ns;
-	int64_t tx_rt_ns; /* CLOCK_REALTIME at the send, to pair with the kernel's rx timestamp */
-	uint8_t ttl;
-	uint8_t flags;
-};
+_Static_assert((int)PROBE_SLOT_DEST == (int)PROBE_REC_DEST &&
+		       (int)PROBE_SLOT_PACED == (int)PROBE_REC_PACED,
+	       "records take these flags from the slot");
 
 struct host_entry {
 	uint8_t addr[16];
@@ -402,6 +402,7 @@ struct host_entry {
 	struct rtt_stats rtt;
 	enum probe_reply_kind reply;
 	uint8_t icmp_type, icmp_code;
+	uint32_t mtu;
 };
 
 /* One row of the report: a hop's TTL, or the destination. */
@@ -422,7 +423,7 @@ struct prober {
 	struct sockaddr_storage dst_sa;
 	socklen_t dst_salen;
 	size_t alen;
-	unsigned int size, mtu;
+	unsigned int size, mtu, pmtu; /* mtu: the largest probe we send; pmtu: the path's */
 	int send_fd, icmp_fd, tcp_fd, port_fd;
 	struct resolver *dns;
 	uint8_t *pkt;
@@ -430,7 +431,7 @@ struct prober {
 	bool ran, interrupted;
 	double start, end, started_wall, worst_rtt_s;
 	uint64_t next_index, oldest, inflight;
-	struct slot *slots;
+	struct probe_slot *slots;
 	struct probe_record *rec;
 	size_t nrec, rec_cap;
 	uint64_t rec_dropped;
@@ -439,6 +440,10 @@ struct prober {
 	unsigned int horizon;  /* highest TTL probed so far as a hop (discovery) */
 	bool terminal_seen, reached;
 	char unreachable[96];
+	bool mtu_seen; /* a router answered "too big": the nearest one */
+	unsigned int mtu_ttl;
+	uint32_t mtu_next;
+	uint8_t mtu_from[16];
 	struct stream hops[PROBE_MAX_TTL + 1];
 	struct stream dest;
 	double next_round, last_check;
@@ -446,6 +451,8 @@ struct prober {
 	double count_done_at;
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
+	bool window_blocked, round_waiting; /* see send_due */
+	uint64_t window_waits;
 	struct probe_report report;
 };
 
@@ -495,13 +502,14 @@ static void shorten_path(struct prober *p, unsigned int ttl)
 			h->reply = s->hosts[i].reply;
 			h->icmp_type = s->hosts[i].icmp_type;
 			h->icmp_code = s->hosts[i].icmp_code;
+			h->mtu = s->hosts[i].mtu;
 		}
 		memset(s, 0, sizeof(*s));
 	}
 	p->path_len = ttl;
 }
 
-static void settle(struct prober *p, struct slot *sl, bool answered)
+static void settle(struct prober *p, struct probe_slot *sl, bool answered)
 {
 	struct stream *s = stream_of(p, sl->ttl, sl->flags);
 	unsigned int reach = sl->ttl + 1u + DISCOVERY_AHEAD;
@@ -526,7 +534,7 @@ static struct probe_record *record_of(struct prober *p, uint64_t index)
 	return index < p->nrec ? &p->rec[index] : NULL;
 }
 
-static void record_append(struct prober *p, const struct slot *sl, uint16_t ident, int err)
+static void record_append(struct prober *p, const struct probe_slot *sl, uint16_t ident, int err)
 {
 	struct probe_record *r;
 
@@ -565,13 +573,20 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 {
 	uint64_t index = p->next_index;
 	uint16_t ident = (uint16_t)(index % PROBE_ID_SPACE);
-	struct slot *sl = &p->slots[ident];
+	struct probe_slot *sl = &p->slots[ident];
 	int len, err = 0;
 	ssize_t n;
 
 	len = probe_build(&p->flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
 	if (len < 0)
 		return;
+	/*
+	 * send_due keeps fewer than PROBE_ID_SPACE probes in flight, so the probe that had this
+	 * identity is settled. Should it not be, it is given up as lost rather than forgotten: a
+	 * forgotten probe would stay in flight for ever, and the run would never end.
+	 */
+	if (sl->seq1 && !(sl->flags & SLOT_RESOLVED))
+		settle(p, sl, false);
 	memset(sl, 0, sizeof(*sl));
 	sl->seq1 = index + 1;
 	sl->ttl = (uint8_t)ttl;
@@ -595,6 +610,7 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	p->inflight++;
 	if (err) {
 		/* Sent and lost: the host itself refused it (a firewall, a full queue). */
+		sl->flags |= SLOT_REFUSED;
 		p->send_errors++;
 		if (p->send_errors == 1)
 			ds_debug("probe send refused: %s", strerror(err));
@@ -621,7 +637,7 @@ static void expire(struct prober *p, uint64_t now_ns)
 	uint64_t tmo = (uint64_t)(probe_timeout(p) * 1e9);
 
 	while (p->oldest < p->next_index) {
-		struct slot *sl = &p->slots[p->oldest % PROBE_ID_SPACE];
+		struct probe_slot *sl = &p->slots[p->oldest % PROBE_ID_SPACE];
 
 		if (sl->seq1 != p->oldest + 1 || (sl->flags & SLOT_RESOLVED)) {
 			p->oldest++;
@@ -663,34 +679,36 @@ static bool is_port_unreach(int family, uint8_t code)
 
 static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_t rx_rt_ns)
 {
-	struct slot *sl = &p->slots[pk->ident];
-	struct probe_record *rec;
+	struct probe_slot *sl = &p->slots[pk->ident];
+	struct probe_record *rec = NULL;
 	struct host_entry *h;
 	struct stream *s;
 	uint64_t now = mono_ns();
-	double rtt_ms, tmo_ms;
+	enum probe_match m;
+	double rtt_ms;
 
-	if (!sl->seq1) {
+	m = probe_match_reply(sl, pk, now, rx_rt_ns, probe_timeout(p), &rtt_ms);
+	if (m == PROBE_MATCH_UNMATCHED) {
 		p->unmatched++;
 		return;
 	}
-	rec = record_of(p, sl->seq1 - 1);
-	if (sl->flags & SLOT_ANSWERED) {
+	if (m == PROBE_MATCH_DUPLICATE) {
 		p->duplicate++;
 		return;
 	}
-	tmo_ms = probe_timeout(p) * 1e3;
-	rtt_ms = (double)(rx_rt_ns - sl->tx_rt_ns) / 1e6;
-	/* The kernel's receive stamp is CLOCK_REALTIME; if the clock stepped, use ours. */
-	if (!rx_rt_ns || rtt_ms < 0 || rtt_ms > (double)(now - sl->sent_ns) / 1e6 + 1e3)
-		rtt_ms = (double)(now - sl->sent_ns) / 1e6;
+	if (m == PROBE_MATCH_STALE) {
+		p->late++;
+		return;
+	}
+	rec = record_of(p, sl->seq1 - 1);
 	/* Even a late answer tells how long the path takes: the timeout adapts to it. */
 	if (rtt_ms / 1e3 > p->worst_rtt_s)
 		p->worst_rtt_s = rtt_ms / 1e3;
-	if ((sl->flags & SLOT_RESOLVED) || rtt_ms > tmo_ms) {
-		/* After the timeout (or its send failed): counted lost, reported late. */
+	if (m == PROBE_MATCH_LATE) {
+		/* After the timeout: counted lost, reported late. */
 		if (!(sl->flags & SLOT_RESOLVED))
 			settle(p, sl, false);
+		sl->flags |= SLOT_LATE;
 		p->late++;
 		if (rec)
 			rec->flags |= PROBE_REC_LATE;
@@ -713,21 +731,33 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 		h->reply = pk->reply;
 		h->icmp_type = pk->icmp_type;
 		h->icmp_code = pk->icmp_code;
+		h->mtu = pk->mtu;
 	} else {
 		s->other_replies++;
 	}
+	if (pk->reply == PROBE_REPLY_TOO_BIG && (!p->mtu_seen || sl->ttl < p->mtu_ttl)) {
+		/* The nearest router that cannot forward our probes: an MTU limit, not loss. */
+		p->mtu_seen = true;
+		p->mtu_ttl = sl->ttl;
+		p->mtu_next = pk->mtu;
+		memcpy(p->mtu_from, pk->from, p->alen);
+	}
 	if (pk->terminal) {
 		p->terminal_seen = true;
-		if (pk->from_target && (pk->reply != PROBE_REPLY_UNREACH ||
-					(p->flow.proto == PROBE_UDP &&
-					 is_port_unreach(p->flow.family, pk->icmp_code))))
+		if (pk->from_target && pk->reply != PROBE_REPLY_TOO_BIG &&
+		    (pk->reply != PROBE_REPLY_UNREACH ||
+		     (p->flow.proto == PROBE_UDP && is_port_unreach(p->flow.family, pk->icmp_code))))
 			p->reached = true;
-		else if (pk->reply == PROBE_REPLY_UNREACH) {
+		else if (pk->reply == PROBE_REPLY_UNREACH || pk->reply == PROBE_REPLY_TOO_BIG) {
 			char a[INET6_ADDRSTRLEN];
 
 			inet_ntop(p->flow.family, pk->from, a, sizeof(a));
-			snprintf(p->unreachable, sizeof(p->unreachable), "%s from %s",
-				 unreach_name(p->flow.family, pk->icmp_code), a);
+			if (pk->reply == PROBE_REPLY_TOO_BIG)
+				snprintf(p->unreachable, sizeof(p->unreachable),
+					 "packet too big (next-hop MTU %u) from %s", pk->mtu, a);
+			else
+				snprintf(p->unreachable, sizeof(p->unreachable), "%s from %s",
+					 unreach_name(p->flow.family, pk->icmp_code), a);
 		}
 	}
 }
@@ -775,6 +805,8 @@ static void receive(struct prober *p, int fd)
 		}
 		if (pk.kind == PROBE_PKT_REPLY)
 			handle_reply(p, &pk, rx);
+		else if (pk.foreign)
+			p->unmatched++;
 	}
 }
 
@@ -808,7 +840,7 @@ static void add_presumed_lost(struct prober *p, struct hop_counts *hc, size_t n,
 		presume = RT_PRESUME_S;
 	age = (uint64_t)(presume * 1e9);
 	for (uint64_t i = p->oldest; i < p->next_index; i++) {
-		const struct slot *sl = &p->slots[i % PROBE_ID_SPACE];
+		const struct probe_slot *sl = &p->slots[i % PROBE_ID_SPACE];
 		unsigned int row;
 
 		if (sl->seq1 != i + 1 || (sl->flags & (SLOT_RESOLVED | SLOT_PACED)))
@@ -887,9 +919,26 @@ static bool still_sending(struct prober *p, double now)
 	return need_paced_samples(p) && now < p->count_done_at + PACED_EXTRA_S;
 }
 
-static bool window_full(const struct prober *p)
+/*
+ * How many more probes can go out before one would take the identity of a probe still in
+ * flight: PROBE_ID_SPACE - 1 from the oldest unsettled one (a long --timeout at a short
+ * --interval gets there: 257 probes a round every 10 ms, unanswered for 60 s).
+ */
+static uint64_t window_room(const struct prober *p)
 {
-	return p->next_index - p->oldest >= PROBE_ID_SPACE - 1;
+	uint64_t used = p->next_index - p->oldest;
+
+	return used >= PROBE_ID_SPACE - 1 ? 0 : PROBE_ID_SPACE - 1 - used;
+}
+
+/* The probes the next round sends: every hop not paced, up to the discovery horizon. */
+static unsigned int round_size(const struct prober *p)
+{
+	unsigned int n = 0;
+
+	for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
+		n += !p->hops[t].paced;
+	return n;
 }
 
 /* A paced hop keeps its pace while the rounds last, then until it has MIN_PACED probes. */
@@ -900,14 +949,28 @@ static bool paced_active(const struct prober *p, const struct stream *s)
 	return rounds_due(p) || (s->paced_issued < MIN_PACED && s->c.replied);
 }
 
+/*
+ * Send what is due, as far as the window of identities allows (window_room): a round goes out
+ * whole or waits, and whatever waits is sent as soon as answers or timeouts make room.
+ */
 static void send_due(struct prober *p, double now)
 {
 	double dest_period;
 
-	if (window_full(p))
-		return;
+	p->window_blocked = false;
 	/* A round: every hop probed fast, all TTLs at once. */
 	if (rounds_due(p) && now >= p->next_round) {
+		if (window_room(p) < round_size(p)) {
+			p->window_blocked = true;
+			if (!p->round_waiting) {
+				p->round_waiting = true;
+				p->window_waits++;
+				ds_debug("%llu probes in flight: the next round waits for room",
+					 (unsigned long long)(p->next_index - p->oldest));
+			}
+			return;
+		}
+		p->round_waiting = false;
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
 			if (!p->hops[t].paced)
 				send_probe(p, t, false, false);
@@ -921,12 +984,20 @@ static void send_due(struct prober *p, double now)
 
 		if (!paced_active(p, s) || now < s->next_send)
 			continue;
+		if (!window_room(p)) {
+			p->window_blocked = true;
+			return;
+		}
 		send_probe(p, t, false, true);
 		s->paced_issued++;
 		s->next_send = now + PROBE_PACED_INTERVAL_S;
 	}
 	dest_period = p->dest.paced ? PROBE_PACED_INTERVAL_S : p->cfg.interval_s / 2;
 	if (dest_due(p) && now >= p->dest.next_send) {
+		if (!window_room(p)) {
+			p->window_blocked = true;
+			return;
+		}
 		send_probe(p, p->cfg.max_ttl, true, p->dest.paced);
 		p->dest_issued++;
 		p->dest.next_send += dest_period;
@@ -939,7 +1010,8 @@ static double next_wake(const struct prober *p, bool sending, double now, double
 {
 	double wake = now + MAX_POLL_S;
 
-	if (sending) {
+	/* Waiting for room in the window: an answer or the next timeout wakes the loop. */
+	if (sending && !p->window_blocked) {
 		if (rounds_due(p) && p->next_round < wake)
 			wake = p->next_round;
 		if (dest_due(p) && p->dest.next_send < wake)
@@ -949,7 +1021,7 @@ static double next_wake(const struct prober *p, bool sending, double now, double
 				wake = p->hops[t].next_send;
 	}
 	if (p->oldest < p->next_index) {
-		const struct slot *sl = &p->slots[p->oldest % PROBE_ID_SPACE];
+		const struct probe_slot *sl = &p->slots[p->oldest % PROBE_ID_SPACE];
 		double exp = (double)sl->sent_ns / 1e9 + probe_timeout(p);
 
 		if (exp < wake)
@@ -1072,8 +1144,10 @@ static int resolve_target(const struct probe_config *cfg, struct sockaddr_storag
 		}
 	}
 	if (rc) {
+		int err = errno;
+
 		ds_err("failed to resolve host '%s': %s; check the name or give an address",
-		       cfg->target, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		       cfg->target, rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
 		return -ENOENT;
 	}
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
@@ -1082,17 +1156,59 @@ static int resolve_target(const struct probe_config *cfg, struct sockaddr_storag
 	return 0;
 }
 
-/* The route's source address and MTU, from a connected UDP socket (nothing is sent). */
+/* The MTU of the interface that holds addr (the route's source address), or 0 if none does. */
+static unsigned int iface_mtu(int family, const uint8_t *addr)
+{
+	struct ifaddrs *all, *i;
+	unsigned int mtu = 0;
+	struct ifreq ifr;
+	int fd;
+
+	if (getifaddrs(&all))
+		return 0;
+	for (i = all; i && !mtu; i = i->ifa_next) {
+		const void *a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+			continue;
+		a = family == AF_INET6
+			    ? (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr
+			    : (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		if (memcmp(a, addr, family == AF_INET6 ? 16 : 4))
+			continue;
+		fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->ifa_name);
+		if (!ioctl(fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 0)
+			mtu = (unsigned int)ifr.ifr_mtu;
+		close(fd);
+	}
+	freeifaddrs(all);
+	return mtu;
+}
+
+/*
+ * The route's source address and MTUs, from a connected UDP socket (nothing is sent): the path
+ * MTU this host knows (the TCP probes' MSS), and the largest probe it will send, its interface's
+ * MTU. A path MTU learned from an earlier "packet too big" does not limit the probes (they are
+ * sent with IPV6_PMTUDISC_PROBE, or fragmented for IPv4), so that they find where it shrinks.
+ */
 static int route_lookup(struct prober *p)
 {
 	struct sockaddr_storage src, dst = p->dst_sa;
 	socklen_t len = sizeof(src);
 	int fd, mtu = 0, err = 0;
 	socklen_t ml = sizeof(mtu);
+	unsigned int dev_mtu;
 
 	fd = socket(p->flow.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		ds_err("failed to open a socket to look up the route: %s", strerror(-err));
+		return err;
+	}
 	if (p->flow.family == AF_INET6)
 		((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
 	else
@@ -1102,7 +1218,7 @@ static int route_lookup(struct prober *p)
 		err = -errno;
 		ds_err("failed to find a route to %s (%s): %s; check the address and the routing "
 		       "table",
-		       p->cfg.target, p->address, strerror(errno));
+		       p->cfg.target, p->address, strerror(-err));
 		goto cleanup;
 	}
 	if (p->flow.family == AF_INET6) {
@@ -1114,7 +1230,9 @@ static int route_lookup(struct prober *p)
 		if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &ml))
 			mtu = 576;
 	}
-	p->mtu = mtu > 0 ? (unsigned int)mtu : 576;
+	p->pmtu = mtu > 0 ? (unsigned int)mtu : 576;
+	dev_mtu = iface_mtu(p->flow.family, p->flow.src);
+	p->mtu = dev_mtu > p->pmtu ? dev_mtu : p->pmtu;
 cleanup:
 	close(fd);
 	return err;
@@ -1159,6 +1277,19 @@ static int open_sockets(struct prober *p)
 	if (fd < 0)
 		return fd;
 	p->send_fd = fd;
+	if (v6) {
+		int probe = IPV6_PMTUDISC_PROBE;
+
+		/*
+		 * Once a router says "packet too big", the kernel would refuse our probes of that
+		 * size (EMSGSIZE) to every hop, hop 1 included: false loss everywhere. Sent by
+		 * the device's MTU, they go on reaching that router, which goes on answering:
+		 * the report shows where the MTU shrinks. (IPv4 probes leave DF clear: routers
+		 * fragment them.)
+		 */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe, sizeof(probe)))
+			ds_debug("failed to set IPV6_PMTUDISC_PROBE: %s", strerror(errno));
+	}
 	fd = open_raw(p, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, SOCK_NONBLOCK);
 	if (fd < 0)
 		return fd;
@@ -1172,6 +1303,7 @@ static int open_sockets(struct prober *p)
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
 		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 	} else {
 		uint32_t mask = ~((1u << 0) | (1u << 3) | (1u << 11));
@@ -1187,10 +1319,12 @@ static int open_sockets(struct prober *p)
 			    0);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
 		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
-			ds_err("failed to reserve a source port: %s", strerror(errno));
+			int err = -errno;
+
+			ds_err("failed to reserve a source port: %s", strerror(-err));
 			if (fd >= 0)
 				close(fd);
-			return -errno;
+			return err;
 		}
 		p->port_fd = fd;
 		p->flow.sport = ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port
@@ -1206,8 +1340,10 @@ static int open_sockets(struct prober *p)
 		/* Connected: the kernel hands us only segments from the target. */
 		if (bind(fd, (struct sockaddr *)&me, melen) ||
 		    connect(fd, (struct sockaddr *)&p->dst_sa, p->dst_salen)) {
-			ds_err("failed to set up the TCP reply socket: %s", strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			ds_err("failed to set up the TCP reply socket: %s", strerror(-err));
+			return err;
 		}
 	}
 	return 0;
@@ -1265,7 +1401,7 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	p->flow.icmp_id = (uint16_t)random_u32();
 	p->flow.tcp_seq_hi = (uint16_t)random_u32();
 	p->flow.flowlabel = (random_u32() & 0xfffff) | 1;
-	p->flow.tcp_mss = (uint16_t)(p->mtu - (p->flow.family == AF_INET6 ? 60 : 40));
+	p->flow.tcp_mss = (uint16_t)(p->pmtu - (p->flow.family == AF_INET6 ? 60 : 40));
 	min = probe_min_size(&p->flow);
 	p->size = c.proto == PROBE_TCP ? (unsigned int)min : c.size;
 	if (p->size < min) {
@@ -1276,9 +1412,8 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		goto cleanup;
 	}
 	if (p->size > p->mtu) {
-		ds_err("failed to use --size %u: the path MTU toward %s is %u bytes; give a "
-		       "smaller "
-		       "size",
+		ds_err("failed to use --size %u: the interface toward %s carries at most %u bytes "
+		       "(its MTU); give a smaller size",
 		       p->size, p->address, p->mtu);
 		err = -EMSGSIZE;
 		goto cleanup;
@@ -1299,13 +1434,29 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		p->horizon = c.max_ttl;
 	if (!c.no_dns && resolver_start(p->flow.family, &p->dns))
 		ds_debug("no reverse DNS: out of memory");
-	ds_debug("probing %s (%s) from %s, %s, %u bytes, path MTU %u", c.target, p->address,
-		 p->source, probe_proto_name(c.proto), p->size, p->mtu);
+	ds_debug("probing %s (%s) from %s, %s, %u bytes, path MTU %u (interface %u)", c.target,
+		 p->address, p->source, probe_proto_name(c.proto), p->size, p->pmtu, p->mtu);
 	*out = p;
 	return 0;
 cleanup:
 	prober_close(p);
 	return err;
+}
+
+bool probe_error_is_input(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ENOENT:
+	case -EAFNOSUPPORT:
+	case -ENETUNREACH:
+	case -EHOSTUNREACH:
+	case -EADDRNOTAVAIL:
+	case -EMSGSIZE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* --- results ------------------------------------------------------------------------------ */
@@ -1340,6 +1491,7 @@ static void fill_host(struct prober *p, struct probe_host_report *o, const struc
 	o->reply = h->reply;
 	o->icmp_type = h->icmp_type;
 	o->icmp_code = h->icmp_code;
+	o->mtu = h->mtu;
 }
 
 static void set_loss(uint64_t sent, uint64_t lost, double *pct, double *lo, double *hi)
@@ -1369,7 +1521,7 @@ static unsigned int last_row(const struct prober *p)
 /* Probe i of the list has been answered or given up on (an overwritten slot is long settled). */
 static bool rec_settled(const struct prober *p, uint64_t i)
 {
-	const struct slot *sl = &p->slots[i % PROBE_ID_SPACE];
+	const struct probe_slot *sl = &p->slots[i % PROBE_ID_SPACE];
 
 	return sl->seq1 != i + 1 || (sl->flags & SLOT_RESOLVED);
 }
@@ -1477,6 +1629,14 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	r->replies_unmatched = p->unmatched;
 	r->replies_duplicate = p->duplicate;
 	r->replies_late = p->late;
+	r->window_waits = p->window_waits;
+	if (p->mtu_seen) {
+		r->mtu_limit.seen = true;
+		r->mtu_limit.ttl = p->mtu_ttl;
+		r->mtu_limit.mtu = p->mtu_next;
+		inet_ntop(p->flow.family, p->mtu_from, r->mtu_limit.address,
+			  sizeof(r->mtu_limit.address));
+	}
 	r->timeout_s = probe_timeout(p);
 
 	origin = probe_attribute(hc, n, PROBE_ALPHA, v);
@@ -1515,6 +1675,7 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 		r->origin.loss_lo = o->loss_lo;
 		r->origin.loss_hi = o->loss_hi;
 		r->origin.at_destination = o->destination;
+		r->origin.carries_on = v[origin].shown_later;
 	}
 	if (dest_row && n) {
 		r->end_to_end.sent = v[n - 1].sent;
@@ -1525,6 +1686,8 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	}
 	set_loss(r->end_to_end.sent, r->end_to_end.sent - r->end_to_end.received,
 		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);
+	r->end_to_end.min_detectable_pct = 100 * probe_min_detectable(r->end_to_end.sent,
+								      PROBE_ALPHA);
 	return r;
 }
 

@@ -15,8 +15,11 @@
  *    TTL the destination (or an unreachable) answers.
  *  - A hop whose loss does not carry on to later hops is suspected of an ICMP rate limiter and is
  *    paced at PROBE_PACED_INTERVAL_S from then on (a Linux router answers ~1/s after a burst of 6);
- *    its fast and paced losses are the two-rate confirmation. UDP probes' destination answers
- *    (port unreachable) are rate-limited ICMP errors too, so the destination is paced for UDP.
+ *    its fast and paced losses are the two-rate confirmation. So is the last hop that answers
+ *    when nothing after it does (a silent destination): there the two rates alone decide. UDP
+ *    probes' destination answers (port unreachable) are rate-limited ICMP errors too, so the
+ *    destination is paced for UDP.
+ *  - At most PROBE_ID_SPACE - 1 probes are in flight: a round that would need more waits.
  *  - At the end probe_attribute() (probe_stats.h) applies the persistence rule.
  */
 #ifndef DS_PROBER_H
@@ -103,13 +106,17 @@ struct prober;
 /*
  * Check cfg (probe_config_finish), resolve cfg->target, find the route's source address and MTU,
  * open the raw sockets (needs root or CAP_NET_RAW) and set up reverse DNS unless no_dns (lookup
- * threads start with the first hop heard). Prints its own one-line error and returns -errno:
- * -EINVAL bad options or a size below the headers, -ENOENT unknown host, -EAFNOSUPPORT the
- * target has no address of the family asked for, -ENETUNREACH/-EHOSTUNREACH no route, -EMSGSIZE
- * a size above the path MTU, -EPERM/-EACCES not allowed to open raw sockets. Does not drop
- * privileges (the caller may: nothing after it needs them).
+ * threads start with the first hop heard). Prints its own one-line error and returns -errno.
+ * Bad input (probe_error_is_input): -EINVAL bad options or a size below the headers, -ENOENT
+ * unknown host, -EAFNOSUPPORT the target has no address of the family asked for,
+ * -ENETUNREACH/-EHOSTUNREACH/-EADDRNOTAVAIL no route, -EMSGSIZE a size above the interface's
+ * MTU. Anything else is a runtime failure: -EPERM/-EACCES not allowed to open raw sockets, and
+ * whatever a socket or bind failed with (-EMFILE, -ENOBUFS, -EADDRINUSE, ...). Does not
+ * drop privileges (the caller may: nothing after it needs them).
  */
 int prober_open(const struct probe_config *cfg, struct prober **out);
+/* Whether prober_open's error is the user's input (exit 2), not a runtime failure (exit 1). */
+bool probe_error_is_input(int err);
 
 /*
  * Probe until the configured rounds or duration are done (then wait for the last answers), until
@@ -132,6 +139,7 @@ struct probe_host_report {
 	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
 	enum probe_reply_kind reply; /* the kind of its last answer */
 	uint8_t icmp_type, icmp_code;
+	uint32_t mtu; /* PROBE_REPLY_TOO_BIG: the next-hop MTU it reported */
 };
 
 struct probe_hop_report {
@@ -163,6 +171,16 @@ struct probe_report {
 	bool reached;	      /* the target itself answered */
 	bool interrupted;     /* ds_stop or the deadline ended the run early */
 	char unreachable[96]; /* e.g. "host unreachable from 10.0.0.1", "" when none */
+	/*
+	 * Probes of this size do not fit the path: a router answered "packet too big" (ICMPv6,
+	 * or ICMP fragmentation needed). Not loss: those answers count as answers.
+	 */
+	struct {
+		bool seen;
+		unsigned int ttl; /* the smallest TTL answered so */
+		char address[INET6_ADDRSTRLEN];
+		unsigned int mtu; /* the next-hop MTU it reported (0: not given) */
+	} mtu_limit;
 	size_t nhops;
 	struct probe_hop_report *hops;
 	bool has_origin;
@@ -171,13 +189,22 @@ struct probe_report {
 		char address[INET6_ADDRSTRLEN]; /* the hop's first responder, "" if none */
 		double loss_pct, loss_lo, loss_hi;
 		bool at_destination; /* only the destination hop loses: the host or its last link */
+		bool carries_on;     /* a later hop that answers shows the loss too; false when no
+					hop after the origin answers (e.g. a silent destination) */
 	} origin;
 	struct {
 		uint64_t sent, received;
 		double loss_pct, loss_lo, loss_hi;
+		/* the smallest loss these samples tell from none (probe_min_detectable), % */
+		double min_detectable_pct;
 	} end_to_end; /* the destination row's counts */
 	uint64_t probes_sent, send_errors;
 	uint64_t replies_unmatched, replies_duplicate, replies_late;
+	/*
+	 * Rounds that waited because PROBE_ID_SPACE - 1 probes were in flight (a long timeout at
+	 * a short interval): probing slowed down to the answers and timeouts; 0 normally.
+	 */
+	uint64_t window_waits;
 	double timeout_s;
 };
 

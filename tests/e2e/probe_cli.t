@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# dropscope probe's command line: bad input gives one clear line and exit 2 (not root: exit 1);
+# dropscope probe's command line: bad input gives one clear line and exit 2 (not root, or out of
+# descriptors: exit 1);
 # Ctrl-C and SIGTERM print the report so far; reverse DNS names hops without stalling the
 # probing; the host's own firewall refusing probes counts them as sent and lost; --csv, --report.
 #
@@ -73,6 +74,14 @@ lab_exec host setpriv --reuid=65534 --regid=65534 --clear-groups \
 t_is "$?" 1 "not root: exit 1"
 t_check "not root: says root is needed" grep -q "needs root" "$O.stderr"
 t_is "$(wc -l <"$O.stderr")" 1 "not root: one line"
+
+# A socket that cannot be opened for want of descriptors is a runtime failure, not bad input.
+lab_exec host bash -c "ulimit -n 4 && exec '$DROPSCOPE' probe -n '$LAB_DST4'" \
+	>"$O.stdout" 2>"$O.stderr"
+t_is "$?" 1 "out of file descriptors: exit 1"
+t_check "out of file descriptors: says which socket failed and why" \
+	grep -q "^dropscope: failed to .*: Too many open files" "$O.stderr"
+t_is "$(wc -l <"$O.stderr")" 1 "out of file descriptors: one line"
 
 lab_exec host "$DROPSCOPE" probe --help >"$O.stdout" 2>&1
 t_is "$?" 0 "--help: exit 0"

@@ -46,17 +46,17 @@ t_is "$?" 0 "icmp: exit 0"
 check icmp
 
 dst_drop 'meta l4proto icmpv6 icmpv6 type echo-request'
-probe_json "$O" -c 30 "$LAB_DST6"
+probe_json "$O" -c 50 "$LAB_DST6"
 t_is "$?" 0 "icmp v6: exit 0"
 check "icmp v6"
 
 dst_drop 'tcp dport 80 tcp flags syn'
-probe_json "$O" --proto tcp -c 30 "$LAB_DST4"
+probe_json "$O" --proto tcp -c 50 "$LAB_DST4"
 t_is "$?" 0 "tcp: exit 0"
 check tcp
 
 dst_drop 'meta l4proto icmp icmp type echo-request'
-lab_exec host "$DROPSCOPE" probe -n -c 30 "$LAB_DST4" >"$T_TMP/out.txt"
+probe_text "$T_TMP/out.txt" -c 50 "$LAB_DST4"
 t_check "text report: loss only at the destination" \
 	grep -q "^Loss only at the destination $LAB_DST4 (hop 4)" "$T_TMP/out.txt"
 

@@ -62,8 +62,24 @@ for fam in 4 6; do
 			"v$fam $proto: the destination answers $want_reply"
 		[ $proto = udp ] && t_is "$(jq -r '.hops[-1].hosts[0].icmp_code' "$O")" \
 			$([ $fam = 4 ] && echo 3 || echo 4) "v$fam udp: port unreachable code"
+		# udp's paced destination gets few samples: the report says what they can tell.
+		if [ $proto = udp ]; then
+			t_check "v$fam udp: few destination samples, only large loss detectable" \
+				in_range "$(jq -r .end_to_end.min_detectable_loss_pct "$O")" 20 100
+		else
+			t_check "v$fam $proto: 40 destination samples tell 10% loss from none" \
+				in_range "$(jq -r .end_to_end.min_detectable_loss_pct "$O")" 0 10
+		fi
 	done
 done
+
+# The text report warns when the destination's samples are that few (udp).
+probe_text "$T_TMP/out.txt" --proto udp -c 20 "$LAB_DST4"
+t_check "udp: the text report warns that the destination samples are few" \
+	grep -qE '^Only [0-9]+ probes to the destination \(its udp answers are rate-limited ICMP.*--proto icmp or tcp\.$' \
+	"$T_TMP/out.txt"
+probe_text "$T_TMP/out.txt" -c 20 "$LAB_DST4"
+t_check "icmp: no such warning with 40 samples" lacks "$T_TMP/out.txt" "^Only "
 
 # --first-ttl / --max-ttl: rows start at the first TTL; a path longer than max-ttl is not reached.
 probe_json "$O" --first-ttl 2 -c 10 "$LAB_DST4"

@@ -15,13 +15,25 @@ probe_lab()
 }
 
 # probe_json OUT ARGS...: dropscope probe -n --json ARGS from the lab's host into OUT; returns
-# dropscope's exit status (stderr goes to OUT.err).
+# dropscope's exit status (stderr goes to OUT.err). A 3 s timeout (the default is 3x the worst
+# round trip, 1 s at least): on a loaded machine a reply 1 s late is not the path's loss.
 probe_json()
 {
 	local out=$1
 	shift
-	lab_exec host "$DROPSCOPE" probe -n --json "$@" >"$out" 2>"$out.err"
+	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 "$@" >"$out" 2>"$out.err"
 }
+
+# probe_text OUT ARGS...: the same with the text report.
+probe_text()
+{
+	local out=$1
+	shift
+	lab_exec host "$DROPSCOPE" probe -n --timeout 3 "$@" >"$out" 2>"$out.err"
+}
+
+# lacks FILE PATTERN: FILE has no line matching the (basic) regular expression.
+lacks() { ! grep -q -- "$2" "$1"; }
 
 # hop_get OUT TTL JQ-EXPR: a field of the hop with that TTL (e.g. '.rate_limited').
 hop_get() { jq -r --argjson t "$2" ".hops[] | select(.ttl == \$t) | $3" "$1"; }

@@ -28,6 +28,9 @@ for fam in 4 6; do
 		"v$fam: every paced probe to hop 2 was answered"
 	t_ge "$(hop_get "$O" 2 '.all_sent - .all_received')" 5 \
 		"v$fam: the limiter ate fast probes (the second rate of the two)"
+	t_is "$(hop_get "$O" 2 '"\(.hosts[0].sent) \(.hosts[0].received)"')" \
+		"$(hop_get "$O" 2 '"\(.all_sent) \(.all_received)"')" \
+		"v$fam: hop 2's host: every probe to the TTL, and its answers to them"
 	t_diag "v$fam hop 2: $(hop_get "$O" 2 '"\(.all_sent - .paced_sent) fast (\(.all_sent - .all_received) lost), \(.paced_sent) paced, confirmed \(.limiter_confirmed)"')"
 	t_is "$(jq -r '[.hops[] | select(.rate_limited) | .ttl] | map(tostring) | join(" ")' "$O")" \
 		2 "v$fam: no other hop flagged"
@@ -42,7 +45,7 @@ done
 
 # The limiter alone, in the text report: flagged, and no loss anywhere.
 lab_exec r3 nft delete table inet lab_loss
-lab_exec host "$DROPSCOPE" probe -n -c 50 "$LAB_DST4" >"$T_TMP/out.txt"
+probe_text "$T_TMP/out.txt" -c 50 "$LAB_DST4"
 t_check "limiter alone: the text report says hop 2 rations its replies" \
 	grep -q "^Hop 2 rations its ICMP replies" "$T_TMP/out.txt"
 t_check "limiter alone: the text report finds no loss" \

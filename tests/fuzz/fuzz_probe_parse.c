@@ -9,7 +9,8 @@
  *   structured  the rest describes a valid reply (identity, TTL, kind, quote length) and then
  *               byte edits (offset, xor) to it, so mutations reach the quote parsing quickly
  * Invariants checked besides memory safety: identities stay in range; a parsed probe rebuilt
- * from its identity parses back the same.
+ * from its identity parses back the same; foreign answers are never taken for ours; only a
+ * "packet too big" answer carries an MTU.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,6 +29,11 @@ static void check(const struct probe_flow *f, const struct probe_packet *pk)
 	struct probe_packet again;
 	size_t size;
 
+	/* Foreign answers are not ours; only "too big" carries an MTU. */
+	if (pk->foreign && pk->kind != PROBE_PKT_NONE)
+		abort();
+	if (pk->mtu && pk->reply != PROBE_REPLY_TOO_BIG)
+		abort();
 	if (pk->kind == PROBE_PKT_NONE)
 		return;
 	if (pk->ident >= PROBE_ID_SPACE || pk->index != -1)
@@ -82,8 +88,14 @@ static void structured(const struct probe_flow *f, const uint8_t *d, size_t n)
 	case 0: /* time exceeded quoting q bytes of the probe */
 		len = test_icmp_error(f, router, v4 ? 11 : 3, 0, probe, q, pkt);
 		break;
-	case 1: /* unreachable */
-		len = test_icmp_error(f, router, v4 ? 3 : 1, d[4] & 15, probe, q, pkt);
+	case 1: /* unreachable, or packet too big (frag needed) with an MTU */
+		if (d[4] & 16) {
+			len = test_icmp_error(f, router, v4 ? 3 : 2, v4 ? 4 : 0, probe, q, pkt);
+			pkt[test_hlen(f) + 6] = d[2];
+			pkt[test_hlen(f) + 7] = d[1];
+		} else {
+			len = test_icmp_error(f, router, v4 ? 3 : 1, d[4] & 15, probe, q, pkt);
+		}
 		break;
 	case 2:
 		len = test_echo_reply(f, f->icmp_id, ident, pkt);

@@ -5,7 +5,8 @@
  * the identity, and prober_classify_packet on packets rebuilt from the list.
  *
  * The option parsing needs nothing; the rest needs root, and runs in a network namespace of this
- * process's own (unshare) against its loopback: no traffic leaves it.
+ * process's own (unshare) against its loopback: no traffic leaves it (and the nft table and the
+ * sysctl the window test sets are that namespace's).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,6 +58,17 @@ static void test_options(void)
 	is_int(c.port, PROBE_DEFAULT_TCP_PORT, "tcp default port");
 	probe_config_option(&c, 'c', "5");
 	is_int(probe_config_finish(&c), -EINVAL, "count and duration: refused");
+
+	/* prober_open's errors: the user's input (exit 2) or a runtime failure (exit 1). */
+	ok(probe_error_is_input(-EINVAL) && probe_error_is_input(-ENOENT) &&
+		   probe_error_is_input(-EAFNOSUPPORT) && probe_error_is_input(-ENETUNREACH) &&
+		   probe_error_is_input(-EHOSTUNREACH) && probe_error_is_input(-EMSGSIZE),
+	   "bad options, unknown host, wrong family, no route, size: input");
+	ok(!probe_error_is_input(-EPERM) && !probe_error_is_input(-EACCES) &&
+		   !probe_error_is_input(-ENOMEM) && !probe_error_is_input(-EMFILE) &&
+		   !probe_error_is_input(-ENOBUFS) && !probe_error_is_input(-EADDRINUSE) &&
+		   !probe_error_is_input(-EPROTONOSUPPORT),
+	   "not allowed, out of memory or descriptors, socket and bind failures: runtime");
 }
 
 static int lo_up(void)
@@ -290,6 +302,99 @@ static void test_deadline_and_errors(void)
 	prober_close(NULL);
 }
 
+static int write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = fputs(s, f) < 0 ? -EIO : 0;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/*
+ * More probes in flight than there are identities: every TTL to 255 each 10 ms, to a target
+ * that answers nothing, with a 4 s timeout (~25000 probes a second against 65534 identities),
+ * for 9 s: the window fills, then refills as the first probes time out.
+ * A round used to go out whole when the window had room for one probe, taking the identities
+ * of probes still in flight: those were never settled, the run never ended (the reviewer's
+ * --duration 100 --timeout 60 -i 0.01 --max-ttl 255 was still running at 260 s), and their
+ * counts were lost. Now rounds wait for room: the run ends on its own, every probe counted.
+ *
+ * The silent target is this namespace's loopback with echo requests ignored. Its output chain
+ * first refuses the probes (EPERM: settled at once, as sent and lost), so that discovery,
+ * which goes five TTLs past the farthest settled probe, reaches TTL 255 in half a second.
+ */
+static void test_window(void)
+{
+	struct probe_config c;
+	const struct probe_report *r;
+	const struct probe_record *rec;
+	struct run_arg a = {0};
+	uint64_t dests = 0, hop1 = 0;
+	double t0, elapsed;
+	pthread_t tid;
+	size_t n;
+
+	if (system("nft add table ip ds_window && nft add chain ip ds_window out "
+		   "'{ type filter hook output priority 0; }' && nft add rule ip ds_window out "
+		   "icmp type echo-request drop") != 0) {
+		printf("# SKIP the in-flight window test: nft cannot refuse the first probes\n");
+		return;
+	}
+	if (!ok(write_file("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1") == 0,
+		"window: this namespace ignores echo requests")) {
+		system("nft delete table ip ds_window");
+		return;
+	}
+	probe_config_init(&c);
+	snprintf(c.target, sizeof(c.target), "127.0.0.1");
+	c.no_dns = true;
+	probe_config_option(&c, PROBE_OPT_DURATION, "9");
+	probe_config_option(&c, 'i', "0.01");
+	probe_config_option(&c, PROBE_OPT_TIMEOUT, "4");
+	probe_config_option(&c, PROBE_OPT_MAX_TTL, "255");
+	if (!ok(prober_open(&c, &a.p) == 0, "window: prober_open"))
+		goto cleanup;
+	t0 = mono_now();
+	a.deadline = t0 + 60;
+	pthread_create(&tid, NULL, run_thread, &a);
+	usleep(1000000);
+	is_int(system("nft delete table ip ds_window"), 0, "window: the probes go out after 1 s");
+	pthread_join(tid, NULL);
+	elapsed = mono_now() - t0;
+	is_int(a.rc, 0, "window: prober_run returns 0");
+	r = prober_report(a.p);
+	ok(r && !r->interrupted, "window: the run ended on its own, not at the 60 s deadline");
+	ok(elapsed < 30, "window: in %.1f s (9 s of probing, then the 4 s timeout)", elapsed);
+	if (!r)
+		goto cleanup;
+	if (r->window_waits)
+		ok(1, "window: %llu rounds waited for room (%llu probes sent)",
+		   (unsigned long long)r->window_waits, (unsigned long long)r->probes_sent);
+	else
+		printf("# SKIP window: %llu probes were too few to fill the window on this "
+		       "machine; the checks below prove less\n",
+		       (unsigned long long)r->probes_sent);
+	n = prober_probes(a.p, &rec, NULL);
+	for (size_t i = 0; i < n; i++) {
+		dests += !!(rec[i].flags & PROBE_REC_DEST);
+		hop1 += !(rec[i].flags & PROBE_REC_DEST) && rec[i].ttl == 1;
+	}
+	is_int(n, r->probes_sent, "window: every probe in the list");
+	is_int(r->end_to_end.sent, dests, "window: every destination probe settled and counted");
+	ok(r->nhops >= 1 && r->hops[0].ttl == 1 && r->hops[0].all_sent == hop1,
+	   "window: every probe to hop 1 settled and counted (%llu)", (unsigned long long)hop1);
+	is_int(r->end_to_end.received, 0, "window: nothing answered");
+cleanup:
+	prober_close(a.p);
+	system("nft delete table ip ds_window 2>/dev/null");
+	write_file("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0");
+}
+
 int main(void)
 {
 	test_options();
@@ -305,5 +410,6 @@ int main(void)
 	test_icmp4();
 	test_others();
 	test_deadline_and_errors();
+	test_window();
 	return done_testing();
 }

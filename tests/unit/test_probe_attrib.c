@@ -179,6 +179,52 @@ static void test_rules(void)
 	ok(!s.v[1].rate_limited, "false alarm: not rate-limited");
 	is_int(s.v[1].sent, 36, "false alarm: fast and paced probes both count");
 
+	/*
+	 * A 5-minute run (-i 0.1 --duration 300): 30% loss from hop 3. Hops 1 and 2 lose nothing,
+	 * far below the later hops: that is no evidence of anything, least of all of a limiter
+	 * (the tail sums used to underflow to p = 0 here and flag them).
+	 */
+	s.n = 0;
+	hop(&s, 3000, 0), hop(&s, 3000, 0), hop(&s, 3000, 900), hop(&s, 6000, 1800);
+	is_int(run(&s), 2, "5-minute run, 30%% from hop 3: origin is hop 3");
+	is_int(nflagged(&s), 0, "5-minute run: hops 1 and 2 not flagged rate-limited");
+	ok(s.v[0].trusted && s.v[1].trusted, "5-minute run: hops 1 and 2 trusted");
+
+	/* A long run where the destination loses 2 of 80000: background, not an origin. */
+	s.n = 0;
+	hop(&s, 40000, 0), hop(&s, 40000, 0), hop(&s, 40000, 0), hop(&s, 80000, 2);
+	is_int(run(&s), -1, "2 of 80000 lost at the destination: no origin");
+	is_int(nflagged(&s), 0, "2 of 80000: nothing flagged");
+
+	/* ... but 1.5% of 80000 behind lossless hops is (significantly above 1%). */
+	s.h[3].fast_lost = 1200;
+	is_int(run(&s), 3, "1200 of 80000 at the destination: placed there");
+
+	/*
+	 * The last hop that answers rations its ICMP and the destination is silent (drops every
+	 * probe): nothing later shows whether the loss carries on, so the two rates decide.
+	 */
+	s.n = 0;
+	hop(&s, 50, 0), hop(&s, 50, 0), paced_hop(&s, 22, 14, 6, 0), hop(&s, 100, 100);
+	s.h[2].tail_sent = 15;
+	s.h[2].tail_lost = 14;
+	is_int(run(&s), -1, "limiter at the last answering hop, silent destination: no origin");
+	ok(s.v[2].rate_limited && s.v[2].limiter_confirmed,
+	   "... the limiter is flagged, confirmed at two rates");
+	is_int(s.v[2].sent, 6, "... its loss is its paced probes'");
+	ok(!s.v[3].trusted && !s.v[3].rate_limited, "... the silent destination says nothing");
+
+	/* The same hop losing at both rates: real loss, though nothing shows it carry on. */
+	s.h[2].fast_lost = 9, s.h[2].paced_lost = 2;
+	s.h[2].tail_sent = 20, s.h[2].tail_lost = 8;
+	is_int(run(&s), 2, "loss at both rates at the last answering hop: origin there");
+	ok(!s.v[2].rate_limited && !s.v[2].limiter_confirmed, "... not a limiter");
+	ok(!s.v[2].shown_later, "... and no later hop shows it carry on");
+	s.n = 0;
+	hop(&s, 50, 0), hop(&s, 50, 0), hop(&s, 50, 20), hop(&s, 100, 41);
+	run(&s);
+	ok(s.v[2].shown_later, "loss from hop 3 with the destination answering: shown later");
+
 	/* Empty input. */
 	is_int(probe_attribute(s.h, 0, PROBE_ALPHA, s.v), -1, "no hops: no origin");
 }
@@ -202,6 +248,28 @@ static void test_suspect(void)
 	s.h[2].fast_lost = 0;
 	ok(probe_limiter_suspect(s.h, s.n, 0, 8, 1e-4),
 	   "a paced later hop counts by its paced probes");
+
+	/* The last hop that answers, before a silent destination. */
+	s.n = 0;
+	hop(&s, 24, 0), hop(&s, 24, 16), hop(&s, 40, 40);
+	ok(probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4),
+	   "16/24 lost at the last answering hop, 0/40 answered later: suspect");
+	s.h[1].fast_sent = 23, s.h[1].fast_lost = 15;
+	ok(!probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4),
+	   "... not before 3 * min_sent fast probes (the two-rate test needs them)");
+	s.h[1].fast_sent = 24, s.h[1].fast_lost = 1;
+	ok(!probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4), "... nor with background loss (1/24)");
+	s.h[1].fast_lost = 16;
+	s.h[2].fast_sent = s.h[2].fast_lost = 5;
+	ok(!probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4),
+	   "... nor while the hops after it are barely probed (5 < min_sent)");
+	s.h[2].fast_sent = s.h[2].fast_lost = 40;
+	ok(!probe_limiter_suspect(s.h, s.n, 0, 8, 1e-4),
+	   "a lossless hop before it is not suspect");
+	s.h[1].fast_lost = 24;
+	s.h[1].replied = false;
+	ok(!probe_limiter_suspect(s.h, s.n, 1, 8, 1e-4),
+	   "a hop that never answered, before silent ones: nothing to pace");
 }
 
 /* xorshift64*: a fixed seed, so the simulation is the same on every run. */
@@ -231,7 +299,7 @@ static uint64_t binomial(uint64_t n, double p)
 static void test_simulated(void)
 {
 	const int runs = 4000;
-	int good_fwd = 0, good_rl = 0, good_dst = 0, good_both = 0;
+	int good_fwd = 0, good_rl = 0, good_dst = 0, good_both = 0, good_last = 0;
 
 	for (int r = 0; r < runs; r++) {
 		struct scen s = {0};
@@ -260,6 +328,24 @@ static void test_simulated(void)
 		s.n = 0;
 		hop(&s, 50, 0), hop(&s, 50, 0), hop(&s, 50, 0), hop(&s, 100, binomial(100, 0.4));
 		good_dst += run(&s) == 3 && nflagged(&s) == 0;
+
+		/*
+		 * Limiter at the last answering hop (burst of 6 answered, then ~9 in 10 lost at
+		 * 10/s), paced after 3 * 8 fast probes settle (~27 sent by then), 6 paced
+		 * probes; the destination silent.
+		 */
+		s.n = 0;
+		hop(&s, 50, 0), hop(&s, 50, 0), paced_hop(&s, 27, 0, 6, 0), hop(&s, 100, 100);
+		for (int i = 0; i < 27; i++) {
+			bool lost = i >= 6 && uniform() < 0.9;
+
+			if (s.h[2].fast_lost) {
+				s.h[2].tail_sent++;
+				s.h[2].tail_lost += lost;
+			}
+			s.h[2].fast_lost += lost;
+		}
+		good_last += run(&s) == -1 && s.v[2].rate_limited && nflagged(&s) == 1;
 	}
 	ok(good_fwd >= runs - 4, "simulated 40%% loss from hop 3: right %d of %d times", good_fwd,
 	   runs);
@@ -269,6 +355,9 @@ static void test_simulated(void)
 	   runs);
 	ok(good_dst >= runs - 4, "simulated destination loss: right %d of %d times", good_dst,
 	   runs);
+	ok(good_last >= runs - 4,
+	   "simulated limiter at the last answering hop, silent destination: right %d of %d times",
+	   good_last, runs);
 }
 
 int main(void)

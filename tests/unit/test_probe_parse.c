@@ -2,7 +2,8 @@
 /*
  * Probe packets and reply parsing: checksums right, the ECMP-hashed fields constant across a run
  * (Paris traceroute), identities round-trip, replies matched from their quotes, and everything
- * that is not ours or is cut short refused without reading past the end.
+ * that is not ours or is cut short refused without reading past the end; answers about our
+ * target that are not ours marked foreign; and the matching of answers to probes in flight.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -156,6 +157,7 @@ static void test_replies(int family, enum probe_proto proto)
 	   "%s: time exceeded with an 8-byte quote matched", name(&f));
 	ok(!memcmp(pk.from, router, family == AF_INET ? 4 : 16) && !pk.from_target && !pk.terminal,
 	   "%s: time exceeded comes from the router and is not terminal", name(&f));
+	ok(!pk.foreign && pk.mtu == 0, "%s: a reply of ours is not foreign", name(&f));
 	is_int(pk.ttl, 1, "%s: the quoted TTL", name(&f));
 	ok(prefixes_safe(&f, pkt, n, n), "%s: every truncation of it is refused safely", name(&f));
 
@@ -191,16 +193,49 @@ static void test_replies(int family, enum probe_proto proto)
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: quote to another destination ignored",
 		       name(&f));
+		ok(!pk.foreign, "%s: ... and not about our target: not counted", name(&f));
 		memcpy(q, probe, size);
 		memcpy(q + (family == AF_INET ? 12 : 8), other, family == AF_INET ? 4 : 16);
 		n = test_icmp_error(&f, router, te, 0, q, hl + 8, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: quote from another source ignored", name(&f));
+		ok(!pk.foreign, "%s: ... and not counted", name(&f));
 		memcpy(q, probe, size);
 		q[hl + 1] ^= 0x01; /* ICMP code, or the low byte of the source port */
 		n = test_icmp_error(&f, router, te, 0, q, hl + 8, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: quote of another flow ignored", name(&f));
+		ok(pk.foreign, "%s: ... but from us to our target: foreign (unmatched)", name(&f));
+		/* A quote with less of the transport header than RFC 792's 8 bytes. */
+		n = test_icmp_error(&f, router, te, 0, probe, hl + 4, pkt);
+		probe_parse_l3(&f, pkt, n, &pk);
+		ok(pk.kind == PROBE_PKT_NONE && pk.foreign,
+		   "%s: a quote too short to identify is foreign (unmatched)", name(&f));
+	}
+
+	/* "Packet too big": ICMPv6 type 2 (a 32-bit MTU), ICMP frag needed (16 bits, RFC 1191). */
+	n = test_icmp_error(&f, router, family == AF_INET ? 3 : 2, family == AF_INET ? 4 : 0, probe,
+			    size, pkt);
+	/* 1400 in the low 16 bits: of the 32-bit MTU (v6) and of the next-hop MTU (v4) alike. */
+	pkt[hl + 6] = 1400 >> 8;
+	pkt[hl + 7] = 1400 & 0xff;
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.reply == PROBE_REPLY_TOO_BIG && pk.ident == 777 &&
+		   pk.terminal && !pk.from_target,
+	   "%s: packet too big matched, terminal", name(&f));
+	is_int(pk.mtu, 1400, "%s: packet too big carries the next-hop MTU", name(&f));
+	ok(prefixes_safe(&f, pkt, n, hl + 8 + hl + 8), "%s: truncated packet too big safe",
+	   name(&f));
+	if (family == AF_INET6) {
+		pkt[hl + 5] = 1; /* jumbo links: the MTU field is 32 bits wide */
+		probe_parse_l3(&f, pkt, n, &pk);
+		is_int(pk.mtu, 65536 + 1400, "v6: packet too big's MTU is 32 bits");
+		pkt[hl + 1] = 1;
+		probe_parse_l3(&f, pkt, n, &pk);
+		is_int(pk.kind, PROBE_PKT_NONE, "v6: packet too big with code 1 ignored");
+		pkt[hl] = 1; /* type 1 code 1: administratively prohibited */
+		probe_parse_l3(&f, pkt, n, &pk);
+		ok(pk.reply == PROBE_REPLY_UNREACH && pk.mtu == 0, "v6: unreachables carry no MTU");
 	}
 
 	/* An error to another local address is not ours. */
@@ -219,10 +254,16 @@ static void test_replies(int family, enum probe_proto proto)
 		n = test_echo_reply(&f, f.icmp_id ^ 1, 777, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: someone else's echo reply ignored", name(&f));
+		ok(pk.foreign, "%s: ... from our target: foreign (a ping beside us)", name(&f));
+		memcpy(pkt + (family == AF_INET ? 12 : 8), other, family == AF_INET ? 4 : 16);
+		probe_parse_l3(&f, pkt, n, &pk);
+		ok(pk.kind == PROBE_PKT_NONE && !pk.foreign,
+		   "%s: someone else's echo reply from elsewhere: not counted", name(&f));
 		n = test_echo_reply(&f, f.icmp_id, 0xffff, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: sequence outside our identities ignored",
 		       name(&f));
+		ok(pk.foreign, "%s: ... foreign", name(&f));
 	}
 	if (proto == PROBE_TCP) {
 		uint32_t seq = (uint32_t)f.tcp_seq_hi << 16 | 777;
@@ -241,12 +282,14 @@ static void test_replies(int family, enum probe_proto proto)
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: ack of another run's sequence ignored",
 		       name(&f));
+		ok(pk.foreign, "%s: ... foreign (our ports)", name(&f));
 		n = test_tcp_reply(&f, f.dst, 0x04, seq + 1, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: RST without ACK ignored", name(&f));
 		n = test_tcp_reply(&f, other, 0x12, seq + 1, pkt);
 		probe_parse_l3(&f, pkt, n, &pk);
 		is_int(pk.kind, PROBE_PKT_NONE, "%s: TCP from another host ignored", name(&f));
+		ok(!pk.foreign, "%s: ... not counted", name(&f));
 	}
 }
 
@@ -358,6 +401,58 @@ static void test_self(void)
 	   "self: RST with our own addresses is a reply");
 }
 
+/* Matching an answer to the slot of its identity: every way it can go. */
+static void test_match(void)
+{
+	const uint64_t t0 = 5000000000ull; /* the send, CLOCK_MONOTONIC ns */
+	const int64_t rt0 = 1700000000000000000ll; /* the send, CLOCK_REALTIME ns */
+	struct probe_slot sl = {.seq1 = 42, .sent_ns = t0, .tx_rt_ns = rt0, .ttl = 3};
+	struct probe_slot unused = {0};
+	struct probe_packet pk = {.kind = PROBE_PKT_REPLY, .reply = PROBE_REPLY_TIME_EXCEEDED};
+	struct probe_packet foreign = {.kind = PROBE_PKT_NONE, .foreign = true};
+	double rtt;
+
+	/* 5 ms by the kernel's stamp; our clock read it 7 ms after the send. */
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 + 5000000, 1.0, &rtt),
+	       PROBE_MATCH_ANSWER, "match: an answer in time");
+	is_near(rtt, 5.0, 1e-9, "match: its round trip is the kernel's receive stamp's");
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, 0, 1.0, &rtt), PROBE_MATCH_ANSWER,
+	       "match: without a stamp");
+	is_near(rtt, 7.0, 1e-9, "match: ... the round trip is our clock's");
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 + 3600000000000ll, 1.0, &rtt),
+	       PROBE_MATCH_ANSWER, "match: the realtime clock stepped forward an hour");
+	is_near(rtt, 7.0, 1e-9, "match: ... our clock's round trip, not an hour");
+
+	is_int(probe_match_reply(&unused, &pk, t0, rt0, 1.0, &rtt), PROBE_MATCH_UNMATCHED,
+	       "match: an identity never used is unmatched");
+	is_int(probe_match_reply(&sl, &foreign, t0, rt0, 1.0, &rtt), PROBE_MATCH_UNMATCHED,
+	       "match: a foreign answer is unmatched");
+	is_int(probe_match_reply(&sl, &pk, t0 + 2000000000ull, rt0 + 1500000000ll, 1.0, &rtt),
+	       PROBE_MATCH_LATE, "match: 1.5 s with a 1 s timeout: late");
+	is_near(rtt, 1500.0, 1e-6, "match: ... with its round trip (the timeout adapts)");
+
+	sl.flags = PROBE_SLOT_RESOLVED;
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 + 5000000, 1.0, &rtt),
+	       PROBE_MATCH_LATE, "match: its probe timed out already: late");
+	sl.flags = PROBE_SLOT_RESOLVED | PROBE_SLOT_LATE;
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 + 5000000, 1.0, &rtt),
+	       PROBE_MATCH_DUPLICATE, "match: a second late answer is a duplicate");
+	sl.flags = PROBE_SLOT_RESOLVED | PROBE_SLOT_ANSWERED;
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 + 5000000, 1.0, &rtt),
+	       PROBE_MATCH_DUPLICATE, "match: a second answer is a duplicate");
+	sl.flags = PROBE_SLOT_RESOLVED | PROBE_SLOT_REFUSED;
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 + 5000000, 1.0, &rtt),
+	       PROBE_MATCH_UNMATCHED, "match: its send was refused: nothing it can answer");
+	sl.flags = 0;
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 - 1000, 1.0, &rtt),
+	       PROBE_MATCH_STALE, "match: received before the send: an earlier probe's, late");
+	sl.flags = PROBE_SLOT_ANSWERED | PROBE_SLOT_RESOLVED;
+	is_int(probe_match_reply(&sl, &pk, t0 + 7000000, rt0 - 1000, 1.0, &rtt),
+	       PROBE_MATCH_STALE, "match: ... even when the new probe is answered");
+	is_int(probe_match_reply(NULL, &pk, t0, rt0, 1.0, &rtt), PROBE_MATCH_UNMATCHED,
+	       "match: no slot");
+}
+
 static void test_args(void)
 {
 	struct probe_flow f = test_flow(AF_INET, PROBE_ICMP);
@@ -372,6 +467,7 @@ static void test_args(void)
 	f.family = AF_UNIX;
 	is_int(probe_parse_l3(&f, b, 4, &pk), -EINVAL, "bad family: -EINVAL");
 	is_int(probe_parse_l4(&f, 1, NULL, b, 4, &pk), -EINVAL, "parse_l4 bad family: -EINVAL");
+	is_int(probe_build(NULL, 1, 1, 64, b, sizeof(b)), -EINVAL, "build: no flow: -EINVAL");
 	f = test_flow(AF_INET, PROBE_TCP);
 	is_int((int)probe_min_size(&f), 44, "v4 SYN: 20 + 20 + MSS option");
 	f = test_flow(AF_INET6, PROBE_UDP);
@@ -390,6 +486,7 @@ int main(void)
 	test_v4_specifics();
 	test_v6_specifics();
 	test_self();
+	test_match();
 	test_args();
 	return done_testing();
 }

@@ -2,7 +2,7 @@
 /*
  * The prober's statistics: mtr's RTT formulas (ui/net.c: Welford mean, sample StDev over the
  * replies received, jitter), the Wilson interval and Fisher's exact test, against values computed
- * independently (Python's math.comb and statistics.stdev).
+ * independently (Python's math.comb and statistics.stdev; the large ones exactly, with mpmath).
  */
 #include <math.h>
 
@@ -106,6 +106,22 @@ static void test_fisher(void)
 	is_near(fisher_greater(5, 0, 1, 10), 1, 0, "empty group 1: p = 1");
 	is_near(fisher_greater(5, 10, 1, 0), 1, 0, "empty group 2: p = 1");
 	ok(fisher_greater(100000, 100000, 0, 100000) < 1e-300, "huge counts do not overflow");
+
+	/*
+	 * A long run: a tail far below its expectation is nearly certain. Summed from its own
+	 * first term, which underflows to 0 here, it came out 0 ("significant") instead.
+	 */
+	is_near(fisher_greater(0, 3000, 1500, 3000), 1, 1e-12, "Fisher 0/3000 vs 1500/3000 is 1");
+	is_near(fisher_greater(1, 3000, 1500, 3000), 1, 1e-12, "Fisher 1/3000 vs 1500/3000 is 1");
+	is_near(fisher_greater(0, 3000, 900, 3000), 1, 1e-12, "Fisher 0/3000 vs 900/3000 is 1");
+	is_near(fisher_greater(900, 3000, 1800, 6000), 0.509299699521218, 1e-10,
+		"Fisher 900/3000 vs 1800/6000 (equal rates) is about a half");
+	is_near(fisher_greater(2, 80000, 0, 6000), 0.865331857563514, 1e-10,
+		"Fisher 2/80000 vs 0/6000");
+	is_near(fisher_greater(1000, 100000, 30, 6000), 2.04867242616129e-05, 1e-13,
+		"Fisher 1000/100000 vs 30/6000");
+	is_near(fisher_greater(900, 3000, 0, 3000) / 2.79124110759427e-306, 1, 1e-8,
+		"Fisher 900/3000 vs 0/3000: tiny, not flushed to 0");
 }
 
 static void test_binom(void)
@@ -120,6 +136,32 @@ static void test_binom(void)
 	is_near(binom_greater(0, 10, 0.01), 1, 0, "binomial: at least 0 is certain");
 	is_near(binom_greater(11, 10, 0.5), 0, 0, "binomial: more than n is impossible");
 	is_near(binom_greater(3, 10, 0), 0, 0, "binomial: nothing happens at p = 0");
+
+	/*
+	 * Long runs: counts far below the mean are nearly certain, not 0 (underflow). At these
+	 * sizes lgamma's differences carry ~1e-10 of rounding: the tolerance says so.
+	 */
+	is_near(binom_greater(1, 100000, 0.01), 1, 1e-9, "binomial 1 of 100000 at 1%% is 1");
+	is_near(binom_greater(2, 80000, 0.01), 1, 1e-9, "binomial 2 of 80000 at 1%% is 1");
+	is_near(binom_greater(900, 100000, 0.01), 0.999410951054519, 1e-9,
+		"binomial 900 of 100000 at 1%%");
+	is_near(binom_greater(1000, 100000, 0.01), 0.504268687972112, 1e-9,
+		"binomial 1000 of 100000 at 1%% (the mean)");
+	is_near(binom_greater(1100, 100000, 0.01), 0.000911780341245109, 1e-13,
+		"binomial 1100 of 100000 at 1%%");
+}
+
+static void test_detectable(void)
+{
+	/* P(X >= 3) = 5.4e-5 for 8 probes at 1%, P(X >= 2) = 2.7e-3: 3 of 8. */
+	is_near(probe_min_detectable(8, 1e-3), 3 / 8.0, 1e-12,
+		"8 probes (udp's default at the destination): 3 lost, 37.5%%");
+	is_near(probe_min_detectable(200, 1e-3), 9 / 200.0, 1e-12,
+		"200 probes (icmp's default): 9 lost, 4.5%%");
+	is_near(probe_min_detectable(100, 1e-3), 6 / 100.0, 1e-12, "100 probes: 6 lost");
+	is_near(probe_min_detectable(1, 1e-3), 1, 0, "1 probe: nothing can be told");
+	is_near(probe_min_detectable(0, 1e-3), 1, 0, "no probes: nothing");
+	ok(probe_min_detectable(1000000, 1e-3) < 0.0105, "a million probes: just above 1%%");
 }
 
 int main(void)
@@ -128,5 +170,6 @@ int main(void)
 	test_loss();
 	test_fisher();
 	test_binom();
+	test_detectable();
 	return done_testing();
 }
