@@ -648,7 +648,11 @@ static int start_tracer(struct diag *d)
 	}
 	prober_identity(d->prober, &id);
 	cfg.mode = d->o->attach_tracepoint ? ATTACH_TRACEPOINT : ATTACH_AUTO;
-	/* ICMP is always watched; UDP and TCP probes and their answers by our source port. */
+	/* Only packets from or to the prober's address: ICMP (probes, answers, errors quoting
+	 * them), and UDP or TCP probes and their answers by our source port. Anything wider would
+	 * flood the ring buffer on a busy host and lose the very drops that matter. */
+	cfg.watch_family = id.family == AF_INET6 ? 6 : 4;
+	memcpy(cfg.watch_addr, id.src, 16);
 	cfg.watch_l4_proto = id.l4proto;
 	cfg.watch_port_lo = cfg.watch_port_hi = id.sport;
 	err = tracer_open(&cfg, d->reasons, on_event, d, &d->tracer);
@@ -757,8 +761,7 @@ int diagnose_run(struct diagnose_opts *o)
 	}
 	if (err) {
 		/* What the user gave is wrong (2), or the machine would not let us (1). */
-		rc = err == -ENOENT || err == -EAFNOSUPPORT || err == -EMSGSIZE || err == -EINVAL ? 2
-															      : 1;
+		rc = probe_error_is_input(err) ? 2 : 1;
 		goto cleanup;
 	}
 	err = ds_install_signals();
