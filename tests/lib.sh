@@ -111,3 +111,20 @@ t_stop()
 
 # t_json FILE EXPR: evaluate a jq expression (jq is installed by scripts/deps.sh).
 t_json() { jq -r "$2" "$1"; }
+
+# t_bad DESCRIPTION EXPECTED-STATUS PATTERN CMD...: a bad input gets exactly one line on stderr
+# that matches PATTERN, and the expected exit status.
+t_bad()
+{
+	local d=$1 want=$2 pat=$3 rc
+	shift 3
+	"$@" >"$T_TMP/bad.out" 2>"$T_TMP/bad.err"
+	rc=$?
+	t_is "$rc" "$want" "$d: exit $want"
+	if [ "$(wc -l <"$T_TMP/bad.err")" -eq 1 ] && grep -q -- "$pat" "$T_TMP/bad.err"; then
+		t_ok 0 "$d: one line naming the problem"
+	else
+		t_ok 1 "$d: one line naming the problem"
+		sed 's/^/#   /' "$T_TMP/bad.err"
+	fi
+}

@@ -630,6 +630,16 @@ advice:
 
 /* --- the run ---------------------------------------------------------------------------- */
 
+static void decide_and_print(struct diag *d)
+{
+	verdict_decide(&d->vin, &d->verdict);
+	build_advice(d);
+	if (d->o->json)
+		print_json(d);
+	else
+		print_text(d);
+}
+
 static int start_tracer(struct diag *d)
 {
 	struct tracer_config cfg = { .watch = true, .retransmits = true };
@@ -750,12 +760,7 @@ int diagnose_run(struct diagnose_opts *o)
 		snprintf(d.vin.unreachable, sizeof(d.vin.unreachable),
 			 "no route to %s from this host", o->probe.target);
 		d.vin.tracer_ok = true;
-		verdict_decide(&d.vin, &d.verdict);
-		build_advice(&d);
-		if (o->json)
-			print_json(&d);
-		else
-			print_text(&d);
+		decide_and_print(&d);
 		rc = 0;
 		goto cleanup;
 	}
@@ -809,12 +814,7 @@ int diagnose_run(struct diagnose_opts *o)
 	fill_host_evidence(&d, &d.vin);
 	fill_probe_evidence(&d, &d.vin);
 	retrans_target(&d, &d.vin);
-	verdict_decide(&d.vin, &d.verdict);
-	build_advice(&d);
-	if (o->json)
-		print_json(&d);
-	else
-		print_text(&d);
+	decide_and_print(&d);
 	rc = 0;
 cleanup:
 	diag_free(&d);

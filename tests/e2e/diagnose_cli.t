@@ -80,26 +80,12 @@ for s in healthy router-loss limiter-and-loss limiter host-firewall socket-overf
 done
 
 # --- bad input: one line, non-zero exit
-bad() # DESCRIPTION EXPECTED-STATUS PATTERN ARGS...
-{
-	local d=$1 want=$2 pat=$3 rc
-	shift 3
-	"$@" >"$T_TMP/bad.out" 2>"$T_TMP/bad.err"
-	rc=$?
-	t_is "$rc" "$want" "$d: exit $want"
-	if [ "$(wc -l <"$T_TMP/bad.err")" -eq 1 ] && grep -q -- "$pat" "$T_TMP/bad.err"; then
-		t_ok 0 "$d: one line naming the problem"
-	else
-		t_ok 1 "$d: one line naming the problem"
-		sed 's/^/#   /' "$T_TMP/bad.err"
-	fi
-}
-bad "no target" 2 "needs a TARGET" "$DROPSCOPE" diagnose
-bad "two targets" 2 "unexpected argument" "$DROPSCOPE" diagnose a b
-bad "bad duration" 2 "bad duration" "$DROPSCOPE" diagnose "$LAB_DST4" -d 0
-bad "unknown namespace" 2 "unknown network namespace" "$DROPSCOPE" diagnose "$LAB_DST4" --netns nope
-bad "unknown host" 2 "failed to resolve host 'no-such-host.invalid'" lab_exec host "$DROPSCOPE" diagnose no-such-host.invalid -d 2
-bad "a count" 2 "diagnose measures for --duration" "$DROPSCOPE" diagnose "$LAB_DST4" -c 5
-bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
-bad "unknown scenario" 2 "unknown scenario" "$DROPSCOPE" demo nope
+t_bad "no target" 2 "needs a TARGET" "$DROPSCOPE" diagnose
+t_bad "two targets" 2 "unexpected argument" "$DROPSCOPE" diagnose a b
+t_bad "bad duration" 2 "bad duration" "$DROPSCOPE" diagnose "$LAB_DST4" -d 0
+t_bad "unknown namespace" 2 "unknown network namespace" "$DROPSCOPE" diagnose "$LAB_DST4" --netns nope
+t_bad "unknown host" 2 "failed to resolve host 'no-such-host.invalid'" lab_exec host "$DROPSCOPE" diagnose no-such-host.invalid -d 2
+t_bad "a count" 2 "diagnose measures for --duration" "$DROPSCOPE" diagnose "$LAB_DST4" -c 5
+t_bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
+t_bad "unknown scenario" 2 "unknown scenario" "$DROPSCOPE" demo nope
 t_done
