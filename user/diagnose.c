@@ -70,6 +70,8 @@ struct diag {
 	uint64_t excused; /* lost at hops that only rate-limit their ICMP */
 
 	struct verdict_input vin;
+	/* What vin.egress_reason / ingress_reason point to: the labels outlive later lookups. */
+	char egress_label[64], ingress_label[64];
 	struct verdict verdict;
 	char advice[MAX_ADVICE][FINDING_FIX_LEN];
 	int nadvice;
@@ -220,6 +222,8 @@ static int split_drops(struct diag *d)
 	return err;
 }
 
+/* A reason's name; for a number the BTF does not name, in one of two rotating buffers, so copy
+ * it if it must outlive the next two calls. */
 static const char *reason_label(struct diag *d, uint32_t reason)
 {
 	static char buf[2][64];
@@ -253,9 +257,15 @@ static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
 	/* A refused send is this host dropping the probe on its way out. */
 	in->lost_on_egress = d->fate.egress + d->fate.refused;
 	in->replies_lost_on_ingress = d->fate.ingress;
-	in->ingress_reason = d->fate.ingress_reason ? reason_label(d, d->fate.ingress_reason) : NULL;
+	if (d->fate.ingress_reason) {
+		snprintf(d->ingress_label, sizeof(d->ingress_label), "%s",
+			 reason_label(d, d->fate.ingress_reason));
+		in->ingress_reason = d->ingress_label;
+	}
 	if (d->fate.egress_reason) {
-		in->egress_reason = reason_label(d, d->fate.egress_reason);
+		snprintf(d->egress_label, sizeof(d->egress_label), "%s",
+			 reason_label(d, d->fate.egress_reason));
+		in->egress_reason = d->egress_label;
 	} else {
 		for (size_t i = 0; i < n && !in->egress_reason; i++)
 			if (d->fates[i] == FATE_REFUSED)
