@@ -7,9 +7,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "demolab.h"
@@ -152,6 +155,40 @@ static void demo_usage(FILE *f)
 		DEFAULT_SCENARIO);
 }
 
+/*
+ * diagnose gives up the privileges it no longer needs, but the demo needs root again to tear
+ * its network down: the diagnosis runs in a child process, and this one only waits for it.
+ * A signal to us alone (SIGTERM, SIGHUP) is passed on, so the child still reports.
+ */
+static int run_diagnosis(struct diagnose_opts *o)
+{
+	bool passed_on = false;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ds_err("failed to start the diagnosis: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		int rc = diagnose_run(o);
+
+		fflush(NULL);
+		_exit(rc);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return 1;
+		if (ds_stop && !passed_on) {
+			kill(pid, SIGTERM);
+			passed_on = true;
+		}
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -237,7 +274,7 @@ int cmd_demo(int argc, char **argv)
 		ds_err("failed to enter the demo's host namespace: %s", strerror(-err));
 		goto cleanup;
 	}
-	rc = diagnose_run(&o);
+	rc = run_diagnosis(&o);
 	netns_leave(saved);
 cleanup:
 	demolab_destroy(&lab);

@@ -12,8 +12,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +26,8 @@
 #include "kallsyms.h"
 #include "kfeatures.h"
 #include "netns.h"
+#include "privs.h"
+#include "probe_child.h"
 #include "probefate.h"
 #include "retrans.h"
 #include "tracer.h"
@@ -42,9 +42,9 @@ struct diag {
 	struct netns_ref ns;
 	uint32_t self_netns; /* the namespace that is "this server" */
 
-	struct prober *prober;
+	struct probe_child *prober;	   /* the prober, in its unprivileged process */
+	struct probe_identity id;	   /* its packets, for the tracer's watch filter */
 	const struct probe_report *report; /* with the losses this host caused taken out */
-	atomic_bool prober_done;
 	int prober_err;
 
 	struct tracer *tracer;
@@ -95,15 +95,6 @@ static int on_event(void *ctx, const struct drop_event *e)
 	return 0;
 }
 
-static void *prober_thread(void *arg)
-{
-	struct diag *d = arg;
-
-	d->prober_err = prober_run(d->prober, d->start + d->o->duration + 5);
-	atomic_store(&d->prober_done, true);
-	return NULL;
-}
-
 /* --- merging ---------------------------------------------------------------------------- */
 
 /*
@@ -122,7 +113,7 @@ static int64_t probe_at(const struct probe_record *rec, int64_t index, uint64_t 
 static int place_probes(struct diag *d)
 {
 	const struct probe_record *rec;
-	size_t n = prober_probes(d->prober, &rec, NULL);
+	size_t n = probe_child_probes(d->prober, &rec);
 	struct probe_info *info = calloc(n + 1, sizeof(*info));
 	struct seen_drop *seen = calloc(d->nevents + 1, sizeof(*seen));
 	size_t nseen = 0;
@@ -135,7 +126,7 @@ static int place_probes(struct diag *d)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		info[i].settled = prober_probe_settled(d->prober, i);
+		info[i].settled = probe_child_settled(d->prober, i);
 		info[i].lost = !(rec[i].flags & PROBE_REC_ANSWERED);
 		info[i].send_errno = rec[i].send_errno;
 	}
@@ -150,7 +141,7 @@ static int place_probes(struct diag *d)
 					ksyms_name(d->ksyms, e->location, abuf, sizeof(abuf))) ==
 		    CAT_NORMAL)
 			continue;
-		if (prober_classify_packet(d->prober, e->data, e->data_len, &pkt) ||
+		if (probe_child_classify(d->prober, e->data, e->data_len, &pkt) ||
 		    pkt.kind == PROBE_PKT_NONE || pkt.index < 0)
 			continue;
 		seen[nseen].index = probe_at(rec, pkt.index, e->ts_ns);
@@ -171,14 +162,13 @@ static int place_probes(struct diag *d)
 static void correct_path(struct diag *d)
 {
 	const struct probe_record *rec;
-	size_t n = prober_probes(d->prober, &rec, NULL);
+	size_t n = probe_child_probes(d->prober, &rec);
 	bool *excluded = calloc(n + 1, sizeof(*excluded));
 
 	for (size_t i = 0; excluded && i < n; i++)
 		excluded[i] = d->fates[i] == FATE_EGRESS || d->fates[i] == FATE_INGRESS ||
 			      d->fates[i] == FATE_REFUSED;
-	d->report = excluded ? prober_report_excluding(d->prober, excluded, n)
-			     : prober_report(d->prober);
+	d->report = probe_child_report(d->prober, excluded, excluded ? n : 0);
 	free(excluded);
 	if (!d->report)
 		return;
@@ -250,7 +240,7 @@ static const char *refused_label(int err)
 static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
 {
 	const struct probe_record *rec;
-	size_t n = prober_probes(d->prober, &rec, NULL);
+	size_t n = probe_child_probes(d->prober, &rec);
 
 	in->probes_sent = d->fate.sent;
 	in->probes_lost = d->fate.lost;
@@ -653,7 +643,7 @@ static void decide_and_print(struct diag *d)
 static int start_tracer(struct diag *d)
 {
 	struct tracer_config cfg = { .watch = true, .retransmits = true };
-	struct probe_identity id;
+	const struct probe_identity id = d->id;
 	int err;
 
 	if (!have_vmlinux_btf() || !kernel_btf()) {
@@ -666,7 +656,6 @@ static int start_tracer(struct diag *d)
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;
 	}
-	prober_identity(d->prober, &id);
 	cfg.mode = d->o->attach_tracepoint ? ATTACH_TRACEPOINT : ATTACH_AUTO;
 	/* Only packets from or to the prober's address: ICMP (probes, answers, errors quoting
 	 * them), and UDP or TCP probes and their answers by our source port. Anything wider would
@@ -698,7 +687,6 @@ static void gather(struct diag *d)
 		drop_snapshot_read(tracer_drops_fd(d->tracer), &d->drops);
 		retrans_snapshot_read(tracer_retrans_fd(d->tracer), &d->retrans);
 		ifname_table_read(tracer_ifnames_fd(d->tracer), &d->ifnames);
-		d->ksyms = ksyms_load();
 	}
 	d->names.reasons = d->reasons;
 	d->names.ksyms = d->ksyms;
@@ -715,7 +703,7 @@ static void gather(struct diag *d)
 static void diag_free(struct diag *d)
 {
 	tracer_close(d->tracer);
-	prober_close(d->prober);
+	probe_child_close(d->prober);
 	free(d->events);
 	free(d->fates);
 	free(d->findings);
@@ -732,16 +720,41 @@ static void diag_free(struct diag *d)
 	netns_close(&d->ns);
 }
 
+/*
+ * What the rest of the run needs of our privileges: the tracer's maps (by descriptor; kernels
+ * before 6.5 with unprivileged BPF disabled want CAP_BPF even then), and, for the counters of a
+ * namespace that is not ours (or whose /sys we do not see), entering it and mounting sysfs
+ * (CAP_SYS_ADMIN). Everything else goes, and the kernel symbols are read while we may.
+ */
+static int drop_privileges(struct diag *d)
+{
+	uint64_t keep = 0;
+	int err;
+
+	if (d->tracer) {
+		d->ksyms = ksyms_load();
+		if (!privs_unprivileged_map_read(tracer_stats_fd(d->tracer)))
+			keep |= PRIVS_TRACE | PRIV_CAP(CAP_SYS_ADMIN);
+	}
+	if (d->before && d->before->entered)
+		keep |= PRIV_CAP(CAP_SYS_ADMIN);
+	err = privs_keep_only(keep);
+	if (err)
+		ds_err("failed to give up the privileges diagnose no longer needs: %s",
+		       strerror(-err));
+	else
+		ds_debug("kept capabilities 0x%llx", (unsigned long long)privs_effective());
+	return err;
+}
+
 int diagnose_run(struct diagnose_opts *o)
 {
 	struct diag d = { .o = o };
-	pthread_t thread;
+	struct prober *prober = NULL;
 	int err, saved, rc = 1;
 
-	if (!is_root()) {
-		ds_err("diagnose needs root (raw sockets and BPF): run it with sudo");
+	if (privs_require(PRIVS_PROBE, "diagnose"))
 		return 1;
-	}
 	err = netns_resolve(o->netns_spec, &d.ns);
 	if (err) {
 		ds_err("unknown network namespace '%s': not a name in /run/netns ('ip netns list') "
@@ -763,7 +776,7 @@ int diagnose_run(struct diagnose_opts *o)
 		ds_err("failed to enter network namespace '%s': %s", o->netns_spec, strerror(-err));
 		goto cleanup;
 	}
-	err = prober_open(&o->probe, &d.prober);
+	err = prober_open(&o->probe, &prober);
 	netns_leave(saved);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH) {
 		/* No route at all is an answer, not a usage error. */
@@ -780,31 +793,41 @@ int diagnose_run(struct diagnose_opts *o)
 		goto cleanup;
 	}
 	err = ds_install_signals();
+	if (err) {
+		prober_close(prober);
+		goto cleanup;
+	}
+	/* The prober reads the network in a process of its own, without privileges; it is
+	 * started before the tracer so that it inherits none of the tracer's descriptors. */
+	prober_identity(prober, &d.id);
+	err = probe_child_start(prober, &d.prober);
 	if (err)
 		goto cleanup;
 	start_tracer(&d); /* without it the diagnosis still runs, on the path and the counters */
 	err = host_counters_read(&d.ns, &d.before);
 	if (err)
 		ds_err("failed to read the host counters: %s", strerror(-err));
+	err = drop_privileges(&d);
+	if (err)
+		goto cleanup;
 
 	d.start = mono_now();
 	fprintf(stderr, "dropscope: diagnosing %s for %.0f s: tracer %s, probing with %s; Ctrl-C "
 			"ends early and still reports\n",
 		o->probe.target, o->duration,
 		d.tracer ? "attached" : "unavailable", probe_proto_name(o->probe.proto));
-	err = pthread_create(&thread, NULL, prober_thread, &d);
-	if (err) {
-		ds_err("failed to start the prober: %s", strerror(err));
+	if (probe_child_go(d.prober, d.start + o->duration + 5))
 		goto cleanup;
-	}
-	while (!atomic_load(&d.prober_done)) {
-		/* ds_stop ends the prober too; its answers still drain before it returns. */
+	for (;;) {
+		/* ds_stop ends the prober too; its answers still drain before it reports. */
+		err = probe_child_wait(d.prober, d.tracer ? 0 : 100, &d.prober_err);
+		if (err)
+			break;
 		if (d.tracer)
 			tracer_poll(d.tracer, 100);
-		else
-			usleep(100000);
 	}
-	pthread_join(thread, NULL);
+	if (err < 0)
+		goto cleanup;
 	d.seconds = mono_now() - d.start;
 	if (d.prober_err)
 		ds_err("the prober stopped early: %s", strerror(-d.prober_err));

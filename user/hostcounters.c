@@ -1063,11 +1063,13 @@ int host_counters_read(const struct netns_ref *ns, struct host_counters **out)
 
 			for (size_t i = 0; i < hc->n_ifaces; i++)
 				free_queues(&hc->ifaces[i]);
+			hc->entered = true;
 			run_reader(&r);
 		}
 	} else {
 		struct reader r = {.ns = ns, .hc = hc};
 
+		hc->entered = true;
 		err = run_reader(&r);
 		if (err)
 			goto cleanup;

@@ -119,6 +119,7 @@ struct host_counters {
 	double t; /* CLOCK_MONOTONIC seconds, when the snapshot was taken */
 	char netns[256];
 	bool netns_self; /* the caller's own namespace */
+	bool entered;	 /* read by entering the namespace or mounting sysfs (CAP_SYS_ADMIN) */
 	int ncpus;	 /* online CPUs */
 
 	int softnet_err;

@@ -2,7 +2,6 @@
 /* `dropscope probe`: the path, hop by hop; and the probe report's text, CSV and JSON forms. */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <math.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +10,7 @@
 
 #include "commands.h"
 #include "json.h"
+#include "privs.h"
 #include "prober.h"
 #include "util.h"
 
@@ -444,15 +444,6 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 	}
 }
 
-/* The raw sockets are open: nothing after this needs root. */
-static void drop_privileges(void)
-{
-	if (geteuid() != 0)
-		return;
-	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-		ds_debug("failed to drop root privileges: %s; continuing as root", strerror(errno));
-}
-
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -531,7 +522,16 @@ int cmd_probe(int argc, char **argv)
 	rc = prober_open(&cfg, &p);
 	if (rc)
 		return probe_error_is_input(rc) ? 2 : 1;
-	drop_privileges();
+	/* The raw sockets are open: what reads the replies and resolves names needs nothing
+	 * more. Never read the network with privileges: a failed drop ends the run. */
+	rc = privs_drop_all();
+	if (rc) {
+		ds_err("failed to drop privileges after opening the raw sockets: %s; refusing to "
+		       "read the network with them",
+		       strerror(-rc));
+		prober_close(p);
+		return 1;
+	}
 	rc = prober_run(p, 0);
 	r = prober_report(p);
 	if (!r) {

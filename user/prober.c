@@ -1749,6 +1749,17 @@ int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len
 	return 0;
 }
 
+size_t prober_socket_fds(const struct prober *p, int fds[4])
+{
+	const int all[] = { p->send_fd, p->icmp_fd, p->tcp_fd, p->port_fd };
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		if (all[i] >= 0)
+			fds[n++] = all[i];
+	return n;
+}
+
 void prober_close(struct prober *p)
 {
 	if (!p)

@@ -284,6 +284,9 @@ void prober_identity(const struct prober *p, struct probe_identity *id);
 int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
 			   struct probe_packet *out);
 
+/* The open sockets' file descriptors (at most 4), for a process that keeps only those. */
+size_t prober_socket_fds(const struct prober *p, int fds[4]);
+
 /* Frees everything (closes sockets a run left open; the DNS thread winds down on its own). */
 void prober_close(struct prober *p);
 

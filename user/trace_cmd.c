@@ -19,6 +19,7 @@
 #include "kfeatures.h"
 #include "netns.h"
 #include "pin.h"
+#include "privs.h"
 #include "retrans.h"
 #include "trace_opts.h"
 #include "tracer.h"
@@ -253,6 +254,33 @@ static void load_names(struct trace_run *r)
 				 strerror(errno));
 		r->names.ksyms = r->ksyms;
 	}
+}
+
+/*
+ * Attached, the tracer needs only its descriptors: everything else goes. Without pins it
+ * becomes nobody; with pins it stays uid 0 without any capability, to remove its pins from
+ * their root-only directory at the end. Kernels before 6.5 with unprivileged BPF disabled
+ * refuse map reads without CAP_BPF even by descriptor: then that is kept.
+ */
+static int drop_privileges(struct trace_run *r, bool pinned)
+{
+	bool maps_need_cap = !privs_unprivileged_map_read(tracer_stats_fd(r->t));
+	int err;
+
+	if (maps_need_cap)
+		err = privs_keep_only(PRIVS_TRACE | PRIV_CAP(CAP_SYS_ADMIN));
+	else if (pinned)
+		err = privs_keep_only(0);
+	else
+		err = privs_drop_all();
+	if (err)
+		ds_err("failed to give up the privileges trace no longer needs: %s",
+		       strerror(-err));
+	else
+		ds_debug("attached: now uid %u with capabilities 0x%llx%s", (unsigned)geteuid(),
+			 (unsigned long long)privs_effective(),
+			 maps_need_cap ? " (this kernel reads maps only with CAP_BPF)" : "");
+	return err;
 }
 
 static void refresh_ifnames(struct trace_run *r, int fd)
@@ -605,10 +633,8 @@ int cmd_trace(int argc, char **argv)
 		o.cfg.retransmits = false;
 	if (trace_opts_resolve(&o))
 		return 2;
-	if (!is_root()) {
-		ds_err("trace needs root (CAP_BPF and CAP_PERFMON): run it with sudo");
+	if (privs_require(PRIVS_TRACE, "trace"))
 		goto cleanup;
-	}
 	err = load_reasons(&r);
 	if (err)
 		goto cleanup;
@@ -622,6 +648,9 @@ int cmd_trace(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (o.pin_dir && pin_maps(r.t, &claim, &o.cfg))
+		goto cleanup;
+	load_names(&r); /* reading kernel addresses needs CAP_SYSLOG: before it goes */
+	if (drop_privileges(&r, o.pin_dir != NULL))
 		goto cleanup;
 
 	r.start = r.last_t = mono_now();

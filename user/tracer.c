@@ -12,6 +12,7 @@
 #include "drops.skel.h"
 #include "tcp.skel.h"
 #include "kfeatures.h"
+#include "privs.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -175,10 +176,8 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	int err;
 
 	*out = NULL;
-	if (!is_root()) {
-		ds_err("tracing needs root (CAP_BPF and CAP_PERFMON): run dropscope with sudo");
+	if (privs_require(PRIVS_TRACE, "tracing"))
 		return -EPERM;
-	}
 	if (!have_vmlinux_btf()) {
 		ds_err("this kernel has no BTF (%s): dropscope needs CONFIG_DEBUG_INFO_BTF=y",
 		       VMLINUX_BTF);

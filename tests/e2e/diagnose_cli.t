@@ -86,6 +86,6 @@ t_bad "bad duration" 2 "bad duration" "$DROPSCOPE" diagnose "$LAB_DST4" -d 0
 t_bad "unknown namespace" 2 "unknown network namespace" "$DROPSCOPE" diagnose "$LAB_DST4" --netns nope
 t_bad "unknown host" 2 "failed to resolve host 'no-such-host.invalid'" lab_exec host "$DROPSCOPE" diagnose no-such-host.invalid -d 2
 t_bad "a count" 2 "diagnose measures for --duration" "$DROPSCOPE" diagnose "$LAB_DST4" -c 5
-t_bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
+t_bad "not root" 1 "needs CAP_NET_RAW" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
 t_bad "unknown scenario" 2 "unknown scenario" "$DROPSCOPE" demo nope
 t_done

@@ -323,7 +323,7 @@ NOBODY_DIR=$(mktemp -d /tmp/dsnobody.XXXXXX)
 t_on_exit "rm -rf $NOBODY_DIR"
 chmod 0755 "$NOBODY_DIR"
 install -m 0755 "$DROPSCOPE" "$NOBODY_DIR/dropscope"
-t_bad "not root" 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_DIR/dropscope" trace -d 1
+t_bad "not root" 1 "needs CAP_PERFMON and CAP_BPF" setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_DIR/dropscope" trace -d 1
 t_bad "pin outside bpffs" 1 "is not on a bpf filesystem" "$DROPSCOPE" trace --pin "$T_TMP/pins" -d 1
 t_bad "no BTF" 1 "has no BTF" unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$DROPSCOPE' trace -d 1"
 

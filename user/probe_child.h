@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The prober in a process of its own, without privileges (mtr's split of mtr-packet from the
+ * UI): a command that must keep some of its privileges (diagnose: the tracer's maps, the
+ * counters of another namespace) opens the prober's raw sockets, then hands the prober to a
+ * child process that gives up every privilege (privs_drop_all: uid nobody, no capability)
+ * before it reads a single reply. The child sends the probes, parses the replies, does the
+ * reverse DNS and keeps the statistics; the parent asks it for the results over a socket pair,
+ * and checks every answer's bounds as it would any untrusted input.
+ *
+ * Lifecycle: prober_open (privileged) -> probe_child_start -> probe_child_go -> probe_child_wait
+ * until done ->
+ * probe_child_probes / _settled / _classify / _report -> probe_child_close.
+ */
+#ifndef DS_PROBE_CHILD_H
+#define DS_PROBE_CHILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "prober.h"
+
+struct probe_child;
+
+/*
+ * Fork the opened prober p into a child that closes every descriptor but the prober's sockets,
+ * drops every privilege and waits for probe_child_go. p is freed in the parent (its copies of
+ * the raw sockets closed) whatever the outcome; fill *id (prober_identity) first if you need it.
+ * Prints its own one-line error and returns -errno: the fork failed, or the child could not drop
+ * its privileges (it has then sent no probe and ended).
+ */
+int probe_child_start(struct prober *p, struct probe_child **out);
+/* Start the run: prober_run(p, deadline_mono_s) in the child. Returns 0 or -errno (printed). */
+int probe_child_go(struct probe_child *c, double deadline_mono_s);
+
+/* The child's pid (for tests and messages). */
+pid_t probe_child_pid(const struct probe_child *c);
+
+/*
+ * Wait up to timeout_ms for the run to end. Returns 1 when it has ended (*run_err: what
+ * prober_run returned), 0 while it runs, -errno if the child died or broke the protocol (it
+ * prints the error). Ends the run early (SIGTERM to the child) once ds_stop is set.
+ */
+int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err);
+
+/* As prober_probes and prober_probe_settled, after the run ended. 0 probes if the child fails. */
+size_t probe_child_probes(struct probe_child *c, const struct probe_record **list);
+bool probe_child_settled(struct probe_child *c, size_t index);
+
+/* As prober_classify_packet, done by the child; out->index is checked against the probe list. */
+int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
+			 struct probe_packet *out);
+
+/*
+ * As prober_report_excluding (excluded NULL: prober_report). The report is the child's, checked:
+ * bounded counts, terminated strings. Valid until the next call or probe_child_close; NULL with
+ * a printed error if the child failed.
+ */
+const struct probe_report *probe_child_report(struct probe_child *c, const bool *excluded,
+					      size_t nexcluded);
+
+/* Tell the child to end, reap it, free everything. Safe on NULL. */
+void probe_child_close(struct probe_child *c);
+
+#endif
