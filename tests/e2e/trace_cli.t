@@ -312,6 +312,8 @@ t_bad "unknown namespace" 2 "unknown network namespace 'nope'" "$DROPSCOPE" trac
 t_bad "unknown interface" 2 "no interface 'nope0'" "$DROPSCOPE" trace --netns "$LAB_HOST" --dev nope0 -d 1
 t_bad "bad duration" 2 "bad duration '-3'" "$DROPSCOPE" trace -d -3
 t_bad "zero duration" 2 "bad duration '0'" "$DROPSCOPE" trace -d 0
+t_bad "hex duration" 2 "bad duration '0x10'" "$DROPSCOPE" trace -d 0x10
+t_bad "duration with an exponent" 2 "bad duration '1e2'" "$DROPSCOPE" trace -d 1e2
 t_bad "bad interval" 2 "bad interval 'x'" "$DROPSCOPE" trace -i x
 t_bad "bad port" 2 "bad port '70000'" "$DROPSCOPE" trace --port 70000
 t_bad "bad protocol" 2 "unknown protocol 'foo'" "$DROPSCOPE" trace --proto foo
