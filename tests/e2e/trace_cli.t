@@ -307,6 +307,13 @@ unshare -m sh -c "umount /sys/fs/bpf 2>/dev/null; umount /sys/kernel/tracing 2>/
 t_is "$?" 0 "with bpffs and tracefs unmounted, trace mounts them and runs"
 t_is "$(jq -r '.attach' "$T_TMP/mnt")" tracepoint "and the classic tracepoint attached"
 
+# -v says which of this kernel's reasons the category table lacks (none, or a list): any
+# kernel passes, a newer one just has a longer list.
+"$DROPSCOPE" trace -v -d 0.2 --netns "$LAB_HOST" >/dev/null 2>"$T_TMP/verbose"
+t_check "-v reports the reasons the category table lacks" \
+	grep -Eq 'the category table knows all [0-9]+ drop reasons|[0-9]+ of this kernel.s [0-9]+ drop reasons are not in the category table' "$T_TMP/verbose"
+grep -E 'category table|^dropscope:   ' "$T_TMP/verbose" | sed 's/^/# /'
+
 # --- bad input: one line, non-zero exit
 t_bad "unknown namespace" 2 "unknown network namespace 'nope'" "$DROPSCOPE" trace --netns nope -d 1
 t_bad "unknown interface" 2 "no interface 'nope0'" "$DROPSCOPE" trace --netns "$LAB_HOST" --dev nope0 -d 1

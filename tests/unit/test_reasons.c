@@ -80,7 +80,7 @@ int main(void)
 	is_str(reasons_label(t, (5u << 16) | 9, buf, sizeof(buf)), "SUBSYS_5_9",
 	       "an unnamed subsystem value");
 	is_int(reasons_category(t, 0), CAT_UNSPECIFIED, "no reason is unspecified");
-	is_int(reasons_category(t, 77), CAT_OTHER, "an unnamed reason is other");
+	is_int(reasons_category(t, 77), CAT_UNCLASSIFIED, "an unnamed reason is unclassified");
 	ok(t->v[0].value < t->v[1].value && t->v[1].value < t->v[2].value, "sorted by value");
 	reasons_free(t);
 
