@@ -11,24 +11,30 @@ static const char *const names[CAT_COUNT] = {
 	[CAT_CAPACITY] = "capacity",	   [CAT_POLICY] = "policy",
 	[CAT_CORRUPTION] = "corruption",   [CAT_ROUTING] = "routing",
 	[CAT_NORMAL] = "normal",	   [CAT_UNSPECIFIED] = "unspecified",
-	[CAT_OTHER] = "other",
+	[CAT_UNCLASSIFIED] = "unclassified",
 };
 
 static const char *const labels[CAT_COUNT] = {
 	[CAT_CAPACITY] = "host capacity",  [CAT_POLICY] = "policy",
 	[CAT_CORRUPTION] = "corruption",   [CAT_ROUTING] = "routing/neighbour",
 	[CAT_NORMAL] = "protocol-normal",  [CAT_UNSPECIFIED] = "unspecified",
-	[CAT_OTHER] = "other",
+	[CAT_UNCLASSIFIED] = "unclassified",
 };
 
 const char *category_name(enum drop_category c)
 {
-	return c < CAT_COUNT ? names[c] : "other";
+	return c < CAT_COUNT ? names[c] : "unclassified";
 }
 
 const char *category_label(enum drop_category c)
 {
-	return c < CAT_COUNT ? labels[c] : "other";
+	return c < CAT_COUNT ? labels[c] : "unclassified";
+}
+
+bool category_is_loss(enum drop_category c)
+{
+	return c == CAT_CAPACITY || c == CAT_CORRUPTION || c == CAT_ROUTING ||
+	       c == CAT_UNCLASSIFIED;
 }
 
 /* A rule matches a whole name, or a prefix when it ends in '*'. First match wins. */
@@ -59,6 +65,9 @@ static const struct rule rules[] = {
 	{ "PFMEMALLOC", CAT_CAPACITY, DS_Q_NONE },
 	{ "NEIGH_QUEUEFULL", CAT_CAPACITY, DS_Q_NONE },
 	{ "OVS_DROP_DEFERRED_LIMIT", CAT_CAPACITY, DS_Q_NONE },
+	/* Receive could not get the headroom it needed (6.18): growing an skb's head is an
+	 * allocation, so this is memory, like NOMEM. */
+	{ "SKB_RX_HEADROOM", CAT_CAPACITY, DS_Q_NONE },
 
 	/* Policy: a rule or program of this host decided. */
 	{ "NETFILTER_DROP", CAT_POLICY, DS_Q_NONE },
@@ -102,6 +111,9 @@ static const struct rule rules[] = {
 	{ "IP_TUNNEL_ECN", CAT_CORRUPTION, DS_Q_NONE },
 	{ "VXLAN_INVALID_HDR", CAT_CORRUPTION, DS_Q_NONE },
 	{ "CAN*", CAT_CORRUPTION, DS_Q_NONE },
+	/* More extension headers than the kernel walks (IP6_MAX_EXT_HDRS_CNT, 6.18): a crafted
+	 * or broken header chain. */
+	{ "IPV6_TOO_MANY_EXTHDRS", CAT_CORRUPTION, DS_Q_NONE },
 	/* A GSO packet that could not be cut into segments: a malformed or offload-broken one. */
 	{ "SKB_GSO_SEG", CAT_CORRUPTION, DS_Q_NONE },
 	{ "OVS_DROP_FRAG_*", CAT_CORRUPTION, DS_Q_NONE },
@@ -155,13 +167,52 @@ static const struct rule rules[] = {
 	{ "OVS_DROP_*", CAT_POLICY, DS_Q_NONE },
 };
 
+/* "X" the whole name, "X*" a prefix, "*X" a suffix, "*X*" anywhere in it. */
 static bool matches(const char *pattern, const char *name)
 {
-	size_t n = strlen(pattern);
+	size_t n = strlen(pattern), len = strlen(name);
+	bool head = n && pattern[0] == '*', tail = n > 1 && pattern[n - 1] == '*';
+	char word[64];
 
-	if (n && pattern[n - 1] == '*')
+	if (!head && !tail)
+		return !strcmp(pattern, name);
+	if (!head)
 		return !strncmp(pattern, name, n - 1);
-	return !strcmp(pattern, name);
+	n -= 1 + tail;
+	if (!tail)
+		return len >= n && !strcmp(name + len - n, pattern + 1);
+	if (n >= sizeof(word))
+		return false;
+	memcpy(word, pattern + 1, n);
+	word[n] = '\0';
+	return strstr(name, word) != NULL;
+}
+
+/*
+ * The fallback for names the table lacks: the words kernel reasons use for each category, from
+ * the table above. First match wins, so a name that says both (NOMEM in a header parser) takes
+ * the earlier category: the packet before the host.
+ */
+static const struct rule shapes[] = {
+	{ "*CSUM*", CAT_CORRUPTION },	 { "*HDR*", CAT_CORRUPTION },
+	{ "*TRUNC*", CAT_CORRUPTION },	 { "*MALFORMED*", CAT_CORRUPTION },
+	{ "*TOO_SMALL*", CAT_CORRUPTION }, { "*INVALID_FRAME*", CAT_CORRUPTION },
+	{ "*NOMEM*", CAT_CAPACITY },	 { "*_MEM", CAT_CAPACITY },
+	{ "*MEMALLOC*", CAT_CAPACITY },	 { "*FULL*", CAT_CAPACITY },
+	{ "*OVERFLOW*", CAT_CAPACITY },	 { "*OVERLIMIT*", CAT_CAPACITY },
+	{ "*BACKLOG*", CAT_CAPACITY },	 { "*RCVBUF*", CAT_CAPACITY },
+	{ "*NETFILTER*", CAT_POLICY },	 { "*POLICY*", CAT_POLICY },
+	{ "*FILTER*", CAT_POLICY },	 { "*BPF*", CAT_POLICY },
+	{ "*SECURITY*", CAT_POLICY },	 { "*ROUTE*", CAT_ROUTING },
+	{ "*NEIGH*", CAT_ROUTING },
+};
+
+enum drop_category reason_category_by_shape(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(shapes); i++)
+		if (matches(shapes[i].pattern, name))
+			return shapes[i].cat;
+	return CAT_UNCLASSIFIED;
 }
 
 static const struct rule *find_rule(const char *name)
@@ -176,7 +227,12 @@ enum drop_category reason_category(const char *name)
 {
 	const struct rule *r = name ? find_rule(name) : NULL;
 
-	return r ? r->cat : CAT_OTHER;
+	return r ? r->cat : reason_category_by_shape(name);
+}
+
+bool reason_in_table(const char *name)
+{
+	return name && find_rule(name);
 }
 
 uint8_t reason_queue_kind(const char *name)

@@ -6,6 +6,7 @@
 #ifndef DS_CATEGORIES_H
 #define DS_CATEGORIES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum drop_category {
@@ -16,7 +17,8 @@ enum drop_category {
 	CAT_ROUTING,	 /* no route, neighbour (ARP/ND) failures, martians, device down */
 	CAT_NORMAL,	 /* protocol-normal: duplicates, closed sockets, other host, old data */
 	CAT_UNSPECIFIED, /* NOT_SPECIFIED: the kernel gave no reason; see the location */
-	CAT_OTHER,	 /* a reason this version of dropscope does not know */
+	CAT_UNCLASSIFIED, /* a reason neither the table nor the fallback of its name's shape
+			   * knows, or a number BTF does not name */
 	CAT_COUNT
 };
 
@@ -25,8 +27,23 @@ const char *category_name(enum drop_category c);
 /* "host capacity", "routing/neighbour", ...: the human spelling. */
 const char *category_label(enum drop_category c);
 
-/* Category of a reason name without the SKB_DROP_REASON_ prefix ("QDISC_DROP"). */
+/*
+ * Category of a reason name without the SKB_DROP_REASON_ prefix ("QDISC_DROP"): from the
+ * table, else from the shape of the name (reason_category_by_shape), else CAT_UNCLASSIFIED.
+ * Never an error: kernels add reasons faster than the table learns them.
+ */
 enum drop_category reason_category(const char *name);
+/* Whether the table has a rule for the name (exact, or a prefix such as TCP_*). */
+bool reason_in_table(const char *name);
+/*
+ * The fallback for a name the table lacks, from words in it (README, "Reading it"), tried in
+ * this order: *CSUM*, *HDR*, *TRUNC*, *MALFORMED*, *TOO_SMALL*, *INVALID_FRAME* corruption;
+ * *NOMEM*, *_MEM, *MEMALLOC*, *FULL*, *OVERFLOW*, *OVERLIMIT*, *BACKLOG*, *RCVBUF* host
+ * capacity; *NETFILTER*, *POLICY*, *FILTER*, *BPF*, *SECURITY* policy; *ROUTE*, *NEIGH*
+ * routing. Never protocol-normal, which would hide a drop from diagnose. CAT_UNCLASSIFIED when
+ * nothing matches.
+ */
+enum drop_category reason_category_by_shape(const char *name);
 /*
  * The category of a drop given where it happened too (the kernel function, or NULL): some
  * reasons cover two things. IP_INHDR is a bad header, but also a TTL (hop limit) that ran out
@@ -34,6 +51,13 @@ enum drop_category reason_category(const char *name);
  * traceroute working, not corruption.
  */
 enum drop_category reason_category_at(const char *name, const char *location);
+/*
+ * Whether diagnose counts drops of this category as this host's loss: host capacity,
+ * corruption, routing, and unclassified (a drop dropscope cannot explain is not ruled out; the
+ * verdict names its reason). Policy drops count only when they hit the prober's packets;
+ * protocol-normal and unspecified never.
+ */
+bool category_is_loss(enum drop_category c);
 /* enum ds_queue_kind (bpf/dropscope.h) of a reason name. */
 uint8_t reason_queue_kind(const char *name);
 

@@ -183,13 +183,6 @@ static void correct_path(struct diag *d)
 	}
 }
 
-/* Drops that are loss: host capacity, corruption, routing. Policy drops count only when they
- * hit the prober's packets (placed above); protocol-normal and unspecified ones never. */
-static bool is_loss(enum drop_category c)
-{
-	return c == CAT_CAPACITY || c == CAT_CORRUPTION || c == CAT_ROUTING;
-}
-
 static int split_drops(struct diag *d)
 {
 	struct drop_snapshot here = { 0 }, others = { 0 };
@@ -270,7 +263,7 @@ static void fill_host_evidence(struct diag *d, struct verdict_input *in)
 		char qb[48], ib[32];
 		const char *q, *ifn;
 
-		if (!is_loss(reasons_category_at(d->reasons, dg->reason, dg->location)))
+		if (!category_is_loss(reasons_category_at(d->reasons, dg->reason, dg->location)))
 			continue;
 		in->host_drops += dg->packets;
 		if (in->cause.count >= dg->packets)
@@ -413,7 +406,7 @@ static void build_advice(struct diag *d)
 			const struct drop_group *dg = &d->here.groups[g];
 			char ib[32];
 
-			if (is_loss(reasons_category_at(d->reasons, dg->reason, dg->location)) &&
+			if (category_is_loss(reasons_category_at(d->reasons, dg->reason, dg->location)) &&
 			    dg->packets >= 2)
 				advise_reason(d, dg->reason,
 					      group_ifname(&d->names, dg->netns, dg->ifindex, ib,
@@ -656,6 +649,8 @@ static int start_tracer(struct diag *d)
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;
 	}
+	if (ds_verbose)
+		reasons_print_not_in_table(d->reasons, stderr);
 	cfg.mode = d->o->attach_tracepoint ? ATTACH_TRACEPOINT : ATTACH_AUTO;
 	/* Only packets from or to the prober's address: ICMP (probes, answers, errors quoting
 	 * them), and UDP or TCP probes and their answers by our source port. Anything wider would

@@ -53,6 +53,7 @@ int reasons_add(struct reason_table *t, uint32_t value, const char *name)
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->category = reason_category(r->name);
 	r->queue_kind = reason_queue_kind(r->name);
+	r->in_table = reason_in_table(r->name);
 	t->n++;
 	return 0;
 }
@@ -113,7 +114,43 @@ enum drop_category reasons_category(const struct reason_table *t, uint32_t value
 
 	if (r)
 		return r->category;
-	return value == 0 ? CAT_UNSPECIFIED : CAT_OTHER;
+	return value == 0 ? CAT_UNSPECIFIED : CAT_UNCLASSIFIED;
+}
+
+size_t reasons_not_in_table(const struct reason_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; t && i < t->n; i++)
+		n += !t->v[i].in_table;
+	return n;
+}
+
+void reasons_print_not_in_table(const struct reason_table *t, FILE *f)
+{
+	size_t n = reasons_not_in_table(t);
+
+	if (!t)
+		return;
+	if (!n) {
+		fprintf(f,
+			"dropscope: the category table knows all %zu drop reasons of this kernel\n",
+			t->n);
+		return;
+	}
+	fprintf(f,
+		"dropscope: %zu of this kernel's %zu drop reasons are not in the category table; "
+		"they are counted and named all the same:\n",
+		n, t->n);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct reason *r = &t->v[i];
+
+		if (r->in_table)
+			continue;
+		fprintf(f, "dropscope:   %s (%u): %s%s\n", r->name, r->value,
+			category_label(r->category),
+			r->category == CAT_UNCLASSIFIED ? "" : " (from its name)");
+	}
 }
 
 enum drop_category reasons_category_at(const struct reason_table *t, uint32_t value,

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "categories.h"
 
@@ -18,6 +19,7 @@ struct reason {
 	char name[64]; /* without the SKB_DROP_REASON_ prefix */
 	enum drop_category category;
 	uint8_t queue_kind;
+	uint8_t in_table; /* 0: the category table lacks it; category is the fallback's */
 };
 
 struct reason_table {
@@ -50,10 +52,17 @@ const char *reasons_label(const struct reason_table *t, uint32_t value, char *bu
  * "SUBSYS_<s>" when the BTF does not name it), "OTHER_CORE_REASONS" for subsystem 0. */
 const char *reasons_catchall_label(const struct reason_table *t, uint32_t subsys, char *buf,
 				   size_t size);
+/* A named reason's category (reason_category); CAT_UNSPECIFIED for 0, CAT_UNCLASSIFIED for a
+ * number the BTF does not name. */
 enum drop_category reasons_category(const struct reason_table *t, uint32_t value);
 /* The same, refined by the kernel function that dropped it (reason_category_at). */
 enum drop_category reasons_category_at(const struct reason_table *t, uint32_t value,
 				       const char *location);
+/* How many reasons of t the category table lacks. */
+size_t reasons_not_in_table(const struct reason_table *t);
+/* For -v: one line saying how many reasons the category table lacks, then one per reason with
+ * the category it got ("IPV6_FOO: corruption (from its name)", "BAR: unclassified"), to f. */
+void reasons_print_not_in_table(const struct reason_table *t, FILE *f);
 void reasons_free(struct reason_table *t);
 
 #endif

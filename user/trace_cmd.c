@@ -505,6 +505,8 @@ static int load_reasons(struct trace_run *r)
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;
 	}
+	if (ds_verbose)
+		reasons_print_not_in_table(reasons, stderr);
 	r->names.reasons = reasons;
 	r->names.self_netns = netns_self_inode();
 	return 0;

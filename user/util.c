@@ -61,16 +61,28 @@ void ds_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the plain decimal ("30", "2.5", ".5", "2.") at the start of s, 0 if there is none:
+ * what strtod would also read as hex ("0x10"), an exponent ("1e2"), "inf" or "nan" is not one. */
+static size_t decimal_len(const char *s)
+{
+	size_t n = strspn(s, "0123456789"), frac = 0;
+
+	if (s[n] == '.')
+		frac = 1 + strspn(s + n + 1, "0123456789");
+	return n + frac > 1 || (n && !frac) ? n + frac : 0;
+}
+
 int parse_duration(const char *s, bool allow_zero, double *out)
 {
 	char *end;
 	double v, scale = 1;
+	size_t len;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	if (!s || !(len = decimal_len(s)))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v))
+	if (errno || end != s + len || !isfinite(v))
 		return -EINVAL;
 	if (!strcmp(end, "ms"))
 		scale = 0.001;

@@ -23,8 +23,9 @@ void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ds_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Seconds from "30", "2.5", "500ms", "2s", "3m", "1h". Rejects negative, zero (unless
- * allow_zero), NaN, trailing garbage and values over a day.
+ * Seconds from "30", "2.5", "500ms", "2s", "3m", "1h": a plain decimal number and a unit.
+ * Rejects signs, hex ("0x10"), exponents ("1e2"), NaN and infinity, zero (unless allow_zero),
+ * trailing garbage and values over a day.
  */
 int parse_duration(const char *s, bool allow_zero, double *out);
 /* Decimal unsigned integer in [min, max]; rejects sign, garbage and overflow. */

@@ -90,9 +90,15 @@ static enum confidence network_confidence(const struct verdict_input *in)
 
 static enum confidence none_confidence(const struct verdict_input *in)
 {
+	enum confidence c = in->dest_sent >= 30 ? CONF_MEDIUM : CONF_LOW;
+
 	if (in->dest_sent >= 100 && in->dest_loss_hi < 5.0)
-		return CONF_HIGH;
-	return in->dest_sent >= 30 ? CONF_MEDIUM : CONF_LOW;
+		c = CONF_HIGH;
+	/* Half the claim (this host drops nothing) rests on the tracer: without all of its
+	 * reports, only the path was measured. */
+	if ((!in->tracer_ok || in->events_lost) && c > CONF_MEDIUM)
+		c = CONF_MEDIUM;
+	return c;
 }
 
 /* "this server drops SOCKET_RCVBUFF (120.0/s at udp:5555)" and the like, into buf. */
@@ -129,10 +135,11 @@ static void describe_network(const struct verdict_input *in, char *buf, size_t s
 	int n;
 
 	if (!in->network_loss) {
+		/* Without the tracer, host_clause says this server was not looked at. */
 		snprintf(buf, size,
-			 "%llu TCP retransmissions while this server dropped nothing point to the "
-			 "path, though the probes saw no loss",
-			 (unsigned long long)in->retransmits);
+			 "%llu TCP retransmissions%s point to the path, though the probes saw no loss",
+			 (unsigned long long)in->retransmits,
+			 in->tracer_ok ? " while this server dropped nothing" : "");
 		return;
 	}
 	if (in->origin_at_destination)
@@ -148,15 +155,16 @@ static void describe_network(const struct verdict_input *in, char *buf, size_t s
 		snprintf(buf + n, size - n, " (the target itself never answered)");
 }
 
-/* What this host's side looks like when the path is blamed. */
-static const char *host_clause(const struct verdict_input *in)
+/* What this host's side looks like when the path is blamed (what), or when nothing is (NULL:
+ * "nothing that matters"); never "none" unless the tracer saw everything. */
+static const char *host_clause(const struct verdict_input *in, const char *what)
 {
 	if (!in->tracer_ok)
 		return "the kernel tracer did not run, so this server's own drops cannot be ruled out";
 	if (in->events_lost)
 		return "some of the tracer's reports were lost, so this server's own drops cannot be "
 		       "fully ruled out";
-	return "this server drops none of it";
+	return what ? what : "this server drops nothing that matters";
 }
 
 void verdict_decide(const struct verdict_input *in, struct verdict *out)
@@ -219,14 +227,16 @@ void verdict_decide(const struct verdict_input *in, struct verdict *out)
 		out->kind = VERDICT_NETWORK;
 		out->confidence = network_confidence(in);
 		snprintf(out->summary, sizeof(out->summary), "Loss is in the network: %s%s; %s.", n,
-			 limited, host_clause(in));
+			 limited, host_clause(in, "this server drops none of it"));
 	} else {
 		out->kind = VERDICT_NONE;
 		out->confidence = none_confidence(in);
 		snprintf(out->summary, sizeof(out->summary),
-			 "No loss: %llu of %llu probes to the destination answered (loss under "
-			 "%.1f%% at 95%%), and this server drops nothing that matters%s.",
+			 "No loss%s: %llu of %llu probes to the destination answered (loss under "
+			 "%.1f%% at 95%%), and %s%s.",
+			 in->tracer_ok && !in->events_lost ? "" : " on the path",
 			 (unsigned long long)(in->dest_sent - in->dest_lost),
-			 (unsigned long long)in->dest_sent, in->dest_loss_hi, limited);
+			 (unsigned long long)in->dest_sent, in->dest_loss_hi, host_clause(in, NULL),
+			 limited);
 	}
 }

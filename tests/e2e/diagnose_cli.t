@@ -21,6 +21,18 @@ t_is "$?" 0 "IPv6: ran"
 t_is "$(jq -r .verdict "$T_TMP/v6.json")" none "IPv6: a clean path is none"
 t_is "$(jq -r .network.address "$T_TMP/v6.json")" "$LAB_DST6" "IPv6: the target's address"
 
+# --- without BTF (the tracer cannot run), a clean path is not "this server drops nothing"
+lab_exec host unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$DROPSCOPE' diagnose '$LAB_DST4' -d 5 -n --json" \
+	>"$T_TMP/nobtf.json" 2>"$T_TMP/nobtf.err"
+t_is "$?" 0 "no BTF: ran without the tracer"
+t_check "no BTF: says so on stderr" grep -q "diagnosing without the kernel drop tracer" "$T_TMP/nobtf.err"
+t_is "$(jq -r .verdict "$T_TMP/nobtf.json")" none "no BTF: a clean path is still none"
+t_check "no BTF: the sentence does not claim this server drops nothing" \
+	sh -c "! jq -r .summary '$T_TMP/nobtf.json' | grep -q 'drops nothing'"
+t_check "no BTF: it says this server's drops cannot be ruled out" \
+	sh -c "jq -r .summary '$T_TMP/nobtf.json' | grep -q 'No loss on the path.*cannot be ruled out'"
+t_diag "$(jq -r .summary "$T_TMP/nobtf.json")"
+
 # --- TCP retransmissions to the target (dst drops the SYNs of port 9100)
 lab_nft dst 'table inet lab_syn {
 	chain input { type filter hook input priority 0; tcp dport 9100 drop; }

@@ -62,7 +62,9 @@ t_check "socket-overflow: advice about the receive buffer" grep -q 'rmem_max' <(
 
 run tiny-qdisc
 t_is "$(j tiny-qdisc .verdict)" server "a tiny qdisc on the uplink: server"
-t_is "$(j tiny-qdisc .probes.egress_reason)" QDISC_DROP "tiny-qdisc: probes dropped on the way out by QDISC_DROP"
+# (QDISC_DROP here; which QDISC_* reason tbf gives is the kernel's choice.)
+t_check "tiny-qdisc: probes dropped on the way out by a qdisc ($(j tiny-qdisc .probes.egress_reason))" \
+	grep -q '^QDISC_' <(j tiny-qdisc .probes.egress_reason)
 t_ge "$(j tiny-qdisc .probes.lost_on_host_egress)" 5 "tiny-qdisc: probes lost on egress"
 
 run both

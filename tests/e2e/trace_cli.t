@@ -307,11 +307,20 @@ unshare -m sh -c "umount /sys/fs/bpf 2>/dev/null; umount /sys/kernel/tracing 2>/
 t_is "$?" 0 "with bpffs and tracefs unmounted, trace mounts them and runs"
 t_is "$(jq -r '.attach' "$T_TMP/mnt")" tracepoint "and the classic tracepoint attached"
 
+# -v says which of this kernel's reasons the category table lacks (none, or a list): any
+# kernel passes, a newer one just has a longer list.
+"$DROPSCOPE" trace -v -d 0.2 --netns "$LAB_HOST" >/dev/null 2>"$T_TMP/verbose"
+t_check "-v reports the reasons the category table lacks" \
+	grep -Eq 'the category table knows all [0-9]+ drop reasons|[0-9]+ of this kernel.s [0-9]+ drop reasons are not in the category table' "$T_TMP/verbose"
+grep -E 'category table|^dropscope:   ' "$T_TMP/verbose" | sed 's/^/# /'
+
 # --- bad input: one line, non-zero exit
 t_bad "unknown namespace" 2 "unknown network namespace 'nope'" "$DROPSCOPE" trace --netns nope -d 1
 t_bad "unknown interface" 2 "no interface 'nope0'" "$DROPSCOPE" trace --netns "$LAB_HOST" --dev nope0 -d 1
 t_bad "bad duration" 2 "bad duration '-3'" "$DROPSCOPE" trace -d -3
 t_bad "zero duration" 2 "bad duration '0'" "$DROPSCOPE" trace -d 0
+t_bad "hex duration" 2 "bad duration '0x10'" "$DROPSCOPE" trace -d 0x10
+t_bad "duration with an exponent" 2 "bad duration '1e2'" "$DROPSCOPE" trace -d 1e2
 t_bad "bad interval" 2 "bad interval 'x'" "$DROPSCOPE" trace -i x
 t_bad "bad port" 2 "bad port '70000'" "$DROPSCOPE" trace --port 70000
 t_bad "bad protocol" 2 "unknown protocol 'foo'" "$DROPSCOPE" trace --proto foo

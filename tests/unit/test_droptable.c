@@ -5,6 +5,7 @@
 #include "droptable.h"
 #include "retrans.h"
 #include "tap.h"
+#include "test_report_render.h"
 #include "util.h"
 
 static struct drop_key key(uint32_t reason, uint32_t netns, uint32_t ifindex, uint64_t loc,
@@ -22,33 +23,6 @@ static struct drop_key key(uint32_t reason, uint32_t netns, uint32_t ifindex, ui
 	k.queue_kind = qkind;
 	k.queue = q;
 	return k;
-}
-
-static char *render_text(const struct drop_report *r, const struct name_ctx *n, double seconds)
-{
-	struct text_opts o = { .seconds = seconds, .max_detail = 5 };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	drop_report_text(r, n, &o, f);
-	fclose(f);
-	return buf;
-}
-
-static char *render_json(const struct drop_report *r, const struct name_ctx *n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct json_writer j;
-
-	json_init(&j, f, false);
-	json_object_begin(&j, NULL);
-	drop_report_json(r, n, &j, "drops");
-	json_object_end(&j);
-	fclose(f);
-	return buf;
 }
 
 int main(void)

@@ -31,6 +31,20 @@ int main(void)
 	is_int(parse_duration("inf", false, &d), -EINVAL, "infinity refused");
 	is_int(parse_duration("2d", false, &d), -EINVAL, "days are not a unit");
 	is_int(parse_duration("100000", false, &d), -ERANGE, "over a day refused");
+	is_int(parse_duration("0x10", false, &d), -EINVAL, "hex refused: numbers are decimal");
+	is_int(parse_duration("0x1p3", false, &d), -EINVAL, "so is a hex float");
+	is_int(parse_duration("1e2", false, &d), -EINVAL, "an exponent refused");
+	is_int(parse_duration("1E2ms", false, &d), -EINVAL, "also before a unit");
+	is_int(parse_duration("infinity", false, &d), -EINVAL, "infinity spelled out refused");
+	is_int(parse_duration(".", false, &d), -EINVAL, "a lone point refused");
+	is_int(parse_duration("ms", false, &d), -EINVAL, "a unit alone refused");
+	is_int(parse_duration(" 5", false, &d), -EINVAL, "leading space refused");
+	is_int(parse_duration(".5", false, &d), 0, "a leading point is a decimal");
+	is_near(d, 0.5, 1e-9, ".5 is 0.5 s");
+	is_int(parse_duration("2.ms", false, &d), 0, "so is a trailing one");
+	is_near(d, 0.002, 1e-9, "2.ms is 2 ms");
+	is_int(parse_duration("007", false, &d), 0, "leading zeros are decimal, not octal");
+	is_near(d, 7, 1e-9, "007 is 7 s");
 
 	is_int(parse_ulong("80", 1, 65535, &n), 0, "a port");
 	is_int(n, 80, "port 80");
@@ -38,6 +52,11 @@ int main(void)
 	is_int(parse_ulong("65536", 1, 65535, &n), -ERANGE, "above the maximum");
 	is_int(parse_ulong("-1", 0, 10, &n), -EINVAL, "a sign is refused");
 	is_int(parse_ulong("12a", 0, 100, &n), -EINVAL, "trailing garbage is refused");
+	is_int(parse_ulong("0x10", 0, 100, &n), -EINVAL, "hex is refused");
+	is_int(parse_ulong("1e2", 0, 1000, &n), -EINVAL, "an exponent is refused");
+	is_int(parse_ulong("010", 0, 100, &n), 0, "leading zeros: decimal");
+	is_int(n, 10, "010 is 10, not octal 8");
+	is_int(parse_ulong("", 0, 100, &n), -EINVAL, "empty is refused");
 	is_int(parse_ulong("99999999999999999999999", 0, ~0ul, &n), -ERANGE, "overflow is refused");
 
 	{

@@ -41,6 +41,27 @@ int main(void)
 	is_str(verdict_name(v.kind), "none", "a rate-limiting hop alone is no loss");
 	ok(strstr(v.summary, "rate-limits its ICMP") != NULL, "and is named as such");
 
+	/* Without the tracer (no BTF), this host's drops were never looked at. */
+	in = healthy();
+	in.tracer_ok = false;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "none", "no tracer, a clean path: still none");
+	ok(!strstr(v.summary, "drops nothing"), "but it does not claim this server drops nothing: %s",
+	   v.summary);
+	ok(strstr(v.summary, "No loss on the path") && strstr(v.summary, "cannot be ruled out"),
+	   "it says the path is clean and this server's drops are unknown");
+	is_str(confidence_name(v.confidence), "medium", "so high confidence is not earned");
+	in.retransmits = 30;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "no tracer, retransmissions: network");
+	ok(!strstr(v.summary, "dropped nothing") && !strstr(v.summary, "drops none"),
+	   "without claiming this server dropped nothing: %s", v.summary);
+	in = healthy();
+	in.events_lost = 3;
+	v = decide(&in);
+	ok(!strstr(v.summary, "drops nothing") && strstr(v.summary, "fully ruled out"),
+	   "lost tracer reports: no claim of nothing either: %s", v.summary);
+
 	in = healthy();
 	in.network_loss = true;
 	in.dest_lost = 60;
