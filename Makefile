@@ -46,8 +46,10 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 BENCH_BPF   := $(wildcard tests/bench/*.bpf.c)
 BENCH_OBJS  := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF))
-FUZZ_SRCS   := $(wildcard tests/fuzz/*.c)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+# Writes the probe parser's seed corpus (tests/fuzz/corpus/make.sh).
+SEEDS_BIN   := $(BUILD)/fuzz/probe_seeds
 # The sanitizer build: the library and the unit tests again, under ASan and UBSan.
 SAN         := $(BUILD)/san
 SAN_OBJS    := $(patsubst $(BUILD)/user/%,$(SAN)/user/%,$(LIB_OBJS))
@@ -133,15 +135,20 @@ $(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
 # libFuzzer targets: the parsers that read untrusted bytes, built with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $< \
+	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $< \
 		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
+
+$(SEEDS_BIN): tests/fuzz/probe_seeds.c $(LIB) | $(BUILD)/fuzz $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-seeds.d $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
 $(SAN)/user $(SAN)/tests/unit:
 	$(Q)mkdir -p $@
 
 helpers: $(HELPER_BINS)
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) $(SEEDS_BIN)
 san: $(SAN_BINS)
 
 deps:
@@ -150,7 +157,7 @@ deps:
 # The one test command (README.md, .ci/run): needs root for the kernel and namespace tests.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(SAN_BINS) $(HELPER_BINS) $(FUZZ_BINS) \
-		$(BENCH_OBJS)
+		$(SEEDS_BIN) $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) tests/run
 
 unit: all $(UNIT_BINS)
