@@ -6,7 +6,8 @@
 # make bench      benchmarks (root); not part of the tests
 # make install    PREFIX=/usr/local DESTDIR=
 #
-# Overridable: CLANG, BPFTOOL, ARCH, CC, PREFIX, DESTDIR, BUILD, V=1 for full commands.
+# Overridable: CLANG, BPFTOOL, ARCH, CC, PREFIX, DESTDIR, BUILD, V=1 for full commands,
+# WERROR=1 to make every warning an error (CI builds so).
 
 CLANG   ?= clang
 BPFTOOL ?= bpftool
@@ -45,21 +46,35 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 BENCH_BPF   := $(wildcard tests/bench/*.bpf.c)
 BENCH_OBJS  := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF))
-FUZZ_SRCS   := $(wildcard tests/fuzz/*.c)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+# Writes the probe parser's seed corpus (tests/fuzz/corpus/make.sh).
+SEEDS_BIN   := $(BUILD)/fuzz/probe_seeds
+# The sanitizer build: the library and the unit tests again, under ASan and UBSan.
+SAN         := $(BUILD)/san
+SAN_OBJS    := $(patsubst $(BUILD)/user/%,$(SAN)/user/%,$(LIB_OBJS))
+SAN_LIB     := $(SAN)/libdropscope.a
+SAN_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(UNIT_SRCS))
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+# Any UBSan report is fatal (not printed and carried on from), so that a test can fail on it.
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# The normal CFLAGS (same optimisation, so WERROR=1 sees the same warnings) plus the sanitizers.
+SAN_CFLAGS  = $(CFLAGS) $(SANITIZE)
 CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS)
 LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
 
-.PHONY: all deps test unit demo bench install uninstall clean fuzz helpers bpf-objects
+.PHONY: all deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
 all: $(BUILD)/dropscope
 
 # Named here so make treats them as real targets (rebuilt when missing), not intermediates.
@@ -104,24 +119,45 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers $(BUILD)/de
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/helper-$*.d $< -o $@ $(LDLIBS)
 
+# The same library and unit tests built with $(SANITIZE), in a directory of their own.
+$(SAN)/user/%.o: user/%.c $(SKELS) | $(SAN)/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(SAN_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(SAN_LIB): $(SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(SAN_CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/san-unit-$*.d $< $(SAN_LIB) $(LDLIBS) -o $@
+
 # libFuzzer targets: the parsers that read untrusted bytes, built with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $< \
+	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $< \
 		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 
-$(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps:
+$(SEEDS_BIN): tests/fuzz/probe_seeds.c $(LIB) | $(BUILD)/fuzz $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-seeds.d $< $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
+$(SAN)/user $(SAN)/tests/unit:
 	$(Q)mkdir -p $@
 
 helpers: $(HELPER_BINS)
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) $(SEEDS_BIN)
+san: $(SAN_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
 
 # The one test command (README.md, .ci/run): needs root for the kernel and namespace tests.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_BINS) $(BENCH_OBJS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(SAN_BINS) $(HELPER_BINS) $(FUZZ_BINS) \
+		$(SEEDS_BIN) $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) tests/run
 
 unit: all $(UNIT_BINS)
@@ -145,4 +181,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/deps/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/deps/*.d \
+	$(SAN)/user/*.d)

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages that dropscope's build, tests, demo and benchmarks need,
 # but only the ones missing, so a second run costs nothing.
+# The sanitizer runtimes the tests link: gcc's (libasan, libubsan, liblsan) come with gcc, a hard
+# dependency of its libgcc-N-dev; clang's (for the fuzz targets and CC=clang) are libclang-rt-14-dev.
 set -eu
 
 pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config

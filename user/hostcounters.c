@@ -358,6 +358,13 @@ static int nl_open(int proto)
 	return fd;
 }
 
+/* NLMSG_OK without its signed/unsigned comparison, which clang -Wsign-compare rejects. */
+static bool nl_msg_ok(const struct nlmsghdr *nh, int len)
+{
+	return len >= (int)sizeof(*nh) && nh->nlmsg_len >= sizeof(*nh) &&
+	       nh->nlmsg_len <= (unsigned int)len;
+}
+
 /*
  * Send a dump request and call cb for every message of the answer. The dump ends with NLMSG_DONE;
  * NLMSG_ERROR carries the kernel's errno.
@@ -395,7 +402,7 @@ static int nl_dump(int fd, void *req, size_t req_len, uint32_t seq,
 			goto cleanup;
 		}
 		len = (int)n;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+		for (nh = (struct nlmsghdr *)buf; nl_msg_ok(nh, len); nh = NLMSG_NEXT(nh, len)) {
 			if (nh->nlmsg_seq != seq)
 				continue;
 			if (nh->nlmsg_type == NLMSG_DONE)

@@ -178,7 +178,9 @@ static struct retrans_row *sorted_flows(const struct retrans_snapshot *s)
 
 	if (!f)
 		return NULL;
-	memcpy(f, s->rows, s->n * sizeof(*f));
+	/* An empty snapshot has no rows array: memcpy from NULL is undefined even for 0 bytes. */
+	if (s->n)
+		memcpy(f, s->rows, s->n * sizeof(*f));
 	qsort(f, s->n, sizeof(*f), cmp_flow);
 	return f;
 }
