@@ -128,3 +128,27 @@ t_bad()
 		sed 's/^/#   /' "$T_TMP/bad.err"
 	fi
 }
+
+# t_demo_tags: the tags of the demos this test ran ("demo namespaces dsdemo-TAG-*" on their
+# stderr, in files under $T_TMP ending .err).
+t_demo_tags()
+{
+	sed -n 's/.*demo namespaces dsdemo-\([0-9a-f]*\)-.*/\1/p' "$T_TMP"/*.err 2>/dev/null | sort -u
+}
+
+# t_demo_ns TAG: how many namespaces of that demo exist.
+t_demo_ns() { ip netns list | grep -c "^dsdemo-$1-"; }
+
+# t_demo_cleanup: remove whatever the demos this test ran left (register with t_on_exit before
+# starting any, so it runs after the demos are killed).
+t_demo_cleanup()
+{
+	local tag ns
+	for tag in $(t_demo_tags); do
+		for ns in $(ip netns list | awk -v p="dsdemo-$tag-" 'index($1, p) == 1 { print $1 }'); do
+			ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+			ip netns del "$ns" 2>/dev/null
+		done
+		rm -f "/run/dropscope/demo-$tag.lock"
+	done
+}

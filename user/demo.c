@@ -147,11 +147,14 @@ static void demo_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dropscope demo [--list] [NAME] [--duration S] [--json]\n"
+		"       dropscope demo --cleanup\n"
 		"Build an example network in namespaces, inject a known fault, diagnose it from the\n"
-		"host, and tear it all down (default scenario: %s).\n\n"
+		"host, and tear it all down (default scenario: %s). A demo that was killed\n"
+		"leaves its network behind: the next demo, or --cleanup, removes it.\n\n"
 		"  -l, --list           the scenarios\n"
 		"  -d, --duration S     how long diagnose measures (default 10)\n"
-		"  -j, --json           diagnose's JSON instead of its report\n",
+		"  -j, --json           diagnose's JSON instead of its report\n"
+		"      --cleanup        only remove the networks of demos that are gone\n",
 		DEFAULT_SCENARIO);
 }
 
@@ -189,15 +192,32 @@ static int run_diagnosis(struct diagnose_opts *o)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* Remove the labs of demos that are gone; with --cleanup, say so when there were none. */
+static int reap(FILE *report)
+{
+	int n = demolab_reap(report);
+
+	if (n < 0) {
+		ds_err("failed to read %s for the labs of killed demos: %s", DEMOLAB_LOCK_DIR,
+		       strerror(-n));
+		return n;
+	}
+	if (report == stdout && !n)
+		printf("no demo networks left behind\n");
+	return 0;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "list", no_argument, NULL, 'l' },   { "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },   { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },   { 0 },
+		{ "help", no_argument, NULL, 'h' },   { "cleanup", no_argument, NULL, 'C' },
+		{ 0 },
 	};
 	struct diagnose_opts o = { .duration = 10 };
 	const struct scenario *s;
+	bool cleanup_only = false;
 	struct demolab lab;
 	int opt, err, saved, rc;
 
@@ -221,6 +241,9 @@ int cmd_demo(int argc, char **argv)
 		case 'v':
 			ds_verbose++;
 			break;
+		case 'C':
+			cleanup_only = true;
+			break;
 		case 'h':
 			demo_usage(stdout);
 			return 0;
@@ -238,10 +261,19 @@ int cmd_demo(int argc, char **argv)
 		ds_err("unexpected argument '%s'; see 'dropscope demo --help'", argv[optind + 1]);
 		return 2;
 	}
+	if (cleanup_only && optind < argc) {
+		ds_err("unexpected argument '%s': --cleanup runs no scenario", argv[optind]);
+		return 2;
+	}
 	if (!is_root()) {
 		ds_err("demo needs root (network namespaces, BPF): run it with sudo");
 		return 1;
 	}
+	if (cleanup_only)
+		return reap(stdout) ? 1 : 0;
+	/* Whatever killed demos left behind goes first (reported on stderr, not the report). */
+	if (reap(stderr) < 0)
+		return 1;
 	err = ds_install_signals();
 	if (err)
 		return 1;

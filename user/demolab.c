@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -9,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,7 +159,7 @@ static int build(struct demolab *lab)
 			return err;
 	}
 	for (int k = 0; k <= n; k++) {
-		/* Under IF_NAMESIZE in practice: the tag is the hex of a pid. */
+		/* Under IF_NAMESIZE: the tag is 8 hex digits. */
 		char a[48], b[48];
 
 		snprintf(a, sizeof(a), "d%sa%d", lab->tag, k);
@@ -194,15 +198,63 @@ static int build(struct demolab *lab)
 	return err;
 }
 
+static void lock_path(const char *tag, char *buf, size_t size)
+{
+	snprintf(buf, size, DEMOLAB_LOCK_DIR "/demo-%s.lock", tag);
+}
+
+/*
+ * Pick the lab's tag and create its lock file, locked. The file is made under a temporary name
+ * and renamed once locked, so that a concurrent reaper never finds a live lab's lock free. The
+ * tag is random, not the pid: a reused pid must not name, or keep alive, another's lab.
+ */
+static int lock_lab(struct demolab *lab)
+{
+	char tmp[128], path[128];
+	uint32_t r;
+	int fd, err;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)getpid() ^ (uint32_t)mono_ns();
+	snprintf(lab->tag, sizeof(lab->tag), "%08x", r);
+	snprintf(tmp, sizeof(tmp), DEMOLAB_LOCK_DIR "/.demo-%s.new", lab->tag);
+	lock_path(lab->tag, path, sizeof(path));
+	if (mkdir(DEMOLAB_LOCK_DIR, 0755) && errno != EEXIST) {
+		err = -errno;
+		ds_err("failed to create %s: %s", DEMOLAB_LOCK_DIR, strerror(-err));
+		return err;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		ds_err("failed to create the demo's lock file %s: %s", tmp, strerror(-err));
+		return err;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) || rename(tmp, path)) {
+		err = -errno;
+		ds_err("failed to set up the demo's lock file %s: %s", path, strerror(-err));
+		unlink(tmp);
+		close(fd);
+		return err;
+	}
+	/* For whoever looks; liveness is the lock, never this pid. */
+	dprintf(fd, "%d\n", (int)getpid());
+	lab->lock_fd = fd;
+	return 0;
+}
+
 int demolab_create(struct demolab *lab, int routers)
 {
 	int err;
 
 	memset(lab, 0, sizeof(*lab));
+	lab->lock_fd = -1;
 	if (routers < 1 || routers > DEMOLAB_MAX_ROUTERS)
 		return -EINVAL;
 	lab->routers = routers;
-	snprintf(lab->tag, sizeof(lab->tag), "%x", (unsigned)getpid());
+	err = lock_lab(lab);
+	if (err)
+		return err;
 	err = build(lab);
 	if (err)
 		demolab_destroy(lab);
@@ -211,6 +263,8 @@ int demolab_create(struct demolab *lab, int routers)
 
 void demolab_destroy(struct demolab *lab)
 {
+	char path[128];
+
 	for (int i = 0; i < lab->nchildren; i++)
 		kill(lab->children[i], SIGKILL);
 	for (int i = 0; i < lab->nchildren; i++)
@@ -220,6 +274,102 @@ void demolab_destroy(struct demolab *lab)
 	for (int k = lab->nns - 1; k >= 0; k--)
 		runf("ip netns del %s", lab->ns[k]);
 	lab->nns = 0;
+	/* Last: killed before this, the lab is an orphan for demolab_reap. */
+	if (lab->lock_fd >= 0) {
+		lock_path(lab->tag, path, sizeof(path));
+		unlink(path);
+		close(lab->lock_fd);
+		lab->lock_fd = -1;
+	}
+}
+
+/* The tag in a lock file's name ("demo-TAG.lock", or ".demo-TAG.new" before its rename). */
+static bool lock_name_tag(const char *name, char *tag, size_t size, bool *pending)
+{
+	const char *end;
+	size_t len;
+
+	*pending = name[0] == '.';
+	if (*pending)
+		name++;
+	if (strncmp(name, "demo-", 5))
+		return false;
+	name += 5;
+	end = strchr(name, '.');
+	len = end ? (size_t)(end - name) : 0;
+	if (!len || len >= size || len > 12 || strspn(name, "0123456789abcdef") != len ||
+	    strcmp(end, *pending ? ".new" : ".lock"))
+		return false;
+	memcpy(tag, name, len);
+	tag[len] = '\0';
+	return true;
+}
+
+/* Delete a dead lab's namespaces, and the veths of a build cut short in ours. */
+static void remove_lab(const char *tag)
+{
+	char prefix[48], name[48];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "dsdemo-%s-", tag);
+	d = opendir("/run/netns");
+	while (d && (e = readdir(d))) {
+		const char *argv[] = { "ip", "netns", "del", e->d_name, NULL };
+
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			run(NULL, argv);
+	}
+	if (d)
+		closedir(d);
+	for (int k = 0; k <= DEMOLAB_MAX_ROUTERS; k++) {
+		for (const char *end = "ab"; *end; end++) {
+			snprintf(name, sizeof(name), "d%s%c%d", tag, *end, k);
+			if (if_nametoindex(name))
+				runf("ip link del %s", name);
+		}
+	}
+}
+
+int demolab_reap(FILE *report)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(DEMOLAB_LOCK_DIR);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		char tag[24], path[300];
+		struct stat st;
+		bool pending;
+		int fd;
+
+		if (!lock_name_tag(e->d_name, tag, sizeof(tag), &pending))
+			continue;
+		snprintf(path, sizeof(path), DEMOLAB_LOCK_DIR "/%s", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		/* Held: its demo runs. Unlinked once we hold it: another reaper was first. */
+		if (flock(fd, LOCK_EX | LOCK_NB) || fstat(fd, &st) || !st.st_nlink) {
+			close(fd);
+			continue;
+		}
+		if (!pending) {
+			remove_lab(tag);
+			if (report)
+				fprintf(report, "%sremoved the network of a demo that is gone: "
+					"dsdemo-%s-*\n",
+					report == stderr ? "dropscope: " : "", tag);
+			n++;
+		}
+		unlink(path);
+		close(fd);
+	}
+	closedir(d);
+	return n;
 }
 
 int demolab_enter(struct demolab *lab, int node, int *saved)
@@ -249,7 +399,10 @@ static pid_t fork_in(struct demolab *lab, int node)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* The terminal's signals are the demo's to handle; ours is only the lab's lock. */
 		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		close(lab->lock_fd);
 		/* Die with the demo, however it ends: a generator must not outlive its network. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() == 1 || demolab_enter(lab, node, &saved))

@@ -154,11 +154,31 @@ int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
 	return 1;
 }
 
+/* Whether a v6 address is IPv4-mapped (::ffff:a.b.c.d): an IPv4 host, written as IPv6. */
+static bool is_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
 int probe_config_finish(struct probe_config *cfg)
 {
+	uint8_t a[16];
+
 	if (!cfg->target[0]) {
 		ds_err("failed to start probing: no TARGET given (a host name or address)");
 		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, cfg->target, a) == 1 && is_v4mapped(a)) {
+		if (cfg->family == AF_INET6) {
+			ds_err("failed to probe %s: it is an IPv4 address (IPv4-mapped) and -6 asks "
+			       "for IPv6; drop -6",
+			       cfg->target);
+			return -EINVAL;
+		}
+		/* Probed, and reported, as the IPv4 address it is. */
+		inet_ntop(AF_INET, a + 12, cfg->target, sizeof(cfg->target));
 	}
 	if (cfg->count_set && cfg->duration_s > 0) {
 		ds_err("failed to start probing: give -c/--count or --duration, not both");
@@ -1111,6 +1131,60 @@ int prober_run(struct prober *p, double deadline)
 
 /* --- opening ------------------------------------------------------------------------------ */
 
+/*
+ * A target that is not one host cannot be probed: what answers a multicast or broadcast probe is
+ * every listener (or this host's own looped-back copy), and the unspecified address means this
+ * host. NULL when addr is a host's address (as far as the address alone tells; a subnet's
+ * broadcast address is found by the route lookup).
+ */
+static const char *not_a_host(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (family == AF_INET6) {
+		if (!memcmp(a, zero, 16))
+			return "the unspecified address";
+		if (a[0] == 0xff)
+			return "a multicast address";
+		return NULL;
+	}
+	if (!memcmp(a, zero, 4))
+		return "the unspecified address";
+	if (!memcmp(a, "\xff\xff\xff\xff", 4))
+		return "the broadcast address";
+	if ((a[0] & 0xf0) == 0xe0)
+		return "a multicast address";
+	return NULL;
+}
+
+/* Refuse a target that is not one host (one line, -EINVAL: bad input). */
+static int check_target(const char *target, const struct sockaddr_storage *ss)
+{
+	const uint8_t *a = ss->ss_family == AF_INET6
+				   ? ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr
+				   : (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+	const char *what = not_a_host(ss->ss_family, a);
+	char text[INET6_ADDRSTRLEN];
+
+	if (!what)
+		return 0;
+	inet_ntop(ss->ss_family, a, text, sizeof(text));
+	ds_err("failed to probe %s (%s%s%s, not one host); give a host's address", target,
+	       strcmp(target, text) ? text : "", strcmp(target, text) ? ": " : "", what);
+	return -EINVAL;
+}
+
+/* Turn an IPv4-mapped IPv6 address into the IPv4 address it is. */
+static void unmap_v4(struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+
+	memcpy(&s4.sin_addr, ((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr + 12, 4);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &s4, sizeof(s4));
+	*len = sizeof(s4);
+}
+
 static int resolve_target(const struct probe_config *cfg, struct sockaddr_storage *ss,
 			  socklen_t *len)
 {
@@ -1153,7 +1227,18 @@ static int resolve_target(const struct probe_config *cfg, struct sockaddr_storag
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
-	return 0;
+	if (ss->ss_family == AF_INET6 &&
+	    is_v4mapped(((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr)) {
+		/* A name whose AAAA record is IPv4-mapped (literals were unmapped already). */
+		if (cfg->family == AF_INET6) {
+			ds_err("failed to probe %s: its address is IPv4 (IPv4-mapped) and -6 asks "
+			       "for IPv6; drop -6",
+			       cfg->target);
+			return -EAFNOSUPPORT;
+		}
+		unmap_v4(ss, len);
+	}
+	return check_target(cfg->target, ss);
 }
 
 /* The MTU of the interface that holds addr (the route's source address), or 0 if none does. */
@@ -1199,7 +1284,7 @@ static int route_lookup(struct prober *p)
 {
 	struct sockaddr_storage src, dst = p->dst_sa;
 	socklen_t len = sizeof(src);
-	int fd, mtu = 0, err = 0;
+	int fd, rc, mtu = 0, err = 0;
 	socklen_t ml = sizeof(mtu);
 	unsigned int dev_mtu;
 
@@ -1213,8 +1298,26 @@ static int route_lookup(struct prober *p)
 		((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
 	else
 		((struct sockaddr_in *)&dst)->sin_port = htons(9);
-	if (connect(fd, (struct sockaddr *)&dst, p->dst_salen) ||
-	    getsockname(fd, (struct sockaddr *)&src, &len)) {
+	rc = connect(fd, (struct sockaddr *)&dst, p->dst_salen);
+	if (rc && errno == EACCES && p->flow.family == AF_INET) {
+		int one = 1;
+
+		/*
+		 * The kernel refuses to connect to a broadcast route (a local subnet's broadcast
+		 * address) without SO_BROADCAST: if it lets us with it, the route is one, and the
+		 * target is every host of that subnet.
+		 */
+		if (!setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) &&
+		    !connect(fd, (struct sockaddr *)&dst, p->dst_salen)) {
+			ds_err("failed to probe %s (the broadcast address of a local subnet, not "
+			       "one host); give a host's address",
+			       p->cfg.target);
+			err = -EINVAL;
+			goto cleanup;
+		}
+		errno = EACCES;
+	}
+	if (rc || getsockname(fd, (struct sockaddr *)&src, &len)) {
 		err = -errno;
 		ds_err("failed to find a route to %s (%s): %s; check the address and the routing "
 		       "table",

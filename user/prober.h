@@ -98,7 +98,10 @@ enum {
 extern const char probe_options_help[];
 
 int probe_config_option(struct probe_config *cfg, int opt, const char *arg);
-/* Checks that need all options (count vs duration, TTL order, size vs protocol); fills defaults. */
+/*
+ * Checks that need all options (count vs duration, TTL order, size vs protocol); fills defaults.
+ * An IPv4-mapped target (::ffff:a.b.c.d) is rewritten to the IPv4 address (-6 refuses it).
+ */
 int probe_config_finish(struct probe_config *cfg);
 
 struct prober;
@@ -107,7 +110,8 @@ struct prober;
  * Check cfg (probe_config_finish), resolve cfg->target, find the route's source address and MTU,
  * open the raw sockets (needs root or CAP_NET_RAW) and set up reverse DNS unless no_dns (lookup
  * threads start with the first hop heard). Prints its own one-line error and returns -errno.
- * Bad input (probe_error_is_input): -EINVAL bad options or a size below the headers, -ENOENT
+ * Bad input (probe_error_is_input): -EINVAL bad options, a size below the headers or a target
+ * that is not one host (multicast, broadcast, unspecified), -ENOENT
  * unknown host, -EAFNOSUPPORT the target has no address of the family asked for,
  * -ENETUNREACH/-EHOSTUNREACH/-EADDRNOTAVAIL no route, -EMSGSIZE a size above the interface's
  * MTU. Anything else is a runtime failure: -EPERM/-EACCES not allowed to open raw sockets, and

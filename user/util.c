@@ -26,7 +26,9 @@ int ds_install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	/* A hangup (a dropped ssh session) must not lose a long run's report: as SIGTERM. */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	/* A closed pipe (dropscope ... | head) must not kill us before the summary. */
 	signal(SIGPIPE, SIG_IGN);

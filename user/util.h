@@ -10,11 +10,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Set by SIGINT and SIGTERM: every loop that waits checks it and ends cleanly. */
+/* Set by SIGINT, SIGTERM and SIGHUP: every loop that waits checks it and ends cleanly. */
 extern volatile sig_atomic_t ds_stop;
 extern int ds_verbose;
 
-/* Catch SIGINT/SIGTERM into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
+/* Catch SIGINT/SIGTERM/SIGHUP into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
 int ds_install_signals(void);
 
 /* "dropscope: <message>" on stderr, one line. */

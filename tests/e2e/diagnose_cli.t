@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # dropscope diagnose outside the demo: --netns from another namespace, IPv6, TCP retransmissions
-# to the target, an interrupted run, and bad input.
+# to the target, an interrupted run, and bad input (targets that are not one host included).
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 trap t_cleanup EXIT
@@ -100,4 +100,15 @@ t_bad "unknown host" 2 "failed to resolve host 'no-such-host.invalid'" lab_exec 
 t_bad "a count" 2 "diagnose measures for --duration" "$DROPSCOPE" diagnose "$LAB_DST4" -c 5
 t_bad "not root" 1 "needs CAP_NET_RAW" setpriv --reuid=65534 --regid=65534 --clear-groups "$DROPSCOPE" diagnose "$LAB_DST4"
 t_bad "unknown scenario" 2 "unknown scenario" "$DROPSCOPE" demo nope
+# Targets that are not one host (today's loopback copies of its own multicast probes looked like
+# a server's loss), in the lab's host, whose uplink's subnet has a broadcast address.
+for t in 224.0.0.1 ff02::1 255.255.255.255 "${LAB_HOST4%.*}.255" 0.0.0.0 ::; do
+	t_bad "$t" 2 "failed to probe .*not one host" lab_exec host "$DROPSCOPE" diagnose "$t" -d 2
+done
+t_bad "-6 with an IPv4-mapped address" 2 "IPv4-mapped" \
+	lab_exec host "$DROPSCOPE" diagnose -6 "::ffff:$LAB_DST4" -d 2
+lab_exec host "$DROPSCOPE" diagnose "::ffff:$LAB_DST4" -d 2 -n --json >"$T_TMP/mapped.json" 2>/dev/null
+t_is "$?" 0 "IPv4-mapped: ran"
+t_is "$(jq -r .network.address "$T_TMP/mapped.json")" "$LAB_DST4" "IPv4-mapped: diagnosed as $LAB_DST4"
+t_is "$(jq -r .probes.lost "$T_TMP/mapped.json")" 0 "IPv4-mapped: no probe lost"
 t_done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # dropscope probe's command line: bad input gives one clear line and exit 2 (not root, or out of
-# descriptors: exit 1);
+# descriptors: exit 1), a target that is not one host (multicast, broadcast, unspecified)
+# included; an IPv4-mapped IPv6 target is probed as the IPv4 host;
 # Ctrl-C and SIGTERM print the report so far; reverse DNS names hops without stalling the
 # probing; the host's own firewall refusing probes counts them as sent and lost; --csv, --report.
 #
@@ -65,6 +66,14 @@ bad 2 "--json and --csv" --json --csv "$LAB_DST4"
 bad 2 "-6 for a name with only an IPv4 address" -6 r1.lab.test
 bad 2 "unknown host" no-such-host.lab.test
 t_check "unknown host: says it could not resolve it" grep -q "failed to resolve host" "$O.stderr"
+# Targets that are not one host: what answers is every listener, or this host itself.
+bad 2 "IPv4 multicast" 224.0.0.1
+bad 2 "IPv6 multicast" ff02::1
+bad 2 "the broadcast address" 255.255.255.255
+bad 2 "the host's subnet's broadcast address" "${LAB_HOST4%.*}.255"
+bad 2 "0.0.0.0" 0.0.0.0
+bad 2 "::" ::
+bad 2 "-6 with an IPv4-mapped address" -6 "::ffff:$LAB_DST4"
 # r1 has routes to the lab's subnets only.
 lab_exec r1 "$DROPSCOPE" probe 192.0.2.1 >"$O.stdout" 2>"$O.stderr"
 t_is "$?" 2 "no route: exit 2"
@@ -82,6 +91,16 @@ t_is "$?" 1 "out of file descriptors: exit 1"
 t_check "out of file descriptors: says which socket failed and why" \
 	grep -q "^dropscope: failed to .*: Too many open files" "$O.stderr"
 t_is "$(wc -l <"$O.stderr")" 1 "out of file descriptors: one line"
+
+# An IPv4-mapped address is the IPv4 host: probed and reported as such (-4 takes it too).
+for fam in "" -4; do
+	lab_exec host "$DROPSCOPE" probe $fam -n --json -c 5 "::ffff:$LAB_DST4" >"$O.json" 2>"$O.err"
+	t_is "$?" 0 "mapped${fam:+ $fam}: exit 0"
+	t_is "$(jq -r .address "$O.json")" "$LAB_DST4" "mapped${fam:+ $fam}: probed as $LAB_DST4"
+	t_is "$(jq -r .end_to_end.loss_pct "$O.json")" 0 "mapped${fam:+ $fam}: no loss"
+	t_is "$(jq -r '[.hops[].hosts[0].address] | join(" ")' "$O.json")" \
+		"$LAB_HOP4_1 $LAB_HOP4_2 $LAB_HOP4_3 $LAB_DST4" "mapped${fam:+ $fam}: the IPv4 hops"
+done
 
 lab_exec host "$DROPSCOPE" probe --help >"$O.stdout" 2>&1
 t_is "$?" 0 "--help: exit 0"
