@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -11,12 +10,30 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "kfeatures.h"
 #include "pin.h"
 #include "util.h"
 
-static const char *const pin_names[] = { "drops", "stats", "ifnames", "retrans", "meta" };
+/*
+ * What a pin of ours is: a map of this type, key and value size, whose BTF names the value's
+ * struct. meta first: pinned first, a directory holding any of the others has it too.
+ */
+static const struct pin_kind {
+	const char *name;
+	__u32 type, key_size, value_size;
+	const char *value_type;
+} pin_kinds[] = {
+	{ "meta", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct ds_meta), "ds_meta" },
+	{ "drops", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct drop_slot), "drop_slot" },
+	{ "stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct ds_stats), "ds_stats" },
+	{ "ifnames", BPF_MAP_TYPE_HASH, sizeof(struct ifname_key), sizeof(struct ifname_value),
+	  "ifname_value" },
+	{ "retrans", BPF_MAP_TYPE_LRU_HASH, sizeof(struct retrans_key), sizeof(struct retrans_value),
+	  "retrans_value" },
+};
 
 static void pin_path(char *buf, size_t size, const char *dir, const char *name)
 {
@@ -30,9 +47,148 @@ static int read_meta(int fd, struct ds_meta *m)
 	return bpf_map_lookup_elem(fd, &zero, m) ? -errno : 0;
 }
 
-static int pid_alive(__u32 pid)
+/* 0 when fd is a map of kind k as dropscope makes it; -EPROTO when it is something else (why
+ * says what, for the user), or -errno when that cannot be told. */
+static int map_is(int fd, const struct pin_kind *k, char *why, size_t size)
 {
-	return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	const struct btf_type *t;
+	const char *name = NULL;
+	struct btf *btf;
+	int err;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		if (err != -EINVAL)
+			return err;
+		snprintf(why, size, "not a BPF map");
+		return -EPROTO;
+	}
+	if (info.type != k->type || info.key_size != k->key_size ||
+	    info.value_size != k->value_size) {
+		snprintf(why, size, "map type %u, key %u, value %u bytes; ours: type %u, %u, %u",
+			 info.type, info.key_size, info.value_size, k->type, k->key_size,
+			 k->value_size);
+		return -EPROTO;
+	}
+	if (!info.btf_id) {
+		snprintf(why, size, "a map without BTF");
+		return -EPROTO;
+	}
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf)
+		return -errno;
+	t = btf__type_by_id(btf, info.btf_value_type_id);
+	if (t && btf_is_struct(t))
+		name = btf__name_by_offset(btf, t->name_off);
+	err = name && !strcmp(name, k->value_type) ? 0 : -EPROTO;
+	if (err)
+		snprintf(why, size, "its value is '%s', ours is struct %s", name ? name : "?",
+			 k->value_type);
+	btf__free(btf);
+	return err;
+}
+
+/* The same for the pin at path, and for meta, our layout version; *pid: meta's pid. */
+static int pin_is(const char *path, const struct pin_kind *k, char *why, size_t size, __u32 *pid)
+{
+	struct ds_meta m;
+	int fd, err;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		snprintf(why, size, "not a BPF map (%s)", strerror(errno));
+		return -EPROTO;
+	}
+	err = map_is(fd, k, why, size);
+	if (!err && k == &pin_kinds[0]) {
+		err = read_meta(fd, &m);
+		if (!err && m.abi_version != DS_ABI_VERSION) {
+			snprintf(why, size, "layout version %u, ours is %u", m.abi_version,
+				 DS_ABI_VERSION);
+			err = -EPROTO;
+		}
+		*pid = err ? 0 : m.pid;
+	}
+	close(fd);
+	return err;
+}
+
+static int pin_index(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++)
+		if (!strcmp(name, pin_kinds[i].name))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * With the lock held on a directory we did not create: the pins under our names were left by
+ * a tracer that died, if they are provably dropscope's (each of our kind, and a meta of our
+ * layout beside them). Those are replaced, and we say so; anything else under our names is a
+ * clash, refused and left alone. Files under other names are not ours to look at.
+ */
+static int clear_stale(const struct pin_claim *c)
+{
+	char path[600], why[128], names[64] = "";
+	struct dirent *de;
+	unsigned stale = 0;
+	DIR *d = opendir(c->dir);
+	__u32 pid = 0;
+	int err = 0;
+
+	if (!d) {
+		err = -errno;
+		ds_err("failed to read pin directory %s: %s", c->dir, strerror(-err));
+		return err;
+	}
+	while ((de = readdir(d))) {
+		int i = pin_index(de->d_name);
+
+		if (i >= 0)
+			stale |= 1u << i;
+	}
+	closedir(d);
+	if (!stale)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
+		if (!(stale & (1u << i)))
+			continue;
+		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
+		if (!(stale & 1u)) {
+			snprintf(why, sizeof(why), "no dropscope 'meta' map beside it");
+			err = -EPROTO;
+		} else {
+			err = pin_is(path, &pin_kinds[i], why, sizeof(why), &pid);
+		}
+		if (err == -EPROTO) {
+			ds_err("pin directory %s already holds '%s', which is not dropscope's (%s); "
+			       "remove it, or choose another directory with --pin DIR",
+			       c->dir, pin_kinds[i].name, why);
+			return -EEXIST;
+		}
+		if (err) {
+			ds_err("failed to inspect %s: %s", path, strerror(-err));
+			return err;
+		}
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 *names ? ", " : "", pin_kinds[i].name);
+	}
+	/* Without -v too: the operator should know what we removed. */
+	ds_err("replacing the stale pins in %s (%s) of a dropscope that is gone (pid %u)", c->dir,
+	       names, pid);
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
+		if (!(stale & (1u << i)))
+			continue;
+		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			ds_err("failed to remove the stale pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* The pid in dir's meta pin, or 0 when there is none (yet). */
@@ -52,69 +208,14 @@ static __u32 meta_pid(const char *dir)
 	return m.pid;
 }
 
-static int pin_index(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(pin_names); i++)
-		if (!strcmp(name, pin_names[i]))
-			return (int)i;
-	return -1;
-}
-
 /*
- * With the lock held: whatever is in the directory was left by a tracer that died (or it is
- * not ours at all, and we touch nothing).
+ * Open and lock an existing dir; 1 when there is none (or it vanished under us: retry), 0
+ * locked, or -errno. A reader (`show`) holds a shared lock for a moment: wait that out.
  */
-static int clear_stale(const struct pin_claim *c)
-{
-	char path[600];
-	struct dirent *de;
-	unsigned stale = 0;
-	DIR *d = opendir(c->dir);
-	int err = 0;
-
-	if (!d) {
-		err = -errno;
-		ds_err("failed to read pin directory %s: %s", c->dir, strerror(-err));
-		return err;
-	}
-	while ((de = readdir(d))) {
-		int i;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		i = pin_index(de->d_name);
-		if (i < 0) {
-			ds_err("pin directory %s holds '%s', which is not dropscope's; choose another "
-			       "directory with --pin DIR",
-			       c->dir, de->d_name);
-			err = -EEXIST;
-			break;
-		}
-		stale |= 1u << i;
-	}
-	closedir(d);
-	if (err || !stale)
-		return err;
-	ds_debug("replacing stale pins in %s (their tracer, pid %u, is gone)", c->dir,
-		 meta_pid(c->dir));
-	for (size_t i = 0; i < ARRAY_SIZE(pin_names); i++) {
-		if (!(stale & (1u << i)))
-			continue;
-		pin_path(path, sizeof(path), c->dir, pin_names[i]);
-		if (unlink(path) && errno != ENOENT) {
-			err = -errno;
-			ds_err("failed to remove the stale pin %s: %s", path, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* Open and lock dir; 1 when the directory vanished under us (retry), 0 locked, or -errno. */
 static int lock_dir(struct pin_claim *c)
 {
 	struct stat a, b;
-	int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), tries = 0;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -122,10 +223,14 @@ static int lock_dir(struct pin_claim *c)
 		ds_err("failed to open pin directory %s: %s", c->dir, strerror(errno));
 		return -errno;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
 		int err = errno;
 		__u32 pid;
 
+		if (err == EWOULDBLOCK && ++tries < 20) {
+			usleep(10000);
+			continue;
+		}
 		close(fd);
 		if (err != EWOULDBLOCK) {
 			ds_err("failed to lock pin directory %s: %s", c->dir, strerror(err));
@@ -153,72 +258,97 @@ static int lock_dir(struct pin_claim *c)
 	return 0;
 }
 
+/*
+ * Create dir, locked before anyone can see it: made under a name of this process beside it,
+ * locked, and renamed into place only if the name is still free. So a directory we created is
+ * one no other tracer ever held. 0 created, 1 it exists now, or -errno.
+ */
+static int create_locked(struct pin_claim *c)
+{
+	char tmp[sizeof(c->dir) + 32];
+	int fd, err;
+
+	/* (bpffs allows no dots in names.) */
+	snprintf(tmp, sizeof(tmp), "%s-new-%d", c->dir, (int)getpid());
+	if (mkdir(tmp, 0700)) {
+		err = -errno;
+		ds_err("failed to create pin directory %s: %s", c->dir, strerror(-err));
+		return err;
+	}
+	fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* What the host drops and to whom it talks is root's business: 0700, whatever the
+	 * umask. */
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) || fchmod(fd, 0700)) {
+		err = -errno;
+		ds_err("failed to set up pin directory %s: %s", tmp, strerror(-err));
+		goto fail;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, c->dir, RENAME_NOREPLACE)) {
+		err = -errno;
+		if (err == -EEXIST || err == -ENOTEMPTY) {
+			err = 1;
+			goto fail;
+		}
+		ds_err("failed to create pin directory %s: %s", c->dir, strerror(-err));
+		goto fail;
+	}
+	c->dir_fd = fd;
+	c->created = true;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	rmdir(tmp);
+	return err;
+}
+
 int pin_claim(const char *dir, struct pin_claim *c)
 {
-	bool created = false;
-	struct stat st;
+	size_t len = strlen(dir);
 	int err;
 
 	memset(c, 0, sizeof(*c));
 	c->dir_fd = -1;
-	if (strlen(dir) >= sizeof(c->dir) - 16) {
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len >= sizeof(c->dir) - 48) {
 		ds_err("pin directory name too long: %s", dir);
 		return -ENAMETOOLONG;
 	}
-	snprintf(c->dir, sizeof(c->dir), "%s", dir);
-	err = ensure_bpffs(dir);
+	snprintf(c->dir, sizeof(c->dir), "%.*s", (int)len, dir);
+	err = ensure_bpffs(c->dir);
 	if (err)
 		return err;
-	/* A few tries: a departing owner may remove the directory between our steps. */
+	/* A few tries: a departing owner may remove the directory between our steps, another
+	 * tracer may create it between ours. */
 	err = 1;
 	for (int i = 0; i < 5 && err > 0; i++) {
-		created = !mkdir(dir, 0700);
-		if (!created && errno != EEXIST) {
-			err = -errno;
-			ds_err("failed to create pin directory %s: %s", dir, strerror(-err));
-			return err;
-		}
 		err = lock_dir(c);
+		if (err > 0)
+			err = create_locked(c);
 	}
 	if (err > 0) {
-		ds_err("failed to claim pin directory %s: it keeps being removed", dir);
+		ds_err("failed to claim pin directory %s: it keeps being removed", c->dir);
 		return -EAGAIN;
 	}
 	if (err)
 		return err;
-	err = clear_stale(c);
-	if (err)
-		goto fail;
-	/* What the host drops and to whom it talks is root's business: 0700, whatever the umask
-	 * or an earlier owner left. */
-	if (fchmod(c->dir_fd, 0700) || fstat(c->dir_fd, &st)) {
-		err = -errno;
-		ds_err("failed to make pin directory %s mode 0700: %s", dir, strerror(-err));
-		goto fail;
-	}
-	if ((st.st_mode & 07777) != 0700) {
-		ds_err("pin directory %s is mode %04o, not 0700, after chmod", dir,
-		       (unsigned)(st.st_mode & 07777));
-		err = -EPERM;
-		goto fail;
+	err = c->created ? 0 : clear_stale(c);
+	if (err) {
+		pin_release(c);
+		return err;
 	}
 	return 0;
-fail:
-	if (created)
-		rmdir(dir);
-	close(c->dir_fd);
-	c->dir_fd = -1;
-	return err;
 }
 
 static void unpin_own(struct pin_claim *c)
 {
 	char path[600];
 
-	for (size_t i = 0; i < ARRAY_SIZE(pin_names); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
 		if (!(c->pinned & (1u << i)))
 			continue;
-		pin_path(path, sizeof(path), c->dir, pin_names[i]);
+		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
 		unlink(path);
 	}
 	c->pinned = 0;
@@ -229,20 +359,23 @@ void pin_release(struct pin_claim *c)
 	if (c->dir_fd < 0)
 		return;
 	unpin_own(c);
-	/* Empty now unless someone put files of their own there: then it stays. */
-	rmdir(c->dir);
+	/* Only a directory we created, and only if empty: someone may have put files there. */
+	if (c->created)
+		rmdir(c->dir);
 	/* Last: the lock is what keeps the next tracer out until we are done. */
 	close(c->dir_fd);
 	c->dir_fd = -1;
+	c->created = false;
 }
 
 int pin_maps(const struct tracer *t, struct pin_claim *c, const struct tracer_config *cfg)
 {
-	int fds[] = { tracer_drops_fd(t), tracer_stats_fd(t), tracer_ifnames_fd(t),
-		      tracer_retrans_fd(t), tracer_meta_fd(t) };
+	/* In pin_kinds' order. */
+	int fds[] = { tracer_meta_fd(t), tracer_drops_fd(t), tracer_stats_fd(t),
+		      tracer_ifnames_fd(t), tracer_retrans_fd(t) };
 	struct ds_meta m = { .abi_version = DS_ABI_VERSION };
 	struct timespec ts;
-	char path[600];
+	char path[600], why[128];
 	__u32 zero = 0;
 	int err;
 
@@ -259,10 +392,17 @@ int pin_maps(const struct tracer *t, struct pin_claim *c, const struct tracer_co
 		ds_err("failed to write the meta map: %s", strerror(-err));
 		return err;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(pin_names); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
 		if (fds[i] < 0)
 			continue;
-		pin_path(path, sizeof(path), c->dir, pin_names[i]);
+		/* The next tracer recognises stale pins by pin_kinds: they must say what we pin. */
+		err = map_is(fds[i], &pin_kinds[i], why, sizeof(why));
+		if (err) {
+			ds_err("internal error: the %s map is not what pin.c expects (%s)",
+			       pin_kinds[i].name, err == -EPROTO ? why : strerror(-err));
+			goto cleanup;
+		}
+		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
 		if (bpf_obj_pin(fds[i], path)) {
 			err = -errno;
 			ds_err("failed to pin %s: %s", path, strerror(-err));
@@ -282,38 +422,70 @@ cleanup:
 	return err;
 }
 
+/*
+ * Whether a tracer owns dir: it holds an exclusive flock on it for as long as its pins are
+ * there, and the kernel drops the lock however it dies. Unlike meta's pid, this holds across
+ * PID namespaces and after the pid is reused. 1 owned, 0 not, or -errno.
+ */
+static int dir_owned(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), owned;
+
+	if (fd < 0)
+		return -errno;
+	/* Shared, and let go at once: a tracer claiming the directory waits that long. */
+	if (!flock(fd, LOCK_SH | LOCK_NB))
+		owned = 0;
+	else
+		owned = errno == EWOULDBLOCK ? 1 : -errno;
+	close(fd);
+	return owned;
+}
+
 int pinned_open(const char *dir, struct pinned_maps *m)
 {
-	int *fds[] = { &m->drops, &m->stats, &m->ifnames, &m->retrans, &m->meta };
+	/* In pin_kinds' order. */
+	int *fds[] = { &m->meta, &m->drops, &m->stats, &m->ifnames, &m->retrans };
+	/* A reader has no business writing: read-only, and so it works where only reads are
+	 * allowed. */
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
 	char path[600];
+	int err;
 
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		*fds[i] = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(pin_names); i++) {
-		pin_path(path, sizeof(path), dir, pin_names[i]);
-		*fds[i] = bpf_obj_get(path);
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
+		pin_path(path, sizeof(path), dir, pin_kinds[i].name);
+		*fds[i] = bpf_obj_get_opts(path, &ro);
 	}
 	if (m->drops < 0 || m->stats < 0 || m->meta < 0) {
-		int err = -ENOENT;
-
+		err = -ENOENT;
 		if (access(dir, F_OK))
 			ds_err("no pinned maps in %s: start 'dropscope trace --pin %s' first", dir,
 			       dir);
 		else
 			ds_err("failed to open the pinned maps in %s: %s", dir,
 			       strerror(errno ? errno : ENOENT));
-		pinned_close(m);
-		return err;
+		goto fail;
 	}
-	if (read_meta(m->meta, &m->info) || m->info.abi_version != DS_ABI_VERSION) {
+	err = read_meta(m->meta, &m->info);
+	if (err || m->info.abi_version != DS_ABI_VERSION) {
 		ds_err("the maps in %s have layout version %u; this dropscope reads version %u", dir,
 		       m->info.abi_version, DS_ABI_VERSION);
-		pinned_close(m);
-		return -EPROTO;
+		err = -EPROTO;
+		goto fail;
 	}
-	m->owner_alive = pid_alive(m->info.pid);
+	err = dir_owned(dir);
+	if (err < 0) {
+		ds_err("failed to tell whether a tracer owns %s: %s", dir, strerror(-err));
+		goto fail;
+	}
+	m->owner_alive = err;
 	return 0;
+fail:
+	pinned_close(m);
+	return err;
 }
 
 void pinned_close(struct pinned_maps *m)

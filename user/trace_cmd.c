@@ -589,6 +589,12 @@ int cmd_trace(int argc, char **argv)
 			if (!optarg && optind < argc && argv[optind][0] == '/')
 				optarg = argv[optind++];
 			o.pin_dir = optarg ? optarg : DEFAULT_PIN_DIR;
+			if (!*o.pin_dir) {
+				ds_err("bad --pin '': expected a directory on a bpf filesystem, e.g. "
+				       "%s",
+				       DEFAULT_PIN_DIR);
+				return 2;
+			}
 			break;
 		case OPT_NO_RETRANS:
 			o.cfg.retransmits = false;
@@ -716,6 +722,7 @@ int cmd_show(int argc, char **argv)
 	const char *dir = DEFAULT_PIN_DIR;
 	struct timespec ts;
 	double seconds;
+	uint64_t now;
 	char mode[64];
 	int opt, rc;
 
@@ -737,6 +744,12 @@ int cmd_show(int argc, char **argv)
 	}
 	if (optind < argc)
 		dir = argv[optind++];
+	if (!*dir) {
+		ds_err("bad pin directory '': expected the DIR of 'dropscope trace --pin DIR', e.g. "
+		       "%s",
+		       DEFAULT_PIN_DIR);
+		return 2;
+	}
 	if (optind < argc) {
 		ds_err("unexpected argument '%s'; see 'dropscope show --help'", argv[optind]);
 		return 2;
@@ -751,16 +764,20 @@ int cmd_show(int argc, char **argv)
 		pinned_close(&m);
 		return 1;
 	}
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	/* A tracer that is gone counted until some moment we cannot know: no rates then. */
-	if (!m.owner_alive) {
+	seconds = -1;
+	if (!m.owner_alive)
 		ds_err("the tracer that pinned %s (pid %u) is gone: these counts are frozen, over an "
 		       "unknown time",
 		       dir, m.info.pid);
-		seconds = -1;
-	} else {
-		clock_gettime(CLOCK_BOOTTIME, &ts);
-		seconds = (ts.tv_sec * 1000000000ull + ts.tv_nsec - m.info.start_boottime_ns) / 1e9;
-	}
+	else if (m.info.start_boottime_ns > now)
+		ds_err("the maps in %s say their tracer started after now: the time they cover is "
+		       "unknown",
+		       dir);
+	else
+		seconds = (now - m.info.start_boottime_ns) / 1e9;
 	snprintf(mode, sizeof(mode), "%s, pinned by pid %u",
 		 attach_mode_name((enum attach_mode)m.info.attach_mode), m.info.pid);
 	refresh_ifnames(&r, m.ifnames);

@@ -11,6 +11,7 @@ lab_create 1 || t_skip_all "could not build the lab"
 PIN="/sys/fs/bpf/dstest-$LAB_ID"
 PIN2="$PIN-2"
 t_on_exit "rm -rf $PIN $PIN2"
+BPFLOAD="$BUILD/tests/helpers/bpfload"
 lab_host_drop output 'udp dport 9999'
 
 # start OUT ARGS...: dropscope trace in the background, waiting for its ready marker.
@@ -77,11 +78,12 @@ t_is $(($(tail -n1 "$T_TMP/rate" | jq -r '.shed_events') + ev)) "$(tail -n1 "$T_
 	"events printed plus shed are every drop"
 
 # --- pinned maps: layout with field names, `show`, busy and stale directories, clean removal
-mkdir -m 0755 "$PIN" # left open by someone: the tracer closes it
+mkdir -m 0755 "$PIN" # someone's: the tracer uses it as it is
 start "$T_TMP/pin" --netns "$LAB_HOST" --pin "$PIN"
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 42 >/dev/null
 sleep 0.3
-t_is "$(stat -c %a "$PIN")" 700 "the pin directory is root-only (0700), even one that was 0755"
+t_is "$(stat -c %a "$PIN")" 755 "a pin directory that existed keeps its mode (0755)"
+t_is "$(stat -c %a "$PIN/drops")" 600 "the pins themselves are root-only (0600)"
 t_check "bpftool prints the drops map with its field names" \
 	sh -c "bpftool map dump pinned '$PIN/drops' | grep -q '\"reason\":'"
 "$DROPSCOPE" show "$PIN" --json >"$T_TMP/show" 2>"$T_TMP/show.err"
@@ -94,8 +96,18 @@ t_check "and says the directory is in use, by whom" grep -q "in use by dropscope
 t_is "$(wc -l <"$T_TMP/busy.err")" 1 "in one line"
 t_check "it fails before loading anything" sh -c "! grep -q attached '$T_TMP/busy.err'"
 t_check "the first tracer's pins survive the refused second one" test -e "$PIN/drops"
+# Read-only: show needs no write access to the pins (here, without the capabilities that
+# let root write anyway).
+chmod 0400 "$PIN"/*
+setpriv --bounding-set=-dac_override,-dac_read_search "$DROPSCOPE" show "$PIN" --json \
+	>"$T_TMP/ro" 2>"$T_TMP/ro.err"
+t_is "$?" 0 "show reads pins it may only read (it opens them read-only)"
+t_is "$(jq -r '.total' "$T_TMP/ro")" 42 "and counts the 42 drops"
 t_stop "$T_BG_PID"
-t_check "pins are removed when the tracer stops" test ! -e "$PIN"
+t_check "pins are removed when the tracer stops" test -z "$(ls -A "$PIN")"
+t_check "but not a directory it did not create" test -d "$PIN"
+t_is "$(stat -c %a "$PIN")" 755 "which still has its mode"
+rmdir "$PIN"
 
 # Two tracers started at once on one directory: exactly one wins, and the loser's exit does
 # not take the winner's pins with it. A few rounds, since it is a race.
@@ -124,13 +136,46 @@ for round in 1 2 3 4; do
 	t_check "round $round: the winner removes its pins when it stops" test ! -e "$PIN"
 done
 
-# A directory with files that are not dropscope's is refused, and left as it was.
-mkdir -m 0700 "$PIN2"
+# A tracer in a directory it created makes it root-only and removes it when it stops.
+start "$T_TMP/own" --pin "$PIN" -d 1
+lab_wait_file "$T_TMP/own.err" "maps pinned" 5
+t_is "$(stat -c %a "$PIN")" 700 "a pin directory the tracer creates is root-only (0700)"
+wait "$T_BG_PID"
+t_check "and removed when it stops" test ! -e "$PIN"
+
+# Someone else's pins under other names are left alone, and so is their directory.
+mkdir -m 0750 "$PIN2"
 bpftool map create "$PIN2/theirs" type array key 4 value 4 entries 1 name theirs
+"$DROPSCOPE" trace --pin "$PIN2" -d 1 >/dev/null 2>"$T_TMP/other.err"
+t_is "$?" 0 "a pin directory holding someone else's pins under other names is shared"
+t_check "their pin is left alone" test -e "$PIN2/theirs"
+t_is "$(ls "$PIN2")" theirs "ours are gone"
+t_is "$(stat -c %a "$PIN2")" 750 "and the directory stays, with its mode"
+rm -rf "$PIN2"
+
+# Under one of our names, a map that is not provably ours is a clash: refused, left alone.
+mkdir -m 0750 "$PIN2"
+bpftool map create "$PIN2/stats" type array key 4 value 8 entries 1 name foreign
+id=$(bpftool -j map show pinned "$PIN2/stats" | jq -r .id)
 "$DROPSCOPE" trace --pin "$PIN2" -d 1 >/dev/null 2>"$T_TMP/foreign.err"
-t_is "$?" 1 "a pin directory holding someone else's pins is refused"
-t_check "saying which file is not dropscope's" grep -q "holds 'theirs', which is not dropscope's" "$T_TMP/foreign.err"
-t_check "and their pin is left alone" test -e "$PIN2/theirs"
+t_is "$?" 1 "a foreign map pinned as DIR/stats is refused"
+t_is "$(wc -l <"$T_TMP/foreign.err")" 1 "in one line"
+t_check "naming the clash" grep -q "already holds 'stats', which is not dropscope's" "$T_TMP/foreign.err"
+t_is "$(bpftool -j map show pinned "$PIN2/stats" | jq -r .id)" "$id" "the foreign map survives"
+t_is "$(stat -c %a "$PIN2")" 750 "and so does the directory, with its mode"
+# One that looks like ours in all but its BTF, beside a convincing meta, is not ours either.
+rm -f "$PIN2/stats"
+"$BPFLOAD" map "$PIN2/meta" array 4 32 ds_meta
+# abi_version 2, pid 1
+bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+"$BPFLOAD" map "$PIN2/stats" percpu_array 4 56 their_stats
+id=$(bpftool -j map show pinned "$PIN2/stats" | jq -r .id)
+"$DROPSCOPE" trace --pin "$PIN2" -d 1 >/dev/null 2>"$T_TMP/foreign2.err"
+t_is "$?" 1 "a map of our shape whose BTF names another struct is refused"
+t_check "naming it and why" grep -q "holds 'stats', which is not dropscope's (its value is 'their_stats'" "$T_TMP/foreign2.err"
+t_is "$(bpftool -j map show pinned "$PIN2/stats" | jq -r .id)" "$id" "and it survives"
+t_check "as does the meta beside it" test -e "$PIN2/meta"
 rm -rf "$PIN2"
 
 # A show that cannot read the maps says so and fails; it does not print a summary of zeros.
@@ -138,14 +183,23 @@ mkdir -m 0700 "$PIN2"
 bpftool map create "$PIN2/drops" type array key 4 value 8 entries 4 name drops
 bpftool map create "$PIN2/stats" type percpu_array key 4 value 56 entries 1 name stats
 bpftool map create "$PIN2/meta" type array key 4 value 32 entries 1 name meta
-# abi_version 2, pid 1 (alive)
+# abi_version 2, pid 1; alive: its lock is held (by flock(1) here)
 bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
 	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
-"$DROPSCOPE" show "$PIN2" --json >"$T_TMP/badshow" 2>"$T_TMP/badshow.err"
+flock -x "$PIN2" "$DROPSCOPE" show "$PIN2" --json >"$T_TMP/badshow" 2>"$T_TMP/badshow.err"
 t_is "$?" 1 "show over a drops map it cannot read fails"
 t_is "$(cat "$T_TMP/badshow.err")" "dropscope: failed to read the drops map: Protocol error" \
 	"with one line saying which map"
 t_is "$(wc -c <"$T_TMP/badshow")" 0 "and prints no summary"
+# A meta that says its tracer started after now (boot time 2^64 - 1) is not believed.
+rm -f "$PIN2/drops"
+bpftool map create "$PIN2/drops" type percpu_array key 4 value 48 entries 8 name drops
+bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 255 255 255 255 \
+	255 255 255 255 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+flock -x "$PIN2" "$DROPSCOPE" show "$PIN2" --json >"$T_TMP/future" 2>"$T_TMP/future.err"
+t_is "$?" 0 "show reads maps whose meta says they were pinned in the future"
+t_check "says the time is unknown" grep -q "say their tracer started after now" "$T_TMP/future.err"
+t_is "$(jq -r .duration_s "$T_TMP/future")" null "and gives no duration"
 rm -rf "$PIN2"
 "$DROPSCOPE" show "$PIN" >/dev/null 2>"$T_TMP/noshow.err"
 t_is "$?" 1 "show without pins fails"
@@ -171,8 +225,30 @@ t_check "and shows no rate for the reason" grep -qE '^NETFILTER_DROP +policy +9 
 start "$T_TMP/stale" --pin "$PIN" -d 1
 lab_wait_file "$T_TMP/stale.err" "maps pinned" 5
 t_check "stale pins of a killed tracer are replaced" grep -q "maps pinned in $PIN" "$T_TMP/stale.err"
+t_check "saying so without -v" grep -q "replacing the stale pins in $PIN (meta, drops, stats, ifnames, retrans) of a dropscope that is gone (pid $kpid)" "$T_TMP/stale.err"
 wait "$T_BG_PID"
-t_check "and removed when that tracer stops" test ! -e "$PIN"
+t_check "and removed when that tracer stops" test -z "$(ls -A "$PIN")"
+rmdir "$PIN"
+
+# Whether the tracer lives comes from its lock on the directory, not from its pid: a tracer in
+# another PID namespace has a pid that means nothing here (1: always alive, to kill(2)).
+unshare -p -f --mount-proc --kill-child "$DROPSCOPE" trace --pin "$PIN" >/dev/null 2>"$T_TMP/pidns.err" &
+upid=$!
+t_on_exit "kill -9 $upid"
+t_wait_ready "$T_TMP/pidns.err"
+lab_wait_file "$T_TMP/pidns.err" "maps pinned" 5
+"$DROPSCOPE" show "$PIN" --json >"$T_TMP/pidns" 2>"$T_TMP/pidns.show"
+t_is "$?:$(cat "$T_TMP/pidns.show")" 0: "show reads a live tracer's pins from another PID namespace, with no complaint"
+t_check "and gives their duration (it lives)" test "$(jq -r .duration_s "$T_TMP/pidns")" != null
+inner=$(pgrep -P "$upid")
+t_check "the tracer runs as pid 1 of its namespace ($inner here)" grep -q 'pinned by pid 1' <("$DROPSCOPE" show "$PIN" 2>/dev/null)
+kill -9 "$inner"
+wait "$upid" 2>/dev/null
+"$DROPSCOPE" show "$PIN" --json >"$T_TMP/pidns" 2>"$T_TMP/pidns.show"
+t_is "$?" 0 "show reads the pins it left when killed"
+t_check "and says it is gone, though pid 1 lives" grep -q "(pid 1) is gone" "$T_TMP/pidns.show"
+t_is "$(jq -r .duration_s "$T_TMP/pidns")" null "so the counts are frozen, over an unknown time"
+rm -rf "$PIN"
 
 # --- TCP retransmissions: SYNs to a host that drops them, counted against the kernel's counter
 lab_nft dst 'table inet lab_syn {
@@ -327,6 +403,8 @@ t_bad "bad protocol" 2 "unknown protocol 'foo'" "$DROPSCOPE" trace --proto foo
 t_bad "stray argument" 2 "unexpected argument 'extra'" "$DROPSCOPE" trace extra
 t_bad "too many keys" 2 "bad --max-keys '65537'" "$DROPSCOPE" trace --max-keys 65537 -d 1
 t_bad "bad watch" 2 "bad DROPSCOPE_WATCH" env DROPSCOPE_WATCH=10.0.0.1,udp "$DROPSCOPE" trace -d 1
+t_bad "empty pin directory" 2 "bad --pin ''" "$DROPSCOPE" trace --pin= -d 1
+t_bad "show of an empty directory name" 2 "bad pin directory ''" "$DROPSCOPE" show ""
 # The build may sit where nobody but root can reach it (a checkout under /root): run a copy.
 NOBODY_DIR=$(mktemp -d /tmp/dsnobody.XXXXXX)
 t_on_exit "rm -rf $NOBODY_DIR"
