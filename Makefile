@@ -46,6 +46,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 BENCH_BPF   := $(wildcard tests/bench/*.bpf.c)
 BENCH_OBJS  := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF))
+BENCH_BINS  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard tests/bench/*.c)))
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # Writes the probe parser's seed corpus (tests/fuzz/corpus/make.sh).
@@ -96,6 +97,16 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/skel
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c | $(BUILD)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+# The bare loader the benchmark compares dropscope's start and memory with: the skeleton of
+# the empty program.
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(BUILD)/bench/bare: tests/bench/bare.c $(BUILD)/bench/floor.skel.h | $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bench $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/bench-bare.d $< -o $@ $(LDLIBS)
 
 # Userspace objects wait for every skeleton; -MMD -MP tracks the headers.
 $(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
@@ -168,7 +179,7 @@ demo: deps
 	$(Q)$(BUILD)/dropscope demo
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_OBJS)
+	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_OBJS) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
 install: $(BUILD)/dropscope
