@@ -729,7 +729,7 @@ static int drop_privileges(struct diag *d)
 	if (d->tracer) {
 		d->ksyms = ksyms_load();
 		if (!privs_unprivileged_map_read(tracer_stats_fd(d->tracer)))
-			keep |= PRIVS_TRACE | PRIV_CAP(CAP_SYS_ADMIN);
+			keep |= PRIVS_MAP_READ;
 	}
 	if (d->before && d->before->entered)
 		keep |= PRIV_CAP(CAP_SYS_ADMIN);
@@ -821,8 +821,11 @@ int diagnose_run(struct diagnose_opts *o)
 		if (d.tracer)
 			tracer_poll(d.tracer, 100);
 	}
-	if (err < 0)
-		goto cleanup;
+	/* A prober that died or got stuck leaves no path: the rest is still worth a report. */
+	if (err < 0) {
+		ds_err("reporting without the path: the prober's results are lost");
+		d.vin.path_unmeasured = true;
+	}
 	d.seconds = mono_now() - d.start;
 	if (d.prober_err)
 		ds_err("the prober stopped early: %s", strerror(-d.prober_err));

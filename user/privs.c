@@ -17,6 +17,24 @@
 
 #define NOBODY_ID 65534 /* when the password database does not name nobody */
 
+static uid_t nobody_uid = NOBODY_ID;
+static gid_t nobody_gid = NOBODY_ID;
+static bool nobody_known;
+
+void privs_lookup_nobody(void)
+{
+	struct passwd *pw;
+
+	if (nobody_known)
+		return;
+	nobody_known = true;
+	pw = getpwnam("nobody");
+	if (pw && pw->pw_uid && pw->pw_gid) {
+		nobody_uid = pw->pw_uid;
+		nobody_gid = pw->pw_gid;
+	}
+}
+
 static int caps_get(struct __user_cap_data_struct d[2])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -52,9 +70,39 @@ uint64_t privs_effective(void)
 	return caps_get(d) ? 0 : caps_word(d, 0);
 }
 
+static int last_cap(void)
+{
+	char buf[16];
+	unsigned long v;
+
+	if (read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) <= 0)
+		return CAP_LAST_CAP;
+	buf[strcspn(buf, "\n")] = 0;
+	if (parse_ulong(buf, 0, 63, &v))
+		return CAP_LAST_CAP;
+	return (int)v;
+}
+
+/* A capability we are permitted (a file capability without +e) counts: make it effective. */
+static void raise_permitted(void)
+{
+	struct __user_cap_data_struct d[2];
+
+	if (!caps_get(d) && caps_word(d, 1) != caps_word(d, 0))
+		caps_set(caps_word(d, 1), caps_word(d, 1), caps_word(d, 2));
+}
+
+bool privs_before_cap_bpf(void)
+{
+	return last_cap() < CAP_BPF;
+}
+
 uint64_t privs_lack(uint64_t need)
 {
-	uint64_t have = privs_effective();
+	uint64_t have;
+
+	raise_permitted();
+	have = privs_effective();
 
 	/* Before 5.8 there is no CAP_BPF or CAP_PERFMON: CAP_SYS_ADMIN is what the kernel checks,
 	 * and it still accepts it for both. */
@@ -84,6 +132,12 @@ int privs_require(uint64_t need, const char *what)
 {
 	uint64_t lack = privs_lack(need);
 	char list[160] = "";
+
+	/* Before 5.8 the kernel knows only CAP_SYS_ADMIN for these. */
+	if (privs_before_cap_bpf() && (need & (PRIV_CAP(CAP_BPF) | PRIV_CAP(CAP_PERFMON)))) {
+		need &= ~(PRIV_CAP(CAP_BPF) | PRIV_CAP(CAP_PERFMON));
+		need |= PRIV_CAP(CAP_SYS_ADMIN);
+	}
 	size_t len = 0;
 	int n = 0;
 
@@ -97,22 +151,11 @@ int privs_require(uint64_t need, const char *what)
 		if (len >= sizeof(list))
 			break;
 	}
-	ds_err("%s needs %s (root has them): run it with sudo, or grant them", what, list);
+	ds_err("%s needs %s (or root): run it with sudo, or grant %s", what, list,
+	       n > 1 ? "them" : "it");
 	return -EPERM;
 }
 
-static int last_cap(void)
-{
-	char buf[16];
-	unsigned long v;
-
-	if (read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) <= 0)
-		return CAP_LAST_CAP;
-	buf[strcspn(buf, "\n")] = 0;
-	if (parse_ulong(buf, 0, 63, &v))
-		return CAP_LAST_CAP;
-	return (int)v;
-}
 
 /* Out of the ambient and (where we may change it) the bounding set, but for keep. */
 static void drop_inheritable_sets(uint64_t keep)
@@ -133,22 +176,15 @@ int privs_drop_all(void)
 	uid_t ruid, euid, suid;
 	gid_t rgid, egid, sgid;
 	struct __user_cap_data_struct d[2];
-	struct passwd *pw;
 	int err;
 
 	if (getresuid(&ruid, &euid, &suid) || getresgid(&rgid, &egid, &sgid))
 		return -errno;
+	privs_lookup_nobody();
 	drop_inheritable_sets(0);
 	if (!ruid || !euid || !suid || !rgid || !egid || !sgid) {
-		uid_t uid = NOBODY_ID;
-		gid_t gid = NOBODY_ID;
-
-		pw = getpwnam("nobody");
-		if (pw && pw->pw_uid) {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		}
-		if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		if (setgroups(0, NULL) || setresgid(nobody_gid, nobody_gid, nobody_gid) ||
+		    setresuid(nobody_uid, nobody_uid, nobody_uid))
 			return -errno;
 	} else if (privs_effective() & PRIV_CAP(CAP_SETGID)) {
 		/* Not root, but capable of keeping root's groups: give them up too. */
@@ -158,16 +194,20 @@ int privs_drop_all(void)
 	err = caps_set(0, 0, 0);
 	if (err)
 		return err;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+	/* Not dumpable: another process of the same user may not ptrace us or take our
+	 * descriptors (pidfd_getfd), the raw sockets among them. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		return -errno;
 
-	/* Trust, but check: nothing left, and no way back to uid 0. */
+	/* Trust, but check: nothing left, and no way back to uid or gid 0. */
 	err = caps_get(d);
 	if (err)
 		return err;
 	if (caps_word(d, 0) || caps_word(d, 1) || caps_word(d, 2))
 		return -EPERM;
-	if (!getuid() || !geteuid() || !setuid(0))
+	if (!getuid() || !geteuid() || !setuid(0) || !setgid(0))
+		return -EPERM;
+	if ((!rgid || !egid || !sgid) && (!getgid() || !getegid() || getgroups(0, NULL) > 0))
 		return -EPERM;
 	return 0;
 }
@@ -187,7 +227,7 @@ int privs_keep_only(uint64_t keep)
 	err = caps_set(eff, perm, 0);
 	if (err)
 		return err;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		return -errno;
 	err = caps_get(d);
 	if (err)

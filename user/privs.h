@@ -26,18 +26,29 @@
 #define PRIVS_TRACE (PRIV_CAP(CAP_BPF) | PRIV_CAP(CAP_PERFMON))
 #define PRIVS_PROBE PRIV_CAP(CAP_NET_RAW)
 
+/* Look up the unprivileged user (nobody) now, before a process that will drop to it closes its
+ * descriptors: the password database may open files and sockets. */
+void privs_lookup_nobody(void);
+
+/* The kernel predates CAP_BPF and CAP_PERFMON (5.8): CAP_SYS_ADMIN stands for both. */
+bool privs_before_cap_bpf(void);
+
+/* The capabilities to keep for reading BPF maps by descriptor where the kernel wants one:
+ * CAP_BPF, or CAP_SYS_ADMIN before 5.8. */
+#define PRIVS_MAP_READ (privs_before_cap_bpf() ? PRIV_CAP(CAP_SYS_ADMIN) : PRIV_CAP(CAP_BPF))
+
 /* The effective capability set of the calling thread (bits by CAP_*); 0 if it cannot tell. */
 uint64_t privs_effective(void);
 
 /*
- * The capabilities of need that the process lacks (0: it may go on). CAP_SYS_ADMIN covers
- * CAP_BPF and CAP_PERFMON, as the kernel lets it.
+ * The capabilities of need that the process lacks (0: it may go on), after making effective
+ * those it is permitted. CAP_SYS_ADMIN covers CAP_BPF and CAP_PERFMON, as the kernel lets it.
  */
 uint64_t privs_lack(uint64_t need);
 
 /*
  * Check that the process holds need; if not, print "WHAT needs CAP_X and CAP_Y (or root): ..."
- * on one line and return -EPERM.
+ * on one line (CAP_SYS_ADMIN for CAP_BPF and CAP_PERFMON before 5.8) and return -EPERM.
  */
 int privs_require(uint64_t need, const char *what);
 
@@ -45,15 +56,16 @@ int privs_require(uint64_t need, const char *what);
  * Become an unprivileged user for good: no supplementary groups, uid and gid nobody (when the
  * process runs as uid or gid 0), every capability gone from every set, no_new_privs. A process
  * that already runs as another user (file or ambient capabilities) keeps its uid and loses its
- * capabilities. Checks the result (capget, and that uid 0 cannot be had back). Returns 0 or
- * -errno; does not print (the caller says what it could not do).
+ * capabilities. Not dumpable either: no other process of that user may take its descriptors.
+ * Checks the result (capget, and that uid and gid 0 cannot be had back). Returns 0 or -errno;
+ * does not print (the caller says what it could not do).
  */
 int privs_drop_all(void);
 
 /*
  * Keep only the capabilities in keep (and the uid): every other one leaves every set, the
- * bounding set included where the process may change it, and no_new_privs is set. Returns 0
- * or -errno; does not print.
+ * bounding set included where the process may change it; no_new_privs is set and the process is
+ * no longer dumpable. Returns 0 or -errno; does not print.
  */
 int privs_keep_only(uint64_t keep);
 

@@ -18,56 +18,31 @@
 #include "probe_child.h"
 #include "util.h"
 
-/* The messages, each a header and len bytes of payload. */
-enum {
-	MSG_FAILED = 1, /* child -> parent: int32 -errno, it could not drop its privileges */
-	MSG_READY,	/* child -> parent: int32 0, privileges dropped, waiting for MSG_GO */
-	MSG_GO,		/* request: double, the deadline (CLOCK_MONOTONIC s); starts the run */
-	MSG_DONE,	/* child -> parent: int32, what prober_run returned */
-	MSG_PROBES,	/* request: none; answer: u64 n, n records, n settled bytes */
-	MSG_CLASSIFY,	/* request: the packet; answer: int32 rc, struct probe_packet */
-	MSG_REPORT,	/* request: n excluded bytes (none: the plain report); answer: int32 0 or
-			   -errno, then struct probe_report and its nhops hop rows */
-	MSG_QUIT,	/* request: none; the child exits */
-};
-
-struct msg_header {
-	uint32_t type;
-	uint32_t len;
-};
-
-#define REPLY_TIMEOUT_MS 30000 /* the child answers at once; past this it is stuck */
+#define REPLY_TIMEOUT_S 10.0 /* the child answers at once: past this it is stuck */
+#define RUN_GRACE_S 10.0     /* past its deadline (or a stop) the run has to end */
 #define MAX_PACKET 65535
 #define MAX_HOPS (PROBE_MAX_TTL + 1)
 
-struct probe_child {
-	pid_t pid;
-	int fd;
-	int stop_fd; /* closing it ends the child's run early */
-	bool done, stopped, broken;
-	int run_err;
-	struct probe_record *rec;
-	uint8_t *settled;
-	size_t nrec;
-	bool have_probes;
-	struct probe_report report;
-	struct probe_hop_report *hops;
-};
 
 /* --- both sides: whole messages over a stream ------------------------------------------- */
 
-/* timeout_ms < 0: block (the child); the parent always bounds its waits. */
-static int read_full(int fd, void *buf, size_t len, int timeout_ms)
+/* until < 0: block (the child); the parent always bounds an exchange by an absolute deadline
+ * (CLOCK_MONOTONIC seconds), so a child that trickles bytes cannot hold it either. */
+static int read_full(int fd, void *buf, size_t len, double until)
 {
 	uint8_t *p = buf;
 
 	while (len) {
 		ssize_t n;
 
-		if (timeout_ms >= 0) {
+		if (until >= 0) {
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int r = poll(&pfd, 1, timeout_ms);
+			double left = until - mono_now();
+			int r;
 
+			if (left <= 0)
+				return -ETIMEDOUT;
+			r = poll(&pfd, 1, (int)(left * 1000) + 1);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0)
@@ -107,7 +82,7 @@ static int write_full(int fd, const void *buf, size_t len)
 
 static int send_msg(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen)
 {
-	struct msg_header h = { .type = type, .len = (uint32_t)(alen + blen) };
+	struct probe_child_header h = { .type = type, .len = (uint32_t)(alen + blen) };
 	int err = write_full(fd, &h, sizeof(h));
 
 	if (!err && alen)
@@ -124,7 +99,7 @@ static void serve_probes(struct prober *p, int fd)
 	const struct probe_record *rec;
 	uint64_t n = prober_probes(p, &rec, NULL);
 	uint8_t *settled = malloc(n + 1);
-	struct msg_header h = { MSG_PROBES, (uint32_t)(sizeof(n) + n * sizeof(*rec) + n) };
+	struct probe_child_header h = { PROBE_MSG_PROBES, (uint32_t)(sizeof(n) + n * sizeof(*rec) + n) };
 
 	if (!settled)
 		n = 0, h.len = sizeof(n);
@@ -151,11 +126,11 @@ static void serve_report(struct prober *p, int fd, const uint8_t *excluded, size
 	free(ex);
 	if (!r) {
 		rc = -ENOMEM;
-		send_msg(fd, MSG_REPORT, &rc, sizeof(rc), NULL, 0);
+		send_msg(fd, PROBE_MSG_REPORT, &rc, sizeof(rc), NULL, 0);
 		return;
 	}
 	{
-		struct msg_header h = { MSG_REPORT, (uint32_t)(sizeof(rc) + sizeof(*r) +
+		struct probe_child_header h = { PROBE_MSG_REPORT, (uint32_t)(sizeof(rc) + sizeof(*r) +
 							r->nhops * sizeof(*r->hops)) };
 
 		if (!write_full(fd, &h, sizeof(h)) && !write_full(fd, &rc, sizeof(rc)) &&
@@ -167,34 +142,34 @@ static void serve_report(struct prober *p, int fd, const uint8_t *excluded, size
 static void serve(struct prober *p, int fd)
 {
 	for (;;) {
-		struct msg_header h;
+		struct probe_child_header h;
 		uint8_t *buf = NULL;
 
-		if (read_full(fd, &h, sizeof(h), -1))
+		if (read_full(fd, &h, sizeof(h), -1.0))
 			return;
 		if (h.len > PROBE_MAX_RECORDS + MAX_PACKET)
 			return;
 		if (h.len) {
 			buf = malloc(h.len);
-			if (!buf || read_full(fd, buf, h.len, -1)) {
+			if (!buf || read_full(fd, buf, h.len, -1.0)) {
 				free(buf);
 				return;
 			}
 		}
 		switch (h.type) {
-		case MSG_PROBES:
+		case PROBE_MSG_PROBES:
 			serve_probes(p, fd);
 			break;
-		case MSG_CLASSIFY: {
+		case PROBE_MSG_CLASSIFY: {
 			struct probe_packet pk;
 			int32_t rc;
 
 			memset(&pk, 0, sizeof(pk));
 			rc = prober_classify_packet(p, buf, h.len, &pk);
-			send_msg(fd, MSG_CLASSIFY, &rc, sizeof(rc), &pk, sizeof(pk));
+			send_msg(fd, PROBE_MSG_CLASSIFY, &rc, sizeof(rc), &pk, sizeof(pk));
 			break;
 		}
-		case MSG_REPORT:
+		case PROBE_MSG_REPORT:
 			serve_report(p, fd, buf, h.len);
 			break;
 		default:
@@ -205,12 +180,22 @@ static void serve(struct prober *p, int fd)
 	}
 }
 
-/* Close every descriptor the parent had open (the tracer's maps, a namespace) but stdio, the
- * socket to the parent and the prober's sockets: while /proc/self is still ours to read. */
-static int close_others(const struct prober *p, int fd, int stop_fd)
+/*
+ * Close every descriptor the parent had open (the tracer's maps, a namespace, the terminal) but
+ * the socket to the parent, the stop pipe and the prober's sockets, while /proc/self is still
+ * ours to read. Standard input and output become /dev/null and standard error the pipe the
+ * parent copies to its own: no terminal to type into, no output file to write or truncate.
+ */
+static int close_others(const struct prober *p, int fd, int stop_fd, int err_fd)
 {
 	int keep[9] = { 0, 1, 2, fd, stop_fd };
 	size_t nkeep = 5 + prober_socket_fds(p, keep + 5);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err_fd, 2) < 0)
+		return -errno;
+	close(null);
+	close(err_fd);
 	DIR *dir = opendir("/proc/self/fd");
 	struct dirent *de;
 	int dfd;
@@ -250,31 +235,32 @@ static void *stop_watch(void *arg)
 }
 
 static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int stop_fd,
-						  pid_t parent)
+						  int err_fd, pid_t parent)
 {
 	pthread_t watcher;
-	struct msg_header h;
+	struct probe_child_header h;
 	double deadline;
 	int32_t err;
 
-	err = close_others(p, fd, stop_fd);
+	/* A session of our own: no controlling terminal (TIOCSTI), no signals from it. */
+	err = setsid() < 0 ? -errno : close_others(p, fd, stop_fd, err_fd);
 	if (!err)
 		err = privs_drop_all();
 	if (err) {
-		send_msg(fd, MSG_FAILED, &err, sizeof(err), NULL, 0);
+		send_msg(fd, PROBE_MSG_FAILED, &err, sizeof(err), NULL, 0);
 		_exit(1);
 	}
 	/* The parent's death ends us (set after the uid change, which clears it). */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (getppid() != parent || send_msg(fd, MSG_READY, &err, sizeof(err), NULL, 0))
+	if (getppid() != parent || send_msg(fd, PROBE_MSG_READY, &err, sizeof(err), NULL, 0))
 		_exit(0);
-	if (read_full(fd, &h, sizeof(h), -1) || h.type != MSG_GO || h.len != sizeof(deadline) ||
-	    read_full(fd, &deadline, sizeof(deadline), -1))
+	if (read_full(fd, &h, sizeof(h), -1.0) || h.type != PROBE_MSG_GO || h.len != sizeof(deadline) ||
+	    read_full(fd, &deadline, sizeof(deadline), -1.0))
 		_exit(0);
 	if (pthread_create(&watcher, NULL, stop_watch, (void *)(intptr_t)stop_fd))
 		_exit(1);
 	err = prober_run(p, deadline);
-	if (send_msg(fd, MSG_DONE, &err, sizeof(err), NULL, 0))
+	if (send_msg(fd, PROBE_MSG_DONE, &err, sizeof(err), NULL, 0))
 		_exit(1);
 	serve(p, fd);
 	_exit(0);
@@ -282,69 +268,173 @@ static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int s
 
 /* --- the parent ------------------------------------------------------------------------- */
 
-int probe_child_start(struct prober *p, struct probe_child **out)
+struct probe_child {
+	pid_t pid;
+	int fd;
+	int stop_fd;	 /* closing it ends the child's run early */
+	bool done, stopped, broken;
+	double give_up;	 /* CLOCK_MONOTONIC s: a run not ended by then is abandoned */
+	double timeout;	 /* for one exchange */
+	int run_err;
+	struct probe_record *rec;
+	uint8_t *settled;
+	size_t nrec;
+	bool have_probes;
+	struct probe_report report;
+	struct probe_hop_report *hops;
+};
+
+static void fail(struct probe_child *c, int err)
+{
+	if (!c->broken)
+		ds_err("the prober's process failed: %s", err == -EPIPE ? "it ended" : strerror(-err));
+	c->broken = true;
+}
+
+/* Copies the child's standard error to ours, line by line as it comes, until it ends. */
+static void *relay_stderr(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[512];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && write(2, buf, (size_t)n) < 0)
+			break;
+	close(fd);
+	return NULL;
+}
+
+struct probe_child *probe_child_from_fd(int fd, pid_t pid)
 {
 	struct probe_child *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->pid = pid;
+	c->stop_fd = -1;
+	c->timeout = REPLY_TIMEOUT_S;
+	c->give_up = mono_now() + 3600;
+	return c;
+}
+
+void probe_child_set_timeout(struct probe_child *c, double seconds)
+{
+	c->timeout = seconds;
+}
+
+/* Read one whole payload of an exchange begun at `until - timeout`. */
+static int payload(struct probe_child *c, void *buf, size_t len, double until)
+{
+	int err = c->broken ? -EPIPE : read_full(c->fd, buf, len, until);
+
+	if (err)
+		fail(c, err);
+	return err;
+}
+
+/* A message of the type expected, its header checked: the payload's length in *len. */
+static int expect(struct probe_child *c, uint32_t type, uint32_t min, uint32_t max, uint32_t *len,
+		  double until)
+{
+	struct probe_child_header h;
+	int err = payload(c, &h, sizeof(h), until);
+
+	if (err)
+		return err;
+	if (h.type != type || h.len < min || h.len > max) {
+		fail(c, -EPROTO);
+		return -EPROTO;
+	}
+	*len = h.len;
+	return 0;
+}
+
+static int request(struct probe_child *c, uint32_t type, const void *a, size_t alen)
+{
+	int err = c->broken ? -EPIPE : send_msg(c->fd, type, a, alen, NULL, 0);
+
+	if (err)
+		fail(c, err);
+	return err;
+}
+
+int probe_child_start(struct prober *p, struct probe_child **out)
+{
 	pid_t parent = getpid();
-	struct msg_header h;
-	int sv[2], stop[2], err;
+	int sv[2], stop[2] = { -1, -1 }, errp[2] = { -1, -1 }, err = 0;
+	struct probe_child *c = NULL;
+	pthread_t relay;
 	int32_t v;
 
 	*out = NULL;
-	if (!c || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-		err = c ? -errno : -ENOMEM;
-		ds_err("failed to start the prober's process: %s", strerror(-err));
-		free(c);
-		prober_close(p);
-		return err;
-	}
-	if (pipe2(stop, O_CLOEXEC)) {
+	privs_lookup_nobody(); /* here: the password database may open files and sockets */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		err = -errno;
 		ds_err("failed to start the prober's process: %s", strerror(-err));
-		close(sv[0]);
-		close(sv[1]);
-		free(c);
 		prober_close(p);
 		return err;
 	}
-	fflush(NULL);
-	c->pid = fork();
-	if (c->pid == 0) {
+	if (pipe2(stop, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
+	    !(c = probe_child_from_fd(sv[0], -1)))
+		err = c || errno ? -errno : -ENOMEM;
+	if (!err) {
+		fflush(NULL);
+		c->pid = fork();
+		if (c->pid < 0)
+			err = -errno;
+	}
+	if (c && c->pid == 0) {
 		close(sv[0]);
 		close(stop[1]);
-		child_main(p, sv[1], stop[0], parent);
+		close(errp[0]);
+		child_main(p, sv[1], stop[0], errp[1], parent);
 	}
-	close(sv[1]);
-	close(stop[0]);
-	c->stop_fd = stop[1];
 	/* Our copies of the raw sockets go now: only the child reads the network. */
 	prober_close(p);
-	if (c->pid < 0) {
-		err = -errno;
-
+	close(sv[1]);
+	if (stop[0] >= 0)
+		close(stop[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (err) {
 		ds_err("failed to start the prober's process: %s", strerror(-err));
+		if (stop[1] >= 0)
+			close(stop[1]);
+		if (errp[0] >= 0)
+			close(errp[0]);
 		close(sv[0]);
-		close(stop[1]);
 		free(c);
 		return err;
 	}
-	c->fd = sv[0];
-	err = read_full(c->fd, &h, sizeof(h), REPLY_TIMEOUT_MS);
-	if (!err && ((h.type != MSG_READY && h.type != MSG_FAILED) || h.len != sizeof(v)))
-		err = -EPROTO;
-	if (!err)
-		err = read_full(c->fd, &v, sizeof(v), REPLY_TIMEOUT_MS);
-	if (!err && h.type == MSG_FAILED) {
-		err = v < 0 ? v : -EPERM;
-		ds_err("failed to drop privileges in the prober's process: %s; refusing to read "
-		       "the network with them",
-		       strerror(-err));
-	} else if (err) {
-		ds_err("failed to start the prober's process: %s",
-		       err == -EPIPE ? "it ended" : strerror(-err));
+	c->stop_fd = stop[1];
+	if (pthread_create(&relay, NULL, relay_stderr, (void *)(intptr_t)errp[0]))
+		close(errp[0]); /* then the child's messages are lost, not its work */
+	else
+		pthread_detach(relay);
+
+	/* Its first word: privileges dropped, or why not. */
+	{
+		double until = mono_now() + c->timeout;
+		struct probe_child_header h;
+
+		err = payload(c, &h, sizeof(h), until);
+		if (!err && ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED) || h.len != sizeof(v)))
+			err = -EPROTO;
+		if (!err)
+			err = payload(c, &v, sizeof(v), until);
+		if (!err && h.type == PROBE_MSG_FAILED) {
+			err = v < 0 && v > -4096 ? v : -EPERM;
+			ds_err("failed to drop privileges in the prober's process: %s; refusing to "
+			       "read the network with them",
+			       strerror(-err));
+			c->broken = true;
+		} else if (err) {
+			fail(c, err);
+		}
 	}
 	if (err) {
-		c->broken = true;
 		probe_child_close(c);
 		return err;
 	}
@@ -354,12 +444,9 @@ int probe_child_start(struct prober *p, struct probe_child **out)
 
 int probe_child_go(struct probe_child *c, double deadline_mono_s)
 {
-	int err = send_msg(c->fd, MSG_GO, &deadline_mono_s, sizeof(deadline_mono_s), NULL, 0);
+	int err = request(c, PROBE_MSG_GO, &deadline_mono_s, sizeof(deadline_mono_s));
 
-	if (err) {
-		c->broken = true;
-		ds_err("failed to start the prober's process: %s", strerror(-err));
-	}
+	c->give_up = deadline_mono_s + RUN_GRACE_S;
 	return err;
 }
 
@@ -368,44 +455,11 @@ pid_t probe_child_pid(const struct probe_child *c)
 	return c->pid;
 }
 
-/* A message from the child, of the type expected: its header is checked, the payload's length
- * given back in *len (at most max), the payload read by the caller. */
-static int expect(struct probe_child *c, uint32_t type, uint32_t min, uint32_t max, uint32_t *len)
-{
-	struct msg_header h;
-	int err;
-
-	if (c->broken)
-		return -EPIPE;
-	err = read_full(c->fd, &h, sizeof(h), REPLY_TIMEOUT_MS);
-	if (!err && (h.type != type || h.len < min || h.len > max))
-		err = -EPROTO;
-	if (err) {
-		c->broken = true;
-		ds_err("the prober's process failed: %s",
-		       err == -EPIPE ? "it ended" : strerror(-err));
-		return err;
-	}
-	*len = h.len;
-	return 0;
-}
-
-static int payload(struct probe_child *c, void *buf, size_t len)
-{
-	int err = read_full(c->fd, buf, len, REPLY_TIMEOUT_MS);
-
-	if (err) {
-		c->broken = true;
-		ds_err("the prober's process failed: %s",
-		       err == -EPIPE ? "it ended" : strerror(-err));
-	}
-	return err;
-}
-
 int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	struct msg_header h;
+	struct probe_child_header h;
+	double now = mono_now();
 	int32_t v;
 	int err, r;
 
@@ -418,57 +472,63 @@ int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err)
 	if (ds_stop && !c->stopped) {
 		/* A signal sent to us alone (SIGTERM, SIGHUP) ends the child's run too; its
 		 * answers still drain before it reports. */
-		close(c->stop_fd);
+		if (c->stop_fd >= 0)
+			close(c->stop_fd);
 		c->stop_fd = -1;
 		c->stopped = true;
+		if (c->give_up > now + RUN_GRACE_S)
+			c->give_up = now + RUN_GRACE_S;
+	}
+	if (now > c->give_up) {
+		/* Stopped, or stuck: its run is over for us, whatever it does. */
+		fail(c, -ETIMEDOUT);
+		return -ETIMEDOUT;
 	}
 	r = poll(&pfd, 1, timeout_ms);
 	if (r <= 0)
 		return r < 0 && errno != EINTR ? -errno : 0;
-	err = read_full(c->fd, &h, sizeof(h), REPLY_TIMEOUT_MS);
-	if (!err && (h.type != MSG_DONE || h.len != sizeof(v)))
+	err = payload(c, &h, sizeof(h), now + c->timeout);
+	if (!err && (h.type != PROBE_MSG_DONE || h.len != sizeof(v))) {
+		fail(c, -EPROTO);
 		err = -EPROTO;
+	}
 	if (!err)
-		err = read_full(c->fd, &v, sizeof(v), REPLY_TIMEOUT_MS);
-	if (err) {
-		ds_err("the prober's process failed: %s",
-		       err == -EPIPE ? "it ended" : strerror(-err));
-	}
-	if (err) {
-		c->broken = true;
+		err = payload(c, &v, sizeof(v), now + c->timeout);
+	if (err)
 		return err;
-	}
 	c->done = true;
-	c->run_err = v;
-	*run_err = v;
+	c->run_err = v <= 0 && v > -4096 ? v : -EIO;
+	*run_err = c->run_err;
 	return 1;
 }
 
 static int fetch_probes(struct probe_child *c)
 {
+	double until = mono_now() + c->timeout;
 	uint32_t len;
 	uint64_t n;
 
 	if (c->have_probes)
-		return 0;
+		return c->broken && !c->nrec ? -EPIPE : 0;
 	c->have_probes = true;
-	if (send_msg(c->fd, MSG_PROBES, NULL, 0, NULL, 0) ||
-	    expect(c, MSG_PROBES, sizeof(n), UINT32_MAX, &len) || payload(c, &n, sizeof(n)))
+	if (request(c, PROBE_MSG_PROBES, NULL, 0) ||
+	    expect(c, PROBE_MSG_PROBES, sizeof(n), UINT32_MAX, &len, until) ||
+	    payload(c, &n, sizeof(n), until))
 		return -EPIPE;
 	if (n > PROBE_MAX_RECORDS || len != sizeof(n) + n * (sizeof(*c->rec) + 1)) {
-		c->broken = true;
-		ds_err("the prober's process failed: %s", strerror(EPROTO));
+		fail(c, -EPROTO);
 		return -EPROTO;
 	}
 	c->rec = calloc(n + 1, sizeof(*c->rec));
 	c->settled = calloc(n + 1, 1);
 	if (!c->rec || !c->settled) {
-		c->broken = true;
-		ds_err("failed to read the prober's results: %s", strerror(ENOMEM));
+		fail(c, -ENOMEM);
 		return -ENOMEM;
 	}
-	if (payload(c, c->rec, n * sizeof(*c->rec)) || payload(c, c->settled, n))
+	if (payload(c, c->rec, n * sizeof(*c->rec), until) || payload(c, c->settled, n, until)) {
+		memset(c->rec, 0, n * sizeof(*c->rec));
 		return -EPIPE;
+	}
 	c->nrec = n;
 	return 0;
 }
@@ -490,6 +550,8 @@ bool probe_child_settled(struct probe_child *c, size_t index)
 int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
 			 struct probe_packet *out)
 {
+	double until = mono_now() + c->timeout;
+	uint8_t b;
 	uint32_t rlen;
 	int32_t rc;
 
@@ -497,12 +559,20 @@ int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
 	out->index = -1;
 	if (!l3 || !len || len > MAX_PACKET || fetch_probes(c))
 		return -EINVAL;
-	if (send_msg(c->fd, MSG_CLASSIFY, l3, len, NULL, 0) ||
-	    expect(c, MSG_CLASSIFY, sizeof(rc) + sizeof(*out), sizeof(rc) + sizeof(*out), &rlen) ||
-	    payload(c, &rc, sizeof(rc)) || payload(c, out, sizeof(*out)))
+	if (request(c, PROBE_MSG_CLASSIFY, l3, len) ||
+	    expect(c, PROBE_MSG_CLASSIFY, sizeof(rc) + sizeof(*out), sizeof(rc) + sizeof(*out), &rlen,
+		   until) ||
+	    payload(c, &rc, sizeof(rc), until) || payload(c, out, sizeof(*out), until)) {
+		memset(out, 0, sizeof(*out));
+		out->index = -1;
 		return -EPIPE;
-	/* What the child says is checked as any input would be. */
-	if (out->kind > PROBE_PKT_REPLY || out->reply > PROBE_REPLY_TOO_BIG ||
+	}
+	/* What the child says is checked as any input would be; bools are read as bytes. */
+	memcpy(&b, &out->terminal, 1);
+	out->terminal = b != 0;
+	memcpy(&b, &out->from_target, 1);
+	out->from_target = b != 0;
+	if ((unsigned)out->kind > PROBE_PKT_REPLY || (unsigned)out->reply > PROBE_REPLY_TOO_BIG ||
 	    out->index >= (int64_t)c->nrec || out->index < -1) {
 		memset(out, 0, sizeof(*out));
 		out->index = -1;
@@ -512,6 +582,13 @@ int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
 }
 
 #define TERMINATE(s) ((s)[sizeof(s) - 1] = 0)
+/* A bool from another process may hold any byte: read it as one. */
+#define FIX_BOOL(b)                                                                                \
+	do {                                                                                       \
+		uint8_t _v;                                                                        \
+		memcpy(&_v, &(b), 1);                                                              \
+		(b) = _v != 0;                                                                     \
+	} while (0)
 
 static void check_report(struct probe_report *r)
 {
@@ -521,11 +598,20 @@ static void check_report(struct probe_report *r)
 	TERMINATE(r->unreachable);
 	TERMINATE(r->mtu_limit.address);
 	TERMINATE(r->origin.address);
+	FIX_BOOL(r->reached);
+	FIX_BOOL(r->interrupted);
+	FIX_BOOL(r->mtu_limit.seen);
+	FIX_BOOL(r->has_origin);
+	FIX_BOOL(r->origin.at_destination);
+	FIX_BOOL(r->origin.carries_on);
 	if ((unsigned)r->proto > PROBE_TCP)
 		r->proto = PROBE_ICMP;
 	for (size_t i = 0; i < r->nhops; i++) {
 		struct probe_hop_report *h = &r->hops[i];
 
+		FIX_BOOL(h->rate_limited);
+		FIX_BOOL(h->limiter_confirmed);
+		FIX_BOOL(h->destination);
 		if (h->nhosts > PROBE_MAX_RESPONDERS)
 			h->nhosts = PROBE_MAX_RESPONDERS;
 		for (size_t k = 0; k < PROBE_MAX_RESPONDERS; k++) {
@@ -540,14 +626,17 @@ static void check_report(struct probe_report *r)
 const struct probe_report *probe_child_report(struct probe_child *c, const bool *excluded,
 					      size_t nexcluded)
 {
+	double until = mono_now() + c->timeout;
 	uint8_t *ex = NULL;
 	uint32_t len;
 	int32_t rc;
 	int err;
 
 	if (excluded && nexcluded) {
-		if (nexcluded > PROBE_MAX_RECORDS)
+		if (nexcluded > PROBE_MAX_RECORDS) {
+			ds_err("failed to build the report: %s", strerror(E2BIG));
 			return NULL;
+		}
 		ex = malloc(nexcluded);
 		if (!ex) {
 			ds_err("failed to build the report: %s", strerror(ENOMEM));
@@ -556,32 +645,37 @@ const struct probe_report *probe_child_report(struct probe_child *c, const bool 
 		for (size_t i = 0; i < nexcluded; i++)
 			ex[i] = excluded[i];
 	}
-	err = send_msg(c->fd, MSG_REPORT, ex, ex ? nexcluded : 0, NULL, 0);
+	err = request(c, PROBE_MSG_REPORT, ex, ex ? nexcluded : 0);
 	free(ex);
-	if (err || expect(c, MSG_REPORT, sizeof(rc), UINT32_MAX, &len) ||
-	    payload(c, &rc, sizeof(rc)))
+	if (err || expect(c, PROBE_MSG_REPORT, sizeof(rc), UINT32_MAX, &len, until) ||
+	    payload(c, &rc, sizeof(rc), until))
 		return NULL;
 	if (rc) {
-		ds_err("failed to build the report: %s", strerror(rc < 0 ? -rc : EIO));
+		/* A failure is all it says: anything more is out of step. */
+		if (len != sizeof(rc))
+			fail(c, -EPROTO);
+		else
+			ds_err("failed to build the report: %s",
+			       strerror(rc < 0 && rc > -4096 ? -rc : EIO));
 		return NULL;
 	}
 	free(c->hops);
 	c->hops = NULL;
-	if (len < sizeof(rc) + sizeof(c->report) || payload(c, &c->report, sizeof(c->report)))
+	if (len < sizeof(rc) + sizeof(c->report) ||
+	    payload(c, &c->report, sizeof(c->report), until))
 		goto broken;
 	if (c->report.nhops > MAX_HOPS ||
 	    len != sizeof(rc) + sizeof(c->report) + c->report.nhops * sizeof(*c->hops))
 		goto broken;
 	c->hops = calloc(c->report.nhops + 1, sizeof(*c->hops));
-	if (!c->hops || payload(c, c->hops, c->report.nhops * sizeof(*c->hops)))
+	if (!c->hops || payload(c, c->hops, c->report.nhops * sizeof(*c->hops), until))
 		goto broken;
 	c->report.hops = c->hops;
 	check_report(&c->report);
 	return &c->report;
 broken:
-	c->broken = true;
 	memset(&c->report, 0, sizeof(c->report));
-	ds_err("the prober's process failed: %s", strerror(EPROTO));
+	fail(c, -EPROTO);
 	return NULL;
 }
 
@@ -592,18 +686,18 @@ void probe_child_close(struct probe_child *c)
 	if (!c)
 		return;
 	if (!c->broken)
-		send_msg(c->fd, MSG_QUIT, NULL, 0, NULL, 0);
+		send_msg(c->fd, PROBE_MSG_QUIT, NULL, 0, NULL, 0);
 	close(c->fd);
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);
-	/* It exits on QUIT, or on the closed socket; a stuck one is ended. */
-	for (int i = 0; i < 50; i++) {
+	/* It exits on QUIT, on the closed socket or the closed stop pipe: give it a second. */
+	for (int i = 0; c->pid > 0 && i < 50; i++) {
 		pid_t r = waitpid(c->pid, &status, WNOHANG);
 
 		if (r == c->pid || (r < 0 && errno != EINTR))
 			break;
 		if (i == 49) {
-			/* (Without CAP_KILL we may not: it ends with its closed socket.) */
+			/* (Without CAP_KILL we may not; then the kernel reaps it when we end.) */
 			if (!kill(c->pid, SIGKILL))
 				waitpid(c->pid, &status, 0);
 			break;

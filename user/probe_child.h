@@ -22,6 +22,25 @@
 
 #include "prober.h"
 
+/* The protocol over the socket pair: messages of a header and len bytes of payload (the tests
+ * play a hostile child with it). */
+enum probe_child_msg {
+	PROBE_MSG_FAILED = 1, /* child -> parent: int32 -errno, it could not drop its privileges */
+	PROBE_MSG_READY,	/* child -> parent: int32 0, privileges dropped, waiting for PROBE_MSG_GO */
+	PROBE_MSG_GO,		/* request: double, the deadline (CLOCK_MONOTONIC s); starts the run */
+	PROBE_MSG_DONE,	/* child -> parent: int32, what prober_run returned */
+	PROBE_MSG_PROBES,	/* request: none; answer: u64 n, n records, n settled bytes */
+	PROBE_MSG_CLASSIFY,	/* request: the packet; answer: int32 rc, struct probe_packet */
+	PROBE_MSG_REPORT,	/* request: n excluded bytes (none: the plain report); answer: int32 0 or
+			   -errno, then struct probe_report and its nhops hop rows */
+	PROBE_MSG_QUIT,	/* request: none; the child exits */
+};
+
+struct probe_child_header {
+	uint32_t type;
+	uint32_t len;
+};
+
 struct probe_child;
 
 /*
@@ -60,6 +79,13 @@ int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
  */
 const struct probe_report *probe_child_report(struct probe_child *c, const bool *excluded,
 					      size_t nexcluded);
+
+/*
+ * For tests: the parent's end of the protocol over fd (the other end plays the child, already
+ * past PROBE_MSG_READY), and a shorter timeout for one exchange (default 10 s).
+ */
+struct probe_child *probe_child_from_fd(int fd, pid_t pid);
+void probe_child_set_timeout(struct probe_child *c, double seconds);
 
 /* Tell the child to end, reap it, free everything. Safe on NULL. */
 void probe_child_close(struct probe_child *c);

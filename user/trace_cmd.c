@@ -268,7 +268,7 @@ static int drop_privileges(struct trace_run *r, bool pinned)
 	int err;
 
 	if (maps_need_cap)
-		err = privs_keep_only(PRIVS_TRACE | PRIV_CAP(CAP_SYS_ADMIN));
+		err = privs_keep_only(PRIVS_MAP_READ);
 	else if (pinned)
 		err = privs_keep_only(0);
 	else

@@ -184,7 +184,10 @@ void verdict_decide(const struct verdict_input *in, struct verdict *out)
 	if (!in->reached && !host && (in->unreachable[0] || !in->network_loss)) {
 		out->kind = VERDICT_INCONCLUSIVE;
 		out->confidence = CONF_LOW;
-		if (in->unreachable[0])
+		if (in->path_unmeasured)
+			snprintf(out->why, sizeof(out->why),
+				 "the path was not measured: the prober's process failed");
+		else if (in->unreachable[0])
 			snprintf(out->why, sizeof(out->why), "target unreachable: %s", in->unreachable);
 		else if (!in->any_hop_answered)
 			snprintf(out->why, sizeof(out->why),

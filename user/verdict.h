@@ -46,6 +46,7 @@ struct verdict_input {
 	bool reached;		 /* the target answered */
 	bool any_hop_answered;
 	char unreachable[128];	 /* the prober's "network unreachable from ..." or "" */
+	bool path_unmeasured;	 /* the prober failed (its process died or got stuck) */
 	uint64_t dest_sent, dest_lost;
 	double dest_loss_lo, dest_loss_hi; /* 95% Wilson interval, percent */
 	bool network_loss;	 /* the prober's attribution found an origin */

@@ -193,6 +193,12 @@ int main(void)
 	in.any_hop_answered = false;
 	v = decide(&in);
 	ok(strstr(v.why, "no hop answered") != NULL, "no answer at all: %s", v.why);
+	in.path_unmeasured = true;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "inconclusive", "a failed prober: inconclusive");
+	ok(strstr(v.why, "not measured") != NULL && !strstr(v.why, "unreachable"),
+	   "and it says the path was not measured, not that the target is unreachable: %s", v.why);
+	in.path_unmeasured = false;
 	in.replies_lost_on_ingress = 200;
 	in.ingress_reason = "NETFILTER_DROP";
 	v = decide(&in);
