@@ -86,8 +86,10 @@ static const struct reason *by_name(const struct reason_table *t, const char *na
 
 static void recorded_kernels(void)
 {
-	static const char *const lists[] = { "linux-5.18", "torvalds-545dbcd1", "linux-6.14",
-					     "linux-6.18.44-v669", "linux-6.18.44-v1252" };
+	static const char *const lists[] = {
+		"linux-5.18",	      "torvalds-545dbcd1",   "linux-6.6", "linux-6.14",
+		"linux-6.18.44-v669", "linux-6.18.44-v1252", "linux-6.19",
+	};
 
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
 		size_t want = 0, missing = 0, unspec = 0;
