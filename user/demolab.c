@@ -205,8 +205,9 @@ static void lock_path(const char *tag, char *buf, size_t size)
 
 /*
  * Pick the lab's tag and create its lock file, locked. The file is made under a temporary name
- * and renamed once locked, so that a concurrent reaper never finds a live lab's lock free. The
- * tag is random, not the pid: a reused pid must not name, or keep alive, another's lab.
+ * and linked to its own once locked, so that a concurrent reaper never finds a live lab's lock
+ * free. The tag is random, not the pid: a reused pid must not name, or keep alive, another's
+ * lab.
  */
 static int lock_lab(struct demolab *lab)
 {
@@ -230,13 +231,15 @@ static int lock_lab(struct demolab *lab)
 		ds_err("failed to create the demo's lock file %s: %s", tmp, strerror(-err));
 		return err;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) || rename(tmp, path)) {
+	/* link, not rename: never replace another lab's lock (tags are random, not unique). */
+	if (flock(fd, LOCK_EX | LOCK_NB) || link(tmp, path)) {
 		err = -errno;
 		ds_err("failed to set up the demo's lock file %s: %s", path, strerror(-err));
 		unlink(tmp);
 		close(fd);
 		return err;
 	}
+	unlink(tmp);
 	/* For whoever looks; liveness is the lock, never this pid. */
 	dprintf(fd, "%d\n", (int)getpid());
 	lab->lock_fd = fd;
@@ -283,7 +286,7 @@ void demolab_destroy(struct demolab *lab)
 	}
 }
 
-/* The tag in a lock file's name ("demo-TAG.lock", or ".demo-TAG.new" before its rename). */
+/* The tag in a lock file's name ("demo-TAG.lock", or ".demo-TAG.new" before it is linked). */
 static bool lock_name_tag(const char *name, char *tag, size_t size, bool *pending)
 {
 	const char *end;

@@ -67,5 +67,19 @@ t_is "$?" 0 "the running demo ends on SIGTERM: exit 0"
 t_is "$(t_demo_ns "$live")" 0 "it removes its own namespaces"
 t_check "and its lock file" test ! -e "/run/dropscope/demo-$live.lock"
 
+# A demo killed while it built its network: a namespace, and a veth pair still in ours (made
+# here by hand, down: no traffic), behind a free lock.
+tag=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+t_on_exit "ip link del d${tag}a0; ip netns del dsdemo-$tag-host; rm -f /run/dropscope/demo-$tag.lock"
+ip netns add "dsdemo-$tag-host"
+ip link add "d${tag}a0" type veth peer name "d${tag}b0"
+echo 1 >"/run/dropscope/demo-$tag.lock"
+"$DROPSCOPE" demo --cleanup >"$T_TMP/c2" 2>"$T_TMP/c2.err"
+t_is "$?" 0 "cut build: --cleanup exits 0"
+t_is "$(t_demo_ns "$tag")" 0 "cut build: its namespace is removed"
+t_check "cut build: its veth pair in our namespace is removed" \
+	sh -c "! ip link show d${tag}a0 && ! ip link show d${tag}b0" 2>/dev/null
+t_check "cut build: its lock file is removed" test ! -e "/run/dropscope/demo-$tag.lock"
+
 t_bad "--cleanup with a scenario" 2 "runs no scenario" "$DROPSCOPE" demo healthy --cleanup
 t_done
