@@ -5,10 +5,12 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,22 +259,16 @@ static void load_names(struct trace_run *r)
 }
 
 /*
- * Attached, the tracer needs only its descriptors: everything else goes. Without pins it
- * becomes nobody; with pins it stays uid 0 without any capability, to remove its pins from
- * their root-only directory at the end. Kernels before 6.5 with unprivileged BPF disabled
- * refuse map reads without CAP_BPF even by descriptor: then that is kept.
+ * Attached, the tracer needs only its descriptors: everything else goes, and it becomes nobody
+ * when it was root. Kernels before 6.5 with unprivileged BPF disabled refuse map reads without
+ * CAP_BPF even by descriptor: then that is kept.
  */
-static int drop_privileges(struct trace_run *r, bool pinned)
+static int drop_privileges(struct trace_run *r)
 {
 	bool maps_need_cap = !privs_unprivileged_map_read(tracer_stats_fd(r->t));
 	int err;
 
-	if (maps_need_cap)
-		err = privs_keep_only(PRIVS_MAP_READ);
-	else if (pinned)
-		err = privs_keep_only(0);
-	else
-		err = privs_drop_all();
+	err = maps_need_cap ? privs_keep_only(PRIVS_MAP_READ) : privs_drop_all();
 	if (err)
 		ds_err("failed to give up the privileges trace no longer needs: %s",
 		       strerror(-err));
@@ -281,6 +277,47 @@ static int drop_privileges(struct trace_run *r, bool pinned)
 			 (unsigned long long)privs_effective(),
 			 maps_need_cap ? " (this kernel reads maps only with CAP_BPF)" : "");
 	return err;
+}
+
+/*
+ * With pins, the tracer goes on in a child process without privileges, and this one stays root
+ * only to remove the pins when the child ends, however it ends (SIGKILL included): it waits,
+ * passes a SIGTERM or SIGHUP sent to it alone on, then lets the caller release the claim.
+ * Returns 0 in the child, which forgets the pins (the keeper removes them; the directory's lock
+ * stays held through the keeper's descriptor), 1 in the keeper with the child's exit code in
+ * *code, or -errno.
+ */
+static int keep_pins(struct pin_claim *claim, int *code)
+{
+	bool passed_on = false;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(claim->dir_fd); /* the lock lives on in the keeper's */
+		claim->dir_fd = -1;
+		claim->pinned = 0;
+		claim->created = false;
+		return 0;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			*code = 1;
+			return 1;
+		}
+		if (ds_stop && !passed_on) {
+			kill(pid, SIGTERM);
+			passed_on = true;
+		}
+	}
+	if (WIFSIGNALED(status))
+		ds_err("the tracer was killed (%s); removing its pins", strsignal(WTERMSIG(status)));
+	*code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	return 1;
 }
 
 static void refresh_ifnames(struct trace_run *r, int fd)
@@ -658,7 +695,16 @@ int cmd_trace(int argc, char **argv)
 	if (o.pin_dir && pin_maps(r.t, &claim, &o.cfg))
 		goto cleanup;
 	load_names(&r); /* reading kernel addresses needs CAP_SYSLOG: before it goes */
-	if (drop_privileges(&r, o.pin_dir != NULL))
+	if (o.pin_dir) {
+		err = keep_pins(&claim, &rc);
+		if (err < 0) {
+			ds_err("failed to start the tracer's process: %s", strerror(-err));
+			goto cleanup;
+		}
+		if (err > 0)
+			goto cleanup; /* the keeper: the child's run is over */
+	}
+	if (drop_privileges(&r))
 		goto cleanup;
 
 	r.start = r.last_t = mono_now();

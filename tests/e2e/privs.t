@@ -120,7 +120,8 @@ wait "$tpid"
 t_is "$?" 0 "trace: still prints its summary"
 t_check "trace: the summary is there" grep -q 'REASON\|no drops' "$T_TMP/t.out"
 
-# --- trace --pin: no capability either, and it still removes its pins at the end
+# --- trace --pin: the tracer holds no capability either; a root keeper removes the pins when it
+# ends, however it ends
 pdir=/sys/fs/bpf/dstest-privs-$$
 "$DROPSCOPE" -v trace -d 3 --pin "$pdir" >"$T_TMP/tp.out" 2>"$T_TMP/tp.err" &
 tpid=$!
@@ -129,11 +130,27 @@ lab_wait_file "$T_TMP/tp.err" 'attached via' 10
 sleep 0.5
 mode=none
 grep -q 'reads maps only with CAP_BPF' "$T_TMP/tp.err" && mode=bpf
-t_check "trace --pin: no capability left once attached" caps_none_or_bpf "$(cap_eff "$tpid")" $mode
+tracer=$(pgrep -P "$tpid" | head -n1)
+t_check "trace --pin: the tracer runs in a child of the keeper" test -n "$tracer"
+t_check "trace --pin: the tracer has no capability once attached" caps_none_or_bpf "$(cap_eff "${tracer:-$tpid}")" $mode
+read -r u1 _ _ _ <<<"$(uids "${tracer:-$tpid}")"
+t_check "trace --pin: the tracer is not uid 0 ($u1)" test "$u1" -ne 0
 t_check "trace --pin: the pins are there meanwhile" test -e "$pdir/stats"
 wait "$tpid"
 t_is "$?" 0 "trace --pin: a clean exit"
+t_check "trace --pin: the tracer's summary" grep -q 'REASON\|no drops' "$T_TMP/tp.out"
 t_check "trace --pin: its pins are gone after it" test ! -e "$pdir/stats"
+t_check "trace --pin: and the directory it made" test ! -e "$pdir"
+
+"$DROPSCOPE" trace -d 30 --pin "$pdir" >"$T_TMP/tk.out" 2>"$T_TMP/tk.err" &
+tpid=$!
+t_on_exit "kill $tpid; rm -rf $pdir"
+lab_wait_file "$T_TMP/tk.err" 'attached via' 10
+tracer=$(pgrep -P "$tpid" | head -n1)
+[ -n "$tracer" ] && kill -KILL "$tracer"
+wait "$tpid"
+t_check "trace --pin: a tracer killed with SIGKILL: its keeper says so" grep -q 'tracer was killed' "$T_TMP/tk.err"
+t_check "trace --pin: and removes the pins" test ! -e "$pdir/stats"
 
 # --- trace as nobody holding CAP_BPF and CAP_PERFMON: accepted
 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=+bpf,+perfmon \
