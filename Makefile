@@ -74,6 +74,10 @@ LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
+ifeq ($(WERROR),1)
+BPF_CFLAGS += -Werror
+FUZZ_WERROR := -Werror
+endif
 
 .PHONY: all deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
 all: $(BUILD)/dropscope
@@ -146,7 +150,7 @@ $(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
 # libFuzzer targets: the parsers that read untrusted bytes, built with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_WERROR) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $< \
 		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 

@@ -106,7 +106,7 @@ t_wait_ready()
 t_stop()
 {
 	kill -INT "$1" 2>/dev/null
-	wait "$1"
+	t_wait "$1" 30
 }
 
 # t_json FILE EXPR: evaluate a jq expression (jq is installed by scripts/deps.sh).
@@ -151,4 +151,54 @@ t_demo_cleanup()
 		done
 		rm -f "/run/dropscope/demo-$tag.lock"
 	done
+}
+
+# t_need FEATURE...: skip the whole test, saying why, when this kernel (or its tools) lacks
+# what the test's faults are made of: nft (nf_tables with numgen, counter and drop), tbf (the
+# token bucket qdisc). Tried in a namespace of its own, removed at once.
+t_need()
+{
+	local ns="dsfeat-$$" f why=
+	ip netns add "$ns" 2>/dev/null || t_skip_all "cannot create a network namespace"
+	for f in "$@"; do
+		case "$f" in
+		nft)
+			ip netns exec "$ns" nft -f - >/dev/null 2>&1 <<-'NFT' || why="nf_tables (nft with numgen, counter and drop) is not available"
+			table inet dsfeat { chain c { type filter hook input priority 0; numgen random mod 100 < 10 counter drop; } }
+			NFT
+			;;
+		tbf)
+			{ ip netns exec "$ns" ip link add dsfeat0 type dummy &&
+				ip netns exec "$ns" tc qdisc add dev dsfeat0 root tbf rate 1mbit burst 1540 latency 10ms; } >/dev/null 2>&1 ||
+				why="the tbf qdisc is not available"
+			;;
+		esac
+		[ -n "$why" ] && break
+	done
+	ip netns del "$ns" 2>/dev/null
+	[ -z "$why" ] || t_skip_all "$why"
+}
+
+# t_wait PID [SECONDS]: wait for a background command, at most SECONDS (default 30); past
+# that it is killed and the status is 124 (a regression that hangs fails instead of hanging).
+t_running() # PID: alive and not yet a zombie waiting to be reaped
+{
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+t_wait()
+{
+	local pid=$1 n=$((${2:-30} * 10))
+	while [ "$n" -gt 0 ] && t_running "$pid"; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if t_running "$pid"; then
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo "# $pid did not end in ${2:-30} s: killed"
+		return 124
+	fi
+	wait "$pid"
 }

@@ -33,8 +33,7 @@ const char *category_label(enum drop_category c)
 
 bool category_is_loss(enum drop_category c)
 {
-	return c == CAT_CAPACITY || c == CAT_CORRUPTION || c == CAT_ROUTING ||
-	       c == CAT_UNCLASSIFIED;
+	return c == CAT_CAPACITY || c == CAT_CORRUPTION || c == CAT_ROUTING;
 }
 
 /* A rule matches a whole name, or a prefix when it ends in '*'. First match wins. */

@@ -53,8 +53,8 @@ enum drop_category reason_category_by_shape(const char *name);
 enum drop_category reason_category_at(const char *name, const char *location);
 /*
  * Whether diagnose counts drops of this category as this host's loss: host capacity,
- * corruption, routing, and unclassified (a drop dropscope cannot explain is not ruled out; the
- * verdict names its reason). Policy drops count only when they hit the prober's packets;
+ * corruption, routing. Policy and unclassified drops count only when they hit the prober's
+ * packets (a reason newer than the table must not make a healthy host look lossy);
  * protocol-normal and unspecified never.
  */
 bool category_is_loss(enum drop_category c);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,8 +164,9 @@ static void demo_usage(FILE *f)
  * its network down: the diagnosis runs in a child process, and this one only waits for it.
  * A signal to us alone (SIGTERM, SIGHUP) is passed on, so the child still reports.
  */
-static int run_diagnosis(struct diagnose_opts *o)
+static int run_diagnosis(struct diagnose_opts *o, int lab_lock_fd)
 {
+	pid_t parent = getpid();
 	bool passed_on = false;
 	int status;
 	pid_t pid;
@@ -176,7 +178,15 @@ static int run_diagnosis(struct diagnose_opts *o)
 		return 1;
 	}
 	if (pid == 0) {
-		int rc = diagnose_run(o);
+		int rc;
+
+		/* The lab is ours, not the diagnosis's: killed, we leave it to be reaped at once
+		 * (its lock is one open file for both of us), and our death ends the diagnosis. */
+		if (lab_lock_fd >= 0)
+			close(lab_lock_fd);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) || getppid() != parent)
+			_exit(1);
+		rc = diagnose_run(o);
 
 		fflush(NULL);
 		_exit(rc);
@@ -306,7 +316,7 @@ int cmd_demo(int argc, char **argv)
 		ds_err("failed to enter the demo's host namespace: %s", strerror(-err));
 		goto cleanup;
 	}
-	rc = run_diagnosis(&o);
+	rc = run_diagnosis(&o, lab.lock_fd);
 	netns_leave(saved);
 cleanup:
 	demolab_destroy(&lab);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -298,8 +299,8 @@ static int keep_pins(struct pin_claim *claim, int *code)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		close(claim->dir_fd); /* the lock lives on in the keeper's */
-		claim->dir_fd = -1;
+		/* The pins are the keeper's to remove; the lock (one open file for both of us)
+		 * stays held as long as either lives. */
 		claim->pinned = 0;
 		claim->created = false;
 		return 0;
@@ -577,6 +578,7 @@ int cmd_trace(int argc, char **argv)
 	double end;
 	unsigned long n;
 	int opt, err, rc = 1;
+	pid_t keeper;
 
 	o.cfg.retransmits = true;
 	env = getenv("DROPSCOPE_WATCH");
@@ -695,6 +697,7 @@ int cmd_trace(int argc, char **argv)
 	if (o.pin_dir && pin_maps(r.t, &claim, &o.cfg))
 		goto cleanup;
 	load_names(&r); /* reading kernel addresses needs CAP_SYSLOG: before it goes */
+	keeper = getpid();
 	if (o.pin_dir) {
 		err = keep_pins(&claim, &rc);
 		if (err < 0) {
@@ -705,6 +708,9 @@ int cmd_trace(int argc, char **argv)
 			goto cleanup; /* the keeper: the child's run is over */
 	}
 	if (drop_privileges(&r))
+		goto cleanup;
+	/* A keeper killed with SIGKILL ends us too (set after the uid change, which clears it). */
+	if (o.pin_dir && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) || getppid() != keeper))
 		goto cleanup;
 
 	r.start = r.last_t = mono_now();

@@ -10,6 +10,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 t_need_root
+t_need tbf
 [ -x "$LAB_TOOL" ] || t_skip_all "$LAB_TOOL is not built (make helpers)"
 command -v jq >/dev/null || t_skip_all "jq is not installed (scripts/deps.sh)"
 

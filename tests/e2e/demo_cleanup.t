@@ -27,7 +27,7 @@ killed()
 {
 	demo "$1" healthy --json --duration 60
 	kill -9 "$PID"
-	wait "$PID" 2>/dev/null
+	t_wait "$PID" 30 >/dev/null 2>&1
 	t_is "$(t_demo_ns "$TAG")" 5 "$1: a demo killed with SIGKILL leaves its 5 namespaces ($TAG)"
 }
 
@@ -62,7 +62,7 @@ t_is "$(t_demo_ns "$live")" 5 "the next demo leaves the running demo's namespace
 t_is "$(jq -r '.verdict | type' "$T_TMP/next")" string "the next demo: its report is intact"
 
 kill -TERM "$live_pid"
-wait "$live_pid"
+t_wait "$live_pid" 30
 t_is "$?" 0 "the running demo ends on SIGTERM: exit 0"
 t_is "$(t_demo_ns "$live")" 0 "it removes its own namespaces"
 t_check "and its lock file" test ! -e "/run/dropscope/demo-$live.lock"

@@ -4,6 +4,7 @@
 # to the target, an interrupted run, and bad input (targets that are not one host included).
 . "$(dirname "$0")/../lib.sh"
 t_need_root
+t_need nft
 trap t_cleanup EXIT
 lab_create 2 || t_skip_all "could not build the lab"
 

@@ -70,7 +70,7 @@ else
 fi
 eff=$((16#$(cap_eff "$dpid")))
 t_is "$(((eff >> CAP_NET_RAW_BIT) & 1))" 0 "diagnose: the main process gave up CAP_NET_RAW"
-wait "$dpid"
+t_wait "$dpid" 60
 t_is "$?" 0 "diagnose: the split run still ends in a report"
 t_is "$(jq -r .verdict "$T_TMP/d.json")" none "diagnose: and its verdict (a clean path: none)"
 t_ge "$(jq -r .probes.sent "$T_TMP/d.json")" 20 "diagnose: with the child's probes counted"
@@ -84,9 +84,10 @@ ip netns exec "$LAB_HOST" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups
 ppid=$!
 t_on_exit "kill $ppid"
 for _ in $(seq 50); do [ -n "$(raw_holders "$ppid")" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(caps_of "$ppid")" = "$NONE" ] && break; sleep 0.1; done # dropped just after
 t_is "$(raw_holders "$ppid")" "$ppid" "probe with capabilities: it holds the raw sockets"
 t_is "$(caps_of "$ppid")" "$NONE" "probe with capabilities: none left in any set while it reads replies"
-wait "$ppid"
+t_wait "$ppid" 60
 t_is "$?" 0 "probe with capabilities: accepted, and a report"
 t_is "$(jq -r '.hops[-1].hosts[0].address' "$T_TMP/p.json")" "$LAB_DST4" "probe with capabilities: the path to the target"
 
@@ -95,10 +96,11 @@ ip netns exec "$LAB_HOST" "$DROPSCOPE" probe "$LAB_DST4" -c 40 -n >"$T_TMP/pr.ou
 ppid=$!
 t_on_exit "kill $ppid"
 for _ in $(seq 50); do [ -n "$(raw_holders "$ppid")" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(caps_of "$ppid")" = "$NONE" ] && break; sleep 0.1; done # dropped just after
 t_is "$(caps_of "$ppid")" "$NONE" "probe as root: no capability in any set while it reads replies"
 read -r u1 _ _ _ <<<"$(uids "$ppid")"
 t_check "probe as root: not uid 0 while it reads replies ($u1)" test "$u1" -ne 0
-wait "$ppid"
+t_wait "$ppid" 60
 t_is "$?" 0 "probe as root: a report"
 
 # --- probe as nobody without CAP_NET_RAW: one line, exit 1
@@ -116,7 +118,7 @@ grep -q 'reads maps only with CAP_BPF' "$T_TMP/t.err" && mode=bpf
 t_check "trace: no capability left once attached ($(cap_eff "$tpid"), $mode)" caps_none_or_bpf "$(cap_eff "$tpid")" $mode
 read -r u1 _ _ _ <<<"$(uids "$tpid")"
 t_check "trace: not uid 0 once attached ($u1)" test "$u1" -ne 0
-wait "$tpid"
+t_wait "$tpid" 60
 t_is "$?" 0 "trace: still prints its summary"
 t_check "trace: the summary is there" grep -q 'REASON\|no drops' "$T_TMP/t.out"
 
@@ -136,7 +138,7 @@ t_check "trace --pin: the tracer has no capability once attached" caps_none_or_b
 read -r u1 _ _ _ <<<"$(uids "${tracer:-$tpid}")"
 t_check "trace --pin: the tracer is not uid 0 ($u1)" test "$u1" -ne 0
 t_check "trace --pin: the pins are there meanwhile" test -e "$pdir/stats"
-wait "$tpid"
+t_wait "$tpid" 60
 t_is "$?" 0 "trace --pin: a clean exit"
 t_check "trace --pin: the tracer's summary" grep -q 'REASON\|no drops' "$T_TMP/tp.out"
 t_check "trace --pin: its pins are gone after it" test ! -e "$pdir/stats"
@@ -148,15 +150,42 @@ t_on_exit "kill $tpid; rm -rf $pdir"
 lab_wait_file "$T_TMP/tk.err" 'attached via' 10
 tracer=$(pgrep -P "$tpid" | head -n1)
 [ -n "$tracer" ] && kill -KILL "$tracer"
-wait "$tpid"
+t_wait "$tpid" 60
 t_check "trace --pin: a tracer killed with SIGKILL: its keeper says so" grep -q 'tracer was killed' "$T_TMP/tk.err"
 t_check "trace --pin: and removes the pins" test ! -e "$pdir/stats"
 
-# --- trace as nobody holding CAP_BPF and CAP_PERFMON: accepted
-setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=+bpf,+perfmon \
-	--ambient-caps=+bpf,+perfmon "$DROPSCOPE" trace -d 1 >"$T_TMP/tc.out" 2>"$T_TMP/tc.err"
-t_is "$?" 0 "trace with CAP_BPF and CAP_PERFMON, not root: accepted"
-t_bad "trace without them" 1 "needs CAP_PERFMON and CAP_BPF" \
-	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$DROPSCOPE" trace -d 1
+# --- a keeper killed with SIGKILL takes its tracer with it (the tracer would otherwise count on,
+# unseen, its lock freed for another tracer to "replace" live pins)
+"$DROPSCOPE" trace -d 60 --pin "$pdir" >"$T_TMP/tk2.out" 2>"$T_TMP/tk2.err" &
+tpid=$!
+t_on_exit "kill -9 $tpid; rm -rf $pdir"
+lab_wait_file "$T_TMP/tk2.err" 'attached via' 10
+tracer=$(pgrep -P "$tpid" | head -n1)
+kill -KILL "$tpid"
+t_wait "$tpid" 10 >/dev/null
+for _ in $(seq 100); do t_running "${tracer:-0}" || break; sleep 0.1; done
+t_check "trace --pin: a keeper killed with SIGKILL: its tracer ends too" eval '[ -n "$tracer" ] && ! t_running "$tracer"'
+rm -rf "$pdir"
+
+# --- a drop that fails is never silent: one line, exit 1, and nothing read with privileges
+t_bad "probe whose privileges cannot be dropped" 1 "failed to drop privileges" \
+	ip netns exec "$LAB_HOST" setpriv --bounding-set=-setuid,-setgid "$DROPSCOPE" probe "$LAB_DST4" -c 2 -n
+# (setpriv on the whole command: the prober's process inherits the bounding set)
+setpriv --bounding-set=-setuid,-setgid "$DROPSCOPE" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n \
+	>"$T_TMP/df.out" 2>"$T_TMP/df.err"
+t_is "$?" 1 "diagnose whose prober cannot drop privileges: exit 1"
+t_check "diagnose: and says so" grep -q "failed to drop privileges in the prober's process" "$T_TMP/df.err"
+t_is "$(wc -c <"$T_TMP/df.out")" 0 "diagnose: and measures nothing with them"
+
+# --- trace as nobody holding CAP_BPF and CAP_PERFMON: accepted (5.8+: the capabilities exist)
+if [ "$(cat /proc/sys/kernel/cap_last_cap)" -ge 39 ] && setpriv --inh-caps=+bpf,+perfmon true 2>/dev/null; then
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=+bpf,+perfmon \
+		--ambient-caps=+bpf,+perfmon "$DROPSCOPE" trace -d 1 >"$T_TMP/tc.out" 2>"$T_TMP/tc.err"
+	t_is "$?" 0 "trace with CAP_BPF and CAP_PERFMON, not root: accepted"
+	t_bad "trace without them" 1 "needs CAP_PERFMON and CAP_BPF" \
+		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$DROPSCOPE" trace -d 1
+else
+	t_diag "skipped: no CAP_BPF on this kernel (before 5.8) or setpriv does not know it"
+fi
 
 t_done

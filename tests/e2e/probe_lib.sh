@@ -10,6 +10,7 @@ trap t_cleanup EXIT
 probe_lab()
 {
 	t_need_root
+	t_need nft # the faults are nft rules
 	lab_create "$1" || t_skip_all "could not build the lab"
 	O=$T_TMP/out.json
 }

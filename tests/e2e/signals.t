@@ -27,7 +27,7 @@ signal()
 	[ -z "$ready" ] || lab_wait_file "$OUT.err" "$ready" 20 || sed 's/^/#   /' "$OUT.err"
 	sleep "$delay"
 	kill -"$sig" "$pid"
-	wait "$pid"
+	t_wait "$pid" 30
 	RC=$?
 }
 

@@ -6,6 +6,7 @@
 # both attach variants (tp_btf and the classic tracepoint) agree.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
+t_need nft tbf
 trap t_cleanup EXIT
 
 lab_create 1 || t_skip_all "could not build the lab"
