@@ -163,12 +163,14 @@ t_need()
 	for f in "$@"; do
 		case "$f" in
 		nft)
-			ip netns exec "$ns" nft -f - >/dev/null 2>&1 <<-'NFT' || why="nf_tables (nft with numgen, counter and drop) is not available"
-			table inet dsfeat { chain c { type filter hook input priority 0; numgen random mod 100 < 10 counter drop; } }
-			NFT
+			printf '%s\n' 'table inet dsfeat {' 'chain c {' \
+				'type filter hook input priority 0;' \
+				'numgen random mod 100 < 10 counter drop' '}' '}' |
+				ip netns exec "$ns" nft -f - >/dev/null 2>&1 ||
+				why="nf_tables (nft with numgen, counter and drop) is not available"
 			;;
 		tbf)
-			{ ip netns exec "$ns" ip link add dsfeat0 type dummy &&
+			{ ip netns exec "$ns" ip link add dsfeat0 type veth peer name dsfeat1 &&
 				ip netns exec "$ns" tc qdisc add dev dsfeat0 root tbf rate 1mbit burst 1540 latency 10ms; } >/dev/null 2>&1 ||
 				why="the tbf qdisc is not available"
 			;;

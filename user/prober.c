@@ -1150,6 +1150,8 @@ static const char *not_a_host(int family, const uint8_t *a)
 	}
 	if (!memcmp(a, zero, 4))
 		return "the unspecified address";
+	if (a[0] == 0) /* 0.0.0.0/8, "this network": a source, never a destination (RFC 1122) */
+		return "an address of 'this network' (0.0.0.0/8)";
 	if (!memcmp(a, "\xff\xff\xff\xff", 4))
 		return "the broadcast address";
 	if ((a[0] & 0xf0) == 0xe0)

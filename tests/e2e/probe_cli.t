@@ -72,6 +72,7 @@ bad 2 "IPv6 multicast" ff02::1
 bad 2 "the broadcast address" 255.255.255.255
 bad 2 "the host's subnet's broadcast address" "${LAB_HOST4%.*}.255"
 bad 2 "0.0.0.0" 0.0.0.0
+bad 2 "0.0.0.0/8, this network" 0.1.2.3
 bad 2 "::" ::
 bad 2 "-6 with an IPv4-mapped address" -6 "::ffff:$LAB_DST4"
 # r1 has routes to the lab's subnets only.
