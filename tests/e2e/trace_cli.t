@@ -213,8 +213,11 @@ kpid=$!
 t_wait_ready "$T_TMP/k.err"
 lab_wait_file "$T_TMP/k.err" "maps pinned" 5
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 9 >/dev/null
-kill -9 "$kpid"
-wait "$kpid" 2>/dev/null
+# Both processes: the keeper that holds the pins and the tracer (its child) that counts.
+ktracer=$(pgrep -P "$kpid" | tr '\n' ' ')
+kill -9 "$kpid" $ktracer
+t_wait "$kpid" 10 2>/dev/null
+for p in $ktracer; do for _ in $(seq 50); do t_running "$p" || break; sleep 0.1; done; done
 "$DROPSCOPE" show "$PIN" --json >"$T_TMP/dead" 2>"$T_TMP/dead.err"
 t_is "$?" 0 "show reads the pins of a killed tracer"
 t_check "and says it is gone" grep -q "(pid $kpid) is gone" "$T_TMP/dead.err"
