@@ -20,13 +20,15 @@
 #include "netns.h"
 #include "diagnose.h"
 #include "util.h"
+#include "verdict.h"
 
 #define DEMO_ROUTERS 3
 
 struct scenario {
 	const char *name;
 	const char *fault;  /* what is injected */
-	const char *expect; /* the verdict the tool should reach */
+	const char *expect; /* the verdict the tool should reach, and its details */
+	enum verdict_kind want;
 	int (*inject)(struct demolab *lab, double seconds);
 	const char *target; /* NULL: dst */
 };
@@ -114,24 +116,24 @@ static int inject_return_path(struct demolab *lab, double seconds)
 }
 
 static const struct scenario scenarios[] = {
-	{ "healthy", "nothing", "none", inject_none },
+	{ "healthy", "nothing", "none", VERDICT_NONE, inject_none },
 	{ "router-loss", "r2 drops 30% of what it forwards toward dst", "network (hop 3)",
-	  inject_router_loss },
+	  VERDICT_NETWORK, inject_router_loss },
 	{ "limiter-and-loss", "r1 rate-limits ICMP (1/s), r2 drops 30% toward dst",
-	  "network (hop 3), hop 1 excused", inject_limiter_and_loss },
+	  "network (hop 3), hop 1 excused", VERDICT_NETWORK, inject_limiter_and_loss },
 	{ "limiter", "r1 rate-limits its ICMP errors (Linux's default, 1/s)", "none",
-	  inject_limiter },
+	  VERDICT_NONE, inject_limiter },
 	{ "host-firewall", "the host's firewall drops 30% of incoming ICMP",
-	  "server (NETFILTER_DROP, replies lost on ingress)", inject_host_firewall },
+	  "server (NETFILTER_DROP, replies lost on ingress)", VERDICT_SERVER, inject_host_firewall },
 	{ "socket-overflow", "a UDP service on the host, 2 KiB buffer, flooded at 2000/s",
-	  "server (SOCKET_RCVBUFF at udp:5555)", inject_socket_overflow },
+	  "server (SOCKET_RCVBUFF at udp:5555)", VERDICT_SERVER, inject_socket_overflow },
 	{ "tiny-qdisc", "a 1 Mbit/s tbf qdisc on the host's uplink, and bulk traffic through it",
-	  "server (QDISC_DROP)", inject_tiny_qdisc },
-	{ "both", "the socket overflow and r2's forwarding loss", "both", inject_both },
+	  "server (QDISC_DROP)", VERDICT_SERVER, inject_tiny_qdisc },
+	{ "both", "the socket overflow and r2's forwarding loss", "both", VERDICT_BOTH, inject_both },
 	{ "return-path", "r2 drops 30% of what it forwards back toward the host", "network (hop 3)",
-	  inject_return_path },
+	  VERDICT_NETWORK, inject_return_path },
 	{ "unreachable", "a target no router has a route to (10.77.99.1)",
-	  "inconclusive (unreachable)", inject_none, "10.77.99.1" },
+	  "inconclusive (unreachable)", VERDICT_INCONCLUSIVE, inject_none, "10.77.99.1" },
 };
 
 #define DEFAULT_SCENARIO "host-firewall"
@@ -318,6 +320,17 @@ int cmd_demo(int argc, char **argv)
 	}
 	rc = run_diagnosis(&o, lab.lock_fd);
 	netns_leave(saved);
+	/* A verdict: 0 when it is the scenario's, so that `make demo` and scripts can tell. */
+	if (verdict_of_exit_code(rc) >= 0) {
+		if ((enum verdict_kind)verdict_of_exit_code(rc) == s->want) {
+			rc = DS_EXIT_OK;
+		} else {
+			ds_err("the verdict is %s; the '%s' scenario expects %s",
+			       verdict_name(verdict_of_exit_code(rc)), s->name,
+			       verdict_name(s->want));
+			rc = DS_EXIT_UNEXPECTED;
+		}
+	}
 cleanup:
 	demolab_destroy(&lab);
 	if (!o.json)

@@ -779,7 +779,7 @@ int diagnose_run(struct diagnose_opts *o)
 			 "no route to %s from this host", o->probe.target);
 		d.vin.tracer_ok = true;
 		decide_and_print(&d);
-		rc = 0;
+		rc = verdict_exit_code(d.verdict.kind);
 		goto cleanup;
 	}
 	if (err) {
@@ -846,7 +846,7 @@ int diagnose_run(struct diagnose_opts *o)
 	fill_probe_evidence(&d, &d.vin);
 	retrans_target(&d, &d.vin);
 	decide_and_print(&d);
-	rc = 0;
+	rc = verdict_exit_code(d.verdict.kind);
 cleanup:
 	diag_free(&d);
 	return rc;

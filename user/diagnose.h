@@ -18,7 +18,8 @@ struct diagnose_opts {
 	bool attach_tracepoint;	   /* testing aid: force the classic tracepoint */
 };
 
-/* Run a whole diagnosis and print it. Returns the exit code (0 whatever the verdict). */
+/* Run a whole diagnosis and print it. Returns the exit code: the verdict's (verdict_exit_code),
+ * 1 a failure, 2 bad input. */
 int diagnose_run(struct diagnose_opts *o);
 
 #endif

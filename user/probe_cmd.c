@@ -551,6 +551,14 @@ int cmd_probe(int argc, char **argv)
 		probe_report_text(r, stdout);
 	}
 	fflush(stdout);
+	if (rc)
+		rc = DS_EXIT_ERROR;
+	else if (r->has_origin)
+		rc = DS_EXIT_NETWORK; /* loss that rises significantly somewhere on the path */
+	else if (!r->reached)
+		rc = DS_EXIT_NO_ANSWER; /* ping's "no reply": no loss shown, and no answer */
+	else
+		rc = DS_EXIT_OK;
 	prober_close(p);
-	return rc ? 1 : 0;
+	return rc;
 }

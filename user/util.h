@@ -10,6 +10,23 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Exit codes, the same in every command (README "Exit codes"): 0 no loss found, 1 a failure
+ * while running, 2 bad usage or input; above 2 what was found, for scripts.
+ */
+enum ds_exit {
+	DS_EXIT_OK = 0,		  /* no loss found (diagnose: verdict none; demo: the verdict
+				     its scenario expects) */
+	DS_EXIT_ERROR = 1,	  /* a failure while running */
+	DS_EXIT_USAGE = 2,	  /* bad usage or input */
+	DS_EXIT_SERVER = 3,	  /* diagnose: loss on this server */
+	DS_EXIT_NETWORK = 4,	  /* diagnose: loss in the network; probe: loss on the path */
+	DS_EXIT_BOTH = 5,	  /* diagnose: both */
+	DS_EXIT_INCONCLUSIVE = 6, /* diagnose: inconclusive */
+	DS_EXIT_NO_ANSWER = 7,	  /* probe: the destination never answered */
+	DS_EXIT_UNEXPECTED = 8,	  /* demo: the verdict is not the one its scenario expects */
+};
+
 /* Set by SIGINT, SIGTERM and SIGHUP: every loop that waits checks it and ends cleanly. */
 extern volatile sig_atomic_t ds_stop;
 extern int ds_verbose;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
 #include "verdict.h"
 
 const char *verdict_name(enum verdict_kind k)
@@ -242,4 +243,28 @@ void verdict_decide(const struct verdict_input *in, struct verdict *out)
 			 (unsigned long long)in->dest_sent, in->dest_loss_hi, host_clause(in, NULL),
 			 limited);
 	}
+}
+
+int verdict_exit_code(enum verdict_kind k)
+{
+	switch (k) {
+	case VERDICT_SERVER:
+		return DS_EXIT_SERVER;
+	case VERDICT_NETWORK:
+		return DS_EXIT_NETWORK;
+	case VERDICT_BOTH:
+		return DS_EXIT_BOTH;
+	case VERDICT_INCONCLUSIVE:
+		return DS_EXIT_INCONCLUSIVE;
+	default:
+		return DS_EXIT_OK;
+	}
+}
+
+int verdict_of_exit_code(int code)
+{
+	for (int k = VERDICT_NONE; k <= VERDICT_INCONCLUSIVE; k++)
+		if (verdict_exit_code(k) == code)
+			return k;
+	return -1;
 }

@@ -88,7 +88,10 @@ struct verdict {
 
 void verdict_decide(const struct verdict_input *in, struct verdict *out);
 
-const char *verdict_name(enum verdict_kind k);	 /* "none", "server", ... */
+const char *verdict_name(enum verdict_kind k);
+/* The exit code of a verdict (util.h's enum ds_exit), and back (-1: not a verdict's). */
+int verdict_exit_code(enum verdict_kind k);
+int verdict_of_exit_code(int code);	 /* "none", "server", ... */
 const char *confidence_name(enum confidence c); /* "low", "medium", "high" */
 
 #endif

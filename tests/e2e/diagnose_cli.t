@@ -11,7 +11,7 @@ lab_create 2 || t_skip_all "could not build the lab"
 # --- --netns: run from the root namespace, diagnosing as the lab's host
 lab_host_drop input 'meta l4proto icmp' 30
 "$DROPSCOPE" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 5 -n --json >"$T_TMP/ns.json" 2>"$T_TMP/ns.err"
-t_is "$?" 0 "--netns: ran"
+t_is "$?" 3 "--netns: exit 3, loss on this server"
 t_is "$(jq -r .verdict "$T_TMP/ns.json")" server "--netns: the host namespace's firewall is this server's loss"
 t_is "$(jq -r .server.netns "$T_TMP/ns.json")" "$(lab_netns_inode host)" "--netns: that namespace is the server"
 lab_exec host nft delete table inet lab_host_input
@@ -62,7 +62,7 @@ t_check "interrupted: well before the 60 s" test "$(jq -r '.duration_s < 20' "$T
 # --- no route at all: an answer (inconclusive), not an error
 ip netns add "lab-$LAB_ID-noroute" && LAB_NSES+=("lab-$LAB_ID-noroute")
 ip netns exec "lab-$LAB_ID-noroute" "$DROPSCOPE" diagnose 10.9.9.9 -d 2 --json >"$T_TMP/nr.json" 2>/dev/null
-t_is "$?" 0 "no route: exit 0"
+t_is "$?" 6 "no route: exit 6, inconclusive"
 t_is "$(jq -r .verdict "$T_TMP/nr.json")" inconclusive "no route: inconclusive"
 t_check "no route: the why says so" grep -q "no route to 10.9.9.9" <(jq -r .why "$T_TMP/nr.json")
 

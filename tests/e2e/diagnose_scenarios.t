@@ -15,7 +15,7 @@ run()
 {
 	"$DROPSCOPE" demo "$1" --json --duration "$DURATION" >"$T_TMP/$1.json" 2>"$T_TMP/$1.err"
 	local rc=$?
-	t_is "$rc" 0 "$1: ran (exit 0)"
+	t_is "$rc" 0 "$1: exit 0, the verdict its scenario expects"
 	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/$1.err"
 	jq -e . "$T_TMP/$1.json" >/dev/null 2>&1 || { t_ok 1 "$1: JSON"; return 1; }
 	t_diag "$1: $(jq -r '.summary' "$T_TMP/$1.json")"

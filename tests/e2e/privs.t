@@ -162,7 +162,7 @@ t_on_exit "kill -9 $tpid; rm -rf $pdir"
 lab_wait_file "$T_TMP/tk2.err" 'attached via' 10
 tracer=$(pgrep -P "$tpid" | head -n1)
 kill -KILL "$tpid"
-t_wait "$tpid" 10 >/dev/null
+t_wait "$tpid" 10 >/dev/null 2>&1
 for _ in $(seq 100); do t_running "${tracer:-0}" || break; sleep 0.1; done
 t_check "trace --pin: a keeper killed with SIGKILL: its tracer ends too" eval '[ -n "$tracer" ] && ! t_running "$tracer"'
 rm -rf "$pdir"

@@ -153,7 +153,7 @@ t_check "dns: the text report shows name and address" \
 # The host's own firewall refuses 40% of the probes (EPERM): sent and lost, never fatal.
 lab_host_drop output 'meta l4proto icmp' 40
 probe_json "$O.json" -c 30 "$LAB_DST4"
-t_is "$?" 0 "firewall: exit 0"
+t_is "$?" 4 "firewall: exit 4, loss (from hop 1)"
 t_is "$(jq -r .send_errors "$O.json")" "$(nft_drops host lab_host_output)" \
 	"firewall: refused sends = packets the host's output chain dropped"
 t_is "$(jq -r '[.hops[] | .all_sent - .all_received] | add' "$O.json")" \

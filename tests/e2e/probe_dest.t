@@ -42,17 +42,17 @@ check()
 
 dst_drop 'meta l4proto icmp icmp type echo-request'
 probe_json "$O" -c 50 "$LAB_DST4"
-t_is "$?" 0 "icmp: exit 0"
+t_is "$?" 4 "icmp: exit 4, loss"
 check icmp
 
 dst_drop 'meta l4proto icmpv6 icmpv6 type echo-request'
 probe_json "$O" -c 50 "$LAB_DST6"
-t_is "$?" 0 "icmp v6: exit 0"
+t_is "$?" 4 "icmp v6: exit 4, loss"
 check "icmp v6"
 
 dst_drop 'tcp dport 80 tcp flags syn'
 probe_json "$O" --proto tcp -c 50 "$LAB_DST4"
-t_is "$?" 0 "tcp: exit 0"
+t_is "$?" 4 "tcp: exit 4, loss"
 check tcp
 
 dst_drop 'meta l4proto icmp icmp type echo-request'

@@ -44,7 +44,7 @@ scenario()
 	lab_exec r2 nft delete table inet lab_loss 2>/dev/null
 	lab_fwd_loss r2 40 "$dir"
 	probe_json "$O" -c 50 "-$fam" "$@" "$dst"
-	t_is "$?" 0 "$name: exit 0"
+	t_is "$?" 4 "$name: exit 4, loss on the path"
 	check "$name" "$lo" "$hi"
 }
 

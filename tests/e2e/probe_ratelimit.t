@@ -20,7 +20,7 @@ for fam in 4 6; do
 	lab_exec r3 nft delete table inet lab_loss
 	lab_fwd_loss r3 40 fwd
 	probe_json "$O" -c 50 -$fam "$dst"
-	t_is "$?" 0 "v$fam: exit 0"
+	t_is "$?" 4 "v$fam: exit 4, loss behind the limiter"
 	t_is "$(hop_get "$O" 2 .rate_limited)" true "v$fam: hop 2 is flagged rate-limited"
 	t_is "$(hop_get "$O" 2 .loss_pct)" 0 "v$fam: hop 2's loss (paced probes) is 0"
 	t_ge "$(hop_get "$O" 2 .paced_sent)" 6 "v$fam: hop 2 got at least 6 paced probes"

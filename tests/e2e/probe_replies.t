@@ -75,7 +75,7 @@ t_is "$(jq -r '[.hops[] | .all_sent - .all_received] | add' "$O")" 0 \
 ip -n "$(lab_ns r2)" link set eth1 mtu 1300
 ip -n "$(lab_ns r3)" link set eth0 mtu 1300
 probe_json "$O" -6 --size 1400 -c 10 "$LAB_DST6"
-t_is "$?" 0 "mtu v6: exit 0"
+t_is "$?" 7 "mtu v6: exit 7, the destination never answered"
 t_is "$(jq -r '.hops | length' "$O")" 3 "mtu v6: three rows"
 t_is "$(hop_addrs "$O" | tail -n 2 | paste -sd' ')" "$LAB_HOP6_2 $LAB_HOP6_2" \
 	"mtu v6: hop 2, then r2 again (it answers the probes it cannot forward)"
@@ -90,7 +90,7 @@ t_is "$(jq -r '.loss_origin' "$O")" null "mtu v6: no loss origin"
 t_is "$(jq -r '.reached' "$O")" false "mtu v6: the destination not reached"
 # Again, now that the host knows the path MTU (it used to refuse to start, or to send).
 probe_text "$T_TMP/out.txt" -6 --size 1400 -c 10 "$LAB_DST6"
-t_is "$?" 0 "mtu v6, again: exit 0"
+t_is "$?" 7 "mtu v6, again: exit 7"
 t_check "mtu v6: the text report says it is an MTU limit, not loss" \
 	grep -q "^Probes of 1400 bytes do not fit the path: $LAB_HOP6_2 .*An MTU limit, not loss" \
 	"$T_TMP/out.txt"

@@ -20,7 +20,7 @@ lab_nft dst "table inet lab_silent {
 # The limiter at the last answering hop.
 lab_icmp_ratelimit r3 1000
 probe_json "$O" -c 50 "$LAB_DST4"
-t_is "$?" 0 "limiter: exit 0"
+t_is "$?" 7 "limiter: exit 7, the destination never answered (and no loss shown)"
 t_is "$(jq -r .reached "$O")" false "limiter: the destination did not answer"
 t_is "$(jq -r '.hops[-1].ttl' "$O")" 4 "limiter: rows up to one past the last hop that answered"
 t_is "$(hop_get "$O" 3 .rate_limited)" true "limiter: hop 3 is flagged rate-limited"
@@ -49,7 +49,7 @@ t_check "limiter: the text report says the destination did not answer" \
 lab_icmp_ratelimit r3 0
 lab_fwd_loss r2 40 fwd
 probe_json "$O" -c 50 "$LAB_DST4"
-t_is "$?" 0 "loss: exit 0"
+t_is "$?" 4 "loss: exit 4, loss on the path"
 t_is "$(jq -r .loss_origin.ttl "$O")" 3 "loss: the loss origin is hop 3"
 t_is "$(jq -r .loss_origin.carries_on "$O")" false "loss: not said to carry on"
 t_is "$(hop_get "$O" 3 .rate_limited)" false "loss: hop 3 is not called rate-limited"

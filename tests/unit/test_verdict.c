@@ -221,5 +221,16 @@ int main(void)
 	v = decide(&in);
 	is_str(verdict_name(v.kind), "network", "a lossy destination is network-side");
 	ok(strstr(v.summary, "destination 10.77.3.2 itself") != NULL, "and says it: %s", v.summary);
+	/* Exit codes: one per verdict, distinct, above 2 but for none, and back. */
+	is_int(verdict_exit_code(VERDICT_NONE), 0, "exit: none is 0");
+	is_int(verdict_exit_code(VERDICT_SERVER), 3, "exit: server is 3");
+	is_int(verdict_exit_code(VERDICT_NETWORK), 4, "exit: network is 4");
+	is_int(verdict_exit_code(VERDICT_BOTH), 5, "exit: both is 5");
+	is_int(verdict_exit_code(VERDICT_INCONCLUSIVE), 6, "exit: inconclusive is 6");
+	for (int k = VERDICT_NONE; k <= VERDICT_INCONCLUSIVE; k++)
+		is_int(verdict_of_exit_code(verdict_exit_code(k)), k, "exit: %s and back",
+		       verdict_name(k));
+	is_int(verdict_of_exit_code(1), -1, "exit: 1 (a failure) is no verdict");
+	is_int(verdict_of_exit_code(2), -1, "exit: 2 (bad input) is no verdict");
 	return done_testing();
 }
