@@ -42,11 +42,12 @@ static void usage(FILE *f)
 		"  -i, --interval S   also report every S seconds while the window runs; without\n"
 		"                     --duration, run until Ctrl-C. The summary covers the whole "
 		"window.\n"
-		"  -n, --netns NS     the namespace to read: self (default), a name from 'ip "
+		"  -N, --netns NS     the namespace to read: self (default), a name from 'ip "
 		"netns',\n"
 		"                     or a path such as /proc/PID/ns/net\n"
 		"  -j, --json         one JSON document (schema in README.md)\n"
 		"  -a, --all          list every counter that moved, not only the first lines\n"
+		"  -v, --verbose      say more on stderr\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"Ctrl-C ends the window early and still prints the report. Exit status: 0, 1 if a\n"
@@ -189,7 +190,8 @@ int cmd_counters(int argc, char **argv)
 	static const struct option opts[] = {
 		{"interval", required_argument, NULL, 'i'},
 		{"duration", required_argument, NULL, 'd'},
-		{"netns", required_argument, NULL, 'n'},
+		{"netns", required_argument, NULL, 'N'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"json", no_argument, NULL, 'j'},
 		{"all", no_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
@@ -212,7 +214,8 @@ int cmd_counters(int argc, char **argv)
 	int c, err = 0, rc = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "i:d:n:jah", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:d:N:jahv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_duration(optarg, false, &interval)) {
@@ -232,8 +235,11 @@ int cmd_counters(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'n':
+		case 'N':
 			ns_spec = optarg;
+			break;
+		case 'v':
+			ds_verbose++;
 			break;
 		case 'j':
 			json = true;
@@ -259,8 +265,7 @@ int cmd_counters(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return ds_option_error("counters", c, argv);
 		}
 	}
 	if (optind < argc) {

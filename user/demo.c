@@ -234,7 +234,8 @@ int cmd_demo(int argc, char **argv)
 	int opt, err, saved, rc;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "ld:jvh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":ld:jvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
 			for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
@@ -260,8 +261,7 @@ int cmd_demo(int argc, char **argv)
 			demo_usage(stdout);
 			return 0;
 		default:
-			demo_usage(stderr);
-			return 2;
+			return ds_option_error("demo", opt, argv);
 		}
 	}
 	s = find_scenario(optind < argc ? argv[optind] : DEFAULT_SCENARIO);

@@ -878,7 +878,7 @@ static void diagnose_usage(FILE *f)
 		"usage: dropscope diagnose TARGET [OPTIONS]\n"
 		"Is the loss on this server or in the network, where, why, and what to do.\n\n"
 		"  -d, --duration S     how long to measure (default %.0f s; Ctrl-C ends early)\n"
-		"      --netns NS       the namespace that is this server (default: ours)\n"
+		"  -N, --netns NS       the namespace that is this server (default: ours)\n"
 		"      --all-flows      count TCP retransmissions to everyone, not just TARGET\n"
 		"  -j, --json           one JSON object\n"
 		"probing:\n",
@@ -886,14 +886,14 @@ static void diagnose_usage(FILE *f)
 	probe_help(f);
 }
 
-enum { OPT_NETNS = 0x6000, OPT_ALL_FLOWS, OPT_ATTACH };
+enum { OPT_ALL_FLOWS = 0x6000, OPT_ATTACH };
 
 int cmd_diagnose(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		/* Before the prober's own --duration: here it sets the whole run. */
 		{ "duration", required_argument, NULL, 'd' },
-		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "netns", required_argument, NULL, 'N' },
 		{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
@@ -907,7 +907,9 @@ int cmd_diagnose(int argc, char **argv)
 
 	probe_config_init(&o.probe);
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "d:jvh" PROBE_SHORT_OPTS, longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:N:jvh" PROBE_SHORT_OPTS, longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_duration(optarg, false, &o.duration) || o.duration < 1) {
@@ -915,7 +917,7 @@ int cmd_diagnose(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case OPT_NETNS:
+		case 'N':
 			o.netns_spec = optarg;
 			break;
 		case OPT_ALL_FLOWS:
@@ -942,8 +944,8 @@ int cmd_diagnose(int argc, char **argv)
 			       "'dropscope probe'");
 			return 2;
 		case '?':
-			diagnose_usage(stderr);
-			return 2;
+		case ':':
+			return ds_option_error("diagnose", opt, argv);
 		default:
 			if (probe_config_option(&o.probe, opt, optarg))
 				return 2;

@@ -2,8 +2,13 @@
 /* dropscope: where does this server's packet loss happen, and why. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
+
+#include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "kfeatures.h"
+#include "reasons.h"
 #include "util.h"
 
 #ifndef DS_VERSION
@@ -31,7 +36,38 @@ static void usage(FILE *f)
 	fprintf(f, "usage: dropscope [-v] COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'dropscope COMMAND --help' describes each command's options.\n");
+	fprintf(f, "  %-10s %s\n  %-10s %s\n", "help", "this text, or 'help COMMAND': a command's options",
+		"version", "the version, libbpf's, and the kernel features in use");
+	fprintf(f, "\n'dropscope help COMMAND' (or 'dropscope COMMAND --help') describes each "
+		   "command's options.\n");
+}
+
+/* What the tool is, and what of the running kernel it uses (as the tracer chooses). */
+static int version(void)
+{
+	struct reason_table *reasons = NULL;
+	struct utsname u;
+	int args = kfree_skb_btf_args();
+	bool btf = have_vmlinux_btf();
+
+	printf("dropscope %s\nlibbpf %s\n", DS_VERSION, libbpf_version_string());
+	if (!uname(&u))
+		printf("kernel %s %s\n", u.release, u.machine);
+	printf("kernel BTF: %s\n", btf ? "yes (" VMLINUX_BTF ")" : "no: the tracer cannot run");
+	if (!btf)
+		return 0;
+	printf("kfree_skb: %s\n", args >= 3   ? "with drop reasons (5.17+)"
+				  : args == 2 ? "without drop reasons (before 5.17)"
+					      : "not found in BTF");
+	printf("drop reasons in BTF: ");
+	if (!reasons_load("/sys/kernel/btf", &reasons))
+		printf("%zu\n", reasons->n);
+	else
+		printf("unreadable\n");
+	printf("tp_btf header reads: %s\n",
+	       kernel_has_func("bpf_rdonly_cast") ? "typed loads (bpf_rdonly_cast, 6.2+)" : "by copy");
+	reasons_free(reasons);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -45,8 +81,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("dropscope %s\n", DS_VERSION);
-			return 0;
+			return version();
 		} else {
 			ds_err("unknown option '%s'; see 'dropscope --help'", argv[i]);
 			return 2;
@@ -54,6 +89,24 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[i], "version"))
+		return version();
+	if (!strcmp(argv[i], "help")) {
+		char help[] = "--help";
+
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return 0;
+		}
+		for (size_t c = 0; commands[c].name; c++)
+			if (!strcmp(argv[i + 1], commands[c].name)) {
+				char *av[] = { argv[i + 1], help, NULL };
+
+				return commands[c].run(2, av);
+			}
+		ds_err("unknown command '%s'; see 'dropscope help'", argv[i + 1]);
 		return 2;
 	}
 	for (size_t c = 0; commands[c].name; c++)

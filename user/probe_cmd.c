@@ -30,18 +30,19 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp]\n"
 		"                       [--port N] [-4|-6] [--max-ttl N] [--first-ttl N]\n"
-		"                       [--size BYTES] [-n] [--json | --csv | --report]\n"
+		"                       [--size BYTES] [-n] [-v] [-j | --csv | --report]\n"
 		"\n"
 		"Probe the path to TARGET hop by hop, like mtr, and say where loss starts.\n"
 		"Hops that ration their ICMP replies (rate-limited) are flagged,\n"
 		"not called lossy.\n"
-		"Needs root (raw sockets). Ctrl-C prints the report so far.\n"
+		"Needs CAP_NET_RAW (or root). Ctrl-C prints the report so far.\n"
 		"\n"
 		"options:\n"
 		"%s"
 		"      --report          the mtr --report style table (the default)\n"
-		"      --json            one JSON object (README.md has the schema)\n"
+		"  -j, --json            one JSON object (README.md has the schema)\n"
 		"      --csv             one line per hop and responder\n"
+		"  -v, --verbose         say more on stderr\n"
 		"  -h, --help            this text\n",
 		probe_options_help);
 }
@@ -448,7 +449,8 @@ int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		PROBE_LONG_OPTS,
-		{"json", no_argument, NULL, OPT_JSON},
+		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"report", no_argument, NULL, OPT_REPORT},
 		{"help", no_argument, NULL, 'h'},
@@ -463,11 +465,17 @@ int cmd_probe(int argc, char **argv)
 	probe_config_init(&cfg);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, PROBE_SHORT_OPTS "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PROBE_SHORT_OPTS "jvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'v':
+			ds_verbose++;
+			break;
+		case 'j':
+			c = OPT_JSON;
+			/* fall through */
 		case OPT_JSON:
 		case OPT_CSV:
 		case OPT_REPORT: {
@@ -481,14 +489,8 @@ int cmd_probe(int argc, char **argv)
 			break;
 		}
 		case '?':
-			if (optopt && strchr("ci", optopt))
-				ds_err("option -%c needs a value; see 'dropscope probe --help'",
-				       optopt);
-			else
-				ds_err("unknown or incomplete option '%s'; "
-				       "see 'dropscope probe --help'",
-				       argv[optind - 1]);
-			return 2;
+		case ':':
+			return ds_option_error("probe", c, argv);
 		default:
 			rc = probe_config_option(&cfg, c, optarg);
 			if (rc)

@@ -37,7 +37,7 @@ static void trace_usage(FILE *f)
 		"Count the kernel's packet drops by reason, namespace, interface and queue, live.\n\n"
 		"  -d, --duration S      stop after S seconds (default: until Ctrl-C)\n"
 		"  -i, --interval S      refresh the live table every S seconds (default 1)\n"
-		"  -n, --netns NS        self, all (default), a name from 'ip netns', or a path\n"
+		"  -N, --netns NS        self, all (default), a name from 'ip netns', or a path\n"
 		"                        (a namespace filter leaves out drops whose namespace is\n"
 		"                        unknown: no device and no socket)\n"
 		"      --dev IF          only drops on interface IF (in the namespace of --netns);\n"
@@ -200,7 +200,7 @@ int trace_opts_parse_filter(struct trace_opts *o, int opt, const char *arg)
 	unsigned long n;
 
 	switch (opt) {
-	case 'n':
+	case 'N':
 		o->netns_spec = arg;
 		return 0;
 	case OPT_DEV:
@@ -555,7 +555,7 @@ int cmd_trace(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "netns", required_argument, NULL, 'n' },
+		{ "netns", required_argument, NULL, 'N' },
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "proto", required_argument, NULL, OPT_PROTO },
 		{ "host", required_argument, NULL, OPT_HOST },
@@ -595,7 +595,8 @@ int cmd_trace(int argc, char **argv)
 	o.cfg.copy_reader = env && !strcmp(env, "copy");
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "d:i:n:ejvh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:i:N:ejvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_duration(optarg, false, &o.duration)) {
@@ -664,11 +665,12 @@ int cmd_trace(int argc, char **argv)
 		case 'h':
 			trace_usage(stdout);
 			return 0;
+		case '?':
+		case ':':
+			return ds_option_error("trace", opt, argv);
 		default:
-			if (opt != '?' && trace_opts_parse_filter(&o, opt, optarg) == 0)
+			if (trace_opts_parse_filter(&o, opt, optarg) == 0)
 				break;
-			if (opt == '?')
-				trace_usage(stderr);
 			return 2;
 		}
 	}
@@ -779,7 +781,8 @@ int cmd_show(int argc, char **argv)
 	int opt, rc;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
@@ -791,7 +794,7 @@ int cmd_show(int argc, char **argv)
 			       DEFAULT_PIN_DIR);
 			return 0;
 		default:
-			return 2;
+			return ds_option_error("show", opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -32,7 +32,7 @@ struct trace_opts {
 int parse_protocol(const char *s, uint8_t *out);
 /* An IPv4/IPv6 literal or a host name; family 4 or 6. */
 int parse_host(const char *s, uint8_t *family, uint8_t addr[16]);
-/* Handle one of the filter options (-n, --dev, --proto, --host, --port); -ENOENT if opt is not
+/* Handle one of the filter options (-N, --dev, --proto, --host, --port); -ENOENT if opt is not
  * one of them. Prints its own error. */
 int trace_opts_parse_filter(struct trace_opts *o, int opt, const char *arg);
 /* Resolve --netns and --dev into the tracer's filters. Prints its own error. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -287,4 +288,19 @@ size_t sort_merge_rows(void *rows, size_t n, size_t row_size, size_t key_size,
 bool is_root(void)
 {
 	return geteuid() == 0;
+}
+
+int ds_option_error(const char *cmd, int c, char **argv)
+{
+	char shortopt[3] = { '-', (char)optopt, 0 };
+	const char *given = optind > 0 ? argv[optind - 1] : "";
+	/* A long option as it was typed (getopt gives its short letter, if any, in optopt). */
+	const char *name = !strncmp(given, "--", 2) || !optopt ? given : shortopt;
+	int len = (int)strcspn(name, "=");
+
+	if (c == ':')
+		ds_err("option '%.*s' needs a value; see 'dropscope %s --help'", len, name, cmd);
+	else
+		ds_err("unknown option '%.*s'; see 'dropscope %s --help'", len, name, cmd);
+	return 2;
 }

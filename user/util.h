@@ -34,6 +34,13 @@ extern int ds_verbose;
 /* Catch SIGINT/SIGTERM/SIGHUP into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
 int ds_install_signals(void);
 
+/*
+ * One line for an option getopt_long refused (call it with opterr = 0 and an optstring that
+ * starts with ':'): c is what getopt_long returned, '?' (unknown) or ':' (its value missing).
+ * Returns 2, the exit code of bad usage.
+ */
+int ds_option_error(const char *cmd, int c, char **argv);
+
 /* "dropscope: <message>" on stderr, one line. */
 void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, only with -v. */
