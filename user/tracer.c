@@ -106,10 +106,9 @@ static struct bpf_program *variant_prog(struct drops_bpf *skel, enum attach_mode
 }
 
 static int load_drops(const struct tracer_config *cfg, const struct reason_table *reasons,
-		      enum attach_mode mode, bool cast, struct drops_bpf **out)
+		      enum attach_mode mode, bool cast, int tp_args, struct drops_bpf **out)
 {
 	struct drops_bpf *skel;
-	int tp_args = kfree_skb_btf_args();
 	int err;
 
 	*out = NULL;
@@ -172,7 +171,8 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 {
 	double start = mono_now();
 	struct tracer *t;
-	int err;
+	int err, tp_args;
+	bool can_cast;
 
 	*out = NULL;
 	if (!is_root()) {
@@ -194,22 +194,26 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	/* Cheapest first: tp_btf with typed header loads, tp_btf copying headers, then the
 	 * classic tracepoint. */
 	t->mode = cfg->mode == ATTACH_AUTO ? ATTACH_TP_BTF : cfg->mode;
+	tp_args = kfree_skb_btf_args();
+	can_cast = kernel_has_func("bpf_rdonly_cast");
+	/* Asked all we need of it: the peak memory is one parsed BTF, libbpf's, not two. */
+	kernel_btf_release();
 	err = -ENOENT;
-	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && kernel_has_func("bpf_rdonly_cast")) {
+	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && can_cast) {
 		t->reader = "cast";
-		err = load_drops(cfg, reasons, t->mode, true, &t->drops);
+		err = load_drops(cfg, reasons, t->mode, true, tp_args, &t->drops);
 		if (err)
 			ds_debug("tp_btf with bpf_rdonly_cast failed (%s)", strerror(-err));
 	}
 	if (err) {
 		t->reader = "copy";
-		err = load_drops(cfg, reasons, t->mode, false, &t->drops);
+		err = load_drops(cfg, reasons, t->mode, false, tp_args, &t->drops);
 	}
 	if (err && cfg->mode == ATTACH_AUTO) {
 		ds_debug("tp_btf/kfree_skb unavailable (%s); using the classic tracepoint",
 			 strerror(-err));
 		t->mode = ATTACH_TRACEPOINT;
-		err = load_drops(cfg, reasons, t->mode, false, &t->drops);
+		err = load_drops(cfg, reasons, t->mode, false, tp_args, &t->drops);
 	}
 	if (err) {
 		ds_err("failed to load the drop tracer (%s): %s; run with -v -v for the verifier's log",
