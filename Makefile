@@ -32,7 +32,8 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 BPF_NAMES   := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
 BPF_OBJS    := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_NAMES))
-SKELS       := $(patsubst %,$(BUILD)/skel/%.skel.h,$(BPF_NAMES))
+# tcp.bpf.c is linked into the drops object (one object: one BTF parse at load), no skeleton.
+SKELS       := $(patsubst %,$(BUILD)/skel/%.skel.h,$(filter-out tcp,$(BPF_NAMES)))
 
 USER_SRCS   := $(wildcard user/*.c)
 USER_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
@@ -93,6 +94,13 @@ $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c | $(BUILD)/bpf
 $(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
 	$(call msg,GEN-OBJ,$@)
 	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(BUILD)/bpf/drops.bpf.o: $(BUILD)/bpf/drops.tmp.o $(BUILD)/bpf/tcp.tmp.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+# The dependency files of a build from before the link may still name it.
+$(BUILD)/skel/tcp.skel.h: ;
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/skel
 	$(call msg,GEN-SKEL,$@)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The stats map (struct ds_stats, bpf/dropscope.h), shared by the drops and tcp objects: the
- * loader gives both the same map. */
+/* The stats map (struct ds_stats, bpf/dropscope.h), defined by drops.bpf.c and shared with
+ * tcp.bpf.c (DS_STATS_EXTERN), which is linked into the same object. */
 #ifndef DS_STATS_BPF_H
 #define DS_STATS_BPF_H
 
+#ifdef DS_STATS_EXTERN
+extern
+#endif
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

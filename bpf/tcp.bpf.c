@@ -2,6 +2,9 @@
 /*
  * TCP retransmissions per flow, from the tcp:tcp_retransmit_skb and tcp:tcp_retransmit_synack
  * tracepoints: the symptom of loss that the sender sees, whoever dropped the packet.
+ *
+ * Linked into the drops object (see the Makefile): one object, so libbpf parses the kernel's
+ * BTF once at load. The filters and the stats map are the drops object's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -9,15 +12,13 @@
 
 #include "dropscope.h"
 
-char LICENSE[] SEC("license") = "GPL";
-
 #define AF_INET 2
 #define AF_INET6 10
 
-const volatile __u32 filter_netns;
-const volatile __u16 filter_port;
-const volatile __u8 filter_family; /* 0: no host filter; 4 or 6 */
-const volatile __u8 filter_addr[16];
+extern const volatile __u32 filter_netns;
+extern const volatile __u16 filter_port;
+extern const volatile __u8 filter_family; /* 0: no host filter; 4 or 6 */
+extern const volatile __u8 filter_addr[16];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -26,7 +27,7 @@ struct {
 	__type(value, struct retrans_value);
 } retrans SEC(".maps");
 
-/* Shared with the drops object: the loader reuses its map fd. */
+#define DS_STATS_EXTERN
 #include "stats.bpf.h"
 
 /*

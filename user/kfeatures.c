@@ -28,6 +28,12 @@ struct btf *kernel_btf(void)
 	return vmlinux_btf;
 }
 
+void kernel_btf_release(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
 int kfree_skb_btf_args(void)
 {
 	struct btf *btf = kernel_btf();

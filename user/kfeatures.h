@@ -16,8 +16,12 @@ struct btf;
 
 /* The kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF). */
 bool have_vmlinux_btf(void);
-/* The kernel's BTF, parsed on first use and kept for the run; NULL with errno set. */
+/* The kernel's BTF, parsed on first use and kept until kernel_btf_release(); NULL with errno
+ * set. */
 struct btf *kernel_btf(void);
+/* Free it: it is as big as the rest of the tool's memory, and libbpf parses its own copy while
+ * loading the programs. Pointers into it (type names) die with it. */
+void kernel_btf_release(void);
 
 /*
  * Arguments of the kfree_skb tracepoint as its BTF declares them (btf_trace_kfree_skb, without

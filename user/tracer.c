@@ -10,7 +10,6 @@
 #include <bpf/libbpf.h>
 
 #include "drops.skel.h"
-#include "tcp.skel.h"
 #include "kfeatures.h"
 #include "privs.h"
 #include "tracer.h"
@@ -49,9 +48,15 @@ static uint32_t table_slots(uint32_t want)
 	return n;
 }
 
+static bool is_tcp_prog(const struct drops_bpf *skel, const struct bpf_program *p)
+{
+	return p == skel->progs.tcp_retransmit_skb || p == skel->progs.tcp_retransmit_synack;
+}
+
+/* The filters (rodata) are shared with the tcp programs, which tcp.bpf.c links in. */
 static void configure_drops(struct drops_bpf *skel, const struct tracer_config *cfg,
 			    const struct reason_table *reasons, struct bpf_program *prog,
-			    int tp_args)
+			    int tp_args, bool retrans)
 {
 	uint32_t slots = table_slots(cfg->max_keys);
 	struct bpf_program *p;
@@ -94,8 +99,11 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	/* A ring buffer nobody reads costs a page; keep it small unless events are on. */
 	if (!cfg->events && !cfg->watch)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
+	/* An LRU map preallocates its entries: keep the unused one small. */
+	if (!retrans)
+		bpf_map__set_max_entries(skel->maps.retrans, 1);
 	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, p == prog);
+		bpf_program__set_autoload(p, p == prog || (retrans && is_tcp_prog(skel, p)));
 }
 
 /* The program of a variant; NULL when the kernel cannot have it. */
@@ -106,15 +114,15 @@ static struct bpf_program *variant_prog(struct drops_bpf *skel, enum attach_mode
 	return cast ? skel->progs.kfree_skb_btf : skel->progs.kfree_skb_btf_copy;
 }
 
-static int load_drops(const struct tracer_config *cfg, const struct reason_table *reasons,
-		      enum attach_mode mode, bool cast, struct drops_bpf **out)
+static int load_variant(const struct tracer_config *cfg, const struct reason_table *reasons,
+			enum attach_mode mode, bool cast, int tp_args, bool retrans,
+			struct drops_bpf **out)
 {
 	struct drops_bpf *skel;
-	int tp_args = kfree_skb_btf_args();
 	int err;
 
 	*out = NULL;
-	if (mode == ATTACH_TRACEPOINT) {
+	if (mode == ATTACH_TRACEPOINT || retrans) {
 		err = ensure_tracefs();
 		if (err)
 			return err;
@@ -122,7 +130,7 @@ static int load_drops(const struct tracer_config *cfg, const struct reason_table
 	skel = drops_bpf__open();
 	if (!skel)
 		return -errno;
-	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args);
+	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args, retrans);
 	err = drops_bpf__load(skel);
 	if (!err)
 		err = drops_bpf__attach(skel);
@@ -134,29 +142,26 @@ static int load_drops(const struct tracer_config *cfg, const struct reason_table
 	return 0;
 }
 
-static int load_tcp(const struct tracer_config *cfg, int stats_fd, struct tcp_bpf **out)
+/* A variant with the TCP retransmit programs when they are asked for, else (or when they fail)
+ * without them: drops still tell most of the story. */
+static int load_drops(struct tracer *t, const struct tracer_config *cfg,
+		      const struct reason_table *reasons, bool cast, int tp_args)
 {
-	struct tcp_bpf *skel = tcp_bpf__open();
-	int err;
+	int err, tcp_err = 0;
 
-	*out = NULL;
-	if (!skel)
-		return -errno;
-	skel->rodata->filter_netns = cfg->netns;
-	skel->rodata->filter_port = cfg->port;
-	skel->rodata->filter_family = cfg->family;
-	memcpy((void *)skel->rodata->filter_addr, cfg->addr, 16);
-	err = bpf_map__reuse_fd(skel->maps.stats, stats_fd);
-	if (!err)
-		err = tcp_bpf__load(skel);
-	if (!err)
-		err = tcp_bpf__attach(skel);
-	if (err) {
-		tcp_bpf__destroy(skel);
-		return err;
+	t->retrans = false;
+	if (cfg->retransmits) {
+		tcp_err = load_variant(cfg, reasons, t->mode, cast, tp_args, true, &t->drops);
+		if (!tcp_err) {
+			t->retrans = true;
+			return 0;
+		}
 	}
-	*out = skel;
-	return 0;
+	err = load_variant(cfg, reasons, t->mode, cast, tp_args, false, &t->drops);
+	if (!err && tcp_err)
+		ds_err("TCP retransmit tracing unavailable: %s; continuing without it",
+		       strerror(-tcp_err));
+	return err;
 }
 
 static int on_ringbuf(void *ctx, void *data, size_t size)
@@ -173,7 +178,8 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 {
 	double start = mono_now();
 	struct tracer *t;
-	int err;
+	int err, tp_args;
+	bool can_cast;
 
 	*out = NULL;
 	if (privs_require(PRIVS_TRACE, "tracing"))
@@ -193,22 +199,26 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	/* Cheapest first: tp_btf with typed header loads, tp_btf copying headers, then the
 	 * classic tracepoint. */
 	t->mode = cfg->mode == ATTACH_AUTO ? ATTACH_TP_BTF : cfg->mode;
+	tp_args = kfree_skb_btf_args();
+	can_cast = kernel_has_func("bpf_rdonly_cast");
+	/* Asked all we need of it: the peak memory is one parsed BTF, libbpf's, not two. */
+	kernel_btf_release();
 	err = -ENOENT;
-	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && kernel_has_func("bpf_rdonly_cast")) {
+	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && can_cast) {
 		t->reader = "cast";
-		err = load_drops(cfg, reasons, t->mode, true, &t->drops);
+		err = load_drops(t, cfg, reasons, true, tp_args);
 		if (err)
 			ds_debug("tp_btf with bpf_rdonly_cast failed (%s)", strerror(-err));
 	}
 	if (err) {
 		t->reader = "copy";
-		err = load_drops(cfg, reasons, t->mode, false, &t->drops);
+		err = load_drops(t, cfg, reasons, false, tp_args);
 	}
 	if (err && cfg->mode == ATTACH_AUTO) {
 		ds_debug("tp_btf/kfree_skb unavailable (%s); using the classic tracepoint",
 			 strerror(-err));
 		t->mode = ATTACH_TRACEPOINT;
-		err = load_drops(cfg, reasons, t->mode, false, &t->drops);
+		err = load_drops(t, cfg, reasons, false, tp_args);
 	}
 	if (err) {
 		ds_err("failed to load the drop tracer (%s): %s; run with -v -v for the verifier's log",
@@ -218,17 +228,6 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	ds_debug("attached skb:kfree_skb via %s, reading headers by %s", attach_mode_name(t->mode),
 		 t->reader);
 
-	if (cfg->retransmits) {
-		err = ensure_tracefs();
-		if (!err)
-			err = load_tcp(cfg, bpf_map__fd(t->drops->maps.stats), &t->tcp);
-		if (err) {
-			/* Drops still tell most of the story: carry on without retransmits. */
-			ds_err("TCP retransmit tracing unavailable: %s; continuing without it",
-			       strerror(-err));
-			err = 0;
-		}
-	}
 	if (cfg->events || cfg->watch) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->drops->maps.events), on_ringbuf, t, NULL);
 		if (!t->rb) {
@@ -275,7 +274,7 @@ int tracer_ifnames_fd(const struct tracer *t)
 
 int tracer_retrans_fd(const struct tracer *t)
 {
-	return t->tcp ? bpf_map__fd(t->tcp->maps.retrans) : -1;
+	return t->retrans ? bpf_map__fd(t->drops->maps.retrans) : -1;
 }
 
 int tracer_meta_fd(const struct tracer *t)
@@ -296,7 +295,7 @@ uint64_t tracer_missed(const struct tracer *t)
 		n = st.nested;
 	bpf_object__for_each_program(p, t->drops->obj)
 	{
-		int fd = bpf_program__fd(p);
+		int fd = is_tcp_prog(t->drops, p) ? -1 : bpf_program__fd(p);
 
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
@@ -311,7 +310,6 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	tcp_bpf__destroy(t->tcp);
 	drops_bpf__destroy(t->drops);
 	free(t);
 }

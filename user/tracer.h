@@ -56,7 +56,7 @@ typedef int (*tracer_event_fn)(void *ctx, const struct drop_event *e);
 
 struct tracer {
 	struct drops_bpf *drops;
-	struct tcp_bpf *tcp;
+	bool retrans; /* the TCP retransmit programs are attached (tcp.bpf.c) */
 	struct ring_buffer *rb;
 	enum attach_mode mode; /* the variant that is attached */
 	const char *reader;    /* how it reads packet headers: "cast" or "copy" */

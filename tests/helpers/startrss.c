@@ -7,7 +7,7 @@
  *
  * After the marker, CMD (a shell command, e.g. one that makes drops) runs to its end, then PROG
  * gets SIGINT; maxrss is the child's ru_maxrss from wait4, over its whole life. PROG's stderr
- * goes on to ours, its stdout to /dev/null. Gives up after 30 s.
+ * is copied to ours up to the marker, its stdout goes to /dev/null. Gives up after 30 s.
  */
 #include <fcntl.h>
 #include <signal.h>
