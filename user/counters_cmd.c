@@ -265,7 +265,7 @@ int cmd_counters(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			return ds_option_error("counters", c, argv);
+			return ds_option_error("counters", c, argv, opts);
 		}
 	}
 	if (optind < argc) {

@@ -945,7 +945,7 @@ int cmd_diagnose(int argc, char **argv)
 			return 2;
 		case '?':
 		case ':':
-			return ds_option_error("diagnose", opt, argv);
+			return ds_option_error("diagnose", opt, argv, longopts);
 		default:
 			if (probe_config_option(&o.probe, opt, optarg))
 				return 2;

@@ -91,13 +91,26 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[i], "version") || !strcmp(argv[i], "help")) {
+		int takes = !strcmp(argv[i], "help"); /* help takes one COMMAND, version none */
+
+		if (argc - i - 1 > takes) {
+			ds_err("unexpected argument '%s'; see 'dropscope help'", argv[i + 1 + takes]);
+			return 2;
+		}
+	}
 	if (!strcmp(argv[i], "version"))
 		return version();
 	if (!strcmp(argv[i], "help")) {
 		char help[] = "--help";
 
-		if (i + 1 >= argc) {
+		if (i + 1 >= argc || !strcmp(argv[i + 1], "help")) {
 			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i + 1], "version")) {
+			printf("usage: dropscope version\nThe version, libbpf's, and what of the "
+			       "running kernel the tracer uses.\n");
 			return 0;
 		}
 		for (size_t c = 0; commands[c].name; c++)

@@ -490,7 +490,7 @@ int cmd_probe(int argc, char **argv)
 		}
 		case '?':
 		case ':':
-			return ds_option_error("probe", c, argv);
+			return ds_option_error("probe", c, argv, opts);
 		default:
 			rc = probe_config_option(&cfg, c, optarg);
 			if (rc)

@@ -667,7 +667,7 @@ int cmd_trace(int argc, char **argv)
 			return 0;
 		case '?':
 		case ':':
-			return ds_option_error("trace", opt, argv);
+			return ds_option_error("trace", opt, argv, longopts);
 		default:
 			if (trace_opts_parse_filter(&o, opt, optarg) == 0)
 				break;
@@ -767,6 +767,7 @@ int cmd_show(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -782,19 +783,22 @@ int cmd_show(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
 			break;
+		case 'v':
+			ds_verbose++;
+			break;
 		case 'h':
-			printf("usage: dropscope show [DIR] [--json]\n"
+			printf("usage: dropscope show [DIR] [-j|--json] [-v]\n"
 			       "Print the drops counted by a running 'dropscope trace --pin' from its\n"
 			       "pinned maps (default %s), without loading anything.\n",
 			       DEFAULT_PIN_DIR);
 			return 0;
 		default:
-			return ds_option_error("show", opt, argv);
+			return ds_option_error("show", opt, argv, longopts);
 		}
 	}
 	if (optind < argc)

@@ -39,7 +39,8 @@ int ds_install_signals(void);
  * starts with ':'): c is what getopt_long returned, '?' (unknown) or ':' (its value missing).
  * Returns 2, the exit code of bad usage.
  */
-int ds_option_error(const char *cmd, int c, char **argv);
+struct option;
+int ds_option_error(const char *cmd, int c, char **argv, const struct option *longopts);
 
 /* "dropscope: <message>" on stderr, one line. */
 void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -268,3 +268,14 @@ int verdict_of_exit_code(int code)
 			return k;
 	return -1;
 }
+
+int verdict_demo_exit(int rc, enum verdict_kind want, bool interrupted)
+{
+	int k = verdict_of_exit_code(rc);
+
+	if (k < 0)
+		return rc;
+	if ((enum verdict_kind)k == want)
+		return DS_EXIT_OK;
+	return interrupted ? rc : DS_EXIT_UNEXPECTED;
+}

@@ -91,7 +91,13 @@ void verdict_decide(const struct verdict_input *in, struct verdict *out);
 const char *verdict_name(enum verdict_kind k);
 /* The exit code of a verdict (util.h's enum ds_exit), and back (-1: not a verdict's). */
 int verdict_exit_code(enum verdict_kind k);
-int verdict_of_exit_code(int code);	 /* "none", "server", ... */
+int verdict_of_exit_code(int code);
+/*
+ * demo's exit code from its diagnosis's (rc): 0 when the verdict is the scenario's (want),
+ * DS_EXIT_UNEXPECTED when a whole run reached another one, the verdict's own code when the run
+ * was interrupted (a partial run's verdict is no test of the scenario), and 1 or 2 as they are.
+ */
+int verdict_demo_exit(int rc, enum verdict_kind want, bool interrupted);	 /* "none", "server", ... */
 const char *confidence_name(enum confidence c); /* "low", "medium", "high" */
 
 #endif

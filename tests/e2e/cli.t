@@ -9,7 +9,7 @@ t_need_root
 for cmd in trace show counters probe diagnose demo; do
 	t_bad "$cmd: an unknown option" 2 "unknown option '--bogus'; see 'dropscope $cmd --help'" \
 		"$DROPSCOPE" "$cmd" --bogus
-	t_bad "$cmd: an unknown letter" 2 "unknown option '-Z'" "$DROPSCOPE" "$cmd" -Z
+	t_bad "$cmd: an unknown letter" 2 "unknown option '-Q'" "$DROPSCOPE" "$cmd" -Q
 	"$DROPSCOPE" help "$cmd" >"$T_TMP/help.$cmd"
 	t_is "$?" 0 "help $cmd: exit 0"
 	"$DROPSCOPE" "$cmd" --help >"$T_TMP/dash.$cmd"
@@ -26,6 +26,19 @@ t_bad "probe: -c needs a value" 2 "option '-c' needs a value" "$DROPSCOPE" probe
 t_bad "diagnose: --duration needs a value" 2 "option '--duration' needs a value" \
 	"$DROPSCOPE" diagnose 127.0.0.1 --duration
 t_bad "help of an unknown command" 2 "unknown command 'nope'" "$DROPSCOPE" help nope
+t_bad "an unknown letter in a group, after a long option" 2 "unknown option '-Q'" \
+	"$DROPSCOPE" trace --json -Qj
+t_bad "a value for an option that takes none" 2 "option '--json' takes no value" \
+	"$DROPSCOPE" probe --json=1 127.0.0.1
+t_bad "an ambiguous prefix" 2 "ambiguous option '--d'" "$DROPSCOPE" trace --d 1
+t_bad "version takes no argument" 2 "unexpected argument 'x'" "$DROPSCOPE" version x
+t_bad "help takes one command" 2 "unexpected argument 'y'" "$DROPSCOPE" help trace y
+"$DROPSCOPE" help help >/dev/null
+t_is "$?" 0 "help help: exit 0"
+"$DROPSCOPE" help version >/dev/null
+t_is "$?" 0 "help version: exit 0"
+"$DROPSCOPE" show -v /nonexistent-dir 2>"$T_TMP/showv.err"
+t_check "show takes -v" eval "! grep -q \"unknown option\" \"$T_TMP/showv.err\""
 
 "$DROPSCOPE" help >"$T_TMP/help"
 t_is "$?" 0 "help: exit 0"

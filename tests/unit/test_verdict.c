@@ -232,5 +232,14 @@ int main(void)
 		       verdict_name(k));
 	is_int(verdict_of_exit_code(1), -1, "exit: 1 (a failure) is no verdict");
 	is_int(verdict_of_exit_code(2), -1, "exit: 2 (bad input) is no verdict");
+	/* demo: 0 for its scenario's verdict, 8 for another after a whole run, the verdict's own
+	 * code after a run cut short, failures as they are. */
+	is_int(verdict_demo_exit(3, VERDICT_SERVER, false), 0, "demo: the expected verdict: 0");
+	is_int(verdict_demo_exit(0, VERDICT_SERVER, false), 8, "demo: another verdict: 8");
+	is_int(verdict_demo_exit(6, VERDICT_SERVER, true), 6,
+	       "demo: another verdict from a run cut short: its own code, not 8");
+	is_int(verdict_demo_exit(3, VERDICT_SERVER, true), 0, "demo: cut short, yet expected: 0");
+	is_int(verdict_demo_exit(1, VERDICT_NONE, false), 1, "demo: a failure stays 1");
+	is_int(verdict_demo_exit(2, VERDICT_NONE, false), 2, "demo: bad input stays 2");
 	return done_testing();
 }
