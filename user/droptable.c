@@ -463,8 +463,6 @@ static void bar(FILE *f, double share)
 		n = 1;
 	for (int i = 0; i < n; i++)
 		fputc('#', f);
-	for (int i = n; i < BAR_WIDTH; i++)
-		fputc(' ', f);
 }
 
 static const char *cat_color(enum drop_category c)
@@ -500,8 +498,11 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 		fprintf(f, "no drops\n");
 		return;
 	}
-	fprintf(f, "%-28s %-17s %10s %10s %6s  %s\n", "REASON", "CATEGORY", "COUNT", "RATE/s",
-		"SHARE", "");
+	fprintf(f, "%-28s %-17s %10s %10s %6s\n", "REASON", "CATEGORY", "COUNT", "RATE/s",
+		"SHARE");
+	if (o->max_detail > 0)
+		fprintf(f, "    %-22s %-10s %-14s %-8s %10s  %s\n", "NAMESPACE", "INTERFACE", "QUEUE",
+			"PROTOCOL", "COUNT", "LOCATION");
 	for (size_t i = 0; i < r->nreasons; i++) {
 		const struct reason_total *rt = &r->reasons[i];
 		enum drop_category cat = reasons_category(names->reasons, rt->reason);
@@ -523,12 +524,15 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 
 		fprintf(f, "%s%-28s%s %-17s %10llu ", color ? cat_color(cat) : "",
 			reasons_label(names->reasons, rt->reason, rbuf, sizeof(rbuf)),
-			color ? "\033[0m" : "", category_label(cat), (unsigned long long)rt->packets);
+			color && *cat_color(cat) ? "\033[0m" : "", category_label(cat),
+			(unsigned long long)rt->packets);
 		if (!o->recent && o->seconds < 0)
 			fprintf(f, "%10s", "-");
 		else
 			fprintf(f, "%10.1f", rate);
-		fprintf(f, " %5.1f%%  ", share * 100);
+		fprintf(f, " %5.1f%%", share * 100);
+		if (share > 0)
+			fputs("  ", f);
 		bar(f, share);
 		fputc('\n', f);
 		for (size_t g = 0; g < r->ngroups && shown < o->max_detail; g++) {

@@ -33,7 +33,9 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dropscope [-v] COMMAND [OPTIONS]\n\ncommands:\n");
+	fprintf(f, "usage: dropscope [-v] [--color=auto|always|never] COMMAND [OPTIONS]\n\n"
+		   "Colour only on a terminal (auto), unless NO_COLOR is set and not empty.\n\n"
+		   "commands:\n");
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "  %-10s %s\n  %-10s %s\n", "help", "this text, or 'help COMMAND': a command's options",
@@ -80,6 +82,13 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strncmp(argv[i], "--color=", 8) || !strcmp(argv[i], "--color")) {
+			const char *when = argv[i][7] == '=' ? argv[i] + 8 : i + 1 < argc ? argv[++i] : "";
+
+			if (parse_color_mode(when)) {
+				ds_err("bad --color '%s': give auto, always or never", when);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--version")) {
 			return version();
 		} else {

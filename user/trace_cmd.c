@@ -380,16 +380,17 @@ static void live_refresh(struct trace_run *r)
 
 			/* top-like: redraw in place. */
 			printf("\033[H\033[2J");
-			printf("dropscope trace: %.0f s, %llu drops, %.1f/s now (%s) - Ctrl-C to stop\n\n",
-			       t - r->start, (unsigned long long)total.packets,
+			printf("dropscope trace: %.0f s, %llu drop%s, %.1f/s now (%s) - Ctrl-C to stop\n\n",
+			       t - r->start, (unsigned long long)total.packets, plural(total.packets),
 			       recent.packets / (t - r->last_t), attach_mode_name(r->t->mode));
 			drop_report_text(&total, &r->names, &to, stdout);
 			live_retransmits(r);
 		} else {
 			char rb[64];
 
-			printf("[%7.1f s] +%llu drops (%.1f/s), %llu in all%s%s\n", t - r->start,
-			       (unsigned long long)recent.packets, recent.packets / (t - r->last_t),
+			printf("[%7.1f s] +%llu drop%s (%.1f/s), %llu in all%s%s\n", t - r->start,
+			       (unsigned long long)recent.packets, plural(recent.packets),
+			       recent.packets / (t - r->last_t),
 			       (unsigned long long)total.packets, recent.nreasons ? ", top " : "",
 			       recent.nreasons ? reasons_label(r->names.reasons,
 							       recent.reasons[0].reason, rb,
@@ -485,27 +486,30 @@ static int print_summary(struct trace_run *r, int drops_fd, int stats_fd, int re
 		if (isatty(STDOUT_FILENO) && !r->o->cfg.events)
 			printf("\033[H\033[2J");
 		if (seconds < 0)
-			printf("\ndropscope: %llu drops over an unknown time (rates unknown), %zu "
-			       "reasons, %zu namespaces (%s)\n\n",
-			       (unsigned long long)rep.packets, rep.nreasons, rep.nnetns, mode);
+			printf("\ndropscope: %llu drop%s over an unknown time (rates unknown), %zu "
+			       "reason%s, %zu namespace%s (%s)\n\n",
+			       (unsigned long long)rep.packets, plural(rep.packets), rep.nreasons,
+			       plural(rep.nreasons), rep.nnetns, plural(rep.nnetns), mode);
 		else
-			printf("\ndropscope: %.1f s, %llu drops (%.1f/s), %zu reasons, %zu namespaces "
+			printf("\ndropscope: %.1f s, %llu drop%s (%.1f/s), %zu reason%s, %zu namespace%s "
 			       "(%s)\n\n",
-			       seconds, (unsigned long long)rep.packets,
-			       seconds > 0 ? rep.packets / seconds : 0, rep.nreasons, rep.nnetns, mode);
+			       seconds, (unsigned long long)rep.packets, plural(rep.packets),
+			       seconds > 0 ? rep.packets / seconds : 0, rep.nreasons,
+			       plural(rep.nreasons), rep.nnetns, plural(rep.nnetns), mode);
 		drop_report_text(&rep, &r->names, &to, stdout);
 		if (retrans_fd >= 0) {
 			printf("\n");
 			retrans_text(&rs, &r->names, 10, stdout);
 		}
 		if (st.folded || st.unaccounted)
-			printf("\nThe drop table was full: %llu drops counted per reason only, %llu not "
+			printf("\nThe drop table was full: %llu drop%s counted per reason only, %llu not "
 			       "counted (raise --max-keys).\n",
-			       (unsigned long long)st.folded, (unsigned long long)st.unaccounted);
+			       (unsigned long long)st.folded, plural(st.folded),
+			       (unsigned long long)st.unaccounted);
 		if (missed)
-			printf("\n%llu drops happened while the program was already running on their CPU "
-			       "and were not counted.\n",
-			       (unsigned long long)missed);
+			printf("\n%llu drop%s happened while the program was already running on their "
+			       "CPU and %s not counted.\n",
+			       (unsigned long long)missed, plural(missed), missed == 1 ? "was" : "were");
 		if (r->o->cfg.events || st.events_shed || st.events_lost)
 			printf("\nEvents: %llu printed, %llu shed by the rate limit, %llu lost (ring "
 			       "buffer full); the counts above are exact.\n",

@@ -149,11 +149,33 @@ int sleep_until(double deadline)
 	return -EINTR;
 }
 
+enum ds_color_mode ds_color_mode = DS_COLOR_AUTO;
+
+int parse_color_mode(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		ds_color_mode = DS_COLOR_AUTO;
+	else if (!strcmp(s, "always"))
+		ds_color_mode = DS_COLOR_ALWAYS;
+	else if (!strcmp(s, "never"))
+		ds_color_mode = DS_COLOR_NEVER;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 bool use_color(void)
 {
 	const char *nc = getenv("NO_COLOR");
 
+	if (ds_color_mode != DS_COLOR_AUTO)
+		return ds_color_mode == DS_COLOR_ALWAYS;
 	return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+const char *plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
 }
 
 ssize_t read_file(const char *path, char *buf, size_t size)

@@ -62,8 +62,15 @@ uint64_t mono_ns(void);
 /* Sleep until a monotonic deadline or ds_stop; returns -EINTR if stopped. */
 int sleep_until(double deadline);
 
-/* True when stdout is a terminal and NO_COLOR is unset. */
+/* --color: auto (a terminal, and NO_COLOR unset or empty), always, never. */
+enum ds_color_mode { DS_COLOR_AUTO, DS_COLOR_ALWAYS, DS_COLOR_NEVER };
+extern enum ds_color_mode ds_color_mode;
+/* Parse "auto", "always" or "never" into ds_color_mode; -EINVAL otherwise. */
+int parse_color_mode(const char *s);
+/* Whether to colour stdout, by ds_color_mode. */
 bool use_color(void);
+/* "s" unless n is 1: printf("%llu drop%s", n, plural(n)). */
+const char *plural(unsigned long long n);
 
 /* Read a whole small file (procfs/sysfs) into buf, NUL-terminated; returns length or -errno. */
 ssize_t read_file(const char *path, char *buf, size_t size);

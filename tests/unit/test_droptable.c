@@ -93,7 +93,28 @@ int main(void)
 	free(json);
 	json = render_text(&r, &names, 2);
 	ok(strstr(json, "        7.0") != NULL, "text: a known duration gives rates (14 in 2 s)");
+	ok(!strstr(json, " \n"), "text: no line ends in a space");
+	ok(strstr(json, "\n    NAMESPACE              INTERFACE  QUEUE          PROTOCOL      COUNT  "
+			"LOCATION\n") != NULL,
+	   "text: the sub-rows have a header of their own");
 	free(json);
+	{
+		struct text_opts o = { .seconds = 2, .max_detail = 5, .color = true };
+		char *buf = NULL, *p;
+		size_t len = 0, resets = 0, colours = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		drop_report_text(&r, &names, &o, f);
+		fclose(f);
+		for (p = buf; (p = strstr(p, "\033[")); p++)
+			*(p + 2) == '0' ? resets++ : colours++;
+		ok(colours > 0 && resets == colours,
+		   "colour: a reset for every colour, and none stray (%zu, %zu)", colours, resets);
+		free(buf);
+	}
+	is_str(plural(1), "", "plural: 1 drop");
+	is_str(plural(0), "s", "plural: 0 drops");
+	is_str(plural(2), "s", "plural: 2 drops");
 	json = render_text(&r, &names, -1);
 	ok(strstr(json, "7.0") == NULL && strstr(json, "         14          -  ") != NULL,
 	   "text: an unknown duration gives no rate, a dash");
