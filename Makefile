@@ -120,8 +120,9 @@ $(BUILD)/bench/bare: tests/bench/bare.c $(BUILD)/bench/floor.skel.h | $(BUILD)/d
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bench $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/bench-bare.d $< -o $@ $(LDLIBS)
 
-# Userspace objects wait for every skeleton; -MMD -MP tracks the headers.
-$(BUILD)/user/%.o: user/%.c $(SKELS) | $(BUILD)/user
+# Userspace objects wait for every skeleton to exist (order-only); -MMD -MP records which
+# skeletons each includes, so a BPF change rebuilds only those.
+$(BUILD)/user/%.o: user/%.c | $(SKELS) $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
@@ -143,7 +144,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers $(BUILD)/de
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/helper-$*.d $< -o $@ $(LDLIBS)
 
 # The same library and unit tests built with $(SANITIZE), in a directory of their own.
-$(SAN)/user/%.o: user/%.c $(SKELS) | $(SAN)/user
+$(SAN)/user/%.o: user/%.c | $(SKELS) $(SAN)/user
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(SAN_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
