@@ -196,11 +196,13 @@ bench: deps
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
 install: $(BUILD)/dropscope
-	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope
 	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope
+	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -15,4 +15,13 @@ t_is "$(rebuilt bpf/drops.bpf.c)" "-c user/tracer.c " "a BPF program's change re
 t_is "$(rebuilt bpf/tcp.bpf.c)" "-c user/tracer.c " "the tcp programs (linked into the same object) too"
 t_ge "$(rebuilt user/util.h | wc -w)" 20 "a header's change rebuilds every file that includes it"
 t_is "$(make BUILD="$B" -n all 2>/dev/null | grep -c -- '-c ')" 0 "and nothing when nothing changed"
+
+# make install into a staging directory: the binary and the README; uninstall removes them.
+D="$T_TMP/dest"
+make -s BUILD="$B" DESTDIR="$D" PREFIX=/usr install >/dev/null 2>&1
+t_is "$?" 0 "make install DESTDIR=..."
+t_check "installs the binary" test -x "$D/usr/sbin/dropscope"
+t_check "and the README under share/doc" cmp -s README.md "$D/usr/share/doc/dropscope/README.md"
+make -s BUILD="$B" DESTDIR="$D" PREFIX=/usr uninstall >/dev/null 2>&1
+t_check "make uninstall removes them" test ! -e "$D/usr/sbin/dropscope" -a ! -e "$D/usr/share/doc/dropscope"
 t_done
