@@ -31,7 +31,7 @@ endif
 VMLINUX_DIR := vmlinux/$(ARCH)
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 BPF_NAMES   := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
-BPF_OBJS    := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_NAMES))
+BPF_OBJS    := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(filter-out tcp,$(BPF_NAMES)))
 # tcp.bpf.c is linked into the drops object (one object: one BTF parse at load), no skeleton.
 SKELS       := $(patsubst %,$(BUILD)/skel/%.skel.h,$(filter-out tcp,$(BPF_NAMES)))
 
@@ -84,7 +84,7 @@ endif
 all: $(BUILD)/dropscope
 
 # Named here so make treats them as real targets (rebuilt when missing), not intermediates.
-bpf-objects: $(BPF_OBJS) $(BPF_OBJS:.bpf.o=.tmp.o) $(SKELS)
+bpf-objects: $(BPF_OBJS) $(patsubst %,$(BUILD)/bpf/%.tmp.o,$(BPF_NAMES)) $(SKELS)
 
 # BPF: compile, strip DWARF but keep BTF (bpftool gen object), then a skeleton.
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c | $(BUILD)/bpf

@@ -115,7 +115,9 @@ stats_run()
 	flood >/dev/null || { echo "bench-trace: the flood under $1 failed" >&2; exit 1; }
 	s=$(prog_stats "$TRACER_PID")
 	stop_tracer
-	echo "$2 $1 $s" | awk '$4 > 1000 { print $1, $2, $3 / $4, $4 }' >>"$TMP/stats"
+	# Fewer than 1000 runs is no measure of a flood: say so (the round will not count).
+	echo "$2 $1 $s" | awk '$4 > 1000 { print $1, $2, $3 / $4, $4; next }
+		{ printf "bench-trace: round %s: %s ran %s times, too few to count\n", $1, $2, $4 > "/dev/stderr" }' >>"$TMP/stats"
 }
 
 # start_run CONFIG ROUND: exec to attached and peak RSS; appends "round config ms kb".
@@ -163,18 +165,29 @@ function sort(list, a,   n, i, j, t) {
 	return n
 }
 function spread(list,   a, n) { n = sort(list, a); return sprintf("%.2f..%.2f", a[1], a[n]) }
-function judge(name, list, target,   m) {
-	m = median(list)
-	printf "%-9s %6.2f  (spread %s, target <= %.2f)  %s\n", name, m, spread(list), target, m <= target ? "PASS" : "FAIL"
+# A verdict only from whole data: every round has to count, or the target is not judged met.
+function judge(name, list, target, want,   m, n, a) {
+	n = split(list, a, " ")
+	if (n < want) {
+		printf "%-9s   -     (%d of %d rounds usable, target <= %.2f)  FAIL (not enough data)\n", name, n, want, target
+		failed = 1
+		return
+	}
+	m = sprintf("%.3f", median(list)) + 0
+	printf "%-9s %6.3f  (spread %s, %d rounds, target <= %.2f)  %s\n", name, m, spread(list), n, target, m <= target ? "PASS" : "FAIL"
+	if (m > target)
+		failed = 1
 }
 FILENAME ~ /stats$/ { ns[$2] = ns[$2] " " $3; v[$1, $2] = $3; R[$1] = 1 }
 FILENAME ~ /cpu$/ { cpp[$2] = cpp[$2] " " $4 / $3 * 1e9; c[$1, $2] = $4 / $3 * 1e9; C[$1] = 1 }
 FILENAME ~ /start$/ { ms[$2] = ms[$2] " " $3; kb[$2] = kb[$2] " " $4; s[$1, $2] = $3; k[$1, $2] = $4; S[$1] = 1 }
 END {
 	printf "\nBPF run time per drop (ns, median and spread over the rounds):\n"
-	for (x in R) {
-		rt = rt " " (v[x, "dropscope"] - v[x, "floor"]) / (v[x, "bpftrace"] - v[x, "floor"])
-	}
+	# A round counts only with all three programs measured and bpftrace above the floor.
+	for (x in R)
+		if ((x, "floor") in v && (x, "dropscope") in v && (x, "bpftrace") in v &&
+		    v[x, "bpftrace"] > v[x, "floor"])
+			rt = rt " " (v[x, "dropscope"] - v[x, "floor"]) / (v[x, "bpftrace"] - v[x, "floor"])
 	split("floor dropscope bpftrace", order, " ")
 	for (i = 1; i <= 3; i++)
 		printf "  %-10s %6.1f  (%s)\n", order[i], median(ns[order[i]]), spread(ns[order[i]])
@@ -192,12 +205,17 @@ END {
 	for (i = 1; i <= 2; i++)
 		printf "  %-10s %6.1f ms (%s)  %6d kB (%s)\n", order[i], median(ms[order[i]]), spread(ms[order[i]]),
 			median(kb[order[i]]), spread(kb[order[i]])
-	for (x in S) { st = st " " s[x, "dropscope"] / s[x, "bare"]; rs = rs " " k[x, "dropscope"] / k[x, "bare"] }
+	for (x in S)
+		if ((x, "dropscope") in s && (x, "bare") in s && s[x, "bare"] > 0 && k[x, "bare"] > 0) {
+			st = st " " s[x, "dropscope"] / s[x, "bare"]
+			rs = rs " " k[x, "dropscope"] / k[x, "bare"]
+		}
 	printf "\nRatios per round, median (spread):\n"
-	judge("run time", rt, 0.33)
-	judge("start", st, 1.25)
-	judge("memory", rs, 1.2)
+	judge("run time", rt, 0.33, rounds)
+	judge("start", st, 1.25, start_rounds)
+	judge("memory", rs, 1.2, start_rounds)
 	printf "end to end, not judged: dropscope overhead / floor %s (%s), / bpftrace %s (%s)\n",
 		e_f == "" ? "-" : sprintf("%.2f", median(e_f)), e_f == "" ? "lost in noise" : spread(e_f),
 		e_b == "" ? "-" : sprintf("%.2f", median(e_b)), e_b == "" ? "lost in noise" : spread(e_b)
-}' "$TMP/stats" "$TMP/cpu" "$TMP/start"
+	exit failed
+}' rounds="$ROUNDS" start_rounds="$START_ROUNDS" "$TMP/stats" "$TMP/cpu" "$TMP/start"

@@ -225,8 +225,8 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 		       attach_mode_name(t->mode), strerror(-err));
 		goto cleanup;
 	}
-	ds_debug("attached skb:kfree_skb via %s, reading headers by %s", attach_mode_name(t->mode),
-		 t->reader);
+	ds_debug("attached skb:kfree_skb via %s, reading headers by %s; TCP retransmits %s",
+		 attach_mode_name(t->mode), t->reader, t->retrans ? "traced" : "not traced");
 
 	if (cfg->events || cfg->watch) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->drops->maps.events), on_ringbuf, t, NULL);
