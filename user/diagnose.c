@@ -716,6 +716,38 @@ static void diag_free(struct diag *d)
 }
 
 /*
+ * On a terminal, one line redrawn each second while the run goes: the time, the probes sent and
+ * lost, how many of the prober's packets this host dropped, and what that points to so far
+ * (the verdict itself needs the whole run: the merge, the path's statistics, the counters).
+ */
+static void print_status(struct diag *d)
+{
+	struct probe_progress pr = probe_child_progress(d->prober);
+	uint64_t here = 0;
+	const char *so_far;
+
+	for (size_t i = 0; i < d->nevents; i++) {
+		enum drop_category c = reasons_category(d->reasons, d->events[i].reason);
+
+		here += d->events[i].netns == d->self_netns && c != CAT_NORMAL &&
+			c != CAT_UNSPECIFIED;
+	}
+	if (!pr.lost && !here)
+		so_far = "no loss";
+	else if (here && pr.lost > here)
+		so_far = "loss here and beyond";
+	else if (here)
+		so_far = "loss on this server";
+	else
+		so_far = "loss beyond this server";
+	printf("\r\033[K[%4.0f s of %.0f] %llu probe%s sent, %llu lost; this server dropped %llu of "
+	       "the prober's packets; so far: %s",
+	       mono_now() - d->start, d->o->duration, (unsigned long long)pr.sent, plural(pr.sent),
+	       (unsigned long long)pr.lost, (unsigned long long)here, so_far);
+	fflush(stdout);
+}
+
+/*
  * What the rest of the run needs of our privileges: the tracer's maps (by descriptor; kernels
  * before 6.5 with unprivileged BPF disabled want CAP_BPF even then), and, for the counters of a
  * namespace that is not ours (or whose /sys we do not see), entering it and mounting sysfs
@@ -746,6 +778,8 @@ int diagnose_run(struct diagnose_opts *o)
 {
 	struct diag d = { .o = o };
 	struct prober *prober = NULL;
+	double next_status;
+	bool live;
 	int err, saved, rc = 1;
 
 	if (privs_require(PRIVS_PROBE, "diagnose"))
@@ -813,6 +847,8 @@ int diagnose_run(struct diagnose_opts *o)
 		d.tracer ? "attached" : "unavailable", probe_proto_name(o->probe.proto));
 	if (probe_child_go(d.prober, d.start + o->duration + 5))
 		goto cleanup;
+	live = !o->json && isatty(STDOUT_FILENO);
+	next_status = d.start + 1;
 	for (;;) {
 		/* ds_stop ends the prober too; its answers still drain before it reports. */
 		err = probe_child_wait(d.prober, d.tracer ? 0 : 100, &d.prober_err);
@@ -820,7 +856,13 @@ int diagnose_run(struct diagnose_opts *o)
 			break;
 		if (d.tracer)
 			tracer_poll(d.tracer, 100);
+		if (live && mono_now() >= next_status) {
+			next_status += 1;
+			print_status(&d);
+		}
 	}
+	if (live)
+		printf("\r\033[K"); /* the report replaces the status line */
 	/* A prober that died or got stuck leaves no path: the rest is still worth a report. */
 	if (err < 0) {
 		ds_err("reporting without the path: the prober's results are lost");

@@ -234,6 +234,21 @@ static void *stop_watch(void *arg)
 	return NULL;
 }
 
+/* Each second of the run: how many probes went out and how many are lost so far. */
+static void send_progress(struct prober *p, void *ctx)
+{
+	const struct probe_report *r = prober_report(p);
+	struct probe_progress pr = { 0 };
+
+	if (!r)
+		return;
+	pr.seconds = r->duration_s;
+	pr.sent = r->probes_sent;
+	for (size_t i = 0; i < r->nhops; i++)
+		pr.lost += r->hops[i].all_sent - r->hops[i].all_received;
+	send_msg(*(int *)ctx, PROBE_MSG_PROGRESS, &pr, sizeof(pr), NULL, 0);
+}
+
 static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int stop_fd,
 						  int err_fd, pid_t parent)
 {
@@ -259,6 +274,7 @@ static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int s
 		_exit(0);
 	if (pthread_create(&watcher, NULL, stop_watch, (void *)(intptr_t)stop_fd))
 		_exit(1);
+	prober_on_progress(p, send_progress, &fd, 1.0);
 	err = prober_run(p, deadline);
 	if (send_msg(fd, PROBE_MSG_DONE, &err, sizeof(err), NULL, 0))
 		_exit(1);
@@ -275,6 +291,7 @@ struct probe_child {
 	bool done, stopped, broken;
 	double give_up;	 /* CLOCK_MONOTONIC s: a run not ended by then is abandoned */
 	double timeout;	 /* for one exchange */
+	struct probe_progress progress;
 	int run_err;
 	struct probe_record *rec;
 	uint8_t *settled;
@@ -450,6 +467,11 @@ int probe_child_go(struct probe_child *c, double deadline_mono_s)
 	return err;
 }
 
+struct probe_progress probe_child_progress(const struct probe_child *c)
+{
+	return c->progress;
+}
+
 pid_t probe_child_pid(const struct probe_child *c)
 {
 	return c->pid;
@@ -488,6 +510,17 @@ int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err)
 	if (r <= 0)
 		return r < 0 && errno != EINTR ? -errno : 0;
 	err = payload(c, &h, sizeof(h), now + c->timeout);
+	if (!err && h.type == PROBE_MSG_PROGRESS && h.len == sizeof(c->progress)) {
+		struct probe_progress pr;
+
+		if (payload(c, &pr, sizeof(pr), now + c->timeout))
+			return -EPIPE;
+		/* Checked as any input: counts that only grow, lost within sent. */
+		if (pr.sent >= c->progress.sent && pr.lost <= pr.sent && pr.seconds >= 0 &&
+		    pr.seconds < 1e7)
+			c->progress = pr;
+		return 0;
+	}
 	if (!err && (h.type != PROBE_MSG_DONE || h.len != sizeof(v))) {
 		fail(c, -EPROTO);
 		err = -EPROTO;

@@ -34,11 +34,18 @@ enum probe_child_msg {
 	PROBE_MSG_REPORT,	/* request: n excluded bytes (none: the plain report); answer: int32 0 or
 			   -errno, then struct probe_report and its nhops hop rows */
 	PROBE_MSG_QUIT,	/* request: none; the child exits */
+	PROBE_MSG_PROGRESS, /* child -> parent, each second of the run: struct probe_progress */
 };
 
 struct probe_child_header {
 	uint32_t type;
 	uint32_t len;
+};
+
+/* How the run goes, so far (the probes still in flight are neither). */
+struct probe_progress {
+	double seconds;
+	uint64_t sent, lost;
 };
 
 struct probe_child;
@@ -63,6 +70,9 @@ pid_t probe_child_pid(const struct probe_child *c);
  * prints the error). Ends the run early (SIGTERM to the child) once ds_stop is set.
  */
 int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err);
+
+/* The last progress the child sent (zeroes before the first); after probe_child_wait. */
+struct probe_progress probe_child_progress(const struct probe_child *c);
 
 /* As prober_probes and prober_probe_settled, after the run ended. 0 probes if the child fails. */
 size_t probe_child_probes(struct probe_child *c, const struct probe_record **list);

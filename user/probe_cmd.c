@@ -445,6 +445,22 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 	}
 }
 
+#define PROBE_REDRAW_S 0.5 /* a redraw per round (0.1 s) would only flicker */
+
+static void redraw(struct prober *p, void *ctx)
+{
+	const struct probe_config *cfg = ctx;
+	const struct probe_report *r = prober_report(p);
+
+	if (!r)
+		return;
+	printf("\033[H\033[2J");
+	printf("dropscope probe %s: %.0f s, %llu probes sent; Ctrl-C for the report so far\n\n",
+	       cfg->target, r->duration_s, (unsigned long long)r->probes_sent);
+	probe_report_text(r, stdout);
+	fflush(stdout);
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -534,7 +550,12 @@ int cmd_probe(int argc, char **argv)
 		prober_close(p);
 		return 1;
 	}
+	/* On a terminal, the table redrawn as it fills, as mtr does; never in a pipe or a file. */
+	if (out == OUT_REPORT && isatty(STDOUT_FILENO))
+		prober_on_progress(p, redraw, &cfg, PROBE_REDRAW_S);
 	rc = prober_run(p, 0);
+	if (out == OUT_REPORT && isatty(STDOUT_FILENO))
+		printf("\033[H\033[2J"); /* the final report replaces the live one */
 	r = prober_report(p);
 	if (!r) {
 		ds_err("failed to build the report: %s", strerror(ENOMEM));

@@ -471,6 +471,9 @@ struct prober {
 	double count_done_at;
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
+	probe_progress_fn progress; /* prober_on_progress */
+	void *progress_ctx;
+	double progress_every, next_progress;
 	bool window_blocked, round_waiting; /* see send_due */
 	uint64_t window_waits;
 	struct probe_report report;
@@ -1059,6 +1062,13 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s)
+{
+	p->progress = fn;
+	p->progress_ctx = ctx;
+	p->progress_every = every_s > 0.05 ? every_s : 0.05;
+}
+
 int prober_run(struct prober *p, double deadline)
 {
 	struct pollfd pfd[2];
@@ -1078,6 +1088,7 @@ int prober_run(struct prober *p, double deadline)
 	p->dest.next_send = p->start;
 	p->dest.paced = p->flow.proto == PROBE_UDP;
 	p->last_check = p->start;
+	p->next_progress = p->start + p->progress_every;
 
 	for (;;) {
 		double now = mono_now(), wake;
@@ -1098,8 +1109,14 @@ int prober_run(struct prober *p, double deadline)
 		if (!sending && p->inflight == 0)
 			break;
 		check_limiters(p, now);
+		if (p->progress && now >= p->next_progress) {
+			p->next_progress = now + p->progress_every;
+			p->progress(p, p->progress_ctx);
+		}
 
 		wake = next_wake(p, sending, now, deadline);
+		if (p->progress && p->next_progress < wake)
+			wake = p->next_progress;
 		ms = (int)ceil((wake - mono_now()) * 1e3);
 		if (ms < 0)
 			ms = 0;

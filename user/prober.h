@@ -133,6 +133,14 @@ bool probe_error_is_input(int err);
  */
 int prober_run(struct prober *p, double deadline_mono_s);
 
+/*
+ * Have prober_run call fn(p, ctx) every every_s seconds while it probes (the first time every_s
+ * after it starts): a live view or a progress message. fn runs in prober_run's thread and may
+ * call prober_report for the report so far. Set before prober_run.
+ */
+typedef void (*probe_progress_fn)(struct prober *p, void *ctx);
+void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s);
+
 /* --- the report -------------------------------------------------------------------------- */
 
 struct probe_host_report {

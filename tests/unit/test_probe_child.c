@@ -228,6 +228,22 @@ static void test_stalls(void)
 	ok(probe_child_wait(c, 100, &run_err) < 0, "a child that died: a failure, not a hang");
 	probe_child_close(c);
 
+	/* Progress during the run: taken when it makes sense, ignored when it does not. */
+	c = pair();
+	{
+		struct probe_progress good = { 1.0, 20, 2 }, bad = { 2.0, 5, 9 };
+
+		probe_child_go(c, mono_now() + 60);
+		say(PROBE_MSG_PROGRESS, &good, sizeof(good), NULL, 0, sizeof(good));
+		say(PROBE_MSG_PROGRESS, &bad, sizeof(bad), NULL, 0, sizeof(bad));
+		is_int(probe_child_wait(c, 100, &run_err), 0, "progress: the run goes on");
+		is_int(probe_child_wait(c, 100, &run_err), 0, "progress: still");
+		ok(probe_child_progress(c).sent == 20 && probe_child_progress(c).lost == 2,
+		   "progress: counts that shrink or lose more than were sent are ignored");
+	}
+	probe_child_close(c);
+	close(child_end);
+
 	/* A run's result outside errno's range. */
 	c = pair();
 	{
