@@ -14,7 +14,7 @@
 #include "prober.h"
 #include "util.h"
 
-enum { OUT_REPORT, OUT_JSON, OUT_CSV };
+enum { OUT_REPORT, OUT_JSON, OUT_CSV, OUT_MTR_JSON };
 
 /* The report warns when the destination's samples cannot place loss below this (percent). */
 #define FEW_SAMPLES_PCT 20.0
@@ -23,14 +23,15 @@ enum {
 	OPT_JSON = 0x6000,
 	OPT_CSV,
 	OPT_REPORT,
+	OPT_OUTPUT,
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp]\n"
-		"                       [--port N] [-4|-6] [--max-ttl N] [--first-ttl N]\n"
-		"                       [--size BYTES] [-n] [-v] [-j | --csv | --report]\n"
+		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp | -T | -u]\n"
+		"                       [-P PORT] [-4|-6] [-m MAX_TTL] [-f FIRST_TTL] [-s BYTES]\n"
+		"                       [-n] [-v] [-r | -j | --csv | --output FORMAT]\n"
 		"\n"
 		"Probe the path to TARGET hop by hop, like mtr, and say where loss starts.\n"
 		"Hops that ration their ICMP replies (rate-limited) are flagged,\n"
@@ -39,7 +40,9 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"%s"
-		"      --report          the mtr --report style table (the default)\n"
+		"  -r, --report          the mtr --report style table (the default)\n"
+		"      --output FORMAT   report, json, csv, or mtr-json (mtr --json's layout:\n"
+		"                        report.mtr and report.hubs[], for mtr's parsers)\n"
 		"  -j, --json            one JSON object (README.md has the schema)\n"
 		"      --csv             one line per hop and responder\n"
 		"  -v, --verbose         say more on stderr\n"
@@ -445,6 +448,63 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 	}
 }
 
+static int output_format(const char *s)
+{
+	static const char *const names[] = { "report", "json", "csv", "mtr-json" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i; /* enum OUT_* order */
+	return -1;
+}
+
+/*
+ * mtr --json's layout (report.mtr and report.hubs[], mtr 0.95), so that what parses mtr's
+ * output reads ours: one hub per hop, its first responder, the hop's loss as dropscope judges
+ * it (a rate-limited hop's from its paced probes), "???" for a hop that never answered.
+ */
+static void probe_report_mtr_json(const struct probe_report *r, const struct probe_config *cfg,
+				  FILE *f)
+{
+	struct json_writer j;
+	char host[256] = "", size[16];
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(size, sizeof(size), "%u", r->size);
+	json_init(&j, f, true);
+	json_object_begin(&j, NULL);
+	json_object_begin(&j, "report");
+	json_object_begin(&j, "mtr");
+	json_string(&j, "src", host);
+	json_string(&j, "dst", r->target);
+	json_int(&j, "tos", 0);
+	json_uint(&j, "tests", cfg->count);
+	json_string(&j, "psize", size);
+	json_string(&j, "bitpattern", "0x00");
+	json_object_end(&j);
+	json_array_begin(&j, "hubs");
+	for (size_t i = 0; i < r->nhops; i++) {
+		const struct probe_hop_report *h = &r->hops[i];
+		const struct probe_host_report *o = h->nhosts ? &h->hosts[0] : NULL;
+
+		json_object_begin(&j, NULL);
+		json_uint(&j, "count", h->ttl);
+		json_string(&j, "host", !o ? "???" : o->name[0] ? o->name : o->address);
+		json_double(&j, "Loss%", h->sent ? h->loss_pct : 0.0, 1);
+		json_uint(&j, "Snt", h->sent);
+		json_double(&j, "Last", o ? o->last_ms : 0, 3);
+		json_double(&j, "Avg", o ? o->avg_ms : 0, 3);
+		json_double(&j, "Best", o ? o->best_ms : 0, 3);
+		json_double(&j, "Wrst", o ? o->worst_ms : 0, 3);
+		json_double(&j, "StDev", o ? o->stdev_ms : 0, 3);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
 #define PROBE_REDRAW_S 0.5 /* a redraw per round (0.1 s) would only flicker */
 
 static void redraw(struct prober *p, void *ctx)
@@ -468,7 +528,8 @@ int cmd_probe(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"csv", no_argument, NULL, OPT_CSV},
-		{"report", no_argument, NULL, OPT_REPORT},
+		{"report", no_argument, NULL, 'r'},
+		{"output", required_argument, NULL, OPT_OUTPUT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -481,7 +542,7 @@ int cmd_probe(int argc, char **argv)
 	probe_config_init(&cfg);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" PROBE_SHORT_OPTS "jvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PROBE_SHORT_OPTS "jrvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -492,13 +553,24 @@ int cmd_probe(int argc, char **argv)
 		case 'j':
 			c = OPT_JSON;
 			/* fall through */
+		case 'r':
+		case OPT_OUTPUT:
 		case OPT_JSON:
 		case OPT_CSV:
 		case OPT_REPORT: {
 			int want = c == OPT_JSON ? OUT_JSON : c == OPT_CSV ? OUT_CSV : OUT_REPORT;
 
+			if (c == OPT_OUTPUT) {
+				want = output_format(optarg);
+				if (want < 0) {
+					ds_err("bad --output '%s': give report, json, csv or mtr-json",
+					       optarg);
+					return 2;
+				}
+			}
 			if (out >= 0 && out != want) {
-				ds_err("--json, --csv and --report exclude each other: give one");
+				ds_err("--json, --csv, --report and --output exclude each other: give "
+				       "one");
 				return 2;
 			}
 			out = want;
@@ -570,6 +642,8 @@ int cmd_probe(int argc, char **argv)
 		json_finish(&j);
 	} else if (out == OUT_CSV) {
 		probe_report_csv(r, stdout);
+	} else if (out == OUT_MTR_JSON) {
+		probe_report_mtr_json(r, &cfg, stdout);
 	} else {
 		probe_report_text(r, stdout);
 	}

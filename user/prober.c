@@ -59,11 +59,14 @@ const char probe_options_help[] =
 	"                        the destination gets two a round\n"
 	"      --duration S      probe for S seconds instead (e.g. 30, 2m)\n"
 	"      --proto P         icmp (default), udp or tcp (SYN) probes\n"
-	"      --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
+	"  -T, --tcp             tcp SYN probes (--proto tcp, as mtr's -T)\n"
+	"  -u, --udp             udp probes (--proto udp, as mtr's -u)\n"
+	"  -P, --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
 	"  -4, -6                use IPv4 / IPv6 only\n"
-	"      --first-ttl N     first hop to probe (default 1)\n"
-	"      --max-ttl N       last hop to probe (default 30)\n"
-	"      --size BYTES      probe size, IP header included (default 64; not for tcp)\n"
+	"  -f, --first-ttl N     first hop to probe (default 1)\n"
+	"  -m, --max-ttl N       last hop to probe (default 30)\n"
+	"  -s, --size BYTES      probe size, IP header included (default 64; not for tcp);\n"
+	"                        also --psize, as mtr\n"
 	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
 	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
 	"                        round trip, 1 to 5 s)\n"
@@ -140,6 +143,12 @@ int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
 			ds_err("failed to parse --proto '%s': give icmp, udp or tcp", arg);
 			return -EINVAL;
 		}
+		return 0;
+	case PROBE_OPT_TCP:
+		cfg->proto = PROBE_TCP;
+		return 0;
+	case PROBE_OPT_UDP:
+		cfg->proto = PROBE_UDP;
 		return 0;
 	case PROBE_OPT_PORT:
 		return opt_ulong("--port", arg, 1, 65535, &cfg->port);

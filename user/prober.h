@@ -69,14 +69,17 @@ void probe_config_init(struct probe_config *cfg);
  * probe_config_option(). It returns 0 when it took the option, 1 when the option is not a probe
  * option, -EINVAL after printing a one-line error for a bad value.
  */
-#define PROBE_SHORT_OPTS "c:46ni:"
+#define PROBE_SHORT_OPTS "c:46ni:TuP:m:f:s:"
 enum {
+	/* mtr's letters where mtr has the option */
+	PROBE_OPT_PORT = 'P',
+	PROBE_OPT_MAX_TTL = 'm',
+	PROBE_OPT_FIRST_TTL = 'f',
+	PROBE_OPT_SIZE = 's',
+	PROBE_OPT_TCP = 'T',
+	PROBE_OPT_UDP = 'u',
 	PROBE_OPT_DURATION = 0x5000,
 	PROBE_OPT_PROTO,
-	PROBE_OPT_PORT,
-	PROBE_OPT_MAX_TTL,
-	PROBE_OPT_FIRST_TTL,
-	PROBE_OPT_SIZE,
 	PROBE_OPT_TIMEOUT,
 };
 /* clang-format off */
@@ -88,6 +91,9 @@ enum {
 	{ "max-ttl", required_argument, NULL, PROBE_OPT_MAX_TTL },	\
 	{ "first-ttl", required_argument, NULL, PROBE_OPT_FIRST_TTL },	\
 	{ "size", required_argument, NULL, PROBE_OPT_SIZE },		\
+	{ "psize", required_argument, NULL, PROBE_OPT_SIZE },		\
+	{ "tcp", no_argument, NULL, PROBE_OPT_TCP },			\
+	{ "udp", no_argument, NULL, PROBE_OPT_UDP },			\
 	{ "interval", required_argument, NULL, 'i' },			\
 	{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },	\
 	{ "no-dns", no_argument, NULL, 'n' },				\
