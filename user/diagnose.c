@@ -371,13 +371,19 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 	}
 	if (!strcmp(name, "NETFILTER_DROP")) {
 		/* In another namespace, its own rules: ip netns exec (or nsenter for a path). */
-		char pre[300] = "";
+		char pre[FINDING_FIX_LEN / 2] = "", word[FINDING_FIX_LEN / 2 - 32];
 
 		if (d->o->netns_spec && strcmp(d->o->netns_spec, "self")) {
-			if (strchr(d->o->netns_spec, '/'))
-				snprintf(pre, sizeof(pre), "nsenter --net='%s' ", d->o->netns_spec);
-			else
-				snprintf(pre, sizeof(pre), "ip netns exec '%s' ", d->o->netns_spec);
+			/* The same quoting as every other command the tool prints (findings.c). */
+			if (fix_shell_word(d->o->netns_spec, word, sizeof(word))) {
+				advise(d, "# this server's own firewall drops the traffic: list its rules "
+					  "inside the namespace given by --netns (its name cannot be "
+					  "printed as one shell word)");
+				return;
+			}
+			snprintf(pre, sizeof(pre), "%s%s ",
+				 strchr(d->o->netns_spec, '/') ? "nsenter --net=" : "ip netns exec ",
+				 word);
 		}
 		advise(d, "# this server's own firewall drops the traffic: find the rule by its "
 			  "counters, and change it if the drop is not meant");

@@ -114,11 +114,13 @@ static bool only_chars(const char *s, const char *extra)
 /* Characters a udev rule's match (and a file name) can hold as they are. */
 #define UDEV_SAFE "_.@:-"
 
-/* s as one shell word: as it is when plain, else in single quotes with each ' as '\''.
- * -ENOSPC when it does not fit size. */
-static int sh_quote(const char *s, char *buf, size_t size)
+int fix_shell_word(const char *s, char *buf, size_t size)
 {
 	size_t n = 0;
+
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return -EINVAL;
 
 	if (only_chars(s, SH_PLAIN)) {
 		if (strlen(s) >= size)
@@ -156,7 +158,7 @@ static const char *q(struct fixbuf *fb, const char *s)
 		return "";
 	}
 	b = fb->qs[fb->qi++];
-	if (sh_quote(s, b, FINDING_FIX_LEN)) {
+	if (fix_shell_word(s, b, FINDING_FIX_LEN)) {
 		fb->toolong = true;
 		b[0] = '\0';
 	}
@@ -216,21 +218,23 @@ static enum ns_kind ns_kind(const struct host_counters *now)
  * next fx(). */
 static const char *ns_pre(struct fixbuf *fb, const struct host_counters *now)
 {
-	const char *name;
+	size_t n;
 	char *b;
 
 	if (ns_kind(now) == NS_SELF)
 		return "";
-	name = q(fb, now->netns);
 	if (fb->qi >= FIX_QSLOTS) {
 		fb->toolong = true;
 		return "";
 	}
 	b = fb->qs[fb->qi++];
-	if (snprintf(b, FINDING_FIX_LEN, "%s%s ",
-		     ns_kind(now) == NS_NAMED ? "ip netns exec " : "nsenter --net=", name) >=
-	    FINDING_FIX_LEN)
+	n = (size_t)snprintf(b, FINDING_FIX_LEN, "%s",
+			     ns_kind(now) == NS_NAMED ? "ip netns exec " : "nsenter --net=");
+	if (fix_shell_word(now->netns, b + n, FINDING_FIX_LEN - n - 1)) {
 		fb->toolong = true;
+		return "";
+	}
+	strcat(b, " ");
 	return b;
 }
 

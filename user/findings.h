@@ -92,6 +92,13 @@ int finding_fixes(const char *id, const struct host_counters *now, const char *i
  */
 const char *finding_for_drop_reason(const char *reason);
 
+/*
+ * s as one shell word, the quoting rule of every command dropscope prints: as it is when plain,
+ * else in single quotes with each ' as '\''. -ENOSPC when it does not fit size, -EINVAL when s
+ * holds a control character (a command printed on one line must stay one line).
+ */
+int fix_shell_word(const char *s, char *buf, size_t size);
+
 /* Every finding id and a line on what it means; finding_kinds_count entries. */
 struct finding_kind {
 	const char *id;

@@ -14,6 +14,17 @@ lab_host_drop input 'meta l4proto icmp' 30
 t_is "$?" 3 "--netns: exit 3, loss on this server"
 t_is "$(jq -r .verdict "$T_TMP/ns.json")" server "--netns: the host namespace's firewall is this server's loss"
 t_is "$(jq -r .server.netns "$T_TMP/ns.json")" "$(lab_netns_inode host)" "--netns: that namespace is the server"
+# The advice names the namespace in a command to paste: one shell word, whatever the path holds.
+hostile="$T_TMP/ns dir/it's \$(touch pwned)"
+mkdir -p "$T_TMP/ns dir" && touch "$hostile" && mount --bind "/run/netns/$LAB_HOST" "$hostile" &&
+	t_on_exit "umount '$hostile'"
+"$DROPSCOPE" diagnose "$LAB_DST4" --netns "$hostile" -d 3 -n --json >"$T_TMP/hostile.json" 2>/dev/null
+line=$(jq -r '.advice[] | select(startswith("nsenter"))' "$T_TMP/hostile.json" | head -n1)
+t_check "hostile --netns path: the advice enters it with nsenter" test -n "$line"
+words=()
+(cd "$T_TMP" && eval "words=( ${line%% nft *} )" && printf '%s\n' "${words[1]}") >"$T_TMP/word"
+t_is "$(cat "$T_TMP/word")" "--net=$hostile" "hostile --netns path: quoted as one shell word, as given"
+t_check "hostile --netns path: nothing in it runs when the advice is pasted" test ! -e "$T_TMP/pwned"
 lab_exec host nft delete table inet lab_host_input
 
 # --- IPv6 on a clean path
