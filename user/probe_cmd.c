@@ -31,7 +31,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp | -T | -u]\n"
 		"                       [-P PORT] [-4|-6] [-m MAX_TTL] [-f FIRST_TTL] [-s BYTES]\n"
-		"                       [-n] [-v] [-r | -j | --csv | --output FORMAT]\n"
+		"                       [-a ADDR] [-I IFACE] [-n] [-v]\n"
+		"                       [-r | -w | -j | --csv | --output FORMAT]\n"
 		"\n"
 		"Probe the path to TARGET hop by hop, like mtr, and say where loss starts.\n"
 		"Hops that ration their ICMP replies (rate-limited) are flagged,\n"
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 		"options:\n"
 		"%s"
 		"  -r, --report          the mtr --report style table (the default)\n"
+		"  -w, --report-wide     the same: host names are never cut (mtr's -w)\n"
 		"      --output FORMAT   report, json, csv, or mtr-json (mtr --json's layout:\n"
 		"                        report.mtr and report.hubs[], for mtr's parsers)\n"
 		"  -j, --json            one JSON object (README.md has the schema)\n"
@@ -529,6 +531,7 @@ int cmd_probe(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"report", no_argument, NULL, 'r'},
+		{"report-wide", no_argument, NULL, 'w'},
 		{"output", required_argument, NULL, OPT_OUTPUT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -542,7 +545,7 @@ int cmd_probe(int argc, char **argv)
 	probe_config_init(&cfg);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" PROBE_SHORT_OPTS "jrvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PROBE_SHORT_OPTS "jrwvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -552,6 +555,9 @@ int cmd_probe(int argc, char **argv)
 			break;
 		case 'j':
 			c = OPT_JSON;
+			/* fall through */
+		case 'w':
+			c = 'r'; /* names are never cut: the report is always mtr's wide one */
 			/* fall through */
 		case 'r':
 		case OPT_OUTPUT:

@@ -70,7 +70,9 @@ const char probe_options_help[] =
 	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
 	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
 	"                        round trip, 1 to 5 s)\n"
-	"  -n, --no-dns          do not look up hop names\n";
+	"  -n, --no-dns          do not look up hop names\n"
+	"  -a, --address ADDR    send from this address of the host (mtr's -a)\n"
+	"  -I, --interface IF    send every probe out of this interface (mtr's -I)\n";
 
 void probe_config_init(struct probe_config *cfg)
 {
@@ -144,6 +146,26 @@ int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
 			return -EINVAL;
 		}
 		return 0;
+	case PROBE_OPT_ADDRESS: {
+		uint8_t a[16];
+
+		if (strlen(arg) >= sizeof(cfg->source) ||
+		    (inet_pton(AF_INET, arg, a) != 1 && inet_pton(AF_INET6, arg, a) != 1)) {
+			ds_err("failed to parse --address '%s': give an IPv4 or IPv6 address of "
+			       "this host",
+			       arg);
+			return -EINVAL;
+		}
+		snprintf(cfg->source, sizeof(cfg->source), "%s", arg);
+		return 0;
+	}
+	case PROBE_OPT_INTERFACE:
+		if (!*arg || strlen(arg) >= sizeof(cfg->iface) || strchr(arg, '/')) {
+			ds_err("failed to parse --interface '%s': give an interface's name", arg);
+			return -EINVAL;
+		}
+		snprintf(cfg->iface, sizeof(cfg->iface), "%s", arg);
+		return 0;
 	case PROBE_OPT_TCP:
 		cfg->proto = PROBE_TCP;
 		return 0;
@@ -188,6 +210,18 @@ int probe_config_finish(struct probe_config *cfg)
 		}
 		/* Probed, and reported, as the IPv4 address it is. */
 		inet_ntop(AF_INET, a + 12, cfg->target, sizeof(cfg->target));
+	}
+	if (cfg->source[0]) {
+		int fam = strchr(cfg->source, ':') ? AF_INET6 : AF_INET;
+
+		if (cfg->family != AF_UNSPEC && cfg->family != fam) {
+			ds_err("failed to start probing: --address %s is %s and -%c asks for %s",
+			       cfg->source, fam == AF_INET ? "IPv4" : "IPv6",
+			       cfg->family == AF_INET ? '4' : '6',
+			       cfg->family == AF_INET ? "IPv4" : "IPv6");
+			return -EINVAL;
+		}
+		cfg->family = fam; /* the target's address of the source's family */
 	}
 	if (cfg->count_set && cfg->duration_s > 0) {
 		ds_err("failed to start probing: give -c/--count or --duration, not both");
@@ -1308,6 +1342,41 @@ static unsigned int iface_mtu(int family, const uint8_t *addr)
  * MTU. A path MTU learned from an earlier "packet too big" does not limit the probes (they are
  * sent with IPV6_PMTUDISC_PROBE, or fragmented for IPv4), so that they find where it shrinks.
  */
+/*
+ * -I and -a on a socket: out of that interface only (SO_BINDTODEVICE), from that address.
+ * with_address: bind the address too (the route lookup; the raw sockets take it in their
+ * headers, the reply sockets bind it themselves). Prints its own error: -ENODEV no such
+ * interface, -EADDRNOTAVAIL not an address of this host (both the user's input).
+ */
+static int bind_source(const struct prober *p, int fd, bool with_address)
+{
+	if (p->cfg.iface[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->cfg.iface,
+					  (socklen_t)strlen(p->cfg.iface) + 1)) {
+		int err = -errno;
+
+		ds_err("failed to send by interface '%s': %s", p->cfg.iface,
+		       err == -ENODEV ? "no such interface here" : strerror(-err));
+		return err;
+	}
+	if (with_address && p->cfg.source[0]) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		uint8_t a[16] = { 0 };
+
+		inet_pton(p->flow.family, p->cfg.source, a);
+		addr_to_sockaddr(p->flow.family, a, &ss, &len);
+		if (bind(fd, (struct sockaddr *)&ss, len)) {
+			int err = -errno;
+
+			ds_err("failed to send from %s: %s", p->cfg.source,
+			       err == -EADDRNOTAVAIL ? "not an address of this host"
+						     : strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int route_lookup(struct prober *p)
 {
 	struct sockaddr_storage src, dst = p->dst_sa;
@@ -1326,6 +1395,9 @@ static int route_lookup(struct prober *p)
 		((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
 	else
 		((struct sockaddr_in *)&dst)->sin_port = htons(9);
+	err = bind_source(p, fd, true);
+	if (err)
+		goto cleanup;
 	rc = connect(fd, (struct sockaddr *)&dst, p->dst_salen);
 	if (rc && errno == EACCES && p->flow.family == AF_INET) {
 		int one = 1;
@@ -1408,6 +1480,8 @@ static int open_sockets(struct prober *p)
 	if (fd < 0)
 		return fd;
 	p->send_fd = fd;
+	if (bind_source(p, fd, false))
+		return -ENODEV;
 	if (v6) {
 		int probe = IPV6_PMTUDISC_PROBE;
 
@@ -1425,6 +1499,8 @@ static int open_sockets(struct prober *p)
 	if (fd < 0)
 		return fd;
 	p->icmp_fd = fd;
+	if (bind_source(p, fd, true))
+		return -EADDRNOTAVAIL;
 	set_rcvbuf(fd);
 	/* Only the ICMP types that can answer a probe; the kernel filters before queueing. */
 	if (v6) {
@@ -1448,7 +1524,7 @@ static int open_sockets(struct prober *p)
 		fd = socket(p->flow.family,
 			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
 			    0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
+		if (fd < 0 || bind_source(p, fd, false) || bind(fd, (struct sockaddr *)&me, melen) ||
 		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
 			int err = -errno;
 
@@ -1466,6 +1542,8 @@ static int open_sockets(struct prober *p)
 		if (fd < 0)
 			return fd;
 		p->tcp_fd = fd;
+		if (bind_source(p, fd, false))
+			return -ENODEV;
 		set_rcvbuf(fd);
 		addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 		/* Connected: the kernel hands us only segments from the target. */
@@ -1584,6 +1662,7 @@ bool probe_error_is_input(int err)
 	case -EHOSTUNREACH:
 	case -EADDRNOTAVAIL:
 	case -EMSGSIZE:
+	case -ENODEV:
 		return true;
 	default:
 		return false;

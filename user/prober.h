@@ -57,6 +57,8 @@ struct probe_config {
 	double interval_s; /* between rounds: a hop probed fast gets one probe per round */
 	double timeout_s;  /* unanswered this long = lost; 0: 3x the worst RTT, 1 s to 5 s */
 	bool no_dns;	   /* -n: no reverse DNS */
+	char source[INET6_ADDRSTRLEN]; /* -a: the probes' source address ("": the route's) */
+	char iface[16];		       /* -I: the interface every probe leaves by ("": any) */
 	bool count_set, size_set;
 };
 
@@ -69,7 +71,7 @@ void probe_config_init(struct probe_config *cfg);
  * probe_config_option(). It returns 0 when it took the option, 1 when the option is not a probe
  * option, -EINVAL after printing a one-line error for a bad value.
  */
-#define PROBE_SHORT_OPTS "c:46ni:TuP:m:f:s:"
+#define PROBE_SHORT_OPTS "c:46ni:TuP:m:f:s:a:I:"
 enum {
 	/* mtr's letters where mtr has the option */
 	PROBE_OPT_PORT = 'P',
@@ -78,6 +80,8 @@ enum {
 	PROBE_OPT_SIZE = 's',
 	PROBE_OPT_TCP = 'T',
 	PROBE_OPT_UDP = 'u',
+	PROBE_OPT_ADDRESS = 'a',
+	PROBE_OPT_INTERFACE = 'I',
 	PROBE_OPT_DURATION = 0x5000,
 	PROBE_OPT_PROTO,
 	PROBE_OPT_TIMEOUT,
@@ -93,6 +97,8 @@ enum {
 	{ "size", required_argument, NULL, PROBE_OPT_SIZE },		\
 	{ "psize", required_argument, NULL, PROBE_OPT_SIZE },		\
 	{ "tcp", no_argument, NULL, PROBE_OPT_TCP },			\
+	{ "address", required_argument, NULL, PROBE_OPT_ADDRESS },	\
+	{ "interface", required_argument, NULL, PROBE_OPT_INTERFACE },	\
 	{ "udp", no_argument, NULL, PROBE_OPT_UDP },			\
 	{ "interval", required_argument, NULL, 'i' },			\
 	{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },	\
