@@ -81,7 +81,16 @@ FUZZ_WERROR := -Werror
 endif
 
 .PHONY: all deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
-all: $(BUILD)/dropscope
+all: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
+
+# The man page and the bash completion come from the program's own help (one source).
+$(BUILD)/dropscope.8: $(BUILD)/dropscope scripts/gen-man.sh
+	$(call msg,GEN,$@)
+	$(Q)scripts/gen-man.sh $(BUILD)/dropscope >$@
+
+$(BUILD)/dropscope.bash: $(BUILD)/dropscope scripts/gen-completion.sh
+	$(call msg,GEN,$@)
+	$(Q)scripts/gen-completion.sh $(BUILD)/dropscope >$@
 
 # Named here so make treats them as real targets (rebuilt when missing), not intermediates.
 bpf-objects: $(BPF_OBJS) $(patsubst %,$(BUILD)/bpf/%.tmp.o,$(BPF_NAMES)) $(SKELS)
@@ -195,13 +204,19 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_OBJS) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
-install: $(BUILD)/dropscope
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope
+install: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
+	install -m 0644 $(BUILD)/dropscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8
+	install -m 0644 $(BUILD)/dropscope.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
+	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md \
+		$(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope 2>/dev/null
 
 clean:

@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# dropscope(8) from the program's own help: each command's section is what 'dropscope help
+# CMD' prints, so the page and --help cannot disagree. Usage: gen-man.sh BUILD/dropscope
+set -eu
+ds=$1
+cmds="trace show counters probe diagnose demo"
+# roff: a leading dot or quote would be a request; backslashes are escapes.
+esc() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
+
+cat <<'HEAD'
+.TH DROPSCOPE 8 "" "dropscope" "System Administration"
+.SH NAME
+dropscope \- where a Linux server's packet loss happens: on this host (and why) or in the network (and at which hop)
+.SH SYNOPSIS
+.B dropscope
+.RB [ \-v ]
+.RB [ \-\-color=auto|always|never ]
+.I COMMAND
+.RI [ OPTIONS ]
+.br
+.B dropscope help
+.RI [ COMMAND ]
+.br
+.B dropscope version
+.SH DESCRIPTION
+dropscope tells the operator of a Linux server where its packet loss happens. It counts the
+kernel's own drops by reason (eBPF on skb:kfree_skb, names from the running kernel's BTF),
+reads the host's loss counters, probes the path hop by hop like mtr without mistaking ICMP
+rate limiting for loss, and merges all of it into a verdict:
+.BR server ,
+.BR network ,
+.BR both ,
+.B none
+or
+.BR inconclusive .
+.SH COMMANDS
+HEAD
+"$ds" help | sed -n 's/^  \([a-z]*\)  *\(.*\)$/.TP\n.B \1\n\2/p'
+for c in $cmds; do
+	printf '.SS dropscope %s\n.nf\n' "$c"
+	"$ds" help "$c" | esc
+	printf '.fi\n'
+done
+cat <<'TAIL'
+.SH EXIT STATUS
+The same in every command, so that a script can act on what was found:
+.TP
+.B 0
+no loss found (diagnose: verdict none; probe: no loss on the path; demo: the verdict its
+scenario expects); success
+.TP
+.B 1
+a failure while running
+.TP
+.B 2
+bad usage or input (one line on standard error says which)
+.TP
+.B 3
+diagnose: loss on this server
+.TP
+.B 4
+diagnose: loss in the network; probe: loss on the path
+.TP
+.B 5
+diagnose: loss on both
+.TP
+.B 6
+diagnose: inconclusive
+.TP
+.B 7
+probe: the destination never answered, and no loss was shown
+.TP
+.B 8
+demo: a whole run reached another verdict than its scenario expects
+.SH SIGNALS
+SIGINT, SIGTERM and SIGHUP end every command that runs for a while the same way: the report
+of what was measured so far, then cleanup (pins removed, namespaces deleted).
+.SH PRIVILEGES
+trace needs CAP_BPF and CAP_PERFMON, probe and diagnose CAP_NET_RAW, demo root; once a
+command holds what it needs it gives up the rest, and what reads the network runs without
+any capability and not as uid 0.
+.SH ENVIRONMENT
+.TP
+.B NO_COLOR
+set and not empty: no colour, whatever the terminal (--color=always overrides it).
+.SH FILES
+.TP
+.I /sys/fs/bpf/dropscope
+the maps pinned by trace \-\-pin (their layout: README, "Pinned maps").
+.TP
+.I /run/dropscope/demo-*.lock
+the locks of running demos' networks.
+.SH SEE ALSO
+.BR mtr (8),
+.BR bpftool (8),
+.BR ip-netns (8),
+.BR ethtool (8);
+the README in /usr/share/doc/dropscope (or the install's share/doc) has the JSON schemas,
+the pinned maps' layout and how to read the verdict.
+TAIL
