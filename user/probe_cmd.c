@@ -554,17 +554,15 @@ int cmd_probe(int argc, char **argv)
 			ds_verbose++;
 			break;
 		case 'j':
-			c = OPT_JSON;
-			/* fall through */
-		case 'w':
-			c = 'r'; /* names are never cut: the report is always mtr's wide one */
-			/* fall through */
+		case 'w': /* names are never cut: the report is always mtr's wide one */
 		case 'r':
 		case OPT_OUTPUT:
 		case OPT_JSON:
 		case OPT_CSV:
 		case OPT_REPORT: {
-			int want = c == OPT_JSON ? OUT_JSON : c == OPT_CSV ? OUT_CSV : OUT_REPORT;
+			int want = c == 'j' || c == OPT_JSON ? OUT_JSON
+				   : c == OPT_CSV	     ? OUT_CSV
+							     : OUT_REPORT;
 
 			if (c == OPT_OUTPUT) {
 				want = output_format(optarg);

@@ -51,7 +51,7 @@ static void trace_usage(FILE *f)
 		"  -j, --json            print one JSON object at the end (with --events: one per line)\n"
 		"      --pin [DIR]       pin the maps under DIR (default %s) while tracing\n"
 		"      --no-retrans      do not trace TCP retransmissions\n"
-		"      --attach MODE     auto (default), tp_btf or tracepoint\n"
+
 		"      --max-keys N      distinct drops counted apart, per CPU, before folding (default\n"
 		"                        %d, at most %d); each takes %zu bytes of kernel memory per CPU\n",
 		DEFAULT_PIN_DIR, DS_DEFAULT_SLOTS, TRACER_MAX_KEYS, sizeof(struct drop_slot));
