@@ -80,10 +80,12 @@ BPF_CFLAGS += -Werror
 FUZZ_WERROR := -Werror
 endif
 
-.PHONY: all deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
-all: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
+.PHONY: all docs deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
+all: $(BUILD)/dropscope
+docs: $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
 
-# The man page and the bash completion come from the program's own help (one source).
+# The man page and the bash completion come from the program's own help (one source), so they
+# are made by running it: for install and the tests, not by a plain (cross) build.
 $(BUILD)/dropscope.8: $(BUILD)/dropscope scripts/gen-man.sh
 	$(call msg,GEN,$@)
 	$(Q)scripts/gen-man.sh $(BUILD)/dropscope >$@
@@ -189,8 +191,8 @@ deps:
 
 # The one test command (README.md, .ci/run): needs root for the kernel and namespace tests.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(SAN_BINS) $(HELPER_BINS) $(FUZZ_BINS) \
-		$(SEEDS_BIN) $(BENCH_OBJS)
+	$(Q)$(MAKE) --no-print-directory all docs $(UNIT_BINS) $(SAN_BINS) $(HELPER_BINS) \
+		$(FUZZ_BINS) $(SEEDS_BIN) $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) tests/run
 
 unit: all $(UNIT_BINS)

@@ -22,7 +22,8 @@ printf "\t'') opts='-v --verbose --color= --help --version %s' ;;\n" "$cmds"
 for c in trace show counters probe diagnose demo; do
 	# The options of the lines that define them ("  -d, --duration S", "      --dev IF")
 	# and of the usage lines ("usage: ...", and their continuations "   [--port N] ...").
-	opts=$("$ds" help "$c" | grep -E '^usage:|^ +(-|\[)' |
+	text=$("$ds" help "$c") # whole first: set -e does not see a failure inside a pipe
+	opts=$(printf '%s\n' "$text" | grep -E '^usage:|^ +(-|\[)' |
 		sed -E 's/^ +(-([^ ]| [^ ])*).*/ \1/' |
 		grep -oE '(^|[ [,|])--?[a-zA-Z0-9][a-zA-Z0-9-]*' | sed 's/^[ [,|]//' | sort -u |
 		tr '\n' ' ')

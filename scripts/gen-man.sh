@@ -36,10 +36,13 @@ or
 .BR inconclusive .
 .SH COMMANDS
 HEAD
-"$ds" help | sed -n 's/^  \([a-z]*\)  *\(.*\)$/.TP\n.B \1\n\2/p'
+# (set -e does not see a failure on the left of a pipe: each help is taken whole first.)
+help=$("$ds" help)
+printf '%s\n' "$help" | esc | sed -n 's/^  \([a-z]*\)  *\(.*\)$/.TP\n.B \1\n\2/p'
 for c in $cmds; do
+	text=$("$ds" help "$c")
 	printf '.SS dropscope %s\n.nf\n' "$c"
-	"$ds" help "$c" | esc
+	printf '%s\n' "$text" | esc
 	printf '.fi\n'
 done
 cat <<'TAIL'

@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"netns',\n"
 		"                     or a path such as /proc/PID/ns/net\n"
 		"  -j, --json         one JSON document (schema in README.md)\n"
-		"  -a, --all          list every counter that moved, not only the first lines\n"
+		"      --all          list every counter that moved, not only the first lines\n"
 		"  -v, --verbose      say more on stderr\n"
 		"  -h, --help         this text\n"
 		"\n"
@@ -185,20 +185,23 @@ static int read_or_report(const struct netns_ref *ns, struct host_counters **out
 	return err;
 }
 
+/* The command's options (also `dropscope help --options`, which the docs test reads). */
+const struct option counters_options[] = {
+	{"interval", required_argument, NULL, 'i'},
+	{"duration", required_argument, NULL, 'd'},
+	{"netns", required_argument, NULL, 'N'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"json", no_argument, NULL, 'j'},
+	{"all", no_argument, NULL, 'a'},
+	{"help", no_argument, NULL, 'h'},
+	{"bench", required_argument, NULL, 'B'},
+	{"step", required_argument, NULL, 'S'},
+	{NULL, 0, NULL, 0},
+};
+
 int cmd_counters(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'},
-		{"netns", required_argument, NULL, 'N'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"json", no_argument, NULL, 'j'},
-		{"all", no_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{"bench", required_argument, NULL, 'B'},
-		{"step", required_argument, NULL, 'S'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct option *opts = counters_options;
 	const char *ns_spec = "self";
 	double interval = 0, duration = 0;
 	bool json = false, all = false, intervals, color;
@@ -215,7 +218,7 @@ int cmd_counters(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:N:jahv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:d:N:jhv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_duration(optarg, false, &interval)) {

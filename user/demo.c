@@ -157,7 +157,9 @@ static void demo_usage(FILE *f)
 		"  -l, --list           the scenarios\n"
 		"  -d, --duration S     how long diagnose measures (default 10)\n"
 		"  -j, --json           diagnose's JSON instead of its report\n"
-		"      --cleanup        only remove the networks of demos that are gone\n",
+		"      --cleanup        only remove the networks of demos that are gone\n"
+		"  -v, --verbose        say more on stderr\n"
+		"  -h, --help           this text\n",
 		DEFAULT_SCENARIO);
 }
 
@@ -219,14 +221,17 @@ static int reap(FILE *report)
 	return 0;
 }
 
+/* The command's options (also `dropscope help --options`, which the docs test reads). */
+const struct option demo_options[] = {
+	{ "list", no_argument, NULL, 'l' },   { "duration", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, 'j' },   { "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },   { "cleanup", no_argument, NULL, 'C' },
+	{ 0 },
+};
+
 int cmd_demo(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "list", no_argument, NULL, 'l' },   { "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },   { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },   { "cleanup", no_argument, NULL, 'C' },
-		{ 0 },
-	};
+	const struct option *longopts = demo_options;
 	struct diagnose_opts o = { .duration = 10 };
 	const struct scenario *s;
 	bool cleanup_only = false;

@@ -738,18 +738,21 @@ static void print_status(struct diag *d)
 		here += d->events[i].netns == d->self_netns && c != CAT_NORMAL &&
 			c != CAT_UNSPECIFIED;
 	}
-	if (!pr.lost && !here)
+	/* Loss is what reaches the destination; "here" counts the prober's packets this host
+	 * dropped, probes and answers, so it points at this server, not at a share. */
+	if (!pr.dest_lost && !here)
 		so_far = "no loss";
-	else if (here && pr.lost > here)
+	else if (here && pr.dest_lost > here)
 		so_far = "loss here and beyond";
 	else if (here)
 		so_far = "loss on this server";
 	else
 		so_far = "loss beyond this server";
-	printf("\r\033[K[%4.0f s of %.0f] %llu probe%s sent, %llu lost; this server dropped %llu of "
-	       "the prober's packets; so far: %s",
+	printf("\r\033[K[%4.0f s of %.0f] %llu probe%s sent, %llu of %llu to the destination lost; "
+	       "this server dropped %llu of the prober's packets; so far: %s",
 	       mono_now() - d->start, d->o->duration, (unsigned long long)pr.sent, plural(pr.sent),
-	       (unsigned long long)pr.lost, (unsigned long long)here, so_far);
+	       (unsigned long long)pr.dest_lost, (unsigned long long)pr.dest_sent,
+	       (unsigned long long)here, so_far);
 	fflush(stdout);
 }
 
@@ -863,7 +866,7 @@ int diagnose_run(struct diagnose_opts *o)
 		if (d.tracer)
 			tracer_poll(d.tracer, 100);
 		if (live && mono_now() >= next_status) {
-			next_status += 1;
+			next_status = mono_now() + 1;
 			print_status(&d);
 		}
 	}
@@ -929,6 +932,8 @@ static void diagnose_usage(FILE *f)
 		"  -N, --netns NS       the namespace that is this server (default: ours)\n"
 		"      --all-flows      count TCP retransmissions to everyone, not just TARGET\n"
 		"  -j, --json           one JSON object\n"
+		"  -v, --verbose        say more on stderr\n"
+		"  -h, --help           this text\n"
 		"probing:\n",
 		DIAGNOSE_DEFAULT_DURATION);
 	probe_help(f);
@@ -936,20 +941,23 @@ static void diagnose_usage(FILE *f)
 
 enum { OPT_ALL_FLOWS = 0x6000, OPT_ATTACH };
 
+/* The command's options (also `dropscope help --options`, which the docs test reads). */
+const struct option diagnose_options[] = {
+	/* Before the prober's own --duration: here it sets the whole run. */
+	{ "duration", required_argument, NULL, 'd' },
+	{ "netns", required_argument, NULL, 'N' },
+	{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
+	{ "json", no_argument, NULL, 'j' },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	PROBE_LONG_OPTS,
+	{ 0 },
+};
+
 int cmd_diagnose(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		/* Before the prober's own --duration: here it sets the whole run. */
-		{ "duration", required_argument, NULL, 'd' },
-		{ "netns", required_argument, NULL, 'N' },
-		{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
-		{ "json", no_argument, NULL, 'j' },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		PROBE_LONG_OPTS,
-		{ 0 },
-	};
+	const struct option *longopts = diagnose_options;
 	struct diagnose_opts o = { .duration = DIAGNOSE_DEFAULT_DURATION };
 	int opt;
 

@@ -21,6 +21,32 @@ struct command {
 	const char *summary;
 };
 
+struct command_options {
+	const char *name;
+	const struct option *opts;
+};
+
+/* Every option of every command as getopt_long takes it: 'dropscope help --options CMD' (a
+ * hidden aid for the docs test, which checks --help, the man page and the completion by it). */
+static const struct command_options command_options[] = {
+	{ "trace", trace_options },	{ "show", show_options }, { "counters", counters_options },
+	{ "probe", probe_options },	{ "diagnose", diagnose_options },
+	{ "demo", demo_options },
+};
+
+static int print_options(const char *cmd)
+{
+	for (size_t c = 0; c < ARRAY_SIZE(command_options); c++) {
+		if (strcmp(cmd, command_options[c].name))
+			continue;
+		for (const struct option *o = command_options[c].opts; o->name; o++)
+			printf("--%s\n", o->name);
+		return 0;
+	}
+	ds_err("unknown command '%s'; see 'dropscope help'", cmd);
+	return 2;
+}
+
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "count the kernel's packet drops by reason, queue and namespace" },
 	{ "show", cmd_show, "print the drop maps pinned by 'trace --pin', without loading anything" },
@@ -100,6 +126,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[i], "help") && i + 2 < argc && !strcmp(argv[i + 1], "--options"))
+		return i + 3 < argc ? 2 : print_options(argv[i + 2]);
 	if (!strcmp(argv[i], "version") || !strcmp(argv[i], "help")) {
 		int takes = !strcmp(argv[i], "help"); /* help takes one COMMAND, version none */
 

@@ -244,8 +244,8 @@ static void send_progress(struct prober *p, void *ctx)
 		return;
 	pr.seconds = r->duration_s;
 	pr.sent = r->probes_sent;
-	for (size_t i = 0; i < r->nhops; i++)
-		pr.lost += r->hops[i].all_sent - r->hops[i].all_received;
+	pr.dest_sent = r->end_to_end.sent;
+	pr.dest_lost = r->end_to_end.sent - r->end_to_end.received;
 	send_msg(*(int *)ctx, PROBE_MSG_PROGRESS, &pr, sizeof(pr), NULL, 0);
 }
 
@@ -516,8 +516,8 @@ int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err)
 		if (payload(c, &pr, sizeof(pr), now + c->timeout))
 			return -EPIPE;
 		/* Checked as any input: counts that only grow, lost within sent. */
-		if (pr.sent >= c->progress.sent && pr.lost <= pr.sent && pr.seconds >= 0 &&
-		    pr.seconds < 1e7)
+		if (pr.sent >= c->progress.sent && pr.dest_sent <= pr.sent &&
+		    pr.dest_lost <= pr.dest_sent && pr.seconds >= 0 && pr.seconds < 1e7)
 			c->progress = pr;
 		return 0;
 	}

@@ -42,10 +42,15 @@ struct probe_child_header {
 	uint32_t len;
 };
 
-/* How the run goes, so far (the probes still in flight are neither). */
+/*
+ * How the run goes, so far: every probe sent, and the destination's probes sent and lost (end to
+ * end, the ones that say whether anything is lost: a hop's own unanswered probes may be its
+ * ICMP rate limit). Probes still in flight are neither sent here nor lost.
+ */
 struct probe_progress {
 	double seconds;
-	uint64_t sent, lost;
+	uint64_t sent;
+	uint64_t dest_sent, dest_lost;
 };
 
 struct probe_child;

@@ -480,7 +480,8 @@ static void probe_report_mtr_json(const struct probe_report *r, const struct pro
 	json_string(&j, "src", host);
 	json_string(&j, "dst", r->target);
 	json_int(&j, "tos", 0);
-	json_uint(&j, "tests", cfg->count);
+	/* mtr's -c; under --duration, the rounds the first hop got */
+	json_uint(&j, "tests", cfg->count ? cfg->count : r->nhops ? r->hops[0].all_sent : 0);
 	json_string(&j, "psize", size);
 	json_string(&j, "bitpattern", "0x00");
 	json_object_end(&j);
@@ -523,19 +524,22 @@ static void redraw(struct prober *p, void *ctx)
 	fflush(stdout);
 }
 
+/* The command's options (also `dropscope help --options`, which the docs test reads). */
+const struct option probe_options[] = {
+	PROBE_LONG_OPTS,
+	{"json", no_argument, NULL, 'j'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"csv", no_argument, NULL, OPT_CSV},
+	{"report", no_argument, NULL, 'r'},
+	{"report-wide", no_argument, NULL, 'w'},
+	{"output", required_argument, NULL, OPT_OUTPUT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
 int cmd_probe(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		PROBE_LONG_OPTS,
-		{"json", no_argument, NULL, 'j'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"csv", no_argument, NULL, OPT_CSV},
-		{"report", no_argument, NULL, 'r'},
-		{"report-wide", no_argument, NULL, 'w'},
-		{"output", required_argument, NULL, OPT_OUTPUT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct option *opts = probe_options;
 	const struct probe_report *r;
 	struct probe_config cfg;
 	struct json_writer j;

@@ -62,7 +62,8 @@ const char probe_options_help[] =
 	"  -T, --tcp             tcp SYN probes (--proto tcp, as mtr's -T)\n"
 	"  -u, --udp             udp probes (--proto udp, as mtr's -u)\n"
 	"  -P, --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
-	"  -4, -6                use IPv4 / IPv6 only\n"
+	"  -4, -6, --ipv4, --ipv6\n"
+	"                        use IPv4 / IPv6 only\n"
 	"  -f, --first-ttl N     first hop to probe (default 1)\n"
 	"  -m, --max-ttl N       last hop to probe (default 30)\n"
 	"  -s, --size, --psize BYTES\n"
@@ -1343,28 +1344,41 @@ static unsigned int iface_mtu(int family, const uint8_t *addr)
  * sent with IPV6_PMTUDISC_PROBE, or fragmented for IPv4), so that they find where it shrinks.
  */
 /*
- * -I and -a on a socket: out of that interface only (SO_BINDTODEVICE), from that address.
- * with_address: bind the address too (the route lookup; the raw sockets take it in their
- * headers, the reply sockets bind it themselves). Prints its own error: -ENODEV no such
- * interface, -EADDRNOTAVAIL not an address of this host (both the user's input).
+ * -I and -a on a socket. device: out of that interface only (SO_BINDTODEVICE) - the sockets
+ * that send, never those that receive, which would lose the answers of a return path by
+ * another interface. address: bind -a's address (the route lookup, and the ICMP socket, which
+ * then takes only answers to it; the raw send socket writes it in its headers). Prints its own
+ * error: -ENODEV no such interface, -EADDRNOTAVAIL not an address of this host (both the
+ * user's input), or the socket call's.
  */
-static int bind_source(const struct prober *p, int fd, bool with_address)
+static int bind_source(const struct prober *p, int fd, bool device, bool address)
 {
-	if (p->cfg.iface[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->cfg.iface,
-					  (socklen_t)strlen(p->cfg.iface) + 1)) {
+	if (device && p->cfg.iface[0] &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->cfg.iface,
+		       (socklen_t)strlen(p->cfg.iface) + 1)) {
 		int err = -errno;
 
 		ds_err("failed to send by interface '%s': %s", p->cfg.iface,
 		       err == -ENODEV ? "no such interface here" : strerror(-err));
 		return err;
 	}
-	if (with_address && p->cfg.source[0]) {
+	if (address && p->cfg.source[0]) {
 		struct sockaddr_storage ss;
 		socklen_t len;
 		uint8_t a[16] = { 0 };
 
 		inet_pton(p->flow.family, p->cfg.source, a);
 		addr_to_sockaddr(p->flow.family, a, &ss, &len);
+		/* A link-local address means something only on its link: -I's. */
+		if (p->flow.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)a)) {
+			if (!p->cfg.iface[0]) {
+				ds_err("failed to send from %s: a link-local address needs -I, the "
+				       "interface of its link",
+				       p->cfg.source);
+				return -EINVAL;
+			}
+			((struct sockaddr_in6 *)&ss)->sin6_scope_id = if_nametoindex(p->cfg.iface);
+		}
 		if (bind(fd, (struct sockaddr *)&ss, len)) {
 			int err = -errno;
 
@@ -1395,7 +1409,7 @@ static int route_lookup(struct prober *p)
 		((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
 	else
 		((struct sockaddr_in *)&dst)->sin_port = htons(9);
-	err = bind_source(p, fd, true);
+	err = bind_source(p, fd, true, true);
 	if (err)
 		goto cleanup;
 	rc = connect(fd, (struct sockaddr *)&dst, p->dst_salen);
@@ -1474,14 +1488,15 @@ static int open_sockets(struct prober *p)
 	struct sockaddr_storage me;
 	socklen_t melen;
 	bool v6 = p->flow.family == AF_INET6;
-	int fd;
+	int fd, err;
 
 	fd = open_raw(p, IPPROTO_RAW, 0);
 	if (fd < 0)
 		return fd;
 	p->send_fd = fd;
-	if (bind_source(p, fd, false))
-		return -ENODEV;
+	err = bind_source(p, fd, true, false);
+	if (err)
+		return err;
 	if (v6) {
 		int probe = IPV6_PMTUDISC_PROBE;
 
@@ -1499,8 +1514,9 @@ static int open_sockets(struct prober *p)
 	if (fd < 0)
 		return fd;
 	p->icmp_fd = fd;
-	if (bind_source(p, fd, true))
-		return -EADDRNOTAVAIL;
+	err = bind_source(p, fd, false, true);
+	if (err)
+		return err;
 	set_rcvbuf(fd);
 	/* Only the ICMP types that can answer a probe; the kernel filters before queueing. */
 	if (v6) {
@@ -1524,10 +1540,16 @@ static int open_sockets(struct prober *p)
 		fd = socket(p->flow.family,
 			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
 			    0);
-		if (fd < 0 || bind_source(p, fd, false) || bind(fd, (struct sockaddr *)&me, melen) ||
+		if (fd >= 0) {
+			err = bind_source(p, fd, true, false);
+			if (err) {
+				close(fd);
+				return err;
+			}
+		}
+		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
 		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
-			int err = -errno;
-
+			err = -errno;
 			ds_err("failed to reserve a source port: %s", strerror(-err));
 			if (fd >= 0)
 				close(fd);
@@ -1542,8 +1564,6 @@ static int open_sockets(struct prober *p)
 		if (fd < 0)
 			return fd;
 		p->tcp_fd = fd;
-		if (bind_source(p, fd, false))
-			return -ENODEV;
 		set_rcvbuf(fd);
 		addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 		/* Connected: the kernel hands us only segments from the target. */

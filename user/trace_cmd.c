@@ -49,6 +49,8 @@ static void trace_usage(FILE *f)
 		"  -e, --events          print every drop as it happens (rate-limited in the kernel)\n"
 		"      --events-rate N   events per second and CPU before shedding (default 1000)\n"
 		"  -j, --json            print one JSON object at the end (with --events: one per line)\n"
+		"  -v, --verbose         say more on stderr (the attach variant, what the table lacks)\n"
+		"  -h, --help            this text\n"
 		"      --pin [DIR]       pin the maps under DIR (default %s) while tracing\n"
 		"      --no-retrans      do not trace TCP retransmissions\n"
 
@@ -554,27 +556,30 @@ static int load_reasons(struct trace_run *r)
 	return 0;
 }
 
+/* The command's options (also `dropscope help --options`, which the docs test reads). */
+const struct option trace_options[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "netns", required_argument, NULL, 'N' },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "proto", required_argument, NULL, OPT_PROTO },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "events", no_argument, NULL, 'e' },
+	{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pin", optional_argument, NULL, OPT_PIN },
+	{ "no-retrans", no_argument, NULL, OPT_NO_RETRANS },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 int cmd_trace(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "netns", required_argument, NULL, 'N' },
-		{ "dev", required_argument, NULL, OPT_DEV },
-		{ "proto", required_argument, NULL, OPT_PROTO },
-		{ "host", required_argument, NULL, OPT_HOST },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "events", no_argument, NULL, 'e' },
-		{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pin", optional_argument, NULL, OPT_PIN },
-		{ "no-retrans", no_argument, NULL, OPT_NO_RETRANS },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct option *longopts = trace_options;
 	struct trace_opts o = { .netns_spec = "all", .interval = 1 };
 	struct trace_run r = { .o = &o };
 	struct pin_claim claim = { .dir_fd = -1 };
@@ -767,14 +772,17 @@ cleanup:
 	return rc;
 }
 
+/* The command's options (also `dropscope help --options`, which the docs test reads). */
+const struct option show_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 int cmd_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct option *longopts = show_options;
 	struct trace_opts o = { 0 };
 	struct trace_run r = { .o = &o };
 	struct pinned_maps m;
@@ -796,7 +804,7 @@ int cmd_show(int argc, char **argv)
 			ds_verbose++;
 			break;
 		case 'h':
-			printf("usage: dropscope show [DIR] [-j|--json] [-v]\n"
+			printf("usage: dropscope show [DIR] [-j|--json] [-v|--verbose] [-h|--help]\n"
 			       "Print the drops counted by a running 'dropscope trace --pin' from its\n"
 			       "pinned maps (default %s), without loading anything.\n",
 			       DEFAULT_PIN_DIR);

@@ -25,7 +25,7 @@ on_tty "$T_TMP/pj.tty" "$DROPSCOPE" probe -n -c 10 --json 127.0.0.1
 t_is "$(grep -c 'dropscope probe 127.0.0.1: ' "$T_TMP/pj.tty")" 0 "probe --json on a terminal: no live view"
 
 on_tty "$T_TMP/d.tty" "$DROPSCOPE" diagnose -n -d 4 127.0.0.1
-t_ge "$(grep -o '\[ *[0-9]* s of 4\] [0-9]* probes\? sent, [0-9]* lost; this server dropped [0-9]* of the prober.s packets; so far: ' "$T_TMP/d.tty" | wc -l)" 2 \
+t_ge "$(grep -o '\[ *[0-9]* s of 4\] [0-9]* probes\? sent, [0-9]* of [0-9]* to the destination lost; this server dropped [0-9]* of the prober.s packets; so far: ' "$T_TMP/d.tty" | wc -l)" 2 \
 	"diagnose on a terminal: a status line each second"
 t_check "diagnose on a terminal: the probes sent grow" \
 	test "$(grep -o '[0-9]* probes sent' "$T_TMP/d.tty" | tail -n1 | cut -d' ' -f1)" -gt 0

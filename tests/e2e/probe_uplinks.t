@@ -54,6 +54,16 @@ t_is "$(jq -r .reached "$O")" true "-a 10.77.50.1: reached (the answers come bac
 probe_json "$O" -6 -a fd77:0:0:50::1 -I eth2 -c 10 "$LAB_DST6"
 t_is "$(jq -r '.source, .reached' "$O" | tr '\n' ' ')" "fd77:0:0:50::1 true " "-a and -I together, IPv6"
 
+# Out of eth2 but from eth1's address: the answers come back by eth1 (an asymmetric path); the
+# sockets that read them are not bound to eth2, so none is lost.
+lab_nft r1 'table inet lab_asym {
+	chain c { type filter hook prerouting priority 0; ip saddr 10.77.0.1 iifname "eth2" counter; }
+}'
+probe_json "$O" -I eth2 -a 10.77.0.1 -c 10 "$LAB_DST4"
+t_ge "$(lab_nft_counter r1 lab_asym)" 20 "-I eth2 -a (eth1's address): the probes leave by eth2 (r1 counted them there)"
+t_is "$(jq -r '.source, .reached, .end_to_end.loss_pct' "$O" | tr '\n' ' ')" "10.77.0.1 true 0 " \
+	"-I eth2 -a (eth1's address): the answers, back by eth1, are all read"
+
 # diagnose takes them too.
 lab_exec host "$DROPSCOPE" diagnose -I eth2 -d 3 -n --json "$LAB_DST4" >"$T_TMP/d.json" 2>/dev/null
 t_is "$(jq -r '.verdict, .network.hops[0].hosts[0].address' "$T_TMP/d.json" | tr '\n' ' ')" "none 10.77.50.2 " \

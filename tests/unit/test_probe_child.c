@@ -231,15 +231,15 @@ static void test_stalls(void)
 	/* Progress during the run: taken when it makes sense, ignored when it does not. */
 	c = pair();
 	{
-		struct probe_progress good = { 1.0, 20, 2 }, bad = { 2.0, 5, 9 };
+		struct probe_progress good = { 1.0, 20, 8, 2 }, bad = { 2.0, 25, 9, 10 };
 
 		probe_child_go(c, mono_now() + 60);
 		say(PROBE_MSG_PROGRESS, &good, sizeof(good), NULL, 0, sizeof(good));
 		say(PROBE_MSG_PROGRESS, &bad, sizeof(bad), NULL, 0, sizeof(bad));
 		is_int(probe_child_wait(c, 100, &run_err), 0, "progress: the run goes on");
 		is_int(probe_child_wait(c, 100, &run_err), 0, "progress: still");
-		ok(probe_child_progress(c).sent == 20 && probe_child_progress(c).lost == 2,
-		   "progress: counts that shrink or lose more than were sent are ignored");
+		ok(probe_child_progress(c).sent == 20 && probe_child_progress(c).dest_lost == 2,
+		   "progress: counts that lose more than were sent are ignored");
 	}
 	probe_child_close(c);
 	close(child_end);
