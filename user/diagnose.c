@@ -28,6 +28,7 @@
 #include "netns.h"
 #include "privs.h"
 #include "probe_child.h"
+#include "probe_report.h"
 #include "probefate.h"
 #include "retrans.h"
 #include "tracer.h"

@@ -34,9 +34,9 @@
 
 #include "json.h"
 #include "probe_parse.h"
+#include "probe_report.h"
 
 #define PROBE_MAX_TTL 255
-#define PROBE_MAX_RESPONDERS 8	    /* addresses kept per hop; more are counted, not named */
 #define PROBE_PACED_INTERVAL_S 1.25 /* under Linux's 1/s ICMP error rate, with margin */
 #define PROBE_DEFAULT_COUNT 100	    /* rounds, as mtr's -c: ~10 s at the default interval */
 #define PROBE_DEFAULT_SIZE 64	    /* bytes, whole IP packet, as mtr */
@@ -153,84 +153,7 @@ int prober_run(struct prober *p, double deadline_mono_s);
 typedef void (*probe_progress_fn)(struct prober *p, void *ctx);
 void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s);
 
-/* --- the report -------------------------------------------------------------------------- */
-
-struct probe_host_report {
-	char address[INET6_ADDRSTRLEN];
-	char name[256];	   /* reverse DNS; "" when unknown or -n */
-	uint64_t received; /* answers from this address */
-	double last_ms, avg_ms, best_ms, worst_ms, stdev_ms;
-	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
-	enum probe_reply_kind reply; /* the kind of its last answer */
-	uint8_t icmp_type, icmp_code;
-	uint32_t mtu; /* PROBE_REPLY_TOO_BIG: the next-hop MTU it reported */
-};
-
-struct probe_hop_report {
-	unsigned int ttl;
-	uint64_t sent, received; /* the probes that describe the hop's loss (paced ones only when
-				    rate_limited), answered or timed out; none in flight */
-	double loss_pct;	 /* lost/sent*100; NAN when sent is 0 */
-	double loss_lo, loss_hi; /* 95% Wilson interval, percent */
-	uint64_t all_sent, all_received; /* every probe to this hop, fast and paced */
-	uint64_t paced_sent, paced_received;
-	bool rate_limited;	/* loss that does not carry on: ICMP rate limiting or filtering */
-	bool limiter_confirmed; /* the two-rate test agrees */
-	bool destination;	/* the row of the destination (or of the terminal answer) */
-	size_t nhosts;
-	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
-	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];
-};
-
-struct probe_report {
-	char target[256];
-	char address[INET6_ADDRSTRLEN];
-	char source[INET6_ADDRSTRLEN];
-	int family;
-	enum probe_proto proto;
-	unsigned int port;   /* udp/tcp destination port, 0 for icmp */
-	unsigned int size;   /* bytes per probe */
-	double started_wall; /* CLOCK_REALTIME seconds at the first probe */
-	double duration_s;
-	bool reached;	      /* the target itself answered */
-	bool interrupted;     /* ds_stop or the deadline ended the run early */
-	char unreachable[96]; /* e.g. "host unreachable from 10.0.0.1", "" when none */
-	/*
-	 * Probes of this size do not fit the path: a router answered "packet too big" (ICMPv6,
-	 * or ICMP fragmentation needed). Not loss: those answers count as answers.
-	 */
-	struct {
-		bool seen;
-		unsigned int ttl; /* the smallest TTL answered so */
-		char address[INET6_ADDRSTRLEN];
-		unsigned int mtu; /* the next-hop MTU it reported (0: not given) */
-	} mtu_limit;
-	size_t nhops;
-	struct probe_hop_report *hops;
-	bool has_origin;
-	struct {
-		unsigned int ttl;
-		char address[INET6_ADDRSTRLEN]; /* the hop's first responder, "" if none */
-		double loss_pct, loss_lo, loss_hi;
-		bool at_destination; /* only the destination hop loses: the host or its last link */
-		bool carries_on;     /* a later hop that answers shows the loss too; false when no
-					hop after the origin answers (e.g. a silent destination) */
-	} origin;
-	struct {
-		uint64_t sent, received;
-		double loss_pct, loss_lo, loss_hi;
-		/* the smallest loss these samples tell from none (probe_min_detectable), % */
-		double min_detectable_pct;
-	} end_to_end; /* the destination row's counts */
-	uint64_t probes_sent, send_errors;
-	uint64_t replies_unmatched, replies_duplicate, replies_late;
-	/*
-	 * Rounds that waited because PROBE_ID_SPACE - 1 probes were in flight (a long timeout at
-	 * a short interval): probing slowed down to the answers and timeouts; 0 normally.
-	 */
-	uint64_t window_waits;
-	double timeout_s;
-};
+/* --- the report (probe_report.h: its structs, and its text, CSV and JSON forms) -------- */
 
 /* Per-hop statistics and the verdict; valid after prober_run (also an interrupted one). */
 const struct probe_report *prober_report(struct prober *p);
@@ -242,14 +165,6 @@ const struct probe_report *prober_report(struct prober *p);
  */
 const struct probe_report *prober_report_excluding(struct prober *p, const bool *excluded,
 						   size_t nexcluded);
-
-/* The members of the probe JSON object (README), written into the object the caller opened. */
-void probe_report_json(const struct probe_report *r, struct json_writer *j);
-/* The report table laid out like `mtr --report`, then the verdict lines. */
-void probe_report_text(const struct probe_report *r, FILE *f);
-/* One header line and one line per hop and responder. */
-void probe_report_csv(const struct probe_report *r, FILE *f);
-const char *probe_proto_name(enum probe_proto proto);
 
 /* --- what diagnose needs to recognise the prober's packets in the kernel ------------------- */
 

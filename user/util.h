@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small helpers every command uses: messages, number and duration parsing, clocks, signals. */
+/*
+ * Small helpers every command uses: messages, number and duration parsing, clocks, signals.
+ *
+ * The error convention, everywhere in user/: a function returns 0 or a negative errno (a
+ * pointer function NULL with errno set); its header comment says whether it prints its own
+ * one-line message ("dropscope: failed to <verb> <what>: <why>", via ds_err) or leaves that to
+ * its caller, which then prints it; a command turns the error into its exit code (enum
+ * ds_exit: 1 a failure while running, 2 the user's input).
+ */
 #ifndef DS_UTIL_H
 #define DS_UTIL_H
 

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The prober's report: what it measured, per hop and end to end, with the loss placed (the
+ * model, filled by prober_report), and its forms: mtr's table, CSV, JSON and mtr's JSON. What
+ * diagnose includes to print the path; the engine (prober.h) only fills it.
+ */
+#ifndef DS_PROBE_REPORT_H
+#define DS_PROBE_REPORT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "probe_parse.h"
+
+#define PROBE_MAX_RESPONDERS 8 /* addresses kept per hop; more are counted, not named */
+
+struct probe_host_report {
+	char address[INET6_ADDRSTRLEN];
+	char name[256];	   /* reverse DNS; "" when unknown or -n */
+	uint64_t received; /* answers from this address */
+	double last_ms, avg_ms, best_ms, worst_ms, stdev_ms;
+	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
+	enum probe_reply_kind reply; /* the kind of its last answer */
+	uint8_t icmp_type, icmp_code;
+	uint32_t mtu; /* PROBE_REPLY_TOO_BIG: the next-hop MTU it reported */
+};
+
+struct probe_hop_report {
+	unsigned int ttl;
+	uint64_t sent, received; /* the probes that describe the hop's loss (paced ones only when
+				    rate_limited), answered or timed out; none in flight */
+	double loss_pct;	 /* lost/sent*100; NAN when sent is 0 */
+	double loss_lo, loss_hi; /* 95% Wilson interval, percent */
+	uint64_t all_sent, all_received; /* every probe to this hop, fast and paced */
+	uint64_t paced_sent, paced_received;
+	bool rate_limited;	/* loss that does not carry on: ICMP rate limiting or filtering */
+	bool limiter_confirmed; /* the two-rate test agrees */
+	bool destination;	/* the row of the destination (or of the terminal answer) */
+	size_t nhosts;
+	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
+	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];
+};
+
+struct probe_report {
+	char target[256];
+	char address[INET6_ADDRSTRLEN];
+	char source[INET6_ADDRSTRLEN];
+	int family;
+	enum probe_proto proto;
+	unsigned int port;   /* udp/tcp destination port, 0 for icmp */
+	unsigned int size;   /* bytes per probe */
+	double started_wall; /* CLOCK_REALTIME seconds at the first probe */
+	double duration_s;
+	bool reached;	      /* the target itself answered */
+	bool interrupted;     /* ds_stop or the deadline ended the run early */
+	char unreachable[96]; /* e.g. "host unreachable from 10.0.0.1", "" when none */
+	/*
+	 * Probes of this size do not fit the path: a router answered "packet too big" (ICMPv6,
+	 * or ICMP fragmentation needed). Not loss: those answers count as answers.
+	 */
+	struct {
+		bool seen;
+		unsigned int ttl; /* the smallest TTL answered so */
+		char address[INET6_ADDRSTRLEN];
+		unsigned int mtu; /* the next-hop MTU it reported (0: not given) */
+	} mtu_limit;
+	size_t nhops;
+	struct probe_hop_report *hops;
+	bool has_origin;
+	struct {
+		unsigned int ttl;
+		char address[INET6_ADDRSTRLEN]; /* the hop's first responder, "" if none */
+		double loss_pct, loss_lo, loss_hi;
+		bool at_destination; /* only the destination hop loses: the host or its last link */
+		bool carries_on;     /* a later hop that answers shows the loss too; false when no
+					hop after the origin answers (e.g. a silent destination) */
+	} origin;
+	struct {
+		uint64_t sent, received;
+		double loss_pct, loss_lo, loss_hi;
+		/* the smallest loss these samples tell from none (probe_min_detectable), % */
+		double min_detectable_pct;
+	} end_to_end; /* the destination row's counts */
+	uint64_t probes_sent, send_errors;
+	uint64_t replies_unmatched, replies_duplicate, replies_late;
+	/*
+	 * Rounds that waited because PROBE_ID_SPACE - 1 probes were in flight (a long timeout at
+	 * a short interval): probing slowed down to the answers and timeouts; 0 normally.
+	 */
+	uint64_t window_waits;
+	double timeout_s;
+};
+
+/* The members of the probe JSON object (README), written into the object the caller opened. */
+void probe_report_json(const struct probe_report *r, struct json_writer *j);
+/* The report table laid out like `mtr --report`, then the verdict lines. */
+void probe_report_text(const struct probe_report *r, FILE *f);
+/* One header line and one line per hop and responder. */
+void probe_report_csv(const struct probe_report *r, FILE *f);
+const char *probe_proto_name(enum probe_proto proto);
+
+struct probe_config;
+/* mtr --json's layout (report.mtr, report.hubs[]), for what parses mtr's output. */
+void probe_report_mtr_json(const struct probe_report *r, const struct probe_config *cfg, FILE *f);
+
+#endif
