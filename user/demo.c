@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,7 +170,6 @@ static void demo_usage(FILE *f)
 static int run_diagnosis(struct diagnose_opts *o, int lab_lock_fd)
 {
 	pid_t parent = getpid();
-	bool passed_on = false;
 	int status;
 	pid_t pid;
 
@@ -188,21 +186,15 @@ static int run_diagnosis(struct diagnose_opts *o, int lab_lock_fd)
 		 * (its lock is one open file for both of us), and our death ends the diagnosis. */
 		if (lab_lock_fd >= 0)
 			close(lab_lock_fd);
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) || getppid() != parent)
+		if (ds_die_with_parent(parent, SIGTERM))
 			_exit(1);
 		rc = diagnose_run(o);
 
 		fflush(NULL);
 		_exit(rc);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return 1;
-		if (ds_stop && !passed_on) {
-			kill(pid, SIGTERM);
-			passed_on = true;
-		}
-	}
+	if (ds_wait_child(pid, &status))
+		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -266,8 +265,8 @@ static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int s
 		_exit(1);
 	}
 	/* The parent's death ends us (set after the uid change, which clears it). */
-	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (getppid() != parent || send_msg(fd, PROBE_MSG_READY, &err, sizeof(err), NULL, 0))
+	if (ds_die_with_parent(parent, SIGTERM) ||
+	    send_msg(fd, PROBE_MSG_READY, &err, sizeof(err), NULL, 0))
 		_exit(0);
 	if (read_full(fd, &h, sizeof(h), -1.0) || h.type != PROBE_MSG_GO || h.len != sizeof(deadline) ||
 	    read_full(fd, &deadline, sizeof(deadline), -1.0))

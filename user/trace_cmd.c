@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -292,7 +291,6 @@ static int drop_privileges(struct trace_run *r)
  */
 static int keep_pins(struct pin_claim *claim, int *code)
 {
-	bool passed_on = false;
 	int status;
 	pid_t pid;
 
@@ -307,15 +305,9 @@ static int keep_pins(struct pin_claim *claim, int *code)
 		claim->created = false;
 		return 0;
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			*code = 1;
-			return 1;
-		}
-		if (ds_stop && !passed_on) {
-			kill(pid, SIGTERM);
-			passed_on = true;
-		}
+	if (ds_wait_child(pid, &status)) {
+		*code = 1;
+		return 1;
 	}
 	if (WIFSIGNALED(status))
 		ds_err("the tracer was killed (%s); removing its pins", strsignal(WTERMSIG(status)));
@@ -721,7 +713,7 @@ int cmd_trace(int argc, char **argv)
 	if (drop_privileges(&r))
 		goto cleanup;
 	/* A keeper killed with SIGKILL ends us too (set after the uid change, which clears it). */
-	if (o.pin_dir && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) || getppid() != keeper))
+	if (o.pin_dir && ds_die_with_parent(keeper, SIGTERM))
 		goto cleanup;
 
 	r.start = r.last_t = mono_now();

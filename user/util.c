@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -349,4 +351,26 @@ int ds_option_error(const char *cmd, int c, char **argv, const struct option *lo
 		       given, cmd);
 	}
 	return 2;
+}
+
+int ds_wait_child(pid_t pid, int *status)
+{
+	bool passed_on = false;
+
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		if (ds_stop && !passed_on) {
+			kill(pid, SIGTERM);
+			passed_on = true;
+		}
+	}
+	return 0;
+}
+
+int ds_die_with_parent(pid_t parent, int sig)
+{
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0))
+		return -errno;
+	return getppid() == parent ? 0 : -ESRCH;
 }

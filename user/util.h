@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -38,6 +39,19 @@ enum ds_exit {
 /* Set by SIGINT, SIGTERM and SIGHUP: every loop that waits checks it and ends cleanly. */
 extern volatile sig_atomic_t ds_stop;
 extern int ds_verbose;
+
+/*
+ * A process that waits for a child doing the work (demo's diagnosis, trace --pin's tracer):
+ * waitpid, passing a SIGTERM on once ds_stop is set (a signal sent to the waiter alone). Returns
+ * 0 with *status, or -errno.
+ */
+int ds_wait_child(pid_t pid, int *status);
+/*
+ * In a child: end with sig when the parent (whose pid is parent) dies, however it dies. Call it
+ * after any uid change (which clears the setting). Returns 0, or -ESRCH if the parent is
+ * already gone.
+ */
+int ds_die_with_parent(pid_t parent, int sig);
 
 /* Catch SIGINT/SIGTERM/SIGHUP into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
 int ds_install_signals(void);
