@@ -131,6 +131,11 @@ $(BUILD)/bench/bare: tests/bench/bare.c $(BUILD)/bench/floor.skel.h | $(BUILD)/d
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bench $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/bench-bare.d $< -o $@ $(LDLIBS)
 
+# The other benchmark programs drive the library's pure logic.
+$(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench $(BUILD)/deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/bench-$*.d $< $(LIB) $(LDLIBS) -o $@
+
 # Userspace objects wait for every skeleton to exist (order-only); -MMD -MP records which
 # skeletons each includes, so a BPF change rebuilds only those.
 $(BUILD)/user/%.o: user/%.c | $(SKELS) $(BUILD)/user
