@@ -611,7 +611,7 @@ static void print_episode_text(struct diag *d)
 	       (unsigned long long)d->fate.sent, (unsigned long long)d->fate.lost,
 	       (unsigned long long)d->vin.lost_on_egress, (unsigned long long)d->fate.ingress,
 	       (unsigned long long)(d->fate.network + d->fate.other_ns));
-	if (d->vin.network_loss)
+	if (d->vin.network_loss && d->vin.origin_ttl)
 		printf("  path: loss starts at hop %u (%s)\n", d->vin.origin_ttl,
 		       d->vin.origin_addr[0] ? d->vin.origin_addr : "?");
 	if (d->vin.host_drops)
@@ -637,14 +637,18 @@ static void episode_journal(struct diag *d)
 		(unsigned long long)d->fate.lost, (unsigned long long)d->fate.sent,
 		(unsigned long long)(d->vin.lost_on_egress + d->fate.ingress),
 		(unsigned long long)(d->fate.network + d->fate.other_ns),
-		d->vin.network_loss ? ", from hop " : "",
-		d->vin.network_loss ? d->vin.origin_addr : "");
+		d->vin.network_loss && d->vin.origin_ttl ? ", from hop " : "",
+		d->vin.network_loss && d->vin.origin_ttl ? d->vin.origin_addr : "");
 }
 
-void diagnose_decide_and_print(struct diag *d)
+void diagnose_decide(struct diag *d)
 {
 	verdict_decide(&d->vin, &d->verdict);
 	build_advice(d);
+}
+
+void diagnose_print(struct diag *d)
+{
 	if (d->o->json)
 		print_json(d);
 	else if (d->episode)
@@ -653,4 +657,10 @@ void diagnose_decide_and_print(struct diag *d)
 		print_text(d);
 	if (d->episode)
 		episode_journal(d);
+}
+
+void diagnose_decide_and_print(struct diag *d)
+{
+	diagnose_decide(d);
+	diagnose_print(d);
 }

@@ -97,5 +97,9 @@ int diagnose_merge(struct diag *d);
  * d->episode the short text block of a monitor's record.
  */
 void diagnose_decide_and_print(struct diag *d);
+/* Its two halves: the verdict and advice only (the monitor's windows without an episode), and
+ * the printing. */
+void diagnose_decide(struct diag *d);
+void diagnose_print(struct diag *d);
 
 #endif

@@ -1022,7 +1022,8 @@ static bool paced_active(const struct prober *p, const struct stream *s)
  */
 static void send_due(struct prober *p, double now)
 {
-	double dest_period;
+	double dest_period, gap;
+	unsigned int sent = 0;
 
 	p->window_blocked = false;
 	/* A round: every hop probed fast, all TTLs at once. */
@@ -1039,12 +1040,17 @@ static void send_due(struct prober *p, double now)
 		}
 		p->round_waiting = false;
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
-			if (!p->hops[t].paced)
+			if (!p->hops[t].paced) {
 				send_probe(p, t, false, false);
+				sent++;
+			}
 		p->rounds++;
-		p->next_round += p->cfg.interval_s;
+		/* Within the hops' budget whatever the path's length (the monitor's). */
+		gap = p->cfg.hop_budget > 0 ? fmax(p->cfg.interval_s, sent / p->cfg.hop_budget) :
+					      p->cfg.interval_s;
+		p->next_round += gap;
 		if (p->next_round < now)
-			p->next_round = now + p->cfg.interval_s;
+			p->next_round = now + gap;
 	}
 	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++) {
 		struct stream *s = &p->hops[t];
@@ -1057,9 +1063,12 @@ static void send_due(struct prober *p, double now)
 		}
 		send_probe(p, t, false, true);
 		s->paced_issued++;
-		s->next_send = now + PROBE_PACED_INTERVAL_S;
+		/* Paced is never faster than the rounds (the monitor's can be seconds apart). */
+		s->next_send = now + fmax(PROBE_PACED_INTERVAL_S, p->cfg.interval_s);
 	}
-	dest_period = p->dest.paced ? PROBE_PACED_INTERVAL_S : p->cfg.interval_s / 2;
+	dest_period = p->dest.paced			 ? PROBE_PACED_INTERVAL_S :
+		      p->cfg.dest_interval_s > 0 ? p->cfg.dest_interval_s :
+						   p->cfg.interval_s / 2;
 	if (dest_due(p) && now >= p->dest.next_send) {
 		if (!window_room(p)) {
 			p->window_blocked = true;

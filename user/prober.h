@@ -55,6 +55,10 @@ struct probe_config {
 	unsigned int first_ttl, max_ttl;
 	unsigned int size; /* whole IP packet in bytes; 0: default (TCP SYNs have a fixed size) */
 	double interval_s; /* between rounds: a hop probed fast gets one probe per round */
+	double dest_interval_s; /* between the destination's own probes; 0: interval_s / 2 (the
+				   monitor gives it most of its budget: loss is seen there) */
+	double hop_budget; /* probes a second to the hops, all together: a round of n hops waits
+			      n / hop_budget s if that is longer than interval_s; 0: no limit */
 	double timeout_s;  /* unanswered this long = lost; 0: 3x the worst RTT, 1 s to 5 s */
 	bool no_dns;	   /* -n: no reverse DNS */
 	char source[INET6_ADDRSTRLEN]; /* -a: the probes' source address ("": the route's) */

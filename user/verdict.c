@@ -143,7 +143,13 @@ static void describe_network(const struct verdict_input *in, char *buf, size_t s
 			 in->tracer_ok ? " while this server dropped nothing" : "");
 		return;
 	}
-	if (in->origin_at_destination)
+	if (!in->origin_ttl)
+		/* The monitor's: the destination's loss is certain, its hop is not (few hop
+		 * samples in a segment). */
+		n = snprintf(buf, size, "the destination loses %.1f%% of the probes; the hop where "
+			     "it starts cannot be told from these samples",
+			     in->origin_loss_pct);
+	else if (in->origin_at_destination)
 		n = snprintf(buf, size, "the destination %s itself loses %.1f%% of the probes (hop "
 			     "%u); the path before it does not",
 			     in->origin_addr[0] ? in->origin_addr : "?", in->origin_loss_pct,

@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The monitor's continuous probing, episodes, records and probe metrics (monitor_probe.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diagnose_merge.h"
+#include "monitor_probe.h"
+#include "probe_child.h"
+#include "probe_stats.h"
+#include "tracer.h"
+#include "util.h"
+
+/* Round trips to the destination, seconds: from a LAN to another continent. */
+static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+				    0.05,   0.1,   0.25,   0.5,	  1,	2.5};
+#define RTT_BUCKETS (sizeof(rtt_bounds) / sizeof(rtt_bounds[0]))
+#define MAX_EVENTS 100000
+#define DRAIN_S 10.0 /* a segment's answers may come this long after it stops sending */
+#define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
+
+enum { WHERE_EGRESS, WHERE_INGRESS, WHERE_NETWORK, NWHERE };
+static const char *const where_names[NWHERE] = {"host_egress", "host_ingress", "network"};
+
+/* This host's counts at a segment boundary, shared by the segments that end and start there. */
+struct host_snap {
+	struct drop_snapshot drops;
+	struct retrans_snapshot retrans;
+	struct host_counters *hc;
+	uint64_t events_lost;
+	double mono;
+	int refs;
+};
+
+struct segment {
+	struct probe_child *child; /* NULL: none */
+	double start;		   /* CLOCK_MONOTONIC s */
+	struct host_snap *before, *after;
+	struct probe_progress seen; /* the last progress counted */
+	bool ended;
+};
+
+/*
+ * A segment merged (diagnose's merge). The last one is kept a segment longer, and while an
+ * episode lasts the one of its segments that lost the most: the record printed when the
+ * episode ends is that one's (its close is detected after the loss has ended, often in a
+ * segment with no loss at all).
+ */
+struct window {
+	bool valid;
+	double start, end;	   /* CLOCK_MONOTONIC s */
+	struct probe_child *child; /* d.report and d.prober are its */
+	struct diagnose_opts o;
+	struct diag d;
+	struct ifname_table ifnames;
+};
+
+struct target {
+	char name[256];
+	bool listed;
+	struct segment cur, prev;    /* the one probing, the one draining */
+	struct window *last, *worst; /* may be the same */
+	struct episode_detector det;
+	uint64_t pend_sent, pend_lost; /* destination probes settled since the last feed */
+	double last_feed;
+	bool closed_unrecorded;	 /* an episode closed; its record comes with the segment's end */
+	double ep_start, ep_end; /* CLOCK_REALTIME s */
+
+	/* The metrics. */
+	uint64_t sent, lost[NWHERE];
+	uint64_t hop_sent[PROBE_MAX_TTL + 1], hop_received[PROBE_MAX_TTL + 1];
+	bool hop_limited[PROBE_MAX_TTL + 1];
+	unsigned int max_ttl_seen;
+	uint64_t rtt_counts[RTT_BUCKETS + 1];
+	double rtt_sum;
+	int verdict; /* the last segment's, -1 before the first */
+	uint64_t episodes[NVERDICTS];
+};
+
+struct mprobe {
+	struct mprobe_config cfg;
+	const struct mprobe_host *host;
+	struct target *t[MPROBE_MAX_TARGETS];
+	size_t n;
+	bool started;
+	double seg_end, next_feed;
+	struct host_snap *snap; /* at the current segment's start */
+	double real_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	struct drop_event *events;
+	size_t nevents, cap_events;
+	uint64_t events_missed;
+};
+
+void mprobe_config_init(struct mprobe_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	probe_config_init(&cfg->probe);
+	cfg->budget = MPROBE_DEFAULT_BUDGET;
+	cfg->dest_share = MPROBE_DEFAULT_DEST_SHARE;
+	cfg->segment_s = MPROBE_DEFAULT_SEGMENT_S;
+	cfg->rule = EPISODE_RULE_DEFAULT;
+}
+
+static double real_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int mprobe_new(const struct mprobe_config *cfg, const struct mprobe_host *host, struct mprobe **out)
+{
+	struct episode_detector probe_rule;
+	struct mprobe *m;
+
+	*out = NULL;
+	if (!(cfg->budget >= 1 && cfg->budget <= 1000) ||
+	    !(cfg->dest_share > 0 && cfg->dest_share < 1) ||
+	    !(cfg->segment_s >= 5 && cfg->segment_s <= 3600) ||
+	    episode_detector_init(&probe_rule, &cfg->rule)) {
+		ds_err("bad probing budget, share, segment or episode rule");
+		return -EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->cfg = *cfg;
+	m->host = host;
+	m->real_off = real_now() - mono_now();
+	*out = m;
+	return 0;
+}
+
+/* --- this host's counts at the boundaries ------------------------------------------------ */
+
+static void snap_put(struct host_snap *s)
+{
+	if (!s || --s->refs > 0)
+		return;
+	drop_snapshot_free(&s->drops);
+	retrans_snapshot_free(&s->retrans);
+	host_counters_free(s->hc);
+	free(s);
+}
+
+static struct host_snap *snap_get(struct host_snap *s)
+{
+	if (s)
+		s->refs++;
+	return s;
+}
+
+static struct host_snap *snap_take(struct mprobe *m)
+{
+	const struct mprobe_host *h = m->host;
+	struct host_snap *s = calloc(1, sizeof(*s));
+	struct ds_stats st;
+
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	s->mono = mono_now();
+	if (h->drops_fd >= 0)
+		drop_snapshot_read(h->drops_fd, &s->drops);
+	if (h->retrans_fd >= 0)
+		retrans_snapshot_read(h->retrans_fd, &s->retrans);
+	if (h->stats_fd >= 0 && !read_stats(h->stats_fd, &st))
+		s->events_lost = st.events_lost;
+	if (h->ns)
+		host_counters_read(h->ns, &s->hc);
+	return s;
+}
+
+/* --- segments ----------------------------------------------------------------------------- */
+
+static void segment_clear(struct segment *s)
+{
+	probe_child_close(s->child);
+	snap_put(s->before);
+	snap_put(s->after);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The probes to the destination settled so far, counted once: the detector's input. */
+static void count_progress(struct target *t, struct segment *s, uint64_t sent, uint64_t lost)
+{
+	if (sent > s->seen.dest_sent)
+		t->pend_sent += sent - s->seen.dest_sent;
+	if (lost > s->seen.dest_lost)
+		t->pend_lost += lost - s->seen.dest_lost;
+	if (sent > s->seen.dest_sent)
+		s->seen.dest_sent = sent;
+	if (lost > s->seen.dest_lost)
+		s->seen.dest_lost = lost;
+}
+
+static void segment_start(struct mprobe *m, struct target *t, double now)
+{
+	const struct mprobe_host *h = m->host;
+	struct probe_config cfg = m->cfg.probe;
+	struct prober *p = NULL;
+	int err, saved = -1;
+
+	snprintf(cfg.target, sizeof(cfg.target), "%s", t->name);
+	cfg.count = 0;
+	cfg.count_set = false;
+	cfg.duration_s = m->cfg.segment_s;
+	cfg.no_dns = true; /* a lookup a minute per hop is no one's business */
+	cfg.dest_interval_s = 1 / (m->cfg.budget * m->cfg.dest_share);
+	/* A round of every hop as often as the hops' share allows, whatever the path's length. */
+	cfg.hop_budget = m->cfg.budget * (1 - m->cfg.dest_share);
+	cfg.interval_s = 0.05;
+	if (probe_config_finish(&cfg))
+		return;
+	if (h->ns) {
+		err = netns_enter(h->ns, &saved);
+		if (err) {
+			ds_err("monitor: %s: failed to enter the namespace: %s", t->name,
+			       strerror(-err));
+			return;
+		}
+	}
+	err = prober_open(&cfg, &p); /* prints why it failed */
+	if (h->ns)
+		netns_leave(saved);
+	if (err) {
+		ds_err("monitor: %s: not probed for the next %.0f s; the other targets go on",
+		       t->name, m->cfg.segment_s);
+		return;
+	}
+	if (probe_child_start(p, &t->cur.child))
+		return;
+	if (probe_child_go(t->cur.child, now + m->cfg.segment_s + DRAIN_S)) {
+		probe_child_close(t->cur.child);
+		t->cur.child = NULL;
+		return;
+	}
+	t->cur.start = now;
+	t->cur.before = snap_get(m->snap);
+}
+
+/* --- records and metrics ----------------------------------------------------------------- */
+
+static void feed(struct mprobe *m, struct target *t, double now)
+{
+	enum episode_change c;
+
+	if (!t->last_feed)
+		t->last_feed = now;
+	c = episode_feed(&t->det, t->last_feed, now, t->pend_sent, t->pend_lost);
+	t->last_feed = now;
+	t->pend_sent = t->pend_lost = 0;
+	if (c == EPISODE_OPENED) {
+		t->ep_start = t->det.start + m->real_off;
+		t->ep_end = 0;
+		t->closed_unrecorded = false;
+		fprintf(stderr,
+			"dropscope: loss episode on %s: %llu of %llu probes lost since %.0f s "
+			"ago; its record comes at the end of the segment\n",
+			t->name, (unsigned long long)t->det.lost, (unsigned long long)t->det.sent,
+			now - t->det.start);
+	} else if (c == EPISODE_CLOSED) {
+		t->ep_end = t->det.end + m->real_off;
+		t->closed_unrecorded = true;
+	}
+}
+
+/* The events in the segment's window: its probes' drops and their answers'. */
+static size_t window_events(struct mprobe *m, double from, struct drop_event **out)
+{
+	uint64_t from_ns = from > 1 ? (uint64_t)((from - 1) * 1e9) : 0;
+	size_t n = 0;
+
+	*out = malloc((m->nevents + 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < m->nevents; i++)
+		if (m->events[i].ts_ns >= from_ns)
+			(*out)[n++] = m->events[i];
+	return n;
+}
+
+static void hop_metrics(struct target *t, const struct probe_report *r)
+{
+	memset(t->hop_limited, 0, sizeof(t->hop_limited));
+	for (size_t h = 0; h < r->nhops; h++) {
+		unsigned int ttl = r->hops[h].ttl;
+
+		if (ttl > PROBE_MAX_TTL)
+			continue;
+		t->hop_sent[ttl] += r->hops[h].all_sent;
+		t->hop_received[ttl] += r->hops[h].all_received;
+		t->hop_limited[ttl] = r->hops[h].rate_limited;
+		if (ttl > t->max_ttl_seen)
+			t->max_ttl_seen = ttl;
+	}
+}
+
+/* The destination's probes of the segment, by fate: its counters and round trips. */
+static void dest_metrics(struct target *t, struct diag *d)
+{
+	const struct probe_record *rec;
+	size_t n = probe_child_probes(d->prober, &rec);
+
+	for (size_t i = 0; i < n && d->fates; i++) {
+		double rtt;
+		size_t b;
+
+		if (!(rec[i].flags & PROBE_REC_DEST) || d->fates[i] == FATE_IN_FLIGHT)
+			continue;
+		t->sent++;
+		switch (d->fates[i]) {
+		case FATE_ANSWERED:
+			rtt = rec[i].reply_ns > rec[i].sent_ns
+				      ? (rec[i].reply_ns - rec[i].sent_ns) / 1e9
+				      : 0;
+			for (b = 0; b < RTT_BUCKETS && rtt > rtt_bounds[b]; b++)
+				;
+			t->rtt_counts[b]++;
+			t->rtt_sum += rtt;
+			break;
+		case FATE_EGRESS:
+		case FATE_REFUSED:
+			t->lost[WHERE_EGRESS]++;
+			break;
+		case FATE_INGRESS:
+			t->lost[WHERE_INGRESS]++;
+			break;
+		default:
+			t->lost[WHERE_NETWORK]++;
+		}
+	}
+}
+
+static void window_free(struct window *w)
+{
+	if (!w->valid)
+		return;
+	free(w->d.events);
+	free(w->d.fates);
+	free(w->d.findings);
+	host_delta_free(w->d.delta);
+	drop_snapshot_free(&w->d.drops);
+	drop_report_free(&w->d.here);
+	drop_report_free(&w->d.others);
+	retrans_snapshot_free(&w->d.retrans);
+	ifname_table_free(&w->ifnames);
+	probe_child_close(w->child);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Free w unless it is still kept as one of a and b. */
+static void window_put(struct window *w, const struct window *a, const struct window *b)
+{
+	if (!w || w == a || w == b)
+		return;
+	window_free(w);
+	free(w);
+}
+
+/* What a window lost: the probes not answered, less those at hops that only ration ICMP. */
+static uint64_t window_loss(const struct window *w)
+{
+	return w->d.fate.lost > w->d.excused ? w->d.fate.lost - w->d.excused : 0;
+}
+
+/* The merge over a segment that has ended and drained; takes its child. 0 or -errno. */
+static int window_merge(struct mprobe *m, struct target *t, struct segment *s, struct window *w)
+{
+	const struct mprobe_host *h = m->host;
+	struct diag *d = &w->d;
+
+	w->valid = true;
+	w->start = s->start;
+	w->end = s->after->mono;
+	w->child = s->child;
+	s->child = NULL;
+	w->o.json = m->cfg.json;
+	w->o.netns_spec = h->netns_spec;
+	_Static_assert(sizeof(w->o.probe.target) == sizeof(t->name), "a target fits");
+	memcpy(w->o.probe.target, t->name, sizeof(t->name));
+	d->o = &w->o;
+	d->prober = w->child;
+	d->self_netns = h->ns ? h->ns->inode : 0;
+	d->reasons = (struct reason_table *)h->reasons;
+	d->ksyms = (struct ksyms *)h->ksyms;
+	d->tracer_name = h->tracer_name;
+	if (h->ifnames_fd >= 0)
+		ifname_table_read(h->ifnames_fd, &w->ifnames);
+	d->names.reasons = h->reasons;
+	d->names.ksyms = h->ksyms;
+	d->names.ifnames = &w->ifnames;
+	d->names.self_netns = d->self_netns;
+	d->nevents = window_events(m, s->start, &d->events);
+	d->before = s->before->hc;
+	d->after = s->after->hc;
+	if (d->before && d->after && !host_counters_delta(d->before, d->after, &d->delta))
+		findings_compute(d->delta, &d->findings, &d->nfindings);
+	drop_snapshot_delta(&s->before->drops, &s->after->drops, &d->drops);
+	retrans_snapshot_delta(&s->before->retrans, &s->after->retrans, &d->retrans);
+	d->vin.events_lost = s->after->events_lost - s->before->events_lost + m->events_missed;
+	d->start = s->start;
+	d->seconds = s->after->mono - s->start;
+	if (diagnose_merge(d))
+		return -ENOMEM;
+	/*
+	 * A segment has 3 destination probes for each hop's 1: the destination's loss can be
+	 * certain (its 95% interval above PROBE_BACKGROUND_LOSS) while the hops are too few to say
+	 * where it starts. That loss is still the path's, not "no loss".
+	 */
+	if (!d->vin.network_loss && d->report && d->report->reached &&
+	    d->vin.dest_loss_lo > PROBE_BACKGROUND_LOSS * 100) {
+		d->vin.network_loss = true;
+		d->vin.origin_ttl = 0;
+		d->vin.origin_loss_pct = d->report->end_to_end.loss_pct;
+	}
+	diagnose_decide(d);
+	return 0;
+}
+
+static void print_record(struct target *t, struct window *w, bool ended)
+{
+	struct diag_episode ep = {.target = t->name, .start = t->ep_start};
+
+	ep.end = ended ? t->ep_end : 0;
+	w->d.episode = &ep;
+	diagnose_print(&w->d);
+	w->d.episode = NULL;
+}
+
+/* A segment has ended and drained: count it, merge it, and print the record it owes. */
+static void segment_finish(struct mprobe *m, struct target *t, struct segment *s, double now)
+{
+	const struct probe_report *r = probe_child_report(s->child, NULL, 0);
+	struct window *w, *old;
+
+	if (r) {
+		count_progress(t, s, r->end_to_end.sent,
+			       r->end_to_end.sent - r->end_to_end.received);
+		hop_metrics(t, r);
+	}
+	feed(m, t, now);
+	w = r && s->before && s->after ? calloc(1, sizeof(*w)) : NULL;
+	if (!w || window_merge(m, t, s, w)) {
+		window_put(w, NULL, NULL);
+		segment_clear(s);
+		return;
+	}
+	dest_metrics(t, &w->d);
+	t->verdict = w->d.verdict.kind;
+	if (t->det.open || t->closed_unrecorded) {
+		old = t->worst;
+		/* The segment before may hold the episode's start. */
+		if (!t->worst && t->last && t->last->end >= t->det.start)
+			t->worst = t->last;
+		if (!t->worst || window_loss(w) > window_loss(t->worst))
+			t->worst = w;
+		if (old != t->worst)
+			window_put(old, t->last, w);
+	}
+	if (t->det.open) {
+		print_record(t, w, false);
+	} else if (t->closed_unrecorded) {
+		print_record(t, t->worst, true);
+		t->episodes[t->worst->d.verdict.kind]++;
+		t->closed_unrecorded = false;
+		old = t->worst;
+		t->worst = NULL;
+		window_put(old, t->last, w);
+	}
+	old = t->last;
+	t->last = w;
+	window_put(old, t->worst, w);
+	segment_clear(s);
+}
+
+/* --- the loop ------------------------------------------------------------------------------ */
+
+/* Read what a segment's child sent; 1 once its run has ended. */
+static int follow(struct target *t, struct segment *s)
+{
+	struct probe_progress pr;
+	int run_err = 0, rc;
+
+	if (!s->child)
+		return 0;
+	if (!s->ended) {
+		rc = probe_child_wait(s->child, 0, &run_err);
+		if (rc < 0 || run_err)
+			ds_err("monitor: %s: the prober %s", t->name,
+			       rc < 0 ? "failed" : "stopped early");
+		s->ended = rc != 0;
+	}
+	pr = probe_child_progress(s->child);
+	count_progress(t, s, pr.dest_sent, pr.dest_lost);
+	return s->ended;
+}
+
+static void prune_events(struct mprobe *m)
+{
+	double oldest = mono_now();
+	uint64_t keep_ns;
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->t[i]->prev.child && m->t[i]->prev.start < oldest)
+			oldest = m->t[i]->prev.start;
+		if (m->t[i]->cur.child && m->t[i]->cur.start < oldest)
+			oldest = m->t[i]->cur.start;
+	}
+	keep_ns = oldest > 2 ? (uint64_t)((oldest - 2) * 1e9) : 0;
+	for (size_t i = 0; i < m->nevents; i++)
+		if (m->events[i].ts_ns >= keep_ns)
+			m->events[k++] = m->events[i];
+	m->nevents = k;
+	m->events_missed = 0;
+}
+
+/* A new segment for every target: the running one drains, a new one starts. */
+static void boundary(struct mprobe *m, double now)
+{
+	struct host_snap *snap = snap_take(m);
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = m->t[i];
+
+		if (t->prev.child) {
+			/* Still not done a whole segment later: its child is stuck. */
+			ds_err("monitor: %s: the prober did not finish its segment; dropped",
+			       t->name);
+			segment_clear(&t->prev);
+		}
+		if (t->cur.child) {
+			t->prev = t->cur;
+			t->prev.after = snap_get(snap);
+			memset(&t->cur, 0, sizeof(t->cur));
+		}
+	}
+	snap_put(m->snap);
+	m->snap = snap;
+	prune_events(m);
+	for (size_t i = 0; i < m->n; i++)
+		segment_start(m, m->t[i], now);
+	m->seg_end = now + m->cfg.segment_s;
+}
+
+void mprobe_tick(struct mprobe *m)
+{
+	double now = mono_now();
+
+	if (!m->started || now >= m->seg_end) {
+		m->started = true;
+		m->next_feed = now + 1;
+		boundary(m, now);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = m->t[i];
+
+		follow(t, &t->cur);
+		if (follow(t, &t->prev))
+			segment_finish(m, t, &t->prev, now);
+	}
+	if (now >= m->next_feed) {
+		m->next_feed = now + 1;
+		for (size_t i = 0; i < m->n; i++)
+			feed(m, m->t[i], now);
+	}
+}
+
+void mprobe_event(struct mprobe *m, const struct drop_event *e)
+{
+	if (!(e->flags & DS_EV_WATCHED))
+		return;
+	if (m->nevents >= MAX_EVENTS ||
+	    array_reserve((void **)&m->events, &m->cap_events, m->nevents + 1, sizeof(*e))) {
+		m->events_missed++;
+		return;
+	}
+	m->events[m->nevents++] = *e;
+}
+
+static void target_free(struct target *t)
+{
+	if (!t)
+		return;
+	segment_clear(&t->cur);
+	segment_clear(&t->prev);
+	window_put(t->last, NULL, NULL);
+	window_put(t->worst, t->last, NULL);
+	free(t);
+}
+
+int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
+{
+	struct target *keep[MPROBE_MAX_TARGETS];
+	size_t nkeep = 0;
+
+	if (n > MPROBE_MAX_TARGETS) {
+		ds_err("too many targets: %zu, at most %d", n, MPROBE_MAX_TARGETS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!targets[i][0] || strlen(targets[i]) >= sizeof(keep[0]->name)) {
+			ds_err("bad target '%s': empty or too long", targets[i]);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(targets[i], targets[j])) {
+				ds_err("target '%s' is listed twice", targets[i]);
+				return -EINVAL;
+			}
+	}
+	for (size_t i = 0; i < m->n; i++)
+		m->t[i]->listed = false;
+	for (size_t i = 0; i < n; i++) {
+		struct target *t = NULL;
+
+		for (size_t j = 0; j < m->n && !t; j++)
+			if (!strcmp(m->t[j]->name, targets[i]))
+				t = m->t[j];
+		if (!t) {
+			t = calloc(1, sizeof(*t));
+			if (!t) {
+				for (size_t k = 0; k < nkeep; k++)
+					if (!keep[k]->listed)
+						target_free(keep[k]);
+				return -ENOMEM;
+			}
+			snprintf(t->name, sizeof(t->name), "%s", targets[i]);
+			episode_detector_init(&t->det, &m->cfg.rule);
+			t->verdict = -1;
+		}
+		t->listed = true;
+		keep[nkeep++] = t;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (!m->t[i]->listed)
+			target_free(m->t[i]);
+	memcpy(m->t, keep, nkeep * sizeof(keep[0]));
+	m->n = nkeep;
+	return 0;
+}
+
+void mprobe_free(struct mprobe *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		target_free(m->t[i]);
+	snap_put(m->snap);
+	free(m->events);
+	free(m);
+}
+
+/* --- the metric families ------------------------------------------------------------------ */
+
+enum hop_value { HOP_SENT, HOP_RECEIVED, HOP_LIMITED };
+
+/* A hop family's series: every TTL up to the farthest seen (<= max_ttl), per target. */
+static void hop_series(const struct mprobe *m, struct metrics *mx, enum hop_value which)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct target *t = m->t[i];
+
+		for (unsigned int ttl = 1; ttl <= t->max_ttl_seen; ttl++) {
+			char tb[8];
+			const char *lab[] = {"target", t->name, "ttl", tb, NULL};
+
+			snprintf(tb, sizeof(tb), "%u", ttl);
+			if (which == HOP_LIMITED)
+				metrics_gauge(mx, lab, t->hop_limited[ttl]);
+			else
+				metrics_counter(mx, lab,
+						which == HOP_SENT ? t->hop_sent[ttl]
+								  : t->hop_received[ttl]);
+		}
+	}
+}
+
+void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
+{
+	size_t i;
+
+	metrics_family(
+		mx, "dropscope_probe_sent_total", METRIC_COUNTER,
+		"Probes to the target itself, answered or given up on, counted at the end of "
+		"each segment");
+	for (i = 0; i < m->n; i++) {
+		const char *lab[] = {"target", m->t[i]->name, NULL};
+
+		metrics_counter(mx, lab, m->t[i]->sent);
+	}
+	metrics_family(
+		mx, "dropscope_probe_lost_total", METRIC_COUNTER,
+		"Probes to the target lost, by where: dropped by this server on the way out, "
+		"their answers dropped by it on the way in, or lost in the network");
+	for (i = 0; i < m->n; i++)
+		for (int w = 0; w < NWHERE; w++) {
+			const char *lab[] = {"target", m->t[i]->name, "where", where_names[w],
+					     NULL};
+
+			metrics_counter(mx, lab, m->t[i]->lost[w]);
+		}
+	metrics_family(mx, "dropscope_hop_sent_total", METRIC_COUNTER,
+		       "Probes sent with this TTL, fast and paced");
+	hop_series(m, mx, HOP_SENT);
+	metrics_family(
+		mx, "dropscope_hop_received_total", METRIC_COUNTER,
+		"Probes with this TTL answered (time exceeded, or the destination's answer)");
+	hop_series(m, mx, HOP_RECEIVED);
+	metrics_family(mx, "dropscope_hop_rate_limited", METRIC_GAUGE,
+		       "1 when the last segment found this hop's loss does not carry on to later "
+		       "hops (ICMP rate limiting): its own loss is no one's loss");
+	hop_series(m, mx, HOP_LIMITED);
+	metrics_family(mx, "dropscope_probe_rtt_seconds", METRIC_HISTOGRAM,
+		       "Round trips of the probes to the target that were answered");
+	for (i = 0; i < m->n; i++) {
+		const char *lab[] = {"target", m->t[i]->name, NULL};
+
+		metrics_histogram(mx, lab, rtt_bounds, m->t[i]->rtt_counts, RTT_BUCKETS,
+				  m->t[i]->rtt_sum);
+	}
+	metrics_family(
+		mx, "dropscope_verdict", METRIC_GAUGE,
+		"1 for the verdict of the target's last segment (diagnose's merge), 0 for the "
+		"others");
+	for (i = 0; i < m->n; i++)
+		for (int v = 0; v < NVERDICTS && m->t[i]->verdict >= 0; v++) {
+			const char *lab[] = {"target", m->t[i]->name, "verdict", verdict_name(v),
+					     NULL};
+
+			metrics_gauge(mx, lab, m->t[i]->verdict == v);
+		}
+	metrics_family(mx, "dropscope_episodes_total", METRIC_COUNTER,
+		       "Loss episodes that ended, by the verdict of their last record");
+	for (i = 0; i < m->n; i++)
+		for (int v = 0; v < NVERDICTS; v++) {
+			const char *lab[] = {"target", m->t[i]->name, "verdict", verdict_name(v),
+					     NULL};
+
+			metrics_counter(mx, lab, m->t[i]->episodes[v]);
+		}
+	metrics_family(mx, "dropscope_episode_open", METRIC_GAUGE,
+		       "1 while a loss episode to the target lasts");
+	for (i = 0; i < m->n; i++) {
+		const char *lab[] = {"target", m->t[i]->name, NULL};
+
+		metrics_gauge(mx, lab, m->t[i]->det.open);
+	}
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The monitor's probing: every target probed all the time within a budget, loss episodes
+ * detected (monitor_episodes.h), a record of each (the diagnose merge over its window), and
+ * the probe side's metric families.
+ *
+ * How it probes: in segments of segment_s (60 s), the same for every target, each a run of
+ * `probe`'s engine in its unprivileged child (probe_child.h): prober_open resolves the target
+ * and opens the raw sockets, the child drops every privilege, probes for the segment and
+ * reports each second. A segment's next starts as it stops sending, while its answers drain.
+ * The budget (20 probes/s per target, all hops together) is split: dest_share (3/4) goes to
+ * the destination's own probes, 15/s, which are what the episode detector reads; the rest to
+ * the hops (the prober's hop_budget), so a round of every hop comes each path_len / 5 s.
+ * Hops that look rate-limited are paced as in `probe`, never faster than the rounds. UDP's
+ * destination answers are rate-limited ICMP, so with -u the destination is paced too (0.8/s) and
+ * episodes take longer to show.
+ *
+ * Faults stay with their target: a name that does not (or no longer) resolves, a target with
+ * no route, or a child that fails, prints one line and is tried again at the next segment;
+ * the other targets go on.
+ *
+ * At the end of each segment of a target, the diagnose merge (diagnose_merge.h) runs over it:
+ * the tracer's watched events (mprobe_event) place every lost probe, the drops and counters
+ * over the segment (read at its boundaries) judge this host. Its counts go into the metrics.
+ * While an episode lasts, each segment's merge is printed as the episode's record (a JSON
+ * line, or a short text block, and a line on stderr); when it has ended, the record of the
+ * episode's segment that lost the most is printed again with the end. A segment whose
+ * destination loss is certain (95% interval above 1%) while its few hop probes cannot place
+ * it is judged network loss, the hop unknown, not "no loss".
+ */
+#ifndef DS_MONITOR_PROBE_H
+#define DS_MONITOR_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "droptable.h"
+#include "kallsyms.h"
+#include "metrics.h"
+#include "monitor_episodes.h"
+#include "netns.h"
+#include "prober.h"
+#include "reasons.h"
+
+#define MPROBE_DEFAULT_BUDGET 20.0
+#define MPROBE_DEFAULT_DEST_SHARE 0.75
+#define MPROBE_DEFAULT_SEGMENT_S 60.0
+#define MPROBE_MAX_TARGETS 64
+
+/* What this host offers the merge: its namespace and the tracer's maps (by descriptor). */
+struct mprobe_host {
+	const struct netns_ref
+		*ns;		/* this server: the probes' sockets, its counters (NULL: ours) */
+	const char *netns_spec; /* as the user gave it, for the advice (NULL: ours) */
+	int drops_fd, retrans_fd, ifnames_fd, stats_fd; /* -1: none (no tracer) */
+	const char *tracer_name;			/* its attach mode, NULL without a tracer */
+	const struct reason_table *reasons;
+	const struct ksyms *ksyms; /* may be NULL */
+};
+
+struct mprobe_config {
+	struct probe_config probe; /* protocol, port, size, max_ttl, ... (target unused) */
+	double budget;		   /* probes a second per target, all hops together */
+	double dest_share;	   /* of it, to the destination, in (0, 1) */
+	double segment_s;	   /* a segment: the merge's window, the records' period */
+	bool json;		   /* records as JSON lines */
+	struct episode_rule rule;
+};
+
+/* Defaults; then set what the options say (each segment's probe_config_finish checks them). */
+void mprobe_config_init(struct mprobe_config *cfg);
+
+struct mprobe;
+
+/* Returns 0 or -errno (-EINVAL: a bad budget, share, segment or rule; printed). host is kept
+ * by reference and must outlive m. */
+int mprobe_new(const struct mprobe_config *cfg, const struct mprobe_host *host,
+	       struct mprobe **out);
+/*
+ * The targets (host names or addresses, at most MPROBE_MAX_TARGETS, each shorter than 256
+ * bytes): a target already probed keeps its counts, its episode and its running segment; one
+ * no longer listed is stopped and its series go; a new one starts at the next segment.
+ * Returns 0 or -EINVAL (printed).
+ */
+int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n);
+/* Do what is due: start, follow and end segments, feed the detector, print records. Call it
+ * every 100 ms or so (it does not block). Needs CAP_NET_RAW (and CAP_SYS_ADMIN to enter
+ * host->ns) when a segment starts. */
+void mprobe_tick(struct mprobe *m);
+/* A drop event the tracer flagged DS_EV_WATCHED (a probe or an answer, any target's). */
+void mprobe_event(struct mprobe *m, const struct drop_event *e);
+/* The probe side's families (README "Monitoring"), into mx. */
+void mprobe_metrics(const struct mprobe *m, struct metrics *mx);
+/* Ends every child and frees everything. Safe on NULL. */
+void mprobe_free(struct mprobe *m);
+
+#endif
