@@ -60,6 +60,9 @@ SAN_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(UNIT_SRCS))
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+# The monitor's HTTP server: libmicrohttpd (Debian's libmicrohttpd-dev).
+MHD_CFLAGS    := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS      := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -70,8 +73,8 @@ endif
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The normal CFLAGS (same optimisation, so WERROR=1 sees the same warnings) plus the sanitizers.
 SAN_CFLAGS  = $(CFLAGS) $(SANITIZE)
-CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS)
-LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
+CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS) $(MHD_CFLAGS)
+LDLIBS   += $(LIBBPF_LIBS) $(MHD_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
