@@ -206,7 +206,7 @@ static int run(struct monitor *m)
 	}
 	if (monitor_probe_start(m))
 		goto out;
-	fprintf(stderr, "dropscope: monitoring %s%s with %zu target%s; pins in %s%s\n",
+	fprintf(stderr, "dropscope: attached; monitoring %s%s with %zu target%s; pins in %s%s\n",
 		m->ns.all ? "all namespaces" : "namespace ", m->ns.all ? "" : m->ns.name,
 		m->ntargets, plural(m->ntargets), o->pin_dir, o->keep ? " (kept at exit)" : "");
 	while (!ds_stop) {
