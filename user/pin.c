@@ -356,11 +356,11 @@ static int lock_dir(struct pin_claim *c)
 		pid = meta_pid(c->dir);
 		if (pid)
 			ds_err("pin directory %s is in use by dropscope (pid %u); stop it, or choose "
-			       "another directory with --pin DIR",
+			       "another directory",
 			       c->dir, pid);
 		else
 			ds_err("pin directory %s is in use by another dropscope that is starting; "
-			       "choose another directory with --pin DIR",
+			       "choose another directory",
 			       c->dir);
 		return -EBUSY;
 	}
