@@ -14,6 +14,8 @@ BPFTOOL ?= bpftool
 CC      ?= gcc
 ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD   ?= build
 
@@ -60,6 +62,9 @@ SAN_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(UNIT_SRCS))
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+# The monitor's HTTP server: libmicrohttpd (Debian's libmicrohttpd-dev).
+MHD_CFLAGS    := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS      := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -70,8 +75,8 @@ endif
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The normal CFLAGS (same optimisation, so WERROR=1 sees the same warnings) plus the sanitizers.
 SAN_CFLAGS  = $(CFLAGS) $(SANITIZE)
-CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS)
-LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
+CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS) $(MHD_CFLAGS)
+LDLIBS   += $(LIBBPF_LIBS) $(MHD_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
@@ -93,6 +98,11 @@ $(BUILD)/dropscope.8: $(BUILD)/dropscope scripts/gen-man.sh
 $(BUILD)/dropscope.bash: $(BUILD)/dropscope scripts/gen-completion.sh
 	$(call msg,GEN,$@)
 	$(Q)scripts/gen-completion.sh $(BUILD)/dropscope >$@
+
+# The systemd unit, with the paths of this install.
+$(BUILD)/dropscope-monitor.service: scripts/dropscope-monitor.service.in
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
 
 # Named here so make treats them as real targets (rebuilt when missing), not intermediates.
 bpf-objects: $(BPF_OBJS) $(patsubst %,$(BUILD)/bpf/%.tmp.o,$(BPF_NAMES)) $(SKELS)
@@ -211,9 +221,17 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(HELPER_BINS) $(BENCH_OBJS) $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
-install: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
+# The unit's paths come from PREFIX and SYSCONFDIR: rebuilt every time, as they may change.
+# The operator's targets (SYSCONFDIR/dropscope/monitor.conf) are installed once, never
+# overwritten, and left by uninstall.
+.PHONY: $(BUILD)/dropscope-monitor.service
+install: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash $(BUILD)/dropscope-monitor.service
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope
+	install -m 0644 $(BUILD)/dropscope-monitor.service $(DESTDIR)$(UNITDIR)/dropscope-monitor.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf || \
+		install -m 0644 scripts/monitor.conf $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf
 	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
 	install -m 0644 $(BUILD)/dropscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8
@@ -223,7 +241,8 @@ install: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md \
 		$(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope \
+		$(DESTDIR)$(UNITDIR)/dropscope-monitor.service
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope 2>/dev/null
 
 clean:

@@ -62,6 +62,13 @@ struct {
 #include "stats.bpf.h"
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DS_MAX_CORE_REASONS);
+	__type(key, __u32);
+	__type(value, struct ds_reason_total);
+} totals SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct ifname_key);
@@ -255,6 +262,21 @@ static __always_inline bool count_drop(const struct drop_key *key, __u32 len)
 	return false;
 }
 
+/* The reason's total, before the table: exact however full the table is. Per-CPU, and no
+ * other run on this CPU writes it (struct running). */
+static __always_inline void count_total(__u32 reason, __u32 len)
+{
+	__u32 idx = reason < DS_CORE_CATCHALLS
+			    ? reason
+			    : DS_CORE_CATCHALLS + (reason >> 16) % DS_SUBSYS_CATCHALLS;
+	struct ds_reason_total *t = bpf_map_lookup_elem(&totals, &idx);
+
+	if (t) {
+		t->packets++;
+		t->bytes += len;
+	}
+}
+
 /* Interface names, while the device is at hand: userspace may look after it is gone. */
 static __always_inline void record_ifname(const struct drop_key *key, struct net_device *dev)
 {
@@ -445,6 +467,7 @@ static __always_inline int handle_drop(const struct skb_fields *f, __u64 locatio
 	key.l3_proto = p.l3_proto;
 	key.l4_proto = p.l4_proto;
 	queue_of(f, reason, &p, &key);
+	count_total(reason, f->len);
 	if (count_drop(&key, f->len))
 		record_ifname(&key, dev);
 

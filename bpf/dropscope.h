@@ -9,7 +9,7 @@
 #ifndef DROPSCOPE_ABI_H
 #define DROPSCOPE_ABI_H
 
-#define DS_ABI_VERSION 2
+#define DS_ABI_VERSION 3
 
 /* Reasons below this value are core reasons (enum skb_drop_reason); the per-reason tables in
  * the kernel side are this big. Subsystem reasons (high 16 bits set) are counted all the same. */
@@ -86,6 +86,21 @@ struct ds_stats {
 	__u64 nested;	      /* drops not counted because the program was already running on
 			       * their CPU (an interrupt's drop during a drop's handling), on
 			       * kernels that do not skip such a run themselves (ABI 2) */
+	__u64 retransmits;    /* TCP retransmissions counted (tcp_retransmit_skb), exact
+			       * however many flows the retrans map evicts (ABI 3) */
+	__u64 synack_retransmits; /* the same for SYN-ACKs (tcp_retransmit_synack; ABI 3) */
+};
+
+/*
+ * totals map (per-CPU array, DS_MAX_CORE_REASONS entries; ABI 3): every counted drop by
+ * reason, whatever the drops table does, so a reader needs 512 lookups, not the table. Index:
+ * a core reason r < DS_CORE_CATCHALLS at r; any other reason at DS_CORE_CATCHALLS +
+ * (r >> 16) % DS_SUBSYS_CATCHALLS (core reasons at or above DS_CORE_CATCHALLS there too, as
+ * subsystem 0): per subsystem, as the drops table's catch-alls. Sum the CPUs' values.
+ */
+struct ds_reason_total {
+	__u64 packets;
+	__u64 bytes; /* skb->len at the drop */
 };
 
 /* ifnames map (hash): interface names, recorded when a drop on them is first counted. */
@@ -141,6 +156,13 @@ struct retrans_value {
 	__u64 retransmits; /* tcp_retransmit_skb */
 	__u64 synack;	   /* tcp_retransmit_synack */
 };
+
+/*
+ * `dropscope monitor` also pins the programs' links beside the maps (ABI 3), so that they stay
+ * attached after it exits (--keep): link_kfree_skb, and link_tcp_retransmit_skb and
+ * link_tcp_retransmit_synack when TCP retransmissions are traced. Removing a link's pin
+ * detaches its program.
+ */
 
 /* meta map (array, one entry): who pinned the maps, for `dropscope show` and other readers. */
 struct ds_meta {

@@ -73,6 +73,10 @@ static __always_inline int count_retransmit(struct retrans_key *k, bool synack)
 	     (filter_family == 6 && (k->family != AF_INET6 || !addr_match(k->daddr, 16)))))
 		return 0;
 
+	if (synack)
+		STAT_INC(synack_retransmits);
+	else
+		STAT_INC(retransmits);
 	v = bpf_map_lookup_elem(&retrans, k);
 	if (!v) {
 		if (synack)

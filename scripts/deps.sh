@@ -4,12 +4,12 @@
 # but only the ones missing, so a second run costs nothing.
 # The sanitizer runtimes the tests link: gcc's (libasan, libubsan, liblsan) come with gcc, a hard
 # dependency of its libgcc-N-dev; clang's (for the fuzz targets and CC=clang) are libclang-rt-14-dev.
-# prometheus brings promtool, which checks the alerting rules (tests/e2e/alerts.t).
 set -eu
 
 pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libclang-rt-14-dev iproute2 nftables iptables ethtool perl mtr-tiny bpftrace procps
-      kmod jq iputils-ping strace util-linux man-db groff-base prometheus"
+      kmod jq iputils-ping strace util-linux man-db groff-base libmicrohttpd-dev
+      prometheus prometheus-node-exporter"
 
 missing=
 for p in $pkgs; do

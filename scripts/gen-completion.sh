@@ -4,7 +4,7 @@
 # lists are the ones completed. Usage: gen-completion.sh BUILD/dropscope
 set -eu
 ds=$1
-cmds="trace show counters probe diagnose demo help version"
+cmds="trace show counters probe diagnose demo monitor help version"
 cat <<'HEAD'
 # bash completion for dropscope(8); generated from 'dropscope help COMMAND'
 _dropscope()
@@ -19,7 +19,7 @@ _dropscope()
 	case $cmd in
 HEAD
 printf "\t'') opts='-v --verbose --color= --help --version %s' ;;\n" "$cmds"
-for c in trace show counters probe diagnose demo; do
+for c in trace show counters probe diagnose demo monitor; do
 	# The options of the lines that define them ("  -d, --duration S", "      --dev IF")
 	# and of the usage lines ("usage: ...", and their continuations "   [--port N] ...").
 	text=$("$ds" help "$c") # whole first: set -e does not see a failure inside a pipe
@@ -29,7 +29,7 @@ for c in trace show counters probe diagnose demo; do
 		tr '\n' ' ')
 	printf "\t%s) opts='%s' ;;\n" "$c" "$opts"
 done
-printf "\thelp) opts='trace show counters probe diagnose demo version' ;;\n"
+printf "\thelp) opts='trace show counters probe diagnose demo monitor version' ;;\n"
 cat <<'TAIL'
 	*) opts= ;;
 	esac

@@ -4,7 +4,7 @@
 # CMD' prints, so the page and --help cannot disagree. Usage: gen-man.sh BUILD/dropscope
 set -eu
 ds=$1
-cmds="trace show counters probe diagnose demo"
+cmds="trace show counters probe diagnose demo monitor"
 # roff: a leading dot or quote would be a request; backslashes are escapes.
 esc() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
 
@@ -78,7 +78,8 @@ probe: the destination never answered, and no loss was shown
 demo: a whole run reached another verdict than its scenario expects
 .SH SIGNALS
 SIGINT, SIGTERM and SIGHUP end every command that runs for a while the same way: the report
-of what was measured so far, then cleanup (pins removed, namespaces deleted).
+of what was measured so far, then cleanup (pins removed, namespaces deleted). monitor is the
+exception to SIGHUP: it rereads its \-\-config (the targets) and goes on, its counts kept.
 .SH PRIVILEGES
 trace needs CAP_BPF and CAP_PERFMON, probe and diagnose CAP_NET_RAW, demo root; once a
 command holds what it needs it gives up the rest, and what reads the network runs without
@@ -90,7 +91,27 @@ set and not empty: no colour, whatever the terminal (--color=always overrides it
 .SH FILES
 .TP
 .I /sys/fs/bpf/dropscope
-the maps pinned by trace \-\-pin (their layout: README, "Pinned maps").
+the maps pinned by trace \-\-pin and monitor, and monitor's links (README, "Pinned maps"):
+.B meta
+(array, 1 entry: struct ds_meta {abi_version, pid, start_boottime_ns, filter_netns,
+filter_ifindex, attach_mode, pad}),
+.B drops
+(per-CPU array: struct drop_slot, an open-addressed table by drop key),
+.B totals
+(per-CPU array of 512: struct ds_reason_total {packets, bytes} at the reason's number;
+subsystem reasons at 496 + subsystem % 16),
+.B stats
+(per-CPU array, 1 entry: struct ds_stats),
+.B ifnames
+(hash: {netns, ifindex} to a name),
+.B retrans
+(LRU hash: per-flow TCP retransmissions), and from monitor
+.BR link_kfree_skb ,
+.B link_tcp_retransmit_skb
+and
+.B link_tcp_retransmit_synack
+(the programs' links: removing one detaches its program). The layout is bpf/dropscope.h,
+version DS_ABI_VERSION (3); the maps carry BTF.
 .TP
 .I /run/dropscope/demo-*.lock
 the locks of running demos' networks.

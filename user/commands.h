@@ -11,9 +11,10 @@ int cmd_counters(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 /* Each command's getopt_long table: every option it accepts, testing knobs included. */
 extern const struct option trace_options[], show_options[], counters_options[], probe_options[],
-	diagnose_options[], demo_options[];
+	diagnose_options[], demo_options[], monitor_options[];
 
 #endif

@@ -31,7 +31,7 @@ struct command_options {
 static const struct command_options command_options[] = {
 	{ "trace", trace_options },	{ "show", show_options }, { "counters", counters_options },
 	{ "probe", probe_options },	{ "diagnose", diagnose_options },
-	{ "demo", demo_options },
+	{ "demo", demo_options },	{ "monitor", monitor_options },
 };
 
 static int print_options(const char *cmd)
@@ -54,6 +54,7 @@ static const struct command commands[] = {
 	{ "probe", cmd_probe, "probe the path hop by hop: where loss starts (like mtr)" },
 	{ "diagnose", cmd_diagnose, "is the loss on this server or in the network: the verdict" },
 	{ "demo", cmd_demo, "diagnose a built-in example network with a known fault" },
+	{ "monitor", cmd_monitor, "the daemon: drops and probes all the time, for Prometheus" },
 	{ NULL, NULL, NULL },
 };
 

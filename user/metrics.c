@@ -191,6 +191,21 @@ void metrics_counter(struct metrics *m, const char *const *labels, uint64_t valu
 	putf(m, " %llu\n", (unsigned long long)value);
 }
 
+void metrics_counter_f(struct metrics *m, const char *const *labels, double value)
+{
+	char v[40];
+
+	if (!sample_ok(m, METRIC_COUNTER))
+		return;
+	if (!(value >= 0)) {
+		m->err = -EINVAL;
+		return;
+	}
+	fmt_double(v, sizeof(v), value);
+	put_series(m, "", labels, NULL, NULL);
+	putf(m, " %s\n", v);
+}
+
 void metrics_gauge(struct metrics *m, const char *const *labels, double value)
 {
 	char v[40];

@@ -65,6 +65,8 @@ void metrics_family(struct metrics *m, const char *name, enum metric_type type, 
  * sets -EINVAL.
  */
 void metrics_counter(struct metrics *m, const char *const *labels, uint64_t value);
+/* A counter of a quantity that is not a count (seconds): not negative, not NaN. */
+void metrics_counter_f(struct metrics *m, const char *const *labels, double value);
 void metrics_gauge(struct metrics *m, const char *const *labels, double value);
 /*
  * One histogram of the current family: n upper bounds (increasing, finite), and n + 1 counts

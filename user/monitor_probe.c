@@ -7,7 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <bpf/libbpf.h>
+
 #include "diagnose_merge.h"
+#include "monitor.h"
 #include "monitor_probe.h"
 #include "probe_child.h"
 #include "probe_stats.h"
@@ -751,4 +754,164 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
 
 		metrics_gauge(mx, lab, m->t[i]->det.open);
 	}
+}
+
+/* --- the monitor's hooks (monitor.h) -------------------------------------------------------- */
+
+/*
+ * The probing half's own tracer watches the probes' packets, as diagnose's does: the pinned
+ * programs count drops for the metrics, but send no events of the probes. Its maps also give
+ * each segment's drops and retransmissions, from all namespaces (the merge splits them).
+ */
+struct monitor_probe {
+	struct mprobe *mp;
+	struct mprobe_host host;
+	struct tracer *tracer;
+	struct reason_table *reasons;
+	struct ksyms *ksyms;
+	struct netns_ref self; /* with -N all, probes leave from our own namespace */
+	int rb_fd;
+};
+
+static int on_watched(void *ctx, const struct drop_event *e)
+{
+	mprobe_event(ctx, e);
+	return 0;
+}
+
+static void rb_ready(struct monitor *m, int fd, void *ctx)
+{
+	(void)fd;
+	(void)ctx;
+	tracer_poll(m->probe->tracer, 0);
+}
+
+static void probe_teardown(struct monitor *m)
+{
+	struct monitor_probe *p = m->probe;
+
+	if (!p)
+		return;
+	if (p->rb_fd >= 0)
+		monitor_del_fd(m, p->rb_fd);
+	mprobe_free(p->mp);
+	tracer_close(p->tracer);
+	ksyms_free(p->ksyms);
+	reasons_free(p->reasons);
+	netns_close(&p->self);
+	free(p);
+	m->probe = NULL;
+}
+
+/* The segment's length: DROPSCOPE_SEGMENT_S, a testing knob (README, "For developers"). */
+static double segment_seconds(void)
+{
+	const char *s = getenv("DROPSCOPE_SEGMENT_S");
+	double v;
+
+	if (!s || parse_duration(s, false, &v) || v < 5 || v > 3600)
+		return MPROBE_DEFAULT_SEGMENT_S;
+	return v;
+}
+
+/* Set up the first time there are targets. */
+static int probe_setup(struct monitor *m)
+{
+	struct tracer_config tc = {.watch = true, .retransmits = m->o->retransmits};
+	struct mprobe_config cfg;
+	struct monitor_probe *p;
+	int err;
+
+	if (m->probe || !m->ntargets)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	m->probe = p;
+	p->rb_fd = -1;
+	p->self.fd = -1;
+	p->host.drops_fd = p->host.retrans_fd = p->host.ifnames_fd = p->host.stats_fd = -1;
+	p->host.netns_spec = m->o->netns_spec;
+	if (m->ns.all) {
+		err = netns_resolve("self", &p->self);
+		if (err)
+			goto fail;
+		p->host.ns = &p->self;
+	} else {
+		p->host.ns = &m->ns;
+	}
+	/* The host is by reference: its maps are filled in below. */
+	mprobe_config_init(&cfg);
+	cfg.json = m->o->json;
+	cfg.segment_s = segment_seconds();
+	err = mprobe_new(&cfg, &p->host, &p->mp);
+	if (err)
+		goto fail;
+	err = reasons_load("/sys/kernel/btf", &p->reasons);
+	if (!err) {
+		/* Every ICMP drop (probes, echo replies, errors quoting a probe), not rate-limited.
+		 */
+		err = tracer_open(&tc, p->reasons, on_watched, p->mp, &p->tracer);
+	}
+	if (err)
+		ds_err("monitor: probing without watching the probes' packets: every loss will "
+		       "count as the network's");
+	if (p->tracer) {
+		p->host.drops_fd = tracer_drops_fd(p->tracer);
+		p->host.retrans_fd = tracer_retrans_fd(p->tracer);
+		p->host.ifnames_fd = tracer_ifnames_fd(p->tracer);
+		p->host.stats_fd = tracer_stats_fd(p->tracer);
+		p->host.tracer_name = attach_mode_name(p->tracer->mode);
+		p->ksyms = ksyms_load();
+		p->rb_fd = ring_buffer__epoll_fd(p->tracer->rb);
+		err = monitor_add_fd(m, p->rb_fd, rb_ready, NULL);
+		if (err) {
+			p->rb_fd = -1;
+			goto fail;
+		}
+	}
+	p->host.reasons = p->reasons;
+	p->host.ksyms = p->ksyms;
+	err = mprobe_set_targets(p->mp, (const char *const *)m->targets, m->ntargets);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	ds_err("failed to start probing: %s", strerror(-err));
+	probe_teardown(m);
+	return err;
+}
+
+int monitor_probe_start(struct monitor *m)
+{
+	return probe_setup(m);
+}
+
+int monitor_probe_tick(struct monitor *m, double now)
+{
+	(void)now;
+	if (!m->probe)
+		return 0;
+	if (m->probe->tracer)
+		tracer_poll(m->probe->tracer, 0);
+	mprobe_tick(m->probe->mp);
+	return 0;
+}
+
+int monitor_probe_reload(struct monitor *m)
+{
+	if (!m->probe)
+		return probe_setup(m);
+	return mprobe_set_targets(m->probe->mp, (const char *const *)m->targets, m->ntargets);
+}
+
+void monitor_probe_metrics(struct monitor *m, struct metrics *out)
+{
+	if (m->probe)
+		mprobe_metrics(m->probe->mp, out);
+}
+
+void monitor_probe_stop(struct monitor *m)
+{
+	probe_teardown(m);
 }

@@ -33,7 +33,15 @@ static const struct pin_kind {
 	  "ifname_value" },
 	{ "retrans", BPF_MAP_TYPE_LRU_HASH, sizeof(struct retrans_key), sizeof(struct retrans_value),
 	  "retrans_value" },
+	{ "totals", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct ds_reason_total),
+	  "ds_reason_total" },
 };
+
+const char *const pin_link_names[PIN_LINKS] = { "link_kfree_skb", "link_tcp_retransmit_skb",
+						"link_tcp_retransmit_synack" };
+
+/* Bits of pin_kinds every tracer pins (retrans only with TCP retransmissions). */
+#define PINS_ALWAYS (1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 5)
 
 static void pin_path(char *buf, size_t size, const char *dir, const char *name)
 {
@@ -49,7 +57,7 @@ static int read_meta(int fd, struct ds_meta *m)
 
 /* 0 when fd is a map of kind k as dropscope makes it; -EPROTO when it is something else (why
  * says what, for the user), or -errno when that cannot be told. */
-static int map_is(int fd, const struct pin_kind *k, char *why, size_t size)
+static int map_is_sized(int fd, const struct pin_kind *k, bool any_size, char *why, size_t size)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -65,8 +73,8 @@ static int map_is(int fd, const struct pin_kind *k, char *why, size_t size)
 		snprintf(why, size, "not a BPF map");
 		return -EPROTO;
 	}
-	if (info.type != k->type || info.key_size != k->key_size ||
-	    info.value_size != k->value_size) {
+	if (info.type != k->type ||
+	    (!any_size && (info.key_size != k->key_size || info.value_size != k->value_size))) {
 		snprintf(why, size, "map type %u, key %u, value %u bytes; ours: type %u, %u, %u",
 			 info.type, info.key_size, info.value_size, k->type, k->key_size,
 			 k->value_size);
@@ -90,10 +98,18 @@ static int map_is(int fd, const struct pin_kind *k, char *why, size_t size)
 	return err;
 }
 
-/* The same for the pin at path, and for meta, our layout version; *pid: meta's pid. */
-static int pin_is(const char *path, const struct pin_kind *k, char *why, size_t size, __u32 *pid)
+static int map_is(int fd, const struct pin_kind *k, char *why, size_t size)
 {
-	struct ds_meta m;
+	return map_is_sized(fd, k, false, why, size);
+}
+
+/*
+ * The same for the pin at path; any_size: of an older layout, where only the map type and its
+ * value's BTF name must match. For meta, *m gets its value.
+ */
+static int pin_is(const char *path, const struct pin_kind *k, bool any_size, char *why,
+		  size_t size, struct ds_meta *m)
+{
 	int fd, err;
 
 	fd = bpf_obj_get(path);
@@ -101,18 +117,39 @@ static int pin_is(const char *path, const struct pin_kind *k, char *why, size_t 
 		snprintf(why, size, "not a BPF map (%s)", strerror(errno));
 		return -EPROTO;
 	}
-	err = map_is(fd, k, why, size);
-	if (!err && k == &pin_kinds[0]) {
-		err = read_meta(fd, &m);
-		if (!err && m.abi_version != DS_ABI_VERSION) {
-			snprintf(why, size, "layout version %u, ours is %u", m.abi_version,
-				 DS_ABI_VERSION);
-			err = -EPROTO;
-		}
-		*pid = err ? 0 : m.pid;
-	}
+	err = map_is_sized(fd, k, any_size, why, size);
+	if (!err && k == &pin_kinds[0])
+		err = read_meta(fd, m);
 	close(fd);
 	return err;
+}
+
+/* 0 when path is a pinned BPF link; -EPROTO (why says what) otherwise. (A map's fd answers
+ * bpf_obj_get_info_by_fd as well: its fdinfo tells a link by its link_type line.) */
+static int link_is(const char *path, char *why, size_t size)
+{
+	char info[64], text[1024];
+	int fd = bpf_obj_get(path), err = -EPROTO;
+
+	if (fd < 0) {
+		snprintf(why, size, "not a BPF link (%s)", strerror(errno));
+		return -EPROTO;
+	}
+	snprintf(info, sizeof(info), "/proc/self/fdinfo/%d", fd);
+	if (read_file(info, text, sizeof(text)) > 0 && strstr(text, "\nlink_type:"))
+		err = 0;
+	else
+		snprintf(why, size, "not a BPF link");
+	close(fd);
+	return err;
+}
+
+static int link_index(const char *name)
+{
+	for (int i = 0; i < PIN_LINKS; i++)
+		if (!strcmp(name, pin_link_names[i]))
+			return i;
+	return -1;
 }
 
 static int pin_index(const char *name)
@@ -123,19 +160,61 @@ static int pin_index(const char *name)
 	return -1;
 }
 
+/* Whether pins that passed clear_stale's checks can be adopted by a monitor that wants. */
+static bool reusable(unsigned maps, unsigned links, const struct ds_meta *m,
+		     const struct pin_reuse *want, char *why, size_t size)
+{
+	if ((maps & PINS_ALWAYS) != PINS_ALWAYS || !(links & 1u)) {
+		snprintf(why, size, "not a whole monitor's pins");
+		return false;
+	}
+	/* TCP retransmissions: the map and both links, or none of them. */
+	if (!!(maps & 1u << 4) != ((links & 6u) == 6u)) {
+		snprintf(why, size, "the TCP programs are not whole");
+		return false;
+	}
+	if (!want->any && (m->filter_netns != want->netns || m->filter_ifindex)) {
+		snprintf(why, size, "they count namespace %u, this monitor %u", m->filter_netns,
+			 want->netns);
+		return false;
+	}
+	return true;
+}
+
+/* Make meta say that we own the adopted pins now. */
+static void adopt_meta(const struct pin_claim *c)
+{
+	struct ds_meta m;
+	char path[600];
+	__u32 zero = 0;
+	int fd;
+
+	pin_path(path, sizeof(path), c->dir, "meta");
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (!read_meta(fd, &m)) {
+		m.pid = getpid();
+		bpf_map_update_elem(fd, &zero, &m, BPF_EXIST);
+	}
+	close(fd);
+}
+
 /*
  * With the lock held on a directory we did not create: the pins under our names were left by
- * a tracer that died, if they are provably dropscope's (each of our kind, and a meta of our
- * layout beside them). Those are replaced, and we say so; anything else under our names is a
- * clash, refused and left alone. Files under other names are not ours to look at.
+ * a dropscope that is gone, if they are provably dropscope's (a meta of ours, and each map of
+ * our kind; of an older layout, each map of our type and value struct, and each link a link).
+ * Those are adopted (want, and compatible) or replaced, and we say so; anything else under our
+ * names is a clash, refused and left alone. Files under other names are not ours to look at.
  */
-static int clear_stale(const struct pin_claim *c)
+static int clear_stale(struct pin_claim *c, const struct pin_reuse *want)
 {
-	char path[600], why[128], names[64] = "";
+	char path[600], why[128], names[160] = "", because[128] = "";
+	struct ds_meta m = { 0 };
 	struct dirent *de;
-	unsigned stale = 0;
+	unsigned stale = 0, links = 0;
 	DIR *d = opendir(c->dir);
-	__u32 pid = 0;
+	bool older = false;
 	int err = 0;
 
 	if (!d) {
@@ -148,24 +227,38 @@ static int clear_stale(const struct pin_claim *c)
 
 		if (i >= 0)
 			stale |= 1u << i;
+		i = link_index(de->d_name);
+		if (i >= 0)
+			links |= 1u << i;
 	}
 	closedir(d);
-	if (!stale)
+	if (!stale && !links)
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
-		if (!(stale & (1u << i)))
+	if (stale & 1u) {
+		pin_path(path, sizeof(path), c->dir, "meta");
+		err = pin_is(path, &pin_kinds[0], false, why, sizeof(why), &m);
+		older = !err && m.abi_version != DS_ABI_VERSION;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds) + PIN_LINKS && (!err || i == 0); i++) {
+		bool is_link = i >= ARRAY_SIZE(pin_kinds);
+		const char *name = is_link ? pin_link_names[i - ARRAY_SIZE(pin_kinds)]
+					   : pin_kinds[i].name;
+
+		if (!(is_link ? links & (1u << (i - ARRAY_SIZE(pin_kinds))) : stale & (1u << i)))
 			continue;
-		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
+		pin_path(path, sizeof(path), c->dir, name);
 		if (!(stale & 1u)) {
 			snprintf(why, sizeof(why), "no dropscope 'meta' map beside it");
 			err = -EPROTO;
-		} else {
-			err = pin_is(path, &pin_kinds[i], why, sizeof(why), &pid);
+		} else if (is_link) {
+			err = link_is(path, why, sizeof(why));
+		} else if (i) {
+			err = pin_is(path, &pin_kinds[i], older, why, sizeof(why), &m);
 		}
 		if (err == -EPROTO) {
 			ds_err("pin directory %s already holds '%s', which is not dropscope's (%s); "
-			       "remove it, or choose another directory with --pin DIR",
-			       c->dir, pin_kinds[i].name, why);
+			       "remove it, or choose another directory",
+			       c->dir, name, why);
 			return -EEXIST;
 		}
 		if (err) {
@@ -173,15 +266,39 @@ static int clear_stale(const struct pin_claim *c)
 			return err;
 		}
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-			 *names ? ", " : "", pin_kinds[i].name);
+			 *names ? ", " : "", name);
 	}
-	/* Without -v too: the operator should know what we removed. */
-	ds_err("replacing the stale pins in %s (%s) of a dropscope that is gone (pid %u)", c->dir,
-	       names, pid);
-	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
-		if (!(stale & (1u << i)))
+	if (want && !older && reusable(stale, links, &m, want, because, sizeof(because))) {
+		c->pinned = stale;
+		c->links = links;
+		c->reused = true;
+		adopt_meta(c);
+		if (!want->any)
+				ds_err("reusing the pins in %s: the programs stayed attached (pid %u pinned "
+			       "them), so every count goes on",
+			       c->dir, m.pid);
+		return 0;
+	}
+	/* Without -v too: the operator should know what we removed, and why. */
+	if (older)
+		ds_err("replacing the pins in %s (%s) of a dropscope with layout version %u (ours "
+		       "is %u): their counts start again",
+		       c->dir, names, m.abi_version, DS_ABI_VERSION);
+	else if (want)
+		ds_err("replacing the pins in %s (%s): %s; their counts start again", c->dir, names,
+		       because);
+	else
+		ds_err("replacing the stale pins in %s (%s) of a dropscope that is gone (pid %u)",
+		       c->dir, names, m.pid);
+	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds) + PIN_LINKS; i++) {
+		bool is_link = i >= ARRAY_SIZE(pin_kinds);
+
+		if (!(is_link ? links & (1u << (i - ARRAY_SIZE(pin_kinds))) : stale & (1u << i)))
 			continue;
-		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
+		/* Links first (they come last in this order, so unlink in reverse): no program
+		 * runs into a map whose pin is gone. */
+		pin_path(path, sizeof(path), c->dir,
+			 is_link ? pin_link_names[i - ARRAY_SIZE(pin_kinds)] : pin_kinds[i].name);
 		if (unlink(path) && errno != ENOENT) {
 			err = -errno;
 			ds_err("failed to remove the stale pin %s: %s", path, strerror(-err));
@@ -239,11 +356,11 @@ static int lock_dir(struct pin_claim *c)
 		pid = meta_pid(c->dir);
 		if (pid)
 			ds_err("pin directory %s is in use by dropscope (pid %u); stop it, or choose "
-			       "another directory with --pin DIR",
+			       "another directory",
 			       c->dir, pid);
 		else
 			ds_err("pin directory %s is in use by another dropscope that is starting; "
-			       "choose another directory with --pin DIR",
+			       "choose another directory",
 			       c->dir);
 		return -EBUSY;
 	}
@@ -304,6 +421,11 @@ fail:
 
 int pin_claim(const char *dir, struct pin_claim *c)
 {
+	return pin_claim_reuse(dir, c, NULL);
+}
+
+int pin_claim_reuse(const char *dir, struct pin_claim *c, const struct pin_reuse *want)
+{
 	size_t len = strlen(dir);
 	int err;
 
@@ -333,7 +455,7 @@ int pin_claim(const char *dir, struct pin_claim *c)
 	}
 	if (err)
 		return err;
-	err = c->created ? 0 : clear_stale(c);
+	err = c->created ? 0 : clear_stale(c, want);
 	if (err) {
 		pin_release(c);
 		return err;
@@ -344,6 +466,15 @@ int pin_claim(const char *dir, struct pin_claim *c)
 static void unpin_own(struct pin_claim *c)
 {
 	char path[600];
+
+	/* Links first: their programs detach before the maps' pins go. */
+	for (int i = 0; i < PIN_LINKS; i++) {
+		if (!(c->links & (1u << i)))
+			continue;
+		pin_path(path, sizeof(path), c->dir, pin_link_names[i]);
+		unlink(path);
+	}
+	c->links = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds); i++) {
 		if (!(c->pinned & (1u << i)))
@@ -358,9 +489,10 @@ void pin_release(struct pin_claim *c)
 {
 	if (c->dir_fd < 0)
 		return;
-	unpin_own(c);
+	if (!c->keep)
+		unpin_own(c);
 	/* Only a directory we created, and only if empty: someone may have put files there. */
-	if (c->created)
+	if (c->created && !c->keep)
 		rmdir(c->dir);
 	/* Last: the lock is what keeps the next tracer out until we are done. */
 	close(c->dir_fd);
@@ -368,11 +500,31 @@ void pin_release(struct pin_claim *c)
 	c->created = false;
 }
 
+/* Pin fd at path and set bit in *pinned; then make it root's only: the maps say what this host
+ * drops and to whom it talks. Prints its own error. */
+static int pin_private(int fd, const char *path, unsigned *pinned, unsigned bit)
+{
+	int err;
+
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		ds_err("failed to pin %s: %s", path, strerror(-err));
+		return err;
+	}
+	*pinned |= bit;
+	if (chmod(path, 0600)) {
+		err = -errno;
+		ds_err("failed to make %s mode 0600: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int pin_maps(const struct tracer *t, struct pin_claim *c, const struct tracer_config *cfg)
 {
 	/* In pin_kinds' order. */
-	int fds[] = { tracer_meta_fd(t), tracer_drops_fd(t), tracer_stats_fd(t),
-		      tracer_ifnames_fd(t), tracer_retrans_fd(t) };
+	int fds[] = { tracer_meta_fd(t),    tracer_drops_fd(t),	  tracer_stats_fd(t),
+		      tracer_ifnames_fd(t), tracer_retrans_fd(t), tracer_totals_fd(t) };
 	struct ds_meta m = { .abi_version = DS_ABI_VERSION };
 	struct timespec ts;
 	char path[600], why[128];
@@ -403,22 +555,39 @@ int pin_maps(const struct tracer *t, struct pin_claim *c, const struct tracer_co
 			goto cleanup;
 		}
 		pin_path(path, sizeof(path), c->dir, pin_kinds[i].name);
-		if (bpf_obj_pin(fds[i], path)) {
-			err = -errno;
-			ds_err("failed to pin %s: %s", path, strerror(-err));
+		err = pin_private(fds[i], path, &c->pinned, 1u << i);
+		if (err)
 			goto cleanup;
-		}
-		c->pinned |= 1u << i;
-		/* The maps say what this host drops and to whom it talks: root only. */
-		if (chmod(path, 0600)) {
-			err = -errno;
-			ds_err("failed to make %s mode 0600: %s", path, strerror(-err));
-			goto cleanup;
-		}
 	}
 	return 0;
 cleanup:
 	unpin_own(c);
+	return err;
+}
+
+int pin_links(const struct tracer *t, struct pin_claim *c)
+{
+	struct bpf_link *links[PIN_LINKS];
+	char path[600];
+	int err;
+
+	tracer_links(t, links);
+	for (int i = 0; i < PIN_LINKS; i++) {
+		if (!links[i])
+			continue;
+		pin_path(path, sizeof(path), c->dir, pin_link_names[i]);
+		err = pin_private(bpf_link__fd(links[i]), path, &c->links, 1u << i);
+		if (err)
+			goto cleanup;
+	}
+	return 0;
+cleanup:
+	for (int i = 0; i < PIN_LINKS; i++)
+		if (c->links & (1u << i)) {
+			pin_path(path, sizeof(path), c->dir, pin_link_names[i]);
+			unlink(path);
+		}
+	c->links = 0;
 	return err;
 }
 
@@ -445,7 +614,7 @@ static int dir_owned(const char *dir)
 int pinned_open(const char *dir, struct pinned_maps *m)
 {
 	/* In pin_kinds' order. */
-	int *fds[] = { &m->meta, &m->drops, &m->stats, &m->ifnames, &m->retrans };
+	int *fds[] = { &m->meta, &m->drops, &m->stats, &m->ifnames, &m->retrans, &m->totals };
 	/* A reader has no business writing: read-only, and so it works where only reads are
 	 * allowed. */
 	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
@@ -490,7 +659,7 @@ fail:
 
 void pinned_close(struct pinned_maps *m)
 {
-	int *fds[] = { &m->drops, &m->stats, &m->ifnames, &m->retrans, &m->meta };
+	int *fds[] = { &m->drops, &m->stats, &m->ifnames, &m->retrans, &m->meta, &m->totals };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)

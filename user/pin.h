@@ -16,6 +16,7 @@
 #define DS_PIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "tracer.h"
 
@@ -25,7 +26,21 @@ struct pin_claim {
 	char dir[512];
 	int dir_fd;	 /* open on dir and flock()ed while we own it; -1 otherwise */
 	unsigned pinned; /* bit i: we pinned map i (pin.c's pin_kinds) */
+	unsigned links;	 /* bit i: we pinned link i (pin_link_names) */
 	bool created;	 /* this process made dir (then mode 0700, and removed at the end) */
+	bool reused;	 /* the pins were there and compatible: adopted, not made (monitor) */
+	bool keep;	 /* pin_release leaves the pins and the directory (monitor --keep) */
+};
+
+/* The links `monitor` pins beside the maps (bpf/dropscope.h): the kfree_skb program's, then the
+ * TCP retransmit programs'. Removing one detaches its program. */
+#define PIN_LINKS 3
+extern const char *const pin_link_names[PIN_LINKS];
+
+/* What pins pin_claim_reuse may adopt instead of replacing. */
+struct pin_reuse {
+	uint32_t netns; /* the namespace filter they must have (0: all namespaces) */
+	bool any;	/* adopt any filter (monitor --remove) */
 };
 
 /*
@@ -36,15 +51,27 @@ struct pin_claim {
  * under one of our names that is not provably dropscope's, and the filesystem's errors.
  */
 int pin_claim(const char *dir, struct pin_claim *c);
+/*
+ * The same, but pins that a monitor left attached (--keep, or killed) are adopted when they are
+ * compatible: this layout version, every map of ours in it, link_kfree_skb, and the namespace
+ * filter want asks for; then c->reused is set, c->pinned and c->links say what is there, meta's
+ * pid becomes ours, and a line on stderr says so. Incompatible ones (an older layout, another
+ * filter) are replaced, with a line saying why.
+ */
+int pin_claim_reuse(const char *dir, struct pin_claim *c, const struct pin_reuse *want);
 /* Pin the tracer's maps in the claimed directory (each 0600). Prints its own error; on failure
  * the pins it made are removed again. */
 int pin_maps(const struct tracer *t, struct pin_claim *c, const struct tracer_config *cfg);
-/* Remove the pins this process made, and the directory if it made that, and let it go. Safe
- * to call twice and on a claim that failed. */
+/* Pin the tracer's links beside its maps (each 0600), so the programs stay attached when the
+ * process ends (monitor). Prints its own error; on failure the links it pinned are removed. */
+int pin_links(const struct tracer *t, struct pin_claim *c);
+/* Remove the pins this process made (or adopted), and the directory if it made that, and let it
+ * go; with c->keep set, leave them and only let go. Safe to call twice and on a claim that
+ * failed. */
 void pin_release(struct pin_claim *c);
 
 struct pinned_maps {
-	int drops, stats, ifnames, retrans, meta; /* -1 where absent */
+	int drops, stats, ifnames, retrans, meta, totals; /* -1 where absent */
 	struct ds_meta info;
 	int owner_alive; /* a tracer holds the directory's lock */
 };

@@ -282,6 +282,32 @@ int tracer_meta_fd(const struct tracer *t)
 	return bpf_map__fd(t->drops->maps.meta);
 }
 
+int tracer_totals_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->drops->maps.totals);
+}
+
+void tracer_links(const struct tracer *t, struct bpf_link *links[3])
+{
+	const struct drops_bpf *s = t->drops;
+
+	links[0] = s->links.kfree_skb_btf     ? s->links.kfree_skb_btf
+		   : s->links.kfree_skb_btf_copy ? s->links.kfree_skb_btf_copy
+						 : s->links.kfree_skb_tp;
+	links[1] = t->retrans ? s->links.tcp_retransmit_skb : NULL;
+	links[2] = t->retrans ? s->links.tcp_retransmit_synack : NULL;
+}
+
+void tracer_disconnect(struct tracer *t)
+{
+	struct bpf_link *links[3];
+
+	tracer_links(t, links);
+	for (int i = 0; i < 3; i++)
+		if (links[i])
+			bpf_link__disconnect(links[i]);
+}
+
 uint64_t tracer_missed(const struct tracer *t)
 {
 	struct bpf_prog_info info = { 0 };
@@ -340,6 +366,8 @@ int read_stats(int stats_fd, struct ds_stats *out)
 		out->events_lost += per_cpu[i].events_lost;
 		out->retrans_flows += per_cpu[i].retrans_flows;
 		out->nested += per_cpu[i].nested;
+		out->retransmits += per_cpu[i].retransmits;
+		out->synack_retransmits += per_cpu[i].synack_retransmits;
 	}
 	free(per_cpu);
 	return 0;

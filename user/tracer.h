@@ -78,6 +78,14 @@ int tracer_stats_fd(const struct tracer *t);
 int tracer_ifnames_fd(const struct tracer *t);
 int tracer_retrans_fd(const struct tracer *t); /* -1 without retransmits */
 int tracer_meta_fd(const struct tracer *t);
+int tracer_totals_fd(const struct tracer *t);
+/* The attached programs' links: [0] the kfree_skb program's, [1] tcp_retransmit_skb's, [2]
+ * tcp_retransmit_synack's (NULL when not attached). */
+struct bpf_link;
+void tracer_links(const struct tracer *t, struct bpf_link *links[3]);
+/* Let tracer_close leave the programs attached (their links pinned, monitor): it closes the
+ * links' descriptors without detaching. */
+void tracer_disconnect(struct tracer *t);
 /* Drops not counted because the program was already running on their CPU (a drop inside a
  * drop's handling): skipped by the kernel (where it counts them) or by the program itself. */
 uint64_t tracer_missed(const struct tracer *t);

@@ -33,7 +33,7 @@ complete_word()
 	bash -c 'source "$1"; COMP_WORDS=(dropscope $2 "$3"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));
 		_dropscope; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMP" "$1" "$2"
 }
-for cmd in trace show counters probe diagnose demo; do
+for cmd in trace show counters probe diagnose demo monitor; do
 	t_check "the page has a section for $cmd" grep -q "^ *dropscope $cmd\$" "$T_TMP/page"
 	"$DROPSCOPE" help --options "$cmd" | sort -u | grep -vxF -f <(hidden "$cmd"; echo -) >"$T_TMP/$cmd.opts"
 	t_ge "$(wc -l <"$T_TMP/$cmd.opts")" 3 "$cmd: its option table"

@@ -167,10 +167,10 @@ t_is "$(stat -c %a "$PIN2")" 750 "and so does the directory, with its mode"
 # One that looks like ours in all but its BTF, beside a convincing meta, is not ours either.
 rm -f "$PIN2/stats"
 "$BPFLOAD" map "$PIN2/meta" array 4 32 ds_meta
-# abi_version 2, pid 1
-bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+# abi_version 3, pid 1
+bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 3 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
 	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
-"$BPFLOAD" map "$PIN2/stats" percpu_array 4 56 their_stats
+"$BPFLOAD" map "$PIN2/stats" percpu_array 4 72 their_stats
 id=$(bpftool -j map show pinned "$PIN2/stats" | jq -r .id)
 "$DROPSCOPE" trace --pin "$PIN2" -d 1 >/dev/null 2>"$T_TMP/foreign2.err"
 t_is "$?" 1 "a map of our shape whose BTF names another struct is refused"
@@ -182,10 +182,10 @@ rm -rf "$PIN2"
 # A show that cannot read the maps says so and fails; it does not print a summary of zeros.
 mkdir -m 0700 "$PIN2"
 bpftool map create "$PIN2/drops" type array key 4 value 8 entries 4 name drops
-bpftool map create "$PIN2/stats" type percpu_array key 4 value 56 entries 1 name stats
+bpftool map create "$PIN2/stats" type percpu_array key 4 value 72 entries 1 name stats
 bpftool map create "$PIN2/meta" type array key 4 value 32 entries 1 name meta
-# abi_version 2, pid 1; alive: its lock is held (by flock(1) here)
-bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+# abi_version 3, pid 1; alive: its lock is held (by flock(1) here)
+bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 3 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
 	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
 flock -x "$PIN2" "$DROPSCOPE" show "$PIN2" --json >"$T_TMP/badshow" 2>"$T_TMP/badshow.err"
 t_is "$?" 1 "show over a drops map it cannot read fails"
@@ -195,7 +195,7 @@ t_is "$(wc -c <"$T_TMP/badshow")" 0 "and prints no summary"
 # A meta that says its tracer started after now (boot time 2^64 - 1) is not believed.
 rm -f "$PIN2/drops"
 bpftool map create "$PIN2/drops" type percpu_array key 4 value 48 entries 8 name drops
-bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 255 255 255 255 \
+bpftool map update pinned "$PIN2/meta" key 0 0 0 0 value 3 0 0 0 1 0 0 0 255 255 255 255 \
 	255 255 255 255 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
 flock -x "$PIN2" "$DROPSCOPE" show "$PIN2" --json >"$T_TMP/future" 2>"$T_TMP/future.err"
 t_is "$?" 0 "show reads maps whose meta says they were pinned in the future"
@@ -229,7 +229,7 @@ t_check "and shows no rate for the reason" grep -qE '^NETFILTER_DROP +policy +9 
 start "$T_TMP/stale" --pin "$PIN" -d 1
 lab_wait_file "$T_TMP/stale.err" "maps pinned" 5
 t_check "stale pins of a killed tracer are replaced" grep -q "maps pinned in $PIN" "$T_TMP/stale.err"
-t_check "saying so without -v" grep -q "replacing the stale pins in $PIN (meta, drops, stats, ifnames, retrans) of a dropscope that is gone (pid $kpid)" "$T_TMP/stale.err"
+t_check "saying so without -v" grep -q "replacing the stale pins in $PIN (meta, drops, stats, ifnames, retrans, totals) of a dropscope that is gone (pid $kpid)" "$T_TMP/stale.err"
 wait "$T_BG_PID"
 t_check "and removed when that tracer stops" test -z "$(ls -A "$PIN")"
 rmdir "$PIN"

@@ -16,6 +16,7 @@ static void text_format(void)
 	metrics_family(&m, "ds_drops_total", METRIC_COUNTER, "Drops.");
 	metrics_counter(&m, lab, 18446744073709551615ull);
 	metrics_counter(&m, NULL, 0);
+	metrics_counter_f(&m, NULL, 1.5);
 	metrics_family(&m, "ds_up", METRIC_GAUGE, "Up.");
 	metrics_gauge(&m, NULL, 1);
 	metrics_gauge(&m, NULL, 0.25);
@@ -27,6 +28,7 @@ static void text_format(void)
 	       "# TYPE ds_drops_total counter\n"
 	       "ds_drops_total{reason=\"NO_SOCKET\",category=\"socket\"} 18446744073709551615\n"
 	       "ds_drops_total 0\n"
+	       "ds_drops_total 1.5\n"
 	       "# HELP ds_up Up.\n"
 	       "# TYPE ds_up gauge\n"
 	       "ds_up 1\n"
@@ -170,6 +172,12 @@ static void bad_bounds(struct metrics *m)
 	metrics_histogram(m, NULL, b, c, 2, 0);
 }
 
+static void negative_counter(struct metrics *m)
+{
+	metrics_family(m, "ds_s_total", METRIC_COUNTER, "x");
+	metrics_counter_f(m, NULL, -1);
+}
+
 static void refusals(void)
 {
 	is_int(fails(counter_no_total), -EINVAL, "refused: a counter not named _total");
@@ -180,6 +188,7 @@ static void refusals(void)
 	is_int(fails(wrong_type), -EINVAL, "refused: a counter sample in a gauge family");
 	is_int(fails(no_family), -EINVAL, "refused: a sample before any family");
 	is_int(fails(bad_bounds), -EINVAL, "refused: histogram bounds not increasing");
+	is_int(fails(negative_counter), -EINVAL, "refused: a negative counter");
 }
 
 static void growth(void)

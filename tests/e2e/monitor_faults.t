@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# dropscope monitor's bad input and faults: a taken --listen port, a missing or read-only
+# --textfile directory, pins of an older layout, no bpffs, a busy pin directory, SIGKILL mid-run
+# then a start with --keep that recovers every count, SIGHUP reloading the targets without
+# losing counts, and -N all's netns label.
+. "$(dirname "$0")/../lib.sh"
+t_need_root
+t_need nft
+BPFLOAD="${BUILD:-build}/tests/helpers/bpfload"
+[ -x "$BPFLOAD" ] || t_skip_all "$BPFLOAD is not built"
+trap t_cleanup EXIT
+
+lab_create 1 || t_skip_all "could not build the lab"
+PIN=/sys/fs/bpf/dstest-mfault-$$
+t_on_exit "\"$DROPSCOPE\" monitor --remove --pin-dir $PIN >/dev/null 2>&1; rm -rf $PIN"
+
+free_port()
+{
+	local p
+	for p in $(seq $((20000 + ($$ * 13 + $1 * 97) % 20000)) 1 $((20000 + ($$ * 13 + $1 * 97) % 20000 + 50))); do
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+PORT=$(free_port 1) || t_skip_all "no free loopback port"
+
+# metric NAME_AND_LABELS: its value in a fresh scrape of the monitor on $PORT.
+metric()
+{
+	curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v s="$1" '$1 == s { print $2 }'
+}
+DROPS='dropscope_kernel_drops_total{reason="NETFILTER_DROP",category="policy"}'
+drops() { lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 "$1" >/dev/null; }
+nft_count() { lab_nft_counter host lab_host_output; }
+
+start_monitor() # OUT ARGS...
+{
+	local out=$1
+	shift
+	"$DROPSCOPE" monitor -N "$LAB_HOST" --pin-dir "$PIN" --listen "127.0.0.1:$PORT" "$@" \
+		>"$out" 2>"$out.err" &
+	MON=$!
+	t_on_exit "kill -9 $MON"
+	t_wait_ready "$out.err"
+}
+
+# Bad input: one line, exit 2.
+t_bad "a bad --listen" 2 "bad --listen '9377': expected ADDR:PORT" "$DROPSCOPE" monitor --listen 9377
+t_bad "a missing --textfile directory" 2 "bad --textfile '$T_TMP/nowhere': not a directory" \
+	"$DROPSCOPE" monitor --textfile "$T_TMP/nowhere"
+t_bad "an unknown namespace" 2 "unknown network namespace 'dstest-none-$$'" \
+	"$DROPSCOPE" monitor -N "dstest-none-$$" --pin-dir "$PIN"
+t_bad "--remove with a target" 2 "--remove takes only --pin-dir" "$DROPSCOPE" monitor --remove 192.0.2.1
+printf 'ok.example\nnot ok\n' >"$T_TMP/bad.conf"
+t_bad "a config with a bad target" 2 "$T_TMP/bad.conf: line 2: bad target 'not ok'" \
+	"$DROPSCOPE" monitor --config "$T_TMP/bad.conf" --pin-dir "$PIN"
+t_bad "a pin directory not on a bpf filesystem" 2 "is not on a bpf filesystem" \
+	"$DROPSCOPE" monitor --pin-dir "$T_TMP/pins"
+t_check "which was not created" eval "! test -e '$T_TMP/pins'"
+
+# The --listen port taken: one line, exit 1, and the pins made meanwhile are gone again.
+"$LAB_TOOL" tcp-listen 127.0.0.1 "$PORT" 1 >"$T_TMP/squat" &
+SQUAT=$!
+t_on_exit "kill $SQUAT"
+lab_wait_file "$T_TMP/squat" ready 5
+t_bad "the --listen port taken" 1 "failed to listen on 127.0.0.1:$PORT: the port is taken" \
+	"$DROPSCOPE" monitor --listen "127.0.0.1:$PORT" --pin-dir "$PIN"
+t_check "leaves no pins" eval "! test -e '$PIN'"
+kill "$SQUAT"
+wait "$SQUAT" 2>/dev/null
+
+# A read-only textfile directory: one line, exit 1.
+mkdir "$T_TMP/ro"
+if mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro"; then
+	t_on_exit "umount '$T_TMP/ro'"
+	t_bad "a read-only --textfile directory" 1 "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" \
+		"$DROPSCOPE" monitor --textfile "$T_TMP/ro" --pin-dir "$PIN"
+	umount "$T_TMP/ro"
+else
+	t_diag "skipped the read-only textfile: cannot make a read-only bind mount here"
+fi
+
+# Pins of an older layout (version 2: no totals map, a shorter stats) are replaced, saying so.
+mkdir -m 0700 "$PIN"
+"$BPFLOAD" map "$PIN/meta" array 4 32 ds_meta
+bpftool map update pinned "$PIN/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+	0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+"$BPFLOAD" map "$PIN/stats" percpu_array 4 56 ds_stats
+"$BPFLOAD" map "$PIN/drops" percpu_array 4 48 drop_slot
+old_id=$(bpftool -j map show pinned "$PIN/stats" | jq -r .id)
+lab_host_drop output 'udp dport 9999'
+start_monitor "$T_TMP/old"
+t_ok $? "a monitor starts over pins of an older layout"
+t_check "replacing them, and saying so" grep -q "replacing the pins in $PIN (meta, drops, stats) of a dropscope with layout version 2 (ours is 3)" "$T_TMP/old.err"
+t_check "with its own maps" test "$(bpftool -j map show pinned "$PIN/stats" | jq -r .id)" != "$old_id"
+
+# A second monitor on the same pin directory is refused while the first runs.
+t_bad "a busy pin directory" 1 "pin directory $PIN is in use by dropscope (pid $MON)" \
+	"$DROPSCOPE" monitor --pin-dir "$PIN"
+
+# SIGHUP rereads the config; the counts stay.
+drops 7
+t_is "$(metric "$DROPS")" 7 "the monitor counts the drops"
+kill -9 "$MON"
+t_wait "$MON" 10
+printf '# two targets\n192.0.2.1\n192.0.2.2 # the second\n' >"$T_TMP/mon.conf"
+start_monitor "$T_TMP/hup" --config "$T_TMP/mon.conf" --keep
+t_check "a monitor started after a SIGKILL adopts its pins" grep -q "reusing the pins in $PIN" "$T_TMP/hup.err"
+t_is "$(metric "$DROPS")" 7 "and its counts"
+t_is "$(metric dropscope_monitor_targets)" 2 "the config's two targets"
+printf '192.0.2.1\n192.0.2.2\n192.0.2.3\n' >"$T_TMP/mon.conf"
+kill -HUP "$MON"
+lab_wait_file "$T_TMP/hup.err" "reloaded $T_TMP/mon.conf: 3 targets" 5
+t_ok $? "SIGHUP rereads the config"
+t_is "$(metric dropscope_monitor_targets)" 3 "three targets now"
+t_is "$(metric dropscope_monitor_reloads_total)" 1 "one reload counted"
+t_check "the monitor still runs" t_running "$MON"
+t_is "$(metric "$DROPS")" 7 "the drop count survives the reload"
+printf '192.0.2.1\nbad target\n' >"$T_TMP/mon.conf"
+kill -HUP "$MON"
+lab_wait_file "$T_TMP/hup.err" "reload failed: keeping the 3 targets of before" 5
+t_ok $? "a bad config on SIGHUP keeps the targets of before, saying so"
+t_is "$(metric dropscope_monitor_targets)" 3 "still three"
+
+# SIGKILL mid-run, drops while nothing runs, then a start with --keep: every count is there.
+drops 11
+kill -9 "$MON"
+t_wait "$MON" 10
+drops 13
+start_monitor "$T_TMP/kill" --keep
+t_check "after SIGKILL, a start with --keep adopts the pins" grep -q "reusing the pins in $PIN" "$T_TMP/kill.err"
+t_is "$(nft_count)" 31 "the nft rule dropped 31"
+t_is "$(metric "$DROPS")" 31 "the monitor has all 31, the 13 made while none ran too"
+kill -TERM "$MON"
+t_wait "$MON" 10
+t_check "a --keep monitor that stops leaves its pins" test -e "$PIN/link_kfree_skb"
+
+# Another namespace filter: the pins are replaced, saying why; -N all has a netns label.
+"$DROPSCOPE" monitor -N all --pin-dir "$PIN" --listen "127.0.0.1:$PORT" >"$T_TMP/all" 2>"$T_TMP/all.err" &
+MON=$!
+t_on_exit "kill -9 $MON"
+t_wait_ready "$T_TMP/all.err"
+t_check "pins of another namespace filter are replaced, saying why" grep -q "replacing the pins in $PIN .*: they count namespace" "$T_TMP/all.err"
+drops 5
+t_is "$(metric "dropscope_kernel_drops_total{netns=\"$LAB_HOST\",reason=\"NETFILTER_DROP\",category=\"policy\"}")" 5 \
+	"-N all: the drops carry the namespace's name"
+kill -TERM "$MON"
+t_wait "$MON" 10
+t_is "$(ls -A "$PIN" 2>/dev/null)" "" "a monitor without --keep removes its pins (the directory, not its own, stays)"
+
+# No bpffs mounted: the monitor mounts one (in a mount namespace of this test's own).
+if command -v unshare >/dev/null; then
+	unshare -m --propagation private sh -c '
+		while grep -q " /sys/fs/bpf bpf " /proc/self/mounts; do umount /sys/fs/bpf || exit 9; done
+		"$1" monitor --pin-dir /sys/fs/bpf/dstest-nobpffs >"$2" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do grep -q attached "$2" && break; sleep 0.1; done
+		grep -q " /sys/fs/bpf bpf " /proc/self/mounts && echo mounted >>"$2"
+		kill $pid; wait $pid' _ "$DROPSCOPE" "$T_TMP/nobpffs"
+	t_check "without bpffs, the monitor mounts it and starts" grep -q attached "$T_TMP/nobpffs"
+	t_check "bpffs is mounted" grep -q '^mounted$' "$T_TMP/nobpffs"
+else
+	t_diag "skipped no-bpffs: unshare is missing"
+fi
+t_done
