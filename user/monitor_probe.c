@@ -69,6 +69,7 @@ struct target {
 	struct episode_detector det;
 	uint64_t pend_sent, pend_lost; /* destination probes settled since the last feed */
 	double last_feed;
+	bool reached;		 /* the target itself answered in a segment */
 	bool closed_unrecorded;	 /* an episode closed; its record comes with the segment's end */
 	double ep_start, ep_end; /* CLOCK_REALTIME s */
 
@@ -254,6 +255,10 @@ static void feed(struct mprobe *m, struct target *t, double now)
 
 	if (!t->last_feed)
 		t->last_feed = now;
+	/* Until a segment shows the target itself answers (not a router's unreachable), its
+	 * silence is no episode. */
+	if (!t->reached)
+		t->pend_sent = t->pend_lost = 0;
 	c = episode_feed(&t->det, t->last_feed, now, t->pend_sent, t->pend_lost);
 	t->last_feed = now;
 	t->pend_sent = t->pend_lost = 0;
@@ -445,6 +450,7 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		count_progress(t, s, r->end_to_end.sent,
 			       r->end_to_end.sent - r->end_to_end.received);
 		hop_metrics(t, r);
+		t->reached |= r->reached;
 	}
 	feed(m, t, now);
 	w = r && s->before && s->after ? calloc(1, sizeof(*w)) : NULL;
@@ -487,16 +493,21 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 static int follow(struct target *t, struct segment *s)
 {
 	struct probe_progress pr;
-	int run_err = 0, rc;
+	int run_err = 0, rc = 0;
 
 	if (!s->child)
 		return 0;
-	if (!s->ended) {
+	/* One message a call: read until nothing new came (a tick may be a second late). */
+	for (int i = 0; i < 64 && !s->ended; i++) {
+		double before = probe_child_progress(s->child).seconds;
+
 		rc = probe_child_wait(s->child, 0, &run_err);
-		if (rc < 0 || run_err)
+		if (rc < 0 || (rc > 0 && run_err))
 			ds_err("monitor: %s: the prober %s", t->name,
 			       rc < 0 ? "failed" : "stopped early");
 		s->ended = rc != 0;
+		if (!s->ended && probe_child_progress(s->child).seconds == before)
+			break;
 	}
 	pr = probe_child_progress(s->child);
 	count_progress(t, s, pr.dest_sent, pr.dest_lost);
@@ -568,7 +579,7 @@ void mprobe_tick(struct mprobe *m)
 			segment_finish(m, t, &t->prev, now);
 	}
 	if (now >= m->next_feed) {
-		m->next_feed = now + 1;
+		m->next_feed = now + 0.9; /* the monitor ticks each second */
 		for (size_t i = 0; i < m->n; i++)
 			feed(m, m->t[i], now);
 	}

@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# dropscope monitor's probing half in the lab (host - r1 - r2 - r3 - dst), one monitor with
+# -N the lab host and 12 s segments (DROPSCOPE_SEGMENT_S), five targets:
+#   dst    r2 drops half of what it forwards toward dst for 16 s: an episode whose record says
+#          network, from hop 3 (r3, the first hop behind r2)
+#   r1     later, the host's own firewall drops 30% of the probes to r1 for 16 s: an episode
+#          whose record says server, the probes lost on the way out
+#   r2     clean all along: no episode
+#   a name that does not resolve, and an address with no host behind it: no episode, and the
+#          other targets go on
+# Then the textfile's probe families: promtool checks them, the episodes are counted by
+# verdict, the lost probes by where. About 80 s.
+. "$(dirname "$0")/../lib.sh"
+t_need_root
+t_need nft
+command -v jq >/dev/null || t_skip_all "jq is missing"
+trap t_cleanup EXIT
+
+lab_create 3 || t_skip_all "could not build the lab"
+lab_wait_ready || t_skip_all "the lab's destination does not answer"
+PIN=/sys/fs/bpf/dstest-mep-$$
+TF=$T_TMP/textfile
+mkdir -p "$TF"
+t_on_exit "\"$DROPSCOPE\" monitor --remove --pin-dir $PIN >/dev/null 2>&1; rm -rf $PIN"
+DST=$LAB_DST4 R1=$LAB_HOP4_1 R2=$LAB_HOP4_2 NONAME=no-such-host.invalid NOHOST=192.0.2.77
+OUT=$T_TMP/mon
+
+# record TARGET: its episode records, one JSON object a line.
+record() { jq -c --arg t "$1" 'select(.episode.target == $t)' "$OUT"; }
+# closing TARGET: its record with an end.
+closing() { record "$1" | jq -c 'select(.episode.end != null)'; }
+# metric SERIES: its value in the textfile.
+metric() { awk -v s="$1" '$1 == s { print $2 }' "$TF/dropscope.prom"; }
+
+DROPSCOPE_SEGMENT_S=12 t_start_bg "$OUT" "$DROPSCOPE" monitor -N "$LAB_HOST" --pin-dir "$PIN" \
+	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST"
+MON=$T_BG_PID
+t_wait_ready "$OUT.err" || t_skip_all "the monitor did not start"
+start=$(date +%s)
+# Episodes are looked for once a segment has shown each target answers: after the first.
+sleep 14
+
+lab_fwd_loss r2 50 fwd
+sleep 16
+lab_exec r2 nft delete table inet lab_loss
+# dst's episode ends some 15 s later, and its record comes with the segment's end.
+sleep 8
+lab_host_drop output "ip daddr $R1 meta l4proto icmp" 30
+sleep 16
+NFT_DROPPED=$(lab_nft_counter host lab_host_output)
+lab_exec host nft delete table inet lab_host_output
+lab_wait_file "$OUT" "\"target\":\"$R1\",\"start\":\"[^\"]*\",\"end\":\"" 45
+t_ok $? "r1's episode ended and was recorded (after $(($(date +%s) - start)) s)"
+sleep 3
+t_check "the monitor still runs" t_running "$MON"
+
+c=$(closing "$DST")
+t_is "$(echo "$c" | grep -c .)" 1 "dst: one episode, recorded at its end"
+t_is "$(echo "$c" | jq -r .verdict)" network "dst: verdict network"
+t_is "$(echo "$c" | jq -r .network.loss_origin.ttl)" 3 "dst: the loss starts at hop 3"
+t_is "$(echo "$c" | jq -r .network.loss_origin.address)" "$LAB_HOP4_3" "dst: which is r3"
+t_is "$(echo "$c" | jq -r .probes.lost_on_host_egress)" 0 "dst: no probe lost on this server"
+t_ge "$(record "$DST" | jq -r 'select(.episode.end == null) | .verdict' | grep -c network)" 1 \
+	"dst: a record while it lasted, with the same verdict"
+s=$(echo "$c" | jq -r .episode.start) e=$(echo "$c" | jq -r .episode.end)
+t_check "dst: start and end are RFC 3339 UTC, start first" \
+	test "$(date -u -d "$s" +%Y-%m-%dT%H:%M:%SZ)" = "$s" -a "$(date -d "$e" +%s)" -gt "$(date -d "$s" +%s)"
+
+c=$(closing "$R1")
+t_is "$(echo "$c" | grep -c .)" 1 "r1: one episode, recorded at its end"
+t_is "$(echo "$c" | jq -r .verdict)" server "r1: verdict server"
+t_ge "$(echo "$c" | jq -r .probes.lost_on_host_egress)" 1 "r1: probes lost on this server's way out"
+t_is "$(echo "$c" | jq -r .probes.egress_reason)" NETFILTER_DROP "r1: by its firewall"
+t_is "$(echo "$c" | jq -r .probes.lost_in_network)" 0 "r1: none in the network"
+
+t_is "$(record "$R2" | grep -c .)" 0 "r2, clean: no episode"
+t_is "$(record "$NONAME" | grep -c .)" 0 "a name that does not resolve: no episode"
+t_is "$(record "$NOHOST" | grep -c .)" 0 "an address nobody answers for: no episode"
+t_check "the name that does not resolve is said, and the others go on" \
+	grep -q "$NONAME: not probed for the next 12 s; the other targets go on" "$OUT.err"
+t_check "the journal has a line for each record" \
+	grep -q "dropscope: episode $R1 .*: verdict server" "$OUT.err"
+
+# The textfile (rewritten every 2 s).
+sleep 3
+promtool_out=$(promtool check metrics <"$TF/dropscope.prom" 2>&1)
+t_is "$?" 0 "promtool check metrics passes on the textfile" || t_diag "$promtool_out"
+t_is "$(metric "dropscope_episodes_total{target=\"$DST\",verdict=\"network\"}")" 1 \
+	"dst: one episode counted, network"
+t_is "$(metric "dropscope_episodes_total{target=\"$R1\",verdict=\"server\"}")" 1 \
+	"r1: one episode counted, server"
+t_is "$(awk -v t="$R2" 'index($1, "dropscope_episodes_total{target=\"" t "\"") == 1 { n += $2 } END { print n + 0 }' "$TF/dropscope.prom")" 0 \
+	"r2: no episode counted"
+t_is "$(metric "dropscope_episode_open{target=\"$R2\"}")" 0 "r2: none open"
+t_ge "$(metric "dropscope_probe_lost_total{target=\"$DST\",where=\"network\"}")" 20 \
+	"dst: probes lost in the network counted"
+t_is "$(metric "dropscope_probe_lost_total{target=\"$DST\",where=\"host_egress\"}")" 0 \
+	"dst: none on this server"
+eg=$(metric "dropscope_probe_lost_total{target=\"$R1\",where=\"host_egress\"}")
+t_ge "$eg" 5 "r1: probes lost on this server's way out counted"
+# The nft rule also drops the probes to hop 1, which is r1: at least as many as the metric.
+t_ge "$NFT_DROPPED" "$eg" \
+	"no more than the firewall dropped"
+t_ge "$(metric "dropscope_probe_sent_total{target=\"$R2\"}")" 500 "r2: its probes counted"
+t_is "$(metric "dropscope_hop_received_total{target=\"$DST\",ttl=\"1\"}")" \
+	"$(metric "dropscope_hop_sent_total{target=\"$DST\",ttl=\"1\"}")" "dst: hop 1 answers every probe"
+t_ge "$(metric "dropscope_probe_rtt_seconds_count{target=\"$DST\"}")" 500 "dst: round trips counted"
+t_done
