@@ -596,7 +596,7 @@ advice:
 }
 
 /* A monitor's record in text: the verdict first, then a line each for the probes, the path
- * and this host, and the first thing to do. */
+ * and this host, and the first commands to run. */
 static void print_episode_text(struct diag *d)
 {
 	const struct diag_episode *ep = d->episode;
@@ -618,8 +618,12 @@ static void print_episode_text(struct diag *d)
 		printf("  this server: %llu drops, most %s%s%s\n",
 		       (unsigned long long)d->vin.host_drops, d->vin.cause.reason,
 		       d->vin.cause.where[0] ? " at " : "", d->vin.cause.where);
-	for (int i = 0; i < d->nadvice && i < 3; i++)
-		printf("  %s%s\n", d->advice[i][0] == '#' ? "" : "$ ", d->advice[i]);
+	/* The commands only: the advice's prose speaks of a report this block does not show. */
+	for (int i = 0, n = 0; i < d->nadvice && n < 3; i++)
+		if (d->advice[i][0] != '#') {
+			printf("  $ %s\n", d->advice[i]);
+			n++;
+		}
 	fflush(stdout);
 }
 
