@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The monitor's continuous probing, episodes, records and probe metrics (monitor_probe.h). */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -886,6 +887,8 @@ static int probe_setup(struct monitor *m)
 	err = mprobe_set_targets(p->mp, (const char *const *)m->targets, m->ntargets);
 	if (err)
 		goto fail;
+	/* The BTF parses are over: give their memory back, before the children copy it. */
+	malloc_trim(0);
 	return 0;
 fail:
 	ds_err("failed to start probing: %s", strerror(-err));
