@@ -250,6 +250,8 @@ static void segment_start(struct mprobe *m, struct target *t, double now)
 
 /* --- records and metrics ----------------------------------------------------------------- */
 
+static void flush_closed(struct target *t, const struct window *keep);
+
 static void feed(struct mprobe *m, struct target *t, double now)
 {
 	enum episode_change c;
@@ -264,6 +266,9 @@ static void feed(struct mprobe *m, struct target *t, double now)
 	t->last_feed = now;
 	t->pend_sent = t->pend_lost = 0;
 	if (c == EPISODE_OPENED) {
+		/* Another began before the last one's record was due: that one's first. */
+		if (t->closed_unrecorded)
+			flush_closed(t, NULL);
 		t->ep_start = t->det.start + m->real_off;
 		t->ep_end = 0;
 		t->closed_unrecorded = false;
@@ -441,6 +446,20 @@ static void print_record(struct target *t, struct window *w, bool ended)
 	w->d.episode = NULL;
 }
 
+/* The record of an episode that has ended: its worst segment's, with the end; counted. */
+static void flush_closed(struct target *t, const struct window *keep)
+{
+	struct window *old = t->worst;
+
+	t->closed_unrecorded = false;
+	if (!old)
+		return; /* it opened and closed between two segments' ends: nothing merged */
+	print_record(t, old, true);
+	t->episodes[old->d.verdict.kind]++;
+	t->worst = NULL;
+	window_put(old, t->last, keep);
+}
+
 /* A segment has ended and drained: count it, merge it, and print the record it owes. */
 static void segment_finish(struct mprobe *m, struct target *t, struct segment *s, double now)
 {
@@ -475,12 +494,7 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 	if (t->det.open) {
 		print_record(t, w, false);
 	} else if (t->closed_unrecorded) {
-		print_record(t, t->worst, true);
-		t->episodes[t->worst->d.verdict.kind]++;
-		t->closed_unrecorded = false;
-		old = t->worst;
-		t->worst = NULL;
-		window_put(old, t->last, w);
+		flush_closed(t, w);
 	}
 	old = t->last;
 	t->last = w;

@@ -75,6 +75,20 @@ int main(void)
 	is_str(confidence_name(v.confidence), "high", "60 of 200 lost: high");
 	ok(strstr(v.summary, "hop 3 (10.77.2.2)") != NULL, "the hop is named: %s", v.summary);
 
+	/* The monitor's segments: the destination's loss is certain, its hop unknown. */
+	in.origin_ttl = 0;
+	in.origin_addr[0] = 0;
+	in.origin_loss_pct = 12.5;
+	v = decide(&in);
+	is_str(verdict_name(v.kind), "network", "certain loss, no hop placed: still network");
+	ok(strstr(v.summary, "the destination loses 12.5% of the probes; the hop where it starts "
+			     "cannot be told") != NULL,
+	   "and says the hop is not known, naming none: %s", v.summary);
+	ok(!strstr(v.summary, "hop 0"), "no hop 0");
+	in.origin_ttl = 3;
+	snprintf(in.origin_addr, sizeof(in.origin_addr), "10.77.2.2");
+	in.origin_loss_pct = 30;
+
 	in.replies_lost_on_ingress = 40;
 	in.ingress_reason = "NETFILTER_DROP";
 	v = decide(&in);
