@@ -39,7 +39,7 @@ DROPSCOPE_SEGMENT_S=15 "$BUILD/dropscope" monitor -N "$LAB_HOST" --pin-dir "$PIN
 	--textfile "$TMP" --interval 2 "$LAB_DST4" >"$TMP/records" 2>"$TMP/err" &
 MON=$!
 sleep "$LAB_S"
-sleep 5 # the last segment drains, then the textfile is written
+sleep 9 # the monitor starts, its last segment drains, then the textfile is written
 kill -TERM "$MON"
 wait "$MON"
 sent=$(awk -v t="$LAB_DST4" 'index($1, "dropscope_hop_sent_total{target=\"" t "\"") == 1 { n += $2 } END { print n + 0 }' "$TMP/dropscope.prom")
