@@ -604,6 +604,10 @@ void mprobe_event(struct mprobe *m, const struct drop_event *e)
 {
 	if (!(e->flags & DS_EV_WATCHED))
 		return;
+	/* Protocol-normal drops lose nothing (the merge skips them too): most are the answers the
+	 * kernel drops as NO_SOCKET once the raw socket has its copy, one a probe. */
+	if (m->host->reasons && reasons_category(m->host->reasons, e->reason) == CAT_NORMAL)
+		return;
 	if (m->nevents >= MAX_EVENTS ||
 	    array_reserve((void **)&m->events, &m->cap_events, m->nevents + 1, sizeof(*e))) {
 		m->events_missed++;
