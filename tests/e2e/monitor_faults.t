@@ -99,15 +99,23 @@ t_check "with its own maps" test "$(bpftool -j map show pinned "$PIN/stats" | jq
 t_bad "a busy pin directory" 1 "pin directory $PIN is in use by dropscope (pid $MON)" \
 	"$DROPSCOPE" monitor --pin-dir "$PIN"
 
+# Watched events: the server's ICMP drops are read from the pinned ring buffer.
+lab_host_drop output 'meta l4proto icmp'
+lab_exec host ping -c 3 -i 0.2 -W 1 "$LAB_DST4" >/dev/null 2>&1
+lab_exec host nft delete table inet lab_host_output
+lab_host_drop output 'udp dport 9999'
+t_ge "$(metric dropscope_monitor_events_read_total)" 3 "the monitor reads the watched events of the server's ICMP drops"
+base=$(metric "$DROPS") # those pings were NETFILTER_DROP too
+
 # SIGHUP rereads the config; the counts stay.
 drops 7
-t_is "$(metric "$DROPS")" 7 "the monitor counts the drops"
+t_is "$(metric "$DROPS")" $((base + 7)) "the monitor counts the drops"
 kill -9 "$MON"
 t_wait "$MON" 10
 printf '# two targets\n192.0.2.1\n192.0.2.2 # the second\n' >"$T_TMP/mon.conf"
 start_monitor "$T_TMP/hup" --config "$T_TMP/mon.conf" --keep
 t_check "a monitor started after a SIGKILL adopts its pins" grep -q "reusing the pins in $PIN" "$T_TMP/hup.err"
-t_is "$(metric "$DROPS")" 7 "and its counts"
+t_is "$(metric "$DROPS")" $((base + 7)) "and its counts"
 t_is "$(metric dropscope_monitor_targets)" 2 "the config's two targets"
 printf '192.0.2.1\n192.0.2.2\n192.0.2.3\n' >"$T_TMP/mon.conf"
 kill -HUP "$MON"
@@ -116,7 +124,7 @@ t_ok $? "SIGHUP rereads the config"
 t_is "$(metric dropscope_monitor_targets)" 3 "three targets now"
 t_is "$(metric dropscope_monitor_reloads_total)" 1 "one reload counted"
 t_check "the monitor still runs" t_running "$MON"
-t_is "$(metric "$DROPS")" 7 "the drop count survives the reload"
+t_is "$(metric "$DROPS")" $((base + 7)) "the drop count survives the reload"
 printf '192.0.2.1\nbad target\n' >"$T_TMP/mon.conf"
 kill -HUP "$MON"
 lab_wait_file "$T_TMP/hup.err" "reload failed: keeping the 3 targets of before" 5
@@ -131,7 +139,7 @@ drops 13
 start_monitor "$T_TMP/kill" --keep
 t_check "after SIGKILL, a start with --keep adopts the pins" grep -q "reusing the pins in $PIN" "$T_TMP/kill.err"
 t_is "$(nft_count)" 31 "the nft rule dropped 31"
-t_is "$(metric "$DROPS")" 31 "the monitor has all 31, the 13 made while none ran too"
+t_is "$(metric "$DROPS")" $((base + 31)) "the monitor has all 31, the 13 made while none ran too"
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_check "a --keep monitor that stops leaves its pins" test -e "$PIN/link_kfree_skb"
