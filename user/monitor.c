@@ -244,7 +244,8 @@ static int run(struct monitor *m)
 		}
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = tfd, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel), .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel),
+					 .events = POLLIN};
 		if (m->http)
 			p[n++] = (struct pollfd){.fd = monitor_http_fd(m->http), .events = POLLIN};
 		for (size_t i = 0; i < nfds; i++)

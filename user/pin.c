@@ -657,6 +657,8 @@ int pinned_open(const char *dir, struct pinned_maps *m)
 		goto fail;
 	}
 	m->owner_alive = err;
+	pin_path(path, sizeof(path), dir, pin_link_names[0]);
+	m->attached = !access(path, F_OK);
 	return 0;
 fail:
 	pinned_close(m);

@@ -74,6 +74,7 @@ struct pinned_maps {
 	int drops, stats, ifnames, retrans, meta, totals, events; /* -1 where absent */
 	struct ds_meta info;
 	int owner_alive; /* a tracer holds the directory's lock */
+	bool attached;	 /* a monitor's program link is pinned: the counts go on without it */
 };
 
 /* Open pinned maps read-only, and tell whether their tracer lives. Prints its own error. */

@@ -143,6 +143,10 @@ t_is "$(metric "$DROPS")" $((base + 31)) "the monitor has all 31, the 13 made wh
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_check "a --keep monitor that stops leaves its pins" test -e "$PIN/link_kfree_skb"
+"$DROPSCOPE" show "$PIN" --json >"$T_TMP/show" 2>"$T_TMP/show.err"
+t_is "$?" 0 "show reads a kept monitor's pins"
+t_is "$(grep -c frozen "$T_TMP/show.err")" 0 "and does not call their counts frozen: the program is still attached"
+t_check "and gives the time they cover" test "$(jq -r .duration_s "$T_TMP/show")" != null
 
 # Another namespace filter: the pins are replaced, saying why; -N all has a netns label.
 "$DROPSCOPE" monitor -N all --pin-dir "$PIN" --listen "127.0.0.1:$PORT" >"$T_TMP/all" 2>"$T_TMP/all.err" &
