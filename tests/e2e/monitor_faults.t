@@ -77,6 +77,20 @@ if mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro";
 	t_bad "a read-only --textfile directory" 1 "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" \
 		"$DROPSCOPE" monitor --textfile "$T_TMP/ro" --pin-dir "$PIN"
 	umount "$T_TMP/ro"
+	# Going read-only while it runs: said once, and once more when it works again; the
+	# monitor goes on serving.
+	start_monitor "$T_TMP/midrun" --textfile "$T_TMP/ro" --interval 1
+	t_check "the monitor writes its textfile" test -s "$T_TMP/ro/dropscope.prom"
+	mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro"
+	sleep 3.5
+	t_is "$(grep -c "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" "$T_TMP/midrun.err")" 1 \
+		"a textfile directory that turns read-only is said once in three failed writes"
+	t_check "the monitor goes on" t_running "$MON"
+	umount "$T_TMP/ro"
+	lab_wait_file "$T_TMP/midrun.err" "writing $T_TMP/ro/dropscope.prom again" 5
+	t_ok $? "and once more when it can write again"
+	kill -TERM "$MON"
+	t_wait "$MON" 10
 else
 	t_diag "skipped the read-only textfile: cannot make a read-only bind mount here"
 fi
