@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "kfeatures.h"
 #include "monitor.h"
 #include "monitor_config.h"
 #include "monitor_http.h"
@@ -402,12 +403,16 @@ int cmd_monitor(int argc, char **argv)
 		goto cleanup;
 	}
 	m.started = mono_now();
-	err = monitor_kernel_open(o.pin_dir, &m.ns, o.retransmits, o.keep, &m.kernel);
+	/* A --pin-dir off bpffs is the user's to fix (2); the rest of the kernel side's
+	 * failures are the system's (1). */
+	err = ensure_bpffs(o.pin_dir);
 	if (err) {
-		/* Not a bpf filesystem: the user's --pin-dir. */
 		rc = err == -EINVAL ? DS_EXIT_USAGE : DS_EXIT_ERROR;
 		goto cleanup;
 	}
+	err = monitor_kernel_open(o.pin_dir, &m.ns, o.retransmits, o.keep, &m.kernel);
+	if (err)
+		goto cleanup;
 	if (o.listen) {
 		err = monitor_http_open(&m, o.listen, &m.http);
 		if (err) {

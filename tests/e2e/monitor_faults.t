@@ -125,7 +125,7 @@ base=$(metric "$DROPS") # those pings were NETFILTER_DROP too
 drops 7
 t_is "$(metric "$DROPS")" $((base + 7)) "the monitor counts the drops"
 kill -9 "$MON"
-t_wait "$MON" 10
+wait "$MON" 2>/dev/null # reaped here, quietly
 printf '# two targets\n192.0.2.1\n192.0.2.2 # the second\n' >"$T_TMP/mon.conf"
 start_monitor "$T_TMP/hup" --config "$T_TMP/mon.conf" --keep
 t_check "a monitor started after a SIGKILL adopts its pins" grep -q "reusing the pins in $PIN" "$T_TMP/hup.err"
@@ -148,7 +148,7 @@ t_is "$(metric dropscope_monitor_targets)" 3 "still three"
 # SIGKILL mid-run, drops while nothing runs, then a start with --keep: every count is there.
 drops 11
 kill -9 "$MON"
-t_wait "$MON" 10
+wait "$MON" 2>/dev/null # reaped here, quietly
 drops 13
 start_monitor "$T_TMP/kill" --keep
 t_check "after SIGKILL, a start with --keep adopts the pins" grep -q "reusing the pins in $PIN" "$T_TMP/kill.err"
