@@ -105,7 +105,9 @@ subsystem reasons at 496 + subsystem % 16),
 .B ifnames
 (hash: {netns, ifindex} to a name),
 .B retrans
-(LRU hash: per-flow TCP retransmissions), and from monitor
+(LRU hash: per-flow TCP retransmissions),
+.B events
+(ring buffer of struct drop_event), and from monitor
 .BR link_kfree_skb ,
 .B link_tcp_retransmit_skb
 and

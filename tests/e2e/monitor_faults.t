@@ -154,6 +154,12 @@ start_monitor "$T_TMP/kill" --keep
 t_check "after SIGKILL, a start with --keep adopts the pins" grep -q "reusing the pins in $PIN" "$T_TMP/kill.err"
 t_is "$(nft_count)" 31 "the nft rule dropped 31"
 t_is "$(metric "$DROPS")" $((base + 31)) "the monitor has all 31, the 13 made while none ran too"
+# Other tools read the totals map: short, and its reason's entry is the count.
+nf=$(bpftool btf dump file /sys/kernel/btf/vmlinux | sed -n "s/.*'SKB_DROP_REASON_NETFILTER_DROP' val=\([0-9]*\).*/\1/p")
+bpftool -j map dump pinned "$PIN/totals" >"$T_TMP/totals.json"
+t_is "$(jq length "$T_TMP/totals.json")" 512 "bpftool's dump of the totals map has 512 entries"
+t_is "$(jq --argjson r "$nf" '[.[] | select(.formatted.key == $r) | .formatted.values[].value.packets] | add' "$T_TMP/totals.json")" \
+	$((base + 31)) "and NETFILTER_DROP's, summed over the CPUs, is the count"
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_check "a --keep monitor that stops leaves its pins" test -e "$PIN/link_kfree_skb"
