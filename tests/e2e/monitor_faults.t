@@ -154,6 +154,21 @@ start_monitor "$T_TMP/kill" --keep
 t_check "after SIGKILL, a start with --keep adopts the pins" grep -q "reusing the pins in $PIN" "$T_TMP/kill.err"
 t_is "$(nft_count)" 31 "the nft rule dropped 31"
 t_is "$(metric "$DROPS")" $((base + 31)) "the monitor has all 31, the 13 made while none ran too"
+# The programs' run counts move only while kernel.bpf_stats_enabled is 1 (a global knob:
+# restored on exit).
+stats0=$(sysctl -n kernel.bpf_stats_enabled)
+t_on_exit "sysctl -qw kernel.bpf_stats_enabled=$stats0"
+sysctl -qw kernel.bpf_stats_enabled=0
+runs0=$(metric 'dropscope_bpf_run_count_total{program="kfree_skb"}')
+t_is "$(metric dropscope_bpf_stats_enabled)" 0 "bpf_stats_enabled 0 is said"
+sysctl -qw kernel.bpf_stats_enabled=1
+t_is "$(metric dropscope_bpf_stats_enabled)" 1 "and 1"
+drops 5
+t_ge "$(metric 'dropscope_bpf_run_count_total{program="kfree_skb"}')" $((runs0 + 5)) \
+	"with bpf_stats_enabled 1, the drop program's run count grows with the drops"
+sysctl -qw kernel.bpf_stats_enabled="$stats0"
+base=$((base + 5))
+
 # Other tools read the totals map: short, and its reason's entry is the count.
 nf=$(bpftool btf dump file /sys/kernel/btf/vmlinux | sed -n "s/.*'SKB_DROP_REASON_NETFILTER_DROP' val=\([0-9]*\).*/\1/p")
 bpftool -j map dump pinned "$PIN/totals" >"$T_TMP/totals.json"
