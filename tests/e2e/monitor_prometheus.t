@@ -132,7 +132,7 @@ t_is "$(prom_wait "$SERIES" "$nft_count" 20)" "" "Prometheus' NETFILTER_DROP cou
 # scrapes (no extrapolation then) must be those drops.
 sleep 2
 t0=$(date +%s.%N)
-sleep 1.5
+sleep 3 # a few scrapes (one a second) before the window's drops, even on a busy machine
 drops 40
 prom_wait "$SERIES" $((nft_count + 40)) 20 >/dev/null
 kill -TERM "$MON"
