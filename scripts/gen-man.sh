@@ -115,6 +115,10 @@ and
 (the programs' links: removing one detaches its program). The layout is bpf/dropscope.h,
 version DS_ABI_VERSION (3); the maps carry BTF.
 .TP
+.I /etc/dropscope/monitor.conf
+monitor's targets (dropscope-monitor.service passes it with \-\-config): one host name or
+address per line, '#' comments; SIGHUP (systemctl reload) rereads it.
+.TP
 .I /run/dropscope/demo-*.lock
 the locks of running demos' networks.
 .SH SEE ALSO
