@@ -8,7 +8,7 @@ set -eu
 
 pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libclang-rt-14-dev iproute2 nftables iptables ethtool perl mtr-tiny bpftrace procps
-      kmod jq iputils-ping strace util-linux man-db groff-base libmicrohttpd-dev
+      kmod jq curl bc iputils-ping strace util-linux man-db groff-base libmicrohttpd-dev
       prometheus prometheus-node-exporter"
 
 missing=
@@ -28,6 +28,16 @@ command -v apt-get >/dev/null 2>&1 || {
 }
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# prometheus and prometheus-node-exporter come with services that their maintainer scripts
+# start (on :9090 and :9100, with or without systemd as init). The tests run their own, on
+# ports of their own: forbid starting services while we install (policy-rc.d, which both
+# invoke-rc.d and deb-systemd-invoke obey), unless the machine has its own policy already.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# dropscope deps.sh: no service starts during this install\nexit 101\n' \
+		>/usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # shellcheck disable=SC2086
 if ! apt-get install -y -q --no-install-recommends $missing >/dev/null; then
 	apt-get update -q >/dev/null

@@ -105,13 +105,19 @@ subsystem reasons at 496 + subsystem % 16),
 .B ifnames
 (hash: {netns, ifindex} to a name),
 .B retrans
-(LRU hash: per-flow TCP retransmissions), and from monitor
+(LRU hash: per-flow TCP retransmissions),
+.B events
+(ring buffer of struct drop_event), and from monitor
 .BR link_kfree_skb ,
 .B link_tcp_retransmit_skb
 and
 .B link_tcp_retransmit_synack
 (the programs' links: removing one detaches its program). The layout is bpf/dropscope.h,
 version DS_ABI_VERSION (3); the maps carry BTF.
+.TP
+.I /etc/dropscope/monitor.conf
+monitor's targets (dropscope-monitor.service passes it with \-\-config): one host name or
+address per line, '#' comments; SIGHUP (systemctl reload) rereads it.
 .TP
 .I /run/dropscope/demo-*.lock
 the locks of running demos' networks.

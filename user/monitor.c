@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "kfeatures.h"
 #include "monitor.h"
 #include "monitor_config.h"
 #include "monitor_http.h"
@@ -125,6 +126,10 @@ int monitor_write_metrics(struct monitor *m, struct metrics *out)
 	metrics_family(out, "dropscope_monitor_reloads_total", METRIC_COUNTER,
 		       "Configuration reloads (SIGHUP) that took effect.");
 	metrics_counter(out, NULL, m->reloads);
+	metrics_family(out, "dropscope_monitor_events_read_total", METRIC_COUNTER,
+		       "Watched drop events (ICMP drops: probes and their answers) read from the "
+		       "kernel side's ring buffer.");
+	metrics_counter(out, NULL, m->events_read);
 	monitor_probe_metrics(m, out);
 	return metrics_finish(out);
 }
@@ -184,14 +189,30 @@ static int textfile_exit(int err)
 	return err == -ENOENT || err == -ENOTDIR ? DS_EXIT_USAGE : DS_EXIT_ERROR;
 }
 
+static void deliver_event(void *ctx, const struct drop_event *e)
+{
+	struct monitor *m = ctx;
+
+	m->events_read++;
+	if (m->on_event)
+		m->on_event(m, e);
+}
+
 static int run(struct monitor *m)
 {
 	const struct monitor_opts *o = m->o;
-	struct itimerspec tick = {{1, 0}, {1, 0}};
+	struct itimerspec tick;
 	double next_textfile = 0;
 	int sfd = -1, tfd = -1, rc = DS_EXIT_ERROR, textfile_err = 0;
 	sigset_t set;
 
+	if (monitor_probe_start(m))
+		return DS_EXIT_ERROR;
+	if (!(m->tick_s >= 0.01))
+		m->tick_s = 1;
+	tick.it_interval.tv_sec = (time_t)m->tick_s;
+	tick.it_interval.tv_nsec = (long)((m->tick_s - (time_t)m->tick_s) * 1e9);
+	tick.it_value = tick.it_interval;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -204,13 +225,11 @@ static int run(struct monitor *m)
 		ds_err("failed to set up the monitor's loop: %s", strerror(errno));
 		goto out;
 	}
-	if (monitor_probe_start(m))
-		goto out;
 	fprintf(stderr, "dropscope: attached; monitoring %s%s with %zu target%s; pins in %s%s\n",
 		m->ns.all ? "all namespaces" : "namespace ", m->ns.all ? "" : m->ns.name,
 		m->ntargets, plural(m->ntargets), o->pin_dir, o->keep ? " (kept at exit)" : "");
 	while (!ds_stop) {
-		struct pollfd p[3 + ARRAY_SIZE(m->fds)];
+		struct pollfd p[4 + ARRAY_SIZE(m->fds)];
 		size_t n = 0, nfds = m->nfds;
 		double now = mono_now();
 
@@ -226,6 +245,8 @@ static int run(struct monitor *m)
 		}
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = tfd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel),
+					 .events = POLLIN};
 		if (m->http)
 			p[n++] = (struct pollfd){.fd = monitor_http_fd(m->http), .events = POLLIN};
 		for (size_t i = 0; i < nfds; i++)
@@ -246,6 +267,9 @@ static int run(struct monitor *m)
 					ds_stop = 1;
 			}
 		}
+		/* Events first: a tick's merge wants those that came before it. */
+		if (p[2].revents)
+			monitor_kernel_events(m->kernel, deliver_event, m);
 		if (p[1].revents) {
 			uint64_t expirations;
 
@@ -264,8 +288,8 @@ static int run(struct monitor *m)
 		}
 	}
 	rc = DS_EXIT_OK;
-	monitor_probe_stop(m);
 out:
+	monitor_probe_stop(m);
 	if (sfd >= 0)
 		close(sfd);
 	if (tfd >= 0)
@@ -379,12 +403,16 @@ int cmd_monitor(int argc, char **argv)
 		goto cleanup;
 	}
 	m.started = mono_now();
-	err = monitor_kernel_open(o.pin_dir, &m.ns, o.retransmits, o.keep, &m.kernel);
+	/* A --pin-dir off bpffs is the user's to fix (2); the rest of the kernel side's
+	 * failures are the system's (1). */
+	err = ensure_bpffs(o.pin_dir);
 	if (err) {
-		/* Not a bpf filesystem: the user's --pin-dir. */
 		rc = err == -EINVAL ? DS_EXIT_USAGE : DS_EXIT_ERROR;
 		goto cleanup;
 	}
+	err = monitor_kernel_open(o.pin_dir, &m.ns, o.retransmits, o.keep, &m.kernel);
+	if (err)
+		goto cleanup;
 	if (o.listen) {
 		err = monitor_http_open(&m, o.listen, &m.http);
 		if (err) {

@@ -10,8 +10,9 @@
  * from the kernel maps' absolute values and the probing half's state.
  *
  * The probing half's hooks, called by the loop (monitor_probe.c defines them):
- *	monitor_probe_start	once, after the kernel side is up and the targets are known
- *	monitor_probe_tick	every second (and it may add descriptors of its own)
+ *	monitor_probe_start	once, after the kernel side is up and the targets are known; it
+ *				may set m->tick_s and m->on_event
+ *	monitor_probe_tick	every m->tick_s (default 1 s; it may add descriptors of its own)
  *	monitor_probe_reload	after SIGHUP changed m->targets (the counts must survive)
  *	monitor_probe_metrics	at every scrape and textfile write: its families
  *	monitor_probe_stop	once, at the end
@@ -28,6 +29,7 @@
 #include "metrics.h"
 #include "netns.h"
 
+struct drop_event;
 struct monitor;
 struct monitor_kernel;
 struct monitor_http;
@@ -65,8 +67,12 @@ struct monitor {
 	struct monitor_probe *probe; /* the probing half's state, its own to allocate */
 	struct monitor_fd fds[16];   /* descriptors the loop polls for the probing half */
 	size_t nfds;
+	double tick_s; /* monitor_probe_tick's period, read after monitor_probe_start */
+	/* Each watched drop event (monitor_kernel.h), as it comes; NULL: none wanted. The
+	 * kernel side's maps for the merge: monitor_kernel_maps(m->kernel). */
+	void (*on_event)(struct monitor *m, const struct drop_event *e);
 	double started; /* mono_now() at start */
-	uint64_t scrapes, reloads;
+	uint64_t scrapes, reloads, events_read;
 };
 
 /* Poll fd in the main loop and call ready when it is readable, until monitor_del_fd. Returns 0,

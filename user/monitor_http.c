@@ -96,6 +96,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (ret == MHD_NO)
 		metrics_free(&out);
 	h->m->scrapes++;
+	ds_debug("served /metrics as %s",
+		 out.format == METRICS_OPENMETRICS ? "OpenMetrics 1.0.0" : "text 0.0.4");
 	return ret;
 }
 

@@ -23,6 +23,11 @@ static const char *const prog_labels[PIN_LINKS] = {"kfree_skb", "tcp_retransmit_
 struct monitor_kernel {
 	struct pin_claim claim;
 	struct pinned_maps maps;
+	struct monitor_kernel_maps pub;
+	int events_fd; /* the ring buffer, read-write (its consumer position is ours to move) */
+	struct ring_buffer *rb;
+	void (*event_fn)(void *ctx, const struct drop_event *e);
+	void *event_ctx;
 	int prog_fds[PIN_LINKS]; /* -1 where not attached */
 	struct reason_table *reasons;
 	struct name_ctx names; /* for the netns label */
@@ -51,7 +56,9 @@ static int link_prog_fd(const char *dir, const char *name)
 /* Load, attach and pin anew: maps and links, then let the process's copies go. */
 static int load_and_pin(struct monitor_kernel *k, uint32_t netns, bool retransmits)
 {
-	struct tracer_config cfg = {.netns = netns, .retransmits = retransmits};
+	/* Watched: every ICMP drop in the server's namespace becomes an event, so that the
+	 * probing half can place its lost probes and answers. */
+	struct tracer_config cfg = {.netns = netns, .retransmits = retransmits, .watch = true};
 	struct tracer *t = NULL;
 	int err;
 
@@ -66,6 +73,54 @@ static int load_and_pin(struct monitor_kernel *k, uint32_t netns, bool retransmi
 		tracer_disconnect(t);
 	tracer_close(t);
 	return err;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct monitor_kernel *k = ctx;
+
+	if (size >= sizeof(struct drop_event) && k->event_fn)
+		k->event_fn(k->event_ctx, data);
+	return 0;
+}
+
+static int open_events(struct monitor_kernel *k)
+{
+	char path[600];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/events", k->claim.dir);
+	k->events_fd = bpf_obj_get(path);
+	if (k->events_fd < 0) {
+		err = -errno;
+		ds_err("failed to open the events ring buffer %s: %s", path, strerror(-err));
+		return err;
+	}
+	k->rb = ring_buffer__new(k->events_fd, on_ringbuf, k, NULL);
+	if (!k->rb) {
+		err = -errno;
+		ds_err("failed to read the events ring buffer %s: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+const struct monitor_kernel_maps *monitor_kernel_maps(const struct monitor_kernel *k)
+{
+	return &k->pub;
+}
+
+int monitor_kernel_events_fd(const struct monitor_kernel *k)
+{
+	return ring_buffer__epoll_fd(k->rb);
+}
+
+int monitor_kernel_events(struct monitor_kernel *k,
+			  void (*fn)(void *ctx, const struct drop_event *e), void *ctx)
+{
+	k->event_fn = fn;
+	k->event_ctx = ctx;
+	return ring_buffer__consume(k->rb);
 }
 
 int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool retransmits,
@@ -87,10 +142,11 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 	if (!k)
 		return -ENOMEM;
 	k->claim.dir_fd = -1;
+	k->events_fd = -1;
 	for (int i = 0; i < PIN_LINKS; i++)
 		k->prog_fds[i] = -1;
 	k->maps.drops = k->maps.stats = k->maps.ifnames = k->maps.retrans = k->maps.meta =
-		k->maps.totals = -1;
+		k->maps.totals = k->maps.events = -1;
 	k->all_ns = ns->all;
 	k->ncpu = libbpf_num_possible_cpus();
 	err = k->ncpu > 0 ? 0 : -EINVAL;
@@ -124,6 +180,15 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 	for (int i = 0; i < PIN_LINKS; i++)
 		if (k->claim.links & (1u << i))
 			k->prog_fds[i] = link_prog_fd(k->claim.dir, pin_link_names[i]);
+	err = open_events(k);
+	if (err)
+		goto fail;
+	k->pub = (struct monitor_kernel_maps){k->maps.drops,
+					      k->maps.stats,
+					      k->maps.ifnames,
+					      k->maps.retrans,
+					      attach_mode_name(k->maps.info.attach_mode),
+					      k->reasons};
 	k->claim.keep = keep;
 	*out = k;
 	return 0;
@@ -139,6 +204,9 @@ void monitor_kernel_close(struct monitor_kernel *k)
 	for (int i = 0; i < PIN_LINKS; i++)
 		if (k->prog_fds[i] >= 0)
 			close(k->prog_fds[i]);
+	ring_buffer__free(k->rb);
+	if (k->events_fd >= 0)
+		close(k->events_fd);
 	pinned_close(&k->maps);
 	pin_release(&k->claim);
 	reasons_free(k->reasons);

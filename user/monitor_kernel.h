@@ -14,6 +14,16 @@
 #include "netns.h"
 
 struct monitor_kernel;
+struct drop_event;
+struct reason_table;
+
+/* What the probing half's merge reads of the kernel side (descriptors owned by the kernel
+ * side; -1 where absent). */
+struct monitor_kernel_maps {
+	int drops, stats, ifnames, retrans;
+	const char *attach_mode; /* "tp_btf" or "tracepoint" */
+	const struct reason_table *reasons;
+};
 
 /*
  * Claim pin_dir, adopt the pins there or load, attach and pin anew, and open the maps to read.
@@ -23,6 +33,16 @@ struct monitor_kernel;
  */
 int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool retransmits,
 			bool keep, struct monitor_kernel **out);
+const struct monitor_kernel_maps *monitor_kernel_maps(const struct monitor_kernel *k);
+
+/*
+ * The watched drop events (bpf/dropscope.h: every ICMP and ICMPv6 drop in the server's
+ * namespace, the probes' and their answers'), read from the pinned ring buffer: the descriptor
+ * to poll, and the call that hands what is pending to fn (returns how many, or -errno).
+ */
+int monitor_kernel_events_fd(const struct monitor_kernel *k);
+int monitor_kernel_events(struct monitor_kernel *k,
+			  void (*fn)(void *ctx, const struct drop_event *e), void *ctx);
 /* The kernel families: drops and bytes by reason, TCP retransmissions, the programs' run time
  * and count, lost events, whether the tracer is attached. */
 void monitor_kernel_metrics(struct monitor_kernel *k, struct metrics *out);

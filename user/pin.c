@@ -35,13 +35,15 @@ static const struct pin_kind {
 	  "retrans_value" },
 	{ "totals", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct ds_reason_total),
 	  "ds_reason_total" },
+	/* A ring buffer has neither key nor value, nor their BTF. */
+	{ "events", BPF_MAP_TYPE_RINGBUF, 0, 0, NULL },
 };
 
 const char *const pin_link_names[PIN_LINKS] = { "link_kfree_skb", "link_tcp_retransmit_skb",
 						"link_tcp_retransmit_synack" };
 
 /* Bits of pin_kinds every tracer pins (retrans only with TCP retransmissions). */
-#define PINS_ALWAYS (1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 5)
+#define PINS_ALWAYS (1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 5 | 1u << 6)
 
 static void pin_path(char *buf, size_t size, const char *dir, const char *name)
 {
@@ -80,6 +82,8 @@ static int map_is_sized(int fd, const struct pin_kind *k, bool any_size, char *w
 			 k->value_size);
 		return -EPROTO;
 	}
+	if (!k->value_type)
+		return 0;
 	if (!info.btf_id) {
 		snprintf(why, size, "a map without BTF");
 		return -EPROTO;
@@ -524,7 +528,8 @@ int pin_maps(const struct tracer *t, struct pin_claim *c, const struct tracer_co
 {
 	/* In pin_kinds' order. */
 	int fds[] = { tracer_meta_fd(t),    tracer_drops_fd(t),	  tracer_stats_fd(t),
-		      tracer_ifnames_fd(t), tracer_retrans_fd(t), tracer_totals_fd(t) };
+		      tracer_ifnames_fd(t), tracer_retrans_fd(t), tracer_totals_fd(t),
+		      tracer_events_fd(t) };
 	struct ds_meta m = { .abi_version = DS_ABI_VERSION };
 	struct timespec ts;
 	char path[600], why[128];
@@ -614,7 +619,8 @@ static int dir_owned(const char *dir)
 int pinned_open(const char *dir, struct pinned_maps *m)
 {
 	/* In pin_kinds' order. */
-	int *fds[] = { &m->meta, &m->drops, &m->stats, &m->ifnames, &m->retrans, &m->totals };
+	int *fds[] = { &m->meta,    &m->drops,	&m->stats, &m->ifnames,
+		       &m->retrans, &m->totals, &m->events };
 	/* A reader has no business writing: read-only, and so it works where only reads are
 	 * allowed. */
 	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
@@ -651,6 +657,8 @@ int pinned_open(const char *dir, struct pinned_maps *m)
 		goto fail;
 	}
 	m->owner_alive = err;
+	pin_path(path, sizeof(path), dir, pin_link_names[0]);
+	m->attached = !access(path, F_OK);
 	return 0;
 fail:
 	pinned_close(m);
@@ -659,7 +667,8 @@ fail:
 
 void pinned_close(struct pinned_maps *m)
 {
-	int *fds[] = { &m->drops, &m->stats, &m->ifnames, &m->retrans, &m->meta, &m->totals };
+	int *fds[] = { &m->drops, &m->stats,  &m->ifnames, &m->retrans,
+		       &m->meta,  &m->totals, &m->events };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)

@@ -71,9 +71,10 @@ int pin_links(const struct tracer *t, struct pin_claim *c);
 void pin_release(struct pin_claim *c);
 
 struct pinned_maps {
-	int drops, stats, ifnames, retrans, meta, totals; /* -1 where absent */
+	int drops, stats, ifnames, retrans, meta, totals, events; /* -1 where absent */
 	struct ds_meta info;
 	int owner_alive; /* a tracer holds the directory's lock */
+	bool attached;	 /* a monitor's program link is pinned: the counts go on without it */
 };
 
 /* Open pinned maps read-only, and tell whether their tracer lives. Prints its own error. */

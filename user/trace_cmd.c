@@ -831,7 +831,7 @@ int cmd_show(int argc, char **argv)
 	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	/* A tracer that is gone counted until some moment we cannot know: no rates then. */
 	seconds = -1;
-	if (!m.owner_alive)
+	if (!m.owner_alive && !m.attached)
 		ds_err("the tracer that pinned %s (pid %u) is gone: these counts are frozen, over an "
 		       "unknown time",
 		       dir, m.info.pid);

@@ -287,6 +287,11 @@ int tracer_totals_fd(const struct tracer *t)
 	return bpf_map__fd(t->drops->maps.totals);
 }
 
+int tracer_events_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->drops->maps.events);
+}
+
 void tracer_links(const struct tracer *t, struct bpf_link *links[3])
 {
 	const struct drops_bpf *s = t->drops;

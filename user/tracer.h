@@ -79,6 +79,7 @@ int tracer_ifnames_fd(const struct tracer *t);
 int tracer_retrans_fd(const struct tracer *t); /* -1 without retransmits */
 int tracer_meta_fd(const struct tracer *t);
 int tracer_totals_fd(const struct tracer *t);
+int tracer_events_fd(const struct tracer *t);
 /* The attached programs' links: [0] the kfree_skb program's, [1] tcp_retransmit_skb's, [2]
  * tcp_retransmit_synack's (NULL when not attached). */
 struct bpf_link;

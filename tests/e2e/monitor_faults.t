@@ -77,6 +77,20 @@ if mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro";
 	t_bad "a read-only --textfile directory" 1 "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" \
 		"$DROPSCOPE" monitor --textfile "$T_TMP/ro" --pin-dir "$PIN"
 	umount "$T_TMP/ro"
+	# Going read-only while it runs: said once, and once more when it works again; the
+	# monitor goes on serving.
+	start_monitor "$T_TMP/midrun" --textfile "$T_TMP/ro" --interval 1
+	t_check "the monitor writes its textfile" test -s "$T_TMP/ro/dropscope.prom"
+	mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro"
+	sleep 3.5
+	t_is "$(grep -c "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" "$T_TMP/midrun.err")" 1 \
+		"a textfile directory that turns read-only is said once in three failed writes"
+	t_check "the monitor goes on" t_running "$MON"
+	umount "$T_TMP/ro"
+	lab_wait_file "$T_TMP/midrun.err" "writing $T_TMP/ro/dropscope.prom again" 5
+	t_ok $? "and once more when it can write again"
+	kill -TERM "$MON"
+	t_wait "$MON" 10
 else
 	t_diag "skipped the read-only textfile: cannot make a read-only bind mount here"
 fi
@@ -99,15 +113,23 @@ t_check "with its own maps" test "$(bpftool -j map show pinned "$PIN/stats" | jq
 t_bad "a busy pin directory" 1 "pin directory $PIN is in use by dropscope (pid $MON)" \
 	"$DROPSCOPE" monitor --pin-dir "$PIN"
 
+# Watched events: the server's ICMP drops are read from the pinned ring buffer.
+lab_host_drop output 'meta l4proto icmp'
+lab_exec host ping -c 3 -i 0.2 -W 1 "$LAB_DST4" >/dev/null 2>&1
+lab_exec host nft delete table inet lab_host_output
+lab_host_drop output 'udp dport 9999'
+t_ge "$(metric dropscope_monitor_events_read_total)" 3 "the monitor reads the watched events of the server's ICMP drops"
+base=$(metric "$DROPS") # those pings were NETFILTER_DROP too
+
 # SIGHUP rereads the config; the counts stay.
 drops 7
-t_is "$(metric "$DROPS")" 7 "the monitor counts the drops"
+t_is "$(metric "$DROPS")" $((base + 7)) "the monitor counts the drops"
 kill -9 "$MON"
-t_wait "$MON" 10
+wait "$MON" 2>/dev/null # reaped here, quietly
 printf '# two targets\n192.0.2.1\n192.0.2.2 # the second\n' >"$T_TMP/mon.conf"
 start_monitor "$T_TMP/hup" --config "$T_TMP/mon.conf" --keep
 t_check "a monitor started after a SIGKILL adopts its pins" grep -q "reusing the pins in $PIN" "$T_TMP/hup.err"
-t_is "$(metric "$DROPS")" 7 "and its counts"
+t_is "$(metric "$DROPS")" $((base + 7)) "and its counts"
 t_is "$(metric dropscope_monitor_targets)" 2 "the config's two targets"
 printf '192.0.2.1\n192.0.2.2\n192.0.2.3\n' >"$T_TMP/mon.conf"
 kill -HUP "$MON"
@@ -116,7 +138,7 @@ t_ok $? "SIGHUP rereads the config"
 t_is "$(metric dropscope_monitor_targets)" 3 "three targets now"
 t_is "$(metric dropscope_monitor_reloads_total)" 1 "one reload counted"
 t_check "the monitor still runs" t_running "$MON"
-t_is "$(metric "$DROPS")" 7 "the drop count survives the reload"
+t_is "$(metric "$DROPS")" $((base + 7)) "the drop count survives the reload"
 printf '192.0.2.1\nbad target\n' >"$T_TMP/mon.conf"
 kill -HUP "$MON"
 lab_wait_file "$T_TMP/hup.err" "reload failed: keeping the 3 targets of before" 5
@@ -126,15 +148,40 @@ t_is "$(metric dropscope_monitor_targets)" 3 "still three"
 # SIGKILL mid-run, drops while nothing runs, then a start with --keep: every count is there.
 drops 11
 kill -9 "$MON"
-t_wait "$MON" 10
+wait "$MON" 2>/dev/null # reaped here, quietly
 drops 13
 start_monitor "$T_TMP/kill" --keep
 t_check "after SIGKILL, a start with --keep adopts the pins" grep -q "reusing the pins in $PIN" "$T_TMP/kill.err"
 t_is "$(nft_count)" 31 "the nft rule dropped 31"
-t_is "$(metric "$DROPS")" 31 "the monitor has all 31, the 13 made while none ran too"
+t_is "$(metric "$DROPS")" $((base + 31)) "the monitor has all 31, the 13 made while none ran too"
+# The programs' run counts move only while kernel.bpf_stats_enabled is 1 (a global knob:
+# restored on exit).
+stats0=$(sysctl -n kernel.bpf_stats_enabled)
+t_on_exit "sysctl -qw kernel.bpf_stats_enabled=$stats0"
+sysctl -qw kernel.bpf_stats_enabled=0
+runs0=$(metric 'dropscope_bpf_run_count_total{program="kfree_skb"}')
+t_is "$(metric dropscope_bpf_stats_enabled)" 0 "bpf_stats_enabled 0 is said"
+sysctl -qw kernel.bpf_stats_enabled=1
+t_is "$(metric dropscope_bpf_stats_enabled)" 1 "and 1"
+drops 5
+t_ge "$(metric 'dropscope_bpf_run_count_total{program="kfree_skb"}')" $((runs0 + 5)) \
+	"with bpf_stats_enabled 1, the drop program's run count grows with the drops"
+sysctl -qw kernel.bpf_stats_enabled="$stats0"
+base=$((base + 5))
+
+# Other tools read the totals map: short, and its reason's entry is the count.
+nf=$(bpftool btf dump file /sys/kernel/btf/vmlinux | sed -n "s/.*'SKB_DROP_REASON_NETFILTER_DROP' val=\([0-9]*\).*/\1/p")
+bpftool -j map dump pinned "$PIN/totals" >"$T_TMP/totals.json"
+t_is "$(jq length "$T_TMP/totals.json")" 512 "bpftool's dump of the totals map has 512 entries"
+t_is "$(jq --argjson r "$nf" '[.[] | select(.formatted.key == $r) | .formatted.values[].value.packets] | add' "$T_TMP/totals.json")" \
+	$((base + 31)) "and NETFILTER_DROP's, summed over the CPUs, is the count"
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_check "a --keep monitor that stops leaves its pins" test -e "$PIN/link_kfree_skb"
+"$DROPSCOPE" show "$PIN" --json >"$T_TMP/show" 2>"$T_TMP/show.err"
+t_is "$?" 0 "show reads a kept monitor's pins"
+t_is "$(grep -c frozen "$T_TMP/show.err")" 0 "and does not call their counts frozen: the program is still attached"
+t_check "and gives the time they cover" test "$(jq -r .duration_s "$T_TMP/show")" != null
 
 # Another namespace filter: the pins are replaced, saying why; -N all has a netns label.
 "$DROPSCOPE" monitor -N all --pin-dir "$PIN" --listen "127.0.0.1:$PORT" >"$T_TMP/all" 2>"$T_TMP/all.err" &

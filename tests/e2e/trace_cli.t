@@ -229,7 +229,7 @@ t_check "and shows no rate for the reason" grep -qE '^NETFILTER_DROP +policy +9 
 start "$T_TMP/stale" --pin "$PIN" -d 1
 lab_wait_file "$T_TMP/stale.err" "maps pinned" 5
 t_check "stale pins of a killed tracer are replaced" grep -q "maps pinned in $PIN" "$T_TMP/stale.err"
-t_check "saying so without -v" grep -q "replacing the stale pins in $PIN (meta, drops, stats, ifnames, retrans, totals) of a dropscope that is gone (pid $kpid)" "$T_TMP/stale.err"
+t_check "saying so without -v" grep -q "replacing the stale pins in $PIN (meta, drops, stats, ifnames, retrans, totals, events) of a dropscope that is gone (pid $kpid)" "$T_TMP/stale.err"
 wait "$T_BG_PID"
 t_check "and removed when that tracer stops" test -z "$(ls -A "$PIN")"
 rmdir "$PIN"

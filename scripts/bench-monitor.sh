@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The monitor's budget (issue 10, Required 7), with the tracer attached and 10 targets:
+#   idle CPU   user + system time over IDLE seconds (default 60) of a monitor scraped every
+#              15 s, as a share of one core; target under 1%
+#   memory     its resident set (VmRSS, and the peak VmHWM) after those scrapes, against one
+#              `dropscope trace`'s after the same time; target at most 1.5x
+#   scrape     GET /metrics on loopback, SCRAPES times (default 200), median, p95 and max of
+#              curl's total time; target at most 10 ms
+# The targets are documentation addresses (192.0.2.0/24): until the probing half is in, the
+# monitor takes them but sends nothing (the report says which). Exits non-zero on a FAIL.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+DS="$BUILD/dropscope"
+IDLE=${IDLE:-60}
+SCRAPES=${SCRAPES:-200}
+PIN=/sys/fs/bpf/dsbench-monitor-$$
+PORT=${PORT:-$((30000 + $$ % 20000))}
+TMP=$(mktemp -d)
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-monitor: needs root (BPF)" >&2; exit 1; }
+[ -x "$DS" ] || { echo "bench-monitor: $DS is not built (make)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench-monitor: needs curl" >&2; exit 1; }
+
+pids=()
+cleanup()
+{
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	"$DS" monitor --remove --pin-dir "$PIN" >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# cpu_ticks PID: utime + stime, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+wait_for() # FILE PATTERN
+{
+	local i
+	for i in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	echo "bench-monitor: '$2' did not appear in $1" >&2
+	return 1
+}
+
+targets=$(seq -f '192.0.2.%g' 1 10)
+# shellcheck disable=SC2086
+"$DS" monitor $targets --pin-dir "$PIN" --listen "127.0.0.1:$PORT" 2>"$TMP/mon.err" &
+mon=$!
+pids+=("$mon")
+wait_for "$TMP/mon.err" attached || exit 1
+"$DS" trace >/dev/null 2>"$TMP/trace.err" &
+trace=$!
+pids+=("$trace")
+wait_for "$TMP/trace.err" attached || exit 1
+# The probing half is in when its families are.
+probing=$(curl -sf "http://127.0.0.1:$PORT/metrics" | grep -c '^dropscope_probe_sent_total')
+echo "monitor with 10 targets (probing half: $([ "$probing" -gt 0 ] && echo in || echo 'not in yet: targets taken, nothing sent')), $(nproc) CPUs, $IDLE s idle"
+
+hz=$(getconf CLK_TCK)
+t0=$(cpu_ticks "$mon")
+start=$(date +%s.%N)
+end=$(( $(date +%s) + IDLE ))
+while [ "$(date +%s)" -lt "$end" ]; do
+	curl -sf "http://127.0.0.1:$PORT/metrics" >/dev/null
+	sleep 15 &
+	wait $! 2>/dev/null
+done
+t1=$(cpu_ticks "$mon")
+secs=$(echo "$(date +%s.%N) - $start" | bc -l)
+cpu=$(echo "($t1 - $t0) / $hz / $secs * 100" | bc -l)
+mrss=$(status_kb "$mon" VmRSS); mhwm=$(status_kb "$mon" VmHWM)
+trss=$(status_kb "$trace" VmRSS); thwm=$(status_kb "$trace" VmHWM)
+
+for i in $(seq 1 "$SCRAPES"); do
+	curl -sf -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT/metrics"
+done | sort -n >"$TMP/scrapes"
+pct() { awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; printf "%.2f", v[i] * 1000 }' "$TMP/scrapes"; }
+med=$(pct 50); p95=$(pct 95); max=$(pct 100)
+size=$(curl -sf "http://127.0.0.1:$PORT/metrics" | wc -c)
+
+rc=0
+judge() # VALUE TARGET (both numbers; PASS when VALUE <= TARGET)
+{
+	if [ "$(echo "$1 <= $2" | bc -l)" -eq 1 ]; then echo PASS; else rc=1; echo FAIL; fi
+}
+printf 'idle CPU     %.3f%% of a core over %.0f s (%d ticks)   target < 1%%   %s\n' "$cpu" "$secs" \
+	$((t1 - t0)) "$(judge "$cpu" 0.999)"
+ratio=$(echo "$mrss / $trss" | bc -l)
+printf 'memory       monitor %d kB (peak %d), trace %d kB (peak %d): %.2fx   target <= 1.5x   %s\n' \
+	"$mrss" "$mhwm" "$trss" "$thwm" "$ratio" "$(judge "$ratio" 1.5)"
+printf 'scrape       median %s ms, p95 %s ms, max %s ms over %d (%d bytes)   target <= 10 ms   %s\n' \
+	"$med" "$p95" "$max" "$SCRAPES" "$size" "$(judge "$p95" 10)"
+exit $rc
