@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The monitor's continuous probing, episodes, records and probe metrics (monitor_probe.h). */
 #include <errno.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <bpf/libbpf.h>
-
 #include "diagnose_merge.h"
 #include "monitor.h"
+#include "monitor_kernel.h"
 #include "monitor_probe.h"
 #include "probe_child.h"
 #include "probe_stats.h"
@@ -789,31 +787,21 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
 /* --- the monitor's hooks (monitor.h) -------------------------------------------------------- */
 
 /*
- * The probing half's own tracer watches the probes' packets, as diagnose's does: the pinned
- * programs count drops for the metrics, but send no events of the probes. Its maps also give
- * each segment's drops and retransmissions, from all namespaces (the merge splits them).
+ * The kernel side (monitor_kernel.h) watches every ICMP drop in the server's namespace and hands
+ * each to on_event: the probes' drops, for the merge; its maps give each segment's drops and
+ * retransmissions.
  */
 struct monitor_probe {
 	struct mprobe *mp;
 	struct mprobe_host host;
-	struct tracer *tracer;
-	struct reason_table *reasons;
 	struct ksyms *ksyms;
 	struct netns_ref self; /* with -N all, probes leave from our own namespace */
-	int rb_fd;
 };
 
-static int on_watched(void *ctx, const struct drop_event *e)
+static void on_event(struct monitor *m, const struct drop_event *e)
 {
-	mprobe_event(ctx, e);
-	return 0;
-}
-
-static void rb_ready(struct monitor *m, int fd, void *ctx)
-{
-	(void)fd;
-	(void)ctx;
-	tracer_poll(m->probe->tracer, 0);
+	if (m->probe)
+		mprobe_event(m->probe->mp, e);
 }
 
 static void probe_teardown(struct monitor *m)
@@ -822,12 +810,9 @@ static void probe_teardown(struct monitor *m)
 
 	if (!p)
 		return;
-	if (p->rb_fd >= 0)
-		monitor_del_fd(m, p->rb_fd);
+	m->on_event = NULL;
 	mprobe_free(p->mp);
-	tracer_close(p->tracer);
 	ksyms_free(p->ksyms);
-	reasons_free(p->reasons);
 	netns_close(&p->self);
 	free(p);
 	m->probe = NULL;
@@ -847,7 +832,7 @@ static double segment_seconds(void)
 /* Set up the first time there are targets. */
 static int probe_setup(struct monitor *m)
 {
-	struct tracer_config tc = {.watch = true, .retransmits = m->o->retransmits};
+	const struct monitor_kernel_maps *km = m->kernel ? monitor_kernel_maps(m->kernel) : NULL;
 	struct mprobe_config cfg;
 	struct monitor_probe *p;
 	int err;
@@ -858,7 +843,6 @@ static int probe_setup(struct monitor *m)
 	if (!p)
 		return -ENOMEM;
 	m->probe = p;
-	p->rb_fd = -1;
 	p->self.fd = -1;
 	p->host.drops_fd = p->host.retrans_fd = p->host.ifnames_fd = p->host.stats_fd = -1;
 	p->host.netns_spec = m->o->netns_spec;
@@ -870,43 +854,26 @@ static int probe_setup(struct monitor *m)
 	} else {
 		p->host.ns = &m->ns;
 	}
-	/* The host is by reference: its maps are filled in below. */
+	if (km) {
+		p->host.drops_fd = km->drops;
+		p->host.retrans_fd = km->retrans;
+		p->host.ifnames_fd = km->ifnames;
+		p->host.stats_fd = km->stats;
+		p->host.tracer_name = km->attach_mode;
+		p->host.reasons = km->reasons;
+		p->ksyms = ksyms_load();
+		p->host.ksyms = p->ksyms;
+	}
 	mprobe_config_init(&cfg);
 	cfg.json = m->o->json;
 	cfg.segment_s = segment_seconds();
 	err = mprobe_new(&cfg, &p->host, &p->mp);
 	if (err)
 		goto fail;
-	err = reasons_load("/sys/kernel/btf", &p->reasons);
-	if (!err) {
-		/* Every ICMP drop (probes, echo replies, errors quoting a probe), not rate-limited.
-		 */
-		err = tracer_open(&tc, p->reasons, on_watched, p->mp, &p->tracer);
-	}
-	if (err)
-		ds_err("monitor: probing without watching the probes' packets: every loss will "
-		       "count as the network's");
-	if (p->tracer) {
-		p->host.drops_fd = tracer_drops_fd(p->tracer);
-		p->host.retrans_fd = tracer_retrans_fd(p->tracer);
-		p->host.ifnames_fd = tracer_ifnames_fd(p->tracer);
-		p->host.stats_fd = tracer_stats_fd(p->tracer);
-		p->host.tracer_name = attach_mode_name(p->tracer->mode);
-		p->ksyms = ksyms_load();
-		p->rb_fd = ring_buffer__epoll_fd(p->tracer->rb);
-		err = monitor_add_fd(m, p->rb_fd, rb_ready, NULL);
-		if (err) {
-			p->rb_fd = -1;
-			goto fail;
-		}
-	}
-	p->host.reasons = p->reasons;
-	p->host.ksyms = p->ksyms;
 	err = mprobe_set_targets(p->mp, (const char *const *)m->targets, m->ntargets);
 	if (err)
 		goto fail;
-	/* The BTF parses are over: give their memory back, before the children copy it. */
-	malloc_trim(0);
+	m->on_event = on_event;
 	return 0;
 fail:
 	ds_err("failed to start probing: %s", strerror(-err));
@@ -922,11 +889,8 @@ int monitor_probe_start(struct monitor *m)
 int monitor_probe_tick(struct monitor *m, double now)
 {
 	(void)now;
-	if (!m->probe)
-		return 0;
-	if (m->probe->tracer)
-		tracer_poll(m->probe->tracer, 0);
-	mprobe_tick(m->probe->mp);
+	if (m->probe)
+		mprobe_tick(m->probe->mp);
 	return 0;
 }
 
