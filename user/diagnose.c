@@ -906,67 +906,46 @@ cleanup:
 
 /* --- the command ------------------------------------------------------------------------ */
 
-/* The prober's options that apply here: its count and duration give way to --duration. */
-static void probe_help(FILE *f)
-{
-	const char *line = probe_options_help, *end;
-	bool skip = false;
-
-	for (; *line; line = end + 1) {
-		end = strchr(line, '\n');
-		if (!end)
-			break;
-		/* A continuation line (deeper indent) goes with the option before it. */
-		if (strncmp(line, "                  ", 18))
-			skip = strstr(line, "--count") || strstr(line, "--duration");
-		if (!skip)
-			fprintf(f, "%.*s\n", (int)(end - line), line);
-	}
-}
+enum { OPT_ALL_FLOWS = 0x6000, OPT_ATTACH };
 
 static void diagnose_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: dropscope diagnose TARGET [OPTIONS]\n"
-		"Is the loss on this server or in the network, where, why, and what to do.\n\n"
-		"  -d, --duration S     how long to measure (default %.0f s; Ctrl-C ends early)\n"
-		"  -N, --netns NS       the namespace that is this server (default: ours)\n"
-		"      --all-flows      count TCP retransmissions to everyone, not just TARGET\n"
-		"  -j, --json           one JSON object\n"
-		"  -v, --verbose        say more on stderr\n"
-		"  -h, --help           this text\n"
-		"probing:\n",
-		DIAGNOSE_DEFAULT_DURATION);
-	probe_help(f);
+	fprintf(f, "usage: dropscope diagnose TARGET [OPTIONS]\n"
+		   "Is the loss on this server or in the network, where, why, and what to do.\n\n");
+	ds_options_help(f, diagnose_options);
 }
 
-enum { OPT_ALL_FLOWS = 0x6000, OPT_ATTACH };
-
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option diagnose_options[] = {
-	/* Before the prober's own --duration: here it sets the whole run. */
-	{ "duration", required_argument, NULL, 'd' },
-	{ "netns", required_argument, NULL, 'N' },
-	{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
-	{ "json", no_argument, NULL, 'j' },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	PROBE_LONG_OPTS,
-	{ 0 },
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option diagnose_options[] = {
+	/* Before the prober's own --duration and --count: here the run's length is --duration. */
+	{"duration", 'd', required_argument, "S",
+	 "how long to measure (default " DS_STR(
+		 DIAGNOSE_DEFAULT_DURATION) " s; Ctrl-C ends early)"},
+	{"count", 'c', required_argument, "N", "refused: diagnose measures for --duration", true},
+	{"netns", 'N', required_argument, "NS",
+	 "the namespace that is this server (default: ours)"},
+	{"all-flows", OPT_ALL_FLOWS, no_argument, NULL,
+	 "count TCP retransmissions to everyone, not just TARGET"},
+	{"json", 'j', no_argument, NULL, "one JSON object"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{"attach", OPT_ATTACH, required_argument, "MODE", "auto or tracepoint", true},
+	{NULL, 0, 0, NULL, "probing:"},
+	PROBE_DS_OPTIONS,
+	{0},
 };
 
 int cmd_diagnose(int argc, char **argv)
 {
-	const struct option *longopts = diagnose_options;
+	struct ds_getopt longopts;
 	struct diagnose_opts o = { .duration = DIAGNOSE_DEFAULT_DURATION };
 	int opt;
 
 	probe_config_init(&o.probe);
+	if (ds_getopt_init(&longopts, diagnose_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":d:N:jvh" PROBE_SHORT_OPTS, longopts, NULL)) !=
-	       -1) {
+	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_duration(optarg, false, &o.duration) || o.duration < 1) {
@@ -1002,7 +981,7 @@ int cmd_diagnose(int argc, char **argv)
 			return 2;
 		case '?':
 		case ':':
-			return ds_option_error("diagnose", opt, argv, longopts);
+			return ds_option_error("diagnose", opt, argv, &longopts);
 		default:
 			if (probe_config_option(&o.probe, opt, optarg))
 				return 2;

@@ -18,6 +18,9 @@
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A number macro as a string literal, for help text: DS_STR(TRACER_MAX_KEYS) is "65536". */
+#define DS_STR_(x) #x
+#define DS_STR(x) DS_STR_(x)
 
 /*
  * Exit codes, the same in every command (README "Exit codes"): 0 no loss found, 1 a failure
@@ -55,14 +58,6 @@ int ds_die_with_parent(pid_t parent, int sig);
 
 /* Catch SIGINT/SIGTERM/SIGHUP into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
 int ds_install_signals(void);
-
-/*
- * One line for an option getopt_long refused (call it with opterr = 0 and an optstring that
- * starts with ':'): c is what getopt_long returned, '?' (unknown) or ':' (its value missing).
- * Returns 2, the exit code of bad usage.
- */
-struct option;
-int ds_option_error(const char *cmd, int c, char **argv, const struct option *longopts);
 
 /* "dropscope: <message>" on stderr, one line. */
 void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
