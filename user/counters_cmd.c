@@ -12,9 +12,9 @@
 #include <sys/resource.h>
 
 #include "commands.h"
-#include "findings.h"
-#include "hostcounters.h"
-#include "hostdelta.h"
+#include "counters_findings.h"
+#include "counters_host.h"
+#include "counters_delta.h"
 #include "json.h"
 #include "netns.h"
 #include "util.h"

@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "demolab.h"
+#include "demo_lab.h"
 #include "netns.h"
 #include "diagnose.h"
 #include "util.h"
-#include "verdict.h"
+#include "diagnose_verdict.h"
 
 #define DEMO_ROUTERS 3
 

@@ -3,11 +3,11 @@
  * dropscope diagnose TARGET: for --duration seconds, the kernel drop tracer (all namespaces,
  * watching the prober's packets), the host counters and the path prober run at once; then:
  *  - every lost probe is placed: dropped here on the way out, its answer dropped here on the way
- *    in, or lost outside (probefate.c);
+ *    in, or lost outside (diagnose_fate.c);
  *  - the path's loss is attributed again without the probes this host lost (mtr would blame the
  *    first hop for a host that drops its replies);
  *  - this host's own drops and counters, other namespaces apart, and TCP retransmissions;
- *  - the verdict (verdict.c), the evidence, and what to do.
+ *  - the verdict (diagnose_verdict.c), the evidence, and what to do.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,20 +20,20 @@
 
 #include "commands.h"
 #include "diagnose.h"
-#include "droptable.h"
-#include "findings.h"
-#include "hostcounters.h"
+#include "trace_table.h"
+#include "counters_findings.h"
+#include "counters_host.h"
 #include "kallsyms.h"
 #include "kfeatures.h"
 #include "netns.h"
 #include "privs.h"
 #include "probe_child.h"
 #include "probe_report.h"
-#include "probefate.h"
-#include "retrans.h"
-#include "tracer.h"
+#include "diagnose_fate.h"
+#include "trace_retrans.h"
+#include "trace_bpf.h"
 #include "util.h"
-#include "verdict.h"
+#include "diagnose_verdict.h"
 
 #define MAX_ADVICE 48
 
@@ -375,7 +375,7 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 		char pre[FINDING_FIX_LEN / 2] = "", word[FINDING_FIX_LEN / 2 - 32];
 
 		if (d->o->netns_spec && strcmp(d->o->netns_spec, "self")) {
-			/* The same quoting as every other command the tool prints (findings.c). */
+			/* The same quoting as every other command the tool prints (counters_findings.c). */
 			if (fix_shell_word(d->o->netns_spec, word, sizeof(word))) {
 				advise(d, "# this server's own firewall drops the traffic: list its rules "
 					  "inside the namespace given by --netns (its name cannot be "

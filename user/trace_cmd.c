@@ -15,16 +15,16 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "droptable.h"
-#include "events.h"
+#include "trace_table.h"
+#include "trace_events.h"
 #include "kallsyms.h"
 #include "kfeatures.h"
 #include "netns.h"
 #include "pin.h"
 #include "privs.h"
-#include "retrans.h"
+#include "trace_retrans.h"
 #include "trace_opts.h"
-#include "tracer.h"
+#include "trace_bpf.h"
 #include "util.h"
 
 #define MAX_DETAIL 5

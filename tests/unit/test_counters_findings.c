@@ -7,9 +7,9 @@
 #include <linux/pkt_sched.h>
 #include <net/if.h>
 
-#include "findings.h"
-#include "hostcounters.h"
-#include "hostdelta.h"
+#include "counters_findings.h"
+#include "counters_host.h"
+#include "counters_delta.h"
 #include "tap.h"
 #include "util.h"
 
@@ -903,7 +903,7 @@ static void test_in_errors(void)
 	host_delta_free(d);
 }
 
-/* README.md's table names every finding id (the table in findings.c is the source). */
+/* README.md's table names every finding id (the table in counters_findings.c is the source). */
 static void test_readme_ids(void)
 {
 	FILE *m = fopen("README.md", "r");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Findings from host counter deltas: the rules, the evidence and the fixes. See findings.h. */
+/* Findings from host counter deltas: the rules, the evidence and the fixes. See counters_findings.h. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <net/if.h>
 #include <linux/pkt_sched.h>
 
-#include "findings.h"
+#include "counters_findings.h"
 #include "util.h"
 
 #define MIB (1024 * 1024)

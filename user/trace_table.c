@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "droptable.h"
+#include "trace_table.h"
 #include "netns.h"
 #include "util.h"
 

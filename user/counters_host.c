@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host counters: one snapshot in one namespace, and deltas. See hostcounters.h. */
+/* Host counters: one snapshot in one namespace, and deltas. See counters_host.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
-#include "hostcounters.h"
+#include "counters_host.h"
 #include "util.h"
 
 /* ---- sysctls ---- */
@@ -56,7 +56,7 @@ const char *hc_sysctl_name(enum hc_sysctl s)
 
 /* ---- files ---- */
 
-/* The testing aid: a directory standing in for /proc (see hostcounters.h). */
+/* The testing aid: a directory standing in for /proc (see counters_host.h). */
 static const char *proc_root(void)
 {
 	const char *r = getenv("DROPSCOPE_PROC_ROOT");

@@ -5,7 +5,7 @@
  * here reads the system, and nothing anywhere in dropscope changes it.
  *
  * Finding ids are stable (scripts and `dropscope diagnose` match on them); the list, with what
- * each one means, is finding_kinds[] below (defined in findings.c), and README.md's table.
+ * each one means, is finding_kinds[] below (defined in counters_findings.c), and README.md's table.
  */
 #ifndef DS_FINDINGS_H
 #define DS_FINDINGS_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hostdelta.h"
+#include "counters_delta.h"
 #include "json.h"
 
 enum finding_severity { SEV_LOW = 1, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };

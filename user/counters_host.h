@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Host counters: one snapshot of everything the host counts about loss, in one network
- * namespace. The deltas between two snapshots are in hostdelta.h.
+ * namespace. The deltas between two snapshots are in counters_delta.h.
  *
  * What a snapshot holds, and where it comes from:
  *   softnet     /proc/net/softnet_stat (per CPU; global, the same in every namespace)
