@@ -1189,6 +1189,31 @@ const struct hc_iface *host_counters_iface(const struct host_counters *hc, const
 	return NULL;
 }
 
+const struct hc_iface *host_counters_busiest(const struct host_counters *now)
+{
+	const struct hc_iface *best = NULL;
+
+	for (size_t i = 0; i < now->n_ifaces; i++) {
+		const struct hc_iface *ifc = &now->ifaces[i];
+
+		if (ifc->link.flags & IFF_LOOPBACK)
+			continue;
+		if (!best || ifc->link.stats[LS_RX_PACKETS] > best->link.stats[LS_RX_PACKETS])
+			best = ifc;
+	}
+	return best;
+}
+
+bool hc_iface_rps_on(const struct hc_iface *ifc)
+{
+	if (ifc->queues_err || !ifc->n_rxq)
+		return false;
+	for (size_t q = 0; q < ifc->n_rxq; q++)
+		if (!ifc->rxq[q].cpus || !cpu_mask_nonzero(ifc->rxq[q].cpus))
+			return false;
+	return true;
+}
+
 bool host_counters_failed(const struct host_counters *hc)
 {
 	return hc->n_errors > 0;

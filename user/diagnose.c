@@ -34,6 +34,7 @@
 #include "trace_bpf.h"
 #include "util.h"
 #include "diagnose_verdict.h"
+#include "fix_cmd.h"
 
 #define MAX_ADVICE 48
 
@@ -372,26 +373,11 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 	}
 	if (!strcmp(name, "NETFILTER_DROP")) {
 		/* In another namespace, its own rules: ip netns exec (or nsenter for a path). */
-		char pre[FINDING_FIX_LEN / 2] = "", word[FINDING_FIX_LEN / 2 - 32];
+		char fw[4][FINDING_FIX_LEN];
+		int n = fix_firewall(d->o->netns_spec, fw, ARRAY_SIZE(fw));
 
-		if (d->o->netns_spec && strcmp(d->o->netns_spec, "self")) {
-			/* The same quoting as every other command the tool prints (counters_findings.c). */
-			if (fix_shell_word(d->o->netns_spec, word, sizeof(word))) {
-				advise(d, "# this server's own firewall drops the traffic: list its rules "
-					  "inside the namespace given by --netns (its name cannot be "
-					  "printed as one shell word)");
-				return;
-			}
-			snprintf(pre, sizeof(pre), "%s%s ",
-				 strchr(d->o->netns_spec, '/') ? "nsenter --net=" : "ip netns exec ",
-				 word);
-		}
-		advise(d, "# this server's own firewall drops the traffic: find the rule by its "
-			  "counters, and change it if the drop is not meant");
-		snprintf(line, sizeof(line), "%snft list ruleset | grep -n -B2 -E 'drop|reject'", pre);
-		advise(d, line);
-		snprintf(line, sizeof(line), "%siptables-save -c | grep -E 'DROP|REJECT'", pre);
-		advise(d, line);
+		for (int i = 0; i < n; i++)
+			advise(d, fw[i]);
 		return;
 	}
 	snprintf(line, sizeof(line),
@@ -432,8 +418,8 @@ static void build_advice(struct diag *d)
 			 d->report->origin.ttl,
 			 d->report->origin.address[0] ? d->report->origin.address : "no answer");
 		advise(d, line);
-		snprintf(line, sizeof(line), "mtr -n --report --report-cycles 100 %s",
-			 d->report->address);
+		fix_word_command("mtr -n --report --report-cycles 100", d->report->address, line,
+				 sizeof(line));
 		advise(d, line);
 	}
 	if (k == VERDICT_NETWORK && d->report && !d->report->has_origin)
@@ -441,8 +427,9 @@ static void build_advice(struct diag *d)
 			  "(--proto tcp --port N) and for longer (--duration 120)");
 	if (k == VERDICT_INCONCLUSIVE) {
 		if ((d->report && !d->report->reached && d->report->unreachable[0]) || !d->report) {
-			snprintf(line, sizeof(line), "ip route get %s",
-				 d->report ? d->report->address : d->o->probe.target);
+			fix_word_command("ip route get",
+					 d->report ? d->report->address : d->o->probe.target, line,
+					 sizeof(line));
 			advise(d, "# no route to the target from here: check the routing table");
 			advise(d, line);
 		} else if (d->report && !d->report->reached) {
