@@ -59,8 +59,8 @@ static void print_interval_text(const struct finding *f, size_t n, double end_s,
 	for (size_t i = 0; i < n; i++) {
 		const char *sev = finding_severity_name(f[i].severity);
 
-		printf("  %s%-8s%s %s: %s\n", color ? "\033[1m" : "", sev, color ? "\033[0m" : "",
-		       f[i].id, f[i].summary);
+		printf("  %s%-8s%s %s: %s\n", color ? DS_SGR_BOLD : "", sev,
+		       color ? DS_SGR_RESET : "", f[i].id, f[i].summary);
 	}
 	fflush(stdout);
 }
@@ -166,8 +166,7 @@ static int read_or_report(const struct netns_ref *ns, struct host_counters **out
 	int err = host_counters_read(ns, out);
 
 	if (err == -EPERM)
-		ds_err("failed to enter network namespace '%s': %s; run as root", ns->name,
-		       strerror(-err));
+		netns_report("enter", ns->name, err);
 	else if (err)
 		ds_err("failed to read the host counters in namespace '%s': %s", ns->name,
 		       strerror(-err));
@@ -291,8 +290,7 @@ int cmd_counters(int argc, char **argv)
 		return 2;
 	}
 	if (err) {
-		ds_err("failed to open network namespace '%s': %s; 'ip netns list' shows the names",
-		       ns_spec, strerror(-err));
+		netns_report("open", ns_spec, err);
 		return 2;
 	}
 	ds_install_signals();

@@ -1117,13 +1117,13 @@ static const char *sev_color(enum finding_severity s)
 {
 	switch (s) {
 	case SEV_CRITICAL:
-		return "\033[1;31m";
+		return DS_SGR_BOLD_RED;
 	case SEV_HIGH:
-		return "\033[31m";
+		return DS_SGR_RED;
 	case SEV_MEDIUM:
-		return "\033[33m";
+		return DS_SGR_YELLOW;
 	default:
-		return "\033[36m";
+		return DS_SGR_CYAN;
 	}
 }
 
@@ -1137,7 +1137,7 @@ void findings_text(const struct finding *f, size_t n, FILE *out, bool color)
 		for (char *p = sev; *p; p++)
 			*p = (char)(*p - 'a' + 'A');
 		fprintf(out, "%s%-8s%s %s\n", color ? sev_color(f[i].severity) : "", sev,
-			color ? "\033[0m" : "", f[i].id);
+			color ? DS_SGR_RESET : "", f[i].id);
 		fprintf(out, "    %s\n", f[i].summary);
 		if (f[i].explained_by)
 			fprintf(out, "    (follows from %s)\n", f[i].explained_by);

@@ -277,10 +277,8 @@ int cmd_demo(int argc, char **argv)
 		ds_err("unexpected argument '%s': --cleanup runs no scenario", argv[optind]);
 		return 2;
 	}
-	if (!is_root()) {
-		ds_err("demo needs root (network namespaces, BPF): run it with sudo");
+	if (ds_require_root("demo", "network namespaces, BPF"))
 		return 1;
-	}
 	if (cleanup_only)
 		return reap(stdout) ? 1 : 0;
 	/* Whatever killed demos left behind goes first (reported on stderr, not the report). */

@@ -459,23 +459,6 @@ static void probes_json(struct diag *d, struct json_writer *j)
 	json_object_end(j);
 }
 
-static void other_ns_json(struct diag *d, struct json_writer *j)
-{
-	json_array_begin(j, "other_namespaces");
-	for (size_t i = 0; i < d->others.nnetns; i++) {
-		char nb[256];
-
-		json_object_begin(j, NULL);
-		json_uint(j, "netns", d->others.netns[i].netns);
-		json_string(j, "name", netns_label(&d->names, d->others.netns[i].netns, nb,
-						   sizeof(nb)));
-		json_uint(j, "count", d->others.netns[i].packets);
-		json_string(j, "top_reason", reason_label(d, d->others.netns[i].top_reason));
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
 static void print_json(struct diag *d)
 {
 	struct json_writer j;
@@ -496,7 +479,7 @@ static void print_json(struct diag *d)
 	json_uint(&j, "loss_drops", d->vin.host_drops);
 	drop_report_json(&d->here, &d->names, &j, "drops");
 	findings_json(d->findings, d->nfindings, &j, "findings");
-	other_ns_json(d, &j);
+	drop_report_netns_json(&d->others, &d->names, &j, "other_namespaces");
 	json_string(&j, "tracer", d->tracer ? attach_mode_name(d->tracer->mode) : NULL);
 	json_uint(&j, "tracer_events_lost", d->vin.events_lost);
 	json_object_end(&j);
@@ -543,11 +526,11 @@ static const char *verdict_color(enum verdict_kind k)
 {
 	switch (k) {
 	case VERDICT_NONE:
-		return "\033[1;32m";
+		return DS_SGR_BOLD_GREEN;
 	case VERDICT_INCONCLUSIVE:
-		return "\033[1;33m";
+		return DS_SGR_BOLD_YELLOW;
 	default:
-		return "\033[1;31m";
+		return DS_SGR_BOLD_RED;
 	}
 }
 
@@ -557,7 +540,7 @@ static void print_text(struct diag *d)
 	struct text_opts to = { .seconds = d->seconds, .max_detail = 3, .color = color };
 
 	printf("%s%s%s\n", color ? verdict_color(d->verdict.kind) : "", d->verdict.summary,
-	       color ? "\033[0m" : "");
+	       color ? DS_SGR_RESET : "");
 	printf("verdict: %s (confidence %s), %s for %.1f s\n\n", verdict_name(d->verdict.kind),
 	       confidence_name(d->verdict.confidence), d->o->probe.target, d->seconds);
 
@@ -736,7 +719,8 @@ static void print_status(struct diag *d)
 		so_far = "loss on this server";
 	else
 		so_far = "loss beyond this server";
-	printf("\r\033[K[%4.0f s of %.0f] %llu probe%s sent, %llu of %llu to the destination lost; "
+	printf(DS_TERM_CLEAR_LINE
+	       "[%4.0f s of %.0f] %llu probe%s sent, %llu of %llu to the destination lost; "
 	       "this server dropped %llu of the prober's packets; so far: %s",
 	       mono_now() - d->start, d->o->duration, (unsigned long long)pr.sent, plural(pr.sent),
 	       (unsigned long long)pr.dest_lost, (unsigned long long)pr.dest_sent,
@@ -783,9 +767,7 @@ int diagnose_run(struct diagnose_opts *o)
 		return 1;
 	err = netns_resolve(o->netns_spec, &d.ns);
 	if (err) {
-		ds_err("unknown network namespace '%s': not a name in /run/netns ('ip netns list') "
-		       "nor a namespace file",
-		       o->netns_spec);
+		netns_report("open", o->netns_spec, err);
 		return 2;
 	}
 	d.self_netns = d.ns.inode;
@@ -799,7 +781,7 @@ int diagnose_run(struct diagnose_opts *o)
 	/* The prober's sockets belong to the namespace that is "this server". */
 	err = netns_enter(&d.ns, &saved);
 	if (err) {
-		ds_err("failed to enter network namespace '%s': %s", o->netns_spec, strerror(-err));
+		netns_report("enter", o->netns_spec, err);
 		goto cleanup;
 	}
 	err = prober_open(&o->probe, &prober);
@@ -859,7 +841,7 @@ int diagnose_run(struct diagnose_opts *o)
 		}
 	}
 	if (live)
-		printf("\r\033[K"); /* the report replaces the status line */
+		printf(DS_TERM_CLEAR_LINE); /* the report replaces the status line */
 	/* A prober that died or got stuck leaves no path: the rest is still worth a report. */
 	if (err < 0) {
 		ds_err("reporting without the path: the prober's results are lost");

@@ -61,7 +61,7 @@ static void redraw(struct prober *p, void *ctx)
 
 	if (!r)
 		return;
-	printf("\033[H\033[2J");
+	printf(DS_TERM_CLEAR);
 	printf("dropscope probe %s: %.0f s, %llu probes sent; Ctrl-C for the report so far\n\n",
 	       cfg->target, r->duration_s, (unsigned long long)r->probes_sent);
 	probe_report_text(r, stdout);
@@ -182,7 +182,7 @@ int cmd_probe(int argc, char **argv)
 		prober_on_progress(p, redraw, &cfg, PROBE_REDRAW_S);
 	rc = prober_run(p, 0);
 	if (out == OUT_REPORT && isatty(STDOUT_FILENO))
-		printf("\033[H\033[2J"); /* the final report replaces the live one */
+		printf(DS_TERM_CLEAR); /* the final report replaces the live one */
 	r = prober_report(p);
 	if (!r) {
 		ds_err("failed to build the report: %s", strerror(ENOMEM));

@@ -113,9 +113,7 @@ int trace_opts_resolve(struct trace_opts *o)
 
 	err = netns_resolve(o->netns_spec, &o->ns);
 	if (err) {
-		ds_err("unknown network namespace '%s': not a name in /run/netns ('ip netns list') "
-		       "nor a namespace file",
-		       o->netns_spec);
+		netns_report("open", o->netns_spec, err);
 		return err;
 	}
 	o->cfg.netns = o->ns.all ? 0 : o->ns.inode;
@@ -354,7 +352,7 @@ static void live_refresh(struct trace_run *r)
 						.max_detail = MAX_DETAIL, .color = use_color() };
 
 			/* top-like: redraw in place. */
-			printf("\033[H\033[2J");
+			printf(DS_TERM_CLEAR);
 			printf("dropscope trace: %.0f s, %llu drop%s, %.1f/s now (%s) - Ctrl-C to stop\n\n",
 			       t - r->start, (unsigned long long)total.packets, plural(total.packets),
 			       recent.packets / (t - r->last_t), attach_mode_name(r->t->mode));
@@ -436,21 +434,7 @@ static int print_summary(struct trace_run *r, int drops_fd, int stats_fd, int re
 		json_string(&j, "attach", mode);
 		json_string(&j, "reader", reader);
 		drop_report_json(&rep, &r->names, &j, "drops");
-		json_array_begin(&j, "netns");
-		for (size_t i = 0; i < rep.nnetns; i++) {
-			char nb[256], rb[64];
-
-			json_object_begin(&j, NULL);
-			json_uint(&j, "netns", rep.netns[i].netns);
-			json_string(&j, "name",
-				    netns_label(&r->names, rep.netns[i].netns, nb, sizeof(nb)));
-			json_uint(&j, "count", rep.netns[i].packets);
-			json_string(&j, "top_reason", reasons_label(r->names.reasons,
-								    rep.netns[i].top_reason, rb,
-								    sizeof(rb)));
-			json_object_end(&j);
-		}
-		json_array_end(&j);
+		drop_report_netns_json(&rep, &r->names, &j, "netns");
 		retrans_json(&rs, &j);
 		json_object_end(&j);
 		json_finish(&j);
@@ -459,7 +443,7 @@ static int print_summary(struct trace_run *r, int drops_fd, int stats_fd, int re
 					.color = use_color() };
 
 		if (isatty(STDOUT_FILENO) && !r->o->cfg.events)
-			printf("\033[H\033[2J");
+			printf(DS_TERM_CLEAR);
 		if (seconds < 0)
 			printf("\ndropscope: %llu drop%s over an unknown time (rates unknown), %zu "
 			       "reason%s, %zu namespace%s (%s)\n\n",
@@ -819,10 +803,8 @@ int cmd_show(int argc, char **argv)
 		ds_err("unexpected argument '%s'; see 'dropscope show --help'", argv[optind]);
 		return 2;
 	}
-	if (!is_root()) {
-		ds_err("show needs root to open pinned maps: run it with sudo");
+	if (ds_require_root("show", "to open pinned maps"))
 		return 1;
-	}
 	if (pinned_open(dir, &m))
 		return 1;
 	if (load_reasons(&r)) {

@@ -313,6 +313,14 @@ bool is_root(void)
 	return geteuid() == 0;
 }
 
+int ds_require_root(const char *cmd, const char *why)
+{
+	if (is_root())
+		return 0;
+	ds_err("%s needs root (%s): run it with sudo", cmd, why);
+	return -EPERM;
+}
+
 int ds_wait_child(pid_t pid, int *status)
 {
 	bool passed_on = false;

@@ -79,6 +79,22 @@ uint64_t mono_ns(void);
 /* Sleep until a monotonic deadline or ds_stop; returns -EINTR if stopped. */
 int sleep_until(double deadline);
 
+/*
+ * The terminal's escape codes, in one place: SGR colours (printed only where use_color() says)
+ * and the redraws of the live views (only on a terminal).
+ */
+#define DS_SGR_RESET "\033[0m"
+#define DS_SGR_BOLD "\033[1m"
+#define DS_SGR_RED "\033[31m"
+#define DS_SGR_BOLD_RED "\033[1;31m"
+#define DS_SGR_YELLOW "\033[33m"
+#define DS_SGR_BOLD_YELLOW "\033[1;33m"
+#define DS_SGR_BOLD_GREEN "\033[1;32m"
+#define DS_SGR_MAGENTA "\033[35m"
+#define DS_SGR_CYAN "\033[36m"
+#define DS_TERM_CLEAR "\033[H\033[2J" /* cursor home, screen cleared: a redraw */
+#define DS_TERM_CLEAR_LINE "\r\033[K" /* back to the start of the line, cleared */
+
 /* --color: auto (a terminal, and NO_COLOR unset or empty), always, never. */
 enum ds_color_mode { DS_COLOR_AUTO, DS_COLOR_ALWAYS, DS_COLOR_NEVER };
 extern enum ds_color_mode ds_color_mode;
@@ -114,5 +130,8 @@ size_t sort_merge_rows(void *rows, size_t n, size_t row_size, size_t key_size,
 
 /* Whether the process runs with root's capabilities (euid 0). */
 bool is_root(void);
+/* The root check of the commands that need root itself, not capabilities (privs.h is for
+ * those): prints "CMD needs root (WHY): run it with sudo" and returns -EPERM when not root. */
+int ds_require_root(const char *cmd, const char *why);
 
 #endif
