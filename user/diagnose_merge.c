@@ -4,7 +4,7 @@
  * out, its answer dropped here on the way in, or lost outside); the path is attributed again
  * without the probes this host lost (mtr would blame the first hop for a host that drops its
  * replies); this host's own drops and counters, other namespaces apart, and TCP
- * retransmissions; then the verdict (verdict.c), the evidence, and what to do.
+ * retransmissions; then the verdict (diagnose_verdict.c), the evidence, and what to do.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,7 +17,8 @@
 #include "diagnose_merge.h"
 #include "json.h"
 #include "probe_report.h"
-#include "tracer.h"
+#include "trace_bpf.h"
+#include "fix_cmd.h"
 #include "util.h"
 
 /* --- merging ---------------------------------------------------------------------------- */
@@ -316,26 +317,11 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 	}
 	if (!strcmp(name, "NETFILTER_DROP")) {
 		/* In another namespace, its own rules: ip netns exec (or nsenter for a path). */
-		char pre[FINDING_FIX_LEN / 2] = "", word[FINDING_FIX_LEN / 2 - 32];
+		char fw[4][FINDING_FIX_LEN];
+		int n = fix_firewall(d->o->netns_spec, fw, ARRAY_SIZE(fw));
 
-		if (d->o->netns_spec && strcmp(d->o->netns_spec, "self")) {
-			/* The same quoting as every other command the tool prints (findings.c). */
-			if (fix_shell_word(d->o->netns_spec, word, sizeof(word))) {
-				advise(d, "# this server's own firewall drops the traffic: list its rules "
-					  "inside the namespace given by --netns (its name cannot be "
-					  "printed as one shell word)");
-				return;
-			}
-			snprintf(pre, sizeof(pre), "%s%s ",
-				 strchr(d->o->netns_spec, '/') ? "nsenter --net=" : "ip netns exec ",
-				 word);
-		}
-		advise(d, "# this server's own firewall drops the traffic: find the rule by its "
-			  "counters, and change it if the drop is not meant");
-		snprintf(line, sizeof(line), "%snft list ruleset | grep -n -B2 -E 'drop|reject'", pre);
-		advise(d, line);
-		snprintf(line, sizeof(line), "%siptables-save -c | grep -E 'DROP|REJECT'", pre);
-		advise(d, line);
+		for (int i = 0; i < n; i++)
+			advise(d, fw[i]);
 		return;
 	}
 	snprintf(line, sizeof(line),
@@ -376,8 +362,8 @@ static void build_advice(struct diag *d)
 			 d->report->origin.ttl,
 			 d->report->origin.address[0] ? d->report->origin.address : "no answer");
 		advise(d, line);
-		snprintf(line, sizeof(line), "mtr -n --report --report-cycles 100 %s",
-			 d->report->address);
+		fix_word_command("mtr -n --report --report-cycles 100", d->report->address, line,
+				 sizeof(line));
 		advise(d, line);
 	}
 	if (k == VERDICT_NETWORK && d->report && !d->report->has_origin)
@@ -385,8 +371,9 @@ static void build_advice(struct diag *d)
 			  "(--proto tcp --port N) and for longer (--duration 120)");
 	if (k == VERDICT_INCONCLUSIVE) {
 		if ((d->report && !d->report->reached && d->report->unreachable[0]) || !d->report) {
-			snprintf(line, sizeof(line), "ip route get %s",
-				 d->report ? d->report->address : d->o->probe.target);
+			fix_word_command("ip route get",
+					 d->report ? d->report->address : d->o->probe.target, line,
+					 sizeof(line));
 			advise(d, "# no route to the target from here: check the routing table");
 			advise(d, line);
 		} else if (d->report && !d->report->reached) {
@@ -414,23 +401,6 @@ static void probes_json(struct diag *d, struct json_writer *j)
 	json_string(j, "egress_reason", d->vin.egress_reason);
 	json_string(j, "ingress_reason", d->vin.ingress_reason);
 	json_object_end(j);
-}
-
-static void other_ns_json(struct diag *d, struct json_writer *j)
-{
-	json_array_begin(j, "other_namespaces");
-	for (size_t i = 0; i < d->others.nnetns; i++) {
-		char nb[256];
-
-		json_object_begin(j, NULL);
-		json_uint(j, "netns", d->others.netns[i].netns);
-		json_string(j, "name", netns_label(&d->names, d->others.netns[i].netns, nb,
-						   sizeof(nb)));
-		json_uint(j, "count", d->others.netns[i].packets);
-		json_string(j, "top_reason", reason_label(d, d->others.netns[i].top_reason));
-		json_object_end(j);
-	}
-	json_array_end(j);
 }
 
 /* A wall-clock time as RFC 3339, UTC, to the second. */
@@ -464,7 +434,7 @@ static void print_json(struct diag *d)
 	json_uint(&j, "loss_drops", d->vin.host_drops);
 	drop_report_json(&d->here, &d->names, &j, "drops");
 	findings_json(d->findings, d->nfindings, &j, "findings");
-	other_ns_json(d, &j);
+	drop_report_netns_json(&d->others, &d->names, &j, "other_namespaces");
 	json_string(&j, "tracer", d->tracer_name);
 	json_uint(&j, "tracer_events_lost", d->vin.events_lost);
 	json_object_end(&j);
@@ -523,11 +493,11 @@ static const char *verdict_color(enum verdict_kind k)
 {
 	switch (k) {
 	case VERDICT_NONE:
-		return "\033[1;32m";
+		return DS_SGR_BOLD_GREEN;
 	case VERDICT_INCONCLUSIVE:
-		return "\033[1;33m";
+		return DS_SGR_BOLD_YELLOW;
 	default:
-		return "\033[1;31m";
+		return DS_SGR_BOLD_RED;
 	}
 }
 
@@ -537,7 +507,7 @@ static void print_text(struct diag *d)
 	struct text_opts to = { .seconds = d->seconds, .max_detail = 3, .color = color };
 
 	printf("%s%s%s\n", color ? verdict_color(d->verdict.kind) : "", d->verdict.summary,
-	       color ? "\033[0m" : "");
+	       color ? DS_SGR_RESET : "");
 	printf("verdict: %s (confidence %s), %s for %.1f s\n\n", verdict_name(d->verdict.kind),
 	       confidence_name(d->verdict.confidence), d->o->probe.target, d->seconds);
 

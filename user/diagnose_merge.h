@@ -12,17 +12,17 @@
 #include <stdint.h>
 
 #include "diagnose.h"
-#include "droptable.h"
-#include "findings.h"
-#include "hostcounters.h"
-#include "hostdelta.h"
+#include "trace_table.h"
+#include "counters_findings.h"
+#include "counters_host.h"
+#include "counters_delta.h"
 #include "kallsyms.h"
 #include "netns.h"
 #include "probe_child.h"
-#include "probefate.h"
+#include "diagnose_fate.h"
 #include "reasons.h"
-#include "retrans.h"
-#include "verdict.h"
+#include "trace_retrans.h"
+#include "diagnose_verdict.h"
 
 /* A loss episode a record is about (monitor): its target and its wall-clock times. */
 struct diag_episode {
@@ -84,7 +84,7 @@ struct diag {
 
 
 /*
- * Place every lost probe (probefate.c), judge the path again without the probes this host
+ * Place every lost probe (diagnose_fate.c), judge the path again without the probes this host
  * lost, split this host's drops from other namespaces', and fill d->vin. Needs d->prober ended,
  * d->events, d->drops, d->retrans, d->before/after/delta/findings and d->names. Returns 0, or
  * -ENOMEM after printing the error.

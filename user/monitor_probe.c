@@ -13,7 +13,7 @@
 #include "monitor_probe.h"
 #include "probe_child.h"
 #include "probe_stats.h"
-#include "tracer.h"
+#include "trace_bpf.h"
 #include "util.h"
 
 /* Round trips to the destination, seconds: from a LAN to another continent. */

@@ -34,7 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "droptable.h"
+#include "trace_table.h"
 #include "kallsyms.h"
 #include "metrics.h"
 #include "monitor_episodes.h"
