@@ -7,7 +7,7 @@
 
 #include "prober.h"
 
-#define DIAGNOSE_DEFAULT_DURATION 30.0
+#define DIAGNOSE_DEFAULT_DURATION 30 /* seconds */
 
 struct diagnose_opts {
 	struct probe_config probe; /* target and how to probe it */

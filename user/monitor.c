@@ -18,6 +18,7 @@
 #include "monitor_config.h"
 #include "monitor_http.h"
 #include "monitor_kernel.h"
+#include "options.h"
 #include "pin.h"
 #include "util.h"
 
@@ -39,59 +40,44 @@ enum {
 	OPT_NO_RETRANS,
 };
 
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option monitor_options[] = {
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"textfile", required_argument, NULL, OPT_TEXTFILE},
-	{"pin-dir", required_argument, NULL, OPT_PIN_DIR},
-	{"keep", no_argument, NULL, OPT_KEEP},
-	{"remove", no_argument, NULL, OPT_REMOVE},
-	{"netns", required_argument, NULL, 'N'},
-	{"interval", required_argument, NULL, OPT_INTERVAL},
-	{"no-retrans", no_argument, NULL, OPT_NO_RETRANS},
-	{"json", no_argument, NULL, 'j'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
+/* The command's table (options.h): parsing, --help and `dropscope help --options`. */
+const struct ds_option monitor_options[] = {
+	{"config", OPT_CONFIG, required_argument, "FILE",
+	 "targets, one per line ('#' comments); reread on SIGHUP"},
+	{"listen", OPT_LISTEN, required_argument, "ADDR:PORT",
+	 "serve GET /metrics: text 0.0.4, or OpenMetrics when\nasked (127.0.0.1:9377, [::1]:9377, "
+	 ":9377)"},
+	{"textfile", OPT_TEXTFILE, required_argument, "DIR",
+	 "write DIR/dropscope.prom for node_exporter's textfile\ncollector, every --interval"},
+	{"interval", OPT_INTERVAL, required_argument, "S",
+	 "how often to rewrite the textfile (default 15)"},
+	{"pin-dir", OPT_PIN_DIR, required_argument, "DIR",
+	 "the maps and links under DIR (default\n" DEFAULT_PIN_DIR ")"},
+	{"keep", OPT_KEEP, no_argument, NULL,
+	 "leave the programs attached at exit: a restart loses\nno drop"},
+	{"remove", OPT_REMOVE, no_argument, NULL,
+	 "detach and remove the pins a --keep monitor left,\nand exit"},
+	{"netns", 'N', required_argument, "NS",
+	 "this server: self (default), a name from 'ip netns',\na path, or all (every namespace, "
+	 "with a netns\nlabel); the pins stay in the caller's bpffs"},
+	{"no-retrans", OPT_NO_RETRANS, no_argument, NULL, "do not count TCP retransmissions"},
+	{"json", 'j', no_argument, NULL, "episode records as JSON lines on stdout"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
 	{0},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: dropscope monitor [TARGET...] [--config FILE] [--listen ADDR:PORT]\n"
-		"                         [--textfile DIR] [--pin-dir DIR] [--keep] [--json] [-N "
-		"NS]\n"
-		"       dropscope monitor --remove [--pin-dir DIR]\n"
-		"\n"
-		"Watch all the time: count this server's drops in the kernel, probe the targets, "
-		"and\n"
-		"feed Prometheus. The programs stay attached through links pinned beside the maps, "
-		"so\n"
-		"the counts are absolute and go on across restarts. SIGHUP rereads --config.\n"
-		"\n"
-		"options:\n"
-		"      --config FILE     targets, one per line ('#' comments); reread on SIGHUP\n"
-		"      --listen ADDR:PORT  serve GET /metrics (text 0.0.4, or OpenMetrics when "
-		"asked)\n"
-		"      --textfile DIR    write DIR/dropscope.prom for node_exporter's textfile\n"
-		"                        collector, every --interval\n"
-		"      --interval S      how often to rewrite the textfile (default 15)\n"
-		"      --pin-dir DIR     the maps and links under DIR (default %s)\n"
-		"      --keep            leave the programs attached at exit: a restart loses no "
-		"drop\n"
-		"      --remove          detach and remove the pins a --keep monitor left, and "
-		"exit\n"
-		"  -N, --netns NS        this server: self (default), a name from 'ip netns', a "
-		"path,\n"
-		"                        or all (every namespace, with a netns label); the pins "
-		"stay\n"
-		"                        in the caller's bpffs\n"
-		"      --no-retrans      do not count TCP retransmissions\n"
-		"  -j, --json            episode records as JSON lines on stdout\n"
-		"  -v, --verbose         say more on stderr\n"
-		"  -h, --help            this text\n",
-		DEFAULT_PIN_DIR);
+	fprintf(f, "usage: dropscope monitor [TARGET...] [--config FILE] [--listen ADDR:PORT]\n"
+		   "                         [--textfile DIR] [--pin-dir DIR] [--keep] [--json] "
+		   "[-N NS]\n"
+		   "       dropscope monitor --remove [--pin-dir DIR]\n\n"
+		   "Watch all the time: count this server's drops in the kernel, probe the\n"
+		   "targets, and feed Prometheus. The programs stay attached through links\n"
+		   "pinned beside the maps, so the counts are absolute and go on across\n"
+		   "restarts. SIGHUP rereads --config.\n\noptions:\n");
+	ds_options_help(f, monitor_options);
 }
 
 int monitor_add_fd(struct monitor *m, int fd, void (*ready)(struct monitor *m, int fd, void *ctx),
@@ -305,12 +291,14 @@ int cmd_monitor(int argc, char **argv)
 				 .interval = 15,
 				 .retransmits = true};
 	struct monitor m = {.o = &o, .ns = {.fd = -1}};
+	struct ds_getopt longopts;
 	bool remove = false;
 	int opt, err, rc = DS_EXIT_ERROR;
 
+	if (ds_getopt_init(&longopts, monitor_options))
+		return DS_EXIT_ERROR;
 	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":N:jvh", monitor_options, NULL)) != -1) {
+	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case OPT_CONFIG:
 			o.config = optarg;
@@ -359,7 +347,7 @@ int cmd_monitor(int argc, char **argv)
 			usage(stdout);
 			return DS_EXIT_OK;
 		default:
-			return ds_option_error("monitor", opt, argv, monitor_options);
+			return ds_option_error("monitor", opt, argv, &longopts);
 		}
 	}
 	o.cli_targets = argv + optind;

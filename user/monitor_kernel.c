@@ -8,12 +8,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "droptable.h"
+#include "trace_table.h"
 #include "kfeatures.h"
 #include "monitor_kernel.h"
 #include "pin.h"
 #include "privs.h"
-#include "tracer.h"
+#include "trace_bpf.h"
 #include "util.h"
 
 /* The programs' label values, by link (pin_link_names). */

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tracer.h"
+#include "trace_bpf.h"
 
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/dropscope"
 
