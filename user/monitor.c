@@ -40,25 +40,26 @@ enum {
 	OPT_NO_RETRANS,
 };
 
-/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+/* The command's table (options.h): parsing, --help and `dropscope help --options`. */
 const struct ds_option monitor_options[] = {
 	{"config", OPT_CONFIG, required_argument, "FILE",
 	 "targets, one per line ('#' comments); reread on SIGHUP"},
 	{"listen", OPT_LISTEN, required_argument, "ADDR:PORT",
-	 "serve GET /metrics (text 0.0.4, or OpenMetrics when\nasked)"},
+	 "serve GET /metrics: text 0.0.4, or OpenMetrics when\nasked (127.0.0.1:9377, [::1]:9377, "
+	 ":9377)"},
 	{"textfile", OPT_TEXTFILE, required_argument, "DIR",
 	 "write DIR/dropscope.prom for node_exporter's textfile\ncollector, every --interval"},
 	{"interval", OPT_INTERVAL, required_argument, "S",
 	 "how often to rewrite the textfile (default 15)"},
 	{"pin-dir", OPT_PIN_DIR, required_argument, "DIR",
-	 "the maps and links under DIR (default " DEFAULT_PIN_DIR ")"},
+	 "the maps and links under DIR (default\n" DEFAULT_PIN_DIR ")"},
 	{"keep", OPT_KEEP, no_argument, NULL,
-	 "leave the programs attached at exit: a restart loses no\ndrop"},
+	 "leave the programs attached at exit: a restart loses\nno drop"},
 	{"remove", OPT_REMOVE, no_argument, NULL,
-	 "detach and remove the pins a --keep monitor left, and\nexit"},
+	 "detach and remove the pins a --keep monitor left,\nand exit"},
 	{"netns", 'N', required_argument, "NS",
-	 "this server: self (default), a name from 'ip netns', a\npath, or all (every namespace, "
-	 "with a netns label); the\npins stay in the caller's bpffs"},
+	 "this server: self (default), a name from 'ip netns',\na path, or all (every namespace, "
+	 "with a netns\nlabel); the pins stay in the caller's bpffs"},
 	{"no-retrans", OPT_NO_RETRANS, no_argument, NULL, "do not count TCP retransmissions"},
 	{"json", 'j', no_argument, NULL, "episode records as JSON lines on stdout"},
 	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
@@ -71,15 +72,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: dropscope monitor [TARGET...] [--config FILE] [--listen ADDR:PORT]\n"
 		   "                         [--textfile DIR] [--pin-dir DIR] [--keep] [--json] "
 		   "[-N NS]\n"
-		   "       dropscope monitor --remove [--pin-dir DIR]\n"
-		   "\n"
-		   "Watch all the time: count this server's drops in the kernel, probe the "
-		   "targets, and\n"
-		   "feed Prometheus. The programs stay attached through links pinned beside the "
-		   "maps, so\n"
-		   "the counts are absolute and go on across restarts. SIGHUP rereads --config.\n"
-		   "\n"
-		   "options:\n");
+		   "       dropscope monitor --remove [--pin-dir DIR]\n\n"
+		   "Watch all the time: count this server's drops in the kernel, probe the\n"
+		   "targets, and feed Prometheus. The programs stay attached through links\n"
+		   "pinned beside the maps, so the counts are absolute and go on across\n"
+		   "restarts. SIGHUP rereads --config.\n\noptions:\n");
 	ds_options_help(f, monitor_options);
 }
 

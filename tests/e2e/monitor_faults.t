@@ -6,7 +6,7 @@
 # losing counts, and -N all's netns label.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
-t_need nft
+t_need nft reason:NETFILTER_DROP
 BPFLOAD="${BUILD:-build}/tests/helpers/bpfload"
 [ -x "$BPFLOAD" ] || t_skip_all "$BPFLOAD is not built"
 trap t_cleanup EXIT

@@ -7,13 +7,11 @@
 # promtool checks the text exposition; Prometheus' own parser takes the OpenMetrics one.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
-t_need nft
+t_need nft reason:NETFILTER_DROP
 command -v prometheus >/dev/null || t_skip_all "prometheus is not installed (scripts/deps.sh)"
 command -v promtool >/dev/null || t_skip_all "promtool is not installed (scripts/deps.sh)"
 NODE_EXPORTER=$(command -v prometheus-node-exporter || command -v node_exporter) ||
 	t_skip_all "prometheus-node-exporter is not installed (scripts/deps.sh)"
-bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q 'SKB_DROP_REASON_NETFILTER_DROP\b' ||
-	t_skip_all "this kernel's BTF has no NETFILTER_DROP drop reason"
 trap t_cleanup EXIT
 
 lab_create 1 || t_skip_all "could not build the lab"
