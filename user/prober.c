@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The path prober's engine: sockets, the send/receive loop, pacing, reverse DNS. */
+/*
+ * The path prober's engine: sockets, the send/receive loop, pacing. Its options are in
+ * probe_opts.c, its resolvers (target, reverse DNS) in probe_resolve.c, its report in probe_report.c.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <math.h>
-#include <netdb.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "prober.h"
+#include "probe_resolve.h"
 #include "probe_stats.h"
 #include "util.h"
 
@@ -47,403 +48,8 @@
 #define DISCOVERY_AHEAD 4
 #define MAX_POLL_S 0.1	   /* ds_stop is noticed within this */
 #define DNS_WAIT_S 1.0	   /* after the run, pending reverse lookups get this long */
-#define RESOLVER_MAX 512   /* addresses the resolver keeps */
-#define RESOLVER_THREADS 8 /* lookups at once */
 #define RECV_BURST 64	   /* packets read per socket per wake-up */
 #define RCVBUF_BYTES (1 << 20)
-
-/* --- options ---------------------------------------------------------------------------- */
-
-const char probe_options_help[] =
-	"  -c, --count N         rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"
-	"                        the destination gets two a round\n"
-	"      --duration S      probe for S seconds instead (e.g. 30, 2m)\n"
-	"      --proto P         icmp (default), udp or tcp (SYN) probes\n"
-	"  -T, --tcp             tcp SYN probes (--proto tcp, as mtr's -T)\n"
-	"  -u, --udp             udp probes (--proto udp, as mtr's -u)\n"
-	"  -P, --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
-	"  -4, -6, --ipv4, --ipv6\n"
-	"                        use IPv4 / IPv6 only\n"
-	"  -f, --first-ttl N     first hop to probe (default 1)\n"
-	"  -m, --max-ttl N       last hop to probe (default 30)\n"
-	"  -s, --size, --psize BYTES\n"
-	"                        probe size, IP header included (default 64; not for tcp)\n"
-	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
-	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
-	"                        round trip, 1 to 5 s)\n"
-	"  -n, --no-dns          do not look up hop names\n"
-	"  -a, --address ADDR    send from this address of the host (mtr's -a)\n"
-	"  -I, --interface IF    send every probe out of this interface (mtr's -I)\n";
-
-void probe_config_init(struct probe_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->family = AF_UNSPEC;
-	cfg->proto = PROBE_ICMP;
-	cfg->first_ttl = 1;
-	cfg->max_ttl = PROBE_DEFAULT_MAX_TTL;
-	cfg->interval_s = PROBE_DEFAULT_INTERVAL_S;
-}
-
-static int opt_ulong(const char *name, const char *arg, unsigned long min, unsigned long max,
-		     unsigned int *out)
-{
-	unsigned long v;
-
-	if (parse_ulong(arg, min, max, &v)) {
-		ds_err("failed to parse %s '%s': give a whole number from %lu to %lu", name, arg,
-		       min, max);
-		return -EINVAL;
-	}
-	*out = (unsigned int)v;
-	return 0;
-}
-
-static int opt_seconds(const char *name, const char *arg, double min, double max, double *out)
-{
-	double v;
-
-	if (parse_duration(arg, false, &v) || v < min || v > max) {
-		ds_err("failed to parse %s '%s': give seconds from %g to %g (e.g. 0.5, 500ms, 2m)",
-		       name, arg, min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'c':
-		cfg->count_set = true;
-		return opt_ulong("--count", arg, 1, 1000000, &cfg->count);
-	case PROBE_OPT_DURATION:
-		return opt_seconds("--duration", arg, 0.1, 86400, &cfg->duration_s);
-	case 'i':
-		return opt_seconds("--interval", arg, 0.01, 60, &cfg->interval_s);
-	case PROBE_OPT_TIMEOUT:
-		return opt_seconds("--timeout", arg, 0.01, 60, &cfg->timeout_s);
-	case '4':
-	case '6':
-		if (cfg->family != AF_UNSPEC && cfg->family != (opt == '4' ? AF_INET : AF_INET6)) {
-			ds_err("-4 and -6 exclude each other: give one");
-			return -EINVAL;
-		}
-		cfg->family = opt == '4' ? AF_INET : AF_INET6;
-		return 0;
-	case 'n':
-		cfg->no_dns = true;
-		return 0;
-	case PROBE_OPT_PROTO:
-		if (!strcmp(arg, "icmp")) {
-			cfg->proto = PROBE_ICMP;
-		} else if (!strcmp(arg, "udp")) {
-			cfg->proto = PROBE_UDP;
-		} else if (!strcmp(arg, "tcp")) {
-			cfg->proto = PROBE_TCP;
-		} else {
-			ds_err("failed to parse --proto '%s': give icmp, udp or tcp", arg);
-			return -EINVAL;
-		}
-		return 0;
-	case PROBE_OPT_ADDRESS: {
-		uint8_t a[16];
-
-		if (strlen(arg) >= sizeof(cfg->source) ||
-		    (inet_pton(AF_INET, arg, a) != 1 && inet_pton(AF_INET6, arg, a) != 1)) {
-			ds_err("failed to parse --address '%s': give an IPv4 or IPv6 address of "
-			       "this host",
-			       arg);
-			return -EINVAL;
-		}
-		snprintf(cfg->source, sizeof(cfg->source), "%s", arg);
-		return 0;
-	}
-	case PROBE_OPT_INTERFACE:
-		if (!*arg || strlen(arg) >= sizeof(cfg->iface) || strchr(arg, '/')) {
-			ds_err("failed to parse --interface '%s': give an interface's name", arg);
-			return -EINVAL;
-		}
-		snprintf(cfg->iface, sizeof(cfg->iface), "%s", arg);
-		return 0;
-	case PROBE_OPT_TCP:
-		cfg->proto = PROBE_TCP;
-		return 0;
-	case PROBE_OPT_UDP:
-		cfg->proto = PROBE_UDP;
-		return 0;
-	case PROBE_OPT_PORT:
-		return opt_ulong("--port", arg, 1, 65535, &cfg->port);
-	case PROBE_OPT_MAX_TTL:
-		return opt_ulong("--max-ttl", arg, 1, PROBE_MAX_TTL, &cfg->max_ttl);
-	case PROBE_OPT_FIRST_TTL:
-		return opt_ulong("--first-ttl", arg, 1, PROBE_MAX_TTL, &cfg->first_ttl);
-	case PROBE_OPT_SIZE:
-		cfg->size_set = true;
-		return opt_ulong("--size", arg, 1, 65535, &cfg->size);
-	}
-	return 1;
-}
-
-/* Whether a v6 address is IPv4-mapped (::ffff:a.b.c.d): an IPv4 host, written as IPv6. */
-static bool is_v4mapped(const uint8_t *a)
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(a, prefix, sizeof(prefix));
-}
-
-int probe_config_finish(struct probe_config *cfg)
-{
-	uint8_t a[16];
-
-	if (!cfg->target[0]) {
-		ds_err("failed to start probing: no TARGET given (a host name or address)");
-		return -EINVAL;
-	}
-	if (inet_pton(AF_INET6, cfg->target, a) == 1 && is_v4mapped(a)) {
-		if (cfg->family == AF_INET6) {
-			ds_err("failed to probe %s: it is an IPv4 address (IPv4-mapped) and -6 asks "
-			       "for IPv6; drop -6",
-			       cfg->target);
-			return -EINVAL;
-		}
-		/* Probed, and reported, as the IPv4 address it is. */
-		inet_ntop(AF_INET, a + 12, cfg->target, sizeof(cfg->target));
-	}
-	if (cfg->source[0]) {
-		int fam = strchr(cfg->source, ':') ? AF_INET6 : AF_INET;
-
-		if (cfg->family != AF_UNSPEC && cfg->family != fam) {
-			ds_err("failed to start probing: --address %s is %s and -%c asks for %s",
-			       cfg->source, fam == AF_INET ? "IPv4" : "IPv6",
-			       cfg->family == AF_INET ? '4' : '6',
-			       cfg->family == AF_INET ? "IPv4" : "IPv6");
-			return -EINVAL;
-		}
-		cfg->family = fam; /* the target's address of the source's family */
-	}
-	if (cfg->count_set && cfg->duration_s > 0) {
-		ds_err("failed to start probing: give -c/--count or --duration, not both");
-		return -EINVAL;
-	}
-	if (!cfg->count_set && cfg->duration_s <= 0)
-		cfg->count = PROBE_DEFAULT_COUNT;
-	if (cfg->duration_s > 0)
-		cfg->count = 0;
-	if (cfg->first_ttl > cfg->max_ttl) {
-		ds_err("failed to start probing: --first-ttl %u is beyond --max-ttl %u",
-		       cfg->first_ttl, cfg->max_ttl);
-		return -EINVAL;
-	}
-	if (cfg->size_set && cfg->proto == PROBE_TCP) {
-		ds_err("failed to start probing: --size does not apply to tcp probes (SYNs have a "
-		       "fixed size)");
-		return -EINVAL;
-	}
-	if (cfg->port && cfg->proto == PROBE_ICMP) {
-		ds_err("failed to start probing: --port needs --proto udp or --proto tcp");
-		return -EINVAL;
-	}
-	if (!cfg->port && cfg->proto != PROBE_ICMP)
-		cfg->port =
-			cfg->proto == PROBE_UDP ? PROBE_DEFAULT_UDP_PORT : PROBE_DEFAULT_TCP_PORT;
-	if (!cfg->size_set)
-		cfg->size = PROBE_DEFAULT_SIZE;
-	return 0;
-}
-
-/* --- reverse DNS in threads of its own --------------------------------------------------- */
-
-enum { DNS_PENDING, DNS_BUSY, DNS_DONE };
-
-struct dns_entry {
-	uint8_t addr[16];
-	int state;
-	char name[256];
-};
-
-/*
- * Shared by the prober and its lookup threads; whoever drops the last reference frees it, so
- * that prober_close never waits on a slow DNS server. Up to RESOLVER_THREADS lookups run at once:
- * one name that times out must not hold up the names after it.
- */
-struct resolver {
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC */
-	int refs;	     /* the prober's and one per thread */
-	int threads, idle;
-	bool quit;
-	int family;
-	size_t n, next;
-	struct dns_entry e[RESOLVER_MAX];
-};
-
-static void resolver_put(struct resolver *r)
-{
-	bool last;
-
-	pthread_mutex_lock(&r->lock);
-	last = --r->refs == 0;
-	r->quit = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
-	if (last) {
-		pthread_cond_destroy(&r->cond);
-		pthread_mutex_destroy(&r->lock);
-		free(r);
-	}
-}
-
-static void addr_to_sockaddr(int family, const uint8_t *addr, struct sockaddr_storage *ss,
-			     socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, addr, 16);
-		*len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, addr, 4);
-		*len = sizeof(*s4);
-	}
-}
-
-static void *resolver_main(void *arg)
-{
-	struct resolver *r = arg;
-
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-		char name[256];
-		size_t i;
-		int rc;
-
-		r->idle++;
-		while (!r->quit && r->next == r->n)
-			pthread_cond_wait(&r->cond, &r->lock);
-		r->idle--;
-		if (r->quit)
-			break;
-		i = r->next++;
-		r->e[i].state = DNS_BUSY;
-		addr_to_sockaddr(r->family, r->e[i].addr, &ss, &len);
-		pthread_mutex_unlock(&r->lock);
-		rc = getnameinfo((struct sockaddr *)&ss, len, name, sizeof(name), NULL, 0,
-				 NI_NAMEREQD);
-		pthread_mutex_lock(&r->lock);
-		if (rc == 0)
-			snprintf(r->e[i].name, sizeof(r->e[i].name), "%s", name);
-		r->e[i].state = DNS_DONE;
-		pthread_cond_broadcast(&r->cond);
-	}
-	r->threads--;
-	pthread_mutex_unlock(&r->lock);
-	resolver_put(r);
-	return NULL;
-}
-
-/* One more lookup thread, with the lock held. Signals stay with the threads that check ds_stop. */
-static void resolver_spawn(struct resolver *r)
-{
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t tid;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (!pthread_create(&tid, &attr, resolver_main, r)) {
-		r->refs++;
-		r->threads++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-}
-
-static int resolver_start(int family, struct resolver **out)
-{
-	pthread_condattr_t ca;
-	struct resolver *r;
-
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	r->family = family;
-	r->refs = 1;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	*out = r;
-	return 0;
-}
-
-static void resolver_request(struct resolver *r, const uint8_t *addr, size_t alen)
-{
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->n; i++)
-		if (!memcmp(r->e[i].addr, addr, alen))
-			goto out;
-	if (r->n < RESOLVER_MAX) {
-		memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
-		memcpy(r->e[r->n].addr, addr, alen);
-		r->n++;
-		if (r->idle == 0 && r->threads < RESOLVER_THREADS)
-			resolver_spawn(r);
-		pthread_cond_broadcast(&r->cond);
-	}
-out:
-	pthread_mutex_unlock(&r->lock);
-}
-
-static void resolver_name(struct resolver *r, const uint8_t *addr, size_t alen, char *buf,
-			  size_t size)
-{
-	buf[0] = '\0';
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->n; i++)
-		if (!memcmp(r->e[i].addr, addr, alen) && r->e[i].state == DNS_DONE)
-			snprintf(buf, size, "%s", r->e[i].name);
-	pthread_mutex_unlock(&r->lock);
-}
-
-/* Wait until every lookup asked for is answered, or the monotonic deadline. */
-static void resolver_wait(struct resolver *r, double deadline)
-{
-	struct timespec ts;
-
-	if (!r)
-		return;
-	ts.tv_sec = (time_t)deadline;
-	ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		bool busy = r->next < r->n;
-
-		for (size_t i = 0; i < r->n && !busy; i++)
-			busy = r->e[i].state != DNS_DONE;
-		if (!busy || ds_stop)
-			break;
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&r->lock);
-}
 
 /* --- state ---------------------------------------------------------------------------- */
 
@@ -1192,118 +798,6 @@ int prober_run(struct prober *p, double deadline)
 
 /* --- opening ------------------------------------------------------------------------------ */
 
-/*
- * A target that is not one host cannot be probed: what answers a multicast or broadcast probe is
- * every listener (or this host's own looped-back copy), and the unspecified address means this
- * host. NULL when addr is a host's address (as far as the address alone tells; a subnet's
- * broadcast address is found by the route lookup).
- */
-static const char *not_a_host(int family, const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	if (family == AF_INET6) {
-		if (!memcmp(a, zero, 16))
-			return "the unspecified address";
-		if (a[0] == 0xff)
-			return "a multicast address";
-		return NULL;
-	}
-	if (!memcmp(a, zero, 4))
-		return "the unspecified address";
-	if (a[0] == 0) /* 0.0.0.0/8, "this network": a source, never a destination (RFC 1122) */
-		return "an address of 'this network' (0.0.0.0/8)";
-	if (!memcmp(a, "\xff\xff\xff\xff", 4))
-		return "the broadcast address";
-	if ((a[0] & 0xf0) == 0xe0)
-		return "a multicast address";
-	return NULL;
-}
-
-/* Refuse a target that is not one host (one line, -EINVAL: bad input). */
-static int check_target(const char *target, const struct sockaddr_storage *ss)
-{
-	const uint8_t *a = ss->ss_family == AF_INET6
-				   ? ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr
-				   : (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-	const char *what = not_a_host(ss->ss_family, a);
-	char text[INET6_ADDRSTRLEN];
-
-	if (!what)
-		return 0;
-	inet_ntop(ss->ss_family, a, text, sizeof(text));
-	ds_err("failed to probe %s (%s%s%s, not one host); give a host's address", target,
-	       strcmp(target, text) ? text : "", strcmp(target, text) ? ": " : "", what);
-	return -EINVAL;
-}
-
-/* Turn an IPv4-mapped IPv6 address into the IPv4 address it is. */
-static void unmap_v4(struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in s4 = { .sin_family = AF_INET };
-
-	memcpy(&s4.sin_addr, ((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr + 12, 4);
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &s4, sizeof(s4));
-	*len = sizeof(s4);
-}
-
-static int resolve_target(const struct probe_config *cfg, struct sockaddr_storage *ss,
-			  socklen_t *len)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
-	uint8_t tmp[16];
-	int rc;
-
-	/* An address literal of the other family is a usage error, whatever DNS says. */
-	if (cfg->family == AF_INET && inet_pton(AF_INET6, cfg->target, tmp) == 1) {
-		ds_err("failed to probe %s: it is an IPv6 address and -4 asks for IPv4; drop -4",
-		       cfg->target);
-		return -EAFNOSUPPORT;
-	}
-	if (cfg->family == AF_INET6 && inet_pton(AF_INET, cfg->target, tmp) == 1) {
-		ds_err("failed to probe %s: it is an IPv4 address and -6 asks for IPv6; drop -6",
-		       cfg->target);
-		return -EAFNOSUPPORT;
-	}
-	hints.ai_family = cfg->family;
-	rc = getaddrinfo(cfg->target, NULL, &hints, &res);
-	if (rc && cfg->family != AF_UNSPEC && rc != EAI_SYSTEM && rc != EAI_AGAIN) {
-		struct addrinfo *any = NULL;
-
-		hints.ai_family = AF_UNSPEC;
-		if (!getaddrinfo(cfg->target, NULL, &hints, &any)) {
-			freeaddrinfo(any);
-			ds_err("failed to resolve %s: it has no %s address; drop %s", cfg->target,
-			       cfg->family == AF_INET ? "IPv4" : "IPv6",
-			       cfg->family == AF_INET ? "-4" : "-6");
-			return -EAFNOSUPPORT;
-		}
-	}
-	if (rc) {
-		int err = errno;
-
-		ds_err("failed to resolve host '%s': %s; check the name or give an address",
-		       cfg->target, rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
-		return -ENOENT;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	if (ss->ss_family == AF_INET6 &&
-	    is_v4mapped(((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr)) {
-		/* A name whose AAAA record is IPv4-mapped (literals were unmapped already). */
-		if (cfg->family == AF_INET6) {
-			ds_err("failed to probe %s: its address is IPv4 (IPv4-mapped) and -6 asks "
-			       "for IPv6; drop -6",
-			       cfg->target);
-			return -EAFNOSUPPORT;
-		}
-		unmap_v4(ss, len);
-	}
-	return check_target(cfg->target, ss);
-}
-
 /* The MTU of the interface that holds addr (the route's source address), or 0 if none does. */
 static unsigned int iface_mtu(int family, const uint8_t *addr)
 {
@@ -1368,7 +862,7 @@ static int bind_source(const struct prober *p, int fd, bool device, bool address
 		uint8_t a[16] = { 0 };
 
 		inet_pton(p->flow.family, p->cfg.source, a);
-		addr_to_sockaddr(p->flow.family, a, &ss, &len);
+		probe_sockaddr(p->flow.family, a, &ss, &len);
 		/* A link-local address means something only on its link: -I's. */
 		if (p->flow.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)a)) {
 			if (!p->cfg.iface[0]) {
@@ -1534,7 +1028,7 @@ static int open_sockets(struct prober *p)
 		setsockopt(fd, SOL_RAW, ICMP_FILTER, &mask, sizeof(mask));
 	}
 
-	addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
+	probe_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 	if (p->flow.proto != PROBE_ICMP) {
 		/* Reserve the source port, so no real connection of this host shares our flow. */
 		fd = socket(p->flow.family,
@@ -1565,7 +1059,7 @@ static int open_sockets(struct prober *p)
 			return fd;
 		p->tcp_fd = fd;
 		set_rcvbuf(fd);
-		addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
+		probe_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 		/* Connected: the kernel hands us only segments from the target. */
 		if (bind(fd, (struct sockaddr *)&me, melen) ||
 		    connect(fd, (struct sockaddr *)&p->dst_sa, p->dst_salen)) {
@@ -1602,7 +1096,7 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		return -ENOMEM;
 	p->cfg = c;
 	p->send_fd = p->icmp_fd = p->tcp_fd = p->port_fd = -1;
-	err = resolve_target(&c, &p->dst_sa, &p->dst_salen);
+	err = probe_resolve_target(&c, &p->dst_sa, &p->dst_salen);
 	if (err)
 		goto cleanup;
 	p->flow.family = p->dst_sa.ss_family;
