@@ -130,11 +130,13 @@ static void serve_report(struct prober *p, int fd, const uint8_t *excluded, size
 	}
 	{
 		struct probe_child_header h = { PROBE_MSG_REPORT, (uint32_t)(sizeof(rc) + sizeof(*r) +
-							r->nhops * sizeof(*r->hops)) };
+							r->nhops * sizeof(*r->hops) +
+							r->nflows * sizeof(*r->flows)) };
 
 		if (!write_full(fd, &h, sizeof(h)) && !write_full(fd, &rc, sizeof(rc)) &&
-		    !write_full(fd, r, sizeof(*r)))
-			write_full(fd, r->hops, r->nhops * sizeof(*r->hops));
+		    !write_full(fd, r, sizeof(*r)) &&
+		    !write_full(fd, r->hops, r->nhops * sizeof(*r->hops)) && r->nflows)
+			write_full(fd, r->flows, r->nflows * sizeof(*r->flows));
 	}
 }
 
@@ -187,7 +189,7 @@ static void serve(struct prober *p, int fd)
  */
 static int close_others(const struct prober *p, int fd, int stop_fd, int err_fd)
 {
-	int keep[9] = { 0, 1, 2, fd, stop_fd };
+	int keep[5 + PROBE_MAX_SOCKETS] = { 0, 1, 2, fd, stop_fd };
 	size_t nkeep = 5 + prober_socket_fds(p, keep + 5);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -298,6 +300,7 @@ struct probe_child {
 	bool have_probes;
 	struct probe_report report;
 	struct probe_hop_report *hops;
+	struct probe_flow_report *flows;
 };
 
 static void fail(struct probe_child *c, int err)
@@ -636,6 +639,11 @@ static void check_report(struct probe_report *r)
 	FIX_BOOL(r->has_origin);
 	FIX_BOOL(r->origin.at_destination);
 	FIX_BOOL(r->origin.carries_on);
+	FIX_BOOL(r->origin.branch);
+	FIX_BOOL(r->multipath);
+	FIX_BOOL(r->mda_complete);
+	FIX_BOOL(r->branch.seen);
+	TERMINATE(r->branch.address);
 	if ((unsigned)r->proto > PROBE_TCP)
 		r->proto = PROBE_ICMP;
 	for (size_t i = 0; i < r->nhops; i++) {
@@ -644,8 +652,13 @@ static void check_report(struct probe_report *r)
 		FIX_BOOL(h->rate_limited);
 		FIX_BOOL(h->limiter_confirmed);
 		FIX_BOOL(h->destination);
+		FIX_BOOL(h->mda_complete);
 		if (h->nhosts > PROBE_MAX_RESPONDERS)
 			h->nhosts = PROBE_MAX_RESPONDERS;
+		/* A flow's hop names one of the row's responders, or none. */
+		for (size_t f = 0; f < r->nflows; f++)
+			if (r->flows[f].via[i] >= h->nhosts)
+				r->flows[f].via[i] = PROBE_VIA_NONE;
 		for (size_t k = 0; k < PROBE_MAX_RESPONDERS; k++) {
 			TERMINATE(h->hosts[k].address);
 			TERMINATE(h->hosts[k].name);
@@ -693,16 +706,23 @@ const struct probe_report *probe_child_report(struct probe_child *c, const bool 
 	}
 	free(c->hops);
 	c->hops = NULL;
+	free(c->flows);
+	c->flows = NULL;
 	if (len < sizeof(rc) + sizeof(c->report) ||
 	    payload(c, &c->report, sizeof(c->report), until))
 		goto broken;
-	if (c->report.nhops > MAX_HOPS ||
-	    len != sizeof(rc) + sizeof(c->report) + c->report.nhops * sizeof(*c->hops))
+	if (c->report.nhops > MAX_HOPS || c->report.nflows > PROBE_MAX_FLOWS ||
+	    len != sizeof(rc) + sizeof(c->report) + c->report.nhops * sizeof(*c->hops) +
+			    c->report.nflows * sizeof(*c->flows))
 		goto broken;
 	c->hops = calloc(c->report.nhops + 1, sizeof(*c->hops));
-	if (!c->hops || payload(c, c->hops, c->report.nhops * sizeof(*c->hops), until))
+	c->flows = calloc(c->report.nflows + 1, sizeof(*c->flows));
+	if (!c->hops || !c->flows ||
+	    payload(c, c->hops, c->report.nhops * sizeof(*c->hops), until) ||
+	    payload(c, c->flows, c->report.nflows * sizeof(*c->flows), until))
 		goto broken;
 	c->report.hops = c->hops;
+	c->report.flows = c->flows;
 	check_report(&c->report);
 	return &c->report;
 broken:
@@ -739,5 +759,6 @@ void probe_child_close(struct probe_child *c)
 	free(c->rec);
 	free(c->settled);
 	free(c->hops);
+	free(c->flows);
 	free(c);
 }

@@ -27,6 +27,9 @@ const char probe_options_help[] =
 	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
 	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
 	"                        round trip, 1 to 5 s)\n"
+	"      --flows N         probe N flows (1 to 64) in rotation, each a fixed 5-tuple, to\n"
+	"                        find every path of a load-balanced (ECMP) route and the branch\n"
+	"                        that loses (default 1: one path)\n"
 	"  -n, --no-dns          do not look up hop names\n"
 	"  -a, --address ADDR    send from this address of the host (mtr's -a)\n"
 	"  -I, --interface IF    send every probe out of this interface (mtr's -I)\n";
@@ -78,6 +81,8 @@ int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
 		return opt_seconds("--duration", arg, 0.1, 86400, &cfg->duration_s);
 	case 'i':
 		return opt_seconds("--interval", arg, 0.01, 60, &cfg->interval_s);
+	case PROBE_OPT_FLOWS:
+		return opt_ulong("--flows", arg, 1, PROBE_MAX_FLOWS, &cfg->flows);
 	case PROBE_OPT_TIMEOUT:
 		return opt_seconds("--timeout", arg, 0.01, 60, &cfg->timeout_s);
 	case '4':
@@ -200,5 +205,7 @@ int probe_config_finish(struct probe_config *cfg)
 			cfg->proto == PROBE_UDP ? PROBE_DEFAULT_UDP_PORT : PROBE_DEFAULT_TCP_PORT;
 	if (!cfg->size_set)
 		cfg->size = PROBE_DEFAULT_SIZE;
+	if (!cfg->flows)
+		cfg->flows = 1;
 	return 0;
 }

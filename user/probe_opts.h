@@ -34,6 +34,7 @@ struct probe_config {
 	bool no_dns;	   /* -n: no reverse DNS */
 	char source[INET6_ADDRSTRLEN]; /* -a: the probes' source address ("": the route's) */
 	char iface[16];		       /* -I: the interface every probe leaves by ("": any) */
+	unsigned int flows;	       /* --flows: Paris flows probed in rotation (0: one) */
 	bool count_set, size_set;
 };
 
@@ -60,6 +61,7 @@ enum {
 	PROBE_OPT_DURATION = 0x5000,
 	PROBE_OPT_PROTO,
 	PROBE_OPT_TIMEOUT,
+	PROBE_OPT_FLOWS,
 };
 /* clang-format off */
 #define PROBE_LONG_OPTS							\
@@ -77,6 +79,7 @@ enum {
 	{ "udp", no_argument, NULL, PROBE_OPT_UDP },			\
 	{ "interval", required_argument, NULL, 'i' },			\
 	{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },	\
+	{ "flows", required_argument, NULL, PROBE_OPT_FLOWS },		\
 	{ "no-dns", no_argument, NULL, 'n' },				\
 	{ "ipv4", no_argument, NULL, '4' },				\
 	{ "ipv6", no_argument, NULL, '6' }

@@ -162,15 +162,35 @@ static void build_ip(const struct probe_flow *f, uint8_t ttl, size_t size, uint8
 	put16(buf + 10, probe_csum(buf, IP4_HLEN, 0));
 }
 
+/* How many flows the run has: nflows, or the one flow of a run that set none. */
+static unsigned int flows_of(const struct probe_flow *f)
+{
+	return f->nflows > 1 ? f->nflows : 1;
+}
+
+/* The flow whose hashed field (source port, echo identifier) is v, given flow 0's base; -1. */
+static int flow_at(const struct probe_flow *f, uint16_t v, uint16_t base)
+{
+	uint16_t k = (uint16_t)(v - base);
+
+	return k < flows_of(f) ? k : -1;
+}
+
 int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size, uint8_t *buf,
 		size_t bufsize)
+{
+	return probe_build_flow(f, 0, ident, ttl, size, buf, bufsize);
+}
+
+int probe_build_flow(const struct probe_flow *f, unsigned int flow, uint16_t ident, uint8_t ttl,
+		     size_t size, uint8_t *buf, size_t bufsize)
 {
 	size_t hl, l4len;
 	uint8_t *l4;
 	uint32_t sum;
 
 	if (!f || !buf || ident >= PROBE_ID_SPACE || size > 65535 ||
-	    (f->family != AF_INET && f->family != AF_INET6))
+	    (f->family != AF_INET && f->family != AF_INET6) || flow >= flows_of(f))
 		return -EINVAL;
 	hl = ip_hlen(f);
 	if (size < probe_min_size(f) || (f->proto == PROBE_TCP && size != probe_min_size(f)))
@@ -186,7 +206,7 @@ int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t 
 	case PROBE_ICMP:
 		l4[0] = f->family == AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO;
 		l4[1] = 0;
-		put16(l4 + 4, f->icmp_id);
+		put16(l4 + 4, (uint16_t)(f->icmp_id + flow));
 		put16(l4 + 6, ident);
 		/*
 		 * seq + ~seq is 0xffff whatever seq is: with this word beside it the checksum,
@@ -197,7 +217,7 @@ int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t 
 		put16(l4 + 2, probe_csum(l4, l4len, sum));
 		break;
 	case PROBE_UDP:
-		put16(l4, f->sport);
+		put16(l4, (uint16_t)(f->sport + flow));
 		put16(l4 + 2, f->dport);
 		put16(l4 + 4, (uint16_t)l4len);
 		/*
@@ -210,7 +230,7 @@ int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t 
 		put16(l4 + 8, (uint16_t)~csum_fold(sum));
 		break;
 	case PROBE_TCP:
-		put16(l4, f->sport);
+		put16(l4, (uint16_t)(f->sport + flow));
 		put16(l4 + 2, f->dport);
 		put32(l4 + 4, (uint32_t)f->tcp_seq_hi << 16 | ident);
 		put32(l4 + 8, 0);
@@ -230,29 +250,39 @@ int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t 
 	return (int)size;
 }
 
-/* The identity in the first 8 transport bytes of one of our probes (quoted or not), or -1. */
-static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len)
+/*
+ * The identity in the first 8 transport bytes of one of our probes (quoted or not), or -1; its
+ * flow number into *flow.
+ */
+static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len, uint8_t *flow)
 {
 	uint16_t v;
 	uint32_t seq;
+	int k;
 
 	if (len < L4_QUOTE)
 		return -1;
 	switch (f->proto) {
 	case PROBE_ICMP:
+		k = flow_at(f, get16(l4 + 4), f->icmp_id);
 		if (l4[0] != (f->family == AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO) || l4[1] != 0 ||
-		    get16(l4 + 4) != f->icmp_id)
+		    k < 0)
 			return -1;
+		*flow = (uint8_t)k;
 		v = get16(l4 + 6);
 		return v < PROBE_ID_SPACE ? v : -1;
 	case PROBE_UDP:
-		if (get16(l4) != f->sport || get16(l4 + 2) != f->dport)
+		k = flow_at(f, get16(l4), f->sport);
+		if (k < 0 || get16(l4 + 2) != f->dport)
 			return -1;
+		*flow = (uint8_t)k;
 		v = get16(l4 + 6);
 		return v ? v - 1 : -1;
 	case PROBE_TCP:
-		if (get16(l4) != f->sport || get16(l4 + 2) != f->dport)
+		k = flow_at(f, get16(l4), f->sport);
+		if (k < 0 || get16(l4 + 2) != f->dport)
 			return -1;
+		*flow = (uint8_t)k;
 		seq = get32(l4 + 4);
 		if (seq >> 16 != f->tcp_seq_hi || (seq & 0xffff) >= PROBE_ID_SPACE)
 			return -1;
@@ -270,7 +300,8 @@ static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len
  * quote is not of a packet from our source to our target with our protocol; -2 when it is, but
  * does not carry our probes' identifying fields (or too little of them to tell).
  */
-static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len, uint8_t *ttl)
+static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len, uint8_t *ttl,
+			uint8_t *flow)
 {
 	size_t hl, alen = addr_len(f);
 	int ident;
@@ -297,7 +328,7 @@ static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len
 			return -1;
 		*ttl = q[7];
 	}
-	ident = probe_ident(f, q + hl, len - hl);
+	ident = probe_ident(f, q + hl, len - hl, flow);
 	return ident >= 0 ? ident : -2;
 }
 
@@ -314,7 +345,7 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 			    size_t len, struct probe_packet *out)
 {
 	bool v6 = f->family == AF_INET6;
-	uint8_t type, code, ttl = 0;
+	uint8_t type, code, ttl = 0, flow = 0;
 	enum probe_reply_kind kind;
 	int ident;
 
@@ -325,7 +356,9 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 	if (type == (v6 ? ICMP6_ECHOREPLY : ICMP4_ECHOREPLY)) {
 		if (f->proto != PROBE_ICMP)
 			return 0;
-		if (code != 0 || get16(l4 + 4) != f->icmp_id || get16(l4 + 6) >= PROBE_ID_SPACE) {
+		int k = flow_at(f, get16(l4 + 4), f->icmp_id);
+
+		if (code != 0 || k < 0 || get16(l4 + 6) >= PROBE_ID_SPACE) {
 			/* Someone else's echo to our target (ping, mtr), or a mangled one. */
 			out->foreign = from && !memcmp(from, f->dst, addr_len(f));
 			return 0;
@@ -334,6 +367,7 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 		out->reply = PROBE_REPLY_ECHO;
 		out->icmp_type = type;
 		out->ident = get16(l4 + 6);
+		out->flow = (uint8_t)k;
 		out->terminal = true;
 		return 0;
 	}
@@ -346,12 +380,13 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 		kind = PROBE_REPLY_UNREACH;
 	else
 		return 0;
-	ident = quoted_probe(f, l4 + ICMP_HLEN, len - ICMP_HLEN, &ttl);
+	ident = quoted_probe(f, l4 + ICMP_HLEN, len - ICMP_HLEN, &ttl, &flow);
 	if (ident < 0) {
 		out->foreign = ident == -2;
 		return 0;
 	}
 	reply_init(out, f, from);
+	out->flow = flow;
 	out->reply = kind;
 	out->icmp_type = type;
 	out->icmp_code = code;
@@ -372,9 +407,12 @@ static int parse_tcp_reply(const struct probe_flow *f, const uint8_t *from, cons
 	uint32_t seq;
 	uint8_t flags;
 
+	int k;
+
 	if (f->proto != PROBE_TCP || len < 20)
 		return 0;
-	if (get16(l4) != f->dport || get16(l4 + 2) != f->sport)
+	k = flow_at(f, get16(l4 + 2), f->sport);
+	if (get16(l4) != f->dport || k < 0)
 		return 0;
 	flags = l4[13];
 	/* An answer to a SYN acknowledges it: ack = our sequence number + 1. */
@@ -395,6 +433,7 @@ static int parse_tcp_reply(const struct probe_flow *f, const uint8_t *from, cons
 	reply_init(out, f, from);
 	out->reply = kind;
 	out->ident = (uint16_t)(seq & 0xffff);
+	out->flow = (uint8_t)k;
 	out->terminal = true;
 	return 0;
 }
@@ -449,7 +488,7 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
 {
 	size_t alen, hl, avail;
 	const uint8_t *src, *dst;
-	uint8_t proto, ttl;
+	uint8_t proto, ttl, flow = 0;
 	int ident;
 
 	if (!f || !out || (!pkt && len) || (f->family != AF_INET && f->family != AF_INET6))
@@ -493,10 +532,11 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
 	 * host, its answers have the same addresses and protocol: only the identity tells.
 	 */
 	if (proto == l4_proto(f) && !memcmp(src, f->src, alen) && !memcmp(dst, f->dst, alen)) {
-		ident = probe_ident(f, pkt + hl, avail - hl);
+		ident = probe_ident(f, pkt + hl, avail - hl, &flow);
 		if (ident >= 0) {
 			out->kind = PROBE_PKT_PROBE;
 			out->ident = (uint16_t)ident;
+			out->flow = flow;
 			out->ttl = ttl;
 			return 0;
 		}

@@ -75,6 +75,18 @@ struct host_entry {
 	uint32_t mtu;
 };
 
+/*
+ * One flow at one row (--flows): its probes' fates, and who answered it there. Paris flows keep
+ * their path, so one address is expected; another (per-packet balancing, a route change) is
+ * counted in moved.
+ */
+struct flow_cell {
+	struct hop_counts c;
+	uint8_t addr[16];
+	bool known; /* addr answered */
+	uint32_t moved;
+};
+
 /* One row of the report: a hop's TTL, or the destination. */
 struct stream {
 	struct hop_counts c;
@@ -94,7 +106,11 @@ struct prober {
 	socklen_t dst_salen;
 	size_t alen;
 	unsigned int size, mtu, pmtu; /* mtu: the largest probe we send; pmtu: the path's */
-	int send_fd, icmp_fd, tcp_fd, port_fd;
+	int send_fd, icmp_fd, tcp_fd;
+	int port_fd[PROBE_MAX_FLOWS]; /* the flows' source ports, reserved (udp, tcp) */
+	unsigned int nflows;
+	struct flow_cell *cells; /* nflows x (PROBE_MAX_TTL + 1): flow f's row t at f * ROWS + t */
+	uint64_t mda_probes;	 /* probes sent when MDA's rule first held at every hop, or 0 */
 	struct resolver *dns;
 	uint8_t *pkt;
 
@@ -136,6 +152,70 @@ static struct stream *stream_of(struct prober *p, uint8_t ttl, uint8_t flags)
 	return &p->hops[ttl];
 }
 
+#define ROWS (PROBE_MAX_TTL + 1)
+
+static struct flow_cell *cell_of(struct prober *p, unsigned int flow, unsigned int row)
+{
+	return &p->cells[(size_t)flow * ROWS + row];
+}
+
+/* The row a probe counts in: its TTL's, or the destination's (path_len). */
+static unsigned int row_of(const struct prober *p, uint8_t ttl, uint8_t flags)
+{
+	return (flags & SLOT_DEST) || ttl >= p->path_len ? p->path_len : ttl;
+}
+
+/* Index of addr among the row's responders, or PROBE_VIA_NONE. */
+static uint8_t via_of(const struct prober *p, const struct stream *s, const struct flow_cell *fc)
+{
+	if (!fc->known)
+		return PROBE_VIA_NONE;
+	for (size_t k = 0; k < s->nhosts; k++)
+		if (!memcmp(s->hosts[k].addr, fc->addr, p->alen))
+			return (uint8_t)k;
+	return PROBE_VIA_NONE;
+}
+
+/*
+ * MDA's stopping rule (probe_mda_flows) at every hop that answered before the destination (the
+ * target itself is the one address there): enough flows reached each that no next hop beyond
+ * those seen was missed, at 95%.
+ */
+static bool mda_holds(const struct prober *p)
+{
+	if (!p->terminal_seen)
+		return false;
+	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++) {
+		const struct stream *s = &p->hops[t];
+		bool used[PROBE_MAX_RESPONDERS] = {false};
+		unsigned int seen = 0, k = 0;
+
+		if (!s->nhosts)
+			continue; /* silent so far: nothing to enumerate */
+		for (unsigned int f = 0; f < p->nflows; f++) {
+			uint8_t v = via_of(p, s, &p->cells[(size_t)f * (PROBE_MAX_TTL + 1) + t]);
+
+			if (v == PROBE_VIA_NONE)
+				continue;
+			seen++;
+			k += !used[v];
+			used[v] = true;
+		}
+		if (seen < probe_mda_flows(k, PROBE_MDA_ALPHA))
+			return false;
+	}
+	return true;
+}
+
+static void counts_add(struct hop_counts *d, const struct hop_counts *s)
+{
+	d->fast_sent += s->fast_sent;
+	d->fast_lost += s->fast_lost;
+	d->paced_sent += s->paced_sent;
+	d->paced_lost += s->paced_lost;
+	d->replied |= s->replied;
+}
+
 static struct host_entry *host_of(struct prober *p, struct stream *s, const uint8_t *addr)
 {
 	for (size_t i = 0; i < s->nhosts; i++)
@@ -157,11 +237,7 @@ static void shorten_path(struct prober *p, unsigned int ttl)
 	for (unsigned int t = ttl; t < p->path_len && t <= PROBE_MAX_TTL; t++) {
 		struct stream *s = &p->hops[t];
 
-		d->c.fast_sent += s->c.fast_sent;
-		d->c.fast_lost += s->c.fast_lost;
-		d->c.paced_sent += s->c.paced_sent;
-		d->c.paced_lost += s->c.paced_lost;
-		d->c.replied |= s->c.replied;
+		counts_add(&d->c, &s->c);
 		d->other_replies += s->other_replies;
 		for (size_t i = 0; i < s->nhosts; i++) {
 			struct host_entry *h = host_of(p, d, s->hosts[i].addr);
@@ -179,12 +255,28 @@ static void shorten_path(struct prober *p, unsigned int ttl)
 		}
 		memset(s, 0, sizeof(*s));
 	}
+	/* The flows' rows the same way: ttl becomes their destination row. */
+	for (unsigned int f = 0; f < p->nflows; f++) {
+		struct flow_cell *to = cell_of(p, f, ttl);
+
+		for (unsigned int t = ttl + 1; t <= p->path_len && t <= PROBE_MAX_TTL; t++) {
+			struct flow_cell *from = cell_of(p, f, t);
+
+			counts_add(&to->c, &from->c);
+			if (!to->known && from->known) {
+				memcpy(to->addr, from->addr, sizeof(to->addr));
+				to->known = true;
+			}
+			memset(from, 0, sizeof(*from));
+		}
+	}
 	p->path_len = ttl;
 }
 
 static void settle(struct prober *p, struct probe_slot *sl, bool answered)
 {
 	struct stream *s = stream_of(p, sl->ttl, sl->flags);
+	struct hop_counts *fc = &cell_of(p, sl->flow, row_of(p, sl->ttl, sl->flags))->c;
 	unsigned int reach = sl->ttl + 1u + DISCOVERY_AHEAD;
 
 	if (!(sl->flags & SLOT_DEST) && reach > p->horizon)
@@ -194,10 +286,15 @@ static void settle(struct prober *p, struct probe_slot *sl, bool answered)
 	if (sl->flags & SLOT_PACED) {
 		s->c.paced_sent++;
 		s->c.paced_lost += !answered;
+		fc->paced_sent++;
+		fc->paced_lost += !answered;
 	} else {
 		s->c.fast_sent++;
 		s->c.fast_lost += !answered;
+		fc->fast_sent++;
+		fc->fast_lost += !answered;
 	}
+	fc->replied |= answered;
 	if (p->inflight)
 		p->inflight--;
 }
@@ -232,6 +329,7 @@ static void record_append(struct prober *p, const struct probe_slot *sl, uint16_
 	r->ident = ident;
 	r->ttl = sl->ttl;
 	r->flags = sl->flags & (SLOT_DEST | SLOT_PACED);
+	r->flow = sl->flow;
 }
 
 static int64_t realtime_ns(void)
@@ -242,7 +340,7 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced)
+static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced, unsigned int flow)
 {
 	uint64_t index = p->next_index;
 	uint16_t ident = (uint16_t)(index % PROBE_ID_SPACE);
@@ -250,7 +348,7 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	int len, err = 0;
 	ssize_t n;
 
-	len = probe_build(&p->flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
+	len = probe_build_flow(&p->flow, flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
 	if (len < 0)
 		return;
 	/*
@@ -264,6 +362,7 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	sl->seq1 = index + 1;
 	sl->ttl = (uint8_t)ttl;
 	sl->flags = (dest ? SLOT_DEST : 0) | (paced ? SLOT_PACED : 0);
+	sl->flow = (uint8_t)flow;
 	sl->tx_rt_ns = realtime_ns();
 	sl->sent_ns = mono_ns();
 	for (int tries = 0; tries < 3; tries++) {
@@ -354,6 +453,7 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 {
 	struct probe_slot *sl = &p->slots[pk->ident];
 	struct probe_record *rec = NULL;
+	struct flow_cell *fcell;
 	struct host_entry *h;
 	struct stream *s;
 	uint64_t now = mono_ns();
@@ -361,7 +461,8 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	double rtt_ms;
 
 	m = probe_match_reply(sl, pk, now, rx_rt_ns, probe_timeout(p), &rtt_ms);
-	if (m == PROBE_MATCH_UNMATCHED) {
+	/* Its identity, but another flow's ports: not an answer to this probe. */
+	if (m == PROBE_MATCH_UNMATCHED || pk->flow != sl->flow) {
 		p->unmatched++;
 		return;
 	}
@@ -391,7 +492,14 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	    sl->ttl >= p->cfg.first_ttl)
 		shorten_path(p, sl->ttl);
 	s = stream_of(p, sl->ttl, sl->flags);
+	fcell = cell_of(p, sl->flow, row_of(p, sl->ttl, sl->flags));
 	settle(p, sl, true);
+	if (!fcell->known) {
+		memcpy(fcell->addr, pk->from, p->alen);
+		fcell->known = true;
+	} else if (memcmp(fcell->addr, pk->from, p->alen)) {
+		fcell->moved++;
+	}
 	if (rec) {
 		rec->flags |= PROBE_REC_ANSWERED;
 		rec->reply_ns = now;
@@ -537,6 +645,11 @@ static void check_limiters(struct prober *p, double now)
 	if (now - p->last_check < RT_CHECK_S)
 		return;
 	p->last_check = now;
+	if (p->nflows > 1 && !p->mda_probes && mda_holds(p)) {
+		p->mda_probes = p->probes_sent;
+		ds_debug("every hop's next hops found (MDA, 95%%) after %llu probes",
+			 (unsigned long long)p->mda_probes);
+	}
 	n = gather_counts(p, hc, p->path_len);
 	add_presumed_lost(p, hc, n, mono_ns());
 	for (size_t k = 0; k + 1 < n; k++) {
@@ -644,9 +757,11 @@ static void send_due(struct prober *p, double now)
 			return;
 		}
 		p->round_waiting = false;
+		/* Flows in rotation: a round is one flow's, every hop probed on it. */
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
 			if (!p->hops[t].paced)
-				send_probe(p, t, false, false);
+				send_probe(p, t, false, false,
+					   (unsigned int)(p->rounds % p->nflows));
 		p->rounds++;
 		p->next_round += p->cfg.interval_s;
 		if (p->next_round < now)
@@ -661,7 +776,7 @@ static void send_due(struct prober *p, double now)
 			p->window_blocked = true;
 			return;
 		}
-		send_probe(p, t, false, true);
+		send_probe(p, t, false, true, (unsigned int)(s->paced_issued % p->nflows));
 		s->paced_issued++;
 		s->next_send = now + PROBE_PACED_INTERVAL_S;
 	}
@@ -671,7 +786,8 @@ static void send_due(struct prober *p, double now)
 			p->window_blocked = true;
 			return;
 		}
-		send_probe(p, p->cfg.max_ttl, true, p->dest.paced);
+		send_probe(p, p->cfg.max_ttl, true, p->dest.paced,
+			   (unsigned int)(p->dest_issued % p->nflows));
 		p->dest_issued++;
 		p->dest.next_send += dest_period;
 		if (p->dest.next_send < now)
@@ -710,6 +826,12 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+static void close_ports(struct prober *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		close_fd(&p->port_fd[i]);
 }
 
 void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s)
@@ -787,7 +909,7 @@ int prober_run(struct prober *p, double deadline)
 	close_fd(&p->icmp_fd);
 	close_fd(&p->tcp_fd);
 	close_fd(&p->send_fd);
-	close_fd(&p->port_fd);
+	close_ports(p);
 	if (!p->interrupted) {
 		double dl = mono_now() + DNS_WAIT_S;
 
@@ -977,6 +1099,92 @@ static void set_rcvbuf(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 }
 
+static uint32_t random_u32(void)
+{
+	uint32_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (uint32_t)getpid() ^ (uint32_t)mono_ns();
+	return v;
+}
+
+/* A socket bound to port (0: any) of me, sending as -I says. Returns the fd or -errno. */
+static int reserve_port(const struct prober *p, struct sockaddr_storage *me, socklen_t melen,
+			uint16_t port)
+{
+	int fd, err;
+
+	fd = socket(p->flow.family,
+		    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	err = bind_source(p, fd, true, false);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (p->flow.family == AF_INET6)
+		((struct sockaddr_in6 *)me)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)me)->sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)me, melen) ||
+	    getsockname(fd, (struct sockaddr *)me, &melen)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+#define PORT_TRIES 64
+#define PORT_LO 32768 /* the flows' ports are drawn from Linux's default ephemeral range */
+#define PORT_HI 60999
+
+/*
+ * Reserve the flows' source ports, so that no real connection of this host shares a flow:
+ * one port the kernel picks for one flow; for several, nflows consecutive ones (a range an
+ * in-kernel filter can match) from a random start, another start when one is taken.
+ */
+static int reserve_ports(struct prober *p, struct sockaddr_storage *me, socklen_t melen)
+{
+	int fd, err = 0;
+
+	if (p->nflows == 1) {
+		fd = reserve_port(p, me, melen, 0);
+		if (fd < 0)
+			goto fail;
+		p->port_fd[0] = fd;
+		p->flow.sport =
+			ntohs(p->flow.family == AF_INET6 ? ((struct sockaddr_in6 *)me)->sin6_port
+							 : ((struct sockaddr_in *)me)->sin_port);
+		return 0;
+	}
+	for (int tries = 0; tries < PORT_TRIES; tries++) {
+		uint16_t base =
+			(uint16_t)(PORT_LO + random_u32() % (PORT_HI - PORT_LO - p->nflows));
+		unsigned int k;
+
+		for (k = 0; k < p->nflows; k++) {
+			fd = reserve_port(p, me, melen, (uint16_t)(base + k));
+			if (fd < 0)
+				break;
+			p->port_fd[k] = fd;
+		}
+		if (k == p->nflows) {
+			p->flow.sport = base;
+			return 0;
+		}
+		close_ports(p);
+		if (fd != -EADDRINUSE)
+			goto fail;
+	}
+fail:
+	err = fd < 0 ? fd : -EADDRINUSE;
+	ds_err("failed to reserve %u source port%s: %s", p->nflows, p->nflows > 1 ? "s" : "",
+	       strerror(-err));
+	return err;
+}
+
 static int open_sockets(struct prober *p)
 {
 	struct sockaddr_storage me;
@@ -1030,28 +1238,9 @@ static int open_sockets(struct prober *p)
 
 	probe_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 	if (p->flow.proto != PROBE_ICMP) {
-		/* Reserve the source port, so no real connection of this host shares our flow. */
-		fd = socket(p->flow.family,
-			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
-			    0);
-		if (fd >= 0) {
-			err = bind_source(p, fd, true, false);
-			if (err) {
-				close(fd);
-				return err;
-			}
-		}
-		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
-		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
-			err = -errno;
-			ds_err("failed to reserve a source port: %s", strerror(-err));
-			if (fd >= 0)
-				close(fd);
+		err = reserve_ports(p, &me, melen);
+		if (err)
 			return err;
-		}
-		p->port_fd = fd;
-		p->flow.sport = ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port
-					 : ((struct sockaddr_in *)&me)->sin_port);
 	}
 	if (p->flow.proto == PROBE_TCP) {
 		fd = open_raw(p, IPPROTO_TCP, SOCK_NONBLOCK);
@@ -1072,15 +1261,6 @@ static int open_sockets(struct prober *p)
 	return 0;
 }
 
-static uint32_t random_u32(void)
-{
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint32_t)getpid() ^ (uint32_t)mono_ns();
-	return v;
-}
-
 int prober_open(const struct probe_config *cfg, struct prober **out)
 {
 	struct probe_config c = *cfg;
@@ -1095,7 +1275,10 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	if (!p)
 		return -ENOMEM;
 	p->cfg = c;
-	p->send_fd = p->icmp_fd = p->tcp_fd = p->port_fd = -1;
+	p->send_fd = p->icmp_fd = p->tcp_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		p->port_fd[i] = -1;
+	p->nflows = c.flows ? c.flows : 1;
 	err = probe_resolve_target(&c, &p->dst_sa, &p->dst_salen);
 	if (err)
 		goto cleanup;
@@ -1121,6 +1304,7 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	inet_ntop(p->flow.family, p->flow.src, p->source, sizeof(p->source));
 
 	p->flow.dport = (uint16_t)c.port;
+	p->flow.nflows = (uint16_t)p->nflows;
 	p->flow.icmp_id = (uint16_t)random_u32();
 	p->flow.tcp_seq_hi = (uint16_t)random_u32();
 	p->flow.flowlabel = (random_u32() & 0xfffff) | 1;
@@ -1146,7 +1330,8 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		goto cleanup;
 	p->pkt = malloc(p->size);
 	p->slots = calloc(PROBE_ID_SPACE, sizeof(*p->slots));
-	if (!p->pkt || !p->slots) {
+	p->cells = calloc((size_t)p->nflows * ROWS, sizeof(*p->cells));
+	if (!p->pkt || !p->slots || !p->cells) {
 		err = -ENOMEM;
 		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
 		goto cleanup;
@@ -1285,13 +1470,15 @@ static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n,
  * the path is unknown. dest is the destination's counts, used when it has no row.
  */
 static void exclude_probes(const struct prober *p, struct hop_counts *hc, size_t n, bool dest_row,
-			   struct hop_counts *dest, const bool *excluded, size_t nexcluded)
+			   struct hop_counts *dest, const bool *excluded, size_t nexcluded,
+			   int flow)
 {
 	for (size_t i = 0; i < nexcluded && i < p->nrec; i++) {
 		const struct probe_record *r = &p->rec[i];
 		struct hop_counts *c;
 
-		if (!excluded[i] || (r->flags & PROBE_REC_ANSWERED) || !rec_settled(p, i))
+		if (!excluded[i] || (r->flags & PROBE_REC_ANSWERED) || !rec_settled(p, i) ||
+		    (flow >= 0 && r->flow != flow))
 			continue;
 		if ((r->flags & PROBE_REC_DEST) || r->ttl >= p->path_len)
 			c = dest_row && n ? &hc[n - 1] : dest;
@@ -1309,6 +1496,183 @@ static void exclude_probes(const struct prober *p, struct hop_counts *hc, size_t
 	}
 }
 
+/* Flow f's rows as the report's: row i is TTL first_ttl + i, the last maybe the destination. */
+static void flow_counts(struct prober *p, unsigned int f, struct hop_counts *hc, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int t = p->cfg.first_ttl + (unsigned int)i;
+		unsigned int row = t >= p->path_len ? p->path_len : t;
+
+		hc[i] = cell_of(p, f, row)->c;
+		hc[i].paced = (row == p->path_len ? &p->dest : &p->hops[row])->paced;
+	}
+}
+
+/*
+ * The flows' paths and losses, each hop's flows per address and MDA's rule, and loss per
+ * branch: at every hop where the flows split, they are grouped by the address they take, and
+ * probe_branch_attribute names a group that loses beyond chance (the most significant split).
+ */
+static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, const bool *excluded,
+		      size_t nexcluded)
+{
+	size_t n = r->nhops, nf = p->nflows;
+	struct hop_counts *fhc, *ghc, dummy;
+	struct probe_flow_report *flows;
+	struct branch_verdict best = {.group = -1, .p = 1};
+	size_t best_row = 0, best_groups = 0;
+	unsigned int best_flows = 0, best_all = 0;
+	int err = 0;
+
+	flows = realloc(r->flows, nf * sizeof(*flows));
+	if (!flows)
+		return -ENOMEM;
+	r->flows = flows;
+	r->nflows = nf;
+	if (!n)
+		return 0;
+	fhc = calloc(nf * n, sizeof(*fhc));
+	ghc = calloc(PROBE_MAX_RESPONDERS * n, sizeof(*ghc));
+	if (!fhc || !ghc) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (unsigned int f = 0; f < nf; f++) {
+		struct probe_flow_report *o = &flows[f];
+		struct hop_counts *hc = fhc + f * n;
+		uint64_t lost;
+
+		memset(o, 0, sizeof(*o));
+		o->flow = f;
+		o->key =
+			(uint16_t)((p->flow.proto == PROBE_ICMP ? p->flow.icmp_id : p->flow.sport) +
+				   f);
+		flow_counts(p, f, hc, n);
+		if (excluded)
+			exclude_probes(p, hc, n, dest_row, &dummy, excluded, nexcluded, (int)f);
+		for (size_t i = 0; i < n; i++) {
+			unsigned int t = r->hops[i].ttl;
+			unsigned int row = t >= p->path_len ? p->path_len : t;
+			const struct stream *s = row == p->path_len ? &p->dest : &p->hops[row];
+
+			o->via[i] = via_of(p, s, cell_of(p, f, row));
+			o->hop_sent[i] = (uint32_t)(hc[i].fast_sent + hc[i].paced_sent);
+			o->hop_received[i] =
+				o->hop_sent[i] - (uint32_t)(hc[i].fast_lost + hc[i].paced_lost);
+			if (o->via[i] != PROBE_VIA_NONE) {
+				r->hops[i].hosts[o->via[i]].flows++;
+				r->hops[i].flows_seen++;
+			}
+		}
+		o->sent = o->hop_sent[n - 1];
+		lost = o->sent - o->hop_received[n - 1];
+		o->received = o->hop_received[n - 1];
+		o->loss_pct = o->sent ? loss_pct(lost, o->sent) : NAN;
+	}
+	r->mda_complete = true;
+	for (size_t i = 0; i < n; i++) {
+		struct probe_hop_report *h = &r->hops[i];
+		unsigned int k = 0;
+
+		for (size_t a = 0; a < h->nhosts; a++)
+			k += h->hosts[a].flows > 0;
+		r->multipath |= k > 1;
+		h->mda_needed = probe_mda_flows(k ? k : 1, PROBE_MDA_ALPHA);
+		h->mda_complete = h->flows_seen >= h->mda_needed;
+		/* A hop that never answers (???) has nothing to enumerate, the target no more. */
+		if (h->nhosts && !h->mda_complete && !h->destination)
+			r->mda_complete = false;
+	}
+	r->mda_probes = p->mda_probes;
+
+	/* Loss per branch, at every hop where the flows split. */
+	for (size_t i = 0; i + 1 < n; i++) {
+		const struct probe_hop_report *h = &r->hops[i];
+		struct branch_verdict b;
+		unsigned int ngroups = 0, grouped = 0;
+		int8_t group_of[PROBE_MAX_RESPONDERS];
+
+		if (h->nhosts < 2)
+			continue;
+		memset(ghc, 0, PROBE_MAX_RESPONDERS * n * sizeof(*ghc));
+		for (size_t a = 0; a < h->nhosts; a++)
+			group_of[a] = h->hosts[a].flows ? (int8_t)ngroups++ : -1;
+		if (ngroups < 2)
+			continue;
+		for (unsigned int f = 0; f < nf; f++) {
+			uint8_t v = flows[f].via[i];
+
+			if (v == PROBE_VIA_NONE || group_of[v] < 0)
+				continue;
+			grouped++;
+			for (size_t k = 0; k < n; k++) {
+				struct hop_counts *g = &ghc[(size_t)group_of[v] * n + k];
+
+				counts_add(g, &fhc[f * n + k]);
+				g->paced = fhc[f * n + k].paced;
+			}
+		}
+		if (probe_branch_attribute(ghc, ngroups, n, PROBE_ALPHA, &b) < 0 || b.p >= best.p)
+			continue;
+		best = b;
+		best_row = i;
+		best_groups = ngroups;
+		best_all = grouped;
+		for (size_t a = 0; a < h->nhosts; a++)
+			if (group_of[a] == b.group)
+				best_flows = h->hosts[a].flows;
+	}
+	if (best.group >= 0) {
+		const struct probe_hop_report *h = &r->hops[best_row];
+		const struct probe_hop_report *from = &r->hops[best.origin];
+		size_t a;
+
+		for (a = 0; a < h->nhosts; a++)
+			if (h->hosts[a].flows && !best.group--)
+				break;
+		r->branch.seen = true;
+		r->branch.ttl = h->ttl;
+		snprintf(r->branch.address, sizeof(r->branch.address), "%s", h->hosts[a].address);
+		r->branch.branch_index = (unsigned int)a + 1;
+		r->branch.nbranches = (unsigned int)best_groups;
+		r->branch.flows = best_flows;
+		r->branch.flows_all = best_all;
+		r->branch.from_ttl = from->ttl;
+		r->branch.sent = best.sent;
+		r->branch.lost = best.lost;
+		r->branch.other_sent = best.other_sent;
+		r->branch.other_lost = best.other_lost;
+		r->branch.loss_pct = loss_pct(best.lost, best.sent);
+		r->branch.other_loss_pct =
+			best.other_sent ? loss_pct(best.other_lost, best.other_sent) : NAN;
+		r->branch.p_value = best.p;
+		/* The branch is the finer explanation of loss that starts at or after its split. */
+		if (!r->has_origin || r->origin.ttl >= h->ttl) {
+			r->has_origin = true;
+			r->origin.ttl = from->ttl;
+			r->origin.address[0] = '\0';
+			for (unsigned int f = 0; f < nf; f++) {
+				uint8_t v = flows[f].via[best.origin];
+
+				if (flows[f].via[best_row] == a && v != PROBE_VIA_NONE) {
+					snprintf(r->origin.address, sizeof(r->origin.address), "%s",
+						 from->hosts[v].address);
+					break;
+				}
+			}
+			set_loss(best.sent, best.lost, &r->origin.loss_pct, &r->origin.loss_lo,
+				 &r->origin.loss_hi);
+			r->origin.at_destination = from->destination;
+			r->origin.carries_on = true;
+			r->origin.branch = true;
+		}
+	}
+cleanup:
+	free(ghc);
+	free(fhc);
+	return err;
+}
+
 const struct probe_report *prober_report(struct prober *p)
 {
 	return prober_report_excluding(p, NULL, 0);
@@ -1320,6 +1684,7 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	struct hop_counts hc[PROBE_MAX_TTL + 1], dest = p->dest.c;
 	struct hop_verdict v[PROBE_MAX_TTL + 1];
 	struct probe_report *r = &p->report;
+	struct probe_flow_report *flows = r->flows;
 	unsigned int last = last_row(p);
 	struct probe_hop_report *hops;
 	bool dest_row;
@@ -1329,12 +1694,13 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	n = gather_counts(p, hc, last);
 	dest_row = last >= p->path_len;
 	if (excluded)
-		exclude_probes(p, hc, n, dest_row, &dest, excluded, nexcluded);
+		exclude_probes(p, hc, n, dest_row, &dest, excluded, nexcluded, -1);
 	fill_tails(p, hc, n, excluded, nexcluded);
 	hops = realloc(r->hops, (n ? n : 1) * sizeof(*hops));
 	if (!hops)
 		return NULL;
 	memset(r, 0, sizeof(*r));
+	r->flows = flows;
 	r->hops = hops;
 	snprintf(r->target, sizeof(r->target), "%s", p->cfg.target);
 	snprintf(r->address, sizeof(r->address), "%s", p->address);
@@ -1412,6 +1778,8 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);
 	r->end_to_end.min_detectable_pct = 100 * probe_min_detectable(r->end_to_end.sent,
 								      PROBE_ALPHA);
+	if (p->nflows > 1 && fill_flows(p, r, dest_row, excluded, nexcluded))
+		return NULL;
 	return r;
 }
 
@@ -1447,6 +1815,7 @@ void prober_identity(const struct prober *p, struct probe_identity *id)
 	id->icmp_id = p->flow.proto == PROBE_ICMP ? p->flow.icmp_id : 0;
 	id->sport = p->flow.sport;
 	id->dport = p->flow.dport;
+	id->nflows = p->flow.nflows > 1 ? p->flow.nflows : 1;
 }
 
 int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
@@ -1473,14 +1842,17 @@ int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len
 	return 0;
 }
 
-size_t prober_socket_fds(const struct prober *p, int fds[4])
+size_t prober_socket_fds(const struct prober *p, int fds[PROBE_MAX_SOCKETS])
 {
-	const int all[] = { p->send_fd, p->icmp_fd, p->tcp_fd, p->port_fd };
+	const int all[] = { p->send_fd, p->icmp_fd, p->tcp_fd };
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		if (all[i] >= 0)
 			fds[n++] = all[i];
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		if (p->port_fd[i] >= 0)
+			fds[n++] = p->port_fd[i];
 	return n;
 }
 
@@ -1491,12 +1863,14 @@ void prober_close(struct prober *p)
 	close_fd(&p->icmp_fd);
 	close_fd(&p->tcp_fd);
 	close_fd(&p->send_fd);
-	close_fd(&p->port_fd);
+	close_ports(p);
 	if (p->dns)
 		resolver_put(p->dns);
 	free(p->report.hops);
+	free(p->report.flows);
 	free(p->rec);
 	free(p->slots);
+	free(p->cells);
 	free(p->pkt);
 	free(p);
 }

@@ -100,8 +100,10 @@ enum {
 struct probe_record {
 	uint64_t sent_ns;   /* CLOCK_MONOTONIC ns just before the send: bpf_ktime_get_ns's clock */
 	uint64_t reply_ns;  /* CLOCK_MONOTONIC ns when the answer was read, 0 if none */
-	int32_t send_errno; /* 0, or why the kernel refused the send (EPERM: the host's firewall) */
-	uint16_t ident;	    /* identity in the packet: index % PROBE_ID_SPACE */
+	int16_t send_errno; /* 0, or why the kernel refused the send (EPERM: the host's firewall) */
+	uint8_t flow;	    /* which flow (--flows) it was sent on */
+	uint8_t pad;
+	uint16_t ident; /* identity in the packet: index % PROBE_ID_SPACE */
 	uint8_t ttl;
 	uint8_t flags; /* PROBE_REC_* */
 };
@@ -125,6 +127,7 @@ struct probe_identity {
 	uint16_t icmp_id; /* echo identifier (icmp probes), host order */
 	uint16_t sport;	  /* source port (udp, tcp), host order */
 	uint16_t dport;	  /* destination port (udp, tcp), host order */
+	uint16_t nflows;  /* flows: sport (icmp_id) to sport + nflows - 1 (--flows; 1 at least) */
 };
 
 /*
@@ -145,8 +148,9 @@ void prober_identity(const struct prober *p, struct probe_identity *id);
 int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
 			   struct probe_packet *out);
 
-/* The open sockets' file descriptors (at most 4), for a process that keeps only those. */
-size_t prober_socket_fds(const struct prober *p, int fds[4]);
+/* The open sockets' file descriptors, for a process that keeps only those. */
+#define PROBE_MAX_SOCKETS (3 + PROBE_MAX_FLOWS)
+size_t prober_socket_fds(const struct prober *p, int fds[PROBE_MAX_SOCKETS]);
 
 /* Frees everything (closes sockets a run left open; the DNS thread winds down on its own). */
 void prober_close(struct prober *p);
