@@ -306,6 +306,13 @@ int cmd_demo(int argc, char **argv)
 	}
 	probe_config_init(&o.probe);
 	o.probe.no_dns = true;
+	/*
+	 * The demo's network has no parallel paths, and its scenarios (their rates, durations and
+	 * the tests' expectations) were made for one ICMP flow: keep it, not diagnose's flows.
+	 * With them, the tiny-qdisc scenario's probes are rarely dropped on egress (2 of 400
+	 * against ~80 with one ICMP flow; not understood yet).
+	 */
+	o.probe.flows = 1;
 	snprintf(o.probe.target, sizeof(o.probe.target), "%s", s->target ? s->target : lab.dst4);
 	if (ds_stop)
 		goto cleanup; /* Ctrl-C while building: nothing to diagnose */

@@ -8,6 +8,12 @@
 #include "prober.h"
 
 #define DIAGNOSE_DEFAULT_DURATION 30.0
+/*
+ * Unless told otherwise, diagnose probes this many flows (--flows): one ICMP echo flow, and, unless
+ * --proto, -T, -u, --size or --flows 1 says otherwise, TCP SYN flows beside it, whose ports the routers that split traffic (ECMP) hash, so
+ * that loss on one of parallel links shows. 16: MDA rules out a third next hop after two (11).
+ */
+#define DIAGNOSE_DEFAULT_FLOWS 16
 
 struct diagnose_opts {
 	struct probe_config probe; /* target and how to probe it */

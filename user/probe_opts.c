@@ -97,6 +97,7 @@ int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
 		cfg->no_dns = true;
 		return 0;
 	case PROBE_OPT_PROTO:
+		cfg->proto_set = true;
 		if (!strcmp(arg, "icmp")) {
 			cfg->proto = PROBE_ICMP;
 		} else if (!strcmp(arg, "udp")) {
@@ -129,9 +130,11 @@ int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
 		snprintf(cfg->iface, sizeof(cfg->iface), "%s", arg);
 		return 0;
 	case PROBE_OPT_TCP:
+		cfg->proto_set = true;
 		cfg->proto = PROBE_TCP;
 		return 0;
 	case PROBE_OPT_UDP:
+		cfg->proto_set = true;
 		cfg->proto = PROBE_UDP;
 		return 0;
 	case PROBE_OPT_PORT:

@@ -34,8 +34,10 @@ struct probe_config {
 	bool no_dns;	   /* -n: no reverse DNS */
 	char source[INET6_ADDRSTRLEN]; /* -a: the probes' source address ("": the route's) */
 	char iface[16];		       /* -I: the interface every probe leaves by ("": any) */
-	unsigned int flows;	       /* --flows: Paris flows probed in rotation (0: one) */
-	bool count_set, size_set;
+	unsigned int flows; /* --flows: Paris flows probed in rotation (0: one) */
+	/* With flows of udp or tcp: flow 0 an ICMP echo flow beside them (diagnose's default) */
+	bool icmp_beside;
+	bool count_set, size_set, proto_set;
 };
 
 /* Defaults: icmp, any family, 30 hops, 64 bytes, 0.1 s rounds, count decided by _finish. */

@@ -26,7 +26,9 @@
  * fixed 5-tuple, so that routers that split traffic by a hash of it send them down different
  * paths. Flow k differs from flow 0 only in the field routers hash beside the addresses: the
  * source port + k (udp, tcp), the echo identifier + k (icmp; its checksum, constant within the
- * flow, moves with it). Consecutive values: one port range for an in-kernel filter.
+ * flow, moves with it). Consecutive values: one port range for an in-kernel filter. With
+ * icmp_flow0, flow 0 is an ICMP echo flow beside udp or tcp flows 1..nflows-1 (diagnose's
+ * default: routers that hash ports split the others, and echo replies are not rate-limited).
  */
 #define PROBE_MAX_FLOWS 64
 
@@ -52,6 +54,7 @@ struct probe_flow {
 	uint16_t tcp_mss;    /* MSS option of the SYN */
 	uint32_t flowlabel;  /* IPv6 flow label, 20 bits */
 	uint16_t nflows;     /* flows probed: sport/icmp_id + 0..nflows-1; 0 or 1: one */
+	bool icmp_flow0;     /* flow 0 is an echo flow (icmp_id) beside the others' proto */
 };
 
 enum probe_pkt_kind {

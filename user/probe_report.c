@@ -99,6 +99,7 @@ static void json_multipath(const struct probe_report *r, struct json_writer *j)
 
 		json_object_begin(j, NULL);
 		json_uint(j, "flow", o->flow);
+		json_string(j, "protocol", probe_proto_name(o->proto));
 		json_uint(j, "key", o->key);
 		json_uint(j, "sent", o->sent);
 		json_uint(j, "received", o->received);
@@ -476,9 +477,14 @@ void probe_report_multipath_text(const struct probe_report *r, FILE *f)
 
 	if (r->nflows < 2)
 		return;
-	fprintf(f, "Flows: %zu (%s %u-%u)", r->nflows,
-		r->proto == PROBE_ICMP ? "echo identifiers" : "source ports", r->flows[0].key,
-		r->flows[r->nflows - 1].key);
+	if (r->flows[0].proto != r->proto)
+		fprintf(f, "Flows: %zu (0: icmp echo identifier %u; %s source ports %u-%u)",
+			r->nflows, r->flows[0].key, probe_proto_name(r->proto), r->flows[1].key,
+			r->flows[r->nflows - 1].key);
+	else
+		fprintf(f, "Flows: %zu (%s %u-%u)", r->nflows,
+			r->proto == PROBE_ICMP ? "echo identifiers" : "source ports",
+			r->flows[0].key, r->flows[r->nflows - 1].key);
 	if (r->mda_probes)
 		fprintf(f, "; every hop's next hops found (MDA, 95%%) after %llu probes.\n",
 			(unsigned long long)r->mda_probes);

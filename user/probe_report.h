@@ -59,6 +59,7 @@ struct probe_hop_report {
 struct probe_flow_report {
 	unsigned int flow;	 /* 0 .. nflows - 1 */
 	unsigned int key;	 /* its source port (udp, tcp) or echo identifier (icmp) */
+	enum probe_proto proto; /* the run's, or icmp for an echo flow 0 beside udp or tcp */
 	uint64_t sent, received; /* its probes to the last row (the destination's) */
 	double loss_pct;	 /* NAN when sent is 0 */
 	/* Per row i of hops[]: the index in hops[i].hosts of the address that answered this

@@ -1305,6 +1305,7 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 
 	p->flow.dport = (uint16_t)c.port;
 	p->flow.nflows = (uint16_t)p->nflows;
+	p->flow.icmp_flow0 = c.icmp_beside && p->nflows > 1 && c.proto != PROBE_ICMP;
 	p->flow.icmp_id = (uint16_t)random_u32();
 	p->flow.tcp_seq_hi = (uint16_t)random_u32();
 	p->flow.flowlabel = (random_u32() & 0xfffff) | 1;
@@ -1544,9 +1545,8 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 
 		memset(o, 0, sizeof(*o));
 		o->flow = f;
-		o->key =
-			(uint16_t)((p->flow.proto == PROBE_ICMP ? p->flow.icmp_id : p->flow.sport) +
-				   f);
+		o->proto = p->flow.icmp_flow0 && f == 0 ? PROBE_ICMP : p->flow.proto;
+		o->key = (uint16_t)((o->proto == PROBE_ICMP ? p->flow.icmp_id : p->flow.sport) + f);
 		flow_counts(p, f, hc, n);
 		if (excluded)
 			exclude_probes(p, hc, n, dest_row, &dummy, excluded, nexcluded, (int)f);
@@ -1812,7 +1812,7 @@ void prober_identity(const struct prober *p, struct probe_identity *id)
 	}
 	memcpy(id->src, p->flow.src, 16);
 	memcpy(id->dst, p->flow.dst, 16);
-	id->icmp_id = p->flow.proto == PROBE_ICMP ? p->flow.icmp_id : 0;
+	id->icmp_id = p->flow.proto == PROBE_ICMP || p->flow.icmp_flow0 ? p->flow.icmp_id : 0;
 	id->sport = p->flow.sport;
 	id->dport = p->flow.dport;
 	id->nflows = p->flow.nflows > 1 ? p->flow.nflows : 1;

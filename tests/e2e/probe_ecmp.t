@@ -8,7 +8,8 @@
 #  - a clean ECMP path gives no loss;
 #  - loss on one branch, outbound only and both ways, names that branch, where its loss starts,
 #    and counts exactly the packets the branch's nft rule dropped;
-#  - a branch router that rations its ICMP is not loss.
+#  - a branch router that rations its ICMP is not loss;
+#  - diagnose, with its default flows (icmp and tcp), calls the branch's loss the network's.
 # TCP SYN probes: routers hash their ports, and the destination's answers (RSTs) are not
 # rate-limited, so every flow gets end-to-end samples. Sizes: 16 flows for a 2-way split (MDA
 # needs 11), 24 for 3 ways (16); 150 rounds put ~200 probes past the split on each branch:
@@ -132,6 +133,22 @@ t_is "$(jq -r '.loss_origin.branch.address' "$O")" "$LAB_ECMP_BRANCH4_1" \
 t_is "$(jq -r '.loss_origin.ttl' "$O")" 3 "2-way both ways: loss starts at hop 3"
 t_is "$(lost_from "$O" 3)" "$(nft_drops p1 lab_loss)" \
 	"2-way both ways: probes lost from hop 3 on = packets p1 dropped"
+lab_exec p1 nft delete table inet lab_loss
+
+# diagnose probes an ICMP flow and 15 TCP flows by default: the same loss is the network's, on
+# that branch, and this server drops none of the probes.
+lab_fwd_loss p1 15 fwd
+lab_exec host "$DROPSCOPE" diagnose -n --json -d 20 "$LAB_DST4" >"$T_TMP/diag.json" 2>"$T_TMP/diag.err"
+t_is "$(jq -r .verdict "$T_TMP/diag.json")" network "diagnose, p1 loses 15%: verdict network"
+t_is "$(jq -r '.network.multipath.paths | map(.protocol) | unique | join(" ")' "$T_TMP/diag.json")" \
+	"icmp tcp" "diagnose: flows of icmp and tcp by default"
+t_is "$(jq -r '.network.loss_origin.branch.address' "$T_TMP/diag.json")" "$LAB_ECMP_BRANCH4_1" \
+	"diagnose: the origin is the branch through p1"
+t_is "$(jq -r '.network.loss_origin.ttl' "$T_TMP/diag.json")" 3 "diagnose: from hop 3 on"
+t_is "$(jq -r '.probes.lost_on_host_egress + .probes.replies_lost_on_host_ingress' \
+	"$T_TMP/diag.json")" 0 "diagnose: this server lost none of the probes"
+t_is "$(jq -r '.probes.lost_in_network' "$T_TMP/diag.json")" "$(nft_drops p1 lab_loss)" \
+	"diagnose: the probes lost in the network are the packets p1 dropped"
 lab_exec p1 nft delete table inet lab_loss
 
 # A branch router that rations its ICMP: its flows' hop 2 loses, nothing after it does.

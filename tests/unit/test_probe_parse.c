@@ -166,6 +166,52 @@ static void test_flows(int family, enum probe_proto proto)
 	   name(&f));
 }
 
+/* diagnose's flows: an echo flow 0 beside tcp or udp flows 1.., each answer to its own flow. */
+static void test_icmp_beside(int family, enum probe_proto proto)
+{
+	struct probe_flow f = test_flow(family, proto), fi;
+	size_t size = probe_min_size(&f), hl = test_hlen(&f), n;
+	uint8_t p0[128], p2[128], pkt[256], router[16] = { 0 };
+	uint8_t te = family == AF_INET ? 11 : 3;
+	struct probe_packet pk;
+
+	inet_pton(family, family == AF_INET ? "10.5.5.5" : "fd05::5", router);
+	f.nflows = 3;
+	f.icmp_flow0 = true;
+	ok(probe_build_flow(&f, 0, 9, 2, size, p0, sizeof(p0)) == (int)size &&
+		   probe_build_flow(&f, 2, 10, 2, size, p2, sizeof(p2)) == (int)size,
+	   "%s beside icmp: both flows built at the run's size", name(&f));
+	is_int(p0[family == AF_INET ? 9 : 6], test_icmp_proto(&f), "%s beside icmp: flow 0 is icmp",
+	       name(&f));
+	fi = f;
+	fi.proto = PROBE_ICMP;
+	ok(l4_csum_ok(&fi, p0, size), "%s beside icmp: the echo's checksum verifies", name(&f));
+	ok(l4_csum_ok(&f, p2, size), "%s beside icmp: flow 2's checksum verifies", name(&f));
+	is_int(p2[family == AF_INET ? 9 : 6], proto == PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP,
+	       "%s beside icmp: flow 2 is %s", name(&f), proto == PROBE_TCP ? "tcp" : "udp");
+	probe_parse_l3(&f, p0, size, &pk);
+	ok(pk.kind == PROBE_PKT_PROBE && pk.flow == 0 && pk.ident == 9,
+	   "%s beside icmp: the echo probe parses back to flow 0", name(&f));
+	p0[family == AF_INET ? 8 : 7] = 1;
+	p2[family == AF_INET ? 8 : 7] = 1;
+	n = test_icmp_error(&f, router, te, 0, p0, hl + 8, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 0 && pk.ident == 9,
+	   "%s beside icmp: time exceeded quoting the echo: flow 0", name(&f));
+	n = test_icmp_error(&f, router, te, 0, p2, hl + 8, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 2 && pk.ident == 10,
+	   "%s beside icmp: time exceeded quoting flow 2: flow 2", name(&f));
+	n = test_echo_reply(&f, f.icmp_id, 9, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 0 && pk.reply == PROBE_REPLY_ECHO,
+	   "%s beside icmp: the target's echo reply: flow 0", name(&f));
+	n = test_echo_reply(&f, (uint16_t)(f.icmp_id + 1), 9, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_NONE, "%s beside icmp: an echo reply with flow 1's identifier is "
+	   "not ours (flow 1 is not icmp)", name(&f));
+}
+
 /* Every prefix of a packet parses without reading past it; none shorter than need is a reply. */
 static bool prefixes_safe(const struct probe_flow *f, const uint8_t *pkt, size_t len, size_t need)
 {
@@ -531,6 +577,10 @@ int main(void)
 	for (int fam = 0; fam < 2; fam++)
 		for (int pr = PROBE_ICMP; pr <= PROBE_TCP; pr++)
 			test_flows(fam ? AF_INET6 : AF_INET, (enum probe_proto)pr);
+	for (int fam = 0; fam < 2; fam++) {
+		test_icmp_beside(fam ? AF_INET6 : AF_INET, PROBE_TCP);
+		test_icmp_beside(fam ? AF_INET6 : AF_INET, PROBE_UDP);
+	}
 	const int fams[] = {AF_INET, AF_INET6};
 
 	for (size_t i = 0; i < 2; i++)
