@@ -858,8 +858,9 @@ int diagnose_run(struct diagnose_opts *o)
 		goto cleanup;
 
 	d.start = mono_now();
-	fprintf(stderr, "dropscope: diagnosing %s for %.0f s: tracer %s, probing with %s%s, %u flow%s; "
-			"Ctrl-C ends early and still reports\n",
+	fprintf(stderr,
+		"dropscope: diagnosing %s for %.0f s: tracer %s, probing with %s%s, %u flow%s; "
+		"Ctrl-C ends early and still reports\n",
 		o->probe.target, o->duration, d.tracer ? "attached" : "unavailable",
 		o->probe.icmp_beside ? "icmp and " : "", probe_proto_name(o->probe.proto),
 		o->probe.flows, o->probe.flows == 1 ? "" : "s");

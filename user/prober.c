@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The path prober's engine: sockets, the send/receive loop, pacing. Its options are in
- * probe_opts.c, its resolvers (target, reverse DNS) in probe_resolve.c, its report in probe_report.c.
+ * The path prober's engine: sockets, the send/receive loop, pacing, flows. Its options are in
+ * probe_opts.c, its resolvers (target, reverse DNS) in probe_resolve.c, its report's forms in
+ * probe_report.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,6 +86,7 @@ struct flow_cell {
 	uint8_t addr[16];
 	bool known; /* addr answered */
 	uint32_t moved;
+	uint64_t issued; /* probes sent on it: more than settled ones while some are in flight */
 };
 
 /* One row of the report: a hop's TTL, or the destination. */
@@ -181,30 +183,66 @@ static uint8_t via_of(const struct prober *p, const struct stream *s, const stru
  * target itself is the one address there): enough flows reached each that no next hop beyond
  * those seen was missed, at 95%.
  */
+static bool mda_row_done(const struct prober *p, unsigned int t)
+{
+	const struct stream *s = &p->hops[t];
+	bool used[PROBE_MAX_RESPONDERS] = {false};
+	unsigned int seen = 0, k = 0;
+
+	for (unsigned int f = 0; f < p->nflows; f++) {
+		const struct flow_cell *fc = &p->cells[(size_t)f * (PROBE_MAX_TTL + 1) + t];
+		uint8_t v = via_of(p, s, fc);
+
+		/*
+		 * A flow still in flight here may show another next hop: judging by the flows
+		 * answered so far would favour the quicker branches.
+		 */
+		if (fc->issued > fc->c.fast_sent + fc->c.paced_sent)
+			return false;
+		if (v == PROBE_VIA_NONE)
+			continue;
+		seen++;
+		k += !used[v];
+		used[v] = true;
+	}
+	return k && seen >= probe_mda_flows(k, PROBE_MDA_ALPHA);
+}
+
 static bool mda_holds(const struct prober *p)
 {
 	if (!p->terminal_seen)
 		return false;
-	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++) {
-		const struct stream *s = &p->hops[t];
-		bool used[PROBE_MAX_RESPONDERS] = {false};
-		unsigned int seen = 0, k = 0;
-
-		if (!s->nhosts)
-			continue; /* silent so far: nothing to enumerate */
-		for (unsigned int f = 0; f < p->nflows; f++) {
-			uint8_t v = via_of(p, s, &p->cells[(size_t)f * (PROBE_MAX_TTL + 1) + t]);
-
-			if (v == PROBE_VIA_NONE)
-				continue;
-			seen++;
-			k += !used[v];
-			used[v] = true;
-		}
-		if (seen < probe_mda_flows(k, PROBE_MDA_ALPHA))
+	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
+		/* A hop silent so far has nothing to enumerate. */
+		if (p->hops[t].nhosts && !mda_row_done(p, t))
 			return false;
-	}
 	return true;
+}
+
+/*
+ * Discovery (--flows, until MDA's rule holds everywhere): a round probes only the hops that still
+ * need flows, and the destination waits (for nflows rounds at most: a silent one would never end
+ * discovery), so that enumerating the branches costs few probes. Then every round is whole.
+ */
+static bool discovering(const struct prober *p)
+{
+	return p->nflows > 1 && !p->mda_probes;
+}
+
+/* The destination's probes wait while discovering, nflows rounds at most. */
+static bool dest_held(const struct prober *p)
+{
+	return discovering(p) && p->rounds < p->nflows;
+}
+
+/* Note when MDA's rule first holds: the probes it took. */
+static void mda_check(struct prober *p)
+{
+	if (!discovering(p) || !mda_holds(p))
+		return;
+	p->mda_probes = p->probes_sent;
+	ds_debug("every hop's next hops found (MDA, 95%%) after %llu probes",
+		 (unsigned long long)p->mda_probes);
 }
 
 static void counts_add(struct hop_counts *d, const struct hop_counts *s)
@@ -263,6 +301,7 @@ static void shorten_path(struct prober *p, unsigned int ttl)
 			struct flow_cell *from = cell_of(p, f, t);
 
 			counts_add(&to->c, &from->c);
+			to->issued += from->issued;
 			if (!to->known && from->known) {
 				memcpy(to->addr, from->addr, sizeof(to->addr));
 				to->known = true;
@@ -340,7 +379,8 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced, unsigned int flow)
+static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced,
+		       unsigned int flow)
 {
 	uint64_t index = p->next_index;
 	uint16_t ident = (uint16_t)(index % PROBE_ID_SPACE);
@@ -363,6 +403,7 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	sl->ttl = (uint8_t)ttl;
 	sl->flags = (dest ? SLOT_DEST : 0) | (paced ? SLOT_PACED : 0);
 	sl->flow = (uint8_t)flow;
+	cell_of(p, flow, row_of(p, sl->ttl, sl->flags))->issued++;
 	sl->tx_rt_ns = realtime_ns();
 	sl->sent_ns = mono_ns();
 	for (int tries = 0; tries < 3; tries++) {
@@ -645,11 +686,7 @@ static void check_limiters(struct prober *p, double now)
 	if (now - p->last_check < RT_CHECK_S)
 		return;
 	p->last_check = now;
-	if (p->nflows > 1 && !p->mda_probes && mda_holds(p)) {
-		p->mda_probes = p->probes_sent;
-		ds_debug("every hop's next hops found (MDA, 95%%) after %llu probes",
-			 (unsigned long long)p->mda_probes);
-	}
+	mda_check(p);
 	n = gather_counts(p, hc, p->path_len);
 	add_presumed_lost(p, hc, n, mono_ns());
 	for (size_t k = 0; k + 1 < n; k++) {
@@ -757,9 +794,10 @@ static void send_due(struct prober *p, double now)
 			return;
 		}
 		p->round_waiting = false;
+		mda_check(p);
 		/* Flows in rotation: a round is one flow's, every hop probed on it. */
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
-			if (!p->hops[t].paced)
+			if (!p->hops[t].paced && !(discovering(p) && mda_row_done(p, t)))
 				send_probe(p, t, false, false,
 					   (unsigned int)(p->rounds % p->nflows));
 		p->rounds++;
@@ -781,7 +819,7 @@ static void send_due(struct prober *p, double now)
 		s->next_send = now + PROBE_PACED_INTERVAL_S;
 	}
 	dest_period = p->dest.paced ? PROBE_PACED_INTERVAL_S : p->cfg.interval_s / 2;
-	if (dest_due(p) && now >= p->dest.next_send) {
+	if (dest_due(p) && now >= p->dest.next_send && !dest_held(p)) {
 		if (!window_room(p)) {
 			p->window_blocked = true;
 			return;
@@ -803,7 +841,7 @@ static double next_wake(const struct prober *p, bool sending, double now, double
 	if (sending && !p->window_blocked) {
 		if (rounds_due(p) && p->next_round < wake)
 			wake = p->next_round;
-		if (dest_due(p) && p->dest.next_send < wake)
+		if (dest_due(p) && !dest_held(p) && p->dest.next_send < wake)
 			wake = p->dest.next_send;
 		for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
 			if (paced_active(p, &p->hops[t]) && p->hops[t].next_send < wake)
