@@ -155,13 +155,25 @@ t_demo_cleanup()
 
 # t_need FEATURE...: skip the whole test, saying why, when this kernel (or its tools) lacks
 # what the test's faults are made of: nft (nf_tables with numgen, counter and drop), tbf (the
-# token bucket qdisc). Tried in a namespace of its own, removed at once.
+# token bucket qdisc), reason:NAME (the drop reason SKB_DROP_REASON_NAME in the running kernel's
+# BTF; NETFILTER_DROP and NO_SOCKET came with 5.17, others later, and a kernel may lack any),
+# reason:PREFIX* (any reason that starts so).
+# Tried in a namespace of its own, removed at once.
 t_need()
 {
-	local ns="dsfeat-$$" f why=
+	local ns="dsfeat-$$" f why= btf= name
 	ip netns add "$ns" 2>/dev/null || t_skip_all "cannot create a network namespace"
 	for f in "$@"; do
 		case "$f" in
+		reason:*) # reason:NAME, or reason:PREFIX* for any reason that starts so
+			[ -n "$btf" ] || btf=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw 2>/dev/null |
+				grep -o "'SKB_DROP_REASON_[A-Z0-9_]*'")
+			name=${f#reason:}
+			case "$name" in
+			*'*') grep -qF "'SKB_DROP_REASON_${name%'*'}" <<<"$btf" ;;
+			*) grep -qxF "'SKB_DROP_REASON_$name'" <<<"$btf" ;;
+			esac || why="this kernel's BTF has no drop reason $name"
+			;;
 		nft)
 			printf '%s\n' 'table inet dsfeat {' 'chain c {' \
 				'type filter hook input priority 0;' \

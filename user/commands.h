@@ -3,7 +3,7 @@
 #ifndef DS_COMMANDS_H
 #define DS_COMMANDS_H
 
-#include <getopt.h>
+#include "options.h"
 
 int cmd_trace(int argc, char **argv);
 int cmd_show(int argc, char **argv);
@@ -12,8 +12,8 @@ int cmd_probe(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
-/* Each command's getopt_long table: every option it accepts, testing knobs included. */
-extern const struct option trace_options[], show_options[], counters_options[], probe_options[],
+/* Each command's option table (options.h): every option it accepts, testing knobs included. */
+extern const struct ds_option trace_options[], show_options[], counters_options[], probe_options[],
 	diagnose_options[], demo_options[];
 
 #endif

@@ -12,14 +12,14 @@
 #include <sys/resource.h>
 
 #include "commands.h"
-#include "findings.h"
-#include "hostcounters.h"
-#include "hostdelta.h"
+#include "counters_findings.h"
+#include "counters_host.h"
+#include "counters_delta.h"
 #include "json.h"
 #include "netns.h"
 #include "util.h"
 
-#define DEFAULT_WINDOW_S 5.0
+#define DEFAULT_WINDOW_S 5 /* seconds */
 
 static void usage(FILE *f)
 {
@@ -37,22 +37,11 @@ static void usage(FILE *f)
 		"what moved: findings worst first, each with its counter evidence and the fix as "
 		"commands\n"
 		"that persist. Nothing is changed.\n"
-		"\n"
-		"  -d, --duration S   length of the window (default %.0f s; 500ms, 2s, 1m ...)\n"
-		"  -i, --interval S   also report every S seconds while the window runs; without\n"
-		"                     --duration, run until Ctrl-C. The summary covers the whole "
-		"window.\n"
-		"  -N, --netns NS     the namespace to read: self (default), a name from 'ip "
-		"netns',\n"
-		"                     or a path such as /proc/PID/ns/net\n"
-		"  -j, --json         one JSON document (schema in README.md)\n"
-		"      --all          list every counter that moved, not only the first lines\n"
-		"  -v, --verbose      say more on stderr\n"
-		"  -h, --help         this text\n"
-		"\n"
-		"Ctrl-C ends the window early and still prints the report. Exit status: 0, 1 if a\n"
-		"source could not be read (the rest is still reported), 2 for bad usage.\n",
-		DEFAULT_WINDOW_S);
+		"\n");
+	ds_options_help(f, counters_options);
+	fprintf(f, "\nCtrl-C ends the window early and still prints the report. Exit status: 0, 1 "
+		   "if a\n"
+		   "source could not be read (the rest is still reported), 2 for bad usage.\n");
 }
 
 /*
@@ -70,8 +59,8 @@ static void print_interval_text(const struct finding *f, size_t n, double end_s,
 	for (size_t i = 0; i < n; i++) {
 		const char *sev = finding_severity_name(f[i].severity);
 
-		printf("  %s%-8s%s %s: %s\n", color ? "\033[1m" : "", sev, color ? "\033[0m" : "",
-		       f[i].id, f[i].summary);
+		printf("  %s%-8s%s %s: %s\n", color ? DS_SGR_BOLD : "", sev,
+		       color ? DS_SGR_RESET : "", f[i].id, f[i].summary);
 	}
 	fflush(stdout);
 }
@@ -177,31 +166,39 @@ static int read_or_report(const struct netns_ref *ns, struct host_counters **out
 	int err = host_counters_read(ns, out);
 
 	if (err == -EPERM)
-		ds_err("failed to enter network namespace '%s': %s; run as root", ns->name,
-		       strerror(-err));
+		netns_report("enter", ns->name, err);
 	else if (err)
 		ds_err("failed to read the host counters in namespace '%s': %s", ns->name,
 		       strerror(-err));
 	return err;
 }
 
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option counters_options[] = {
-	{"interval", required_argument, NULL, 'i'},
-	{"duration", required_argument, NULL, 'd'},
-	{"netns", required_argument, NULL, 'N'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"json", no_argument, NULL, 'j'},
-	{"all", no_argument, NULL, 'a'},
-	{"help", no_argument, NULL, 'h'},
-	{"bench", required_argument, NULL, 'B'},
-	{"step", required_argument, NULL, 'S'},
-	{NULL, 0, NULL, 0},
+enum { OPT_ALL = 0x100, OPT_BENCH, OPT_STEP };
+
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option counters_options[] = {
+	{"duration", 'd', required_argument, "S",
+	 "length of the window (default " DS_STR(DEFAULT_WINDOW_S) " s; 500ms, 2s, 1m ...)"},
+	{"interval", 'i', required_argument, "S",
+	 "refresh interval: also report every S seconds while the\n"
+	 "window runs; without --duration, run until Ctrl-C. The\n"
+	 "summary covers the whole window."},
+	{"netns", 'N', required_argument, "NS",
+	 "the namespace to read: self (default), a name from\n"
+	 "'ip netns', or a path such as /proc/PID/ns/net"},
+	{"json", 'j', no_argument, NULL, "one JSON document (schema in README.md)"},
+	{"all", OPT_ALL, no_argument, NULL,
+	 "list every counter that moved, not only the first lines"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{"bench", OPT_BENCH, required_argument, "N", "time N reads of the counters", true},
+	{"step", OPT_STEP, required_argument, "S", "the longest step between snapshots", true},
+	{0},
 };
 
 int cmd_counters(int argc, char **argv)
 {
-	const struct option *opts = counters_options;
+	struct ds_getopt opts;
 	const char *ns_spec = "self";
 	double interval = 0, duration = 0;
 	bool json = false, all = false, intervals, color;
@@ -216,9 +213,10 @@ int cmd_counters(int argc, char **argv)
 	double start, end, iv_start, next_report;
 	int c, err = 0, rc = 0;
 
+	if (ds_getopt_init(&opts, counters_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:N:jhv", opts, NULL)) != -1) {
+	while ((c = ds_getopt(argc, argv, &opts)) != -1) {
 		switch (c) {
 		case 'i':
 			if (parse_duration(optarg, false, &interval)) {
@@ -247,16 +245,16 @@ int cmd_counters(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'a':
+		case OPT_ALL:
 			all = true;
 			break;
-		case 'B':
+		case OPT_BENCH:
 			if (parse_ulong(optarg, 1, 1000000, &bench_n)) {
 				ds_err("invalid --bench '%s': give a count of reads", optarg);
 				return 2;
 			}
 			break;
-		case 'S':
+		case OPT_STEP:
 			/* Testing aid: the steps, shorter than MAX_STEP_S, in a short test. */
 			if (parse_duration(optarg, false, &max_step) || max_step > MAX_STEP_S) {
 				ds_err("invalid --step '%s': give a duration up to %.0f s", optarg,
@@ -268,7 +266,7 @@ int cmd_counters(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			return ds_option_error("counters", c, argv, opts);
+			return ds_option_error("counters", c, argv, &opts);
 		}
 	}
 	if (optind < argc) {
@@ -292,8 +290,7 @@ int cmd_counters(int argc, char **argv)
 		return 2;
 	}
 	if (err) {
-		ds_err("failed to open network namespace '%s': %s; 'ip netns list' shows the names",
-		       ns_spec, strerror(-err));
+		netns_report("open", ns_spec, err);
 		return 2;
 	}
 	ds_install_signals();

@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "demolab.h"
+#include "demo_lab.h"
 #include "netns.h"
 #include "diagnose.h"
 #include "util.h"
-#include "verdict.h"
+#include "diagnose_verdict.h"
 
 #define DEMO_ROUTERS 3
 
@@ -145,21 +145,19 @@ static const struct scenario *find_scenario(const char *name)
 	return NULL;
 }
 
+enum { OPT_CLEANUP = 0x100 };
+
 static void demo_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dropscope demo [--list] [NAME] [--duration S] [--json]\n"
 		"       dropscope demo --cleanup\n"
-		"Build an example network in namespaces, inject a known fault, diagnose it from the\n"
+		"Build an example network in namespaces, inject a known fault, diagnose it from "
+		"the\n"
 		"host, and tear it all down (default scenario: %s). A demo that was killed\n"
-		"leaves its network behind: the next demo, or --cleanup, removes it.\n\n"
-		"  -l, --list           the scenarios\n"
-		"  -d, --duration S     how long diagnose measures (default 10)\n"
-		"  -j, --json           diagnose's JSON instead of its report\n"
-		"      --cleanup        only remove the networks of demos that are gone\n"
-		"  -v, --verbose        say more on stderr\n"
-		"  -h, --help           this text\n",
+		"leaves its network behind: the next demo, or --cleanup, removes it.\n\n",
 		DEFAULT_SCENARIO);
+	ds_options_help(f, demo_options);
 }
 
 /*
@@ -213,26 +211,31 @@ static int reap(FILE *report)
 	return 0;
 }
 
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option demo_options[] = {
-	{ "list", no_argument, NULL, 'l' },   { "duration", required_argument, NULL, 'd' },
-	{ "json", no_argument, NULL, 'j' },   { "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },   { "cleanup", no_argument, NULL, 'C' },
-	{ 0 },
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option demo_options[] = {
+	{"list", 'l', no_argument, NULL, "the scenarios"},
+	{"duration", 'd', required_argument, "S", "how long diagnose measures (default 10)"},
+	{"json", 'j', no_argument, NULL, "diagnose's JSON instead of its report"},
+	{"cleanup", OPT_CLEANUP, no_argument, NULL,
+	 "only remove the networks of demos that are gone"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{0},
 };
 
 int cmd_demo(int argc, char **argv)
 {
-	const struct option *longopts = demo_options;
+	struct ds_getopt longopts;
 	struct diagnose_opts o = { .duration = 10 };
 	const struct scenario *s;
 	bool cleanup_only = false;
 	struct demolab lab;
 	int opt, err, saved, rc;
 
+	if (ds_getopt_init(&longopts, demo_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":ld:jvh", longopts, NULL)) != -1) {
+	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case 'l':
 			for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
@@ -251,14 +254,14 @@ int cmd_demo(int argc, char **argv)
 		case 'v':
 			ds_verbose++;
 			break;
-		case 'C':
+		case OPT_CLEANUP:
 			cleanup_only = true;
 			break;
 		case 'h':
 			demo_usage(stdout);
 			return 0;
 		default:
-			return ds_option_error("demo", opt, argv, longopts);
+			return ds_option_error("demo", opt, argv, &longopts);
 		}
 	}
 	s = find_scenario(optind < argc ? argv[optind] : DEFAULT_SCENARIO);
@@ -274,10 +277,8 @@ int cmd_demo(int argc, char **argv)
 		ds_err("unexpected argument '%s': --cleanup runs no scenario", argv[optind]);
 		return 2;
 	}
-	if (!is_root()) {
-		ds_err("demo needs root (network namespaces, BPF): run it with sudo");
+	if (ds_require_root("demo", "network namespaces, BPF"))
 		return 1;
-	}
 	if (cleanup_only)
 		return reap(stdout) ? 1 : 0;
 	/* Whatever killed demos left behind goes first (reported on stderr, not the report). */

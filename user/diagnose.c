@@ -3,11 +3,11 @@
  * dropscope diagnose TARGET: for --duration seconds, the kernel drop tracer (all namespaces,
  * watching the prober's packets), the host counters and the path prober run at once; then:
  *  - every lost probe is placed: dropped here on the way out, its answer dropped here on the way
- *    in, or lost outside (probefate.c);
+ *    in, or lost outside (diagnose_fate.c);
  *  - the path's loss is attributed again without the probes this host lost (mtr would blame the
  *    first hop for a host that drops its replies);
  *  - this host's own drops and counters, other namespaces apart, and TCP retransmissions;
- *  - the verdict (verdict.c), the evidence, and what to do.
+ *  - the verdict (diagnose_verdict.c), the evidence, and what to do.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,20 +20,21 @@
 
 #include "commands.h"
 #include "diagnose.h"
-#include "droptable.h"
-#include "findings.h"
-#include "hostcounters.h"
+#include "trace_table.h"
+#include "counters_findings.h"
+#include "counters_host.h"
 #include "kallsyms.h"
 #include "kfeatures.h"
 #include "netns.h"
 #include "privs.h"
 #include "probe_child.h"
 #include "probe_report.h"
-#include "probefate.h"
-#include "retrans.h"
-#include "tracer.h"
+#include "diagnose_fate.h"
+#include "trace_retrans.h"
+#include "trace_bpf.h"
 #include "util.h"
-#include "verdict.h"
+#include "diagnose_verdict.h"
+#include "fix_cmd.h"
 
 #define MAX_ADVICE 48
 
@@ -372,26 +373,11 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 	}
 	if (!strcmp(name, "NETFILTER_DROP")) {
 		/* In another namespace, its own rules: ip netns exec (or nsenter for a path). */
-		char pre[FINDING_FIX_LEN / 2] = "", word[FINDING_FIX_LEN / 2 - 32];
+		char fw[4][FINDING_FIX_LEN];
+		int n = fix_firewall(d->o->netns_spec, fw, ARRAY_SIZE(fw));
 
-		if (d->o->netns_spec && strcmp(d->o->netns_spec, "self")) {
-			/* The same quoting as every other command the tool prints (findings.c). */
-			if (fix_shell_word(d->o->netns_spec, word, sizeof(word))) {
-				advise(d, "# this server's own firewall drops the traffic: list its rules "
-					  "inside the namespace given by --netns (its name cannot be "
-					  "printed as one shell word)");
-				return;
-			}
-			snprintf(pre, sizeof(pre), "%s%s ",
-				 strchr(d->o->netns_spec, '/') ? "nsenter --net=" : "ip netns exec ",
-				 word);
-		}
-		advise(d, "# this server's own firewall drops the traffic: find the rule by its "
-			  "counters, and change it if the drop is not meant");
-		snprintf(line, sizeof(line), "%snft list ruleset | grep -n -B2 -E 'drop|reject'", pre);
-		advise(d, line);
-		snprintf(line, sizeof(line), "%siptables-save -c | grep -E 'DROP|REJECT'", pre);
-		advise(d, line);
+		for (int i = 0; i < n; i++)
+			advise(d, fw[i]);
 		return;
 	}
 	snprintf(line, sizeof(line),
@@ -432,8 +418,8 @@ static void build_advice(struct diag *d)
 			 d->report->origin.ttl,
 			 d->report->origin.address[0] ? d->report->origin.address : "no answer");
 		advise(d, line);
-		snprintf(line, sizeof(line), "mtr -n --report --report-cycles 100 %s",
-			 d->report->address);
+		fix_word_command("mtr -n --report --report-cycles 100", d->report->address, line,
+				 sizeof(line));
 		advise(d, line);
 	}
 	if (k == VERDICT_NETWORK && d->report && !d->report->has_origin)
@@ -441,8 +427,9 @@ static void build_advice(struct diag *d)
 			  "(--proto tcp --port N) and for longer (--duration 120)");
 	if (k == VERDICT_INCONCLUSIVE) {
 		if ((d->report && !d->report->reached && d->report->unreachable[0]) || !d->report) {
-			snprintf(line, sizeof(line), "ip route get %s",
-				 d->report ? d->report->address : d->o->probe.target);
+			fix_word_command("ip route get",
+					 d->report ? d->report->address : d->o->probe.target, line,
+					 sizeof(line));
 			advise(d, "# no route to the target from here: check the routing table");
 			advise(d, line);
 		} else if (d->report && !d->report->reached) {
@@ -472,23 +459,6 @@ static void probes_json(struct diag *d, struct json_writer *j)
 	json_object_end(j);
 }
 
-static void other_ns_json(struct diag *d, struct json_writer *j)
-{
-	json_array_begin(j, "other_namespaces");
-	for (size_t i = 0; i < d->others.nnetns; i++) {
-		char nb[256];
-
-		json_object_begin(j, NULL);
-		json_uint(j, "netns", d->others.netns[i].netns);
-		json_string(j, "name", netns_label(&d->names, d->others.netns[i].netns, nb,
-						   sizeof(nb)));
-		json_uint(j, "count", d->others.netns[i].packets);
-		json_string(j, "top_reason", reason_label(d, d->others.netns[i].top_reason));
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
 static void print_json(struct diag *d)
 {
 	struct json_writer j;
@@ -509,7 +479,7 @@ static void print_json(struct diag *d)
 	json_uint(&j, "loss_drops", d->vin.host_drops);
 	drop_report_json(&d->here, &d->names, &j, "drops");
 	findings_json(d->findings, d->nfindings, &j, "findings");
-	other_ns_json(d, &j);
+	drop_report_netns_json(&d->others, &d->names, &j, "other_namespaces");
 	json_string(&j, "tracer", d->tracer ? attach_mode_name(d->tracer->mode) : NULL);
 	json_uint(&j, "tracer_events_lost", d->vin.events_lost);
 	json_object_end(&j);
@@ -556,11 +526,11 @@ static const char *verdict_color(enum verdict_kind k)
 {
 	switch (k) {
 	case VERDICT_NONE:
-		return "\033[1;32m";
+		return DS_SGR_BOLD_GREEN;
 	case VERDICT_INCONCLUSIVE:
-		return "\033[1;33m";
+		return DS_SGR_BOLD_YELLOW;
 	default:
-		return "\033[1;31m";
+		return DS_SGR_BOLD_RED;
 	}
 }
 
@@ -570,7 +540,7 @@ static void print_text(struct diag *d)
 	struct text_opts to = { .seconds = d->seconds, .max_detail = 3, .color = color };
 
 	printf("%s%s%s\n", color ? verdict_color(d->verdict.kind) : "", d->verdict.summary,
-	       color ? "\033[0m" : "");
+	       color ? DS_SGR_RESET : "");
 	printf("verdict: %s (confidence %s), %s for %.1f s\n\n", verdict_name(d->verdict.kind),
 	       confidence_name(d->verdict.confidence), d->o->probe.target, d->seconds);
 
@@ -750,7 +720,8 @@ static void print_status(struct diag *d)
 		so_far = "loss on this server";
 	else
 		so_far = "loss beyond this server";
-	printf("\r\033[K[%4.0f s of %.0f] %llu probe%s sent, %llu of %llu to the destination lost; "
+	printf(DS_TERM_CLEAR_LINE
+	       "[%4.0f s of %.0f] %llu probe%s sent, %llu of %llu to the destination lost; "
 	       "this server dropped %llu of the prober's packets; so far: %s",
 	       mono_now() - d->start, d->o->duration, (unsigned long long)pr.sent, plural(pr.sent),
 	       (unsigned long long)pr.dest_lost, (unsigned long long)pr.dest_sent,
@@ -797,9 +768,7 @@ int diagnose_run(struct diagnose_opts *o)
 		return 1;
 	err = netns_resolve(o->netns_spec, &d.ns);
 	if (err) {
-		ds_err("unknown network namespace '%s': not a name in /run/netns ('ip netns list') "
-		       "nor a namespace file",
-		       o->netns_spec);
+		netns_report("open", o->netns_spec, err);
 		return 2;
 	}
 	d.self_netns = d.ns.inode;
@@ -819,7 +788,7 @@ int diagnose_run(struct diagnose_opts *o)
 	/* The prober's sockets belong to the namespace that is "this server". */
 	err = netns_enter(&d.ns, &saved);
 	if (err) {
-		ds_err("failed to enter network namespace '%s': %s", o->netns_spec, strerror(-err));
+		netns_report("enter", o->netns_spec, err);
 		goto cleanup;
 	}
 	err = prober_open(&o->probe, &prober);
@@ -881,7 +850,7 @@ int diagnose_run(struct diagnose_opts *o)
 		}
 	}
 	if (live)
-		printf("\r\033[K"); /* the report replaces the status line */
+		printf(DS_TERM_CLEAR_LINE); /* the report replaces the status line */
 	/* A prober that died or got stuck leaves no path: the rest is still worth a report. */
 	if (err < 0) {
 		ds_err("reporting without the path: the prober's results are lost");
@@ -915,67 +884,51 @@ cleanup:
 
 /* --- the command ------------------------------------------------------------------------ */
 
-/* The prober's options that apply here: its count and duration give way to --duration. */
-static void probe_help(FILE *f)
-{
-	const char *line = probe_options_help, *end;
-	bool skip = false;
-
-	for (; *line; line = end + 1) {
-		end = strchr(line, '\n');
-		if (!end)
-			break;
-		/* A continuation line (deeper indent) goes with the option before it. */
-		if (strncmp(line, "                  ", 18))
-			skip = strstr(line, "--count") || strstr(line, "--duration");
-		if (!skip)
-			fprintf(f, "%.*s\n", (int)(end - line), line);
-	}
-}
+enum { OPT_ALL_FLOWS = 0x6000, OPT_ATTACH };
 
 static void diagnose_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: dropscope diagnose TARGET [OPTIONS]\n"
-		"Is the loss on this server or in the network, where, why, and what to do.\n\n"
-		"  -d, --duration S     how long to measure (default %.0f s; Ctrl-C ends early)\n"
-		"  -N, --netns NS       the namespace that is this server (default: ours)\n"
-		"      --all-flows      count TCP retransmissions to everyone, not just TARGET\n"
-		"  -j, --json           one JSON object\n"
-		"  -v, --verbose        say more on stderr\n"
-		"  -h, --help           this text\n"
-		"probing:\n",
-		DIAGNOSE_DEFAULT_DURATION);
-	probe_help(f);
+	fprintf(f, "usage: dropscope diagnose TARGET [OPTIONS]\n"
+		   "Is the loss on this server or in the network, where, why, and what to do.\n\n");
+	ds_options_help(f, diagnose_options);
 }
 
-enum { OPT_ALL_FLOWS = 0x6000, OPT_ATTACH };
-
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option diagnose_options[] = {
-	/* Before the prober's own --duration: here it sets the whole run. */
-	{ "duration", required_argument, NULL, 'd' },
-	{ "netns", required_argument, NULL, 'N' },
-	{ "all-flows", no_argument, NULL, OPT_ALL_FLOWS },
-	{ "json", no_argument, NULL, 'j' },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	PROBE_LONG_OPTS,
-	{ 0 },
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option diagnose_options[] = {
+	/* Before the prober's own --duration and --count: here the run's length is --duration. */
+	{"duration", 'd', required_argument, "S",
+	 "how long to measure (default " DS_STR(
+		 DIAGNOSE_DEFAULT_DURATION) " s; Ctrl-C ends early)"},
+	{"count", 'c', required_argument, "N", "refused: diagnose measures for --duration", true},
+	/* Before the prober's --flows: diagnose's default differs. */
+	{"flows", PROBE_OPT_FLOWS, required_argument, "N",
+	 "probe N flows (1 to 64) in rotation (default " DS_STR(
+		 DIAGNOSE_DEFAULT_FLOWS) ": one ICMP echo\n"
+					 "flow and TCP SYN flows, which ECMP routers hash)"},
+	{"netns", 'N', required_argument, "NS",
+	 "the namespace that is this server (default: ours)"},
+	{"all-flows", OPT_ALL_FLOWS, no_argument, NULL,
+	 "count TCP retransmissions to everyone, not just TARGET"},
+	{"json", 'j', no_argument, NULL, "one JSON object"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{"attach", OPT_ATTACH, required_argument, "MODE", "auto or tracepoint", true},
+	{NULL, 0, 0, NULL, "probing:"},
+	PROBE_DS_OPTIONS,
+	{0},
 };
 
 int cmd_diagnose(int argc, char **argv)
 {
-	const struct option *longopts = diagnose_options;
+	struct ds_getopt longopts;
 	struct diagnose_opts o = { .duration = DIAGNOSE_DEFAULT_DURATION };
 	int opt;
 
 	probe_config_init(&o.probe);
+	if (ds_getopt_init(&longopts, diagnose_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":d:N:jvh" PROBE_SHORT_OPTS, longopts, NULL)) !=
-	       -1) {
+	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_duration(optarg, false, &o.duration) || o.duration < 1) {
@@ -1011,7 +964,7 @@ int cmd_diagnose(int argc, char **argv)
 			return 2;
 		case '?':
 		case ':':
-			return ds_option_error("diagnose", opt, argv, longopts);
+			return ds_option_error("diagnose", opt, argv, &longopts);
 		default:
 			if (probe_config_option(&o.probe, opt, optarg))
 				return 2;

@@ -7,7 +7,7 @@
 
 #include "prober.h"
 
-#define DIAGNOSE_DEFAULT_DURATION 30.0
+#define DIAGNOSE_DEFAULT_DURATION 30 /* seconds */
 /*
  * diagnose probes this many flows unless --flows says otherwise: one ICMP echo flow and, unless
  * --proto, -T, -u, --size or --flows 1 is given, TCP SYN flows beside it, whose ports the routers

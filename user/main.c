@@ -23,11 +23,11 @@ struct command {
 
 struct command_options {
 	const char *name;
-	const struct option *opts;
+	const struct ds_option *opts;
 };
 
-/* Every option of every command as getopt_long takes it: 'dropscope help --options CMD' (a
- * hidden aid for the docs test, which checks --help, the man page and the completion by it). */
+/* Every option of every command, from its table: 'dropscope help --options CMD' (a hidden aid
+ * for the docs test, which checks --help, the man page and the completion by it). */
 static const struct command_options command_options[] = {
 	{ "trace", trace_options },	{ "show", show_options }, { "counters", counters_options },
 	{ "probe", probe_options },	{ "diagnose", diagnose_options },
@@ -39,8 +39,7 @@ static int print_options(const char *cmd)
 	for (size_t c = 0; c < ARRAY_SIZE(command_options); c++) {
 		if (strcmp(cmd, command_options[c].name))
 			continue;
-		for (const struct option *o = command_options[c].opts; o->name; o++)
-			printf("--%s\n", o->name);
+		ds_options_list(stdout, command_options[c].opts);
 		return 0;
 	}
 	ds_err("unknown command '%s'; see 'dropscope help'", cmd);

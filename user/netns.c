@@ -11,6 +11,7 @@
 #include <linux/nsfs.h>
 
 #include "netns.h"
+#include "util.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -61,6 +62,20 @@ int netns_resolve(const char *spec, struct netns_ref *out)
 	}
 	out->inode = (uint32_t)st.st_ino;
 	return 0;
+}
+
+void netns_report(const char *verb, const char *spec, int err)
+{
+	if (!spec)
+		spec = "self";
+	if (err == -ENOENT && !strcmp(verb, "open"))
+		ds_err("unknown network namespace '%s': not a name in %s ('ip netns list') nor a "
+		       "namespace file",
+		       spec, NETNS_RUN_DIR);
+	else
+		ds_err("failed to %s network namespace '%s': %s; %s", verb, spec, strerror(-err),
+		       err == -EPERM || err == -EACCES ? "run as root"
+						       : "'ip netns list' shows the names");
 }
 
 void netns_close(struct netns_ref *ns)

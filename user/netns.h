@@ -19,6 +19,12 @@ struct netns_ref {
  * /proc/PID/ns/net. Returns 0, or -ENOENT / -EINVAL / -errno; the caller prints the message.
  */
 int netns_resolve(const char *spec, struct netns_ref *out);
+/*
+ * The one message for a namespace that cannot be used, err from netns_resolve (verb "open") or
+ * netns_enter ("enter"): "unknown network namespace 'X': ..." when there is no such name or
+ * file, else "failed to VERB network namespace 'X': <why>" and what to do.
+ */
+void netns_report(const char *verb, const char *spec, int err);
 void netns_close(struct netns_ref *ns);
 
 /* The calling process's own network namespace inode. */

@@ -17,7 +17,7 @@
 
 #include <stdbool.h>
 
-#include "tracer.h"
+#include "trace_bpf.h"
 
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/dropscope"
 

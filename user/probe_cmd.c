@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "json.h"
+#include "options.h"
 #include "privs.h"
 #include "prober.h"
 #include "util.h"
@@ -26,9 +27,10 @@ enum {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp | -T | -u]\n"
+		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp | "
+		"-T | -u]\n"
 		"                       [-P PORT] [-4|-6] [-m MAX_TTL] [-f FIRST_TTL] [-s BYTES]\n"
-		"                       [-a ADDR] [-I IFACE] [-n] [-v]\n"
+		"                       [-a ADDR] [-I IFACE] [--flows N] [-n] [-v]\n"
 		"                       [-r | -w | -j | --csv | --output FORMAT]\n"
 		"\n"
 		"Probe the path to TARGET hop by hop, like mtr, and say where loss starts.\n"
@@ -36,17 +38,8 @@ static void usage(FILE *f)
 		"not called lossy.\n"
 		"Needs CAP_NET_RAW (or root). Ctrl-C prints the report so far.\n"
 		"\n"
-		"options:\n"
-		"%s"
-		"  -r, --report          the mtr --report style table (the default)\n"
-		"  -w, --report-wide     the same: host names are never cut (mtr's -w)\n"
-		"      --output FORMAT   report, json, csv, or mtr-json (mtr --json's layout:\n"
-		"                        report.mtr and report.hubs[], for mtr's parsers)\n"
-		"  -j, --json            one JSON object (README.md has the schema)\n"
-		"      --csv             one line per hop and responder\n"
-		"  -v, --verbose         say more on stderr\n"
-		"  -h, --help            this text\n",
-		probe_options_help);
+		"options:\n");
+	ds_options_help(f, probe_options);
 }
 
 static int output_format(const char *s)
@@ -68,29 +61,31 @@ static void redraw(struct prober *p, void *ctx)
 
 	if (!r)
 		return;
-	printf("\033[H\033[2J");
+	printf(DS_TERM_CLEAR);
 	printf("dropscope probe %s: %.0f s, %llu probes sent; Ctrl-C for the report so far\n\n",
 	       cfg->target, r->duration_s, (unsigned long long)r->probes_sent);
 	probe_report_text(r, stdout);
 	fflush(stdout);
 }
 
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option probe_options[] = {
-	PROBE_LONG_OPTS,
-	{"json", no_argument, NULL, 'j'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"csv", no_argument, NULL, OPT_CSV},
-	{"report", no_argument, NULL, 'r'},
-	{"report-wide", no_argument, NULL, 'w'},
-	{"output", required_argument, NULL, OPT_OUTPUT},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option probe_options[] = {
+	PROBE_DS_OPTIONS,
+	{"report", 'r', no_argument, NULL, "the mtr --report style table (the default)"},
+	{"report-wide", 'w', no_argument, NULL, "the same: host names are never cut (mtr's -w)"},
+	{"output", OPT_OUTPUT, required_argument, "FORMAT",
+	 "report, json, csv, or mtr-json (mtr --json's layout:\n"
+	 "report.mtr and report.hubs[], for mtr's parsers)"},
+	{"json", 'j', no_argument, NULL, "one JSON object (README.md has the schema)"},
+	{"csv", OPT_CSV, no_argument, NULL, "one line per hop and responder"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{0},
 };
 
 int cmd_probe(int argc, char **argv)
 {
-	const struct option *opts = probe_options;
+	struct ds_getopt opts;
 	const struct probe_report *r;
 	struct probe_config cfg;
 	struct json_writer j;
@@ -98,9 +93,10 @@ int cmd_probe(int argc, char **argv)
 	int c, rc, out = -1;
 
 	probe_config_init(&cfg);
+	if (ds_getopt_init(&opts, probe_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" PROBE_SHORT_OPTS "jrwvh", opts, NULL)) != -1) {
+	while ((c = ds_getopt(argc, argv, &opts)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -137,7 +133,7 @@ int cmd_probe(int argc, char **argv)
 		}
 		case '?':
 		case ':':
-			return ds_option_error("probe", c, argv, opts);
+			return ds_option_error("probe", c, argv, &opts);
 		default:
 			rc = probe_config_option(&cfg, c, optarg);
 			if (rc)
@@ -186,7 +182,7 @@ int cmd_probe(int argc, char **argv)
 		prober_on_progress(p, redraw, &cfg, PROBE_REDRAW_S);
 	rc = prober_run(p, 0);
 	if (out == OUT_REPORT && isatty(STDOUT_FILENO))
-		printf("\033[H\033[2J"); /* the final report replaces the live one */
+		printf(DS_TERM_CLEAR); /* the final report replaces the live one */
 	r = prober_report(p);
 	if (!r) {
 		ds_err("failed to build the report: %s", strerror(ENOMEM));

@@ -10,30 +10,6 @@
 #include "probe_resolve.h"
 #include "util.h"
 
-const char probe_options_help[] =
-	"  -c, --count N         rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"
-	"                        the destination gets two a round\n"
-	"      --duration S      probe for S seconds instead (e.g. 30, 2m)\n"
-	"      --proto P         icmp (default), udp or tcp (SYN) probes\n"
-	"  -T, --tcp             tcp SYN probes (--proto tcp, as mtr's -T)\n"
-	"  -u, --udp             udp probes (--proto udp, as mtr's -u)\n"
-	"  -P, --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
-	"  -4, -6, --ipv4, --ipv6\n"
-	"                        use IPv4 / IPv6 only\n"
-	"  -f, --first-ttl N     first hop to probe (default 1)\n"
-	"  -m, --max-ttl N       last hop to probe (default 30)\n"
-	"  -s, --size, --psize BYTES\n"
-	"                        probe size, IP header included (default 64; not for tcp)\n"
-	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
-	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
-	"                        round trip, 1 to 5 s)\n"
-	"      --flows N         probe N flows (1 to 64) in rotation, each a fixed 5-tuple, to\n"
-	"                        find every path of a load-balanced (ECMP) route and the branch\n"
-	"                        that loses (default 1: one path)\n"
-	"  -n, --no-dns          do not look up hop names\n"
-	"  -a, --address ADDR    send from this address of the host (mtr's -a)\n"
-	"  -I, --interface IF    send every probe out of this interface (mtr's -I)\n";
-
 void probe_config_init(struct probe_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "options.h"
 #include "probe_parse.h"
 
 #define PROBE_MAX_TTL 255
@@ -44,12 +45,11 @@ struct probe_config {
 void probe_config_init(struct probe_config *cfg);
 
 /*
- * Option parsing shared by `dropscope probe` and `dropscope diagnose`: put PROBE_SHORT_OPTS in the
- * getopt string and PROBE_LONG_OPTS in the option table, then hand every option to
- * probe_config_option(). It returns 0 when it took the option, 1 when the option is not a probe
- * option, -EINVAL after printing a one-line error for a bad value.
+ * Option parsing shared by `dropscope probe` and `dropscope diagnose`: put PROBE_DS_OPTIONS in the
+ * command's option table (options.h), then hand every option to probe_config_option(). It
+ * returns 0 when it took the option, 1 when the option is not a probe option, -EINVAL after
+ * printing a one-line error for a bad value.
  */
-#define PROBE_SHORT_OPTS "c:46ni:TuP:m:f:s:a:I:"
 enum {
 	/* mtr's letters where mtr has the option */
 	PROBE_OPT_PORT = 'P',
@@ -66,28 +66,35 @@ enum {
 	PROBE_OPT_FLOWS,
 };
 /* clang-format off */
-#define PROBE_LONG_OPTS							\
-	{ "count", required_argument, NULL, 'c' },			\
-	{ "duration", required_argument, NULL, PROBE_OPT_DURATION },	\
-	{ "proto", required_argument, NULL, PROBE_OPT_PROTO },		\
-	{ "port", required_argument, NULL, PROBE_OPT_PORT },		\
-	{ "max-ttl", required_argument, NULL, PROBE_OPT_MAX_TTL },	\
-	{ "first-ttl", required_argument, NULL, PROBE_OPT_FIRST_TTL },	\
-	{ "size", required_argument, NULL, PROBE_OPT_SIZE },		\
-	{ "psize", required_argument, NULL, PROBE_OPT_SIZE },		\
-	{ "tcp", no_argument, NULL, PROBE_OPT_TCP },			\
-	{ "address", required_argument, NULL, PROBE_OPT_ADDRESS },	\
-	{ "interface", required_argument, NULL, PROBE_OPT_INTERFACE },	\
-	{ "udp", no_argument, NULL, PROBE_OPT_UDP },			\
-	{ "interval", required_argument, NULL, 'i' },			\
-	{ "timeout", required_argument, NULL, PROBE_OPT_TIMEOUT },	\
-	{ "flows", required_argument, NULL, PROBE_OPT_FLOWS },		\
-	{ "no-dns", no_argument, NULL, 'n' },				\
-	{ "ipv4", no_argument, NULL, '4' },				\
-	{ "ipv6", no_argument, NULL, '6' }
+#define PROBE_DS_OPTIONS											\
+	{ "count", 'c', required_argument, "N", "rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"	\
+		"the destination gets two a round" },							\
+	{ "duration", PROBE_OPT_DURATION, required_argument, "S", "probe for S seconds instead (e.g. 30, 2m)" },	\
+	{ "proto", PROBE_OPT_PROTO, required_argument, "P", "icmp (default), udp or tcp (SYN) probes" },	\
+	{ "tcp", PROBE_OPT_TCP, no_argument, NULL, "tcp SYN probes (--proto tcp, as mtr's -T)" },		\
+	{ "udp", PROBE_OPT_UDP, no_argument, NULL, "udp probes (--proto udp, as mtr's -u)" },			\
+	{ "port", PROBE_OPT_PORT, required_argument, "N", "udp/tcp destination port (default 33434 udp, 80 tcp)" }, \
+	{ "ipv4", '4', no_argument, NULL, "use IPv4 only" },							\
+	{ "ipv6", '6', no_argument, NULL, "use IPv6 only" },							\
+	{ "first-ttl", PROBE_OPT_FIRST_TTL, required_argument, "N", "first hop to probe (default 1)" },	\
+	{ "max-ttl", PROBE_OPT_MAX_TTL, required_argument, "N", "last hop to probe (default 30)" },		\
+	{ "size", PROBE_OPT_SIZE, required_argument, "BYTES",						\
+		"probe size, IP header included (default 64; not for tcp)" },				\
+	{ "psize", PROBE_OPT_SIZE, required_argument, NULL, NULL },					\
+	{ "interval", 'i', required_argument, "S",							\
+		"probe interval: time between rounds, each fast hop probed\n"				\
+		"once (default 0.1)" },									\
+	{ "timeout", PROBE_OPT_TIMEOUT, required_argument, "S",						\
+		"a probe unanswered this long is lost (default: 3x the worst\n"			\
+		"round trip, 1 to 5 s)" },								\
+	{ "flows", PROBE_OPT_FLOWS, required_argument, "N",						\
+		"probe N flows (1 to 64) in rotation, each a fixed 5-tuple, to\n"			\
+		"find every path of a load-balanced (ECMP) route and the branch\n"			\
+		"that loses (default 1: one path)" },							\
+	{ "no-dns", 'n', no_argument, NULL, "do not look up hop names" },					\
+	{ "address", PROBE_OPT_ADDRESS, required_argument, "ADDR", "send from this address of the host (mtr's -a)" }, \
+	{ "interface", PROBE_OPT_INTERFACE, required_argument, "IF", "send every probe out of this interface (mtr's -I)" }
 /* clang-format on */
-/* The options' help text, for a command's usage message. */
-extern const char probe_options_help[];
 
 int probe_config_option(struct probe_config *cfg, int opt, const char *arg);
 /*

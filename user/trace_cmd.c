@@ -15,47 +15,28 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "droptable.h"
-#include "events.h"
+#include "trace_table.h"
+#include "trace_events.h"
 #include "kallsyms.h"
 #include "kfeatures.h"
 #include "netns.h"
 #include "pin.h"
 #include "privs.h"
-#include "retrans.h"
+#include "trace_retrans.h"
 #include "trace_opts.h"
-#include "tracer.h"
+#include "trace_bpf.h"
 #include "util.h"
 
 #define MAX_DETAIL 5
 
 static void trace_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: dropscope trace [OPTIONS]\n"
-		"Count the kernel's packet drops by reason, namespace, interface and queue, live.\n\n"
-		"  -d, --duration S      stop after S seconds (default: until Ctrl-C)\n"
-		"  -i, --interval S      refresh the live table every S seconds (default 1)\n"
-		"  -N, --netns NS        self, all (default), a name from 'ip netns', or a path\n"
-		"                        (a namespace filter leaves out drops whose namespace is\n"
-		"                        unknown: no device and no socket)\n"
-		"      --dev IF          only drops on interface IF (in the namespace of --netns);\n"
-		"                        TCP retransmissions are not filtered by it (sockets have\n"
-		"                        no device)\n"
-		"      --proto P         only tcp, udp, icmp, icmpv6, sctp, or a protocol number\n"
-		"      --host ADDR       only packets from or to ADDR\n"
-		"      --port N          only TCP, UDP or SCTP packets from or to port N\n"
-		"  -e, --events          print every drop as it happens (rate-limited in the kernel)\n"
-		"      --events-rate N   events per second and CPU before shedding (default 1000)\n"
-		"  -j, --json            print one JSON object at the end (with --events: one per line)\n"
-		"  -v, --verbose         say more on stderr (the attach variant, what the table lacks)\n"
-		"  -h, --help            this text\n"
-		"      --pin [DIR]       pin the maps under DIR (default %s) while tracing\n"
-		"      --no-retrans      do not trace TCP retransmissions\n"
-
-		"      --max-keys N      distinct drops counted apart, per CPU, before folding (default\n"
-		"                        %d, at most %d); each takes %zu bytes of kernel memory per CPU\n",
-		DEFAULT_PIN_DIR, DS_DEFAULT_SLOTS, TRACER_MAX_KEYS, sizeof(struct drop_slot));
+	fprintf(f, "usage: dropscope trace [OPTIONS]\n"
+		   "Count the kernel's packet drops by reason, namespace, interface and queue, "
+		   "live.\n\n");
+	ds_options_help(f, trace_options);
+	fprintf(f, "\nEach --max-keys slot takes %zu bytes of kernel memory per CPU.\n",
+		sizeof(struct drop_slot));
 }
 
 enum {
@@ -132,9 +113,7 @@ int trace_opts_resolve(struct trace_opts *o)
 
 	err = netns_resolve(o->netns_spec, &o->ns);
 	if (err) {
-		ds_err("unknown network namespace '%s': not a name in /run/netns ('ip netns list') "
-		       "nor a namespace file",
-		       o->netns_spec);
+		netns_report("open", o->netns_spec, err);
 		return err;
 	}
 	o->cfg.netns = o->ns.all ? 0 : o->ns.inode;
@@ -373,7 +352,7 @@ static void live_refresh(struct trace_run *r)
 						.max_detail = MAX_DETAIL, .color = use_color() };
 
 			/* top-like: redraw in place. */
-			printf("\033[H\033[2J");
+			printf(DS_TERM_CLEAR);
 			printf("dropscope trace: %.0f s, %llu drop%s, %.1f/s now (%s) - Ctrl-C to stop\n\n",
 			       t - r->start, (unsigned long long)total.packets, plural(total.packets),
 			       recent.packets / (t - r->last_t), attach_mode_name(r->t->mode));
@@ -455,21 +434,7 @@ static int print_summary(struct trace_run *r, int drops_fd, int stats_fd, int re
 		json_string(&j, "attach", mode);
 		json_string(&j, "reader", reader);
 		drop_report_json(&rep, &r->names, &j, "drops");
-		json_array_begin(&j, "netns");
-		for (size_t i = 0; i < rep.nnetns; i++) {
-			char nb[256], rb[64];
-
-			json_object_begin(&j, NULL);
-			json_uint(&j, "netns", rep.netns[i].netns);
-			json_string(&j, "name",
-				    netns_label(&r->names, rep.netns[i].netns, nb, sizeof(nb)));
-			json_uint(&j, "count", rep.netns[i].packets);
-			json_string(&j, "top_reason", reasons_label(r->names.reasons,
-								    rep.netns[i].top_reason, rb,
-								    sizeof(rb)));
-			json_object_end(&j);
-		}
-		json_array_end(&j);
+		drop_report_netns_json(&rep, &r->names, &j, "netns");
 		retrans_json(&rs, &j);
 		json_object_end(&j);
 		json_finish(&j);
@@ -478,7 +443,7 @@ static int print_summary(struct trace_run *r, int drops_fd, int stats_fd, int re
 					.color = use_color() };
 
 		if (isatty(STDOUT_FILENO) && !r->o->cfg.events)
-			printf("\033[H\033[2J");
+			printf(DS_TERM_CLEAR);
 		if (seconds < 0)
 			printf("\ndropscope: %llu drop%s over an unknown time (rates unknown), %zu "
 			       "reason%s, %zu namespace%s (%s)\n\n",
@@ -548,30 +513,46 @@ static int load_reasons(struct trace_run *r)
 	return 0;
 }
 
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option trace_options[] = {
-	{ "duration", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "netns", required_argument, NULL, 'N' },
-	{ "dev", required_argument, NULL, OPT_DEV },
-	{ "proto", required_argument, NULL, OPT_PROTO },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "events", no_argument, NULL, 'e' },
-	{ "events-rate", required_argument, NULL, OPT_EVENTS_RATE },
-	{ "json", no_argument, NULL, 'j' },
-	{ "pin", optional_argument, NULL, OPT_PIN },
-	{ "no-retrans", no_argument, NULL, OPT_NO_RETRANS },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option trace_options[] = {
+	{"duration", 'd', required_argument, "S", "stop after S seconds (default: until Ctrl-C)"},
+	{"interval", 'i', required_argument, "S",
+	 "refresh interval: redraw the live table every S seconds\n(default 1)"},
+	{"netns", 'N', required_argument, "NS",
+	 "self, all (default), a name from 'ip netns', or a path\n"
+	 "(a namespace filter leaves out drops whose namespace is\n"
+	 "unknown: no device and no socket)"},
+	{"dev", OPT_DEV, required_argument, "IF",
+	 "only drops on interface IF (in the namespace of --netns);\n"
+	 "TCP retransmissions are not filtered by it (sockets have\n"
+	 "no device)"},
+	{"proto", OPT_PROTO, required_argument, "P",
+	 "only tcp, udp, icmp, icmpv6, sctp, or a protocol number"},
+	{"host", OPT_HOST, required_argument, "ADDR", "only packets from or to ADDR"},
+	{"port", OPT_PORT, required_argument, "N",
+	 "only TCP, UDP or SCTP packets from or to port N"},
+	{"events", 'e', no_argument, NULL,
+	 "print every drop as it happens (rate-limited in the kernel)"},
+	{"events-rate", OPT_EVENTS_RATE, required_argument, "N",
+	 "events per second and CPU before shedding (default 1000)"},
+	{"json", 'j', no_argument, NULL,
+	 "print one JSON object at the end (with --events: one per line)"},
+	{"verbose", 'v', no_argument, NULL,
+	 "say more on stderr (the attach variant, what the table lacks)"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{"pin", OPT_PIN, optional_argument, "[DIR]",
+	 "pin the maps under DIR (default " DEFAULT_PIN_DIR ") while tracing"},
+	{"no-retrans", OPT_NO_RETRANS, no_argument, NULL, "do not trace TCP retransmissions"},
+	{"max-keys", OPT_MAX_KEYS, required_argument, "N",
+	 "distinct drops counted apart, per CPU, before folding\n"
+	 "(default " DS_STR(DS_DEFAULT_SLOTS) ", at most " DS_STR(TRACER_MAX_KEYS) ")"},
+	{"attach", OPT_ATTACH, required_argument, "MODE", "auto, tp_btf or tracepoint", true},
+	{0},
 };
 
 int cmd_trace(int argc, char **argv)
 {
-	const struct option *longopts = trace_options;
+	struct ds_getopt longopts;
 	struct trace_opts o = { .netns_spec = "all", .interval = 1 };
 	struct trace_run r = { .o = &o };
 	struct pin_claim claim = { .dir_fd = -1 };
@@ -595,9 +576,10 @@ int cmd_trace(int argc, char **argv)
 	env = getenv("DROPSCOPE_READER");
 	o.cfg.copy_reader = env && !strcmp(env, "copy");
 
+	if (ds_getopt_init(&longopts, trace_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":d:i:N:ejvh", longopts, NULL)) != -1) {
+	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_duration(optarg, false, &o.duration)) {
@@ -668,7 +650,7 @@ int cmd_trace(int argc, char **argv)
 			return 0;
 		case '?':
 		case ':':
-			return ds_option_error("trace", opt, argv, longopts);
+			return ds_option_error("trace", opt, argv, &longopts);
 		default:
 			if (trace_opts_parse_filter(&o, opt, optarg) == 0)
 				break;
@@ -764,17 +746,17 @@ cleanup:
 	return rc;
 }
 
-/* The command's options (also `dropscope help --options`, which the docs test reads). */
-const struct option show_options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+/* The command's options: parsing, --help and `dropscope help --options` come from it. */
+const struct ds_option show_options[] = {
+	{"json", 'j', no_argument, NULL, "one JSON object, as trace --json prints"},
+	{"verbose", 'v', no_argument, NULL, "say more on stderr"},
+	{"help", 'h', no_argument, NULL, "this text"},
+	{0},
 };
 
 int cmd_show(int argc, char **argv)
 {
-	const struct option *longopts = show_options;
+	struct ds_getopt longopts;
 	struct trace_opts o = { 0 };
 	struct trace_run r = { .o = &o };
 	struct pinned_maps m;
@@ -785,9 +767,10 @@ int cmd_show(int argc, char **argv)
 	char mode[64];
 	int opt, rc;
 
+	if (ds_getopt_init(&longopts, show_options))
+		return 1;
 	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jvh", longopts, NULL)) != -1) {
+	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
@@ -796,13 +779,16 @@ int cmd_show(int argc, char **argv)
 			ds_verbose++;
 			break;
 		case 'h':
-			printf("usage: dropscope show [DIR] [-j|--json] [-v|--verbose] [-h|--help]\n"
-			       "Print the drops counted by a running 'dropscope trace --pin' from its\n"
-			       "pinned maps (default %s), without loading anything.\n",
+			printf("usage: dropscope show [DIR] [-j|--json] [-v|--verbose] "
+			       "[-h|--help]\n"
+			       "Print the drops counted by a running 'dropscope trace --pin' from "
+			       "its\n"
+			       "pinned maps (default %s), without loading anything.\n\n",
 			       DEFAULT_PIN_DIR);
+			ds_options_help(stdout, show_options);
 			return 0;
 		default:
-			return ds_option_error("show", opt, argv, longopts);
+			return ds_option_error("show", opt, argv, &longopts);
 		}
 	}
 	if (optind < argc)
@@ -817,10 +803,8 @@ int cmd_show(int argc, char **argv)
 		ds_err("unexpected argument '%s'; see 'dropscope show --help'", argv[optind]);
 		return 2;
 	}
-	if (!is_root()) {
-		ds_err("show needs root to open pinned maps: run it with sudo");
+	if (ds_require_root("show", "to open pinned maps"))
 		return 1;
-	}
 	if (pinned_open(dir, &m))
 		return 1;
 	if (load_reasons(&r)) {

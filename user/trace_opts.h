@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "netns.h"
-#include "tracer.h"
+#include "trace_bpf.h"
 
 /* getopt values of the filter options; commands number their own options after these. */
 enum {

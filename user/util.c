@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <getopt.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -314,43 +313,12 @@ bool is_root(void)
 	return geteuid() == 0;
 }
 
-/* The long option "--name" or "--name=value" names, or NULL. */
-static const struct option *long_named(const struct option *o, const char *given, size_t len)
+int ds_require_root(const char *cmd, const char *why)
 {
-	for (; o && o->name; o++)
-		if (strlen(o->name) == len && !strncmp(o->name, given + 2, len))
-			return o;
-	return NULL;
-}
-
-int ds_option_error(const char *cmd, int c, char **argv, const struct option *longopts)
-{
-	const char *given = optind > 0 ? argv[optind - 1] : "";
-	size_t len = strncmp(given, "--", 2) ? 0 : strcspn(given + 2, "=");
-	const struct option *o = len ? long_named(longopts, given, len) : NULL;
-	int matches = 0;
-
-	/* The argument before optind is this option's only if it is the one getopt names. */
-	if (o && optopt && o->val != optopt)
-		o = NULL;
-
-	if (o && c == ':') {
-		ds_err("option '--%s' needs a value; see 'dropscope %s --help'", o->name, cmd);
-	} else if (o && given[2 + len] == '=' && o->has_arg == no_argument) {
-		ds_err("option '--%s' takes no value; see 'dropscope %s --help'", o->name, cmd);
-	} else if (optopt) {
-		/* A short option (getopt names it in optopt, also inside a group such as -Zj). */
-		ds_err("%s '-%c'%s; see 'dropscope %s --help'",
-		       c == ':' ? "option" : "unknown option", optopt,
-		       c == ':' ? " needs a value" : "", cmd);
-	} else {
-		for (const struct option *p = longopts; len && p && p->name; p++)
-			matches += !strncmp(p->name, given + 2, len);
-		ds_err("%s option '%.*s'; see 'dropscope %s --help'",
-		       matches > 1 ? "ambiguous" : "unknown", (int)(len ? len + 2 : strlen(given)),
-		       given, cmd);
-	}
-	return 2;
+	if (is_root())
+		return 0;
+	ds_err("%s needs root (%s): run it with sudo", cmd, why);
+	return -EPERM;
 }
 
 int ds_wait_child(pid_t pid, int *status)

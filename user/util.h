@@ -18,6 +18,9 @@
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A number macro as a string literal, for help text: DS_STR(TRACER_MAX_KEYS) is "65536". */
+#define DS_STR_(x) #x
+#define DS_STR(x) DS_STR_(x)
 
 /*
  * Exit codes, the same in every command (README "Exit codes"): 0 no loss found, 1 a failure
@@ -56,14 +59,6 @@ int ds_die_with_parent(pid_t parent, int sig);
 /* Catch SIGINT/SIGTERM/SIGHUP into ds_stop (no SA_RESTART, so blocking calls return EINTR). */
 int ds_install_signals(void);
 
-/*
- * One line for an option getopt_long refused (call it with opterr = 0 and an optstring that
- * starts with ':'): c is what getopt_long returned, '?' (unknown) or ':' (its value missing).
- * Returns 2, the exit code of bad usage.
- */
-struct option;
-int ds_option_error(const char *cmd, int c, char **argv, const struct option *longopts);
-
 /* "dropscope: <message>" on stderr, one line. */
 void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, only with -v. */
@@ -83,6 +78,22 @@ double mono_now(void);
 uint64_t mono_ns(void);
 /* Sleep until a monotonic deadline or ds_stop; returns -EINTR if stopped. */
 int sleep_until(double deadline);
+
+/*
+ * The terminal's escape codes, in one place: SGR colours (printed only where use_color() says)
+ * and the redraws of the live views (only on a terminal).
+ */
+#define DS_SGR_RESET "\033[0m"
+#define DS_SGR_BOLD "\033[1m"
+#define DS_SGR_RED "\033[31m"
+#define DS_SGR_BOLD_RED "\033[1;31m"
+#define DS_SGR_YELLOW "\033[33m"
+#define DS_SGR_BOLD_YELLOW "\033[1;33m"
+#define DS_SGR_BOLD_GREEN "\033[1;32m"
+#define DS_SGR_MAGENTA "\033[35m"
+#define DS_SGR_CYAN "\033[36m"
+#define DS_TERM_CLEAR "\033[H\033[2J" /* cursor home, screen cleared: a redraw */
+#define DS_TERM_CLEAR_LINE "\r\033[K" /* back to the start of the line, cleared */
 
 /* --color: auto (a terminal, and NO_COLOR unset or empty), always, never. */
 enum ds_color_mode { DS_COLOR_AUTO, DS_COLOR_ALWAYS, DS_COLOR_NEVER };
@@ -119,5 +130,8 @@ size_t sort_merge_rows(void *rows, size_t n, size_t row_size, size_t key_size,
 
 /* Whether the process runs with root's capabilities (euid 0). */
 bool is_root(void);
+/* The root check of the commands that need root itself, not capabilities (privs.h is for
+ * those): prints "CMD needs root (WHY): run it with sudo" and returns -EPERM when not root. */
+int ds_require_root(const char *cmd, const char *why);
 
 #endif

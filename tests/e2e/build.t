@@ -11,8 +11,8 @@ make -s BUILD="$B" all >"$T_TMP/make.out" 2>&1
 t_is "$?" 0 "a clean build in a directory of its own"
 # -W: as if the file had just changed, without touching it.
 rebuilt() { make BUILD="$B" -n -W "$1" all 2>/dev/null | grep -o -- '-c user/[a-z_]*\.c' | sort -u | tr '\n' ' '; }
-t_is "$(rebuilt bpf/drops.bpf.c)" "-c user/tracer.c " "a BPF program's change rebuilds only the file that includes its skeleton"
-t_is "$(rebuilt bpf/tcp.bpf.c)" "-c user/tracer.c " "the tcp programs (linked into the same object) too"
+t_is "$(rebuilt bpf/drops.bpf.c)" "-c user/trace_bpf.c " "a BPF program's change rebuilds only the file that includes its skeleton"
+t_is "$(rebuilt bpf/tcp.bpf.c)" "-c user/trace_bpf.c " "the tcp programs (linked into the same object) too"
 t_ge "$(rebuilt user/util.h | wc -w)" 20 "a header's change rebuilds every file that includes it"
 t_is "$(make BUILD="$B" -n all 2>/dev/null | grep -c -- '-c ')" 0 "and nothing when nothing changed"
 

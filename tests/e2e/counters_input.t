@@ -32,7 +32,7 @@ t_is "$?" 0 "--help exits 0"
 t_check "--help prints the usage to stdout" grep -q "usage: dropscope counters" "$T_TMP/help"
 
 usage_error "unknown namespace" \
-	"failed to open network namespace 'dstest-nosuch-$$': No such file or directory; 'ip netns list'" \
+	"unknown network namespace 'dstest-nosuch-$$': not a name in /run/netns ('ip netns list')" \
 	--netns "dstest-nosuch-$$" --duration 1
 usage_error "interval 0" "invalid --interval '0': give a positive duration" --interval 0
 usage_error "negative interval" "invalid --interval '-1'" --interval -1

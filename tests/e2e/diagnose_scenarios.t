@@ -6,7 +6,7 @@
 # chosen so that the statistics hold with a wide margin.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
-t_need nft tbf
+t_need nft tbf reason:NETFILTER_DROP reason:SOCKET_RCVBUFF
 trap t_cleanup EXIT
 DURATION=${DIAGNOSE_TEST_DURATION:-8}
 

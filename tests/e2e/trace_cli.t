@@ -5,7 +5,7 @@
 # clear line plus a non-zero exit for every bad input.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
-t_need nft
+t_need nft reason:NETFILTER_DROP reason:NO_SOCKET
 trap t_cleanup EXIT
 
 lab_create 1 || t_skip_all "could not build the lab"

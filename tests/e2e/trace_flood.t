@@ -5,7 +5,7 @@
 # the rule's own counter, in both attach modes, with nothing folded, unaccounted or missed.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
-t_need nft
+t_need nft reason:NETFILTER_DROP
 trap t_cleanup EXIT
 
 # The count is NETFILTER_DROP's: a kernel before 5.17 names no reason (its drops are UNKNOWN).

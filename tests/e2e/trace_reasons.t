@@ -6,7 +6,7 @@
 # both attach variants (tp_btf and the classic tracepoint) agree.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
-t_need nft tbf
+t_need nft tbf reason:NETFILTER_DROP reason:NO_SOCKET 'reason:QDISC_*'
 trap t_cleanup EXIT
 
 lab_create 1 || t_skip_all "could not build the lab"

@@ -7,9 +7,10 @@
 #include <linux/pkt_sched.h>
 #include <net/if.h>
 
-#include "findings.h"
-#include "hostcounters.h"
-#include "hostdelta.h"
+#include "counters_findings.h"
+#include "counters_host.h"
+#include "counters_delta.h"
+#include "fix_cmd.h"
 #include "tap.h"
 #include "util.h"
 
@@ -903,7 +904,7 @@ static void test_in_errors(void)
 	host_delta_free(d);
 }
 
-/* README.md's table names every finding id (the table in findings.c is the source). */
+/* README.md's table names every finding id (the table in counters_findings.c is the source). */
 static void test_readme_ids(void)
 {
 	FILE *m = fopen("README.md", "r");
@@ -1505,16 +1506,5 @@ int main(void)
 	test_readme_ids();
 	test_hostile_names();
 	test_output();
-	{
-		char w[64];
-
-		ok(!fix_shell_word("lab-1", w, sizeof(w)) && !strcmp(w, "lab-1"),
-		   "shell word: a plain name as it is");
-		ok(!fix_shell_word("a b'c$(x)", w, sizeof(w)) && !strcmp(w, "'a b'\\''c$(x)'"),
-		   "shell word: anything else in single quotes, each ' as '\\'' (%s)", w);
-		is_int(fix_shell_word("a\nb", w, sizeof(w)), -EINVAL,
-		       "shell word: a control character is refused (one command, one line)");
-		is_int(fix_shell_word("abcdef", w, 4), -ENOSPC, "shell word: too long for the buffer");
-	}
 	return done_testing();
 }

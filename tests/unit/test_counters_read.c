@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "findings.h"
-#include "hostcounters.h"
-#include "hostdelta.h"
+#include "counters_findings.h"
+#include "counters_host.h"
+#include "counters_delta.h"
 #include "netns.h"
 #include "tap.h"
 #include "test_counters_fixtures.h"

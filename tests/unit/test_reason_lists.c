@@ -12,7 +12,7 @@
 
 #include <bpf/btf.h>
 
-#include "droptable.h"
+#include "trace_table.h"
 #include "reasons.h"
 #include "tap.h"
 #include "test_report_render.h"

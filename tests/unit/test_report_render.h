@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "droptable.h"
+#include "trace_table.h"
 
 /* The text table over seconds; the caller frees the string. */
 static char *render_text(const struct drop_report *r, const struct name_ctx *n, double seconds)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probefate.h"
+#include "diagnose_fate.h"
 
 const char *probe_fate_name(enum probe_fate f)
 {

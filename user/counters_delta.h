@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Deltas between two host counter snapshots (hostcounters.h): what moved over a window, and the
+ * Deltas between two host counter snapshots (counters_host.h): what moved over a window, and the
  * window's raw deltas as JSON and text. Pure logic, unit-tested on snapshots built by hand.
  */
 #ifndef DS_HOSTDELTA_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hostcounters.h"
+#include "counters_host.h"
 #include "json.h"
 
 /*

@@ -2,8 +2,8 @@
 /* Snapshots, deltas and the grouped report built from drops-map rows. */
 #include <stdlib.h>
 
-#include "droptable.h"
-#include "retrans.h"
+#include "trace_table.h"
+#include "trace_retrans.h"
 #include "tap.h"
 #include "test_report_render.h"
 #include "util.h"

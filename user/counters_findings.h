@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Findings: what the host counters say about loss over a window, worst first, each with the
- * counter evidence and the fix as commands that persist. Pure: deltas in, findings out; nothing
+ * counter evidence and the fix as commands that persist (written by fix_cmd.c). Pure: deltas in, findings out; nothing
  * here reads the system, and nothing anywhere in dropscope changes it.
  *
  * Finding ids are stable (scripts and `dropscope diagnose` match on them); the list, with what
- * each one means, is finding_kinds[] below (defined in findings.c), and README.md's table.
+ * each one means, is finding_kinds[] below (defined in counters_findings.c), and README.md's table.
  */
 #ifndef DS_FINDINGS_H
 #define DS_FINDINGS_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hostdelta.h"
+#include "counters_delta.h"
 #include "json.h"
 
 enum finding_severity { SEV_LOW = 1, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
@@ -72,18 +72,6 @@ void findings_json(const struct finding *f, size_t n, struct json_writer *j, con
 void findings_text(const struct finding *f, size_t n, FILE *out, bool color);
 
 /*
- * The fix for a finding id as commands (lines starting "# " explain), using current values from
- * now (sysctls, ring maxima, queue counts, MAC, listeners, sockets) and ifname where the fix is
- * about an interface (NULL: the busiest interface for the host-wide fixes that need one). For a
- * namespace other than the caller's, interface commands are prefixed with `ip netns exec NAME`
- * (or `nsenter --net=PATH`), and per-namespace sysctls say why /etc/sysctl.d does not reach them.
- * Returns the number of lines written (at most max), -ENOENT for an unknown id, -EINVAL for bad
- * arguments.
- */
-int finding_fixes(const char *id, const struct host_counters *now, const char *ifname,
-		  char (*out)[FINDING_FIX_LEN], int max);
-
-/*
  * The finding id whose fix answers a kernel drop reason (the name without SKB_DROP_REASON_, as
  * the tracer reports it): SOCKET_RCVBUFF -> udp_rcvbuf_errors, CPU_BACKLOG -> softnet_dropped,
  * QDISC_DROP -> qdisc_drops, TCP_LISTEN_OVERFLOW -> tcp_listen_overflows, ... NULL when no
@@ -91,13 +79,6 @@ int finding_fixes(const char *id, const struct host_counters *now, const char *i
  * and then uses "conntrack_full").
  */
 const char *finding_for_drop_reason(const char *reason);
-
-/*
- * s as one shell word, the quoting rule of every command dropscope prints: as it is when plain,
- * else in single quotes with each ' as '\''. -ENOSPC when it does not fit size, -EINVAL when s
- * holds a control character (a command printed on one line must stay one line).
- */
-int fix_shell_word(const char *s, char *buf, size_t size);
 
 /* Every finding id and a line on what it means; finding_kinds_count entries. */
 struct finding_kind {

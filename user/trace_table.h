@@ -137,5 +137,9 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 /* The JSON "drops" array (one object per group), written under key. */
 void drop_report_json(const struct drop_report *r, const struct name_ctx *names,
 		      struct json_writer *j, const char *key);
+/* The JSON array of namespaces (netns, name, count, top_reason), written under key: trace's
+ * "netns", diagnose's "other_namespaces". */
+void drop_report_netns_json(const struct drop_report *r, const struct name_ctx *names,
+			    struct json_writer *j, const char *key);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include <linux/types.h>
 #include "dropscope.h"
-#include "droptable.h"
+#include "trace_table.h"
 
 /* Source and destination as text ("10.0.0.1:53", "[fd00::1]:53", "10.0.0.1"), or "" when the
  * event has no addresses. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Where each lost probe was lost, from the drops the tracer saw. */
-#include "probefate.h"
+#include "diagnose_fate.h"
 #include "tap.h"
 
 int main(void)

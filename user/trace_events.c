@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "events.h"
+#include "trace_events.h"
 #include "json.h"
 #include "util.h"
 

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "demolab.h"
+#include "demo_lab.h"
 #include "util.h"
 
 /* Run argv (NULL-terminated), optionally feeding stdin_text; quiet unless -v. Returns 0 or

@@ -8,7 +8,7 @@
 
 #include <bpf/bpf.h>
 
-#include "retrans.h"
+#include "trace_retrans.h"
 #include "util.h"
 
 int retrans_snapshot_add(struct retrans_snapshot *s, const struct retrans_key *k,

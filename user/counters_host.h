@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Host counters: one snapshot of everything the host counts about loss, in one network
- * namespace. The deltas between two snapshots are in hostdelta.h.
+ * namespace. The deltas between two snapshots are in counters_delta.h.
  *
  * What a snapshot holds, and where it comes from:
  *   softnet     /proc/net/softnet_stat (per CPU; global, the same in every namespace)
@@ -174,6 +174,10 @@ struct host_counters *host_counters_dup(const struct host_counters *hc);
 
 /* The interface named ifname, or NULL. */
 const struct hc_iface *host_counters_iface(const struct host_counters *hc, const char *ifname);
+/* The busiest interface by packets received, loopback left out; NULL if there is none. */
+const struct hc_iface *host_counters_busiest(const struct host_counters *now);
+/* Whether RPS is on for every receive queue of ifc. */
+bool hc_iface_rps_on(const struct hc_iface *ifc);
 /* Whether any source failed for a reason other than "not there on this host" (a file that
  * cannot be read, a netlink dump that failed ...): callers exit 1 after printing the report. */
 bool host_counters_failed(const struct host_counters *hc);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host counters: one snapshot in one namespace, and deltas. See hostcounters.h. */
+/* Host counters: one snapshot in one namespace, and deltas. See counters_host.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
-#include "hostcounters.h"
+#include "counters_host.h"
 #include "util.h"
 
 /* ---- sysctls ---- */
@@ -56,7 +56,7 @@ const char *hc_sysctl_name(enum hc_sysctl s)
 
 /* ---- files ---- */
 
-/* The testing aid: a directory standing in for /proc (see hostcounters.h). */
+/* The testing aid: a directory standing in for /proc (see counters_host.h). */
 static const char *proc_root(void)
 {
 	const char *r = getenv("DROPSCOPE_PROC_ROOT");
@@ -1187,6 +1187,31 @@ const struct hc_iface *host_counters_iface(const struct host_counters *hc, const
 		if (!strcmp(hc->ifaces[i].link.name, ifname))
 			return &hc->ifaces[i];
 	return NULL;
+}
+
+const struct hc_iface *host_counters_busiest(const struct host_counters *now)
+{
+	const struct hc_iface *best = NULL;
+
+	for (size_t i = 0; i < now->n_ifaces; i++) {
+		const struct hc_iface *ifc = &now->ifaces[i];
+
+		if (ifc->link.flags & IFF_LOOPBACK)
+			continue;
+		if (!best || ifc->link.stats[LS_RX_PACKETS] > best->link.stats[LS_RX_PACKETS])
+			best = ifc;
+	}
+	return best;
+}
+
+bool hc_iface_rps_on(const struct hc_iface *ifc)
+{
+	if (ifc->queues_err || !ifc->n_rxq)
+		return false;
+	for (size_t q = 0; q < ifc->n_rxq; q++)
+		if (!ifc->rxq[q].cpus || !cpu_mask_nonzero(ifc->rxq[q].cpus))
+			return false;
+	return true;
 }
 
 bool host_counters_failed(const struct host_counters *hc)

@@ -8,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "droptable.h"
+#include "trace_table.h"
 #include "netns.h"
 #include "util.h"
 
@@ -469,13 +469,13 @@ static const char *cat_color(enum drop_category c)
 {
 	switch (c) {
 	case CAT_CAPACITY:
-		return "\033[1;31m";
+		return DS_SGR_BOLD_RED;
 	case CAT_POLICY:
-		return "\033[33m";
+		return DS_SGR_YELLOW;
 	case CAT_CORRUPTION:
-		return "\033[35m";
+		return DS_SGR_MAGENTA;
 	case CAT_ROUTING:
-		return "\033[36m";
+		return DS_SGR_CYAN;
 	default:
 		return "";
 	}
@@ -524,7 +524,7 @@ void drop_report_text(const struct drop_report *r, const struct name_ctx *names,
 
 		fprintf(f, "%s%-28s%s %-17s %10llu ", color ? cat_color(cat) : "",
 			reasons_label(names->reasons, rt->reason, rbuf, sizeof(rbuf)),
-			color && *cat_color(cat) ? "\033[0m" : "", category_label(cat),
+			color && *cat_color(cat) ? DS_SGR_RESET : "", category_label(cat),
 			(unsigned long long)rt->packets);
 		if (!o->recent && o->seconds < 0)
 			fprintf(f, "%10s", "-");
@@ -604,6 +604,24 @@ void drop_report_json(const struct drop_report *r, const struct name_ctx *names,
 		json_string(j, "location", dg->location[0] ? dg->location : NULL);
 		json_string(j, "module", dg->module[0] ? dg->module : NULL);
 		json_bool(j, "folded", dg->folded);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+void drop_report_netns_json(const struct drop_report *r, const struct name_ctx *names,
+			    struct json_writer *j, const char *key)
+{
+	json_array_begin(j, key);
+	for (size_t i = 0; i < r->nnetns; i++) {
+		char nb[256], rb[64];
+
+		json_object_begin(j, NULL);
+		json_uint(j, "netns", r->netns[i].netns);
+		json_string(j, "name", netns_label(names, r->netns[i].netns, nb, sizeof(nb)));
+		json_uint(j, "count", r->netns[i].packets);
+		json_string(j, "top_reason",
+			    reasons_label(names->reasons, r->netns[i].top_reason, rb, sizeof(rb)));
 		json_object_end(j);
 	}
 	json_array_end(j);

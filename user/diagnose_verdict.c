@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "util.h"
-#include "verdict.h"
+#include "diagnose_verdict.h"
 
 const char *verdict_name(enum verdict_kind k)
 {

@@ -12,7 +12,7 @@
 #include "drops.skel.h"
 #include "kfeatures.h"
 #include "privs.h"
-#include "tracer.h"
+#include "trace_bpf.h"
 #include "util.h"
 
 const char *attach_mode_name(enum attach_mode m)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "retrans.h"
+#include "trace_retrans.h"
 #include "tap.h"
 
 static char *render_json(const struct retrans_snapshot *s)

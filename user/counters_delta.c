@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Deltas between two host counter snapshots, and their JSON and text. Pure: no I/O but the
- * FILE the caller gives. See hostdelta.h. */
+ * FILE the caller gives. See counters_delta.h. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,13 +9,13 @@
 #include <net/if.h>
 #include <linux/pkt_sched.h>
 
-#include "hostdelta.h"
+#include "counters_delta.h"
 #include "util.h"
 
 /* ---- deltas ---- */
 
 /* A counter the kernel keeps in 32 bits: modulo 2^32, unless the step is too large to be one
- * (see hostdelta.h). false: went backwards, *out 0. */
+ * (see counters_delta.h). false: went backwards, *out 0. */
 static bool delta_narrow(uint64_t before, uint64_t after, uint64_t *out)
 {
 	uint64_t x = (after - before) & 0xffffffffu;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The verdict from constructed evidence: each outcome, its confidence, and its sentence. */
 #include "tap.h"
-#include "verdict.h"
+#include "diagnose_verdict.h"
 
 static struct verdict_input healthy(void)
 {

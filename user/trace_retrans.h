@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 #include "dropscope.h"
-#include "droptable.h"
+#include "trace_table.h"
 #include "json.h"
 
 struct retrans_row {
