@@ -642,6 +642,7 @@ static void check_report(struct probe_report *r)
 	FIX_BOOL(r->origin.branch);
 	FIX_BOOL(r->multipath);
 	FIX_BOOL(r->mda_complete);
+	FIX_BOOL(r->dest_filtered);
 	FIX_BOOL(r->branch.seen);
 	TERMINATE(r->branch.address);
 	if ((unsigned)r->proto > PROBE_TCP)

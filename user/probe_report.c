@@ -93,6 +93,7 @@ static void json_multipath(const struct probe_report *r, struct json_writer *j)
 		json_uint(j, "mda_probes", r->mda_probes);
 	else
 		json_null(j, "mda_probes");
+	json_bool(j, "dest_filtered", r->dest_filtered);
 	json_array_begin(j, "paths");
 	for (size_t f = 0; f < r->nflows; f++) {
 		const struct probe_flow_report *o = &r->flows[f];
@@ -493,6 +494,11 @@ void probe_report_multipath_text(const struct probe_report *r, FILE *f)
 	else
 		fprintf(f,
 			"; too few to rule out more next hops (MDA, 95%%): give more --flows.\n");
+	if (r->dest_filtered)
+		fprintf(f,
+			"Note: the target answers the echo flow and no %s/%u probe: it filters "
+			"%s/%u, and its loss is the echo flow's.\n",
+			probe_proto_name(r->proto), r->port, probe_proto_name(r->proto), r->port);
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct probe_hop_report *h = &r->hops[i];
 		unsigned int k = 0;

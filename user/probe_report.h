@@ -98,6 +98,8 @@ struct probe_report {
 	bool multipath;	     /* some hop answered from more than one address */
 	bool mda_complete;   /* every hop met MDA's stopping rule */
 	uint64_t mda_probes; /* probes sent when it first did (0: never) */
+	bool dest_filtered;  /* the target answers the echo flow and never the proto/port flows:
+				its loss is the echo flow's alone */
 	/*
 	 * Loss per branch (probe_branch_attribute): the flows that split onto branch_index of
 	 * nbranches next hops at hop ttl lose beyond chance from hop from_ttl on, the others do

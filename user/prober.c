@@ -633,6 +633,30 @@ static void receive(struct prober *p, int fd)
 }
 
 /* Rows first_ttl..path_len: the hops as counts, in order, for the decision rules. */
+/* Probes a filtered port must have gone unanswered on before it is called filtered, not lossy. */
+#define FILTERED_MIN_PROBES 20
+
+/*
+ * The echo flow beside TCP flows: a target that answers echo but never the port (a firewall that
+ * drops tcp/PORT) would otherwise show the port's probes as its own loss. Then the destination's
+ * loss is taken from the echo flow alone.
+ */
+static bool dest_filtered(const struct prober *p)
+{
+	uint64_t sent = 0;
+
+	if (!p->flow.icmp_flow0 || p->nflows < 2 || !p->cells[p->path_len].known)
+		return false;
+	for (unsigned int f = 1; f < p->nflows; f++) {
+		const struct flow_cell *fc = &p->cells[(size_t)f * ROWS + p->path_len];
+
+		if (fc->known)
+			return false;
+		sent += fc->c.fast_sent + fc->c.paced_sent;
+	}
+	return sent >= FILTERED_MIN_PROBES;
+}
+
 static size_t gather_counts(struct prober *p, struct hop_counts *hc, unsigned int last)
 {
 	size_t n = 0;
@@ -640,7 +664,7 @@ static size_t gather_counts(struct prober *p, struct hop_counts *hc, unsigned in
 	for (unsigned int t = p->cfg.first_ttl; t <= last; t++) {
 		struct stream *s = t >= p->path_len ? &p->dest : &p->hops[t];
 
-		hc[n] = s->c;
+		hc[n] = s == &p->dest && dest_filtered(p) ? cell_of(p, 0, p->path_len)->c : s->c;
 		hc[n].paced = s->paced;
 		n++;
 		if (s == &p->dest)
@@ -1561,6 +1585,7 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 	struct branch_verdict best = {.group = -1, .p = 1};
 	size_t best_row = 0, best_groups = 0;
 	unsigned int best_flows = 0, best_all = 0;
+	bool filtered = dest_filtered(p);
 	int err = 0;
 
 	flows = realloc(r->flows, nf * sizeof(*flows));
@@ -1622,6 +1647,7 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 			r->mda_complete = false;
 	}
 	r->mda_probes = p->mda_probes;
+	r->dest_filtered = filtered;
 
 	/* Loss per branch, at every hop where the flows split. */
 	for (size_t i = 0; i + 1 < n; i++) {
@@ -1645,6 +1671,10 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 			grouped++;
 			for (size_t k = 0; k < n; k++) {
 				struct hop_counts *g = &ghc[(size_t)group_of[v] * n + k];
+
+				/* A filtered port's probes at the target are no loss. */
+				if (filtered && f && dest_row && k + 1 == n)
+					continue;
 
 				counts_add(g, &fhc[f * n + k]);
 				g->paced = fhc[f * n + k].paced;
