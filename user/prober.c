@@ -194,10 +194,13 @@ static bool mda_row_done(const struct prober *p, unsigned int t)
 		uint8_t v = via_of(p, s, fc);
 
 		/*
-		 * A flow still in flight here may show another next hop: judging by the flows
-		 * answered so far would favour the quicker branches.
+		 * A flow still in flight here with no address yet may show another next hop:
+		 * judging by the flows answered so far would favour the quicker branches. One
+		 * that answered keeps its path (Paris), so its probes lost under way (in flight
+		 * until the timeout) need not be waited for: under sustained loss they would hold
+		 * discovery, and starve the hops before the split, for the whole run.
 		 */
-		if (fc->issued > fc->c.fast_sent + fc->c.paced_sent)
+		if (v == PROBE_VIA_NONE && fc->issued > fc->c.fast_sent + fc->c.paced_sent)
 			return false;
 		if (v == PROBE_VIA_NONE)
 			continue;
@@ -226,7 +229,8 @@ static bool mda_holds(const struct prober *p)
  */
 static bool discovering(const struct prober *p)
 {
-	return p->nflows > 1 && !p->mda_probes;
+	/* 2 * nflows rounds at most: every flow twice, the rule unmet (a silent or lossy row). */
+	return p->nflows > 1 && !p->mda_probes && p->rounds < 2 * (uint64_t)p->nflows;
 }
 
 /* The destination's probes wait while discovering, nflows rounds at most. */
@@ -235,10 +239,10 @@ static bool dest_held(const struct prober *p)
 	return discovering(p) && p->rounds < p->nflows;
 }
 
-/* Note when MDA's rule first holds: the probes it took. */
+/* Note when MDA's rule first holds: the probes it took (after discovery's cap too). */
 static void mda_check(struct prober *p)
 {
-	if (!discovering(p) || !mda_holds(p))
+	if (p->nflows < 2 || p->mda_probes || !mda_holds(p))
 		return;
 	p->mda_probes = p->probes_sent;
 	ds_debug("every hop's next hops found (MDA, 95%%) after %llu probes",

@@ -91,6 +91,18 @@ split_checks()
 	done
 }
 
+# before_split NAME SPLIT COUNT FLOWS: the hops up to the split got -c probes but for the rounds
+# of discovery (2 * FLOWS at most) that skipped them: lost probes in flight must not hold
+# discovery for the whole run, starving them.
+before_split()
+{
+	local name=$1 split=$2 c=$3 nf=$4 t
+	for t in $(seq 1 "$split"); do
+		t_ge "$(hop_get "$O" "$t" .all_sent)" $((c - 2 * nf)) \
+			"$name: hop $t got -c probes less discovery's rounds at most"
+	done
+}
+
 # --- a 2-way split at hop 2 ------------------------------------------------------------------
 ecmp_lab 1 2
 probe_json "$O" -T --flows 16 -c 150 "$LAB_DST4"
@@ -114,6 +126,7 @@ t_is "$(lost_after "$O" 2 "$LAB_ECMP_BRANCH4_2")" 0 "2-way outbound: p2's flows 
 t_is "$(lost_after "$O" 2 "$LAB_ECMP_BRANCH4_1")" "$(nft_drops p1 lab_loss)" \
 	"2-way outbound: p1's flows lost exactly what p1's rule dropped"
 t_is "$(hop_get "$O" 2 '.all_sent - .all_received')" 0 "2-way outbound: hop 2 lost nothing"
+before_split "2-way outbound" 2 150 16
 lab_exec host "$DROPSCOPE" probe -n --timeout 3 -T --flows 16 -c 150 "$LAB_DST4" \
 	>"$T_TMP/out.txt" 2>&1
 t_check "2-way outbound: the text names the branch" grep -q \
@@ -128,6 +141,7 @@ lab_exec p1 nft delete table inet lab_loss
 lab_fwd_loss p1 15 both
 probe_json "$O" -T --flows 16 -c 300 -i 0.05 "$LAB_DST4"
 t_is "$?" 4 "2-way, p1 loses 15% both ways: exit 4"
+before_split "2-way both ways" 2 300 16
 t_is "$(jq -r '.loss_origin.branch.address' "$O")" "$LAB_ECMP_BRANCH4_1" \
 	"2-way both ways: the losing branch is p1"
 t_is "$(jq -r '.loss_origin.ttl' "$O")" 3 "2-way both ways: loss starts at hop 3"
@@ -179,5 +193,6 @@ t_is "$(lost_after "$O" 3 "$LAB_ECMP_BRANCH4_2")" "$(nft_drops p2 lab_loss)" \
 	"3-way outbound: p2's flows lost exactly what p2's rule dropped"
 t_is "$(( $(lost_after "$O" 3 "$LAB_ECMP_BRANCH4_1") + $(lost_after "$O" 3 "$LAB_ECMP_BRANCH4_3") ))" \
 	0 "3-way outbound: p1's and p3's flows lost nothing"
+before_split "3-way outbound" 3 150 24
 
 t_done
