@@ -13,7 +13,10 @@
 # TCP SYN probes: routers hash their ports, and the destination's answers (RSTs) are not
 # rate-limited, so every flow gets end-to-end samples. Sizes: 16 flows for a 2-way split (MDA
 # needs 11), 24 for 3 ways (16); 150 rounds put ~200 probes past the split on each branch:
-# 15% against none is p < 1e-6, far below the level (1e-3 / branches), in every run.
+# outbound, 15% against none is p < 1e-6, far below the level (1e-3 / branches), in every run.
+# Both ways is weaker: every answer returns via p1, so p1's flows lose ~28% (1 - 0.85^2) against
+# ~15% for p2's. 800 rounds put ~1200 probes past the split on each branch: z ~ 7.5 expected,
+# and a miss (z under ~3.3) needs a shortfall of over 4 standard deviations (p ~ 1e-5).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/probe_lib.sh"
 t_need_root
@@ -139,9 +142,9 @@ t_check "2-way outbound: the text shows where the flows split" \
 # on the way back; p1's flows lose on the way out too.
 lab_exec p1 nft delete table inet lab_loss
 lab_fwd_loss p1 15 both
-probe_json "$O" -T --flows 16 -c 300 -i 0.05 "$LAB_DST4"
+probe_json "$O" -T --flows 16 -c 800 -i 0.03 "$LAB_DST4"
 t_is "$?" 4 "2-way, p1 loses 15% both ways: exit 4"
-before_split "2-way both ways" 2 300 16
+before_split "2-way both ways" 2 800 16
 t_is "$(jq -r '.loss_origin.branch.address' "$O")" "$LAB_ECMP_BRANCH4_1" \
 	"2-way both ways: the losing branch is p1"
 t_is "$(jq -r '.loss_origin.ttl' "$O")" 3 "2-way both ways: loss starts at hop 3"
