@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -625,6 +626,9 @@ int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
 		(b) = _v != 0;                                                                     \
 	} while (0)
 
+/* A count of answers the child says exceeds what was sent: no more than sent. */
+#define CLAMP(x, max) ((x) = (x) > (max) ? (max) : (x))
+
 static void check_report(struct probe_report *r)
 {
 	TERMINATE(r->target);
@@ -647,6 +651,26 @@ static void check_report(struct probe_report *r)
 	TERMINATE(r->branch.address);
 	if ((unsigned)r->proto > PROBE_TCP)
 		r->proto = PROBE_ICMP;
+	/* A branch is one of its split's next hops (1-based), and loses no more than it sent. */
+	if (r->branch.nbranches < 2 || r->branch.nbranches > PROBE_MAX_RESPONDERS ||
+	    r->branch.branch_index < 1 || r->branch.branch_index > r->branch.nbranches) {
+		r->branch.seen = false;
+		r->origin.branch = false;
+	}
+	CLAMP(r->branch.lost, r->branch.sent);
+	CLAMP(r->branch.other_lost, r->branch.other_sent);
+	CLAMP(r->branch.flows, r->branch.flows_all);
+	for (size_t f = 0; f < r->nflows; f++) {
+		struct probe_flow_report *o = &r->flows[f];
+
+		if ((unsigned)o->proto > PROBE_TCP)
+			o->proto = PROBE_ICMP;
+		CLAMP(o->received, o->sent);
+		o->loss_pct = o->sent ? 100.0 * (double)(o->sent - o->received) / (double)o->sent
+				      : NAN;
+		for (size_t i = 0; i < r->nhops; i++)
+			CLAMP(o->hop_received[i], o->hop_sent[i]);
+	}
 	for (size_t i = 0; i < r->nhops; i++) {
 		struct probe_hop_report *h = &r->hops[i];
 
