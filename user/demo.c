@@ -97,9 +97,14 @@ static int inject_tiny_qdisc(struct demolab *lab, double seconds)
 			       "1mbit", "burst", "1600", "limit", "3000", NULL };
 	int err = demolab_exec(lab, DEMOLAB_HOST, NULL, argv);
 
-	/* Twenty times what the qdisc lets through: it stays full, and probes find it so. */
+	/*
+	 * Fifty times what the qdisc lets through: it stays full, and probes find it so. tbf's
+	 * limit is in bytes: 1400-byte datagrams (1442 on the wire) leave at most 116 of its 3000
+	 * free, room for one small probe of a round sent back to back, not for the rest (500-byte
+	 * ones left 290 free, where diagnose's 58-byte probes mostly fitted).
+	 */
 	return err ? err
-		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 5000, 500, seconds + 10);
+		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 5000, 1400, seconds + 10);
 }
 
 static int inject_both(struct demolab *lab, double seconds)
@@ -315,13 +320,6 @@ int cmd_demo(int argc, char **argv)
 	}
 	probe_config_init(&o.probe);
 	o.probe.no_dns = true;
-	/*
-	 * The demo's network has no parallel paths, and its scenarios (their rates, durations and
-	 * the tests' expectations) were made for one ICMP flow: keep it, not diagnose's flows.
-	 * With them, the tiny-qdisc scenario's probes are rarely dropped on egress (2 of 400
-	 * against ~80 with one ICMP flow; not understood yet).
-	 */
-	o.probe.flows = 1;
 	snprintf(o.probe.target, sizeof(o.probe.target), "%s", s->target ? s->target : lab.dst4);
 	if (ds_stop)
 		goto cleanup; /* Ctrl-C while building: nothing to diagnose */
