@@ -39,7 +39,7 @@ lab_ns()
 	case "$1" in
 	host) echo "$LAB_HOST" ;;
 	dst) echo "$LAB_DST" ;;
-	r[0-9]*) echo "lab-$LAB_ID-$1" ;;
+	r[0-9]* | p[0-9]* | j[0-9]*) echo "lab-$LAB_ID-$1" ;;
 	*) echo "lab_ns: unknown node '$1'" >&2; return 1 ;;
 	esac
 }
@@ -187,6 +187,137 @@ lab_bg()
 	ip netns exec "$ns" "$@" &
 	LAB_LAST_PID=$!
 	LAB_PIDS+=("$LAB_LAST_PID")
+}
+
+# --- ECMP: a router that splits flows over parallel routers, which rejoin ---------------------
+#
+#     host --- r1 --- ... --- rS ==< p1, p2, ... pW >== j1 --- ... --- jJ --- dst
+#
+# lab_create_ecmp S W [J]: S routers in a chain, the last of them (rS) splitting flows by an
+# L4 hash (fib_multipath_hash_policy=1, set in rS's namespace: a per-namespace sysctl) over W
+# parallel routers p1..pW, which rejoin at j1; J routers (default 1) then lead to dst. IPv4
+# only. Hop k (k <= S) is rk; hop S+1 is one of the p's; hop S+2 is j1; dst is hop S+J+2.
+# Answers come back by one branch, p1 (LAB_ECMP_RETURN): j1's route to the host.
+# Every node has eth0 toward host and eth1 toward dst (rS has b1..bW toward the p's, j1 has
+# b1..bW toward them), so lab_fwd_loss works on every node.
+#
+# Addresses: the chain host..rS 10.78.k.0/24 (link k joins node k and k+1, .1 left, .2 right);
+# rS - pi 10.79.i.0/24 (rS .1, pi .2); pi - j1 10.80.i.0/24 (pi .1, j1 .2); j1 .. dst
+# 10.81.k.0/24 (link k joins jk and the next).
+# Sets LAB_ID, LAB_HOST, LAB_DST, LAB_HOST4, LAB_DST4, LAB_ECMP_SPLIT (= S), LAB_ECMP_WAYS,
+# LAB_ECMP_BRANCH4_<i> (pi's address as a hop), LAB_ECMP_JOIN4 (j1's address as a hop).
+lab_create_ecmp()
+{
+	lab_build_ecmp "$@" && return 0
+	lab_destroy
+	return 1
+}
+
+# lab_link LEFT LIFNAME LADDR RIGHT RIFNAME RADDR: a veth pair between two nodes, /24 addresses.
+lab_link()
+{
+	local lns rns a b
+	lns=$(lab_ns "$1") || return 1
+	rns=$(lab_ns "$4") || return 1
+	LAB_NLINK=$((${LAB_NLINK:-0} + 1))
+	a="l${LAB_ID}a$LAB_NLINK"
+	b="l${LAB_ID}b$LAB_NLINK"
+	ip link add "$a" type veth peer name "$b" || return 1
+	ip link set "$a" netns "$lns" name "$2" || return 1
+	ip link set "$b" netns "$rns" name "$5" || return 1
+	ip -n "$lns" addr add "$3/24" dev "$2"
+	ip -n "$rns" addr add "$6/24" dev "$5"
+	ip -n "$lns" link set "$2" up
+	ip -n "$rns" link set "$5" up
+}
+
+lab_build_ecmp()
+{
+	local s=$1 w=$2 jn=${3:-1} k i node nodes=() hops lns nh
+	[ "$s" -ge 1 ] && [ "$w" -ge 2 ] && [ "$jn" -ge 1 ] ||
+		{ echo "lab_create_ecmp: give S >= 1 routers, W >= 2 ways, J >= 1" >&2; return 1; }
+	LAB_ID="$(printf '%x%04x' $$ $((RANDOM)))"
+	LAB_HOST="lab-$LAB_ID-host"
+	LAB_DST="lab-$LAB_ID-dst"
+	LAB_PIDS=()
+	LAB_NSES=()
+	LAB_NLINK=0
+	LAB_ROUTERS=$s
+	LAB_ECMP_SPLIT=$s
+	LAB_ECMP_WAYS=$w
+	LAB_ECMP_RETURN=1
+	nodes=(host)
+	for k in $(seq 1 "$s"); do nodes+=("r$k"); done
+	for i in $(seq 1 "$w"); do nodes+=("p$i"); done
+	for k in $(seq 1 "$jn"); do nodes+=("j$k"); done
+	nodes+=(dst)
+	for node in "${nodes[@]}"; do
+		lns=$(lab_ns "$node")
+		LAB_NSES+=("$lns")
+		ip netns add "$lns" || { echo "lab: cannot create namespace $lns" >&2; return 1; }
+		ip -n "$lns" link set lo up
+		lab_icmp_ratelimit "$node" 0
+		[ "$node" = host ] || [ "$node" = dst ] && continue
+		lab_sysctl "$node" net.ipv4.ip_forward 1
+	done
+	# The chain to the splitting router.
+	for k in $(seq 0 $((s - 1))); do
+		lab_link "$(lab_node_name "$k")" eth1 "10.78.$k.1" "r$((k + 1))" eth0 "10.78.$k.2" ||
+			return 1
+		eval "LAB_HOP4_$((k + 1))=10.78.$k.2"
+	done
+	# The parallel routers, and where they rejoin.
+	for i in $(seq 1 "$w"); do
+		lab_link "r$s" "b$i" "10.79.$i.1" "p$i" eth0 "10.79.$i.2" || return 1
+		lab_link "p$i" eth1 "10.80.$i.1" j1 "b$i" "10.80.$i.2" || return 1
+		eval "LAB_ECMP_BRANCH4_$i=10.79.$i.2"
+	done
+	LAB_ECMP_JOIN4=10.80.$LAB_ECMP_RETURN.2
+	# The tail to dst.
+	for k in $(seq 1 "$jn"); do
+		if [ "$k" -eq "$jn" ]; then node=dst; else node="j$((k + 1))"; fi
+		lab_link "j$k" eth1 "10.81.$k.1" "$node" eth0 "10.81.$k.2" || return 1
+	done
+	LAB_HOST4=10.78.0.1
+	LAB_DST4=10.81.$jn.2
+
+	# Toward dst: a default route at every node; toward host: 10.78.0.0/24 back the way it came.
+	ip -n "$LAB_HOST" route add default via 10.78.0.2
+	for k in $(seq 1 "$s"); do
+		# rk's eth0 is on link k-1: back through its left end (r1 is on the host's link).
+		[ "$k" -gt 1 ] && ip -n "$(lab_ns "r$k")" route add 10.78.0.0/24 via "10.78.$((k - 1)).1"
+		[ "$k" -lt "$s" ] && ip -n "$(lab_ns "r$k")" route add default via "10.78.$k.2"
+	done
+	nh=()
+	for i in $(seq 1 "$w"); do nh+=(nexthop via "10.79.$i.2" dev "b$i"); done
+	ip -n "$(lab_ns "r$s")" route add default "${nh[@]}" || return 1
+	lab_sysctl "r$s" net.ipv4.fib_multipath_hash_policy 1
+	[ "$(lab_exec "r$s" sysctl -n net.ipv4.fib_multipath_hash_policy)" = 1 ] ||
+		{ echo "lab: this kernel has no L4 multipath hashing" >&2; return 1; }
+	for i in $(seq 1 "$w"); do
+		ip -n "$(lab_ns "p$i")" route add default via "10.80.$i.2"
+		ip -n "$(lab_ns "p$i")" route add 10.78.0.0/24 via "10.79.$i.1"
+	done
+	ip -n "$(lab_ns j1)" route add 10.78.0.0/24 via "10.80.$LAB_ECMP_RETURN.1"
+	for k in $(seq 1 "$jn"); do
+		[ "$k" -lt "$jn" ] && ip -n "$(lab_ns "j$k")" route add default via "10.81.$k.2"
+		[ "$k" -gt 1 ] && ip -n "$(lab_ns "j$k")" route add 10.78.0.0/24 via "10.81.$((k - 1)).1"
+	done
+	ip -n "$LAB_DST" route add default via "10.81.$jn.1"
+	lab_log "created ECMP lab $LAB_ID: $s routers, $w ways, $jn after"
+	lab_wait_ready4
+}
+
+# Wait until the destination answers over IPv4.
+lab_wait_ready4()
+{
+	local i
+	for i in $(seq 1 50); do
+		lab_exec host ping -c1 -W1 -q "$LAB_DST4" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "lab: destination $LAB_DST4 not reachable after setup" >&2
+	return 1
 }
 
 # --- faults ---------------------------------------------------------------------------------

@@ -97,9 +97,14 @@ static int inject_tiny_qdisc(struct demolab *lab, double seconds)
 			       "1mbit", "burst", "1600", "limit", "3000", NULL };
 	int err = demolab_exec(lab, DEMOLAB_HOST, NULL, argv);
 
-	/* Twenty times what the qdisc lets through: it stays full, and probes find it so. */
+	/*
+	 * Fifty times what the qdisc lets through: it stays full, and probes find it so. tbf's
+	 * limit is in bytes: 1400-byte datagrams (1442 on the wire) leave at most 116 of its 3000
+	 * free, room for one small probe of a round sent back to back, not for the rest (500-byte
+	 * ones left 290 free, where diagnose's 58-byte probes mostly fitted).
+	 */
 	return err ? err
-		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 5000, 500, seconds + 10);
+		   : demolab_udp_flood(lab, DEMOLAB_HOST, lab->dst4, 9, 5000, 1400, seconds + 10);
 }
 
 static int inject_both(struct demolab *lab, double seconds)

@@ -80,7 +80,8 @@ static int start_tracer(struct diag *d)
 	cfg.watch_family = id.family == AF_INET6 ? 6 : 4;
 	memcpy(cfg.watch_addr, id.src, 16);
 	cfg.watch_l4_proto = id.l4proto;
-	cfg.watch_port_lo = cfg.watch_port_hi = id.sport;
+	cfg.watch_port_lo = id.sport;
+	cfg.watch_port_hi = (uint16_t)(id.sport + (id.nflows ? id.nflows - 1 : 0));
 	err = tracer_open(&cfg, d->reasons, on_event, d, &d->tracer);
 	if (!err)
 		d->tracer_name = attach_mode_name(d->tracer->mode);
@@ -220,6 +221,12 @@ int diagnose_run(struct diagnose_opts *o)
 	d.self_netns = d.ns.inode;
 	o->probe.duration_s = o->duration;
 	o->probe.count = 0;
+	if (!o->probe.proto_set && !o->probe.size_set && o->probe.flows != 1) {
+		o->probe.proto = PROBE_TCP;
+		o->probe.icmp_beside = true;
+	}
+	if (!o->probe.flows)
+		o->probe.flows = DIAGNOSE_DEFAULT_FLOWS;
 	if (probe_config_finish(&o->probe)) {
 		rc = 2;
 		goto cleanup;
@@ -267,10 +274,12 @@ int diagnose_run(struct diagnose_opts *o)
 		goto cleanup;
 
 	d.start = mono_now();
-	fprintf(stderr, "dropscope: diagnosing %s for %.0f s: tracer %s, probing with %s; Ctrl-C "
-			"ends early and still reports\n",
-		o->probe.target, o->duration,
-		d.tracer ? "attached" : "unavailable", probe_proto_name(o->probe.proto));
+	fprintf(stderr,
+		"dropscope: diagnosing %s for %.0f s: tracer %s, probing with %s%s, %u flow%s; "
+		"Ctrl-C ends early and still reports\n",
+		o->probe.target, o->duration, d.tracer ? "attached" : "unavailable",
+		o->probe.icmp_beside ? "icmp and " : "", probe_proto_name(o->probe.proto),
+		o->probe.flows, o->probe.flows == 1 ? "" : "s");
 	if (probe_child_go(d.prober, d.start + o->duration + 5))
 		goto cleanup;
 	live = !o->json && isatty(STDOUT_FILENO);
@@ -326,6 +335,11 @@ const struct ds_option diagnose_options[] = {
 	 "how long to measure (default " DS_STR(
 		 DIAGNOSE_DEFAULT_DURATION) " s; Ctrl-C ends early)"},
 	{"count", 'c', required_argument, "N", "refused: diagnose measures for --duration", true},
+	/* Before the prober's --flows: diagnose's default differs. */
+	{"flows", PROBE_OPT_FLOWS, required_argument, "N",
+	 "probe N flows (1 to 64) in rotation (default " DS_STR(
+		 DIAGNOSE_DEFAULT_FLOWS) ": one ICMP echo\n"
+					 "flow and TCP SYN flows, which ECMP routers hash)"},
 	{"netns", 'N', required_argument, "NS",
 	 "the namespace that is this server (default: ours)"},
 	{"all-flows", OPT_ALL_FLOWS, no_argument, NULL,

@@ -8,6 +8,13 @@
 #include "prober.h"
 
 #define DIAGNOSE_DEFAULT_DURATION 30 /* seconds */
+/*
+ * diagnose probes this many flows unless --flows says otherwise: one ICMP echo flow and, unless
+ * --proto, -T, -u, --size or --flows 1 is given, TCP SYN flows beside it, whose ports the routers
+ * that split traffic (ECMP) hash, so that loss on one of parallel links shows. 16: MDA rules out
+ * a third next hop after two (11) with some to spare.
+ */
+#define DIAGNOSE_DEFAULT_FLOWS 16
 
 struct diagnose_opts {
 	struct probe_config probe; /* target and how to probe it */

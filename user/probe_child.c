@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -130,11 +131,13 @@ static void serve_report(struct prober *p, int fd, const uint8_t *excluded, size
 	}
 	{
 		struct probe_child_header h = { PROBE_MSG_REPORT, (uint32_t)(sizeof(rc) + sizeof(*r) +
-							r->nhops * sizeof(*r->hops)) };
+							r->nhops * sizeof(*r->hops) +
+							r->nflows * sizeof(*r->flows)) };
 
 		if (!write_full(fd, &h, sizeof(h)) && !write_full(fd, &rc, sizeof(rc)) &&
-		    !write_full(fd, r, sizeof(*r)))
-			write_full(fd, r->hops, r->nhops * sizeof(*r->hops));
+		    !write_full(fd, r, sizeof(*r)) &&
+		    !write_full(fd, r->hops, r->nhops * sizeof(*r->hops)) && r->nflows)
+			write_full(fd, r->flows, r->nflows * sizeof(*r->flows));
 	}
 }
 
@@ -187,7 +190,7 @@ static void serve(struct prober *p, int fd)
  */
 static int close_others(const struct prober *p, int fd, int stop_fd, int err_fd)
 {
-	int keep[9] = { 0, 1, 2, fd, stop_fd };
+	int keep[5 + PROBE_MAX_SOCKETS] = { 0, 1, 2, fd, stop_fd };
 	size_t nkeep = 5 + prober_socket_fds(p, keep + 5);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -298,6 +301,7 @@ struct probe_child {
 	bool have_probes;
 	struct probe_report report;
 	struct probe_hop_report *hops;
+	struct probe_flow_report *flows;
 };
 
 static void fail(struct probe_child *c, int err)
@@ -622,6 +626,9 @@ int probe_child_classify(struct probe_child *c, const uint8_t *l3, size_t len,
 		(b) = _v != 0;                                                                     \
 	} while (0)
 
+/* A count of answers the child says exceeds what was sent: no more than sent. */
+#define CLAMP(x, max) ((x) = (x) > (max) ? (max) : (x))
+
 static void check_report(struct probe_report *r)
 {
 	TERMINATE(r->target);
@@ -636,16 +643,47 @@ static void check_report(struct probe_report *r)
 	FIX_BOOL(r->has_origin);
 	FIX_BOOL(r->origin.at_destination);
 	FIX_BOOL(r->origin.carries_on);
+	FIX_BOOL(r->origin.branch);
+	FIX_BOOL(r->multipath);
+	FIX_BOOL(r->mda_complete);
+	FIX_BOOL(r->dest_filtered);
+	FIX_BOOL(r->branch.seen);
+	TERMINATE(r->branch.address);
 	if ((unsigned)r->proto > PROBE_TCP)
 		r->proto = PROBE_ICMP;
+	/* A branch is one of its split's next hops (1-based), and loses no more than it sent. */
+	if (r->branch.nbranches < 2 || r->branch.nbranches > PROBE_MAX_RESPONDERS ||
+	    r->branch.branch_index < 1 || r->branch.branch_index > r->branch.nbranches) {
+		r->branch.seen = false;
+		r->origin.branch = false;
+	}
+	CLAMP(r->branch.lost, r->branch.sent);
+	CLAMP(r->branch.other_lost, r->branch.other_sent);
+	CLAMP(r->branch.flows, r->branch.flows_all);
+	for (size_t f = 0; f < r->nflows; f++) {
+		struct probe_flow_report *o = &r->flows[f];
+
+		if ((unsigned)o->proto > PROBE_TCP)
+			o->proto = PROBE_ICMP;
+		CLAMP(o->received, o->sent);
+		o->loss_pct = o->sent ? 100.0 * (double)(o->sent - o->received) / (double)o->sent
+				      : NAN;
+		for (size_t i = 0; i < r->nhops; i++)
+			CLAMP(o->hop_received[i], o->hop_sent[i]);
+	}
 	for (size_t i = 0; i < r->nhops; i++) {
 		struct probe_hop_report *h = &r->hops[i];
 
 		FIX_BOOL(h->rate_limited);
 		FIX_BOOL(h->limiter_confirmed);
 		FIX_BOOL(h->destination);
+		FIX_BOOL(h->mda_complete);
 		if (h->nhosts > PROBE_MAX_RESPONDERS)
 			h->nhosts = PROBE_MAX_RESPONDERS;
+		/* A flow's hop names one of the row's responders, or none. */
+		for (size_t f = 0; f < r->nflows; f++)
+			if (r->flows[f].via[i] >= h->nhosts)
+				r->flows[f].via[i] = PROBE_VIA_NONE;
 		for (size_t k = 0; k < PROBE_MAX_RESPONDERS; k++) {
 			TERMINATE(h->hosts[k].address);
 			TERMINATE(h->hosts[k].name);
@@ -693,16 +731,23 @@ const struct probe_report *probe_child_report(struct probe_child *c, const bool 
 	}
 	free(c->hops);
 	c->hops = NULL;
+	free(c->flows);
+	c->flows = NULL;
 	if (len < sizeof(rc) + sizeof(c->report) ||
 	    payload(c, &c->report, sizeof(c->report), until))
 		goto broken;
-	if (c->report.nhops > MAX_HOPS ||
-	    len != sizeof(rc) + sizeof(c->report) + c->report.nhops * sizeof(*c->hops))
+	if (c->report.nhops > MAX_HOPS || c->report.nflows > PROBE_MAX_FLOWS ||
+	    len != sizeof(rc) + sizeof(c->report) + c->report.nhops * sizeof(*c->hops) +
+			    c->report.nflows * sizeof(*c->flows))
 		goto broken;
 	c->hops = calloc(c->report.nhops + 1, sizeof(*c->hops));
-	if (!c->hops || payload(c, c->hops, c->report.nhops * sizeof(*c->hops), until))
+	c->flows = calloc(c->report.nflows + 1, sizeof(*c->flows));
+	if (!c->hops || !c->flows ||
+	    payload(c, c->hops, c->report.nhops * sizeof(*c->hops), until) ||
+	    payload(c, c->flows, c->report.nflows * sizeof(*c->flows), until))
 		goto broken;
 	c->report.hops = c->hops;
+	c->report.flows = c->flows;
 	check_report(&c->report);
 	return &c->report;
 broken:
@@ -739,5 +784,6 @@ void probe_child_close(struct probe_child *c)
 	free(c->rec);
 	free(c->settled);
 	free(c->hops);
+	free(c->flows);
 	free(c);
 }

@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"usage: dropscope probe TARGET [-c COUNT | --duration S] [--proto icmp|udp|tcp | "
 		"-T | -u]\n"
 		"                       [-P PORT] [-4|-6] [-m MAX_TTL] [-f FIRST_TTL] [-s BYTES]\n"
-		"                       [-a ADDR] [-I IFACE] [-n] [-v]\n"
+		"                       [-a ADDR] [-I IFACE] [--flows N] [-n] [-v]\n"
 		"                       [-r | -w | -j | --csv | --output FORMAT]\n"
 		"\n"
 		"Probe the path to TARGET hop by hop, like mtr, and say where loss starts.\n"

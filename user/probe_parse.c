@@ -63,9 +63,9 @@ static size_t ip_hlen(const struct probe_flow *f)
 	return f->family == AF_INET6 ? IP6_HLEN : IP4_HLEN;
 }
 
-static uint8_t l4_proto(const struct probe_flow *f)
+static uint8_t ip_proto(const struct probe_flow *f, enum probe_proto proto)
 {
-	switch (f->proto) {
+	switch (proto) {
 	case PROBE_UDP:
 		return IPPROTO_UDP;
 	case PROBE_TCP:
@@ -73,6 +73,27 @@ static uint8_t l4_proto(const struct probe_flow *f)
 	default:
 		return f->family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 	}
+}
+
+static uint8_t l4_proto(const struct probe_flow *f)
+{
+	return ip_proto(f, f->proto);
+}
+
+/* Flow k's protocol: an echo flow 0 beside the others (icmp_flow0), or the run's. */
+static enum probe_proto proto_of(const struct probe_flow *f, unsigned int k)
+{
+	return f->icmp_flow0 && k == 0 ? PROBE_ICMP : f->proto;
+}
+
+/* The protocol a packet with IP protocol number n would be one of our flows', or -1. */
+static int proto_from(const struct probe_flow *f, uint8_t n)
+{
+	if (n == l4_proto(f))
+		return f->proto;
+	if (f->icmp_flow0 && n == ip_proto(f, PROBE_ICMP))
+		return PROBE_ICMP;
+	return -1;
 }
 
 /* One's complement sum, 32-bit accumulator (folded by csum_fold). */
@@ -135,10 +156,9 @@ size_t probe_min_size(const struct probe_flow *f)
 	return ip_hlen(f) + 8 + 2;
 }
 
-static void build_ip(const struct probe_flow *f, uint8_t ttl, size_t size, uint8_t *buf)
+static void build_ip(const struct probe_flow *f, uint8_t proto, uint8_t ttl, size_t size,
+		     uint8_t *buf)
 {
-	uint8_t proto = l4_proto(f);
-
 	if (f->family == AF_INET6) {
 		put32(buf, 6u << 28 | (f->flowlabel & 0xfffff));
 		put16(buf + 4, (uint16_t)(size - IP6_HLEN));
@@ -162,42 +182,68 @@ static void build_ip(const struct probe_flow *f, uint8_t ttl, size_t size, uint8
 	put16(buf + 10, probe_csum(buf, IP4_HLEN, 0));
 }
 
+/* How many flows the run has: nflows, or the one flow of a run that set none. */
+static unsigned int flows_of(const struct probe_flow *f)
+{
+	return f->nflows > 1 ? f->nflows : 1;
+}
+
+/*
+ * The flow of protocol proto whose hashed field (source port, echo identifier) is v, given flow
+ * 0's base; -1 when none is.
+ */
+static int flow_at(const struct probe_flow *f, enum probe_proto proto, uint16_t v, uint16_t base)
+{
+	uint16_t k = (uint16_t)(v - base);
+
+	return k < flows_of(f) && proto_of(f, k) == proto ? k : -1;
+}
+
 int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size, uint8_t *buf,
 		size_t bufsize)
 {
+	return probe_build_flow(f, 0, ident, ttl, size, buf, bufsize);
+}
+
+int probe_build_flow(const struct probe_flow *f, unsigned int flow, uint16_t ident, uint8_t ttl,
+		     size_t size, uint8_t *buf, size_t bufsize)
+{
 	size_t hl, l4len;
+	enum probe_proto proto;
 	uint8_t *l4;
 	uint32_t sum;
 
 	if (!f || !buf || ident >= PROBE_ID_SPACE || size > 65535 ||
-	    (f->family != AF_INET && f->family != AF_INET6))
+	    (f->family != AF_INET && f->family != AF_INET6) || flow >= flows_of(f))
 		return -EINVAL;
 	hl = ip_hlen(f);
-	if (size < probe_min_size(f) || (f->proto == PROBE_TCP && size != probe_min_size(f)))
+	proto = proto_of(f, flow);
+	/* probe_min_size is the run's: an echo flow 0 beside TCP ones fits the SYNs' size. */
+	if (size < probe_min_size(f) || (proto == PROBE_TCP && size != probe_min_size(f)))
 		return -EINVAL;
 	if (size > bufsize)
 		return -ENOSPC;
 	memset(buf, 0, size);
-	build_ip(f, ttl, size, buf);
+	build_ip(f, ip_proto(f, proto), ttl, size, buf);
 	l4 = buf + hl;
 	l4len = size - hl;
 
-	switch (f->proto) {
+	switch (proto) {
 	case PROBE_ICMP:
 		l4[0] = f->family == AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO;
 		l4[1] = 0;
-		put16(l4 + 4, f->icmp_id);
+		put16(l4 + 4, (uint16_t)(f->icmp_id + flow));
 		put16(l4 + 6, ident);
 		/*
 		 * seq + ~seq is 0xffff whatever seq is: with this word beside it the checksum,
 		 * which some load balancers hash with the first transport bytes, never moves.
 		 */
 		put16(l4 + 8, (uint16_t)~ident);
-		sum = pseudo_sum(f, l4_proto(f), l4len);
+		sum = pseudo_sum(f, ip_proto(f, PROBE_ICMP), l4len);
 		put16(l4 + 2, probe_csum(l4, l4len, sum));
 		break;
 	case PROBE_UDP:
-		put16(l4, f->sport);
+		put16(l4, (uint16_t)(f->sport + flow));
 		put16(l4 + 2, f->dport);
 		put16(l4 + 4, (uint16_t)l4len);
 		/*
@@ -210,7 +256,7 @@ int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t 
 		put16(l4 + 8, (uint16_t)~csum_fold(sum));
 		break;
 	case PROBE_TCP:
-		put16(l4, f->sport);
+		put16(l4, (uint16_t)(f->sport + flow));
 		put16(l4 + 2, f->dport);
 		put32(l4 + 4, (uint32_t)f->tcp_seq_hi << 16 | ident);
 		put32(l4 + 8, 0);
@@ -230,29 +276,40 @@ int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t 
 	return (int)size;
 }
 
-/* The identity in the first 8 transport bytes of one of our probes (quoted or not), or -1. */
-static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len)
+/*
+ * The identity in the first 8 transport bytes of one of our probes (quoted or not), or -1; its
+ * flow number into *flow.
+ */
+static int probe_ident(const struct probe_flow *f, uint8_t ipproto, const uint8_t *l4, size_t len,
+		       uint8_t *flow)
 {
 	uint16_t v;
 	uint32_t seq;
+	int k;
 
 	if (len < L4_QUOTE)
 		return -1;
-	switch (f->proto) {
+	switch (proto_from(f, ipproto)) {
 	case PROBE_ICMP:
+		k = flow_at(f, PROBE_ICMP, get16(l4 + 4), f->icmp_id);
 		if (l4[0] != (f->family == AF_INET6 ? ICMP6_ECHO : ICMP4_ECHO) || l4[1] != 0 ||
-		    get16(l4 + 4) != f->icmp_id)
+		    k < 0)
 			return -1;
+		*flow = (uint8_t)k;
 		v = get16(l4 + 6);
 		return v < PROBE_ID_SPACE ? v : -1;
 	case PROBE_UDP:
-		if (get16(l4) != f->sport || get16(l4 + 2) != f->dport)
+		k = flow_at(f, PROBE_UDP, get16(l4), f->sport);
+		if (k < 0 || get16(l4 + 2) != f->dport)
 			return -1;
+		*flow = (uint8_t)k;
 		v = get16(l4 + 6);
 		return v ? v - 1 : -1;
 	case PROBE_TCP:
-		if (get16(l4) != f->sport || get16(l4 + 2) != f->dport)
+		k = flow_at(f, PROBE_TCP, get16(l4), f->sport);
+		if (k < 0 || get16(l4 + 2) != f->dport)
 			return -1;
+		*flow = (uint8_t)k;
 		seq = get32(l4 + 4);
 		if (seq >> 16 != f->tcp_seq_hi || (seq & 0xffff) >= PROBE_ID_SPACE)
 			return -1;
@@ -270,7 +327,8 @@ static int probe_ident(const struct probe_flow *f, const uint8_t *l4, size_t len
  * quote is not of a packet from our source to our target with our protocol; -2 when it is, but
  * does not carry our probes' identifying fields (or too little of them to tell).
  */
-static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len, uint8_t *ttl)
+static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len, uint8_t *ttl,
+			uint8_t *flow)
 {
 	size_t hl, alen = addr_len(f);
 	int ident;
@@ -284,7 +342,7 @@ static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len
 		/* A later fragment quotes no transport header. */
 		if (get16(q + 6) & 0x1fff)
 			return -1;
-		if (q[9] != l4_proto(f) || memcmp(q + 12, f->src, alen) ||
+		if (proto_from(f, q[9]) < 0 || memcmp(q + 12, f->src, alen) ||
 		    memcmp(q + 16, f->dst, alen))
 			return -1;
 		*ttl = q[8];
@@ -292,12 +350,12 @@ static int quoted_probe(const struct probe_flow *f, const uint8_t *q, size_t len
 		hl = IP6_HLEN;
 		if (len < IP6_HLEN || q[0] >> 4 != 6)
 			return -1;
-		if (q[6] != l4_proto(f) || memcmp(q + 8, f->src, alen) ||
+		if (proto_from(f, q[6]) < 0 || memcmp(q + 8, f->src, alen) ||
 		    memcmp(q + 24, f->dst, alen))
 			return -1;
 		*ttl = q[7];
 	}
-	ident = probe_ident(f, q + hl, len - hl);
+	ident = probe_ident(f, f->family == AF_INET ? q[9] : q[6], q + hl, len - hl, flow);
 	return ident >= 0 ? ident : -2;
 }
 
@@ -314,7 +372,7 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 			    size_t len, struct probe_packet *out)
 {
 	bool v6 = f->family == AF_INET6;
-	uint8_t type, code, ttl = 0;
+	uint8_t type, code, ttl = 0, flow = 0;
 	enum probe_reply_kind kind;
 	int ident;
 
@@ -323,9 +381,11 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 	type = l4[0];
 	code = l4[1];
 	if (type == (v6 ? ICMP6_ECHOREPLY : ICMP4_ECHOREPLY)) {
-		if (f->proto != PROBE_ICMP)
+		if (f->proto != PROBE_ICMP && !f->icmp_flow0)
 			return 0;
-		if (code != 0 || get16(l4 + 4) != f->icmp_id || get16(l4 + 6) >= PROBE_ID_SPACE) {
+		int k = flow_at(f, PROBE_ICMP, get16(l4 + 4), f->icmp_id);
+
+		if (code != 0 || k < 0 || get16(l4 + 6) >= PROBE_ID_SPACE) {
 			/* Someone else's echo to our target (ping, mtr), or a mangled one. */
 			out->foreign = from && !memcmp(from, f->dst, addr_len(f));
 			return 0;
@@ -334,6 +394,7 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 		out->reply = PROBE_REPLY_ECHO;
 		out->icmp_type = type;
 		out->ident = get16(l4 + 6);
+		out->flow = (uint8_t)k;
 		out->terminal = true;
 		return 0;
 	}
@@ -346,12 +407,13 @@ static int parse_icmp_reply(const struct probe_flow *f, const uint8_t *from, con
 		kind = PROBE_REPLY_UNREACH;
 	else
 		return 0;
-	ident = quoted_probe(f, l4 + ICMP_HLEN, len - ICMP_HLEN, &ttl);
+	ident = quoted_probe(f, l4 + ICMP_HLEN, len - ICMP_HLEN, &ttl, &flow);
 	if (ident < 0) {
 		out->foreign = ident == -2;
 		return 0;
 	}
 	reply_init(out, f, from);
+	out->flow = flow;
 	out->reply = kind;
 	out->icmp_type = type;
 	out->icmp_code = code;
@@ -372,9 +434,12 @@ static int parse_tcp_reply(const struct probe_flow *f, const uint8_t *from, cons
 	uint32_t seq;
 	uint8_t flags;
 
+	int k;
+
 	if (f->proto != PROBE_TCP || len < 20)
 		return 0;
-	if (get16(l4) != f->dport || get16(l4 + 2) != f->sport)
+	k = flow_at(f, PROBE_TCP, get16(l4 + 2), f->sport);
+	if (get16(l4) != f->dport || k < 0)
 		return 0;
 	flags = l4[13];
 	/* An answer to a SYN acknowledges it: ack = our sequence number + 1. */
@@ -395,6 +460,7 @@ static int parse_tcp_reply(const struct probe_flow *f, const uint8_t *from, cons
 	reply_init(out, f, from);
 	out->reply = kind;
 	out->ident = (uint16_t)(seq & 0xffff);
+	out->flow = (uint8_t)k;
 	out->terminal = true;
 	return 0;
 }
@@ -449,7 +515,7 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
 {
 	size_t alen, hl, avail;
 	const uint8_t *src, *dst;
-	uint8_t proto, ttl;
+	uint8_t proto, ttl, flow = 0;
 	int ident;
 
 	if (!f || !out || (!pkt && len) || (f->family != AF_INET && f->family != AF_INET6))
@@ -492,11 +558,12 @@ int probe_parse_l3(const struct probe_flow *f, const uint8_t *pkt, size_t len,
 	 * One of our own probes on its way out (or dropped on the way). When the target is this
 	 * host, its answers have the same addresses and protocol: only the identity tells.
 	 */
-	if (proto == l4_proto(f) && !memcmp(src, f->src, alen) && !memcmp(dst, f->dst, alen)) {
-		ident = probe_ident(f, pkt + hl, avail - hl);
+	if (proto_from(f, proto) >= 0 && !memcmp(src, f->src, alen) && !memcmp(dst, f->dst, alen)) {
+		ident = probe_ident(f, proto, pkt + hl, avail - hl, &flow);
 		if (ident >= 0) {
 			out->kind = PROBE_PKT_PROBE;
 			out->ident = (uint16_t)ident;
+			out->flow = flow;
 			out->ttl = ttl;
 			return 0;
 		}

@@ -21,6 +21,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Flows (--flows): a run may probe up to PROBE_MAX_FLOWS Paris flows in rotation, each with its own
+ * fixed 5-tuple, so that routers that split traffic by a hash of it send them down different
+ * paths. Flow k differs from flow 0 only in the field routers hash beside the addresses: the
+ * source port + k (udp, tcp), the echo identifier + k (icmp; its checksum, constant within the
+ * flow, moves with it). Consecutive values: one port range for an in-kernel filter. With
+ * icmp_flow0, flow 0 is an ICMP echo flow beside udp or tcp flows 1..nflows-1 (diagnose's
+ * default: routers that hash ports split the others, and echo replies are not rate-limited).
+ */
+#define PROBE_MAX_FLOWS 64
+
 /* Identities run 0..PROBE_ID_SPACE-1: 65535 values, so the UDP checksum ident+1 is never 0. */
 #define PROBE_ID_SPACE 65535u
 
@@ -42,6 +53,8 @@ struct probe_flow {
 	uint16_t tcp_seq_hi; /* high half of every TCP probe's sequence number */
 	uint16_t tcp_mss;    /* MSS option of the SYN */
 	uint32_t flowlabel;  /* IPv6 flow label, 20 bits */
+	uint16_t nflows;     /* flows probed: sport/icmp_id + 0..nflows-1; 0 or 1: one */
+	bool icmp_flow0;     /* flow 0 is an echo flow (icmp_id) beside the others' proto */
 };
 
 enum probe_pkt_kind {
@@ -67,6 +80,7 @@ struct probe_packet {
 	uint8_t icmp_type;	     /* outer ICMP type and code of a reply, 0 otherwise */
 	uint8_t icmp_code;
 	uint16_t ident;	  /* the probe's identity, < PROBE_ID_SPACE */
+	uint8_t flow;	  /* which of the flow's nflows flows it is (or quotes), 0 with one */
 	uint8_t ttl;	  /* probe: its TTL / hop limit; reply: the TTL left in the quote */
 	bool terminal;	  /* reply ends the path: echo, TCP answer or unreachable */
 	bool from_target; /* reply: its source is the target */
@@ -92,6 +106,9 @@ size_t probe_min_size(const struct probe_flow *f);
  */
 int probe_build(const struct probe_flow *f, uint16_t ident, uint8_t ttl, size_t size, uint8_t *buf,
 		size_t bufsize);
+/* The same for flow number flow (< nflows, or 0): -EINVAL for a flow the run does not have. */
+int probe_build_flow(const struct probe_flow *f, unsigned int flow, uint16_t ident, uint8_t ttl,
+		     size_t size, uint8_t *buf, size_t bufsize);
 
 /*
  * Classify a packet that starts at its IPv4 or IPv6 header (a raw IPv4 socket's read, or what the
@@ -126,6 +143,7 @@ struct probe_slot {
 	int64_t tx_rt_ns; /* CLOCK_REALTIME at the send, to pair with the kernel's receive stamp */
 	uint8_t ttl;
 	uint8_t flags; /* PROBE_SLOT_* */
+	uint8_t flow;  /* the flow it was sent on: an answer quoting another is not its answer */
 };
 
 enum probe_match {

@@ -12,6 +12,11 @@
 #include "probe_report.h"
 #include "util.h"
 
+static double loss_pct_of(uint64_t lost, uint64_t sent)
+{
+	return sent ? 100.0 * (double)lost / (double)sent : 0;
+}
+
 /* The report warns when the destination's samples cannot place loss below this (percent). */
 #define FEW_SAMPLES_PCT 20.0
 
@@ -68,6 +73,79 @@ static void json_host(struct json_writer *j, const struct probe_hop_report *h,
 		json_uint(j, "icmp_code", o->icmp_code);
 	if (o->reply == PROBE_REPLY_TOO_BIG)
 		json_uint(j, "mtu", o->mtu);
+	json_uint(j, "flows", o->flows);
+	json_object_end(j);
+}
+
+/* The flows' paths (--flows), MDA's rule, and loss per branch: the "multipath" member. */
+static void json_multipath(const struct probe_report *r, struct json_writer *j)
+{
+	if (r->nflows < 2) {
+		json_null(j, "multipath");
+		return;
+	}
+	json_object_begin(j, "multipath");
+	json_uint(j, "flows", r->nflows);
+	json_string(j, "flow_key", r->proto == PROBE_ICMP ? "icmp_id" : "source_port");
+	json_bool(j, "branched", r->multipath);
+	json_bool(j, "mda_complete", r->mda_complete);
+	if (r->mda_probes)
+		json_uint(j, "mda_probes", r->mda_probes);
+	else
+		json_null(j, "mda_probes");
+	json_bool(j, "dest_filtered", r->dest_filtered);
+	json_array_begin(j, "paths");
+	for (size_t f = 0; f < r->nflows; f++) {
+		const struct probe_flow_report *o = &r->flows[f];
+
+		json_object_begin(j, NULL);
+		json_uint(j, "flow", o->flow);
+		json_string(j, "protocol", probe_proto_name(o->proto));
+		json_uint(j, "key", o->key);
+		json_uint(j, "sent", o->sent);
+		json_uint(j, "received", o->received);
+		json_double(j, "loss_pct", o->loss_pct, 2);
+		json_array_begin(j, "path");
+		for (size_t i = 0; i < r->nhops; i++) {
+			const struct probe_hop_report *h = &r->hops[i];
+
+			json_object_begin(j, NULL);
+			json_uint(j, "ttl", h->ttl);
+			json_string(j, "address",
+				    o->via[i] == PROBE_VIA_NONE ? NULL
+								: h->hosts[o->via[i]].address);
+			json_uint(j, "sent", o->hop_sent[i]);
+			json_uint(j, "received", o->hop_received[i]);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+/* loss_origin.branch: the branch whose flows alone lose, or null. */
+static void json_branch(const struct probe_report *r, struct json_writer *j)
+{
+	if (!r->branch.seen || !r->origin.branch) {
+		json_null(j, "branch");
+		return;
+	}
+	json_object_begin(j, "branch");
+	json_uint(j, "ttl", r->branch.ttl);
+	json_string(j, "address", r->branch.address);
+	json_uint(j, "index", r->branch.branch_index);
+	json_uint(j, "of", r->branch.nbranches);
+	json_uint(j, "flows", r->branch.flows);
+	json_uint(j, "flows_grouped", r->branch.flows_all);
+	json_uint(j, "sent", r->branch.sent);
+	json_uint(j, "lost", r->branch.lost);
+	json_double(j, "loss_pct", r->branch.loss_pct, 2);
+	json_uint(j, "other_sent", r->branch.other_sent);
+	json_uint(j, "other_lost", r->branch.other_lost);
+	json_double(j, "other_loss_pct", r->branch.other_loss_pct, 2);
+	json_double(j, "p_value", r->branch.p_value, 6);
 	json_object_end(j);
 }
 
@@ -125,9 +203,15 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 		json_uint(j, "paced_sent", h->paced_sent);
 		json_uint(j, "paced_received", h->paced_received);
 		json_uint(j, "other_replies", h->other_replies);
+		if (r->nflows > 1) {
+			json_uint(j, "flows_seen", h->flows_seen);
+			json_uint(j, "mda_flows_needed", h->mda_needed);
+			json_bool(j, "mda_complete", h->mda_complete);
+		}
 		json_object_end(j);
 	}
 	json_array_end(j);
+	json_multipath(r, j);
 	if (r->has_origin) {
 		json_object_begin(j, "loss_origin");
 		json_uint(j, "ttl", r->origin.ttl);
@@ -136,6 +220,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j)
 		json_pct_pair(j, "loss_ci95", r->origin.loss_lo, r->origin.loss_hi);
 		json_bool(j, "at_destination", r->origin.at_destination);
 		json_bool(j, "carries_on", r->origin.carries_on);
+		json_branch(r, j);
 		json_object_end(j);
 	} else {
 		json_null(j, "loss_origin");
@@ -268,10 +353,15 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			o ? o->jitter_avg_ms : 0, ci, note[0] ? "  " : "", note);
 		for (size_t k = 1; k < h->nhosts; k++) {
 			host_label(&h->hosts[k], label, sizeof(label));
-			fprintf(f, "    |-- %-*s  (%llu of the replies)\n", width, label,
+			fprintf(f, "    |-- %-*s  (%llu of the replies", width, label,
 				(unsigned long long)h->hosts[k].received);
+			if (r->nflows > 1)
+				fprintf(f, ", %u flow%s", h->hosts[k].flows,
+					h->hosts[k].flows == 1 ? "" : "s");
+			fprintf(f, ")\n");
 		}
 	}
+	probe_report_multipath_text(r, f);
 
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct probe_hop_report *h = &r->hops[i];
@@ -296,6 +386,18 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			"the destination or its last link drops probes.\n",
 			r->address, r->origin.ttl, r->origin.loss_pct, r->origin.loss_lo,
 			r->origin.loss_hi);
+	else if (r->has_origin && r->origin.branch)
+		fprintf(f,
+			"Loss on one branch: flows through %s (hop %u, %u of %u next hops) lose "
+			"%.1f%% from hop %u on (%s; 95%% CI %.1f-%.1f%%); %s %.1f%% (exact test "
+			"p = %.2g).\n",
+			r->branch.address, r->branch.ttl, r->branch.branch_index,
+			r->branch.nbranches, r->branch.loss_pct, r->branch.from_ttl,
+			r->origin.address[0] ? r->origin.address : "???", r->origin.loss_lo,
+			r->origin.loss_hi,
+			r->branch.nbranches > 2 ? "the other branches lose"
+						: "the other branch loses",
+			r->branch.other_loss_pct, r->branch.p_value);
 	else if (r->has_origin)
 		/* "Carries on" only where a later hop that answers shows it. */
 		fprintf(f, "Loss starts at hop %u (%s): %.1f%% lost there (95%% CI %.1f-%.1f%%)%s; "
@@ -354,6 +456,83 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 			(unsigned long long)r->replies_unmatched,
 			(unsigned long long)r->replies_duplicate,
 			(unsigned long long)r->replies_late, (unsigned long long)r->send_errors);
+}
+
+/* Flow numbers through host a of hop row i, as "0 2 5" (cut with "..." when long). */
+static void flows_through(const struct probe_report *r, size_t i, size_t a, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t f = 0; f < r->nflows && len + 8 < size; f++)
+		if (r->flows[f].via[i] == a)
+			len += (size_t)snprintf(buf + len, size - len, "%s%u", len ? " " : "",
+						r->flows[f].flow);
+	if (len + 8 >= size)
+		snprintf(buf + len, size - len, " ...");
+}
+
+void probe_report_multipath_text(const struct probe_report *r, FILE *f)
+{
+	bool any = false;
+
+	if (r->nflows < 2)
+		return;
+	if (r->flows[0].proto != r->proto)
+		fprintf(f, "Flows: %zu (0: icmp echo identifier %u; %s source ports %u-%u)",
+			r->nflows, r->flows[0].key, probe_proto_name(r->proto), r->flows[1].key,
+			r->flows[r->nflows - 1].key);
+	else
+		fprintf(f, "Flows: %zu (%s %u-%u)", r->nflows,
+			r->proto == PROBE_ICMP ? "echo identifiers" : "source ports",
+			r->flows[0].key, r->flows[r->nflows - 1].key);
+	if (r->mda_probes)
+		fprintf(f, "; every hop's next hops found (MDA, 95%%) after %llu probes.\n",
+			(unsigned long long)r->mda_probes);
+	else if (r->mda_complete)
+		fprintf(f, "; every hop's next hops found (MDA, 95%%).\n");
+	else
+		fprintf(f,
+			"; too few to rule out more next hops (MDA, 95%%): give more --flows.\n");
+	if (r->dest_filtered)
+		fprintf(f,
+			"Note: the target answers the echo flow and no %s/%u probe: it filters "
+			"%s/%u, and its loss is the echo flow's.\n",
+			probe_proto_name(r->proto), r->port, probe_proto_name(r->proto), r->port);
+	for (size_t i = 0; i < r->nhops; i++) {
+		const struct probe_hop_report *h = &r->hops[i];
+		unsigned int k = 0;
+
+		for (size_t a = 0; a < h->nhosts; a++)
+			k += h->hosts[a].flows > 0;
+		if (k < 2)
+			continue;
+		if (!any)
+			fprintf(f,
+				"Where the flows split (loss past the split of the flows through "
+				"each):\n");
+		any = true;
+		fprintf(f, "  hop %u: %u next hops, %u flows seen, %u needed\n", h->ttl, k,
+			h->flows_seen, h->mda_needed);
+		for (size_t a = 0; a < h->nhosts; a++) {
+			uint64_t sent = 0, recv = 0;
+			char list[128];
+
+			if (!h->hosts[a].flows)
+				continue;
+			/* Their probes past the split: every later row, the destination's too. */
+			for (size_t fl = 0; fl < r->nflows; fl++)
+				for (size_t k = i + 1; r->flows[fl].via[i] == a && k < r->nhops;
+				     k++) {
+					sent += r->flows[fl].hop_sent[k];
+					recv += r->flows[fl].hop_received[k];
+				}
+			flows_through(r, i, a, list, sizeof(list));
+			fprintf(f, "    %-16s %5.1f%% (%llu of %llu)  flows %s\n",
+				h->hosts[a].address, loss_pct_of(sent - recv, sent),
+				(unsigned long long)(sent - recv), (unsigned long long)sent, list);
+		}
+	}
 }
 
 static void csv_field(FILE *f, const char *s)

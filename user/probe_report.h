@@ -26,7 +26,8 @@ struct probe_host_report {
 	double jitter_ms, jitter_avg_ms, jitter_max_ms, jitter_int_ms;
 	enum probe_reply_kind reply; /* the kind of its last answer */
 	uint8_t icmp_type, icmp_code;
-	uint32_t mtu; /* PROBE_REPLY_TOO_BIG: the next-hop MTU it reported */
+	uint32_t mtu;	    /* PROBE_REPLY_TOO_BIG: the next-hop MTU it reported */
+	unsigned int flows; /* the flows (--flows) this address answered at this hop */
 };
 
 struct probe_hop_report {
@@ -43,6 +44,28 @@ struct probe_hop_report {
 	size_t nhosts;
 	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
 	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];
+	/*
+	 * Multipath (MDA's stopping rule, probe_mda_flows): flows_seen flows answered here, and
+	 * mda_needed must have for 95% confidence that no next hop beyond the nhosts seen was
+	 * missed; complete when flows_seen >= mda_needed.
+	 */
+	unsigned int flows_seen, mda_needed;
+	bool mda_complete;
+};
+
+#define PROBE_VIA_NONE 0xff /* a flow's hop that never answered it */
+
+/* One flow's path (address by TTL) and loss. */
+struct probe_flow_report {
+	unsigned int flow;	 /* 0 .. nflows - 1 */
+	unsigned int key;	 /* its source port (udp, tcp) or echo identifier (icmp) */
+	enum probe_proto proto; /* the run's, or icmp for an echo flow 0 beside udp or tcp */
+	uint64_t sent, received; /* its probes to the last row (the destination's) */
+	double loss_pct;	 /* NAN when sent is 0 */
+	/* Per row i of hops[]: the index in hops[i].hosts of the address that answered this
+	 * flow there (PROBE_VIA_NONE: none), and its probes there. */
+	uint8_t via[PROBE_MAX_TTL + 1];
+	uint32_t hop_sent[PROBE_MAX_TTL + 1], hop_received[PROBE_MAX_TTL + 1];
 };
 
 struct probe_report {
@@ -70,6 +93,28 @@ struct probe_report {
 	} mtu_limit;
 	size_t nhops;
 	struct probe_hop_report *hops;
+	size_t nflows; /* --flows; 1: one Paris flow, no flows[] in the forms */
+	struct probe_flow_report *flows;
+	bool multipath;	     /* some hop answered from more than one address */
+	bool mda_complete;   /* every hop met MDA's stopping rule */
+	uint64_t mda_probes; /* probes sent when it first did (0: never) */
+	bool dest_filtered;  /* the target answers the echo flow and never the proto/port flows:
+				its loss is the echo flow's alone */
+	/*
+	 * Loss per branch (probe_branch_attribute): the flows that split onto branch_index of
+	 * nbranches next hops at hop ttl lose beyond chance from hop from_ttl on, the others do
+	 * not (or less).
+	 */
+	struct {
+		bool seen;
+		unsigned int ttl;
+		char address[INET6_ADDRSTRLEN];
+		unsigned int branch_index, nbranches; /* 1-based */
+		unsigned int flows, flows_all;	      /* flows through it, flows grouped at ttl */
+		unsigned int from_ttl;
+		uint64_t sent, lost, other_sent, other_lost;
+		double loss_pct, other_loss_pct, p_value;
+	} branch;
 	bool has_origin;
 	struct {
 		unsigned int ttl;
@@ -78,6 +123,7 @@ struct probe_report {
 		bool at_destination; /* only the destination hop loses: the host or its last link */
 		bool carries_on;     /* a later hop that answers shows the loss too; false when no
 					hop after the origin answers (e.g. a silent destination) */
+		bool branch;	     /* only the flows of one branch lose (r->branch) */
 	} origin;
 	struct {
 		uint64_t sent, received;
@@ -99,6 +145,8 @@ struct probe_report {
 void probe_report_json(const struct probe_report *r, struct json_writer *j);
 /* The report table laid out like `mtr --report`, then the verdict lines. */
 void probe_report_text(const struct probe_report *r, FILE *f);
+/* With --flows: the flows' keys, MDA's verdict, and where they split, with each branch's loss. */
+void probe_report_multipath_text(const struct probe_report *r, FILE *f);
 /* One header line and one line per hop and responder. */
 void probe_report_csv(const struct probe_report *r, FILE *f);
 const char *probe_proto_name(enum probe_proto proto);

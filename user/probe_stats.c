@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe_stats.h"
@@ -346,4 +347,80 @@ bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint6
 	if (h[k].replied && !later_replied && later_silent && h[k].fast_sent >= 3 * min_sent)
 		return binom_greater(h[k].fast_lost, h[k].fast_sent, PROBE_BACKGROUND_LOSS) < alpha;
 	return false;
+}
+
+/* P(n flows shared evenly by m next hops miss at least one of them), by inclusion-exclusion. */
+static double mda_miss(unsigned int m, unsigned int n)
+{
+	double p = 0, binom = 1;
+
+	for (unsigned int j = 1; j <= m; j++) {
+		binom = binom * (m - j + 1) / j;
+		p += (j & 1 ? 1 : -1) * binom * pow((double)(m - j) / m, n);
+	}
+	return p;
+}
+
+unsigned int probe_mda_flows(unsigned int k, double alpha)
+{
+	unsigned int n = 1;
+
+	if (k == 0)
+		return 1;
+	if (alpha <= 0 || alpha >= 1 || k > 32)
+		return 0;
+	while (n < 1000 && mda_miss(k + 1, n) > alpha)
+		n++;
+	return n;
+}
+
+int probe_branch_attribute(const struct hop_counts *h, size_t ngroups, size_t n, double alpha,
+			   struct branch_verdict *out)
+{
+	struct hop_verdict *v;
+
+	memset(out, 0, sizeof(*out));
+	out->group = -1;
+	out->p = 1;
+	if (ngroups < 2 || n == 0)
+		return -1;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t g = 0; g < ngroups; g++) {
+		uint64_t sent = 0, lost = 0, osent = 0, olost = 0;
+		int origin = probe_attribute(h + g * n, n, alpha, v);
+		double p;
+
+		if (origin < 0)
+			continue;
+		for (size_t k = (size_t)origin; k < n; k++) {
+			if (!v[k].trusted)
+				continue;
+			sent += v[k].sent;
+			lost += v[k].lost;
+			for (size_t o = 0; o < ngroups; o++) {
+				const struct hop_counts *c = &h[o * n + k];
+
+				if (o == g)
+					continue;
+				/* The others' loss by all their probes: a limiter there only adds.
+				 */
+				osent += c->fast_sent + c->paced_sent;
+				olost += c->fast_lost + c->paced_lost;
+			}
+		}
+		p = fisher_greater(lost, sent, olost, osent);
+		if (p < alpha / (double)ngroups && p < out->p) {
+			out->group = (int)g;
+			out->origin = origin;
+			out->sent = sent;
+			out->lost = lost;
+			out->other_sent = osent;
+			out->other_lost = olost;
+			out->p = p;
+		}
+	}
+	free(v);
+	return out->group;
 }

@@ -138,4 +138,38 @@ int probe_attribute(const struct hop_counts *h, size_t n, double alpha, struct h
 bool probe_limiter_suspect(const struct hop_counts *h, size_t n, size_t k, uint64_t min_sent,
 			   double alpha);
 
+/* --- multipath (--flows) ---------------------------------------------------------------- */
+
+/*
+ * MDA's stopping rule (Augustin et al., "Multipath tracing with Paris traceroute"): having seen k
+ * next hops at a hop, the flows that must reach it before one can say, with confidence
+ * 1 - alpha, that no (k+1)-th next hop, sharing the flows evenly with the others, was missed:
+ * the smallest n for which n flows over k + 1 next hops miss one with probability <= alpha.
+ * At alpha 0.05: 6, 11, 16, 21, 27, 33, 38, 44, 51, 57 for k = 1..10 (the published table). k 0
+ * gives 1 (one flow must answer before anything is seen); 0 for alpha outside (0, 1) or k > 32.
+ */
+unsigned int probe_mda_flows(unsigned int k, double alpha);
+#define PROBE_MDA_ALPHA 0.05
+
+struct branch_verdict {
+	int group;	     /* the group (branch) that loses beyond chance, -1 when none does */
+	int origin;	     /* its loss starts at this row (probe_attribute over its flows) */
+	uint64_t sent, lost; /* its probes from origin on, in the rows trusted for it */
+	uint64_t other_sent, other_lost; /* the other groups' probes in the same rows */
+	double p;			 /* one-sided Fisher p-value, group against the others */
+};
+
+/*
+ * Loss per branch: the flows grouped by the next hop they take where the path splits; h holds
+ * ngroups x n rows, group g's rows at h[g * n] (the counts of its flows, pooled, in TTL order,
+ * the last row the destination's). A group loses beyond chance when probe_attribute places an
+ * origin within its rows, and its probes from there on (in the rows trusted for it) lose
+ * significantly more than the other groups' in the same rows: one-sided Fisher at alpha divided
+ * by the number of groups (each is tested). The most significant such group is named. A branch
+ * whose own ICMP is rate-limited is not trusted by probe_attribute, so never named. Returns
+ * out->group.
+ */
+int probe_branch_attribute(const struct hop_counts *h, size_t ngroups, size_t n, double alpha,
+			   struct branch_verdict *out);
+
 #endif

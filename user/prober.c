@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The path prober's engine: sockets, the send/receive loop, pacing, reverse DNS. */
+/*
+ * The path prober's engine: sockets, the send/receive loop, pacing, flows. Its options are in
+ * probe_opts.c, its resolvers (target, reverse DNS) in probe_resolve.c, its report's forms in
+ * probe_report.c.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <math.h>
-#include <netdb.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "prober.h"
+#include "probe_resolve.h"
 #include "probe_stats.h"
 #include "util.h"
 
@@ -47,403 +49,8 @@
 #define DISCOVERY_AHEAD 4
 #define MAX_POLL_S 0.1	   /* ds_stop is noticed within this */
 #define DNS_WAIT_S 1.0	   /* after the run, pending reverse lookups get this long */
-#define RESOLVER_MAX 512   /* addresses the resolver keeps */
-#define RESOLVER_THREADS 8 /* lookups at once */
 #define RECV_BURST 64	   /* packets read per socket per wake-up */
 #define RCVBUF_BYTES (1 << 20)
-
-/* --- options ---------------------------------------------------------------------------- */
-
-const char probe_options_help[] =
-	"  -c, --count N         rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"
-	"                        the destination gets two a round\n"
-	"      --duration S      probe for S seconds instead (e.g. 30, 2m)\n"
-	"      --proto P         icmp (default), udp or tcp (SYN) probes\n"
-	"  -T, --tcp             tcp SYN probes (--proto tcp, as mtr's -T)\n"
-	"  -u, --udp             udp probes (--proto udp, as mtr's -u)\n"
-	"  -P, --port N          udp/tcp destination port (default 33434 udp, 80 tcp)\n"
-	"  -4, -6, --ipv4, --ipv6\n"
-	"                        use IPv4 / IPv6 only\n"
-	"  -f, --first-ttl N     first hop to probe (default 1)\n"
-	"  -m, --max-ttl N       last hop to probe (default 30)\n"
-	"  -s, --size, --psize BYTES\n"
-	"                        probe size, IP header included (default 64; not for tcp)\n"
-	"  -i, --interval S      time between rounds, each fast hop probed once (default 0.1)\n"
-	"      --timeout S       a probe unanswered this long is lost (default: 3x the worst\n"
-	"                        round trip, 1 to 5 s)\n"
-	"  -n, --no-dns          do not look up hop names\n"
-	"  -a, --address ADDR    send from this address of the host (mtr's -a)\n"
-	"  -I, --interface IF    send every probe out of this interface (mtr's -I)\n";
-
-void probe_config_init(struct probe_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->family = AF_UNSPEC;
-	cfg->proto = PROBE_ICMP;
-	cfg->first_ttl = 1;
-	cfg->max_ttl = PROBE_DEFAULT_MAX_TTL;
-	cfg->interval_s = PROBE_DEFAULT_INTERVAL_S;
-}
-
-static int opt_ulong(const char *name, const char *arg, unsigned long min, unsigned long max,
-		     unsigned int *out)
-{
-	unsigned long v;
-
-	if (parse_ulong(arg, min, max, &v)) {
-		ds_err("failed to parse %s '%s': give a whole number from %lu to %lu", name, arg,
-		       min, max);
-		return -EINVAL;
-	}
-	*out = (unsigned int)v;
-	return 0;
-}
-
-static int opt_seconds(const char *name, const char *arg, double min, double max, double *out)
-{
-	double v;
-
-	if (parse_duration(arg, false, &v) || v < min || v > max) {
-		ds_err("failed to parse %s '%s': give seconds from %g to %g (e.g. 0.5, 500ms, 2m)",
-		       name, arg, min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-int probe_config_option(struct probe_config *cfg, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'c':
-		cfg->count_set = true;
-		return opt_ulong("--count", arg, 1, 1000000, &cfg->count);
-	case PROBE_OPT_DURATION:
-		return opt_seconds("--duration", arg, 0.1, 86400, &cfg->duration_s);
-	case 'i':
-		return opt_seconds("--interval", arg, 0.01, 60, &cfg->interval_s);
-	case PROBE_OPT_TIMEOUT:
-		return opt_seconds("--timeout", arg, 0.01, 60, &cfg->timeout_s);
-	case '4':
-	case '6':
-		if (cfg->family != AF_UNSPEC && cfg->family != (opt == '4' ? AF_INET : AF_INET6)) {
-			ds_err("-4 and -6 exclude each other: give one");
-			return -EINVAL;
-		}
-		cfg->family = opt == '4' ? AF_INET : AF_INET6;
-		return 0;
-	case 'n':
-		cfg->no_dns = true;
-		return 0;
-	case PROBE_OPT_PROTO:
-		if (!strcmp(arg, "icmp")) {
-			cfg->proto = PROBE_ICMP;
-		} else if (!strcmp(arg, "udp")) {
-			cfg->proto = PROBE_UDP;
-		} else if (!strcmp(arg, "tcp")) {
-			cfg->proto = PROBE_TCP;
-		} else {
-			ds_err("failed to parse --proto '%s': give icmp, udp or tcp", arg);
-			return -EINVAL;
-		}
-		return 0;
-	case PROBE_OPT_ADDRESS: {
-		uint8_t a[16];
-
-		if (strlen(arg) >= sizeof(cfg->source) ||
-		    (inet_pton(AF_INET, arg, a) != 1 && inet_pton(AF_INET6, arg, a) != 1)) {
-			ds_err("failed to parse --address '%s': give an IPv4 or IPv6 address of "
-			       "this host",
-			       arg);
-			return -EINVAL;
-		}
-		snprintf(cfg->source, sizeof(cfg->source), "%s", arg);
-		return 0;
-	}
-	case PROBE_OPT_INTERFACE:
-		if (!*arg || strlen(arg) >= sizeof(cfg->iface) || strchr(arg, '/')) {
-			ds_err("failed to parse --interface '%s': give an interface's name", arg);
-			return -EINVAL;
-		}
-		snprintf(cfg->iface, sizeof(cfg->iface), "%s", arg);
-		return 0;
-	case PROBE_OPT_TCP:
-		cfg->proto = PROBE_TCP;
-		return 0;
-	case PROBE_OPT_UDP:
-		cfg->proto = PROBE_UDP;
-		return 0;
-	case PROBE_OPT_PORT:
-		return opt_ulong("--port", arg, 1, 65535, &cfg->port);
-	case PROBE_OPT_MAX_TTL:
-		return opt_ulong("--max-ttl", arg, 1, PROBE_MAX_TTL, &cfg->max_ttl);
-	case PROBE_OPT_FIRST_TTL:
-		return opt_ulong("--first-ttl", arg, 1, PROBE_MAX_TTL, &cfg->first_ttl);
-	case PROBE_OPT_SIZE:
-		cfg->size_set = true;
-		return opt_ulong("--size", arg, 1, 65535, &cfg->size);
-	}
-	return 1;
-}
-
-/* Whether a v6 address is IPv4-mapped (::ffff:a.b.c.d): an IPv4 host, written as IPv6. */
-static bool is_v4mapped(const uint8_t *a)
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(a, prefix, sizeof(prefix));
-}
-
-int probe_config_finish(struct probe_config *cfg)
-{
-	uint8_t a[16];
-
-	if (!cfg->target[0]) {
-		ds_err("failed to start probing: no TARGET given (a host name or address)");
-		return -EINVAL;
-	}
-	if (inet_pton(AF_INET6, cfg->target, a) == 1 && is_v4mapped(a)) {
-		if (cfg->family == AF_INET6) {
-			ds_err("failed to probe %s: it is an IPv4 address (IPv4-mapped) and -6 asks "
-			       "for IPv6; drop -6",
-			       cfg->target);
-			return -EINVAL;
-		}
-		/* Probed, and reported, as the IPv4 address it is. */
-		inet_ntop(AF_INET, a + 12, cfg->target, sizeof(cfg->target));
-	}
-	if (cfg->source[0]) {
-		int fam = strchr(cfg->source, ':') ? AF_INET6 : AF_INET;
-
-		if (cfg->family != AF_UNSPEC && cfg->family != fam) {
-			ds_err("failed to start probing: --address %s is %s and -%c asks for %s",
-			       cfg->source, fam == AF_INET ? "IPv4" : "IPv6",
-			       cfg->family == AF_INET ? '4' : '6',
-			       cfg->family == AF_INET ? "IPv4" : "IPv6");
-			return -EINVAL;
-		}
-		cfg->family = fam; /* the target's address of the source's family */
-	}
-	if (cfg->count_set && cfg->duration_s > 0) {
-		ds_err("failed to start probing: give -c/--count or --duration, not both");
-		return -EINVAL;
-	}
-	if (!cfg->count_set && cfg->duration_s <= 0)
-		cfg->count = PROBE_DEFAULT_COUNT;
-	if (cfg->duration_s > 0)
-		cfg->count = 0;
-	if (cfg->first_ttl > cfg->max_ttl) {
-		ds_err("failed to start probing: --first-ttl %u is beyond --max-ttl %u",
-		       cfg->first_ttl, cfg->max_ttl);
-		return -EINVAL;
-	}
-	if (cfg->size_set && cfg->proto == PROBE_TCP) {
-		ds_err("failed to start probing: --size does not apply to tcp probes (SYNs have a "
-		       "fixed size)");
-		return -EINVAL;
-	}
-	if (cfg->port && cfg->proto == PROBE_ICMP) {
-		ds_err("failed to start probing: --port needs --proto udp or --proto tcp");
-		return -EINVAL;
-	}
-	if (!cfg->port && cfg->proto != PROBE_ICMP)
-		cfg->port =
-			cfg->proto == PROBE_UDP ? PROBE_DEFAULT_UDP_PORT : PROBE_DEFAULT_TCP_PORT;
-	if (!cfg->size_set)
-		cfg->size = PROBE_DEFAULT_SIZE;
-	return 0;
-}
-
-/* --- reverse DNS in threads of its own --------------------------------------------------- */
-
-enum { DNS_PENDING, DNS_BUSY, DNS_DONE };
-
-struct dns_entry {
-	uint8_t addr[16];
-	int state;
-	char name[256];
-};
-
-/*
- * Shared by the prober and its lookup threads; whoever drops the last reference frees it, so
- * that prober_close never waits on a slow DNS server. Up to RESOLVER_THREADS lookups run at once:
- * one name that times out must not hold up the names after it.
- */
-struct resolver {
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC */
-	int refs;	     /* the prober's and one per thread */
-	int threads, idle;
-	bool quit;
-	int family;
-	size_t n, next;
-	struct dns_entry e[RESOLVER_MAX];
-};
-
-static void resolver_put(struct resolver *r)
-{
-	bool last;
-
-	pthread_mutex_lock(&r->lock);
-	last = --r->refs == 0;
-	r->quit = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
-	if (last) {
-		pthread_cond_destroy(&r->cond);
-		pthread_mutex_destroy(&r->lock);
-		free(r);
-	}
-}
-
-static void addr_to_sockaddr(int family, const uint8_t *addr, struct sockaddr_storage *ss,
-			     socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, addr, 16);
-		*len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, addr, 4);
-		*len = sizeof(*s4);
-	}
-}
-
-static void *resolver_main(void *arg)
-{
-	struct resolver *r = arg;
-
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-		char name[256];
-		size_t i;
-		int rc;
-
-		r->idle++;
-		while (!r->quit && r->next == r->n)
-			pthread_cond_wait(&r->cond, &r->lock);
-		r->idle--;
-		if (r->quit)
-			break;
-		i = r->next++;
-		r->e[i].state = DNS_BUSY;
-		addr_to_sockaddr(r->family, r->e[i].addr, &ss, &len);
-		pthread_mutex_unlock(&r->lock);
-		rc = getnameinfo((struct sockaddr *)&ss, len, name, sizeof(name), NULL, 0,
-				 NI_NAMEREQD);
-		pthread_mutex_lock(&r->lock);
-		if (rc == 0)
-			snprintf(r->e[i].name, sizeof(r->e[i].name), "%s", name);
-		r->e[i].state = DNS_DONE;
-		pthread_cond_broadcast(&r->cond);
-	}
-	r->threads--;
-	pthread_mutex_unlock(&r->lock);
-	resolver_put(r);
-	return NULL;
-}
-
-/* One more lookup thread, with the lock held. Signals stay with the threads that check ds_stop. */
-static void resolver_spawn(struct resolver *r)
-{
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t tid;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (!pthread_create(&tid, &attr, resolver_main, r)) {
-		r->refs++;
-		r->threads++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-}
-
-static int resolver_start(int family, struct resolver **out)
-{
-	pthread_condattr_t ca;
-	struct resolver *r;
-
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	r->family = family;
-	r->refs = 1;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	*out = r;
-	return 0;
-}
-
-static void resolver_request(struct resolver *r, const uint8_t *addr, size_t alen)
-{
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->n; i++)
-		if (!memcmp(r->e[i].addr, addr, alen))
-			goto out;
-	if (r->n < RESOLVER_MAX) {
-		memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
-		memcpy(r->e[r->n].addr, addr, alen);
-		r->n++;
-		if (r->idle == 0 && r->threads < RESOLVER_THREADS)
-			resolver_spawn(r);
-		pthread_cond_broadcast(&r->cond);
-	}
-out:
-	pthread_mutex_unlock(&r->lock);
-}
-
-static void resolver_name(struct resolver *r, const uint8_t *addr, size_t alen, char *buf,
-			  size_t size)
-{
-	buf[0] = '\0';
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->n; i++)
-		if (!memcmp(r->e[i].addr, addr, alen) && r->e[i].state == DNS_DONE)
-			snprintf(buf, size, "%s", r->e[i].name);
-	pthread_mutex_unlock(&r->lock);
-}
-
-/* Wait until every lookup asked for is answered, or the monotonic deadline. */
-static void resolver_wait(struct resolver *r, double deadline)
-{
-	struct timespec ts;
-
-	if (!r)
-		return;
-	ts.tv_sec = (time_t)deadline;
-	ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
-	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		bool busy = r->next < r->n;
-
-		for (size_t i = 0; i < r->n && !busy; i++)
-			busy = r->e[i].state != DNS_DONE;
-		if (!busy || ds_stop)
-			break;
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&r->lock);
-}
 
 /* --- state ---------------------------------------------------------------------------- */
 
@@ -469,6 +76,19 @@ struct host_entry {
 	uint32_t mtu;
 };
 
+/*
+ * One flow at one row (--flows): its probes' fates, and who answered it there. Paris flows keep
+ * their path, so one address is expected; another (per-packet balancing, a route change) is
+ * counted in moved.
+ */
+struct flow_cell {
+	struct hop_counts c;
+	uint8_t addr[16];
+	bool known; /* addr answered */
+	uint32_t moved;
+	uint64_t issued; /* probes sent on it: more than settled ones while some are in flight */
+};
+
 /* One row of the report: a hop's TTL, or the destination. */
 struct stream {
 	struct hop_counts c;
@@ -488,7 +108,11 @@ struct prober {
 	socklen_t dst_salen;
 	size_t alen;
 	unsigned int size, mtu, pmtu; /* mtu: the largest probe we send; pmtu: the path's */
-	int send_fd, icmp_fd, tcp_fd, port_fd;
+	int send_fd, icmp_fd, tcp_fd;
+	int port_fd[PROBE_MAX_FLOWS]; /* the flows' source ports, reserved (udp, tcp) */
+	unsigned int nflows;
+	struct flow_cell *cells; /* nflows x (PROBE_MAX_TTL + 1): flow f's row t at f * ROWS + t */
+	uint64_t mda_probes;	 /* probes sent when MDA's rule first held at every hop, or 0 */
 	struct resolver *dns;
 	uint8_t *pkt;
 
@@ -530,6 +154,110 @@ static struct stream *stream_of(struct prober *p, uint8_t ttl, uint8_t flags)
 	return &p->hops[ttl];
 }
 
+#define ROWS (PROBE_MAX_TTL + 1)
+
+static struct flow_cell *cell_of(struct prober *p, unsigned int flow, unsigned int row)
+{
+	return &p->cells[(size_t)flow * ROWS + row];
+}
+
+/* The row a probe counts in: its TTL's, or the destination's (path_len). */
+static unsigned int row_of(const struct prober *p, uint8_t ttl, uint8_t flags)
+{
+	return (flags & SLOT_DEST) || ttl >= p->path_len ? p->path_len : ttl;
+}
+
+/* Index of addr among the row's responders, or PROBE_VIA_NONE. */
+static uint8_t via_of(const struct prober *p, const struct stream *s, const struct flow_cell *fc)
+{
+	if (!fc->known)
+		return PROBE_VIA_NONE;
+	for (size_t k = 0; k < s->nhosts; k++)
+		if (!memcmp(s->hosts[k].addr, fc->addr, p->alen))
+			return (uint8_t)k;
+	return PROBE_VIA_NONE;
+}
+
+/*
+ * MDA's stopping rule (probe_mda_flows) at every hop that answered before the destination (the
+ * target itself is the one address there): enough flows reached each that no next hop beyond
+ * those seen was missed, at 95%.
+ */
+static bool mda_row_done(const struct prober *p, unsigned int t)
+{
+	const struct stream *s = &p->hops[t];
+	bool used[PROBE_MAX_RESPONDERS] = {false};
+	unsigned int seen = 0, k = 0;
+
+	for (unsigned int f = 0; f < p->nflows; f++) {
+		const struct flow_cell *fc = &p->cells[(size_t)f * (PROBE_MAX_TTL + 1) + t];
+		uint8_t v = via_of(p, s, fc);
+
+		/*
+		 * A flow still in flight here with no address yet may show another next hop:
+		 * judging by the flows answered so far would favour the quicker branches. One
+		 * that answered keeps its path (Paris), so its probes lost under way (in flight
+		 * until the timeout) need not be waited for: under sustained loss they would hold
+		 * discovery, and starve the hops before the split, for the whole run.
+		 */
+		if (v == PROBE_VIA_NONE && fc->issued > fc->c.fast_sent + fc->c.paced_sent)
+			return false;
+		if (v == PROBE_VIA_NONE)
+			continue;
+		seen++;
+		k += !used[v];
+		used[v] = true;
+	}
+	return k && seen >= probe_mda_flows(k, PROBE_MDA_ALPHA);
+}
+
+static bool mda_holds(const struct prober *p)
+{
+	if (!p->terminal_seen)
+		return false;
+	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
+		/* A hop silent so far has nothing to enumerate. */
+		if (p->hops[t].nhosts && !mda_row_done(p, t))
+			return false;
+	return true;
+}
+
+/*
+ * Discovery (--flows, until MDA's rule holds everywhere): a round probes only the hops that still
+ * need flows, and the destination waits (for nflows rounds at most: a silent one would never end
+ * discovery), so that enumerating the branches costs few probes. Then every round is whole.
+ */
+static bool discovering(const struct prober *p)
+{
+	/* 2 * nflows rounds at most: every flow twice, the rule unmet (a silent or lossy row). */
+	return p->nflows > 1 && !p->mda_probes && p->rounds < 2 * (uint64_t)p->nflows;
+}
+
+/* The destination's probes wait while discovering, nflows rounds at most. */
+static bool dest_held(const struct prober *p)
+{
+	return discovering(p) && p->rounds < p->nflows;
+}
+
+/* Note when MDA's rule first holds: the probes it took (after discovery's cap too). */
+static void mda_check(struct prober *p)
+{
+	if (p->nflows < 2 || p->mda_probes || !mda_holds(p))
+		return;
+	p->mda_probes = p->probes_sent;
+	ds_debug("every hop's next hops found (MDA, 95%%) after %llu probes",
+		 (unsigned long long)p->mda_probes);
+}
+
+static void counts_add(struct hop_counts *d, const struct hop_counts *s)
+{
+	d->fast_sent += s->fast_sent;
+	d->fast_lost += s->fast_lost;
+	d->paced_sent += s->paced_sent;
+	d->paced_lost += s->paced_lost;
+	d->replied |= s->replied;
+}
+
 static struct host_entry *host_of(struct prober *p, struct stream *s, const uint8_t *addr)
 {
 	for (size_t i = 0; i < s->nhosts; i++)
@@ -551,11 +279,7 @@ static void shorten_path(struct prober *p, unsigned int ttl)
 	for (unsigned int t = ttl; t < p->path_len && t <= PROBE_MAX_TTL; t++) {
 		struct stream *s = &p->hops[t];
 
-		d->c.fast_sent += s->c.fast_sent;
-		d->c.fast_lost += s->c.fast_lost;
-		d->c.paced_sent += s->c.paced_sent;
-		d->c.paced_lost += s->c.paced_lost;
-		d->c.replied |= s->c.replied;
+		counts_add(&d->c, &s->c);
 		d->other_replies += s->other_replies;
 		for (size_t i = 0; i < s->nhosts; i++) {
 			struct host_entry *h = host_of(p, d, s->hosts[i].addr);
@@ -573,12 +297,29 @@ static void shorten_path(struct prober *p, unsigned int ttl)
 		}
 		memset(s, 0, sizeof(*s));
 	}
+	/* The flows' rows the same way: ttl becomes their destination row. */
+	for (unsigned int f = 0; f < p->nflows; f++) {
+		struct flow_cell *to = cell_of(p, f, ttl);
+
+		for (unsigned int t = ttl + 1; t <= p->path_len && t <= PROBE_MAX_TTL; t++) {
+			struct flow_cell *from = cell_of(p, f, t);
+
+			counts_add(&to->c, &from->c);
+			to->issued += from->issued;
+			if (!to->known && from->known) {
+				memcpy(to->addr, from->addr, sizeof(to->addr));
+				to->known = true;
+			}
+			memset(from, 0, sizeof(*from));
+		}
+	}
 	p->path_len = ttl;
 }
 
 static void settle(struct prober *p, struct probe_slot *sl, bool answered)
 {
 	struct stream *s = stream_of(p, sl->ttl, sl->flags);
+	struct hop_counts *fc = &cell_of(p, sl->flow, row_of(p, sl->ttl, sl->flags))->c;
 	unsigned int reach = sl->ttl + 1u + DISCOVERY_AHEAD;
 
 	if (!(sl->flags & SLOT_DEST) && reach > p->horizon)
@@ -588,10 +329,15 @@ static void settle(struct prober *p, struct probe_slot *sl, bool answered)
 	if (sl->flags & SLOT_PACED) {
 		s->c.paced_sent++;
 		s->c.paced_lost += !answered;
+		fc->paced_sent++;
+		fc->paced_lost += !answered;
 	} else {
 		s->c.fast_sent++;
 		s->c.fast_lost += !answered;
+		fc->fast_sent++;
+		fc->fast_lost += !answered;
 	}
+	fc->replied |= answered;
 	if (p->inflight)
 		p->inflight--;
 }
@@ -626,6 +372,7 @@ static void record_append(struct prober *p, const struct probe_slot *sl, uint16_
 	r->ident = ident;
 	r->ttl = sl->ttl;
 	r->flags = sl->flags & (SLOT_DEST | SLOT_PACED);
+	r->flow = sl->flow;
 }
 
 static int64_t realtime_ns(void)
@@ -636,7 +383,8 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced)
+static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced,
+		       unsigned int flow)
 {
 	uint64_t index = p->next_index;
 	uint16_t ident = (uint16_t)(index % PROBE_ID_SPACE);
@@ -644,7 +392,7 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	int len, err = 0;
 	ssize_t n;
 
-	len = probe_build(&p->flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
+	len = probe_build_flow(&p->flow, flow, ident, (uint8_t)ttl, p->size, p->pkt, p->size);
 	if (len < 0)
 		return;
 	/*
@@ -658,6 +406,8 @@ static void send_probe(struct prober *p, unsigned int ttl, bool dest, bool paced
 	sl->seq1 = index + 1;
 	sl->ttl = (uint8_t)ttl;
 	sl->flags = (dest ? SLOT_DEST : 0) | (paced ? SLOT_PACED : 0);
+	sl->flow = (uint8_t)flow;
+	cell_of(p, flow, row_of(p, sl->ttl, sl->flags))->issued++;
 	sl->tx_rt_ns = realtime_ns();
 	sl->sent_ns = mono_ns();
 	for (int tries = 0; tries < 3; tries++) {
@@ -748,6 +498,7 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 {
 	struct probe_slot *sl = &p->slots[pk->ident];
 	struct probe_record *rec = NULL;
+	struct flow_cell *fcell;
 	struct host_entry *h;
 	struct stream *s;
 	uint64_t now = mono_ns();
@@ -755,7 +506,8 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	double rtt_ms;
 
 	m = probe_match_reply(sl, pk, now, rx_rt_ns, probe_timeout(p), &rtt_ms);
-	if (m == PROBE_MATCH_UNMATCHED) {
+	/* Its identity, but another flow's ports: not an answer to this probe. */
+	if (m == PROBE_MATCH_UNMATCHED || pk->flow != sl->flow) {
 		p->unmatched++;
 		return;
 	}
@@ -785,7 +537,14 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	    sl->ttl >= p->cfg.first_ttl)
 		shorten_path(p, sl->ttl);
 	s = stream_of(p, sl->ttl, sl->flags);
+	fcell = cell_of(p, sl->flow, row_of(p, sl->ttl, sl->flags));
 	settle(p, sl, true);
+	if (!fcell->known) {
+		memcpy(fcell->addr, pk->from, p->alen);
+		fcell->known = true;
+	} else if (memcmp(fcell->addr, pk->from, p->alen)) {
+		fcell->moved++;
+	}
 	if (rec) {
 		rec->flags |= PROBE_REC_ANSWERED;
 		rec->reply_ns = now;
@@ -878,6 +637,30 @@ static void receive(struct prober *p, int fd)
 }
 
 /* Rows first_ttl..path_len: the hops as counts, in order, for the decision rules. */
+/* Probes a filtered port must have gone unanswered on before it is called filtered, not lossy. */
+#define FILTERED_MIN_PROBES 20
+
+/*
+ * The echo flow beside TCP flows: a target that answers echo but never the port (a firewall that
+ * drops tcp/PORT) would otherwise show the port's probes as its own loss. Then the destination's
+ * loss is taken from the echo flow alone.
+ */
+static bool dest_filtered(const struct prober *p)
+{
+	uint64_t sent = 0;
+
+	if (!p->flow.icmp_flow0 || p->nflows < 2 || !p->cells[p->path_len].known)
+		return false;
+	for (unsigned int f = 1; f < p->nflows; f++) {
+		const struct flow_cell *fc = &p->cells[(size_t)f * ROWS + p->path_len];
+
+		if (fc->known)
+			return false;
+		sent += fc->c.fast_sent + fc->c.paced_sent;
+	}
+	return sent >= FILTERED_MIN_PROBES;
+}
+
 static size_t gather_counts(struct prober *p, struct hop_counts *hc, unsigned int last)
 {
 	size_t n = 0;
@@ -885,7 +668,7 @@ static size_t gather_counts(struct prober *p, struct hop_counts *hc, unsigned in
 	for (unsigned int t = p->cfg.first_ttl; t <= last; t++) {
 		struct stream *s = t >= p->path_len ? &p->dest : &p->hops[t];
 
-		hc[n] = s->c;
+		hc[n] = s == &p->dest && dest_filtered(p) ? cell_of(p, 0, p->path_len)->c : s->c;
 		hc[n].paced = s->paced;
 		n++;
 		if (s == &p->dest)
@@ -931,6 +714,7 @@ static void check_limiters(struct prober *p, double now)
 	if (now - p->last_check < RT_CHECK_S)
 		return;
 	p->last_check = now;
+	mda_check(p);
 	n = gather_counts(p, hc, p->path_len);
 	add_presumed_lost(p, hc, n, mono_ns());
 	for (size_t k = 0; k + 1 < n; k++) {
@@ -1039,9 +823,12 @@ static void send_due(struct prober *p, double now)
 			return;
 		}
 		p->round_waiting = false;
+		mda_check(p);
+		/* Flows in rotation: a round is one flow's, every hop probed on it. */
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
-			if (!p->hops[t].paced) {
-				send_probe(p, t, false, false);
+			if (!p->hops[t].paced && !(discovering(p) && mda_row_done(p, t))) {
+				send_probe(p, t, false, false,
+					   (unsigned int)(p->rounds % p->nflows));
 				sent++;
 			}
 		p->rounds++;
@@ -1061,7 +848,7 @@ static void send_due(struct prober *p, double now)
 			p->window_blocked = true;
 			return;
 		}
-		send_probe(p, t, false, true);
+		send_probe(p, t, false, true, (unsigned int)(s->paced_issued % p->nflows));
 		s->paced_issued++;
 		/* Paced is never faster than the rounds (the monitor's can be seconds apart). */
 		s->next_send = now + fmax(PROBE_PACED_INTERVAL_S, p->cfg.interval_s);
@@ -1069,12 +856,13 @@ static void send_due(struct prober *p, double now)
 	dest_period = p->dest.paced			 ? PROBE_PACED_INTERVAL_S :
 		      p->cfg.dest_interval_s > 0 ? p->cfg.dest_interval_s :
 						   p->cfg.interval_s / 2;
-	if (dest_due(p) && now >= p->dest.next_send) {
+	if (dest_due(p) && now >= p->dest.next_send && !dest_held(p)) {
 		if (!window_room(p)) {
 			p->window_blocked = true;
 			return;
 		}
-		send_probe(p, p->cfg.max_ttl, true, p->dest.paced);
+		send_probe(p, p->cfg.max_ttl, true, p->dest.paced,
+			   (unsigned int)(p->dest_issued % p->nflows));
 		p->dest_issued++;
 		p->dest.next_send += dest_period;
 		if (p->dest.next_send < now)
@@ -1090,7 +878,7 @@ static double next_wake(const struct prober *p, bool sending, double now, double
 	if (sending && !p->window_blocked) {
 		if (rounds_due(p) && p->next_round < wake)
 			wake = p->next_round;
-		if (dest_due(p) && p->dest.next_send < wake)
+		if (dest_due(p) && !dest_held(p) && p->dest.next_send < wake)
 			wake = p->dest.next_send;
 		for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++)
 			if (paced_active(p, &p->hops[t]) && p->hops[t].next_send < wake)
@@ -1113,6 +901,12 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+static void close_ports(struct prober *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		close_fd(&p->port_fd[i]);
 }
 
 void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s)
@@ -1190,7 +984,7 @@ int prober_run(struct prober *p, double deadline)
 	close_fd(&p->icmp_fd);
 	close_fd(&p->tcp_fd);
 	close_fd(&p->send_fd);
-	close_fd(&p->port_fd);
+	close_ports(p);
 	if (!p->interrupted) {
 		double dl = mono_now() + DNS_WAIT_S;
 
@@ -1200,118 +994,6 @@ int prober_run(struct prober *p, double deadline)
 }
 
 /* --- opening ------------------------------------------------------------------------------ */
-
-/*
- * A target that is not one host cannot be probed: what answers a multicast or broadcast probe is
- * every listener (or this host's own looped-back copy), and the unspecified address means this
- * host. NULL when addr is a host's address (as far as the address alone tells; a subnet's
- * broadcast address is found by the route lookup).
- */
-static const char *not_a_host(int family, const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	if (family == AF_INET6) {
-		if (!memcmp(a, zero, 16))
-			return "the unspecified address";
-		if (a[0] == 0xff)
-			return "a multicast address";
-		return NULL;
-	}
-	if (!memcmp(a, zero, 4))
-		return "the unspecified address";
-	if (a[0] == 0) /* 0.0.0.0/8, "this network": a source, never a destination (RFC 1122) */
-		return "an address of 'this network' (0.0.0.0/8)";
-	if (!memcmp(a, "\xff\xff\xff\xff", 4))
-		return "the broadcast address";
-	if ((a[0] & 0xf0) == 0xe0)
-		return "a multicast address";
-	return NULL;
-}
-
-/* Refuse a target that is not one host (one line, -EINVAL: bad input). */
-static int check_target(const char *target, const struct sockaddr_storage *ss)
-{
-	const uint8_t *a = ss->ss_family == AF_INET6
-				   ? ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr
-				   : (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-	const char *what = not_a_host(ss->ss_family, a);
-	char text[INET6_ADDRSTRLEN];
-
-	if (!what)
-		return 0;
-	inet_ntop(ss->ss_family, a, text, sizeof(text));
-	ds_err("failed to probe %s (%s%s%s, not one host); give a host's address", target,
-	       strcmp(target, text) ? text : "", strcmp(target, text) ? ": " : "", what);
-	return -EINVAL;
-}
-
-/* Turn an IPv4-mapped IPv6 address into the IPv4 address it is. */
-static void unmap_v4(struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in s4 = { .sin_family = AF_INET };
-
-	memcpy(&s4.sin_addr, ((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr + 12, 4);
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &s4, sizeof(s4));
-	*len = sizeof(s4);
-}
-
-static int resolve_target(const struct probe_config *cfg, struct sockaddr_storage *ss,
-			  socklen_t *len)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
-	uint8_t tmp[16];
-	int rc;
-
-	/* An address literal of the other family is a usage error, whatever DNS says. */
-	if (cfg->family == AF_INET && inet_pton(AF_INET6, cfg->target, tmp) == 1) {
-		ds_err("failed to probe %s: it is an IPv6 address and -4 asks for IPv4; drop -4",
-		       cfg->target);
-		return -EAFNOSUPPORT;
-	}
-	if (cfg->family == AF_INET6 && inet_pton(AF_INET, cfg->target, tmp) == 1) {
-		ds_err("failed to probe %s: it is an IPv4 address and -6 asks for IPv6; drop -6",
-		       cfg->target);
-		return -EAFNOSUPPORT;
-	}
-	hints.ai_family = cfg->family;
-	rc = getaddrinfo(cfg->target, NULL, &hints, &res);
-	if (rc && cfg->family != AF_UNSPEC && rc != EAI_SYSTEM && rc != EAI_AGAIN) {
-		struct addrinfo *any = NULL;
-
-		hints.ai_family = AF_UNSPEC;
-		if (!getaddrinfo(cfg->target, NULL, &hints, &any)) {
-			freeaddrinfo(any);
-			ds_err("failed to resolve %s: it has no %s address; drop %s", cfg->target,
-			       cfg->family == AF_INET ? "IPv4" : "IPv6",
-			       cfg->family == AF_INET ? "-4" : "-6");
-			return -EAFNOSUPPORT;
-		}
-	}
-	if (rc) {
-		int err = errno;
-
-		ds_err("failed to resolve host '%s': %s; check the name or give an address",
-		       cfg->target, rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
-		return -ENOENT;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	if (ss->ss_family == AF_INET6 &&
-	    is_v4mapped(((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr)) {
-		/* A name whose AAAA record is IPv4-mapped (literals were unmapped already). */
-		if (cfg->family == AF_INET6) {
-			ds_err("failed to probe %s: its address is IPv4 (IPv4-mapped) and -6 asks "
-			       "for IPv6; drop -6",
-			       cfg->target);
-			return -EAFNOSUPPORT;
-		}
-		unmap_v4(ss, len);
-	}
-	return check_target(cfg->target, ss);
-}
 
 /* The MTU of the interface that holds addr (the route's source address), or 0 if none does. */
 static unsigned int iface_mtu(int family, const uint8_t *addr)
@@ -1377,7 +1059,7 @@ static int bind_source(const struct prober *p, int fd, bool device, bool address
 		uint8_t a[16] = { 0 };
 
 		inet_pton(p->flow.family, p->cfg.source, a);
-		addr_to_sockaddr(p->flow.family, a, &ss, &len);
+		probe_sockaddr(p->flow.family, a, &ss, &len);
 		/* A link-local address means something only on its link: -I's. */
 		if (p->flow.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)a)) {
 			if (!p->cfg.iface[0]) {
@@ -1492,6 +1174,92 @@ static void set_rcvbuf(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 }
 
+static uint32_t random_u32(void)
+{
+	uint32_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (uint32_t)getpid() ^ (uint32_t)mono_ns();
+	return v;
+}
+
+/* A socket bound to port (0: any) of me, sending as -I says. Returns the fd or -errno. */
+static int reserve_port(const struct prober *p, struct sockaddr_storage *me, socklen_t melen,
+			uint16_t port)
+{
+	int fd, err;
+
+	fd = socket(p->flow.family,
+		    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	err = bind_source(p, fd, true, false);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (p->flow.family == AF_INET6)
+		((struct sockaddr_in6 *)me)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)me)->sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)me, melen) ||
+	    getsockname(fd, (struct sockaddr *)me, &melen)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+#define PORT_TRIES 64
+#define PORT_LO 32768 /* the flows' ports are drawn from Linux's default ephemeral range */
+#define PORT_HI 60999
+
+/*
+ * Reserve the flows' source ports, so that no real connection of this host shares a flow:
+ * one port the kernel picks for one flow; for several, nflows consecutive ones (a range an
+ * in-kernel filter can match) from a random start, another start when one is taken.
+ */
+static int reserve_ports(struct prober *p, struct sockaddr_storage *me, socklen_t melen)
+{
+	int fd, err = 0;
+
+	if (p->nflows == 1) {
+		fd = reserve_port(p, me, melen, 0);
+		if (fd < 0)
+			goto fail;
+		p->port_fd[0] = fd;
+		p->flow.sport =
+			ntohs(p->flow.family == AF_INET6 ? ((struct sockaddr_in6 *)me)->sin6_port
+							 : ((struct sockaddr_in *)me)->sin_port);
+		return 0;
+	}
+	for (int tries = 0; tries < PORT_TRIES; tries++) {
+		uint16_t base =
+			(uint16_t)(PORT_LO + random_u32() % (PORT_HI - PORT_LO - p->nflows));
+		unsigned int k;
+
+		for (k = 0; k < p->nflows; k++) {
+			fd = reserve_port(p, me, melen, (uint16_t)(base + k));
+			if (fd < 0)
+				break;
+			p->port_fd[k] = fd;
+		}
+		if (k == p->nflows) {
+			p->flow.sport = base;
+			return 0;
+		}
+		close_ports(p);
+		if (fd != -EADDRINUSE)
+			goto fail;
+	}
+fail:
+	err = fd < 0 ? fd : -EADDRINUSE;
+	ds_err("failed to reserve %u source port%s: %s", p->nflows, p->nflows > 1 ? "s" : "",
+	       strerror(-err));
+	return err;
+}
+
 static int open_sockets(struct prober *p)
 {
 	struct sockaddr_storage me;
@@ -1543,30 +1311,11 @@ static int open_sockets(struct prober *p)
 		setsockopt(fd, SOL_RAW, ICMP_FILTER, &mask, sizeof(mask));
 	}
 
-	addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
+	probe_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 	if (p->flow.proto != PROBE_ICMP) {
-		/* Reserve the source port, so no real connection of this host shares our flow. */
-		fd = socket(p->flow.family,
-			    (p->flow.proto == PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
-			    0);
-		if (fd >= 0) {
-			err = bind_source(p, fd, true, false);
-			if (err) {
-				close(fd);
-				return err;
-			}
-		}
-		if (fd < 0 || bind(fd, (struct sockaddr *)&me, melen) ||
-		    getsockname(fd, (struct sockaddr *)&me, &melen)) {
-			err = -errno;
-			ds_err("failed to reserve a source port: %s", strerror(-err));
-			if (fd >= 0)
-				close(fd);
+		err = reserve_ports(p, &me, melen);
+		if (err)
 			return err;
-		}
-		p->port_fd = fd;
-		p->flow.sport = ntohs(v6 ? ((struct sockaddr_in6 *)&me)->sin6_port
-					 : ((struct sockaddr_in *)&me)->sin_port);
 	}
 	if (p->flow.proto == PROBE_TCP) {
 		fd = open_raw(p, IPPROTO_TCP, SOCK_NONBLOCK);
@@ -1574,7 +1323,7 @@ static int open_sockets(struct prober *p)
 			return fd;
 		p->tcp_fd = fd;
 		set_rcvbuf(fd);
-		addr_to_sockaddr(p->flow.family, p->flow.src, &me, &melen);
+		probe_sockaddr(p->flow.family, p->flow.src, &me, &melen);
 		/* Connected: the kernel hands us only segments from the target. */
 		if (bind(fd, (struct sockaddr *)&me, melen) ||
 		    connect(fd, (struct sockaddr *)&p->dst_sa, p->dst_salen)) {
@@ -1585,15 +1334,6 @@ static int open_sockets(struct prober *p)
 		}
 	}
 	return 0;
-}
-
-static uint32_t random_u32(void)
-{
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint32_t)getpid() ^ (uint32_t)mono_ns();
-	return v;
 }
 
 int prober_open(const struct probe_config *cfg, struct prober **out)
@@ -1610,8 +1350,11 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	if (!p)
 		return -ENOMEM;
 	p->cfg = c;
-	p->send_fd = p->icmp_fd = p->tcp_fd = p->port_fd = -1;
-	err = resolve_target(&c, &p->dst_sa, &p->dst_salen);
+	p->send_fd = p->icmp_fd = p->tcp_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		p->port_fd[i] = -1;
+	p->nflows = c.flows ? c.flows : 1;
+	err = probe_resolve_target(&c, &p->dst_sa, &p->dst_salen);
 	if (err)
 		goto cleanup;
 	p->flow.family = p->dst_sa.ss_family;
@@ -1636,6 +1379,8 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	inet_ntop(p->flow.family, p->flow.src, p->source, sizeof(p->source));
 
 	p->flow.dport = (uint16_t)c.port;
+	p->flow.nflows = (uint16_t)p->nflows;
+	p->flow.icmp_flow0 = c.icmp_beside && p->nflows > 1 && c.proto != PROBE_ICMP;
 	p->flow.icmp_id = (uint16_t)random_u32();
 	p->flow.tcp_seq_hi = (uint16_t)random_u32();
 	p->flow.flowlabel = (random_u32() & 0xfffff) | 1;
@@ -1661,7 +1406,8 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		goto cleanup;
 	p->pkt = malloc(p->size);
 	p->slots = calloc(PROBE_ID_SPACE, sizeof(*p->slots));
-	if (!p->pkt || !p->slots) {
+	p->cells = calloc((size_t)p->nflows * ROWS, sizeof(*p->cells));
+	if (!p->pkt || !p->slots || !p->cells) {
 		err = -ENOMEM;
 		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
 		goto cleanup;
@@ -1800,13 +1546,15 @@ static void fill_tails(const struct prober *p, struct hop_counts *hc, size_t n,
  * the path is unknown. dest is the destination's counts, used when it has no row.
  */
 static void exclude_probes(const struct prober *p, struct hop_counts *hc, size_t n, bool dest_row,
-			   struct hop_counts *dest, const bool *excluded, size_t nexcluded)
+			   struct hop_counts *dest, const bool *excluded, size_t nexcluded,
+			   int flow)
 {
 	for (size_t i = 0; i < nexcluded && i < p->nrec; i++) {
 		const struct probe_record *r = &p->rec[i];
 		struct hop_counts *c;
 
-		if (!excluded[i] || (r->flags & PROBE_REC_ANSWERED) || !rec_settled(p, i))
+		if (!excluded[i] || (r->flags & PROBE_REC_ANSWERED) || !rec_settled(p, i) ||
+		    (flow >= 0 && r->flow != flow))
 			continue;
 		if ((r->flags & PROBE_REC_DEST) || r->ttl >= p->path_len)
 			c = dest_row && n ? &hc[n - 1] : dest;
@@ -1824,6 +1572,188 @@ static void exclude_probes(const struct prober *p, struct hop_counts *hc, size_t
 	}
 }
 
+/* Flow f's rows as the report's: row i is TTL first_ttl + i, the last maybe the destination. */
+static void flow_counts(struct prober *p, unsigned int f, struct hop_counts *hc, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int t = p->cfg.first_ttl + (unsigned int)i;
+		unsigned int row = t >= p->path_len ? p->path_len : t;
+
+		hc[i] = cell_of(p, f, row)->c;
+		hc[i].paced = (row == p->path_len ? &p->dest : &p->hops[row])->paced;
+	}
+}
+
+/*
+ * The flows' paths and losses, each hop's flows per address and MDA's rule, and loss per
+ * branch: at every hop where the flows split, they are grouped by the address they take, and
+ * probe_branch_attribute names a group that loses beyond chance (the most significant split).
+ */
+static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, const bool *excluded,
+		      size_t nexcluded)
+{
+	size_t n = r->nhops, nf = p->nflows;
+	struct hop_counts *fhc, *ghc, dummy;
+	struct probe_flow_report *flows;
+	struct branch_verdict best = {.group = -1, .p = 1};
+	size_t best_row = 0, best_groups = 0;
+	unsigned int best_flows = 0, best_all = 0;
+	bool filtered = dest_filtered(p);
+	int err = 0;
+
+	flows = realloc(r->flows, nf * sizeof(*flows));
+	if (!flows)
+		return -ENOMEM;
+	r->flows = flows;
+	r->nflows = nf;
+	if (!n)
+		return 0;
+	fhc = calloc(nf * n, sizeof(*fhc));
+	ghc = calloc(PROBE_MAX_RESPONDERS * n, sizeof(*ghc));
+	if (!fhc || !ghc) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (unsigned int f = 0; f < nf; f++) {
+		struct probe_flow_report *o = &flows[f];
+		struct hop_counts *hc = fhc + f * n;
+		uint64_t lost;
+
+		memset(o, 0, sizeof(*o));
+		o->flow = f;
+		o->proto = p->flow.icmp_flow0 && f == 0 ? PROBE_ICMP : p->flow.proto;
+		o->key = (uint16_t)((o->proto == PROBE_ICMP ? p->flow.icmp_id : p->flow.sport) + f);
+		flow_counts(p, f, hc, n);
+		if (excluded)
+			exclude_probes(p, hc, n, dest_row, &dummy, excluded, nexcluded, (int)f);
+		for (size_t i = 0; i < n; i++) {
+			unsigned int t = r->hops[i].ttl;
+			unsigned int row = t >= p->path_len ? p->path_len : t;
+			const struct stream *s = row == p->path_len ? &p->dest : &p->hops[row];
+
+			o->via[i] = via_of(p, s, cell_of(p, f, row));
+			o->hop_sent[i] = (uint32_t)(hc[i].fast_sent + hc[i].paced_sent);
+			o->hop_received[i] =
+				o->hop_sent[i] - (uint32_t)(hc[i].fast_lost + hc[i].paced_lost);
+			if (o->via[i] != PROBE_VIA_NONE) {
+				r->hops[i].hosts[o->via[i]].flows++;
+				r->hops[i].flows_seen++;
+			}
+		}
+		o->sent = o->hop_sent[n - 1];
+		lost = o->sent - o->hop_received[n - 1];
+		o->received = o->hop_received[n - 1];
+		o->loss_pct = o->sent ? loss_pct(lost, o->sent) : NAN;
+	}
+	r->mda_complete = true;
+	for (size_t i = 0; i < n; i++) {
+		struct probe_hop_report *h = &r->hops[i];
+		unsigned int k = 0;
+
+		for (size_t a = 0; a < h->nhosts; a++)
+			k += h->hosts[a].flows > 0;
+		r->multipath |= k > 1;
+		h->mda_needed = probe_mda_flows(k ? k : 1, PROBE_MDA_ALPHA);
+		h->mda_complete = h->flows_seen >= h->mda_needed;
+		/* A hop that never answers (???) has nothing to enumerate, the target no more. */
+		if (h->nhosts && !h->mda_complete && !h->destination)
+			r->mda_complete = false;
+	}
+	r->mda_probes = p->mda_probes;
+	r->dest_filtered = filtered;
+
+	/* Loss per branch, at every hop where the flows split. */
+	for (size_t i = 0; i + 1 < n; i++) {
+		const struct probe_hop_report *h = &r->hops[i];
+		struct branch_verdict b;
+		unsigned int ngroups = 0, grouped = 0;
+		int8_t group_of[PROBE_MAX_RESPONDERS];
+
+		if (h->nhosts < 2)
+			continue;
+		memset(ghc, 0, PROBE_MAX_RESPONDERS * n * sizeof(*ghc));
+		for (size_t a = 0; a < h->nhosts; a++)
+			group_of[a] = h->hosts[a].flows ? (int8_t)ngroups++ : -1;
+		if (ngroups < 2)
+			continue;
+		for (unsigned int f = 0; f < nf; f++) {
+			uint8_t v = flows[f].via[i];
+
+			if (v == PROBE_VIA_NONE || group_of[v] < 0)
+				continue;
+			grouped++;
+			for (size_t k = 0; k < n; k++) {
+				struct hop_counts *g = &ghc[(size_t)group_of[v] * n + k];
+
+				/* A filtered port's probes at the target are no loss. */
+				if (filtered && f && dest_row && k + 1 == n)
+					continue;
+
+				counts_add(g, &fhc[f * n + k]);
+				g->paced = fhc[f * n + k].paced;
+			}
+		}
+		if (probe_branch_attribute(ghc, ngroups, n, PROBE_ALPHA, &b) < 0 || b.p >= best.p)
+			continue;
+		best = b;
+		best_row = i;
+		best_groups = ngroups;
+		best_all = grouped;
+		for (size_t a = 0; a < h->nhosts; a++)
+			if (group_of[a] == b.group)
+				best_flows = h->hosts[a].flows;
+	}
+	if (best.group >= 0) {
+		const struct probe_hop_report *h = &r->hops[best_row];
+		const struct probe_hop_report *from = &r->hops[best.origin];
+		size_t a;
+
+		for (a = 0; a < h->nhosts; a++)
+			if (h->hosts[a].flows && !best.group--)
+				break;
+		r->branch.seen = true;
+		r->branch.ttl = h->ttl;
+		snprintf(r->branch.address, sizeof(r->branch.address), "%s", h->hosts[a].address);
+		r->branch.branch_index = (unsigned int)a + 1;
+		r->branch.nbranches = (unsigned int)best_groups;
+		r->branch.flows = best_flows;
+		r->branch.flows_all = best_all;
+		r->branch.from_ttl = from->ttl;
+		r->branch.sent = best.sent;
+		r->branch.lost = best.lost;
+		r->branch.other_sent = best.other_sent;
+		r->branch.other_lost = best.other_lost;
+		r->branch.loss_pct = loss_pct(best.lost, best.sent);
+		r->branch.other_loss_pct =
+			best.other_sent ? loss_pct(best.other_lost, best.other_sent) : NAN;
+		r->branch.p_value = best.p;
+		/* The branch is the finer explanation of loss that starts at or after its split. */
+		if (!r->has_origin || r->origin.ttl >= h->ttl) {
+			r->has_origin = true;
+			r->origin.ttl = from->ttl;
+			r->origin.address[0] = '\0';
+			for (unsigned int f = 0; f < nf; f++) {
+				uint8_t v = flows[f].via[best.origin];
+
+				if (flows[f].via[best_row] == a && v != PROBE_VIA_NONE) {
+					snprintf(r->origin.address, sizeof(r->origin.address), "%s",
+						 from->hosts[v].address);
+					break;
+				}
+			}
+			set_loss(best.sent, best.lost, &r->origin.loss_pct, &r->origin.loss_lo,
+				 &r->origin.loss_hi);
+			r->origin.at_destination = from->destination;
+			r->origin.carries_on = true;
+			r->origin.branch = true;
+		}
+	}
+cleanup:
+	free(ghc);
+	free(fhc);
+	return err;
+}
+
 const struct probe_report *prober_report(struct prober *p)
 {
 	return prober_report_excluding(p, NULL, 0);
@@ -1835,6 +1765,7 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	struct hop_counts hc[PROBE_MAX_TTL + 1], dest = p->dest.c;
 	struct hop_verdict v[PROBE_MAX_TTL + 1];
 	struct probe_report *r = &p->report;
+	struct probe_flow_report *flows = r->flows;
 	unsigned int last = last_row(p);
 	struct probe_hop_report *hops;
 	bool dest_row;
@@ -1844,12 +1775,13 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 	n = gather_counts(p, hc, last);
 	dest_row = last >= p->path_len;
 	if (excluded)
-		exclude_probes(p, hc, n, dest_row, &dest, excluded, nexcluded);
+		exclude_probes(p, hc, n, dest_row, &dest, excluded, nexcluded, -1);
 	fill_tails(p, hc, n, excluded, nexcluded);
 	hops = realloc(r->hops, (n ? n : 1) * sizeof(*hops));
 	if (!hops)
 		return NULL;
 	memset(r, 0, sizeof(*r));
+	r->flows = flows;
 	r->hops = hops;
 	snprintf(r->target, sizeof(r->target), "%s", p->cfg.target);
 	snprintf(r->address, sizeof(r->address), "%s", p->address);
@@ -1927,6 +1859,8 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);
 	r->end_to_end.min_detectable_pct = 100 * probe_min_detectable(r->end_to_end.sent,
 								      PROBE_ALPHA);
+	if (p->nflows > 1 && fill_flows(p, r, dest_row, excluded, nexcluded))
+		return NULL;
 	return r;
 }
 
@@ -1959,9 +1893,10 @@ void prober_identity(const struct prober *p, struct probe_identity *id)
 	}
 	memcpy(id->src, p->flow.src, 16);
 	memcpy(id->dst, p->flow.dst, 16);
-	id->icmp_id = p->flow.proto == PROBE_ICMP ? p->flow.icmp_id : 0;
+	id->icmp_id = p->flow.proto == PROBE_ICMP || p->flow.icmp_flow0 ? p->flow.icmp_id : 0;
 	id->sport = p->flow.sport;
 	id->dport = p->flow.dport;
+	id->nflows = p->flow.nflows > 1 ? p->flow.nflows : 1;
 }
 
 int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
@@ -1988,14 +1923,17 @@ int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len
 	return 0;
 }
 
-size_t prober_socket_fds(const struct prober *p, int fds[4])
+size_t prober_socket_fds(const struct prober *p, int fds[PROBE_MAX_SOCKETS])
 {
-	const int all[] = { p->send_fd, p->icmp_fd, p->tcp_fd, p->port_fd };
+	const int all[] = { p->send_fd, p->icmp_fd, p->tcp_fd };
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		if (all[i] >= 0)
 			fds[n++] = all[i];
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		if (p->port_fd[i] >= 0)
+			fds[n++] = p->port_fd[i];
 	return n;
 }
 
@@ -2006,12 +1944,14 @@ void prober_close(struct prober *p)
 	close_fd(&p->icmp_fd);
 	close_fd(&p->tcp_fd);
 	close_fd(&p->send_fd);
-	close_fd(&p->port_fd);
+	close_ports(p);
 	if (p->dns)
 		resolver_put(p->dns);
 	free(p->report.hops);
+	free(p->report.flows);
 	free(p->rec);
 	free(p->slots);
+	free(p->cells);
 	free(p->pkt);
 	free(p);
 }

@@ -20,12 +20,16 @@
  *    probes' destination answers (port unreachable) are rate-limited ICMP errors too, so the
  *    destination is paced for UDP.
  *  - At most PROBE_ID_SPACE - 1 probes are in flight: a round that would need more waits.
+ *  - With cfg.flows > 1 (--flows), round r is flow r mod flows (probe_parse.h: flow k is flow 0
+ *    with the source port or echo identifier + k). Until MDA's stopping rule holds at every hop,
+ *    a round skips the hops that have their flows, and the destination waits (flows rounds at
+ *    most). Per flow and row the prober keeps the fates and the responder; prober_report adds
+ *    the flows' paths, MDA's rule per hop, and the branch that loses (probe_branch_attribute).
  *  - At the end probe_attribute() (probe_stats.h) applies the persistence rule.
  */
 #ifndef DS_PROBER_H
 #define DS_PROBER_H
 
-#include <getopt.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,98 +37,11 @@
 #include <stdio.h>
 
 #include "json.h"
-#include "options.h"
+#include "probe_opts.h"
 #include "probe_parse.h"
 #include "probe_report.h"
 
-#define PROBE_MAX_TTL 255
 #define PROBE_PACED_INTERVAL_S 1.25 /* under Linux's 1/s ICMP error rate, with margin */
-#define PROBE_DEFAULT_COUNT 100	    /* rounds, as mtr's -c: ~10 s at the default interval */
-#define PROBE_DEFAULT_SIZE 64	    /* bytes, whole IP packet, as mtr */
-#define PROBE_DEFAULT_INTERVAL_S 0.1
-#define PROBE_DEFAULT_MAX_TTL 30
-#define PROBE_DEFAULT_UDP_PORT 33434
-#define PROBE_DEFAULT_TCP_PORT 80
-
-struct probe_config {
-	char target[256]; /* host name or address */
-	int family;	  /* AF_UNSPEC (the resolver's first answer), AF_INET or AF_INET6 */
-	enum probe_proto proto;
-	unsigned int port;  /* udp/tcp destination port; 0: the protocol's default */
-	unsigned int count; /* rounds: probes per hop; 0 with duration_s (both 0: default) */
-	double duration_s;  /* or: probe for this long */
-	unsigned int first_ttl, max_ttl;
-	unsigned int size; /* whole IP packet in bytes; 0: default (TCP SYNs have a fixed size) */
-	double interval_s; /* between rounds: a hop probed fast gets one probe per round */
-	double dest_interval_s; /* between the destination's own probes; 0: interval_s / 2 (the
-				   monitor gives it most of its budget: loss is seen there) */
-	double hop_budget; /* probes a second to the hops, all together: a round of n hops waits
-			      n / hop_budget s if that is longer than interval_s; 0: no limit */
-	double timeout_s;  /* unanswered this long = lost; 0: 3x the worst RTT, 1 s to 5 s */
-	bool no_dns;	   /* -n: no reverse DNS */
-	char source[INET6_ADDRSTRLEN]; /* -a: the probes' source address ("": the route's) */
-	char iface[16];		       /* -I: the interface every probe leaves by ("": any) */
-	bool count_set, size_set;
-};
-
-/* Defaults: icmp, any family, 30 hops, 64 bytes, 0.1 s rounds, count decided by _finish. */
-void probe_config_init(struct probe_config *cfg);
-
-/*
- * Option parsing shared by `dropscope probe` and `dropscope diagnose`: put PROBE_DS_OPTIONS in the
- * command's option table (options.h), then hand every option to probe_config_option(). It
- * returns 0 when it took the option, 1 when the option is not a probe option, -EINVAL after
- * printing a one-line error for a bad value.
- */
-enum {
-	/* mtr's letters where mtr has the option */
-	PROBE_OPT_PORT = 'P',
-	PROBE_OPT_MAX_TTL = 'm',
-	PROBE_OPT_FIRST_TTL = 'f',
-	PROBE_OPT_SIZE = 's',
-	PROBE_OPT_TCP = 'T',
-	PROBE_OPT_UDP = 'u',
-	PROBE_OPT_ADDRESS = 'a',
-	PROBE_OPT_INTERFACE = 'I',
-	PROBE_OPT_DURATION = 0x5000,
-	PROBE_OPT_PROTO,
-	PROBE_OPT_TIMEOUT,
-};
-/* clang-format off */
-#define PROBE_DS_OPTIONS											\
-	{ "count", 'c', required_argument, "N", "rounds: probes per hop, as mtr's -c (default 100, ~10 s);\n"	\
-		"the destination gets two a round" },							\
-	{ "duration", PROBE_OPT_DURATION, required_argument, "S", "probe for S seconds instead (e.g. 30, 2m)" },	\
-	{ "proto", PROBE_OPT_PROTO, required_argument, "P", "icmp (default), udp or tcp (SYN) probes" },	\
-	{ "tcp", PROBE_OPT_TCP, no_argument, NULL, "tcp SYN probes (--proto tcp, as mtr's -T)" },		\
-	{ "udp", PROBE_OPT_UDP, no_argument, NULL, "udp probes (--proto udp, as mtr's -u)" },			\
-	{ "port", PROBE_OPT_PORT, required_argument, "N", "udp/tcp destination port (default 33434 udp, 80 tcp)" }, \
-	{ "ipv4", '4', no_argument, NULL, "use IPv4 only" },							\
-	{ "ipv6", '6', no_argument, NULL, "use IPv6 only" },							\
-	{ "first-ttl", PROBE_OPT_FIRST_TTL, required_argument, "N", "first hop to probe (default 1)" },	\
-	{ "max-ttl", PROBE_OPT_MAX_TTL, required_argument, "N", "last hop to probe (default 30)" },		\
-	{ "size", PROBE_OPT_SIZE, required_argument, "BYTES",						\
-		"probe size, IP header included (default 64; not for tcp)" },				\
-	{ "psize", PROBE_OPT_SIZE, required_argument, NULL, NULL },					\
-	{ "interval", 'i', required_argument, "S",							\
-		"probe interval: time between rounds, each fast hop probed\n"				\
-		"once (default 0.1)" },									\
-	{ "timeout", PROBE_OPT_TIMEOUT, required_argument, "S",						\
-		"a probe unanswered this long is lost (default: 3x the worst\n"			\
-		"round trip, 1 to 5 s)" },								\
-	{ "no-dns", 'n', no_argument, NULL, "do not look up hop names" },					\
-	{ "address", PROBE_OPT_ADDRESS, required_argument, "ADDR", "send from this address of the host (mtr's -a)" }, \
-	{ "interface", PROBE_OPT_INTERFACE, required_argument, "IF", "send every probe out of this interface (mtr's -I)" }
-/* clang-format on */
-/* The options' help text before PROBE_DS_OPTIONS (unused: --help comes from the table). */
-extern const char probe_options_help[];
-
-int probe_config_option(struct probe_config *cfg, int opt, const char *arg);
-/*
- * Checks that need all options (count vs duration, TTL order, size vs protocol); fills defaults.
- * An IPv4-mapped target (::ffff:a.b.c.d) is rewritten to the IPv4 address (-6 refuses it).
- */
-int probe_config_finish(struct probe_config *cfg);
 
 struct prober;
 
@@ -188,8 +105,10 @@ enum {
 struct probe_record {
 	uint64_t sent_ns;   /* CLOCK_MONOTONIC ns just before the send: bpf_ktime_get_ns's clock */
 	uint64_t reply_ns;  /* CLOCK_MONOTONIC ns when the answer was read, 0 if none */
-	int32_t send_errno; /* 0, or why the kernel refused the send (EPERM: the host's firewall) */
-	uint16_t ident;	    /* identity in the packet: index % PROBE_ID_SPACE */
+	int16_t send_errno; /* 0, or why the kernel refused the send (EPERM: the host's firewall) */
+	uint8_t flow;	    /* which flow (--flows) it was sent on */
+	uint8_t pad;
+	uint16_t ident; /* identity in the packet: index % PROBE_ID_SPACE */
 	uint8_t ttl;
 	uint8_t flags; /* PROBE_REC_* */
 };
@@ -213,6 +132,7 @@ struct probe_identity {
 	uint16_t icmp_id; /* echo identifier (icmp probes), host order */
 	uint16_t sport;	  /* source port (udp, tcp), host order */
 	uint16_t dport;	  /* destination port (udp, tcp), host order */
+	uint16_t nflows;  /* flows: sport (icmp_id) to sport + nflows - 1 (--flows; 1 at least) */
 };
 
 /*
@@ -233,8 +153,9 @@ void prober_identity(const struct prober *p, struct probe_identity *id);
 int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len,
 			   struct probe_packet *out);
 
-/* The open sockets' file descriptors (at most 4), for a process that keeps only those. */
-size_t prober_socket_fds(const struct prober *p, int fds[4]);
+/* The open sockets' file descriptors, for a process that keeps only those. */
+#define PROBE_MAX_SOCKETS (3 + PROBE_MAX_FLOWS)
+size_t prober_socket_fds(const struct prober *p, int fds[PROBE_MAX_SOCKETS]);
 
 /* Frees everything (closes sockets a run left open; the DNS thread winds down on its own). */
 void prober_close(struct prober *p);

@@ -110,6 +110,76 @@ static void test_report_checked(void)
 	close(child_end);
 }
 
+/* Whether a report naming branch INDEX of OF keeps it. */
+static bool branch_kept(unsigned int index, unsigned int of)
+{
+	struct probe_child *c = pair();
+	struct probe_hop_report hops[2];
+	const struct probe_report *got;
+	struct probe_report r;
+	bool kept;
+
+	memset(&r, 0, sizeof(r));
+	memset(hops, 0, sizeof(hops));
+	r.nhops = 2;
+	r.branch.seen = true;
+	r.branch.branch_index = index;
+	r.branch.nbranches = of;
+	say_report(&r, hops, 2, 0);
+	got = probe_child_report(c, NULL, 0);
+	kept = got && got->branch.seen;
+	probe_child_close(c);
+	close(child_end);
+	return kept;
+}
+
+/* A hostile child's per-flow numbers and branch: more answers than probes, a branch out of range. */
+static void test_flows_checked(void)
+{
+	struct probe_child *c = pair();
+	struct probe_hop_report hops[2];
+	struct probe_flow_report flows[2];
+	const struct probe_report *got;
+	struct probe_report r;
+
+	memset(&r, 0, sizeof(r));
+	memset(hops, 0, sizeof(hops));
+	memset(flows, 0, sizeof(flows));
+	r.nhops = 2;
+	r.nflows = 2;
+	flows[0].sent = 10;
+	flows[0].received = 1000;
+	flows[0].loss_pct = -9900; /* what 1000 of 10 would give */
+	flows[0].hop_sent[1] = 5;
+	flows[0].hop_received[1] = 9;
+	flows[1].proto = 99;
+	r.branch.seen = true;
+	r.origin.branch = true;
+	r.branch.branch_index = 3;
+	r.branch.nbranches = 2;
+	r.branch.sent = 4;
+	r.branch.lost = 40;
+	say_report(&r, hops, 2, (int)sizeof(flows));
+	if (write(child_end, flows, sizeof(flows)) < 0)
+		printf("# write failed\n");
+	got = probe_child_report(c, NULL, 0);
+	ok(got != NULL, "a report with flows is taken");
+	if (got) {
+		is_int((int)got->flows[0].received, 10, "a flow's answers above its probes: clamped");
+		ok(got->flows[0].loss_pct == 0, "and its loss follows (0%%, not negative)");
+		is_int((int)got->flows[0].hop_received[1], 5, "a flow's answers at a hop: clamped");
+		is_int(got->flows[1].proto, PROBE_ICMP, "a flow's unknown protocol is not used");
+		ok(!got->branch.seen && !got->origin.branch, "branch 3 of 2: refused");
+		is_int((int)got->branch.lost, 4, "a branch's loss above its probes: clamped");
+	}
+	probe_child_close(c);
+	close(child_end);
+
+	ok(!branch_kept(0, 2), "branch 0 (they count from 1): refused");
+	ok(!branch_kept(1, 1000), "more branches than a hop has addresses: refused");
+	ok(branch_kept(2, 3), "branch 2 of 3 stands");
+}
+
 static void test_report_lies(void)
 {
 	struct probe_child *c = pair();
@@ -261,6 +331,7 @@ static void test_stalls(void)
 int main(void)
 {
 	test_report_checked();
+	test_flows_checked();
 	test_report_lies();
 	test_probes_and_classify();
 	test_stalls();

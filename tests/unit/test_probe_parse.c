@@ -114,6 +114,104 @@ static void test_build(int family, enum probe_proto proto)
 	       name(&f));
 }
 
+/*
+ * --flows: flow k differs from flow 0 in the hashed field only (the source port, the echo
+ * identifier), stays Paris within itself, and every probe and answer tells its flow; a flow the
+ * run does not have is neither built nor taken.
+ */
+static void test_flows(int family, enum probe_proto proto)
+{
+	struct probe_flow f = test_flow(family, proto);
+	size_t size = proto == PROBE_TCP ? probe_min_size(&f) : 64, hl = test_hlen(&f), n;
+	uint8_t p0[128], pk3[128], again[128], pkt[256], router[16] = {0};
+	uint8_t te = family == AF_INET ? 11 : 3;
+	size_t keyoff = proto == PROBE_ICMP ? 4 : 0;
+	struct probe_packet pk;
+	uint16_t k0, k3;
+
+	inet_pton(family, family == AF_INET ? "10.5.5.5" : "fd05::5", router);
+	f.nflows = 4;
+	probe_build_flow(&f, 0, 5, 3, size, p0, sizeof(p0));
+	probe_build_flow(&f, 3, 5, 3, size, pk3, sizeof(pk3));
+	probe_build_flow(&f, 3, 900, 7, size, again, sizeof(again));
+	k0 = (uint16_t)(p0[hl + keyoff] << 8 | p0[hl + keyoff + 1]);
+	k3 = (uint16_t)(pk3[hl + keyoff] << 8 | pk3[hl + keyoff + 1]);
+	is_int(k3 - k0, 3, "%s: flow 3's %s is flow 0's + 3", name(&f),
+	       proto == PROBE_ICMP ? "echo identifier" : "source port");
+	ok(l4_csum_ok(&f, pk3, size), "%s: flow 3's checksums verify", name(&f));
+	ok(!memcmp(pk3 + hl, again + hl, 4),
+	   "%s: flow 3 is Paris: its first 4 transport bytes "
+	   "stay across identities",
+	   name(&f));
+	probe_parse_l3(&f, pk3, size, &pk);
+	ok(pk.kind == PROBE_PKT_PROBE && pk.flow == 3 && pk.ident == 5,
+	   "%s: flow 3's probe parses back to flow 3", name(&f));
+	pk3[family == AF_INET ? 8 : 7] = 1; /* the TTL a router quotes */
+	n = test_icmp_error(&f, router, te, 0, pk3, hl + 8, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 3 && pk.ident == 5,
+	   "%s: an answer quoting flow 3 names flow 3", name(&f));
+	if (proto == PROBE_ICMP) {
+		n = test_echo_reply(&f, (uint16_t)(f.icmp_id + 2), 8, pkt);
+		probe_parse_l3(&f, pkt, n, &pk);
+		ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 2 && pk.ident == 8,
+		   "%s: flow 2's echo reply names flow 2", name(&f));
+	}
+	is_int(probe_build_flow(&f, 4, 5, 3, size, pkt, sizeof(pkt)), -EINVAL,
+	       "%s: flow 4 of 4 not built", name(&f));
+	f.nflows = 3;
+	n = test_icmp_error(&f, router, te, 0, pk3, hl + 8, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind != PROBE_PKT_REPLY, "%s: with 3 flows, an answer about a 4th is not ours",
+	   name(&f));
+}
+
+/* diagnose's flows: an echo flow 0 beside tcp or udp flows 1.., each answer to its own flow. */
+static void test_icmp_beside(int family, enum probe_proto proto)
+{
+	struct probe_flow f = test_flow(family, proto), fi;
+	size_t size = probe_min_size(&f), hl = test_hlen(&f), n;
+	uint8_t p0[128], p2[128], pkt[256], router[16] = { 0 };
+	uint8_t te = family == AF_INET ? 11 : 3;
+	struct probe_packet pk;
+
+	inet_pton(family, family == AF_INET ? "10.5.5.5" : "fd05::5", router);
+	f.nflows = 3;
+	f.icmp_flow0 = true;
+	ok(probe_build_flow(&f, 0, 9, 2, size, p0, sizeof(p0)) == (int)size &&
+		   probe_build_flow(&f, 2, 10, 2, size, p2, sizeof(p2)) == (int)size,
+	   "%s beside icmp: both flows built at the run's size", name(&f));
+	is_int(p0[family == AF_INET ? 9 : 6], test_icmp_proto(&f), "%s beside icmp: flow 0 is icmp",
+	       name(&f));
+	fi = f;
+	fi.proto = PROBE_ICMP;
+	ok(l4_csum_ok(&fi, p0, size), "%s beside icmp: the echo's checksum verifies", name(&f));
+	ok(l4_csum_ok(&f, p2, size), "%s beside icmp: flow 2's checksum verifies", name(&f));
+	is_int(p2[family == AF_INET ? 9 : 6], proto == PROBE_TCP ? IPPROTO_TCP : IPPROTO_UDP,
+	       "%s beside icmp: flow 2 is %s", name(&f), proto == PROBE_TCP ? "tcp" : "udp");
+	probe_parse_l3(&f, p0, size, &pk);
+	ok(pk.kind == PROBE_PKT_PROBE && pk.flow == 0 && pk.ident == 9,
+	   "%s beside icmp: the echo probe parses back to flow 0", name(&f));
+	p0[family == AF_INET ? 8 : 7] = 1;
+	p2[family == AF_INET ? 8 : 7] = 1;
+	n = test_icmp_error(&f, router, te, 0, p0, hl + 8, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 0 && pk.ident == 9,
+	   "%s beside icmp: time exceeded quoting the echo: flow 0", name(&f));
+	n = test_icmp_error(&f, router, te, 0, p2, hl + 8, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 2 && pk.ident == 10,
+	   "%s beside icmp: time exceeded quoting flow 2: flow 2", name(&f));
+	n = test_echo_reply(&f, f.icmp_id, 9, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_REPLY && pk.flow == 0 && pk.reply == PROBE_REPLY_ECHO,
+	   "%s beside icmp: the target's echo reply: flow 0", name(&f));
+	n = test_echo_reply(&f, (uint16_t)(f.icmp_id + 1), 9, pkt);
+	probe_parse_l3(&f, pkt, n, &pk);
+	ok(pk.kind == PROBE_PKT_NONE, "%s beside icmp: an echo reply with flow 1's identifier is "
+	   "not ours (flow 1 is not icmp)", name(&f));
+}
+
 /* Every prefix of a packet parses without reading past it; none shorter than need is a reply. */
 static bool prefixes_safe(const struct probe_flow *f, const uint8_t *pkt, size_t len, size_t need)
 {
@@ -476,6 +574,13 @@ static void test_args(void)
 
 int main(void)
 {
+	for (int fam = 0; fam < 2; fam++)
+		for (int pr = PROBE_ICMP; pr <= PROBE_TCP; pr++)
+			test_flows(fam ? AF_INET6 : AF_INET, (enum probe_proto)pr);
+	for (int fam = 0; fam < 2; fam++) {
+		test_icmp_beside(fam ? AF_INET6 : AF_INET, PROBE_TCP);
+		test_icmp_beside(fam ? AF_INET6 : AF_INET, PROBE_UDP);
+	}
 	const int fams[] = {AF_INET, AF_INET6};
 
 	for (size_t i = 0; i < 2; i++)

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# diagnose's default flows (an ICMP echo flow beside TCP SYN flows to port 80) at a target that
+# silently drops tcp/80, as firewalled hosts do: the SYNs it never answers are its filter, not
+# loss. The verdict must not be network; the report says the target filters tcp/80 and takes
+# the destination's loss from the echo flow.
+#
+# Lab: host - r1 - r2 - r3 - dst, clean; dst's input drops every TCP packet to port 80.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/probe_lib.sh"
+probe_lab 3
+
+lab_nft dst "table inet lab_dst {
+	chain input { type filter hook input priority 0; policy accept;
+		tcp dport 80 counter drop; }
+}"
+
+J=$T_TMP/diag.json
+lab_exec host "$DROPSCOPE" diagnose "$LAB_DST4" -d 10 -n --json >"$J" 2>"$T_TMP/diag.err"
+rc=$?
+t_diag "$(jq -r .summary "$J" 2>/dev/null)"
+t_is "$(jq -r .verdict "$J")" none "a target filtering tcp/80 on a clean path: verdict none"
+t_is "$rc" 0 "exit 0"
+t_ge "$(nft_drops dst lab_dst)" 20 "dst's rule dropped the SYNs (the case under test happened)"
+t_is "$(jq -r .network.multipath.dest_filtered "$J")" true "JSON: the target filters the port"
+t_is "$(jq -r .network.loss_origin "$J")" null "no loss origin"
+
+lab_exec host "$DROPSCOPE" diagnose "$LAB_DST4" -d 4 -n >"$T_TMP/human" 2>/dev/null
+t_check "text: the note names tcp/80" grep -q "no tcp/80 probe: it filters tcp/80" "$T_TMP/human"
+
+t_done
