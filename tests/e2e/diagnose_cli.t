@@ -17,7 +17,7 @@ t_is "$(jq -r .server.netns "$T_TMP/ns.json")" "$(lab_netns_inode host)" "--netn
 # The advice names the namespace in a command to paste: one shell word, whatever the path holds.
 hostile="$T_TMP/ns dir/it's \$(touch pwned)"
 mkdir -p "$T_TMP/ns dir" && touch "$hostile" && mount --bind "/run/netns/$LAB_HOST" "$hostile" &&
-	t_on_exit "umount '$hostile'"
+	t_on_exit "umount $(printf %q "$hostile")"
 "$DROPSCOPE" diagnose "$LAB_DST4" --netns "$hostile" -d 3 -n --json >"$T_TMP/hostile.json" 2>/dev/null
 line=$(jq -r '.advice[] | select(startswith("nsenter"))' "$T_TMP/hostile.json" | head -n1)
 t_check "hostile --netns path: the advice enters it with nsenter" test -n "$line"
