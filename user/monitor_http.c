@@ -211,6 +211,32 @@ void monitor_http_close(struct monitor_http *h)
 	free(h);
 }
 
+/* A new file of our own in dir, named so that node_exporter skips it (not *.prom): its path
+ * in tmp, the descriptor returned, or -errno. */
+static int textfile_tmp(const char *dir, char *tmp, size_t size)
+{
+	int fd;
+
+	if ((size_t)snprintf(tmp, size, "%s/.dropscope.XXXXXX", dir) >= size)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int monitor_textfile_check(const char *dir)
+{
+	char tmp[4096];
+	int fd = textfile_tmp(dir, tmp, sizeof(tmp));
+
+	if (fd < 0) {
+		ds_err("failed to write %s/dropscope.prom: %s", dir, strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 int monitor_textfile_write(struct monitor *m, const char *dir, int quiet)
 {
 	char tmp[4096], path[4096];

@@ -32,6 +32,7 @@ struct monitor_kernel {
 	struct reason_table *reasons;
 	struct name_ctx names; /* for the netns label */
 	bool all_ns;
+	bool keep; /* --keep: what monitor_kernel_started gives the claim */
 	int ncpu;
 	struct ds_reason_total *percpu; /* ncpu values: one totals lookup */
 };
@@ -165,6 +166,9 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 	err = pin_claim_reuse(pin_dir, &k->claim, &want);
 	if (err)
 		goto fail;
+	/* Until the monitor has started, a failure leaves the pins it adopted where they were:
+	 * another monitor's --keep made them, and its counts are not ours to lose. */
+	k->claim.keep = k->claim.reused;
 	if (!k->claim.reused) {
 		err = load_and_pin(k, want.netns, retransmits);
 		if (err)
@@ -189,12 +193,17 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 					      k->maps.retrans,
 					      attach_mode_name(k->maps.info.attach_mode),
 					      k->reasons};
-	k->claim.keep = keep;
+	k->keep = keep;
 	*out = k;
 	return 0;
 fail:
 	monitor_kernel_close(k);
 	return err;
+}
+
+void monitor_kernel_started(struct monitor_kernel *k)
+{
+	k->claim.keep = k->keep;
 }
 
 void monitor_kernel_close(struct monitor_kernel *k)

@@ -183,6 +183,32 @@ t_is "$?" 0 "show reads a kept monitor's pins"
 t_is "$(grep -c frozen "$T_TMP/show.err")" 0 "and does not call their counts frozen: the program is still attached"
 t_check "and gives the time they cover" test "$(jq -r .duration_s "$T_TMP/show")" != null
 
+# A start that fails on its port or its textfile directory leaves a kept monitor's pins as they
+# were: attached, with their counts.
+kept_link=$(bpftool -j link show pinned "$PIN/link_kfree_skb" | jq -r .id)
+kept_totals=$(bpftool -j map show pinned "$PIN/totals" | jq -r .id)
+kept_pins() { # DESCRIPTION
+	t_check "$1: the link stays pinned" test "$(bpftool -j link show pinned "$PIN/link_kfree_skb" 2>/dev/null | jq -r .id)" = "$kept_link"
+	t_check "$1: and the counts" test "$(bpftool -j map show pinned "$PIN/totals" 2>/dev/null | jq -r .id)" = "$kept_totals"
+}
+"$LAB_TOOL" tcp-listen 127.0.0.1 "$PORT" 1 >"$T_TMP/squat2" &
+SQUAT=$!
+t_on_exit "kill $SQUAT"
+lab_wait_file "$T_TMP/squat2" ready 5
+t_bad "over kept pins, the --listen port taken" 1 "failed to listen on 127.0.0.1:$PORT: the port is taken" \
+	"$DROPSCOPE" monitor -N "$LAB_HOST" --listen "127.0.0.1:$PORT" --pin-dir "$PIN"
+kept_pins "a start failing on its port"
+kill "$SQUAT"
+wait "$SQUAT" 2>/dev/null
+if mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro"; then
+	t_bad "over kept pins, a read-only --textfile directory" 1 "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" \
+		"$DROPSCOPE" monitor -N "$LAB_HOST" --textfile "$T_TMP/ro" --pin-dir "$PIN"
+	umount "$T_TMP/ro"
+	kept_pins "a start failing on its textfile directory"
+else
+	t_diag "skipped the read-only textfile over kept pins: cannot make a read-only bind mount here"
+fi
+
 # Another namespace filter: the pins are replaced, saying why; -N all has a netns label.
 "$DROPSCOPE" monitor -N all --pin-dir "$PIN" --listen "127.0.0.1:$PORT" >"$T_TMP/all" 2>"$T_TMP/all.err" &
 MON=$!
