@@ -54,6 +54,25 @@ static int link_prog_fd(const char *dir, const char *name)
 	return prog;
 }
 
+/* Whether dir/name still holds a link (read anew at every scrape: removing the pin detaches
+ * the program, and nothing else of ours holds the link open). */
+static bool link_pinned(const char *dir, const char *name)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	char path[600];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return !err;
+}
+
 /* Load, attach and pin anew: maps and links, then let the process's copies go. */
 static int load_and_pin(struct monitor_kernel *k, uint32_t netns, bool retransmits)
 {
@@ -410,5 +429,5 @@ void monitor_kernel_metrics(struct monitor_kernel *k, struct metrics *out)
 	metrics_gauge(out, NULL, bpf_stats_enabled());
 	metrics_family(out, "dropscope_tracer_attached", METRIC_GAUGE,
 		       "1 when the drop tracer's program is attached (its link pinned).");
-	metrics_gauge(out, NULL, k->prog_fds[0] >= 0);
+	metrics_gauge(out, NULL, link_pinned(k->claim.dir, pin_link_names[0]));
 }

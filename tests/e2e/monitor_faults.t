@@ -218,6 +218,12 @@ t_check "pins of another namespace filter are replaced, saying why" grep -q "rep
 drops 5
 t_is "$(metric "dropscope_kernel_drops_total{netns=\"$LAB_HOST\",reason=\"NETFILTER_DROP\",category=\"policy\"}")" 5 \
 	"-N all: the drops carry the namespace's name"
+# The pins alone hold the links: removing the drop program's detaches it, and the gauge says so.
+t_is "$(metric dropscope_tracer_attached)" 1 "the tracer is attached"
+t_is "$(for f in /proc/$MON/fd/*; do readlink "$f"; done | grep -c 'bpf_link')" 0 \
+	"the monitor holds no link descriptor of its own"
+rm "$PIN/link_kfree_skb"
+t_is "$(metric dropscope_tracer_attached)" 0 "its link pin removed, the tracer is no longer attached"
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_is "$(ls -A "$PIN" 2>/dev/null)" "" "a monitor without --keep removes its pins (the directory, not its own, stays)"
