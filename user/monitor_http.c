@@ -245,7 +245,6 @@ int monitor_textfile_write(struct monitor *m, const char *dir, int quiet)
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/dropscope.prom", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.dropscope.prom.%d", dir, (int)getpid());
 	metrics_init(&out, METRICS_TEXT);
 	err = monitor_write_metrics(m, &out);
 	if (err) {
@@ -254,19 +253,22 @@ int monitor_textfile_write(struct monitor *m, const char *dir, int quiet)
 		metrics_free(&out);
 		return err;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A new file of ours (mkstemp: O_EXCL, an unpredictable name), never one put there. */
+	fd = textfile_tmp(dir, tmp, sizeof(tmp));
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto fail;
 	}
-	fchmod(fd, 0644); /* readable by node_exporter, whatever the umask */
-	for (size_t off = 0; off < out.len; off += n) {
+	/* Readable by node_exporter, whatever the umask. */
+	if (fchmod(fd, 0644))
+		err = -errno;
+	for (size_t off = 0; !err && off < out.len; off += n) {
 		n = write(fd, out.buf + off, out.len - off);
-		if (n < 0) {
+		if (n < 0)
 			err = -errno;
-			break;
-		}
 	}
+	if (!err && fsync(fd))
+		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))

@@ -95,6 +95,28 @@ else
 	t_diag "skipped the read-only textfile: cannot make a read-only bind mount here"
 fi
 
+# The textfile's temporary file is a new one of the monitor's own: a symlink planted where a
+# predictable name would be (the monitor's pid is 1 in a pid namespace) is not followed.
+if command -v unshare >/dev/null; then
+	mkdir "$T_TMP/tf"
+	echo mine >"$T_TMP/victim"
+	for p in 1 2; do ln -s "$T_TMP/victim" "$T_TMP/tf/.dropscope.prom.$p"; done
+	unshare --pid --fork --kill-child "$DROPSCOPE" monitor --pin-dir "$PIN" --textfile "$T_TMP/tf" \
+		--interval 1 >"$T_TMP/tf.out" 2>&1 &
+	UNS=$!
+	t_on_exit "kill -9 $UNS"
+	lab_wait_file "$T_TMP/tf.out" attached 10
+	sleep 1.5
+	kill -TERM "$(pgrep -P "$UNS")" # the monitor, which then removes its pins
+	t_wait "$UNS" 10
+	t_is "$(cat "$T_TMP/victim")" mine "a planted symlink's target is left alone"
+	t_check "the textfile is a regular file" test -f "$T_TMP/tf/dropscope.prom" -a ! -L "$T_TMP/tf/dropscope.prom"
+	t_is "$(stat -c %a "$T_TMP/tf/dropscope.prom")" 644 "readable by node_exporter"
+	t_is "$(ls -A "$T_TMP/tf" | grep -vc '^\.dropscope\.prom\.[12]$')" 1 "and no temporary file is left"
+else
+	t_diag "skipped the planted symlink: unshare is missing"
+fi
+
 # Pins of an older layout (version 2: no totals map, a shorter stats) are replaced, saying so.
 mkdir -m 0700 "$PIN"
 "$BPFLOAD" map "$PIN/meta" array 4 32 ds_meta
