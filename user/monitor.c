@@ -353,7 +353,8 @@ int cmd_monitor(int argc, char **argv)
 	o.cli_targets = argv + optind;
 	o.ncli_targets = argc - optind;
 	if (remove) {
-		if (o.ncli_targets || o.config || o.listen || o.textfile || o.keep || o.json) {
+		if (o.ncli_targets || o.config || o.listen || o.textfile || o.keep || o.json ||
+		    strcmp(o.netns_spec, "self")) {
 			ds_err("--remove takes only --pin-dir; see 'dropscope monitor --help'");
 			return DS_EXIT_USAGE;
 		}

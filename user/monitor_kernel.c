@@ -251,7 +251,7 @@ int monitor_kernel_remove(const char *dir)
 	err = pin_claim_reuse(dir, &c, &any);
 	if (err)
 		return err;
-	if (!c.pinned && !c.links)
+	if (!c.pinned && !c.links && !c.cleared)
 		fprintf(stderr, "dropscope: nothing of a monitor's pinned in %s\n", c.dir);
 	else
 		fprintf(stderr, "dropscope: detached the programs and removed the pins in %s\n",

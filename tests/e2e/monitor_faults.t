@@ -52,6 +52,7 @@ t_bad "a missing --textfile directory" 2 "bad --textfile '$T_TMP/nowhere': not a
 t_bad "an unknown namespace" 2 "unknown network namespace 'dstest-none-$$'" \
 	"$DROPSCOPE" monitor -N "dstest-none-$$" --pin-dir "$PIN"
 t_bad "--remove with a target" 2 "--remove takes only --pin-dir" "$DROPSCOPE" monitor --remove 192.0.2.1
+t_bad "--remove with -N" 2 "--remove takes only --pin-dir" "$DROPSCOPE" monitor --remove -N all --pin-dir "$PIN"
 printf 'ok.example\nnot ok\n' >"$T_TMP/bad.conf"
 t_bad "a config with a bad target" 2 "$T_TMP/bad.conf: line 2: bad target 'not ok'" \
 	"$DROPSCOPE" monitor --config "$T_TMP/bad.conf" --pin-dir "$PIN"
@@ -117,7 +118,23 @@ else
 	t_diag "skipped the planted symlink: unshare is missing"
 fi
 
-# Pins of an older layout (version 2: no totals map, a shorter stats) are replaced, saying so.
+# Pins of an older layout (version 2: no totals map, a shorter stats): --remove removes them,
+# saying so once; a monitor replaces them, saying so.
+old_pins()
+{
+	mkdir -m 0700 "$PIN"
+	"$BPFLOAD" map "$PIN/meta" array 4 32 ds_meta
+	bpftool map update pinned "$PIN/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+		0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+	"$BPFLOAD" map "$PIN/stats" percpu_array 4 56 ds_stats
+}
+old_pins
+"$DROPSCOPE" monitor --remove --pin-dir "$PIN" >"$T_TMP/rmold" 2>&1
+t_is "$?" 0 "--remove over pins of an older layout"
+sed 's/^/#   /' "$T_TMP/rmold"
+t_check "says it removes them" grep -q "removing the pins in $PIN (meta, stats) of a dropscope with layout version 2" "$T_TMP/rmold"
+t_is "$(grep -c "nothing of a monitor's pinned" "$T_TMP/rmold")" 0 "and not that nothing was there"
+t_check "and removes them" eval "! test -e '$PIN'"
 mkdir -m 0700 "$PIN"
 "$BPFLOAD" map "$PIN/meta" array 4 32 ds_meta
 bpftool map update pinned "$PIN/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
