@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Findings: what the host counters say about loss over a window, worst first, each with the
- * counter evidence and the fix as commands that persist (written by fix_cmd.c). Pure: deltas in, findings out; nothing
- * here reads the system, and nothing anywhere in dropscope changes it.
+ * counter evidence and the fix as commands that persist (written by fix_cmd.c). Pure: deltas
+ * in, findings out; nothing here reads the system, and nothing anywhere in dropscope changes it.
  *
  * Finding ids are stable (scripts and `dropscope diagnose` match on them); the list, with what
  * each one means, is finding_kinds[] below (defined in counters_findings.c), and README.md's table.

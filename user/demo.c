@@ -228,7 +228,7 @@ int cmd_demo(int argc, char **argv)
 	struct ds_getopt longopts;
 	struct diagnose_opts o = { .duration = 10 };
 	const struct scenario *s;
-	bool cleanup_only = false;
+	bool cleanup_only = false, list_only = false;
 	struct demolab lab;
 	int opt, err, saved, rc;
 
@@ -238,10 +238,8 @@ int cmd_demo(int argc, char **argv)
 	while ((opt = ds_getopt(argc, argv, &longopts)) != -1) {
 		switch (opt) {
 		case 'l':
-			for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
-				printf("%-18s %s\n%-18s -> expect %s\n", scenarios[i].name,
-				       scenarios[i].fault, "", scenarios[i].expect);
-			return 0;
+			list_only = true;
+			break;
 		case 'd':
 			if (parse_duration(optarg, false, &o.duration) || o.duration < 2) {
 				ds_err("bad duration '%s': expected seconds >= 2", optarg);
@@ -263,6 +261,16 @@ int cmd_demo(int argc, char **argv)
 		default:
 			return ds_option_error("demo", opt, argv, &longopts);
 		}
+	}
+	if (list_only) {
+		if (optind < argc) {
+			ds_err("unexpected argument '%s': --list runs no scenario", argv[optind]);
+			return 2;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
+			printf("%-18s %s\n%-18s -> expect %s\n", scenarios[i].name,
+			       scenarios[i].fault, "", scenarios[i].expect);
+		return 0;
 	}
 	s = find_scenario(optind < argc ? argv[optind] : DEFAULT_SCENARIO);
 	if (!s) {

@@ -380,8 +380,10 @@ static void advise_reason(struct diag *d, uint32_t reason, const char *ifname)
 			advise(d, fw[i]);
 		return;
 	}
-	snprintf(line, sizeof(line),
-		 "# %s drops: 'dropscope trace --netns self' shows where in the kernel", name);
+	snprintf(line, sizeof(line), "# %s drops: the tracer shows where in the kernel", name);
+	advise(d, line);
+	fix_word_command("dropscope trace --netns",
+			 d->o->netns_spec ? d->o->netns_spec : "self", line, sizeof(line));
 	advise(d, line);
 }
 
@@ -418,8 +420,8 @@ static void build_advice(struct diag *d)
 			 d->report->origin.ttl,
 			 d->report->origin.address[0] ? d->report->origin.address : "no answer");
 		advise(d, line);
-		fix_word_command("mtr -n --report --report-cycles 100", d->report->address, line,
-				 sizeof(line));
+		fix_in_netns(d->o->netns_spec, "mtr -n --report --report-cycles 100",
+			     d->report->address, line, sizeof(line));
 		advise(d, line);
 	}
 	if (k == VERDICT_NETWORK && d->report && !d->report->has_origin)
@@ -427,9 +429,9 @@ static void build_advice(struct diag *d)
 			  "(--proto tcp --port N) and for longer (--duration 120)");
 	if (k == VERDICT_INCONCLUSIVE) {
 		if ((d->report && !d->report->reached && d->report->unreachable[0]) || !d->report) {
-			fix_word_command("ip route get",
-					 d->report ? d->report->address : d->o->probe.target, line,
-					 sizeof(line));
+			fix_in_netns(d->o->netns_spec, "ip route get",
+				     d->report ? d->report->address : d->o->probe.target, line,
+				     sizeof(line));
 			advise(d, "# no route to the target from here: check the routing table");
 			advise(d, line);
 		} else if (d->report && !d->report->reached) {

@@ -810,8 +810,8 @@ static void fix_qdisc(struct fixbuf *fb, const struct host_counters *now,
 		   "not a fault; raise its rate, or its limit if bursts overflow it:",
 		   qd->kind, name);
 		fx(fb, "%stc -s qdisc show dev %s", ns_pre(fb, now), q(fb, name));
-		fx(fb, "# then: tc qdisc change dev %s root %s <its parameters> limit <larger>",
-		   name, qd->kind);
+		fx(fb, "# then: %stc qdisc change dev %s root %s <its parameters> limit <larger>",
+		   ns_pre(fb, now), q(fb, name), q(fb, qd->kind));
 	}
 	fx(fb,
 	   "# tc settings are lost at reboot: keep them in the script, systemd-networkd "
@@ -998,6 +998,27 @@ int fix_firewall(const char *netns_spec, char (*out)[FINDING_FIX_LEN], int max)
 	   ns_pre_of(&fb, netns_spec, self));
 	fx(&fb, "%siptables-save -c | grep -E 'DROP|REJECT'", ns_pre_of(&fb, netns_spec, self));
 	return fb.n;
+}
+
+int fix_in_netns(const char *netns_spec, const char *cmd, const char *word, char *line,
+		 size_t size)
+{
+	char out[1][FINDING_FIX_LEN];
+	struct fixbuf fb = {.out = out, .max = 1};
+	bool self = !netns_spec || !strcmp(netns_spec, "self");
+	const char *pre = ns_pre_of(&fb, netns_spec, self);
+	bool left_out;
+
+	if (word)
+		fx(&fb, "%s%s %s", pre, cmd, q(&fb, word));
+	else
+		fx(&fb, "%s%s", pre, cmd);
+	left_out = out[0][0] == '#';
+	if (left_out || (size_t)snprintf(line, size, "%s", out[0]) >= size) {
+		snprintf(line, size, "# (%s: a name that cannot be one shell word was left out)", cmd);
+		return left_out ? -EINVAL : -ENOSPC;
+	}
+	return 0;
 }
 
 int fix_word_command(const char *cmd, const char *word, char *line, size_t size)

@@ -52,5 +52,12 @@ int fix_firewall(const char *netns_spec, char (*out)[FINDING_FIX_LEN], int max);
  * Returns 0, or -EINVAL/-ENOSPC (then line holds a comment that says the word was left out).
  */
 int fix_word_command(const char *cmd, const char *word, char *line, size_t size);
+/*
+ * "CMD WORD" (or "CMD" when word is NULL) run inside the namespace netns_spec (NULL or "self":
+ * ours; a name from 'ip netns'; a path), as fix_firewall's commands: "ip netns exec NS ip route
+ * get ADDR". Returns 0, or -EINVAL/-ENOSPC (then line holds a comment that says it was left out).
+ */
+int fix_in_netns(const char *netns_spec, const char *cmd, const char *word, char *line,
+		 size_t size);
 
 #endif

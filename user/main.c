@@ -127,7 +127,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[i], "help") && i + 2 < argc && !strcmp(argv[i + 1], "--options"))
-		return i + 3 < argc ? 2 : print_options(argv[i + 2]);
+	{
+		if (i + 3 < argc) {
+			ds_err("unexpected argument '%s'; see 'dropscope help'", argv[i + 3]);
+			return 2;
+		}
+		return print_options(argv[i + 2]);
+	}
 	if (!strcmp(argv[i], "version") || !strcmp(argv[i], "help")) {
 		int takes = !strcmp(argv[i], "help"); /* help takes one COMMAND, version none */
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -36,7 +37,9 @@ int ds_getopt_init(struct ds_getopt *g, const struct ds_option *opts)
 		if (o->val <= 0 || o->val >= 0x100 || strchr(g->shorts, o->val))
 			continue;
 		g->shorts[ns++] = (char)o->val;
-		if (o->has_arg == required_argument)
+		if (o->has_arg != no_argument)
+			g->shorts[ns++] = ':';
+		if (o->has_arg == optional_argument)
 			g->shorts[ns++] = ':';
 	}
 	return 0;
@@ -92,13 +95,25 @@ void ds_options_list(FILE *f, const struct ds_option *opts)
 			fprintf(f, "--%s%s\n", o->name, o->hidden ? " hidden" : "");
 }
 
-/* The long option "--name" or "--name=value" names, or NULL. */
+/*
+ * The long option "--name" or "--name=value" names, or NULL: the exact name, or as getopt_long
+ * reads an abbreviation, the one option it starts (rows that differ only in name count once).
+ */
 static const struct option *long_named(const struct option *o, const char *given, size_t len)
 {
-	for (; o && o->name; o++)
-		if (strlen(o->name) == len && !strncmp(o->name, given + 2, len))
+	const struct option *found = NULL;
+
+	for (; o && o->name; o++) {
+		if (strncmp(o->name, given + 2, len))
+			continue;
+		if (strlen(o->name) == len)
 			return o;
-	return NULL;
+		if (!found)
+			found = o;
+		else if (found->val != o->val || found->has_arg != o->has_arg)
+			return NULL; /* ambiguous */
+	}
+	return found;
 }
 
 int ds_option_error(const char *cmd, int c, char **argv, const struct ds_getopt *g)
@@ -117,7 +132,7 @@ int ds_option_error(const char *cmd, int c, char **argv, const struct ds_getopt 
 		ds_err("option '--%s' needs a value; see 'dropscope %s --help'", o->name, cmd);
 	} else if (o && given[2 + len] == '=' && o->has_arg == no_argument) {
 		ds_err("option '--%s' takes no value; see 'dropscope %s --help'", o->name, cmd);
-	} else if (optopt) {
+	} else if (optopt > 0 && optopt < 0x100 && isprint(optopt)) {
 		/* A short option (getopt names it in optopt, also inside a group such as -Zj). */
 		ds_err("%s '-%c'%s; see 'dropscope %s --help'",
 		       c == ':' ? "option" : "unknown option", optopt,

@@ -30,7 +30,7 @@ struct ds_option {
 #define DS_OPTIONS_MAX 64
 struct ds_getopt {
 	struct option longs[DS_OPTIONS_MAX + 1];
-	char shorts[2 + 2 * DS_OPTIONS_MAX + 1]; /* ":" first, so a missing value is ':' */
+	char shorts[1 + 3 * DS_OPTIONS_MAX + 1]; /* ":" first, so a missing value is ':' */
 };
 
 /* Fill g from a table. Returns 0, or -E2BIG when the table has more rows than g holds. */

@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "fix_cmd.h"
 #include "kfeatures.h"
 #include "pin.h"
 #include "util.h"
@@ -641,9 +642,12 @@ int pinned_open(const char *dir, struct pinned_maps *m)
 	}
 	if (m->drops < 0 || m->stats < 0 || m->meta < 0) {
 		err = -ENOENT;
-		if (access(dir, F_OK))
-			ds_err("no pinned maps in %s: start 'dropscope trace --pin %s' first", dir,
-			       dir);
+		if (access(dir, F_OK)) {
+			char start[FINDING_FIX_LEN];
+
+			fix_word_command("dropscope trace --pin", dir, start, sizeof(start));
+			ds_err("no pinned maps in %s: start a tracer first: %s", dir, start);
+		}
 		else
 			ds_err("failed to open the pinned maps in %s: %s", dir,
 			       strerror(errno ? errno : ENOENT));

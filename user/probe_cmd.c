@@ -18,9 +18,7 @@
 enum { OUT_REPORT, OUT_JSON, OUT_CSV, OUT_MTR_JSON };
 
 enum {
-	OPT_JSON = 0x6000,
-	OPT_CSV,
-	OPT_REPORT,
+	OPT_CSV = 0x6000,
 	OPT_OUTPUT,
 };
 
@@ -108,10 +106,8 @@ int cmd_probe(int argc, char **argv)
 		case 'w': /* names are never cut: the report is always mtr's wide one */
 		case 'r':
 		case OPT_OUTPUT:
-		case OPT_JSON:
-		case OPT_CSV:
-		case OPT_REPORT: {
-			int want = c == 'j' || c == OPT_JSON ? OUT_JSON
+		case OPT_CSV: {
+			int want = c == 'j' ? OUT_JSON
 				   : c == OPT_CSV	     ? OUT_CSV
 							     : OUT_REPORT;
 
@@ -164,6 +160,8 @@ int cmd_probe(int argc, char **argv)
 		ds_err("failed to install signal handlers: %s", strerror(-rc));
 		return 1;
 	}
+	if (privs_require(PRIVS_PROBE, "probe"))
+		return 1;
 	rc = prober_open(&cfg, &p);
 	if (rc)
 		return probe_error_is_input(rc) ? 2 : 1;

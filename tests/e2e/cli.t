@@ -31,6 +31,18 @@ t_bad "an unknown letter in a group, after a long option" 2 "unknown option '-Q'
 t_bad "a value for an option that takes none" 2 "option '--json' takes no value" \
 	"$DROPSCOPE" probe --json=1 127.0.0.1
 t_bad "an ambiguous prefix" 2 "ambiguous option '--d'" "$DROPSCOPE" trace --d 1
+# Abbreviations getopt accepts are named in full, never as a letter they do not have.
+t_bad "an abbreviation missing its value" 2 "option '--dev' needs a value" "$DROPSCOPE" trace --de
+t_bad "an abbreviation whose option has a letter" 2 "option '--duration' needs a value" \
+	"$DROPSCOPE" trace --dur
+t_bad "an abbreviation given a value it takes none of" 2 "option '--no-retrans' takes no value" \
+	"$DROPSCOPE" trace --no-r=1
+t_bad "probe: an abbreviation missing its value" 2 "option '--output' needs a value" \
+	"$DROPSCOPE" probe --outp
+t_bad "help --options takes one command" 2 "unexpected argument 'extra'" \
+	"$DROPSCOPE" help --options trace extra
+t_bad "demo --list with an unknown option" 2 "unknown option '--bogus'" "$DROPSCOPE" demo --list --bogus
+t_bad "demo --list runs no scenario" 2 "unexpected argument 'x'" "$DROPSCOPE" demo -l x
 t_bad "version takes no argument" 2 "unexpected argument 'x'" "$DROPSCOPE" version x
 t_bad "help takes one command" 2 "unexpected argument 'y'" "$DROPSCOPE" help trace y
 "$DROPSCOPE" help help >/dev/null

@@ -82,7 +82,7 @@ t_check "no route: says so" grep -q "failed to find a route to 192.0.2.1" "$O.st
 lab_exec host setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$DROPSCOPE" probe "$LAB_DST4" >"$O.stdout" 2>"$O.stderr"
 t_is "$?" 1 "not root: exit 1"
-t_check "not root: says root is needed" grep -q "needs root" "$O.stderr"
+t_check "not root: says CAP_NET_RAW or root is needed" grep -q "needs CAP_NET_RAW (or root)" "$O.stderr"
 t_is "$(wc -l <"$O.stderr")" 1 "not root: one line"
 
 # A socket that cannot be opened for want of descriptors is a runtime failure, not bad input.

@@ -107,6 +107,43 @@ static void test_firewall(void)
 	}
 }
 
+/* diagnose's advice inside the namespace it measured: the prefix and the word, each one word. */
+static void test_in_netns(void)
+{
+	char line[FINDING_FIX_LEN], out[2 * FINDING_FIX_LEN], want[2 * FINDING_FIX_LEN],
+		cmd[2 * FINDING_FIX_LEN];
+
+	is_int(fix_in_netns(NULL, "ip route get", "192.0.2.1", line, sizeof(line)), 0,
+	       "our namespace: a command");
+	is_str(line, "ip route get 192.0.2.1", "without a prefix");
+	is_int(fix_in_netns("self", "ip route get", "192.0.2.1", line, sizeof(line)), 0, "'self'");
+	is_str(line, "ip route get 192.0.2.1", "is ours too");
+	is_int(fix_in_netns("lab-1", "ip route get", NULL, line, sizeof(line)), 0,
+	       "a named namespace, no word");
+	is_str(line, "ip netns exec lab-1 ip route get", "ip netns exec, then the command");
+	for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
+		bool is_path = strchr(hostile[i], '/') != NULL;
+
+		is_int(fix_in_netns(hostile[i], "ip route get", hostile[(i + 1) % ARRAY_SIZE(hostile)],
+				    line, sizeof(line)),
+		       0, "namespace '%s': a command", hostile[i]);
+		snprintf(cmd, sizeof(cmd), "printf '%%s\\n' %s", line);
+		snprintf(want, sizeof(want), "%s%s\nip\nroute\nget\n%s\n",
+			 is_path ? "nsenter\n--net=" : "ip\nnetns\nexec\n", hostile[i],
+			 hostile[(i + 1) % ARRAY_SIZE(hostile)]);
+		ok(!sh_output(cmd, out, sizeof(out)) && !strcmp(out, want),
+		   "sh reads the namespace and the word '%s' as one word each (%s)", hostile[i],
+		   line);
+		ok(access(pwned, F_OK) != 0, "and runs nothing in them");
+	}
+	is_int(fix_in_netns("new\nline", "ip route get", "192.0.2.1", line, sizeof(line)), -EINVAL,
+	       "a namespace with a control character is refused");
+	ok(line[0] == '#' && !strchr(line, '\n'), "a one-line comment instead: %s", line);
+	is_int(fix_in_netns("lab-1", "ip route get", "tab\there", line, sizeof(line)), -EINVAL,
+	       "so is such a word");
+	ok(line[0] == '#', "a comment instead: %s", line);
+}
+
 /* Names a single line cannot hold, or that do not fit: refused, a comment instead. */
 static void test_refused(void)
 {
@@ -145,11 +182,18 @@ int main(void)
 		return 0;
 	}
 	snprintf(pwned, sizeof(pwned), "%s/pwned", dir);
+	/* A broken rule would run the names' commands: let their files land in dir, not here. */
+	if (chdir(dir)) {
+		printf("1..0 # SKIP cannot enter %s\n", dir);
+		return 0;
+	}
 	make_names();
 	test_word_commands();
 	test_firewall();
+	test_in_netns();
 	test_refused();
 	unlink(pwned);
-	rmdir(dir);
+	if (chdir("/") == 0)
+		rmdir(dir);
 	return done_testing();
 }

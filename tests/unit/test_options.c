@@ -43,7 +43,8 @@ int main(void)
 	int c;
 
 	is_int(ds_getopt_init(&g, table), 0, "the table converts");
-	is_str(g.shorts, ":d:js:x", "letters from the rows, ':' after a required value, once each");
+	is_str(g.shorts, ":d:js:x::",
+	       "letters from the rows, ':' after a required value, '::' after an optional one");
 	for (; g.longs[n].name; n++)
 		;
 	is_int((int)n, 7, "every long name once: the shadowed json left out");
