@@ -353,7 +353,8 @@ int cmd_monitor(int argc, char **argv)
 	o.cli_targets = argv + optind;
 	o.ncli_targets = argc - optind;
 	if (remove) {
-		if (o.ncli_targets || o.config || o.listen || o.textfile || o.keep || o.json) {
+		if (o.ncli_targets || o.config || o.listen || o.textfile || o.keep || o.json ||
+		    strcmp(o.netns_spec, "self")) {
 			ds_err("--remove takes only --pin-dir; see 'dropscope monitor --help'");
 			return DS_EXIT_USAGE;
 		}
@@ -398,9 +399,8 @@ int cmd_monitor(int argc, char **argv)
 		rc = err == -EINVAL ? DS_EXIT_USAGE : DS_EXIT_ERROR;
 		goto cleanup;
 	}
-	err = monitor_kernel_open(o.pin_dir, &m.ns, o.retransmits, o.keep, &m.kernel);
-	if (err)
-		goto cleanup;
+	/* The listener and the textfile directory before the pins: a port taken or a directory
+	 * we cannot write fails the start before it touches another monitor's kept pins. */
 	if (o.listen) {
 		err = monitor_http_open(&m, o.listen, &m.http);
 		if (err) {
@@ -408,7 +408,17 @@ int cmd_monitor(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	/* The first textfile now: a directory we cannot write fails the start, not later. */
+	if (o.textfile) {
+		err = monitor_textfile_check(o.textfile);
+		if (err) {
+			rc = textfile_exit(err);
+			goto cleanup;
+		}
+	}
+	err = monitor_kernel_open(o.pin_dir, &m.ns, o.retransmits, o.keep, &m.kernel);
+	if (err)
+		goto cleanup;
+	/* The first textfile now, with the counts. */
 	if (o.textfile) {
 		err = monitor_textfile_write(&m, o.textfile, 0);
 		if (err) {
@@ -416,6 +426,7 @@ int cmd_monitor(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	monitor_kernel_started(m.kernel);
 	rc = run(&m);
 cleanup:
 	monitor_http_close(m.http);

@@ -211,6 +211,32 @@ void monitor_http_close(struct monitor_http *h)
 	free(h);
 }
 
+/* A new file of our own in dir, named so that node_exporter skips it (not *.prom): its path
+ * in tmp, the descriptor returned, or -errno. */
+static int textfile_tmp(const char *dir, char *tmp, size_t size)
+{
+	int fd;
+
+	if ((size_t)snprintf(tmp, size, "%s/.dropscope.XXXXXX", dir) >= size)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int monitor_textfile_check(const char *dir)
+{
+	char tmp[4096];
+	int fd = textfile_tmp(dir, tmp, sizeof(tmp));
+
+	if (fd < 0) {
+		ds_err("failed to write %s/dropscope.prom: %s", dir, strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 int monitor_textfile_write(struct monitor *m, const char *dir, int quiet)
 {
 	char tmp[4096], path[4096];
@@ -219,7 +245,6 @@ int monitor_textfile_write(struct monitor *m, const char *dir, int quiet)
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/dropscope.prom", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.dropscope.prom.%d", dir, (int)getpid());
 	metrics_init(&out, METRICS_TEXT);
 	err = monitor_write_metrics(m, &out);
 	if (err) {
@@ -228,19 +253,22 @@ int monitor_textfile_write(struct monitor *m, const char *dir, int quiet)
 		metrics_free(&out);
 		return err;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A new file of ours (mkstemp: O_EXCL, an unpredictable name), never one put there. */
+	fd = textfile_tmp(dir, tmp, sizeof(tmp));
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto fail;
 	}
-	fchmod(fd, 0644); /* readable by node_exporter, whatever the umask */
-	for (size_t off = 0; off < out.len; off += n) {
+	/* Readable by node_exporter, whatever the umask. */
+	if (fchmod(fd, 0644))
+		err = -errno;
+	for (size_t off = 0; !err && off < out.len; off += n) {
 		n = write(fd, out.buf + off, out.len - off);
-		if (n < 0) {
+		if (n < 0)
 			err = -errno;
-			break;
-		}
 	}
+	if (!err && fsync(fd))
+		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))

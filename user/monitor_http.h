@@ -35,5 +35,7 @@ void monitor_http_close(struct monitor_http *h);
  * -errno; prints its own one-line error unless quiet.
  */
 int monitor_textfile_write(struct monitor *m, const char *dir, int quiet);
+/* Whether we can write files in dir (before the kernel side opens); prints its error. */
+int monitor_textfile_check(const char *dir);
 
 #endif

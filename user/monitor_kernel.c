@@ -32,6 +32,7 @@ struct monitor_kernel {
 	struct reason_table *reasons;
 	struct name_ctx names; /* for the netns label */
 	bool all_ns;
+	bool keep; /* --keep: what monitor_kernel_started gives the claim */
 	int ncpu;
 	struct ds_reason_total *percpu; /* ncpu values: one totals lookup */
 };
@@ -51,6 +52,25 @@ static int link_prog_fd(const char *dir, const char *name)
 		prog = bpf_prog_get_fd_by_id(strtoul(p + 9, NULL, 10));
 	close(fd);
 	return prog;
+}
+
+/* Whether dir/name still holds a link (read anew at every scrape: removing the pin detaches
+ * the program, and nothing else of ours holds the link open). */
+static bool link_pinned(const char *dir, const char *name)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	char path[600];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return !err;
 }
 
 /* Load, attach and pin anew: maps and links, then let the process's copies go. */
@@ -165,6 +185,9 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 	err = pin_claim_reuse(pin_dir, &k->claim, &want);
 	if (err)
 		goto fail;
+	/* Until the monitor has started, a failure leaves the pins it adopted where they were:
+	 * another monitor's --keep made them, and its counts are not ours to lose. */
+	k->claim.keep = k->claim.reused;
 	if (!k->claim.reused) {
 		err = load_and_pin(k, want.netns, retransmits);
 		if (err)
@@ -189,12 +212,17 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 					      k->maps.retrans,
 					      attach_mode_name(k->maps.info.attach_mode),
 					      k->reasons};
-	k->claim.keep = keep;
+	k->keep = keep;
 	*out = k;
 	return 0;
 fail:
 	monitor_kernel_close(k);
 	return err;
+}
+
+void monitor_kernel_started(struct monitor_kernel *k)
+{
+	k->claim.keep = k->keep;
 }
 
 void monitor_kernel_close(struct monitor_kernel *k)
@@ -223,7 +251,7 @@ int monitor_kernel_remove(const char *dir)
 	err = pin_claim_reuse(dir, &c, &any);
 	if (err)
 		return err;
-	if (!c.pinned && !c.links)
+	if (!c.pinned && !c.links && !c.cleared)
 		fprintf(stderr, "dropscope: nothing of a monitor's pinned in %s\n", c.dir);
 	else
 		fprintf(stderr, "dropscope: detached the programs and removed the pins in %s\n",
@@ -401,5 +429,5 @@ void monitor_kernel_metrics(struct monitor_kernel *k, struct metrics *out)
 	metrics_gauge(out, NULL, bpf_stats_enabled());
 	metrics_family(out, "dropscope_tracer_attached", METRIC_GAUGE,
 		       "1 when the drop tracer's program is attached (its link pinned).");
-	metrics_gauge(out, NULL, k->prog_fds[0] >= 0);
+	metrics_gauge(out, NULL, link_pinned(k->claim.dir, pin_link_names[0]));
 }

@@ -28,11 +28,14 @@ struct monitor_kernel_maps {
 /*
  * Claim pin_dir, adopt the pins there or load, attach and pin anew, and open the maps to read.
  * ns is the server (ns->all: every namespace, with a netns label). keep: monitor_kernel_close
- * leaves the programs attached. Prints its own one-line errors; returns 0 or -errno (-EBUSY the
- * directory is another monitor's, -EEXIST it holds what is not dropscope's, -EPERM).
+ * leaves the programs attached once monitor_kernel_started; before it, only the pins this call
+ * made are removed, never adopted ones. Prints its own one-line errors; returns 0 or -errno
+ * (-EBUSY the directory is another monitor's, -EEXIST it holds what is not dropscope's, -EPERM).
  */
 int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool retransmits,
 			bool keep, struct monitor_kernel **out);
+/* The monitor has started: from now on monitor_kernel_close obeys keep for adopted pins too. */
+void monitor_kernel_started(struct monitor_kernel *k);
 const struct monitor_kernel_maps *monitor_kernel_maps(const struct monitor_kernel *k);
 
 /*

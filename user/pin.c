@@ -279,13 +279,17 @@ static int clear_stale(struct pin_claim *c, const struct pin_reuse *want)
 		c->reused = true;
 		adopt_meta(c);
 		if (!want->any)
-				ds_err("reusing the pins in %s: the programs stayed attached (pid %u pinned "
+			ds_err("reusing the pins in %s: the programs stayed attached (pid %u pinned "
 			       "them), so every count goes on",
 			       c->dir, m.pid);
 		return 0;
 	}
 	/* Without -v too: the operator should know what we removed, and why. */
-	if (older)
+	if (older && want && want->any)
+		ds_err("removing the pins in %s (%s) of a dropscope with layout version %u (ours "
+		       "is %u)",
+		       c->dir, names, m.abi_version, DS_ABI_VERSION);
+	else if (older)
 		ds_err("replacing the pins in %s (%s) of a dropscope with layout version %u (ours "
 		       "is %u): their counts start again",
 		       c->dir, names, m.abi_version, DS_ABI_VERSION);
@@ -295,13 +299,14 @@ static int clear_stale(struct pin_claim *c, const struct pin_reuse *want)
 	else
 		ds_err("replacing the stale pins in %s (%s) of a dropscope that is gone (pid %u)",
 		       c->dir, names, m.pid);
-	for (size_t i = 0; i < ARRAY_SIZE(pin_kinds) + PIN_LINKS; i++) {
+	/* Links first (they come last in this order, so unlink in reverse): no program runs
+	 * into a map whose pin is gone. */
+	c->cleared = true;
+	for (size_t i = ARRAY_SIZE(pin_kinds) + PIN_LINKS; i-- > 0;) {
 		bool is_link = i >= ARRAY_SIZE(pin_kinds);
 
 		if (!(is_link ? links & (1u << (i - ARRAY_SIZE(pin_kinds))) : stale & (1u << i)))
 			continue;
-		/* Links first (they come last in this order, so unlink in reverse): no program
-		 * runs into a map whose pin is gone. */
 		pin_path(path, sizeof(path), c->dir,
 			 is_link ? pin_link_names[i - ARRAY_SIZE(pin_kinds)] : pin_kinds[i].name);
 		if (unlink(path) && errno != ENOENT) {

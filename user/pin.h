@@ -30,6 +30,7 @@ struct pin_claim {
 	bool created;	 /* this process made dir (then mode 0700, and removed at the end) */
 	bool reused;	 /* the pins were there and compatible: adopted, not made (monitor) */
 	bool keep;	 /* pin_release leaves the pins and the directory (monitor --keep) */
+	bool cleared;	 /* the claim removed stale pins or those of another layout */
 };
 
 /* The links `monitor` pins beside the maps (bpf/dropscope.h): the kfree_skb program's, then the

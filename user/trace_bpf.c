@@ -308,9 +308,15 @@ void tracer_disconnect(struct tracer *t)
 	struct bpf_link *links[3];
 
 	tracer_links(t, links);
-	for (int i = 0; i < 3; i++)
-		if (links[i])
-			bpf_link__disconnect(links[i]);
+	for (int i = 0; i < 3; i++) {
+		if (!links[i])
+			continue;
+		/* libbpf's destroy of a disconnected link leaves its descriptor open: close it
+		 * here, so that the pin alone keeps the program attached. */
+		bpf_link__disconnect(links[i]);
+		if (bpf_link__fd(links[i]) >= 0)
+			close(bpf_link__fd(links[i]));
+	}
 }
 
 uint64_t tracer_missed(const struct tracer *t)

@@ -84,8 +84,8 @@ int tracer_events_fd(const struct tracer *t);
  * tcp_retransmit_synack's (NULL when not attached). */
 struct bpf_link;
 void tracer_links(const struct tracer *t, struct bpf_link *links[3]);
-/* Let tracer_close leave the programs attached (their links pinned, monitor): it closes the
- * links' descriptors without detaching. */
+/* Let tracer_close leave the programs attached (their links pinned, monitor): closes the
+ * links' descriptors now, without detaching; the pins hold the links from then on. */
 void tracer_disconnect(struct tracer *t);
 /* Drops not counted because the program was already running on their CPU (a drop inside a
  * drop's handling): skipped by the kernel (where it counts them) or by the program itself. */

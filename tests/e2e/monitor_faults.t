@@ -52,6 +52,7 @@ t_bad "a missing --textfile directory" 2 "bad --textfile '$T_TMP/nowhere': not a
 t_bad "an unknown namespace" 2 "unknown network namespace 'dstest-none-$$'" \
 	"$DROPSCOPE" monitor -N "dstest-none-$$" --pin-dir "$PIN"
 t_bad "--remove with a target" 2 "--remove takes only --pin-dir" "$DROPSCOPE" monitor --remove 192.0.2.1
+t_bad "--remove with -N" 2 "--remove takes only --pin-dir" "$DROPSCOPE" monitor --remove -N all --pin-dir "$PIN"
 printf 'ok.example\nnot ok\n' >"$T_TMP/bad.conf"
 t_bad "a config with a bad target" 2 "$T_TMP/bad.conf: line 2: bad target 'not ok'" \
 	"$DROPSCOPE" monitor --config "$T_TMP/bad.conf" --pin-dir "$PIN"
@@ -95,7 +96,45 @@ else
 	t_diag "skipped the read-only textfile: cannot make a read-only bind mount here"
 fi
 
-# Pins of an older layout (version 2: no totals map, a shorter stats) are replaced, saying so.
+# The textfile's temporary file is a new one of the monitor's own: a symlink planted where a
+# predictable name would be (the monitor's pid is 1 in a pid namespace) is not followed.
+if command -v unshare >/dev/null; then
+	mkdir "$T_TMP/tf"
+	echo mine >"$T_TMP/victim"
+	for p in 1 2; do ln -s "$T_TMP/victim" "$T_TMP/tf/.dropscope.prom.$p"; done
+	unshare --pid --fork --kill-child "$DROPSCOPE" monitor --pin-dir "$PIN" --textfile "$T_TMP/tf" \
+		--interval 1 >"$T_TMP/tf.out" 2>&1 &
+	UNS=$!
+	t_on_exit "kill -9 $UNS"
+	lab_wait_file "$T_TMP/tf.out" attached 10
+	sleep 1.5
+	kill -TERM "$(pgrep -P "$UNS")" # the monitor, which then removes its pins
+	t_wait "$UNS" 10
+	t_is "$(cat "$T_TMP/victim")" mine "a planted symlink's target is left alone"
+	t_check "the textfile is a regular file" test -f "$T_TMP/tf/dropscope.prom" -a ! -L "$T_TMP/tf/dropscope.prom"
+	t_is "$(stat -c %a "$T_TMP/tf/dropscope.prom")" 644 "readable by node_exporter"
+	t_is "$(ls -A "$T_TMP/tf" | grep -vc '^\.dropscope\.prom\.[12]$')" 1 "and no temporary file is left"
+else
+	t_diag "skipped the planted symlink: unshare is missing"
+fi
+
+# Pins of an older layout (version 2: no totals map, a shorter stats): --remove removes them,
+# saying so once; a monitor replaces them, saying so.
+old_pins()
+{
+	mkdir -m 0700 "$PIN"
+	"$BPFLOAD" map "$PIN/meta" array 4 32 ds_meta
+	bpftool map update pinned "$PIN/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
+		0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+	"$BPFLOAD" map "$PIN/stats" percpu_array 4 56 ds_stats
+}
+old_pins
+"$DROPSCOPE" monitor --remove --pin-dir "$PIN" >"$T_TMP/rmold" 2>&1
+t_is "$?" 0 "--remove over pins of an older layout"
+sed 's/^/#   /' "$T_TMP/rmold"
+t_check "says it removes them" grep -q "removing the pins in $PIN (meta, stats) of a dropscope with layout version 2" "$T_TMP/rmold"
+t_is "$(grep -c "nothing of a monitor's pinned" "$T_TMP/rmold")" 0 "and not that nothing was there"
+t_check "and removes them" eval "! test -e '$PIN'"
 mkdir -m 0700 "$PIN"
 "$BPFLOAD" map "$PIN/meta" array 4 32 ds_meta
 bpftool map update pinned "$PIN/meta" key 0 0 0 0 value 2 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 \
@@ -183,6 +222,32 @@ t_is "$?" 0 "show reads a kept monitor's pins"
 t_is "$(grep -c frozen "$T_TMP/show.err")" 0 "and does not call their counts frozen: the program is still attached"
 t_check "and gives the time they cover" test "$(jq -r .duration_s "$T_TMP/show")" != null
 
+# A start that fails on its port or its textfile directory leaves a kept monitor's pins as they
+# were: attached, with their counts.
+kept_link=$(bpftool -j link show pinned "$PIN/link_kfree_skb" | jq -r .id)
+kept_totals=$(bpftool -j map show pinned "$PIN/totals" | jq -r .id)
+kept_pins() { # DESCRIPTION
+	t_check "$1: the link stays pinned" test "$(bpftool -j link show pinned "$PIN/link_kfree_skb" 2>/dev/null | jq -r .id)" = "$kept_link"
+	t_check "$1: and the counts" test "$(bpftool -j map show pinned "$PIN/totals" 2>/dev/null | jq -r .id)" = "$kept_totals"
+}
+"$LAB_TOOL" tcp-listen 127.0.0.1 "$PORT" 1 >"$T_TMP/squat2" &
+SQUAT=$!
+t_on_exit "kill $SQUAT"
+lab_wait_file "$T_TMP/squat2" ready 5
+t_bad "over kept pins, the --listen port taken" 1 "failed to listen on 127.0.0.1:$PORT: the port is taken" \
+	"$DROPSCOPE" monitor -N "$LAB_HOST" --listen "127.0.0.1:$PORT" --pin-dir "$PIN"
+kept_pins "a start failing on its port"
+kill "$SQUAT"
+wait "$SQUAT" 2>/dev/null
+if mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro"; then
+	t_bad "over kept pins, a read-only --textfile directory" 1 "failed to write $T_TMP/ro/dropscope.prom: Read-only file system" \
+		"$DROPSCOPE" monitor -N "$LAB_HOST" --textfile "$T_TMP/ro" --pin-dir "$PIN"
+	umount "$T_TMP/ro"
+	kept_pins "a start failing on its textfile directory"
+else
+	t_diag "skipped the read-only textfile over kept pins: cannot make a read-only bind mount here"
+fi
+
 # Another namespace filter: the pins are replaced, saying why; -N all has a netns label.
 "$DROPSCOPE" monitor -N all --pin-dir "$PIN" --listen "127.0.0.1:$PORT" >"$T_TMP/all" 2>"$T_TMP/all.err" &
 MON=$!
@@ -192,6 +257,12 @@ t_check "pins of another namespace filter are replaced, saying why" grep -q "rep
 drops 5
 t_is "$(metric "dropscope_kernel_drops_total{netns=\"$LAB_HOST\",reason=\"NETFILTER_DROP\",category=\"policy\"}")" 5 \
 	"-N all: the drops carry the namespace's name"
+# The pins alone hold the links: removing the drop program's detaches it, and the gauge says so.
+t_is "$(metric dropscope_tracer_attached)" 1 "the tracer is attached"
+t_is "$(for f in /proc/$MON/fd/*; do readlink "$f"; done | grep -c 'bpf_link')" 0 \
+	"the monitor holds no link descriptor of its own"
+rm "$PIN/link_kfree_skb"
+t_is "$(metric dropscope_tracer_attached)" 0 "its link pin removed, the tracer is no longer attached"
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_is "$(ls -A "$PIN" 2>/dev/null)" "" "a monitor without --keep removes its pins (the directory, not its own, stays)"

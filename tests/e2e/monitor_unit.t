@@ -30,6 +30,18 @@ t_is "$?" 0 "the monitor has the --config the unit passes"
 printf 'keep me\n' >"$P/etc/dropscope/monitor.conf"
 make -s BUILD="${BUILD:-build}" PREFIX="$P" SYSCONFDIR="$P/etc" UNITDIR="$P/lib/systemd/system" install >/dev/null 2>&1
 t_is "$(cat "$P/etc/dropscope/monitor.conf")" "keep me" "a second install keeps the operator's config"
+# Under the unit's capability bounding set, the prober's child can still drop to nobody:
+# 'probe' forks that child and drops its privileges as the monitor's prober does.
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$U" | tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ \+/,+/g')
+if [ -z "$caps" ]; then
+	t_ok 1 "the unit has a CapabilityBoundingSet line"
+else
+	timeout 30 setpriv --bounding-set "-all,+$caps" "$P/sbin/dropscope" probe 127.0.0.1 -c 2 >"$T_TMP/probe.out" 2>&1
+	r=$?
+	sed 's/^/#   /' "$T_TMP/probe.out"
+	t_is "$r" 0 "probe runs under the unit's bounding set (+$caps)"
+	t_check "its child dropped privileges" sh -c "! grep -q 'drop privileges' '$T_TMP/probe.out'"
+fi
 make -s BUILD="${BUILD:-build}" PREFIX="$P" SYSCONFDIR="$P/etc" UNITDIR="$P/lib/systemd/system" uninstall >/dev/null 2>&1
 t_check "make uninstall removes the unit" test ! -e "$U"
 t_done
