@@ -204,7 +204,7 @@ t_is "$(jq -r .duration_s "$T_TMP/future")" null "and gives no duration"
 rm -rf "$PIN2"
 "$DROPSCOPE" show "$PIN" >/dev/null 2>"$T_TMP/noshow.err"
 t_is "$?" 1 "show without pins fails"
-t_check "and says how to make them" grep -q "start 'dropscope trace --pin" "$T_TMP/noshow.err"
+t_check "and says how to make them" grep -q "start a tracer first: dropscope trace --pin" "$T_TMP/noshow.err"
 
 # A tracer killed with SIGKILL leaves stale pins; show reads them (counts frozen, rates
 # unknown); the next tracer replaces them.
