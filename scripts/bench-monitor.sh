@@ -11,8 +11,9 @@
 #              those scrapes, each against one `dropscope trace`'s; target at most 1.5x
 #   scrape     GET /metrics on loopback, SCRAPES times (default 200), median, p95 and max of
 #              curl's total time; target at most 10 ms
-# The targets are documentation addresses (192.0.2.0/24): until the probing half is in, the
-# monitor takes them but sends nothing (the report says which). Exits non-zero on a FAIL.
+# The server is the host of a lab (scripts/lab.sh: host - r1 - r2 - r3 - dst, with -N): the 10
+# targets are the three routers, dst, and six more addresses of dst, so every probe stays in
+# the lab's namespaces. Exits non-zero on a FAIL.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -27,15 +28,20 @@ TMP=$(mktemp -d)
 [ -x "$DS" ] || { echo "bench-monitor: $DS is not built (make)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "bench-monitor: needs curl" >&2; exit 1; }
 
+# shellcheck source=scripts/lab.sh
+. scripts/lab.sh
+
 pids=()
 cleanup()
 {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	"$DS" monitor --remove --pin-dir "$PIN" >/dev/null 2>&1
+	lab_destroy
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+lab_create 3 || { echo "bench-monitor: could not build the lab" >&2; exit 1; }
 
 # tree PID: PID and its live descendants, one a line.
 tree()
@@ -73,9 +79,14 @@ wait_for() # FILE PATTERN
 	return 1
 }
 
-targets=$(seq -f '192.0.2.%g' 1 10)
+targets="$LAB_HOP4_1 $LAB_HOP4_2 $LAB_HOP4_3 $LAB_DST4"
+for i in 3 4 5 6 7 8; do
+	ip -n "$(lab_ns dst)" addr add "10.77.3.$i/24" dev eth0 || exit 1
+	targets="$targets 10.77.3.$i"
+done
 # shellcheck disable=SC2086
-"$DS" monitor $targets --pin-dir "$PIN" --listen "127.0.0.1:$PORT" 2>"$TMP/mon.err" &
+"$DS" monitor $targets -N "$LAB_HOST" --pin-dir "$PIN" --listen "127.0.0.1:$PORT" \
+	2>"$TMP/mon.err" &
 mon=$!
 pids+=("$mon")
 wait_for "$TMP/mon.err" attached || exit 1
@@ -85,7 +96,7 @@ pids+=("$trace")
 wait_for "$TMP/trace.err" attached || exit 1
 # The probing half is in when its families are.
 probing=$(curl -sf "http://127.0.0.1:$PORT/metrics" | grep -c '^dropscope_probe_sent_total')
-echo "monitor with 10 targets (probing half: $([ "$probing" -gt 0 ] && echo in || echo 'not in yet: targets taken, nothing sent')), $(nproc) CPUs, $IDLE s idle"
+echo "monitor with 10 targets in a lab (probing half: $([ "$probing" -gt 0 ] && echo in || echo 'not in: targets taken, nothing sent')), $(nproc) CPUs, $IDLE s idle"
 
 hz=$(getconf CLK_TCK)
 t0=$(cpu_ticks "$mon")
