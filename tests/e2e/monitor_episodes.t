@@ -9,8 +9,8 @@
 #   r2     clean all along: no episode
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
-# Then the textfile's probe families: promtool checks them, the episodes are counted by
-# verdict, the lost probes by where. About 80 s.
+# All of them are probed by one process a segment. Then the textfile's probe families: promtool
+# checks them, the episodes are counted by verdict, the lost probes by where. About 80 s.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 t_need nft
@@ -40,6 +40,11 @@ t_wait_ready "$OUT.err" || t_skip_all "the monitor did not start"
 start=$(date +%s)
 # Episodes are looked for once a segment has shown each target answers: after the first.
 sleep 14
+# One prober process a segment for all targets (not one each): this segment's, and the last
+# one's while its answers drain.
+nproc=$(ps -o pid= --ppid "$MON" | grep -c .)
+t_check "one prober process a segment for the 4 targets it can probe ($nproc running)" \
+	test "$nproc" -ge 1 -a "$nproc" -le 2
 
 lab_fwd_loss r2 50 fwd
 sleep 16
