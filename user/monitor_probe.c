@@ -27,6 +27,7 @@ static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 #define RTT_BUCKETS (sizeof(rtt_bounds) / sizeof(rtt_bounds[0]))
 #define MAX_EVENTS 100000
 #define DRAIN_S 10.0 /* a segment's answers may come this long after it stops sending */
+#define FINISH_WAIT_S 3.0 /* at a stop, the segments under way have this long to report */
 #define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
 
 enum { WHERE_EGRESS, WHERE_INGRESS, WHERE_NETWORK, NWHERE };
@@ -754,6 +755,51 @@ void mprobe_tick(struct mprobe *m)
 	}
 }
 
+/* Whether t owes a record: an episode open, or closed and not yet recorded. */
+static bool owes_record(const struct target *t)
+{
+	return t->det.open || t->closed_unrecorded;
+}
+
+void mprobe_finish(struct mprobe *m)
+{
+	struct host_snap *snap;
+	double until = mono_now() + FINISH_WAIT_S, now;
+	bool owed = false, waiting = true;
+
+	for (size_t i = 0; i < m->n; i++)
+		owed |= owes_record(m->t[i]) && (m->t[i]->cur.child || m->t[i]->prev.child);
+	if (!owed || !ds_stop)
+		return;
+	/* ds_stop ends the process's run once every handle has seen it: follow them all. */
+	while (waiting && mono_now() < until) {
+		waiting = false;
+		for (size_t i = 0; i < m->n; i++) {
+			struct target *t = m->t[i];
+
+			if (t->prev.child && !t->prev.ended)
+				waiting |= !follow(t, &t->prev);
+			if (t->cur.child && !t->cur.ended)
+				waiting |= !follow(t, &t->cur);
+		}
+		if (waiting)
+			usleep(20000);
+	}
+	snap = snap_take(m);
+	now = mono_now();
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = m->t[i];
+
+		if (t->prev.child && t->prev.ended)
+			segment_finish(m, t, &t->prev, now);
+		if (!t->cur.child || !t->cur.ended || !owes_record(t))
+			continue;
+		t->cur.after = snap_get(snap);
+		segment_finish(m, t, &t->cur, now);
+	}
+	snap_put(snap);
+}
+
 void mprobe_event(struct mprobe *m, const struct drop_event *e)
 {
 	if (!(e->flags & DS_EV_WATCHED))
@@ -779,6 +825,15 @@ static void target_free(struct target *t)
 	window_put(t->last, NULL, NULL);
 	window_put(t->worst, t->last, NULL);
 	free(t);
+}
+
+/* A target going away (a reload) with an episode open or unrecorded: its last record now. */
+static void target_owed_record(struct target *t)
+{
+	if (t->closed_unrecorded)
+		flush_closed(t, NULL);
+	else if (t->det.open && (t->worst || t->last))
+		print_record(t, t->worst ? t->worst : t->last, false);
 }
 
 static bool is_address(const char *s)
@@ -833,8 +888,10 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 		keep[nkeep++] = t;
 	}
 	for (size_t i = 0; i < m->n; i++)
-		if (!m->t[i]->listed)
+		if (!m->t[i]->listed) {
+			target_owed_record(m->t[i]);
 			target_free(m->t[i]);
+		}
 	memcpy(m->t, keep, nkeep * sizeof(keep[0]));
 	m->n = nkeep;
 	return 0;
@@ -1075,5 +1132,9 @@ void monitor_probe_metrics(struct monitor *m, struct metrics *out)
 
 void monitor_probe_stop(struct monitor *m)
 {
+	/* An episode open (or closed, its record not yet out) at a stop: its record, with the
+	 * segment under way, before the process goes. */
+	if (m->probe)
+		mprobe_finish(m->probe->mp);
 	probe_teardown(m);
 }

@@ -95,6 +95,12 @@ void mprobe_tick(struct mprobe *m);
 void mprobe_event(struct mprobe *m, const struct drop_event *e);
 /* The probe side's families (README "Monitoring"), into mx. */
 void mprobe_metrics(const struct mprobe *m, struct metrics *mx);
+/*
+ * At a stop (ds_stop set): the records still owed, of the episodes open (printed open, end
+ * null) or closed but not yet recorded, with the segments under way cut at the stop (their
+ * process has FINISH_WAIT_S, 3 s, to report). Nothing to do otherwise.
+ */
+void mprobe_finish(struct mprobe *m);
 /* Ends every child and frees everything. Safe on NULL. */
 void mprobe_free(struct mprobe *m);
 

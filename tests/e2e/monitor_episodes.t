@@ -10,7 +10,8 @@
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
 # All of them are probed by one process a segment. Then the textfile's probe families: promtool
-# checks them, the episodes are counted by verdict, the lost probes by where. About 80 s.
+# checks them, the episodes are counted by verdict, the lost probes by where. Last, an episode
+# open at a stop gets its record then. About 90 s.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 t_need nft
@@ -116,4 +117,22 @@ t_ge "$(metric "dropscope_probe_sent_total{target=\"$R2\"}")" 500 "r2: its probe
 t_is "$(metric "dropscope_hop_received_total{target=\"$DST\",ttl=\"1\"}")" \
 	"$(metric "dropscope_hop_sent_total{target=\"$DST\",ttl=\"1\"}")" "dst: hop 1 answers every probe"
 t_ge "$(metric "dropscope_probe_rtt_seconds_count{target=\"$DST\"}")" 500 "dst: round trips counted"
+
+# An episode still open when the monitor stops: its record comes with the stop, from the segment
+# under way cut there, still open (end null).
+before=$(record "$DST" | grep -c .)
+lab_fwd_loss r2 50 fwd
+for i in $(seq 1 100); do
+	[ "$(grep -c "loss episode on $DST:" "$OUT.err")" -ge 2 ] && break
+	sleep 0.2
+done
+t_stop "$MON"
+t_ok $? "the monitor stopped"
+lab_exec r2 nft delete table inet lab_loss
+last=$(record "$DST" | tail -n 1)
+t_ge "$(record "$DST" | grep -c .)" $((before + 1)) "dst: a record more"
+t_is "$(echo "$last" | jq -r .network.interrupted)" true \
+	"dst: the last one printed at the stop, of the segment it cut"
+t_is "$(echo "$last" | jq -r .episode.end)" null "dst: the episode still open"
+t_ge "$(echo "$last" | jq -r .probes.lost_in_network)" 1 "dst: its lost probes, in the network"
 t_done
