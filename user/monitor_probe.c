@@ -1021,6 +1021,20 @@ struct monitor_probe {
 	struct netns_ref self; /* with -N all, probes leave from our own namespace */
 };
 
+/*
+ * The kernel's symbols (some 6 MB for 120k functions) serve the main process's records; a
+ * prober process, forked from it, has no use for them: it lets go of its copy at once, which
+ * keeps them out of its resident set.
+ */
+static struct ksyms *fork_ksyms;
+static bool atfork_set;
+
+static void drop_ksyms_in_child(void)
+{
+	ksyms_free(fork_ksyms);
+	fork_ksyms = NULL;
+}
+
 static void on_event(struct monitor *m, const struct drop_event *e)
 {
 	if (m->probe)
@@ -1035,6 +1049,7 @@ static void probe_teardown(struct monitor *m)
 		return;
 	m->on_event = NULL;
 	mprobe_free(p->mp);
+	fork_ksyms = NULL;
 	ksyms_free(p->ksyms);
 	netns_close(&p->self);
 	free(p);
@@ -1086,6 +1101,10 @@ static int probe_setup(struct monitor *m)
 		p->host.reasons = km->reasons;
 		p->ksyms = ksyms_load();
 		p->host.ksyms = p->ksyms;
+		if (!atfork_set)
+			atfork_set = !pthread_atfork(NULL, NULL, drop_ksyms_in_child);
+		if (atfork_set)
+			fork_ksyms = p->ksyms;
 	}
 	mprobe_config_init(&cfg);
 	cfg.json = m->o->json;
