@@ -30,7 +30,7 @@
 
 /* The config file's largest size: targets, not data. */
 #define CONFIG_MAX (256 * 1024)
-#define EVENTS_GAP_S 0.1 /* the ring buffer is read at most this often */
+#define EVENTS_GAP_S 0.1	    /* the ring buffer is read at most this often */
 #define MMAP_THRESHOLD (128 * 1024) /* glibc's default, kept fixed */
 
 enum {
@@ -236,10 +236,11 @@ static int run(struct monitor *m)
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = tfd, .events = POLLIN};
 		/* Events in batches: a wakeup per event (each probe's answer is one) cost more
-		 * than the rest of the loop together; the ring buffer holds far more than a batch. */
-		p[n++] = (struct pollfd){.fd = now >= events_due ? monitor_kernel_events_fd(m->kernel)
-								  : -1,
-					 .events = POLLIN};
+		 * than the rest of the loop together; the ring buffer holds far more than a batch.
+		 */
+		p[n++] = (struct pollfd){
+			.fd = now >= events_due ? monitor_kernel_events_fd(m->kernel) : -1,
+			.events = POLLIN};
 		if (m->http)
 			p[n++] = (struct pollfd){.fd = monitor_http_fd(m->http), .events = POLLIN};
 		for (size_t i = 0; i < nfds; i++)

@@ -26,7 +26,7 @@ static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 				    0.05,   0.1,   0.25,   0.5,	  1,	2.5};
 #define RTT_BUCKETS (sizeof(rtt_bounds) / sizeof(rtt_bounds[0]))
 #define MAX_EVENTS 100000
-#define DRAIN_S 10.0 /* a segment's answers may come this long after it stops sending */
+#define DRAIN_S 10.0	  /* a segment's answers may come this long after it stops sending */
 #define FINISH_WAIT_S 3.0 /* at a stop, the segments under way have this long to report */
 #define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
 
@@ -69,9 +69,9 @@ struct window {
 struct target {
 	char name[256];
 	bool listed;
-	bool literal;			/* name is an address */
-	bool looked_up;			/* a lookup of the name has come back */
-	char addr[INET6_ADDRSTRLEN];	/* the name's address at the last lookup; "": none */
+	bool literal;		     /* name is an address */
+	bool looked_up;		     /* a lookup of the name has come back */
+	char addr[INET6_ADDRSTRLEN]; /* the name's address at the last lookup; "": none */
 	struct segment cur, prev;    /* the one probing, the one draining */
 	struct window *last, *worst; /* may be the same */
 	struct episode_detector det;
@@ -221,10 +221,10 @@ static void count_progress(struct target *t, struct segment *s, uint64_t sent, u
  */
 struct lookup {
 	pthread_t thread;
-	int done;			/* set by the thread when its round is over */
-	int refs;			/* the thread's and the owner's */
-	struct probe_config cfg;	/* family */
-	struct netns_ref ns;		/* fd our own copy, -1: ours */
+	int done;		 /* set by the thread when its round is over */
+	int refs;		 /* the thread's and the owner's */
+	struct probe_config cfg; /* family */
+	struct netns_ref ns;	 /* fd our own copy, -1: ours */
 	size_t n;
 	char name[MPROBE_MAX_TARGETS][256];
 	char addr[MPROBE_MAX_TARGETS][INET6_ADDRSTRLEN]; /* "": did not resolve */
@@ -255,8 +255,9 @@ static void *lookup_run(void *arg)
 		if (!in || probe_resolve_target(&c, &ss, &len)) /* prints why not */
 			continue;
 		inet_ntop(ss.ss_family,
-			  ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-						   : (void *)&((struct sockaddr_in *)&ss)->sin_addr,
+			  ss.ss_family == AF_INET6
+				  ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+				  : (void *)&((struct sockaddr_in *)&ss)->sin_addr,
 			  l->addr[i], sizeof(l->addr[i]));
 	}
 	if (saved >= 0)
@@ -373,7 +374,8 @@ static void segments_start(struct mprobe *m, double now)
 	if (h->ns) {
 		err = netns_enter(h->ns, &saved);
 		if (err) {
-			ds_err("monitor: failed to enter the namespace: %s; no probing for the next "
+			ds_err("monitor: failed to enter the namespace: %s; no probing for the "
+			       "next "
 			       "%.0f s",
 			       strerror(-err), m->cfg.segment_s);
 			return;

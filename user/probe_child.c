@@ -219,8 +219,7 @@ static void serve(struct prober **ps, const int *fds, size_t n)
  * ours to read. Standard input and output become /dev/null and standard error the pipe the
  * parent copies to its own: no terminal to type into, no output file to write or truncate.
  */
-static int close_others(struct prober *const *ps, const int *fds, size_t n, int stop_fd,
-			int err_fd)
+static int close_others(struct prober *const *ps, const int *fds, size_t n, int stop_fd, int err_fd)
 {
 	int *keep = calloc(4 + n * (1 + PROBE_MAX_SOCKETS), sizeof(*keep));
 	size_t nkeep = 4;
@@ -299,8 +298,8 @@ static void send_progress(struct prober *p, void *ctx)
  * n probers (the monitor's targets, each with its own end of a socket pair fds[i]) in one
  * process: one run, then the answers, each prober's on its own end.
  */
-static void __attribute__((noreturn)) child_main(struct prober **ps, int *fds, size_t n,
-						  int stop_fd, int err_fd, pid_t parent)
+static void __attribute__((noreturn))
+child_main(struct prober **ps, int *fds, size_t n, int stop_fd, int err_fd, pid_t parent)
 {
 	pthread_t watcher;
 	struct probe_child_header h;
@@ -455,7 +454,8 @@ static int child_ready(struct probe_child *c)
 	int err;
 
 	err = payload(c, &h, sizeof(h), until);
-	if (!err && ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED) || h.len != sizeof(v)))
+	if (!err &&
+	    ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED) || h.len != sizeof(v)))
 		err = -EPROTO;
 	if (!err)
 		err = payload(c, &v, sizeof(v), until);
@@ -486,7 +486,7 @@ int probe_child_start(struct prober *p, struct probe_child **out)
 int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **out)
 {
 	pid_t parent = getpid(), pid = -1;
-	int stop[2] = { -1, -1 }, errp[2] = { -1, -1 }, err = 0;
+	int stop[2] = {-1, -1}, errp[2] = {-1, -1}, err = 0;
 	int *mine = calloc(n + 1, sizeof(int)), *theirs = calloc(n + 1, sizeof(int));
 	int *refs = calloc(1, sizeof(*refs));
 	size_t made = 0;
