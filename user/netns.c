@@ -19,7 +19,11 @@ uint32_t netns_self_inode(void)
 {
 	struct stat st;
 
-	if (stat("/proc/self/ns/net", &st))
+	/*
+	 * The thread's, not /proc/self's (the main thread's): a thread that asks while the main
+	 * thread is inside another namespace must not take that one for its own.
+	 */
+	if (stat("/proc/thread-self/ns/net", &st))
 		return 0;
 	return (uint32_t)st.st_ino;
 }

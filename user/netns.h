@@ -27,7 +27,7 @@ int netns_resolve(const char *spec, struct netns_ref *out);
 void netns_report(const char *verb, const char *spec, int err);
 void netns_close(struct netns_ref *ns);
 
-/* The calling process's own network namespace inode. */
+/* The calling thread's own network namespace inode (threads may sit in different ones). */
 uint32_t netns_self_inode(void);
 
 /*
