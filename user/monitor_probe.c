@@ -838,10 +838,22 @@ static void target_owed_record(struct target *t)
 		print_record(t, t->worst ? t->worst : t->last, false);
 }
 
+/*
+ * An address, passed to the prober as it is; fe80::1%eth1 too (inet_pton refuses the scope, and
+ * a lookup's address would lose it), the prober resolving the interface in the server's namespace.
+ */
 static bool is_address(const char *s)
 {
+	const char *pct = strchr(s, '%');
+	char a6[INET6_ADDRSTRLEN];
 	uint8_t a[16];
 
+	if (pct) {
+		if (pct == s || !pct[1] || (size_t)(pct - s) >= sizeof(a6))
+			return false;
+		snprintf(a6, sizeof(a6), "%.*s", (int)(pct - s), s);
+		return inet_pton(AF_INET6, a6, a) == 1;
+	}
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 

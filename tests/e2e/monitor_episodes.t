@@ -9,6 +9,7 @@
 #   r2     clean all along: no episode
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
+#   r1's link-local address, scoped (fe80::...%eth1): probed as it is written
 # All of them are probed by one process a segment. Then the textfile's probe families: promtool
 # checks them, the episodes are counted by verdict, the lost probes by where. Last, an episode
 # open at a stop gets its record then. About 90 s.
@@ -26,6 +27,14 @@ mkdir -p "$TF"
 t_on_exit "\"$DROPSCOPE\" monitor --remove --pin-dir $PIN >/dev/null 2>&1; rm -rf $PIN"
 DST=$LAB_DST4 R1=$LAB_HOP4_1 R2=$LAB_HOP4_2 NONAME=no-such-host.invalid NOHOST=192.0.2.77
 OUT=$T_TMP/mon
+# r1's link-local address on the link to the host, once its duplicate detection is over.
+for i in $(seq 1 50); do
+	LL=$(lab_exec r1 ip -6 -o addr show dev eth0 scope link | grep -v tentative |
+		awk '{ sub("/.*", "", $4); print $4; exit }')
+	[ -n "$LL" ] && break
+	sleep 0.1
+done
+[ -n "$LL" ] && LL=$LL%eth1
 
 # record TARGET: its episode records, one JSON object a line.
 record() { jq -c --arg t "$1" 'select(.episode.target == $t)' "$OUT"; }
@@ -35,7 +44,7 @@ closing() { record "$1" | jq -c 'select(.episode.end != null)'; }
 metric() { awk -v s="$1" '$1 == s { print $2 }' "$TF/dropscope.prom"; }
 
 DROPSCOPE_SEGMENT_S=12 t_start_bg "$OUT" "$DROPSCOPE" monitor -N "$LAB_HOST" --pin-dir "$PIN" \
-	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST"
+	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST" ${LL:+"$LL"}
 MON=$T_BG_PID
 t_wait_ready "$OUT.err" || t_skip_all "the monitor did not start"
 start=$(date +%s)
@@ -44,7 +53,7 @@ sleep 14
 # One prober process a segment for all targets (not one each): this segment's, and the last
 # one's while its answers drain.
 nproc=$(ps -o pid= --ppid "$MON" | grep -c .)
-t_check "one prober process a segment for the 4 targets it can probe ($nproc running)" \
+t_check "one prober process a segment for the targets it can probe ($nproc running)" \
 	test "$nproc" -ge 1 -a "$nproc" -le 2
 
 lab_fwd_loss r2 50 fwd
@@ -114,6 +123,13 @@ t_ge "$eg" 5 "r1: probes lost on this server's way out counted"
 t_ge "$NFT_DROPPED" "$eg" \
 	"no more than the firewall dropped"
 t_ge "$(metric "dropscope_probe_sent_total{target=\"$R2\"}")" 500 "r2: its probes counted"
+if [ -n "$LL" ]; then
+	t_ge "$(metric "dropscope_probe_sent_total{target=\"$LL\"}")" 500 \
+		"a scoped link-local target ($LL) is probed"
+	t_ge "$(metric "dropscope_hop_received_total{target=\"$LL\",ttl=\"1\"}")" 1 "and answers"
+else
+	t_diag "skipped the link-local target: r1 has no link-local address on eth0"
+fi
 t_is "$(metric "dropscope_hop_received_total{target=\"$DST\",ttl=\"1\"}")" \
 	"$(metric "dropscope_hop_sent_total{target=\"$DST\",ttl=\"1\"}")" "dst: hop 1 answers every probe"
 t_ge "$(metric "dropscope_probe_rtt_seconds_count{target=\"$DST\"}")" 500 "dst: round trips counted"
