@@ -44,6 +44,8 @@ const volatile __u32 slot_mask = DS_DEFAULT_SLOTS - 1; /* slots - 1, slots a pow
 const volatile bool events_on;
 const volatile __u32 events_per_sec = 1000; /* per CPU */
 const volatile __u32 events_burst = 100;
+/* Wake the reader only once the ring is a quarter full; it reads on a timer too (monitor). */
+const volatile bool events_batch;
 /* The watch filter: packets of the prober, and replies to them, always become events. */
 const volatile bool watch_on;
 const volatile __u8 watch_family; /* 0: any address */
@@ -75,9 +77,10 @@ struct {
 	__type(value, struct ifname_value);
 } ifnames SEC(".maps");
 
+#define EVENTS_RING (1 << 20)
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, EVENTS_RING);
 } events SEC(".maps");
 
 struct {
@@ -335,7 +338,10 @@ static __always_inline void emit_event(const struct skb_fields *f, const struct 
 	if (bpf_probe_read_kernel(e->data, n, f->head + f->network))
 		n = 0;
 	e->data_len = n;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, !events_batch ? 0
+			      : bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_RING / 4
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP);
 	STAT_INC(events_sent);
 }
 

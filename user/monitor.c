@@ -222,6 +222,7 @@ static int run(struct monitor *m)
 		struct pollfd p[4 + ARRAY_SIZE(m->fds)];
 		size_t n = 0, nfds = m->nfds;
 		double now = mono_now();
+		bool read_events;
 
 		if (o->textfile && now >= next_textfile) {
 			int err = monitor_textfile_write(m, o->textfile, textfile_err != 0);
@@ -235,17 +236,17 @@ static int run(struct monitor *m)
 		}
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = tfd, .events = POLLIN};
-		/* Events in batches: a wakeup per event (each probe's answer is one) cost more
-		 * than the rest of the loop together; the ring buffer holds far more than a batch.
+		/*
+		 * Events in batches, read every EVENTS_GAP_S: a wakeup per event (each probe's
+		 * answer is one) cost more than the rest of the loop together. The programs wake
+		 * this descriptor only once the ring is a quarter full (a flood), to be read at once.
 		 */
-		p[n++] = (struct pollfd){
-			.fd = now >= events_due ? monitor_kernel_events_fd(m->kernel) : -1,
-			.events = POLLIN};
+		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel), .events = POLLIN};
 		if (m->http)
 			p[n++] = (struct pollfd){.fd = monitor_http_fd(m->http), .events = POLLIN};
 		for (size_t i = 0; i < nfds; i++)
 			p[n++] = (struct pollfd){.fd = m->fds[i].fd, .events = POLLIN};
-		if (poll(p, n, now >= events_due ? -1 : (int)ceil((events_due - now) * 1e3)) < 0) {
+		if (poll(p, n, now >= events_due ? 0 : (int)ceil((events_due - now) * 1e3)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ds_err("failed to wait: %s", strerror(errno));
@@ -262,15 +263,17 @@ static int run(struct monitor *m)
 			}
 		}
 		/* Events first: a tick's merge wants those that came before it. */
-		if (p[2].revents) {
+		now = mono_now();
+		read_events = p[2].revents || now >= events_due;
+		if (read_events) {
 			monitor_kernel_events(m->kernel, deliver_event, m);
-			events_due = mono_now() + EVENTS_GAP_S;
+			events_due = now + EVENTS_GAP_S;
 		}
 		if (p[1].revents) {
 			uint64_t expirations;
 
 			if (read(tfd, &expirations, sizeof(expirations)) > 0) {
-				if (!p[2].revents)
+				if (!read_events)
 					monitor_kernel_events(m->kernel, deliver_event, m);
 				monitor_probe_tick(m, mono_now());
 			}

@@ -80,6 +80,7 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	skel->rodata->slot_mask = slots - 1;
 	bpf_map__set_max_entries(skel->maps.drops, slots + DS_MAX_CORE_REASONS);
 	skel->rodata->events_on = cfg->events;
+	skel->rodata->events_batch = cfg->events_batch;
 	if (cfg->events_per_sec) {
 		skel->rodata->events_per_sec = cfg->events_per_sec;
 		/* One second's worth (the bucket's most): a burst right after a quiet spell is

@@ -31,6 +31,7 @@ struct tracer_config {
 	/* The event stream. */
 	bool events;
 	uint32_t events_per_sec; /* per CPU; 0: the default */
+	bool events_batch;	 /* wake the reader only when the ring is a quarter full */
 	/*
 	 * The prober's packets always become events, not rate-limited (diagnose): a drop is
 	 * watched when its source or destination address is watch_addr (unless watch_family is

@@ -6,6 +6,8 @@
  *   labtool udp-send ADDR PORT COUNT [SIZE]     send exactly COUNT datagrams, then exit
  *   labtool udp-flood ADDR PORT SECONDS [SIZE]  sendmmsg as fast as possible; prints
  *                                               "packets N cpu_s X wall_s Y"
+ *   labtool icmp-flood ADDR SECONDS RATE        ICMP echo requests at RATE a second (raw
+ *                                               socket); prints "packets N wall_s Y"
  *   labtool tcp-listen ADDR PORT BACKLOG        listener that never accepts
  *   labtool tcp-connect ADDR PORT COUNT         COUNT non-blocking connects, held 2 s
  *
@@ -178,6 +180,47 @@ static int udp_flood(char **argv, int argc)
 	return 0;
 }
 
+/* Paced, one a send: a firewall's drop at output fails each send (EPERM), so batches gain nothing. */
+static int icmp_flood(char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	double seconds = atof(argv[1]), rate = atof(argv[2]), start, t;
+	unsigned char echo[16] = { 0 };
+	long packets = 0;
+	int fd;
+
+	if (seconds <= 0 || seconds > 120 || rate <= 0 || rate > 1e7) {
+		fprintf(stderr, "labtool: icmp-flood: seconds in (0, 120], rate in (0, 1e7]\n");
+		return 2;
+	}
+	parse_addr(argv[0], "0", &ss, &len);
+	fd = socket(ss.ss_family, SOCK_RAW, ss.ss_family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0) {
+		perror("labtool: socket");
+		return 1;
+	}
+	echo[0] = ss.ss_family == AF_INET ? 8 : 128; /* echo request */
+	start = now();
+	while ((t = now() - start) < seconds) {
+		/* Those due by now: at most a millisecond's worth behind. */
+		long due = (long)(t * rate);
+
+		if (due - packets > rate / 1000 + 1)
+			packets = due - (long)(rate / 1000) - 1;
+		while (packets < due) {
+			if (sendto(fd, echo, sizeof(echo), 0, (struct sockaddr *)&ss, len) < 0 &&
+			    errno != EPERM && errno != ENOBUFS) {
+				perror("labtool: sendto");
+				return 1;
+			}
+			packets++;
+		}
+	}
+	printf("packets %ld wall_s %.6f\n", packets, now() - start);
+	return 0;
+}
+
 static int tcp_listen(char **argv)
 {
 	struct sockaddr_storage ss;
@@ -227,10 +270,12 @@ int main(int argc, char **argv)
 		return udp_send(argv + 2, argc - 2);
 	if (argc >= 5 && !strcmp(argv[1], "udp-flood"))
 		return udp_flood(argv + 2, argc - 2);
+	if (argc >= 5 && !strcmp(argv[1], "icmp-flood"))
+		return icmp_flood(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "tcp-listen"))
 		return tcp_listen(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "tcp-connect"))
 		return tcp_connect(argv + 2);
-	fprintf(stderr, "usage: labtool udp-sink|udp-send|udp-flood|tcp-listen|tcp-connect ...\n");
+	fprintf(stderr, "usage: labtool udp-sink|udp-send|udp-flood|icmp-flood|tcp-listen|tcp-connect ...\n");
 	return 2;
 }
