@@ -991,6 +991,50 @@ int prober_run(struct prober *p, double deadline)
 	return prober_run_many(&p, 1, deadline);
 }
 
+static uint32_t random_u32(void);
+
+/* Whether [a, a + wa) and [b, b + wb) share an id, the ranges wrapping at 2^16. */
+static bool ids_overlap(uint16_t a, uint16_t wa, uint16_t b, uint16_t wb)
+{
+	return (uint16_t)(b - a) < (wa ? wa : 1) || (uint16_t)(a - b) < (wb ? wb : 1);
+}
+
+void probe_ids_spread(uint16_t *ids, const uint16_t *widths, size_t n, uint32_t (*draw)(void))
+{
+	for (size_t i = 1; i < n; i++)
+		for (int tries = 0; tries < 1000; tries++) {
+			size_t j = 0;
+
+			while (j < i && !ids_overlap(ids[i], widths[i], ids[j], widths[j]))
+				j++;
+			if (j == i)
+				break;
+			ids[i] = (uint16_t)draw();
+		}
+}
+
+/* Spread the probers' echo ids (probe_ids_spread): one's answers are not another's. */
+static int spread_icmp_ids(struct prober *const *ps, size_t n)
+{
+	uint16_t *ids = calloc(n + 1, sizeof(*ids)), *widths = calloc(n + 1, sizeof(*widths));
+
+	if (!ids || !widths) {
+		free(ids);
+		free(widths);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = ps[i]->flow.icmp_id;
+		widths[i] = ps[i]->flow.nflows > 1 ? ps[i]->flow.nflows : 1;
+	}
+	probe_ids_spread(ids, widths, n, random_u32);
+	for (size_t i = 0; i < n; i++)
+		ps[i]->flow.icmp_id = ids[i];
+	free(ids);
+	free(widths);
+	return 0;
+}
+
 int prober_run_many(struct prober *const *ps, size_t n, double deadline)
 {
 	struct pollfd *pfd = calloc(2 * n + 1, sizeof(*pfd));
@@ -1004,6 +1048,8 @@ int prober_run_many(struct prober *const *ps, size_t n, double deadline)
 			err = -EALREADY;
 	if (!err && (!pfd || !owner || !reader || !live || !group))
 		err = -ENOMEM;
+	if (!err && n > 1)
+		err = spread_icmp_ids(ps, n);
 	if (err)
 		goto out;
 	/*

@@ -77,6 +77,12 @@ int prober_run(struct prober *p, double deadline_mono_s);
  * -EALREADY if any has run, -ENOMEM, or -errno of a failed poll (then all end).
  */
 int prober_run_many(struct prober *const *ps, size_t n, double deadline_mono_s);
+/*
+ * Echo identifiers for n probers in one process: prober i's echoes use ids[i] to
+ * ids[i] + widths[i] - 1 (mod 2^16), and an echo reply is matched on its id alone. Re-draws
+ * (draw()) each range that overlaps an earlier one, the first kept; a bounded number of tries.
+ */
+void probe_ids_spread(uint16_t *ids, const uint16_t *widths, size_t n, uint32_t (*draw)(void));
 
 /*
  * Have prober_run call fn(p, ctx) every every_s seconds while it probes (the first time every_s
