@@ -27,6 +27,7 @@ static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 #define RTT_BUCKETS (sizeof(rtt_bounds) / sizeof(rtt_bounds[0]))
 #define MAX_EVENTS 100000
 #define DRAIN_S 10.0	  /* a segment's answers may come this long after it stops sending */
+#define LOOKUP_WAIT_S 2.0 /* a segment's start waits this long for names never looked up */
 #define FINISH_WAIT_S 3.0 /* at a stop, the segments under way have this long to report */
 #define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
 
@@ -314,6 +315,23 @@ static void lookup_collect(struct mprobe *m)
 	lookup_put(l);
 }
 
+/*
+ * A name never looked up (a start, a reload) would not be probed for a whole segment: wait for
+ * the round under way, LOOKUP_WAIT_S at most (it holds up the loop, once a new name).
+ */
+static void lookup_wait(struct mprobe *m)
+{
+	double until = mono_now() + LOOKUP_WAIT_S;
+	bool need = false;
+
+	for (size_t i = 0; i < m->n; i++)
+		need |= !m->t[i]->literal && !m->t[i]->looked_up;
+	if (!need || !m->lookup)
+		return;
+	while (!__atomic_load_n(&m->lookup->done, __ATOMIC_ACQUIRE) && mono_now() < until)
+		usleep(10000);
+}
+
 /* What to probe for t: its address, or NULL (said) while its name has none. */
 static const char *target_address(struct mprobe *m, const struct target *t)
 {
@@ -367,6 +385,7 @@ static void segments_start(struct mprobe *m, double now)
 	size_t k = 0;
 	int err, saved = -1;
 
+	lookup_wait(m);
 	lookup_collect(m);
 	lookup_start(m);
 	if (!m->n)
@@ -908,6 +927,9 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 		}
 	memcpy(m->t, keep, nkeep * sizeof(keep[0]));
 	m->n = nkeep;
+	/* The new names' lookups now, for the next segment's start (lookup_wait). */
+	lookup_collect(m);
+	lookup_start(m);
 	return 0;
 }
 

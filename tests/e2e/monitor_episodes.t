@@ -10,6 +10,7 @@
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
 #   r1's link-local address, scoped (fe80::...%eth1): probed as it is written
+#   localhost, a name: probed from the first segment on (its lookup waited for)
 # All of them are probed by one process a segment. Then the textfile's probe families: promtool
 # checks them, the episodes are counted by verdict, the lost probes by where. Last, an episode
 # open at a stop gets its record then. About 90 s.
@@ -35,6 +36,8 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 [ -n "$LL" ] && LL=$LL%eth1
+NAME=
+getent hosts localhost >/dev/null && NAME=localhost
 
 # record TARGET: its episode records, one JSON object a line.
 record() { jq -c --arg t "$1" 'select(.episode.target == $t)' "$OUT"; }
@@ -44,9 +47,23 @@ closing() { record "$1" | jq -c 'select(.episode.end != null)'; }
 metric() { awk -v s="$1" '$1 == s { print $2 }' "$TF/dropscope.prom"; }
 
 DROPSCOPE_SEGMENT_S=12 t_start_bg "$OUT" "$DROPSCOPE" monitor -N "$LAB_HOST" --pin-dir "$PIN" \
-	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST" ${LL:+"$LL"}
+	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST" ${LL:+"$LL"} \
+	${NAME:+"$NAME"}
 MON=$T_BG_PID
 t_wait_ready "$OUT.err" || t_skip_all "the monitor did not start"
+# The first segment's counts (r2's, a literal, first non-zero): the name's, looked up at the
+# start, are among them. Watched in the background, 40 s at most.
+if [ -n "$NAME" ]; then
+	(for i in $(seq 1 200); do
+		r2=$(metric "dropscope_probe_sent_total{target=\"$R2\"}")
+		if [ "${r2:-0}" -gt 0 ]; then
+			echo "${r2} $(metric "dropscope_probe_sent_total{target=\"$NAME\"}")" >"$T_TMP/first"
+			break
+		fi
+		sleep 0.2
+	done) &
+	t_on_exit "kill $! 2>/dev/null"
+fi
 start=$(date +%s)
 # Episodes are looked for once a segment has shown each target answers: after the first.
 sleep 14
@@ -129,6 +146,12 @@ if [ -n "$LL" ]; then
 	t_ge "$(metric "dropscope_hop_received_total{target=\"$LL\",ttl=\"1\"}")" 1 "and answers"
 else
 	t_diag "skipped the link-local target: r1 has no link-local address on eth0"
+fi
+if [ -n "$NAME" ]; then
+	t_ge "$(awk '{ print $2 + 0 }' "$T_TMP/first" 2>/dev/null)" 1 \
+		"a name ($NAME) is probed in the first segment (r2 sent, $NAME sent: $(cat "$T_TMP/first" 2>/dev/null))"
+else
+	t_diag "skipped the named target: localhost does not resolve here"
 fi
 t_is "$(metric "dropscope_hop_received_total{target=\"$DST\",ttl=\"1\"}")" \
 	"$(metric "dropscope_hop_sent_total{target=\"$DST\",ttl=\"1\"}")" "dst: hop 1 answers every probe"
