@@ -188,6 +188,14 @@ static void deliver_event(void *ctx, const struct drop_event *e)
 		m->on_event(m, e);
 }
 
+void monitor_read_events(void *ctx)
+{
+	struct monitor *m = ctx;
+
+	if (m->kernel)
+		monitor_kernel_events(m->kernel, deliver_event, m);
+}
+
 static int run(struct monitor *m)
 {
 	const struct monitor_opts *o = m->o;
@@ -266,7 +274,7 @@ static int run(struct monitor *m)
 		now = mono_now();
 		read_events = p[2].revents || now >= events_due;
 		if (read_events) {
-			monitor_kernel_events(m->kernel, deliver_event, m);
+			monitor_read_events(m);
 			events_due = now + EVENTS_GAP_S;
 		}
 		if (p[1].revents) {
@@ -274,7 +282,7 @@ static int run(struct monitor *m)
 
 			if (read(tfd, &expirations, sizeof(expirations)) > 0) {
 				if (!read_events)
-					monitor_kernel_events(m->kernel, deliver_event, m);
+					monitor_read_events(m);
 				monitor_probe_tick(m, mono_now());
 			}
 		}

@@ -91,5 +91,7 @@ int monitor_probe_tick(struct monitor *m, double now);
 int monitor_probe_reload(struct monitor *m);
 void monitor_probe_metrics(struct monitor *m, struct metrics *out);
 void monitor_probe_stop(struct monitor *m);
+/* Read the events ring buffer's pending events now, each to on_event (ctx: the monitor). */
+void monitor_read_events(void *ctx);
 
 #endif

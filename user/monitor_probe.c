@@ -806,6 +806,9 @@ void mprobe_finish(struct mprobe *m)
 		if (waiting)
 			usleep(20000);
 	}
+	/* The drops of the probes' last answers, still in the ring buffer, before the merges. */
+	if (m->host->read_events)
+		m->host->read_events(m->host->events_ctx);
 	snap = snap_take(m);
 	now = mono_now();
 	for (size_t i = 0; i < m->n; i++) {
@@ -1134,6 +1137,8 @@ static int probe_setup(struct monitor *m)
 		p->host.ifnames_fd = km->ifnames;
 		p->host.stats_fd = km->stats;
 		p->host.tracer_name = km->attach_mode;
+		p->host.read_events = monitor_read_events;
+		p->host.events_ctx = m;
 		p->host.reasons = km->reasons;
 		p->ksyms = ksyms_load();
 		p->host.ksyms = p->ksyms;

@@ -59,6 +59,10 @@ struct mprobe_host {
 	const char *tracer_name;			/* its attach mode, NULL without a tracer */
 	const struct reason_table *reasons;
 	const struct ksyms *ksyms; /* may be NULL */
+	/* Reads the events ring buffer's pending events (into mprobe_event): a merge at a stop
+	 * wants them all. NULL: none. */
+	void (*read_events)(void *ctx);
+	void *events_ctx;
 };
 
 struct mprobe_config {
