@@ -694,9 +694,9 @@ static int follow(struct target *t, struct segment *s)
 		double before = probe_child_progress(s->child).seconds;
 
 		rc = probe_child_wait(s->child, 0, &run_err);
-		if (rc < 0 || (rc > 0 && run_err))
-			ds_err("monitor: %s: the prober %s", t->name,
-			       rc < 0 ? "failed" : "stopped early");
+		/* A failed process is said once, for all its targets (probe_child). */
+		if (rc > 0 && run_err)
+			ds_err("monitor: %s: the prober stopped early", t->name);
 		s->ended = rc != 0;
 		if (!s->ended && probe_child_progress(s->child).seconds == before)
 			break;

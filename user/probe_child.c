@@ -352,7 +352,9 @@ child_main(struct prober **ps, int *fds, size_t n, int stop_fd, int err_fd, pid_
 
 struct probe_child {
 	pid_t pid;
-	int *refs; /* the handles on the process (probe_child_start_many), shared; NULL: one */
+	/* Shared by the handles on one process (probe_child_start_many): [0] how many, [1] its
+	 * end said (once for all of them). NULL: one handle. */
+	int *refs;
 	int fd;
 	int stop_fd;	 /* closing it ends the child's run early */
 	bool done, stopped, broken;
@@ -371,8 +373,13 @@ struct probe_child {
 
 static void fail(struct probe_child *c, int err)
 {
-	if (!c->broken)
+	/* A process that ended is said once, not once for each of its probers. */
+	bool said = err == -EPIPE && c->refs && c->refs[1];
+
+	if (!c->broken && !said)
 		ds_err("the prober's process failed: %s", err == -EPIPE ? "it ended" : strerror(-err));
+	if (err == -EPIPE && c->refs)
+		c->refs[1] = 1;
 	c->broken = true;
 }
 
@@ -488,7 +495,7 @@ int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **ou
 	pid_t parent = getpid(), pid = -1;
 	int stop[2] = {-1, -1}, errp[2] = {-1, -1}, err = 0;
 	int *mine = calloc(n + 1, sizeof(int)), *theirs = calloc(n + 1, sizeof(int));
-	int *refs = calloc(1, sizeof(*refs));
+	int *refs = calloc(2, sizeof(*refs));
 	size_t made = 0;
 	pthread_t relay;
 
@@ -647,8 +654,13 @@ int probe_child_wait(struct probe_child *c, int timeout_ms, int *run_err)
 		return -ETIMEDOUT;
 	}
 	r = poll(&pfd, 1, timeout_ms);
+	if (r < 0 && errno != EINTR) {
+		err = -errno;
+		fail(c, err);
+		return err;
+	}
 	if (r <= 0)
-		return r < 0 && errno != EINTR ? -errno : 0;
+		return 0;
 	err = payload(c, &h, sizeof(h), now + c->timeout);
 	if (!err && h.type == PROBE_MSG_PROGRESS && h.len == sizeof(c->progress)) {
 		struct probe_progress pr;

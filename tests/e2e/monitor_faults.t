@@ -176,6 +176,21 @@ start_monitor "$T_TMP/hup" --config "$T_TMP/mon.conf" --keep
 t_check "a monitor started after a SIGKILL adopts its pins" grep -q "reusing the pins in $PIN" "$T_TMP/hup.err"
 t_is "$(metric "$DROPS")" $((base + 7)) "and its counts"
 t_is "$(metric dropscope_monitor_targets)" 2 "the config's two targets"
+# Its prober process (one for both targets) killed: said once, not once a target.
+for i in $(seq 1 50); do
+	child=$(pgrep -P "$MON" | head -n1)
+	[ -n "$child" ] && break
+	sleep 0.1
+done
+if [ -n "$child" ]; then
+	kill -9 "$child"
+	lab_wait_file "$T_TMP/hup.err" "the prober's process failed: it ended" 5
+	sleep 2.5 # two ticks: each target's segment has seen it
+	t_is "$(grep -c prober "$T_TMP/hup.err")" 1 "a killed prober process is said once for its 2 targets" ||
+		t_diag "$(grep prober "$T_TMP/hup.err")"
+else
+	t_diag "skipped the killed prober process: the monitor has no child"
+fi
 printf '192.0.2.1\n192.0.2.2\n192.0.2.3\n' >"$T_TMP/mon.conf"
 kill -HUP "$MON"
 lab_wait_file "$T_TMP/hup.err" "reloaded $T_TMP/mon.conf: 3 targets" 5
