@@ -247,9 +247,11 @@ static int run(struct monitor *m)
 		/*
 		 * Events in batches, read every EVENTS_GAP_S: a wakeup per event (each probe's
 		 * answer is one) cost more than the rest of the loop together. The programs wake
-		 * this descriptor only once the ring is a quarter full (a flood), to be read at once.
+		 * this descriptor only once the ring is a quarter full (a flood), to be read at
+		 * once.
 		 */
-		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel), .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel),
+					 .events = POLLIN};
 		if (m->http)
 			p[n++] = (struct pollfd){.fd = monitor_http_fd(m->http), .events = POLLIN};
 		for (size_t i = 0; i < nfds; i++)

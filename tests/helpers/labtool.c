@@ -180,13 +180,14 @@ static int udp_flood(char **argv, int argc)
 	return 0;
 }
 
-/* Paced, one a send: a firewall's drop at output fails each send (EPERM), so batches gain nothing. */
+/* Paced, one a send: a firewall's drop at output fails each send (EPERM), so batches gain nothing.
+ */
 static int icmp_flood(char **argv)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	double seconds = atof(argv[1]), rate = atof(argv[2]), start, t;
-	unsigned char echo[16] = { 0 };
+	unsigned char echo[16] = {0};
 	long packets = 0;
 	int fd;
 
@@ -195,7 +196,8 @@ static int icmp_flood(char **argv)
 		return 2;
 	}
 	parse_addr(argv[0], "0", &ss, &len);
-	fd = socket(ss.ss_family, SOCK_RAW, ss.ss_family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	fd = socket(ss.ss_family, SOCK_RAW,
+		    ss.ss_family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (fd < 0) {
 		perror("labtool: socket");
 		return 1;
@@ -276,6 +278,7 @@ int main(int argc, char **argv)
 		return tcp_listen(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "tcp-connect"))
 		return tcp_connect(argv + 2);
-	fprintf(stderr, "usage: labtool udp-sink|udp-send|udp-flood|icmp-flood|tcp-listen|tcp-connect ...\n");
+	fprintf(stderr, "usage: labtool "
+			"udp-sink|udp-send|udp-flood|icmp-flood|tcp-listen|tcp-connect ...\n");
 	return 2;
 }

@@ -44,7 +44,7 @@ static void *other_ns(void *arg)
 
 int main(void)
 {
-	struct seen s = { 0 };
+	struct seen s = {0};
 	pthread_t t;
 
 	ok(netns_self_inode() != 0, "the main thread's namespace has an inode");

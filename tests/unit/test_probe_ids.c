@@ -44,7 +44,7 @@ static int any_overlap(const uint16_t *ids, const uint16_t *w, size_t n)
 int main(void)
 {
 	{
-		uint16_t ids[] = { 100, 200, 300 }, w[] = { 1, 1, 1 };
+		uint16_t ids[] = {100, 200, 300}, w[] = {1, 1, 1};
 
 		seq = NULL, nseq = 0, drawn = 0;
 		probe_ids_spread(ids, w, 3, draw);
@@ -53,20 +53,21 @@ int main(void)
 	}
 	{
 		/* Equal ids; then a range that overlaps the first's 4 flows from inside. */
-		static const uint32_t s[] = { 102, 500 };
-		uint16_t ids[] = { 100, 100, 900 }, w[] = { 4, 1, 1 };
+		static const uint32_t s[] = {102, 500};
+		uint16_t ids[] = {100, 100, 900}, w[] = {4, 1, 1};
 
 		seq = s, nseq = 2, drawn = 0;
 		probe_ids_spread(ids, w, 3, draw);
 		is_int(ids[0], 100, "the first keeps its id");
-		is_int(ids[1], 500, "an equal id is drawn again until it overlaps none (102 is in 100..103)");
+		is_int(ids[1], 500,
+		       "an equal id is drawn again until it overlaps none (102 is in 100..103)");
 		is_int(ids[2], 900, "one that overlapped none keeps its own");
 		ok(!any_overlap(ids, w, 3), "no two ranges overlap");
 	}
 	{
 		/* Ranges that wrap at 65535. */
-		static const uint32_t s[] = { 65535, 3 };
-		uint16_t ids[] = { 65534, 1 }, w[] = { 4, 2 };
+		static const uint32_t s[] = {65535, 3};
+		uint16_t ids[] = {65534, 1}, w[] = {4, 2};
 
 		seq = s, nseq = 2, drawn = 0;
 		probe_ids_spread(ids, w, 2, draw);
