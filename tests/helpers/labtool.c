@@ -188,7 +188,7 @@ static int icmp_flood(char **argv)
 	socklen_t len;
 	double seconds = atof(argv[1]), rate = atof(argv[2]), start, t;
 	unsigned char echo[16] = {0};
-	long packets = 0;
+	long packets = 0, slot = 0;
 	int fd;
 
 	if (seconds <= 0 || seconds > 120 || rate <= 0 || rate > 1e7) {
@@ -205,12 +205,13 @@ static int icmp_flood(char **argv)
 	echo[0] = ss.ss_family == AF_INET ? 8 : 128; /* echo request */
 	start = now();
 	while ((t = now() - start) < seconds) {
-		/* Those due by now: at most a millisecond's worth behind. */
+		/* Those due by now (slot), but at most a millisecond's worth behind: a slow
+		 * machine sends fewer, and says so in its count. */
 		long due = (long)(t * rate);
 
-		if (due - packets > rate / 1000 + 1)
-			packets = due - (long)(rate / 1000) - 1;
-		while (packets < due) {
+		if (due - slot > rate / 1000 + 1)
+			slot = due - (long)(rate / 1000) - 1;
+		for (; slot < due; slot++) {
 			if (sendto(fd, echo, sizeof(echo), 0, (struct sockaddr *)&ss, len) < 0 &&
 			    errno != EPERM && errno != ENOBUFS) {
 				perror("labtool: sendto");
