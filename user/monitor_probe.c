@@ -317,7 +317,8 @@ static void lookup_collect(struct mprobe *m)
 
 /*
  * A name never looked up (a start, a reload) would not be probed for a whole segment: wait for
- * the round under way, LOOKUP_WAIT_S at most (it holds up the loop, once a new name).
+ * the round under way (started now if none is), LOOKUP_WAIT_S at most (it holds up the loop,
+ * once a new name).
  */
 static void lookup_wait(struct mprobe *m)
 {
@@ -326,6 +327,8 @@ static void lookup_wait(struct mprobe *m)
 
 	for (size_t i = 0; i < m->n; i++)
 		need |= !m->t[i]->literal && !m->t[i]->looked_up;
+	if (need)
+		lookup_start(m);
 	if (!need || !m->lookup)
 		return;
 	while (!__atomic_load_n(&m->lookup->done, __ATOMIC_ACQUIRE) && mono_now() < until)
@@ -930,9 +933,12 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 		}
 	memcpy(m->t, keep, nkeep * sizeof(keep[0]));
 	m->n = nkeep;
-	/* The new names' lookups now, for the next segment's start (lookup_wait). */
-	lookup_collect(m);
-	lookup_start(m);
+	/* A reload's new names are looked up now, for the next segment's start (lookup_wait);
+	 * at the start, by the first segment's (no lookup before the monitor runs). */
+	if (m->started) {
+		lookup_collect(m);
+		lookup_start(m);
+	}
 	return 0;
 }
 
