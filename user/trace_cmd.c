@@ -291,7 +291,7 @@ static void load_names(struct trace_run *r, const struct drop_snapshot *s)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->rows[i].key.location && !have_addr(r, s->rows[i].key.location))
 			n++;
-	if (n == r->ksyms_naddrs && r->ksyms)
+	if (!n || (n == r->ksyms_naddrs && r->ksyms))
 		return;
 	addrs = realloc(r->ksyms_addrs, (n ? n : 1) * sizeof(*addrs));
 	if (!addrs)
