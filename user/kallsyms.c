@@ -56,11 +56,18 @@ static int add_sym(struct ksyms *k, uint64_t addr, const char *name, const char 
 	return 0;
 }
 
+/*
+ * By address, then in input order: the names are still string offsets, which grow as lines
+ * are read. The kernel merges identical functions (same address, several names): the first
+ * one listed is the one kept, as ksyms_parse_for keeps it.
+ */
 static int cmp_addr(const void *a, const void *b)
 {
 	const struct ksym *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (uintptr_t)x->name < (uintptr_t)y->name ? -1 : (uintptr_t)x->name > (uintptr_t)y->name;
 }
 
 /* One line of kallsyms: a function's address, name and module ("" when built in). */
@@ -179,6 +186,7 @@ struct ksyms *ksyms_parse(FILE *f)
 	char line[512], name[256], module[128];
 	uintptr_t last_module = NO_MODULE;
 	uint64_t max_addr = 0;
+	size_t n;
 
 	if (!k)
 		return NULL;
@@ -201,13 +209,19 @@ struct ksyms *ksyms_parse(FILE *f)
 		errno = EPERM;
 		return NULL;
 	}
+	qsort(k->syms, k->n, sizeof(*k->syms), cmp_addr);
+	n = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		uintptr_t m = (uintptr_t)k->syms[i].module;
 
-		k->syms[i].name = k->strings + (uintptr_t)k->syms[i].name;
-		k->syms[i].module = m == NO_MODULE ? NULL : k->strings + m;
+		if (n && k->syms[i].addr == k->syms[n - 1].addr)
+			continue; /* a merged function's later name */
+		k->syms[n].addr = k->syms[i].addr;
+		k->syms[n].name = k->strings + (uintptr_t)k->syms[i].name;
+		k->syms[n].module = m == NO_MODULE ? NULL : k->strings + m;
+		n++;
 	}
-	qsort(k->syms, k->n, sizeof(*k->syms), cmp_addr);
+	k->n = n;
 	return k;
 }
 

@@ -13,7 +13,7 @@ struct ksym {
 };
 
 struct ksyms {
-	struct ksym *syms; /* sorted by address */
+	struct ksym *syms; /* sorted by address, one per address (the first name listed) */
 	size_t n, cap;
 	char *strings;
 	size_t strings_len, strings_cap;

@@ -75,6 +75,39 @@ static void test_parse_for(void)
 	ok(some == NULL && errno == EPERM, "hidden addresses are an error here too");
 }
 
+/*
+ * Merged functions (one address, several names): the whole table and the table for a few
+ * addresses name them alike, by the first name listed.
+ */
+static void test_merged(void)
+{
+	static const char *const merged = "ffffffff81000000 T _stext\n"
+					  "ffffffff81400000 t merged_a\n"
+					  "ffffffff81400000 t merged_b\n"
+					  "ffffffff81400000 T merged_c\t[mod]\n"
+					  "ffffffff81000040 t early\n"
+					  "ffffffff81400000 t merged_d\n"
+					  "ffffffff81400100 t after\n";
+	const uint64_t want[] = { 0xffffffff81400010ull };
+	struct ksyms *all = parse(merged), *some = parse_for(merged, want, 1);
+	char a[64], b[64];
+
+	ok(all && some, "parsed a table with merged functions");
+	if (!all || !some) {
+		ksyms_free(all);
+		ksyms_free(some);
+		return;
+	}
+	is_str(ksyms_name(all, want[0], a, sizeof(a)), "merged_a",
+	       "the whole table names a merged function by its first name");
+	is_str(ksyms_name(some, want[0], b, sizeof(b)), "merged_a", "and so does the table for it");
+	is_str(ksyms_module(all, want[0]), NULL, "with that name's module (none)");
+	is_int(all->n, 4, "one symbol per address");
+	is_str(ksyms_name(all, 0xffffffff81400100ull, a, sizeof(a)), "after", "the next one intact");
+	ksyms_free(all);
+	ksyms_free(some);
+}
+
 int main(void)
 {
 	struct ksyms *k = parse(text);
@@ -105,5 +138,6 @@ int main(void)
 	k = parse("0000000000000000 T a\n0000000000000000 T b\n");
 	ok(k == NULL && errno == EPERM, "addresses hidden by kptr_restrict are an error");
 	test_parse_for();
+	test_merged();
 	return done_testing();
 }
