@@ -36,7 +36,8 @@ static void test_parse_for(void)
 {
 	const uint64_t want[] = { 0xffffffff81200900ull, 0xffffffff81100123ull, 0,
 				  0xffffffff81100400ull, 0x1000, 0xffffffff81050001ull,
-				  0xffffffff81200900ull, 0xffffffff81300004ull };
+				  0xffffffff81200900ull, 0xffffffff81300004ull,
+				  0xffffffff81200000ull /* a function's first byte */ };
 	size_t n = sizeof(want) / sizeof(want[0]);
 	struct ksyms *all = parse(text), *some = parse_for(text, want, n);
 	char a[64], b[64];
@@ -48,14 +49,14 @@ static void test_parse_for(void)
 		ksyms_free(some);
 		return;
 	}
-	is_int(some->n, 4, "keeps only the 4 functions that contain them");
+	is_int(some->n, 5, "keeps only the 5 functions that contain them");
 	for (size_t i = 0; i < n; i++) {
 		const char *x = ksyms_name(all, want[i], a, sizeof(a));
 		const char *y = ksyms_name(some, want[i], b, sizeof(b));
 
 		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y)) ||
 		    (ksyms_module(all, want[i]) != NULL) != (ksyms_module(some, want[i]) != NULL)) {
-			printf("# 0x%llx: '%s' against '%s'", (unsigned long long)want[i], x ? x : "-",
+			printf("# 0x%llx: '%s' against '%s'\n", (unsigned long long)want[i], x ? x : "-",
 			       y ? y : "-");
 			same = false;
 		}
