@@ -15,11 +15,8 @@
 
 #include <microhttpd.h>
 
+#include "mhd_soname.h" /* MHD_SONAME, from the Makefile: "libmicrohttpd.so.12" */
 #include "monitor_mhd.h"
-
-#ifndef MHD_SONAME
-#define MHD_SONAME "libmicrohttpd.so.12"
-#endif
 
 /* The library's functions; __typeof__ of the header's declarations, so the compiler checks
  * every call's types against the header. */
