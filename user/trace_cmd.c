@@ -773,6 +773,10 @@ int cmd_trace(int argc, char **argv)
 		o.ns.all && !o.dev ? "" : (o.ns.all ? "self" : o.netns_spec));
 	if (o.pin_dir)
 		fprintf(stderr, "dropscope: maps pinned in %s\n", o.pin_dir);
+	/* Events name every location: read them all now, after the ready marker but not in the
+	 * first event's callback (~70 ms, while the ring buffer fills). */
+	if (o.cfg.events)
+		load_all_names(&r);
 
 	end = o.duration > 0 ? r.start + o.duration : 0;
 	{
