@@ -80,6 +80,25 @@ t_stop "$T_BG_PID"
 locations_named "trace --json names the function that dropped" \
 	$(tail -n1 "$T_TMP/nev" | jq -r '.drops[] | select(.reason == "NETFILTER_DROP") | .location' | sort -u)
 
+# A live table whose second location first shows after some refreshes (it reads the names
+# of its locations as they come): each location as a run that read them all at its end has it.
+start "$T_TMP/live" --netns "$LAB_HOST" --proto udp -i 0.1
+LIVE=$T_BG_PID
+start "$T_TMP/livej" --netns "$LAB_HOST" --proto udp --json
+lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 5 >/dev/null
+sleep 0.5
+lab_exec dst "$LAB_TOOL" udp-send "$LAB_HOST4" 5999 3 >/dev/null
+sleep 0.5
+t_stop "$LIVE"
+t_stop "$T_BG_PID"
+got=$(awk '/^REASON/ { f = 1; next } f && /^$/ { exit } f && /^[A-Z]/ { r = $1 }
+	f && /^    / && !/LOCATION/ && (r == "NETFILTER_DROP" || r == "NO_SOCKET") { print r, $NF }' "$T_TMP/live" | sort -u)
+want=$(jq -r '.drops[] | select(.reason == "NETFILTER_DROP" or .reason == "NO_SOCKET") | "\(.reason) \(.location)"' \
+	"$T_TMP/livej" | sort -u)
+t_is "$(wc -l <<<"$got")" 2 "the live table has the two drops' locations"
+t_is "$got" "$want" "each named as a run that read all names at its end names it"
+locations_named "names of kernel functions" $(awk '{ print $2 }' <<<"$got")
+
 # Without CAP_SYSLOG, kernel addresses read as 0: locations print as addresses, and the run
 # still succeeds.
 if ! setpriv --bounding-set=-syslog true 2>/dev/null; then
