@@ -68,9 +68,14 @@ MHD_CFLAGS    := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 # gnutls cost every command 2.6 MB and ~1.3 ms at start). Its SONAME, from the dev package.
 MHD_SONAME    := $(shell objdump -p "$$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
 MHD_SONAME    := $(or $(MHD_SONAME),libmicrohttpd.so.12)
-# It goes into a generated header, rewritten only when it changes, so that -MMD rebuilds
-# monitor_mhd.o (and nothing else) when MHD_SONAME does.
+# It goes into a generated header, rewritten (as the Makefile is read, so that make -n sees
+# it too) only when it changes: -MMD then rebuilds monitor_mhd.o, and nothing else, when
+# MHD_SONAME does.
 MHD_SONAME_H  := $(BUILD)/gen/mhd_soname.h
+MHD_SONAME_DEF := \#define MHD_SONAME "$(MHD_SONAME)"
+ifneq ($(MHD_SONAME_DEF),$(shell cat $(MHD_SONAME_H) 2>/dev/null))
+$(shell mkdir -p $(BUILD)/gen && echo '$(MHD_SONAME_DEF)' >$(MHD_SONAME_H))
+endif
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -91,7 +96,7 @@ BPF_CFLAGS += -Werror
 FUZZ_WERROR := -Werror
 endif
 
-.PHONY: all docs deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects FORCE
+.PHONY: all docs deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
 all: $(BUILD)/dropscope
 docs: $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
 
@@ -158,10 +163,8 @@ $(BUILD)/user/%.o: user/%.c | $(SKELS) $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(MHD_SONAME_H): FORCE | $(BUILD)/gen
-	$(Q)echo '#define MHD_SONAME "$(MHD_SONAME)"' >$@.tmp && \
-		if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
-FORCE:
+$(MHD_SONAME_H): | $(BUILD)/gen
+	$(Q)echo '$(MHD_SONAME_DEF)' >$@
 # Named for the first build; after it, -MMD records the header too.
 $(BUILD)/user/monitor_mhd.o $(SAN)/user/monitor_mhd.o: $(MHD_SONAME_H)
 
