@@ -15,9 +15,13 @@
 # needs 11), 24 for 3 ways (16). Clean runs: every flow twice at the default interval, and MDA's
 # rule holds within tracelb's probes (the lab's answers come well within a round, so no round
 # probes a hop again while its answer is on the way). Lossy runs: the statistics count rounds, not
-# seconds, so they go 5 to 10 times faster; 150 rounds put ~200 probes past the split on each branch:
-# outbound, 15% against none is p < 1e-6, far below the level (1e-3 / branches), in every run.
-# Both ways is weaker: every answer returns via p1, so p1's flows lose ~28% (1 - 0.85^2) against
+# seconds, so they go 10 times faster (-i 0.01). Outbound, 800 rounds: where the lossy branch's
+# loss starts (the first hop behind it) is a hop its flows reach once a round each, and a branch
+# may have as few as a quarter of the flows: ~200 probes there, ~30 lost expected, and the hop is
+# the origin once its loss is beyond 1% background at 1e-3 (about 9 lost): a miss is p ~ 1e-5.
+# (150 rounds, ~40 probes there, put the start a hop late in about one run of ten.) The branch
+# against the other, 15% against none over every hop behind the split, is then far below the
+# level (1e-3 / branches). Both ways is weaker: every answer returns via p1, so p1's flows lose ~28% (1 - 0.85^2) against
 # ~15% for p2's. 800 rounds put ~1200 probes past the split on each branch: z ~ 7.5 expected,
 # and a miss (z under ~3.3) needs a shortfall of over 4 standard deviations (p ~ 1e-5).
 . "$(dirname "$0")/../lib.sh"
@@ -170,13 +174,13 @@ three_way()
 	echo $? >"$d/clean.rc"
 	save_split "$d" 3
 	lab_fwd_loss p2 15 fwd
-	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -T --flows 24 -c 150 -i 0.02 \
+	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -T --flows 24 -c 800 -i 0.01 \
 		"$LAB_DST4" >"$d/loss.json" 2>"$d/loss.err"
 	echo $? >"$d/loss.rc"
 	nft_drops p2 lab_loss >"$d/drops"
 }
 
-# --- in the background: 2 ways, p1 lossy both ways, then diagnose with outbound loss ----------
+# --- in the background: 2 ways, p1 lossy both ways, then outbound: diagnose, the text report --
 both_then_diagnose()
 {
 	local d=$1
@@ -187,9 +191,11 @@ both_then_diagnose()
 	nft_drops p1 lab_loss >"$d/both.drops"
 	lab_exec p1 nft delete table inet lab_loss
 	lab_fwd_loss p1 15 fwd
-	lab_exec host "$DROPSCOPE" diagnose -n --json -d 8 -i 0.04 "$LAB_DST4" \
+	lab_exec host "$DROPSCOPE" diagnose -n --json -d 8 -i 0.01 "$LAB_DST4" \
 		>"$d/diag.json" 2>"$d/diag.err"
 	nft_drops p1 lab_loss >"$d/diag.drops"
+	lab_exec host "$DROPSCOPE" probe -n --timeout 3 -T --flows 16 -c 800 -i 0.01 "$LAB_DST4" \
+		>"$d/out.txt" 2>&1
 }
 
 in_lab three 2 3 three_way
@@ -212,7 +218,7 @@ t_is "$(hop_get "$O" 1 .mda_flows_needed)" 1 \
 
 # Outbound loss on p1: its flows lose from hop 3 on, the other branch's lose nothing.
 lab_fwd_loss p1 15 fwd
-probe_json "$O" -T --flows 16 -c 150 -i 0.02 "$LAB_DST4"
+probe_json "$O" -T --flows 16 -c 800 -i 0.01 "$LAB_DST4"
 t_is "$?" 4 "2-way, p1 loses 15% outbound: exit 4"
 t_is "$(jq -r '.loss_origin.branch.address' "$O")" "$LAB_ECMP_BRANCH4_1" \
 	"2-way outbound: the losing branch is p1 ($LAB_ECMP_BRANCH4_1)"
@@ -223,14 +229,7 @@ t_is "$(lost_after "$O" 2 "$LAB_ECMP_BRANCH4_2")" 0 "2-way outbound: p2's flows 
 t_is "$(lost_after "$O" 2 "$LAB_ECMP_BRANCH4_1")" "$(nft_drops p1 lab_loss)" \
 	"2-way outbound: p1's flows lost exactly what p1's rule dropped"
 t_is "$(hop_get "$O" 2 '.all_sent - .all_received')" 0 "2-way outbound: hop 2 lost nothing"
-before_split "2-way outbound" "$O" 2 150 16
-lab_exec host "$DROPSCOPE" probe -n --timeout 3 -T --flows 16 -c 150 -i 0.02 "$LAB_DST4" \
-	>"$T_TMP/out.txt" 2>&1
-t_check "2-way outbound: the text names the branch" grep -q \
-	"^Loss on one branch: flows through $LAB_ECMP_BRANCH4_1 (hop 2, [12] of 2 next hops) lose" \
-	"$T_TMP/out.txt"
-t_check "2-way outbound: the text shows where the flows split" \
-	grep -q "^  hop 2: 2 next hops, 16 flows seen, 11 needed" "$T_TMP/out.txt"
+before_split "2-way outbound" "$O" 2 800 16
 lab_exec p1 nft delete table inet lab_loss
 
 # A branch router that rations its ICMP: its flows' hop 2 loses, nothing after it does.
@@ -269,6 +268,12 @@ if in_lab_wait both "the second 2-way lab"; then
 		0 "diagnose: this server lost none of the probes"
 	t_is "$(jq -r '.probes.lost_in_network' "$J")" "$(cat "$B/diag.drops")" \
 		"diagnose: the probes lost in the network are the packets p1 dropped"
+
+	t_check "2-way outbound: the text names the branch" grep -q \
+		"^Loss on one branch: flows through $LAB_ECMP_BRANCH4_1 (hop 2, [12] of 2 next hops) lose" \
+		"$B/out.txt"
+	t_check "2-way outbound: the text shows where the flows split" \
+		grep -q "^  hop 2: 2 next hops, 16 flows seen, 11 needed" "$B/out.txt"
 fi
 
 # --- a 3-way split at hop 3 (the third lab) ---------------------------------------------------
@@ -291,7 +296,7 @@ if in_lab_wait three "the 3-way lab"; then
 	t_is "$(( $(lost_after "$O" 3 "$(cat "$C/branch1")") + \
 		$(lost_after "$O" 3 "$(cat "$C/branch3")") ))" \
 		0 "3-way outbound: p1's and p3's flows lost nothing"
-	before_split "3-way outbound" "$O" 3 150 24
+	before_split "3-way outbound" "$O" 3 800 24
 fi
 
 t_done
