@@ -845,6 +845,9 @@ static bool walk_due(struct prober *p)
 		if (round_probes(p, t))
 			send_probe(p, t, false, false, (unsigned int)((p->rounds - 1) % p->nflows));
 	p->walked = end;
+	/* The round's probes, sent later: within the hops' budget as the round's own (send_due). */
+	if (p->cfg.hop_budget > 0)
+		p->next_round += n / p->cfg.hop_budget;
 	return true;
 }
 
