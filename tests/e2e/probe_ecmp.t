@@ -9,7 +9,9 @@
 #  - loss on one branch, outbound only and both ways, names that branch, where its loss starts,
 #    and counts exactly the packets the branch's nft rule dropped;
 #  - a branch router that rations its ICMP is not loss;
-#  - diagnose, with its default flows (icmp and tcp), calls the branch's loss the network's.
+#  - diagnose, with its default flows (icmp and tcp), calls the branch's loss the network's;
+#  - over IPv6 too (the 3-way split, clean and with loss on one branch) where the kernel hashes
+#    IPv6 flows by their ports.
 # TCP SYN probes: routers hash their ports, and the destination's answers (RSTs) are not
 # rate-limited, so every flow gets end-to-end samples. Sizes: 16 flows for a 2-way split (MDA
 # needs 11), 24 for 3 ways (16). Clean runs: every flow twice at the default interval, and MDA's
@@ -58,13 +60,15 @@ ports_seen()
 		jq -r '.nftables[].set.elem // empty | .[]' | sort -n | tr '\n' ' '
 }
 
-# save_split DIR W: what split_checks needs once the lab is gone: the branch routers' addresses,
-# and the ports each forwarded so far (right after a lab's first run: later runs add theirs).
+# save_split DIR W [4|6]: what split_checks needs once the lab is gone: the branch routers'
+# addresses (IPv4 or IPv6), and the ports each forwarded so far (right after a lab's first run,
+# or the sets' flush: later runs add theirs).
 save_split()
 {
 	local i
+	mkdir -p "$1"
 	for i in $(seq 1 "$2"); do
-		eval echo "\$LAB_ECMP_BRANCH4_$i" >"$1/branch$i"
+		eval echo "\$LAB_ECMP_BRANCH${3:-4}_$i" >"$1/branch$i"
 		ports_seen "p$i" >"$1/ports$i"
 	done
 }
@@ -168,7 +172,7 @@ mda_within()
 # --- in the background: 3 ways at hop 3 -------------------------------------------------------
 three_way()
 {
-	local d=$1
+	local d=$1 i
 	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -T --flows 24 -c 48 "$LAB_DST4" \
 		>"$d/clean.json" 2>"$d/clean.err"
 	echo $? >"$d/clean.rc"
@@ -178,6 +182,20 @@ three_way()
 		"$LAB_DST4" >"$d/loss.json" 2>"$d/loss.err"
 	echo $? >"$d/loss.rc"
 	nft_drops p2 lab_loss >"$d/drops"
+
+	# The same over IPv6, when the lab has it (rS hashes IPv6 flows' ports).
+	[ -n "$LAB_DST6" ] || return 0
+	lab_exec p2 nft delete table inet lab_loss
+	for i in 1 2 3; do lab_exec "p$i" nft flush set inet seen ports; done
+	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -6 -T --flows 24 -c 48 \
+		"$LAB_DST6" >"$d/clean6.json" 2>"$d/clean6.err"
+	echo $? >"$d/clean6.rc"
+	save_split "$d/v6" 3 6
+	lab_fwd_loss p2 15 fwd
+	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -6 -T --flows 24 -c 800 -i 0.01 \
+		"$LAB_DST6" >"$d/loss6.json" 2>"$d/loss6.err"
+	echo $? >"$d/loss6.rc"
+	nft_drops p2 lab_loss >"$d/drops6"
 }
 
 # --- in the background: 2 ways, p1 lossy both ways, then outbound: diagnose, the text report --
@@ -297,6 +315,23 @@ if in_lab_wait three "the 3-way lab"; then
 		$(lost_after "$O" 3 "$(cat "$C/branch3")") ))" \
 		0 "3-way outbound: p1's and p3's flows lost nothing"
 	before_split "3-way outbound" "$O" 3 800 24
+
+	if [ -s "$C/clean6.json" ]; then
+		O=$C/clean6.json
+		t_is "$(cat "$C/clean6.rc")" 0 "IPv6 3-way clean: exit 0, no loss"
+		split_checks "IPv6 3-way clean" "$O" "$C/v6" 3 3
+		mda_within "IPv6 3-way clean" "$O" 30
+
+		O=$C/loss6.json
+		t_is "$(cat "$C/loss6.rc")" 4 "IPv6 3-way, p2 loses 15% outbound: exit 4"
+		t_is "$(jq -r '.loss_origin.branch | "\(.address) \(.ttl) \(.of)"' "$O")" \
+			"$(cat "$C/v6/branch2") 3 3" "IPv6 3-way outbound: the losing branch is p2's"
+		t_is "$(jq -r '.loss_origin.ttl' "$O")" 4 "IPv6 3-way outbound: its loss starts at hop 4"
+		t_is "$(lost_after "$O" 3 "$(cat "$C/v6/branch2")")" "$(cat "$C/drops6")" \
+			"IPv6 3-way outbound: p2's flows lost exactly what p2's rule dropped"
+	else
+		t_diag "this kernel does not hash IPv6 flows by their ports (the lab's rS): no IPv6 cases"
+	fi
 fi
 
 t_done
