@@ -90,32 +90,47 @@ int probe_route_parse_nexthops(const void *buf, size_t len)
 	return -EBADMSG;
 }
 
-int probe_route_nexthops(int family, const uint8_t *dst)
+/* Append an attribute to the request h (room checked by the caller's buffer size). */
+static void put_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((uint8_t *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len);
+}
+
+int probe_route_nexthops(int family, const uint8_t *dst, const uint8_t *src, unsigned int oif)
 {
 	struct {
 		struct nlmsghdr h;
 		struct rtmsg r;
-		uint8_t attr[RTA_SPACE(16)];
+		uint8_t attr[2 * RTA_SPACE(16) + RTA_SPACE(4)];
 	} req;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	struct timeval tv = {.tv_sec = 1};
 	size_t alen = family == AF_INET6 ? 16 : 4;
-	struct rtattr *a = (struct rtattr *)req.attr;
+	uint32_t oif32 = oif;
 	uint8_t buf[8192];
 	ssize_t n;
 	int fd, err;
 
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r) + RTA_SPACE(alen));
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.r));
 	req.h.nlmsg_type = RTM_GETROUTE;
 	req.h.nlmsg_flags = NLM_F_REQUEST;
 	req.h.nlmsg_seq = 1;
 	req.r.rtm_family = (unsigned char)family;
 	req.r.rtm_dst_len = (unsigned char)(alen * 8);
 	req.r.rtm_flags = RTM_F_FIB_MATCH;
-	a->rta_type = RTA_DST;
-	a->rta_len = (unsigned short)RTA_LENGTH(alen);
-	memcpy(RTA_DATA(a), dst, alen);
+	put_attr(&req.h, RTA_DST, dst, alen);
+	if (src) {
+		req.r.rtm_src_len = (unsigned char)(alen * 8);
+		put_attr(&req.h, RTA_SRC, src, alen);
+	}
+	if (oif)
+		put_attr(&req.h, RTA_OIF, &oif32, sizeof(oif32));
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)

@@ -11,12 +11,13 @@
 #include <stdint.h>
 
 /*
- * Ask the kernel for the route entry that matches dst (RTM_GETROUTE with RTM_F_FIB_MATCH, Linux
- * 4.13: the entry itself, all of a multipath route's next hops, not the one picked for this
- * flow). dst is 4 or 16 bytes by family. Returns the number of next hops (1 or more), 0 if the
- * reply does not say (a nexthop group the kernel does not expand), or -errno. Prints nothing.
+ * Ask the kernel for the route entry that matches dst from src (may be NULL) out of interface
+ * oif (0: any) (RTM_GETROUTE with RTM_F_FIB_MATCH, Linux 4.13: the entry itself, all of a
+ * multipath route's next hops, not the one picked for this flow). Addresses are 4 or 16 bytes by
+ * family. Returns the number of next hops (1 or more), 0 if the reply does not say (a nexthop
+ * group the kernel does not expand), or -errno. Prints nothing.
  */
-int probe_route_nexthops(int family, const uint8_t *dst);
+int probe_route_nexthops(int family, const uint8_t *dst, const uint8_t *src, unsigned int oif);
 
 /*
  * Pure: the next hops in a netlink reply to that request (buf, len as received): RTA_MULTIPATH's

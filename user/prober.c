@@ -1470,11 +1470,13 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	}
 	p->path_len = c.max_ttl;
 	if (p->nflows > 1 && c.first_ttl == 1) {
-		int nh = probe_route_nexthops(p->flow.family, p->flow.dst);
+		/* The route the probes take: from their source, out of -I's interface. */
+		unsigned int oif = c.iface[0] ? if_nametoindex(c.iface) : 0;
+		int nh = probe_route_nexthops(p->flow.family, p->flow.dst, p->flow.src, oif);
 
-		p->hop1_single = nh == 1;
+		p->hop1_single = nh == 1 && (oif || !c.iface[0]);
 		ds_debug("this host's route to %s: %d next hops%s", p->address, nh,
-			 nh == 1 ? " (hop 1 needs no flows)" : "");
+			 p->hop1_single ? " (hop 1 needs one flow)" : "");
 	}
 	/* With flows, discovery walks the path from the first TTL (DISCOVERY_AHEAD). */
 	p->horizon = c.first_ttl + (p->nflows > 1 ? 0 : DISCOVERY_AHEAD);

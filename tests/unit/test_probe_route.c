@@ -117,7 +117,7 @@ int main(void)
 	is_int(probe_route_parse_nexthops(buf, NLMSG_LENGTH(sizeof(*e))), -ENETUNREACH,
 	       "the kernel's error: returned as it is");
 
-	n = probe_route_nexthops(AF_INET, lo);
+	n = probe_route_nexthops(AF_INET, lo, lo, 0);
 	if (n == -EPROTONOSUPPORT || n == -EAFNOSUPPORT || n == -EPERM)
 		printf("# no rtnetlink here (%d): the kernel's answer is not checked\n", n);
 	else
