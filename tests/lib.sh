@@ -159,20 +159,46 @@ t_demo_cleanup()
 # BTF; NETFILTER_DROP and NO_SOCKET came with 5.17, others later, and a kernel may lack any),
 # reason:PREFIX* (any reason that starts so).
 # Tried in a namespace of its own, removed at once.
+# The running kernel's drop reasons, from its BTF: "NAME VALUE" lines, read once per test.
+T_REASONS=
+t_reasons()
+{
+	[ -n "$T_REASONS" ] || T_REASONS=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw 2>/dev/null |
+		sed -n "s/.*'SKB_DROP_REASON_\([A-Z0-9_]*\)' val=\([0-9]*\).*/\1 \2/p")
+	printf '%s\n' "$T_REASONS"
+}
+
+# t_has_reason NAME: the kernel's BTF has drop reason NAME; NAME* for any that starts so.
+t_has_reason()
+{
+	case "$1" in
+	*'*') t_reasons | awk -v p="${1%'*'}" 'index($1, p) == 1 { f = 1 } END { exit !f }' ;;
+	*) t_reasons | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }' ;;
+	esac
+}
+
+# t_reason_value NAME: drop reason NAME's number in this kernel (nothing if it has none).
+t_reason_value() { t_reasons | awk -v n="$1" '$1 == n { print $2; exit }'; }
+
+# t_free_port K: a TCP port free on this host, from a range that depends on the test's pid and
+# K (so that tests running side by side, and the K-th port of one test, do not pick the same).
+t_free_port()
+{
+	local p base=$((20000 + ($$ * 13 + $1 * 97) % 20000))
+	for p in $(seq "$base" $((base + 50))); do
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 t_need()
 {
-	local ns="dsfeat-$$" f why= btf= name
+	local ns="dsfeat-$$" f why=
 	ip netns add "$ns" 2>/dev/null || t_skip_all "cannot create a network namespace"
 	for f in "$@"; do
 		case "$f" in
 		reason:*) # reason:NAME, or reason:PREFIX* for any reason that starts so
-			[ -n "$btf" ] || btf=$(bpftool btf dump file /sys/kernel/btf/vmlinux format raw 2>/dev/null |
-				grep -o "'SKB_DROP_REASON_[A-Z0-9_]*'")
-			name=${f#reason:}
-			case "$name" in
-			*'*') grep -qF "'SKB_DROP_REASON_${name%'*'}" <<<"$btf" ;;
-			*) grep -qxF "'SKB_DROP_REASON_$name'" <<<"$btf" ;;
-			esac || why="this kernel's BTF has no drop reason $name"
+			t_has_reason "${f#reason:}" || why="this kernel's BTF has no drop reason ${f#reason:}"
 			;;
 		nft)
 			printf '%s\n' 'table inet dsfeat {' 'chain c {' \

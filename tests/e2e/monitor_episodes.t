@@ -72,7 +72,7 @@ t_is "$(echo "$c" | grep -c .)" 1 "r1: one episode, recorded at its end"
 t_is "$(echo "$c" | jq -r .verdict)" server "r1: verdict server"
 t_ge "$(echo "$c" | jq -r .probes.lost_on_host_egress)" 1 "r1: probes lost on this server's way out"
 # The reason's name is the kernel's (5.17 on); before that the drop is still this server's.
-if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q 'SKB_DROP_REASON_NETFILTER_DROP\b'; then
+if t_has_reason NETFILTER_DROP; then
 	t_is "$(echo "$c" | jq -r .probes.egress_reason)" NETFILTER_DROP "r1: by its firewall"
 else
 	t_diag "skip: this kernel's BTF has no NETFILTER_DROP drop reason"

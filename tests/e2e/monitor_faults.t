@@ -15,15 +15,7 @@ lab_create 1 || t_skip_all "could not build the lab"
 PIN=/sys/fs/bpf/dstest-mfault-$$
 t_on_exit "\"$DROPSCOPE\" monitor --remove --pin-dir $PIN >/dev/null 2>&1; rm -rf $PIN"
 
-free_port()
-{
-	local p
-	for p in $(seq $((20000 + ($$ * 13 + $1 * 97) % 20000)) 1 $((20000 + ($$ * 13 + $1 * 97) % 20000 + 50))); do
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
-PORT=$(free_port 1) || t_skip_all "no free loopback port"
+PORT=$(t_free_port 1) || t_skip_all "no free loopback port"
 
 # metric NAME_AND_LABELS: its value in a fresh scrape of the monitor on $PORT.
 metric()
@@ -209,7 +201,7 @@ sysctl -qw kernel.bpf_stats_enabled="$stats0"
 base=$((base + 5))
 
 # Other tools read the totals map: short, and its reason's entry is the count.
-nf=$(bpftool btf dump file /sys/kernel/btf/vmlinux | sed -n "s/.*'SKB_DROP_REASON_NETFILTER_DROP' val=\([0-9]*\).*/\1/p")
+nf=$(t_reason_value NETFILTER_DROP)
 bpftool -j map dump pinned "$PIN/totals" >"$T_TMP/totals.json"
 t_is "$(jq length "$T_TMP/totals.json")" 512 "bpftool's dump of the totals map has 512 entries"
 t_is "$(jq --argjson r "$nf" '[.[] | select(.formatted.key == $r) | .formatted.values[].value.packets] | add' "$T_TMP/totals.json")" \

@@ -18,16 +18,7 @@ lab_create 1 || t_skip_all "could not build the lab"
 PIN=/sys/fs/bpf/dstest-prom-$$
 t_on_exit "\"$DROPSCOPE\" monitor --remove --pin-dir $PIN >/dev/null 2>&1"
 
-# free_port: a loopback TCP port nothing listens on, from a range of this test's own.
-free_port()
-{
-	local p
-	for p in $(seq $((20000 + ($$ * 7 + $1 * 101) % 20000)) 1 $((20000 + ($$ * 7 + $1 * 101) % 20000 + 50))); do
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
-MPORT=$(free_port 1) && PPORT=$(free_port 2) && NPORT=$(free_port 3) || t_skip_all "no free loopback port"
+MPORT=$(t_free_port 1) && PPORT=$(t_free_port 2) && NPORT=$(t_free_port 3) || t_skip_all "no free loopback port"
 [ "$MPORT" != "$PPORT" ] && [ "$PPORT" != "$NPORT" ] && [ "$MPORT" != "$NPORT" ] ||
 	t_skip_all "no three distinct free ports"
 mkdir -p "$T_TMP/textfile" "$T_TMP/prom"
