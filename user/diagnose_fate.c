@@ -19,6 +19,8 @@ const char *probe_fate_name(enum probe_fate f)
 		return "other namespace";
 	case FATE_IN_FLIGHT:
 		return "in flight";
+	case FATE_FILTERED:
+		return "filtered by the target";
 	default:
 		return "refused";
 	}
@@ -112,4 +114,19 @@ void probe_fates(const struct probe_info *probes, size_t n, const struct seen_dr
 	t->ingress_reason = most_frequent(ingress, ni);
 	free(egress);
 	free(ingress);
+}
+
+void probe_fates_filtered(const bool *at_target, size_t n, enum probe_fate *fate,
+			  struct fate_totals *t)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!at_target[i] || (fate[i] != FATE_NETWORK && fate[i] != FATE_OTHER_NS))
+			continue;
+		/* Dropped in another namespace: the target's own, in a lab or a container. */
+		t->network -= fate[i] == FATE_NETWORK;
+		t->other_ns -= fate[i] == FATE_OTHER_NS;
+		fate[i] = FATE_FILTERED;
+		t->lost--;
+		t->filtered++;
+	}
 }

@@ -20,6 +20,7 @@ enum probe_fate {
 	FATE_OTHER_NS,	  /* dropped in another namespace of this kernel (a container, a bridge) */
 	FATE_REFUSED,	  /* the kernel refused to send it (send error) with no drop seen */
 	FATE_IN_FLIGHT,	  /* neither answered nor given up on when the run ended: not counted */
+	FATE_FILTERED,	  /* unanswered at a target that filters its port: no loss (sent only) */
 };
 
 /* One drop of a prober packet the tracer saw. */
@@ -40,6 +41,7 @@ struct fate_totals {
 	uint64_t sent, lost; /* settled probes only */
 	uint64_t in_flight;
 	uint64_t egress, ingress, other_ns, refused, network;
+	uint64_t filtered; /* probe_fates_filtered: sent, neither lost nor answered */
 	uint32_t egress_reason, ingress_reason; /* the most frequent (0: none seen) */
 };
 
@@ -53,6 +55,16 @@ struct fate_totals {
  */
 void probe_fates(const struct probe_info *probes, size_t n, const struct seen_drop *drops,
 		 size_t ndrops, enum probe_fate *fate, struct fate_totals *t);
+
+/*
+ * The target answers one flow (diagnose's echo flow) and never another's port (the path report's
+ * dest_filtered): the probes at_target[i] marks (the other flows' probes that reached the target's
+ * row) lost in the network or in another namespace (the target's own, on this kernel) are its
+ * filter, not loss. Each becomes FATE_FILTERED, out of the lost and network (other_ns) totals,
+ * counted in filtered; a drop seen on this host stays its fate.
+ */
+void probe_fates_filtered(const bool *at_target, size_t n, enum probe_fate *fate,
+			  struct fate_totals *t);
 
 const char *probe_fate_name(enum probe_fate f);
 

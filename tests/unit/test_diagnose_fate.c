@@ -55,5 +55,27 @@ int main(void)
 	probe_fates(p, 9, NULL, 0, f, &t);
 	is_int(t.network, 5, "no drops seen: every loss but the refused send is the network's");
 	is_int(t.egress_reason, 0, "no reason");
+
+	/* A target that filters the other flows' port: marked probes lost in the network are not. */
+	{
+		bool at_target[9] = { [0] = true, [1] = true, [4] = true, [5] = true, [7] = true,
+				      [8] = true };
+
+		probe_fates(p, 9, d, sizeof(d) / sizeof(d[0]), f, &t);
+		probe_fates_filtered(at_target, 9, f, &t);
+		is_int(f[5], FATE_FILTERED, "lost at a filtering target, nothing seen: filtered");
+		is_int(f[4], FATE_FILTERED, "dropped in another namespace (the target's): filtered");
+		is_int(f[0], FATE_ANSWERED, "an answered probe there stays answered");
+		is_int(f[1], FATE_EGRESS, "one this host dropped stays this host's");
+		is_int(f[7], FATE_REFUSED, "a refused send stays refused");
+		is_int(f[8], FATE_IN_FLIGHT, "one in flight stays in flight");
+		is_int(f[3], FATE_INGRESS, "an unmarked probe keeps its fate");
+		is_int(t.filtered, 2, "filtered: 2");
+		is_int(t.network, 0, "out of the network's");
+		is_int(t.other_ns, 0, "and the other namespaces'");
+		is_int(t.lost, 4, "and out of lost");
+		is_int(t.sent, 8, "still sent");
+		is_str(probe_fate_name(FATE_FILTERED), "filtered by the target", "its name");
+	}
 	return done_testing();
 }
