@@ -4,8 +4,8 @@
 # The monitor's budget (issue 10, Required 7), with the tracer attached and 10 targets:
 #   idle CPU   user + system time over IDLE seconds (default 60) of a monitor scraped every
 #              15 s, as a share of one core; target under 1%. The whole process tree: the
-#              probing runs in forked children (one per target), so the monitor's own time, its
-#              reaped children's (cutime, cstime) and its live descendants' (all of theirs).
+#              probing runs in a forked child (one a segment for all targets), so the monitor's
+#              own time, its reaped children's (cutime, cstime) and its live descendants'.
 #   memory     the tree's proportional set (PSS, smaps_rollup: shared pages counted once) and
 #              its resident set (VmRSS summed: shared pages counted in each process) after
 #              those scrapes, each against one `dropscope trace`'s; target at most 1.5x

@@ -2,6 +2,8 @@
 /* `dropscope monitor`: the daemon's options and its loop (monitor.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +30,8 @@
 
 /* The config file's largest size: targets, not data. */
 #define CONFIG_MAX (256 * 1024)
+#define EVENTS_GAP_S 0.1	    /* the ring buffer is read at most this often */
+#define MMAP_THRESHOLD (128 * 1024) /* glibc's default, kept fixed */
 
 enum {
 	OPT_CONFIG = 0x7000,
@@ -188,7 +192,7 @@ static int run(struct monitor *m)
 {
 	const struct monitor_opts *o = m->o;
 	struct itimerspec tick;
-	double next_textfile = 0;
+	double next_textfile = 0, events_due = 0;
 	int sfd = -1, tfd = -1, rc = DS_EXIT_ERROR, textfile_err = 0;
 	sigset_t set;
 
@@ -231,13 +235,17 @@ static int run(struct monitor *m)
 		}
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = tfd, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = monitor_kernel_events_fd(m->kernel),
-					 .events = POLLIN};
+		/* Events in batches: a wakeup per event (each probe's answer is one) cost more
+		 * than the rest of the loop together; the ring buffer holds far more than a batch.
+		 */
+		p[n++] = (struct pollfd){
+			.fd = now >= events_due ? monitor_kernel_events_fd(m->kernel) : -1,
+			.events = POLLIN};
 		if (m->http)
 			p[n++] = (struct pollfd){.fd = monitor_http_fd(m->http), .events = POLLIN};
 		for (size_t i = 0; i < nfds; i++)
 			p[n++] = (struct pollfd){.fd = m->fds[i].fd, .events = POLLIN};
-		if (poll(p, n, -1) < 0) {
+		if (poll(p, n, now >= events_due ? -1 : (int)ceil((events_due - now) * 1e3)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ds_err("failed to wait: %s", strerror(errno));
@@ -254,13 +262,18 @@ static int run(struct monitor *m)
 			}
 		}
 		/* Events first: a tick's merge wants those that came before it. */
-		if (p[2].revents)
+		if (p[2].revents) {
 			monitor_kernel_events(m->kernel, deliver_event, m);
+			events_due = mono_now() + EVENTS_GAP_S;
+		}
 		if (p[1].revents) {
 			uint64_t expirations;
 
-			if (read(tfd, &expirations, sizeof(expirations)) > 0)
+			if (read(tfd, &expirations, sizeof(expirations)) > 0) {
+				if (!p[2].revents)
+					monitor_kernel_events(m->kernel, deliver_event, m);
 				monitor_probe_tick(m, mono_now());
+			}
 		}
 		/* The HTTP server also has timeouts to keep: run it on every turn. */
 		if (m->http)
@@ -295,6 +308,14 @@ int cmd_monitor(int argc, char **argv)
 	bool remove = false;
 	int opt, err, rc = DS_EXIT_ERROR;
 
+	/*
+	 * Each segment's probers (a table of 2 MB each) are allocated, forked into the prober's
+	 * process and freed. glibc raises its mmap threshold past the size of each freed block:
+	 * from the second segment on they would come from the heap, zeroed page by page, and each
+	 * prober's process would carry them all. A fixed threshold keeps them mmapped: untouched
+	 * pages cost nothing, and the heap stays small.
+	 */
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 	if (ds_getopt_init(&longopts, monitor_options))
 		return DS_EXIT_ERROR;
 	optind = 0;

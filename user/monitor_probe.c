@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The monitor's continuous probing, episodes, records and probe metrics (monitor_probe.h). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diagnose_merge.h"
 #include "monitor.h"
 #include "monitor_kernel.h"
 #include "monitor_probe.h"
 #include "probe_child.h"
+#include "probe_resolve.h"
 #include "probe_stats.h"
 #include "trace_bpf.h"
 #include "util.h"
@@ -21,7 +26,8 @@ static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 				    0.05,   0.1,   0.25,   0.5,	  1,	2.5};
 #define RTT_BUCKETS (sizeof(rtt_bounds) / sizeof(rtt_bounds[0]))
 #define MAX_EVENTS 100000
-#define DRAIN_S 10.0 /* a segment's answers may come this long after it stops sending */
+#define DRAIN_S 10.0	  /* a segment's answers may come this long after it stops sending */
+#define FINISH_WAIT_S 3.0 /* at a stop, the segments under way have this long to report */
 #define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
 
 enum { WHERE_EGRESS, WHERE_INGRESS, WHERE_NETWORK, NWHERE };
@@ -63,6 +69,9 @@ struct window {
 struct target {
 	char name[256];
 	bool listed;
+	bool literal;		     /* name is an address */
+	bool looked_up;		     /* a lookup of the name has come back */
+	char addr[INET6_ADDRSTRLEN]; /* the name's address at the last lookup; "": none */
 	struct segment cur, prev;    /* the one probing, the one draining */
 	struct window *last, *worst; /* may be the same */
 	struct episode_detector det;
@@ -95,6 +104,7 @@ struct mprobe {
 	struct drop_event *events;
 	size_t nevents, cap_events;
 	uint64_t events_missed;
+	struct lookup *lookup; /* the names' lookup under way, NULL: none */
 };
 
 void mprobe_config_init(struct mprobe_config *cfg)
@@ -201,14 +211,130 @@ static void count_progress(struct target *t, struct segment *s, uint64_t sent, u
 		s->seen.dest_lost = lost;
 }
 
-static void segment_start(struct mprobe *m, struct target *t, double now)
+/* --- names, looked up off the loop ------------------------------------------------------ */
+
+/*
+ * The targets given as names are looked up in a thread, a round each segment: a slow or dead
+ * DNS server holds up neither the others' probing (one process probes them all, started once
+ * every prober is open) nor the loop (scrapes). A segment probes a name's address of the last
+ * round; a name not (or no longer) resolving is not probed and says so.
+ */
+struct lookup {
+	pthread_t thread;
+	int done;		 /* set by the thread when its round is over */
+	int refs;		 /* the thread's and the owner's */
+	struct probe_config cfg; /* family */
+	struct netns_ref ns;	 /* fd our own copy, -1: ours */
+	size_t n;
+	char name[MPROBE_MAX_TARGETS][256];
+	char addr[MPROBE_MAX_TARGETS][INET6_ADDRSTRLEN]; /* "": did not resolve */
+};
+
+static void lookup_put(struct lookup *l)
 {
-	const struct mprobe_host *h = m->host;
+	if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	if (l->ns.fd >= 0)
+		close(l->ns.fd);
+	free(l);
+}
+
+static void *lookup_run(void *arg)
+{
+	struct lookup *l = arg;
+	int saved = -1;
+	bool in = l->ns.fd < 0 || !netns_enter(&l->ns, &saved);
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct probe_config c = l->cfg;
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		l->addr[i][0] = 0;
+		snprintf(c.target, sizeof(c.target), "%s", l->name[i]);
+		if (!in || probe_resolve_target(&c, &ss, &len)) /* prints why not */
+			continue;
+		inet_ntop(ss.ss_family,
+			  ss.ss_family == AF_INET6
+				  ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+				  : (void *)&((struct sockaddr_in *)&ss)->sin_addr,
+			  l->addr[i], sizeof(l->addr[i]));
+	}
+	if (saved >= 0)
+		netns_leave(saved);
+	__atomic_store_n(&l->done, 1, __ATOMIC_RELEASE);
+	lookup_put(l);
+	return NULL;
+}
+
+/* A round of lookups of the names among the targets, unless one is under way. */
+static void lookup_start(struct mprobe *m)
+{
+	struct lookup *l;
+
+	if (m->lookup)
+		return;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return;
+	l->cfg = m->cfg.probe;
+	l->ns.fd = -1;
+	if (m->host->ns && m->host->ns->fd >= 0) {
+		l->ns = *m->host->ns;
+		l->ns.fd = fcntl(m->host->ns->fd, F_DUPFD_CLOEXEC, 0);
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (!m->t[i]->literal)
+			snprintf(l->name[l->n++], sizeof(l->name[0]), "%s", m->t[i]->name);
+	l->refs = 2;
+	if (!l->n || (m->host->ns && m->host->ns->fd >= 0 && l->ns.fd < 0) ||
+	    pthread_create(&l->thread, NULL, lookup_run, l)) {
+		l->refs = 1;
+		lookup_put(l);
+		return;
+	}
+	pthread_detach(l->thread);
+	m->lookup = l;
+}
+
+/* The round's answers, once it is over, to the targets still listed. */
+static void lookup_collect(struct mprobe *m)
+{
+	struct lookup *l = m->lookup;
+
+	if (!l || !__atomic_load_n(&l->done, __ATOMIC_ACQUIRE))
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < m->n; j++)
+			if (!strcmp(m->t[j]->name, l->name[i])) {
+				memcpy(m->t[j]->addr, l->addr[i], sizeof(m->t[j]->addr));
+				m->t[j]->looked_up = true;
+			}
+	m->lookup = NULL;
+	lookup_put(l);
+}
+
+/* What to probe for t: its address, or NULL (said) while its name has none. */
+static const char *target_address(struct mprobe *m, const struct target *t)
+{
+	if (t->literal)
+		return t->name;
+	if (t->addr[0])
+		return t->addr;
+	if (t->looked_up)
+		ds_err("monitor: %s: not probed for the next %.0f s; the other targets go on",
+		       t->name, m->cfg.segment_s);
+	return NULL;
+}
+
+/* Open t's prober for a segment (in the server's namespace, entered by the caller); NULL if
+ * it cannot be probed now (printed). */
+static struct prober *segment_open(struct mprobe *m, struct target *t, const char *address)
+{
 	struct probe_config cfg = m->cfg.probe;
 	struct prober *p = NULL;
-	int err, saved = -1;
 
-	snprintf(cfg.target, sizeof(cfg.target), "%s", t->name);
+	snprintf(cfg.target, sizeof(cfg.target), "%s", address);
 	cfg.count = 0;
 	cfg.count_set = false;
 	cfg.duration_s = m->cfg.segment_s;
@@ -218,32 +344,63 @@ static void segment_start(struct mprobe *m, struct target *t, double now)
 	cfg.hop_budget = m->cfg.budget * (1 - m->cfg.dest_share);
 	cfg.interval_s = 0.05;
 	if (probe_config_finish(&cfg))
+		return NULL;
+	if (prober_open(&cfg, &p)) { /* prints why it failed */
+		ds_err("monitor: %s: not probed for the next %.0f s; the other targets go on",
+		       t->name, m->cfg.segment_s);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * A segment for every target, all probed in ONE unprivileged process (a loop over their
+ * probers, each within its own budget): one fork a segment, not one per target, and one
+ * wakeup serves every target whose answer or send is due.
+ */
+static void segments_start(struct mprobe *m, double now)
+{
+	const struct mprobe_host *h = m->host;
+	struct prober *ps[MPROBE_MAX_TARGETS];
+	struct target *ts[MPROBE_MAX_TARGETS];
+	struct probe_child *cs[MPROBE_MAX_TARGETS];
+	size_t k = 0;
+	int err, saved = -1;
+
+	lookup_collect(m);
+	lookup_start(m);
+	if (!m->n)
 		return;
 	if (h->ns) {
 		err = netns_enter(h->ns, &saved);
 		if (err) {
-			ds_err("monitor: %s: failed to enter the namespace: %s", t->name,
-			       strerror(-err));
+			ds_err("monitor: failed to enter the namespace: %s; no probing for the "
+			       "next "
+			       "%.0f s",
+			       strerror(-err), m->cfg.segment_s);
 			return;
 		}
 	}
-	err = prober_open(&cfg, &p); /* prints why it failed */
+	for (size_t i = 0; i < m->n; i++) {
+		const char *address = target_address(m, m->t[i]);
+
+		ps[k] = address ? segment_open(m, m->t[i], address) : NULL;
+		if (ps[k])
+			ts[k++] = m->t[i];
+	}
 	if (h->ns)
 		netns_leave(saved);
-	if (err) {
-		ds_err("monitor: %s: not probed for the next %.0f s; the other targets go on",
-		       t->name, m->cfg.segment_s);
+	if (!k || probe_child_start_many(ps, k, cs))
 		return;
+	for (size_t i = 0; i < k; i++) {
+		if (probe_child_go(cs[i], now + m->cfg.segment_s + DRAIN_S)) {
+			probe_child_close(cs[i]);
+			continue;
+		}
+		ts[i]->cur.child = cs[i];
+		ts[i]->cur.start = now;
+		ts[i]->cur.before = snap_get(m->snap);
 	}
-	if (probe_child_start(p, &t->cur.child))
-		return;
-	if (probe_child_go(t->cur.child, now + m->cfg.segment_s + DRAIN_S)) {
-		probe_child_close(t->cur.child);
-		t->cur.child = NULL;
-		return;
-	}
-	t->cur.start = now;
-	t->cur.before = snap_get(m->snap);
 }
 
 /* --- records and metrics ----------------------------------------------------------------- */
@@ -480,6 +637,9 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		return;
 	}
 	dest_metrics(t, &w->d);
+	/* What the record needs is fetched: the process of the segment can go (it goes once
+	 * every target's segment in it has ended). */
+	probe_child_release(w->child);
 	t->verdict = w->d.verdict.kind;
 	if (t->det.open || t->closed_unrecorded) {
 		old = t->worst;
@@ -572,8 +732,7 @@ static void boundary(struct mprobe *m, double now)
 	snap_put(m->snap);
 	m->snap = snap;
 	prune_events(m);
-	for (size_t i = 0; i < m->n; i++)
-		segment_start(m, m->t[i], now);
+	segments_start(m, now);
 	m->seg_end = now + m->cfg.segment_s;
 }
 
@@ -598,6 +757,51 @@ void mprobe_tick(struct mprobe *m)
 		for (size_t i = 0; i < m->n; i++)
 			feed(m, m->t[i], now);
 	}
+}
+
+/* Whether t owes a record: an episode open, or closed and not yet recorded. */
+static bool owes_record(const struct target *t)
+{
+	return t->det.open || t->closed_unrecorded;
+}
+
+void mprobe_finish(struct mprobe *m)
+{
+	struct host_snap *snap;
+	double until = mono_now() + FINISH_WAIT_S, now;
+	bool owed = false, waiting = true;
+
+	for (size_t i = 0; i < m->n; i++)
+		owed |= owes_record(m->t[i]) && (m->t[i]->cur.child || m->t[i]->prev.child);
+	if (!owed || !ds_stop)
+		return;
+	/* ds_stop ends the process's run once every handle has seen it: follow them all. */
+	while (waiting && mono_now() < until) {
+		waiting = false;
+		for (size_t i = 0; i < m->n; i++) {
+			struct target *t = m->t[i];
+
+			if (t->prev.child && !t->prev.ended)
+				waiting |= !follow(t, &t->prev);
+			if (t->cur.child && !t->cur.ended)
+				waiting |= !follow(t, &t->cur);
+		}
+		if (waiting)
+			usleep(20000);
+	}
+	snap = snap_take(m);
+	now = mono_now();
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = m->t[i];
+
+		if (t->prev.child && t->prev.ended)
+			segment_finish(m, t, &t->prev, now);
+		if (!t->cur.child || !t->cur.ended || !owes_record(t))
+			continue;
+		t->cur.after = snap_get(snap);
+		segment_finish(m, t, &t->cur, now);
+	}
+	snap_put(snap);
 }
 
 void mprobe_event(struct mprobe *m, const struct drop_event *e)
@@ -625,6 +829,22 @@ static void target_free(struct target *t)
 	window_put(t->last, NULL, NULL);
 	window_put(t->worst, t->last, NULL);
 	free(t);
+}
+
+/* A target going away (a reload) with an episode open or unrecorded: its last record now. */
+static void target_owed_record(struct target *t)
+{
+	if (t->closed_unrecorded)
+		flush_closed(t, NULL);
+	else if (t->det.open && (t->worst || t->last))
+		print_record(t, t->worst ? t->worst : t->last, false);
+}
+
+static bool is_address(const char *s)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
 int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
@@ -664,6 +884,7 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 				return -ENOMEM;
 			}
 			snprintf(t->name, sizeof(t->name), "%s", targets[i]);
+			t->literal = is_address(t->name);
 			episode_detector_init(&t->det, &m->cfg.rule);
 			t->verdict = -1;
 		}
@@ -671,8 +892,10 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 		keep[nkeep++] = t;
 	}
 	for (size_t i = 0; i < m->n; i++)
-		if (!m->t[i]->listed)
+		if (!m->t[i]->listed) {
+			target_owed_record(m->t[i]);
 			target_free(m->t[i]);
+		}
 	memcpy(m->t, keep, nkeep * sizeof(keep[0]));
 	m->n = nkeep;
 	return 0;
@@ -684,6 +907,8 @@ void mprobe_free(struct mprobe *m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
 		target_free(m->t[i]);
+	if (m->lookup)
+		lookup_put(m->lookup); /* the thread frees it when its lookups are over */
 	snap_put(m->snap);
 	free(m->events);
 	free(m);
@@ -800,6 +1025,20 @@ struct monitor_probe {
 	struct netns_ref self; /* with -N all, probes leave from our own namespace */
 };
 
+/*
+ * The kernel's symbols (some 6 MB for 120k functions) serve the main process's records; a
+ * prober process, forked from it, has no use for them: it lets go of its copy at once, which
+ * keeps them out of its resident set.
+ */
+static struct ksyms *fork_ksyms;
+static bool atfork_set;
+
+static void drop_ksyms_in_child(void)
+{
+	ksyms_free(fork_ksyms);
+	fork_ksyms = NULL;
+}
+
 static void on_event(struct monitor *m, const struct drop_event *e)
 {
 	if (m->probe)
@@ -814,6 +1053,7 @@ static void probe_teardown(struct monitor *m)
 		return;
 	m->on_event = NULL;
 	mprobe_free(p->mp);
+	fork_ksyms = NULL;
 	ksyms_free(p->ksyms);
 	netns_close(&p->self);
 	free(p);
@@ -865,6 +1105,10 @@ static int probe_setup(struct monitor *m)
 		p->host.reasons = km->reasons;
 		p->ksyms = ksyms_load();
 		p->host.ksyms = p->ksyms;
+		if (!atfork_set)
+			atfork_set = !pthread_atfork(NULL, NULL, drop_ksyms_in_child);
+		if (atfork_set)
+			fork_ksyms = p->ksyms;
 	}
 	mprobe_config_init(&cfg);
 	cfg.json = m->o->json;
@@ -911,5 +1155,9 @@ void monitor_probe_metrics(struct monitor *m, struct metrics *out)
 
 void monitor_probe_stop(struct monitor *m)
 {
+	/* An episode open (or closed, its record not yet out) at a stop: its record, with the
+	 * segment under way, before the process goes. */
+	if (m->probe)
+		mprobe_finish(m->probe->mp);
 	probe_teardown(m);
 }

@@ -5,9 +5,12 @@
  * the probe side's metric families.
  *
  * How it probes: in segments of segment_s (60 s), the same for every target, each a run of
- * `probe`'s engine in its unprivileged child (probe_child.h): prober_open resolves the target
- * and opens the raw sockets, the child drops every privilege, probes for the segment and
- * reports each second. A segment's next starts as it stops sending, while its answers drain.
+ * `probe`'s engine: prober_open opens each target's raw sockets, then ONE unprivileged child
+ * (probe_child_start_many) drops every privilege and probes every target for the segment in one
+ * loop (prober_run_many), reporting each second on each target's own socket pair. A segment's
+ * next starts as it stops sending, while its answers drain; its process ends once every
+ * target's segment in it is merged. Names are looked up in a thread, a round a segment: a
+ * segment probes the last round's address, so no lookup holds up the loop or the others.
  * The budget (20 probes/s per target, all hops together) is split: dest_share (3/4) goes to
  * the destination's own probes, 15/s, which are what the episode detector reads; the rest to
  * the hops (the prober's hop_budget), so a round of every hop comes each path_len / 5 s.
@@ -15,9 +18,9 @@
  * destination answers are rate-limited ICMP, so with -u the destination is paced too (0.8/s) and
  * episodes take longer to show.
  *
- * Faults stay with their target: a name that does not (or no longer) resolves, a target with
- * no route, or a child that fails, prints one line and is tried again at the next segment;
- * the other targets go on.
+ * Faults stay with their target: a name that does not (or no longer) resolves, or a target
+ * with no route, prints one line and is tried again at the next segment; the other targets go
+ * on. A child that fails loses the segment of every target in it.
  *
  * At the end of each segment of a target, the diagnose merge (diagnose_merge.h) runs over it:
  * the tracer's watched events (mprobe_event) place every lost probe, the drops and counters
@@ -79,7 +82,8 @@ int mprobe_new(const struct mprobe_config *cfg, const struct mprobe_host *host,
 /*
  * The targets (host names or addresses, at most MPROBE_MAX_TARGETS, each shorter than 256
  * bytes): a target already probed keeps its counts, its episode and its running segment; one
- * no longer listed is stopped and its series go; a new one starts at the next segment.
+ * no longer listed loses its series (the shared process probes it to the segment's end); a
+ * new one starts at the next segment (a name, at the one after its first lookup).
  * Returns 0 or -EINVAL (printed).
  */
 int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n);
@@ -91,6 +95,12 @@ void mprobe_tick(struct mprobe *m);
 void mprobe_event(struct mprobe *m, const struct drop_event *e);
 /* The probe side's families (README "Monitoring"), into mx. */
 void mprobe_metrics(const struct mprobe *m, struct metrics *mx);
+/*
+ * At a stop (ds_stop set): the records still owed, of the episodes open (printed open, end
+ * null) or closed but not yet recorded, with the segments under way cut at the stop (their
+ * process has FINISH_WAIT_S, 3 s, to report). Nothing to do otherwise.
+ */
+void mprobe_finish(struct mprobe *m);
 /* Ends every child and frees everything. Safe on NULL. */
 void mprobe_free(struct mprobe *m);
 

@@ -141,45 +141,76 @@ static void serve_report(struct prober *p, int fd, const uint8_t *excluded, size
 	}
 }
 
-static void serve(struct prober *p, int fd)
+/* Answer one request on fd; false once the parent quit or went, or broke the protocol. */
+static bool serve_one(struct prober *p, int fd)
 {
-	for (;;) {
-		struct probe_child_header h;
-		uint8_t *buf = NULL;
+	struct probe_child_header h;
+	uint8_t *buf = NULL;
+	bool ok = true;
 
-		if (read_full(fd, &h, sizeof(h), -1.0))
-			return;
-		if (h.len > PROBE_MAX_RECORDS + MAX_PACKET)
-			return;
-		if (h.len) {
-			buf = malloc(h.len);
-			if (!buf || read_full(fd, buf, h.len, -1.0)) {
-				free(buf);
-				return;
+	if (read_full(fd, &h, sizeof(h), -1.0))
+		return false;
+	if (h.len > PROBE_MAX_RECORDS + MAX_PACKET)
+		return false;
+	if (h.len) {
+		buf = malloc(h.len);
+		if (!buf || read_full(fd, buf, h.len, -1.0)) {
+			free(buf);
+			return false;
+		}
+	}
+	switch (h.type) {
+	case PROBE_MSG_PROBES:
+		serve_probes(p, fd);
+		break;
+	case PROBE_MSG_CLASSIFY: {
+		struct probe_packet pk;
+		int32_t rc;
+
+		memset(&pk, 0, sizeof(pk));
+		rc = prober_classify_packet(p, buf, h.len, &pk);
+		send_msg(fd, PROBE_MSG_CLASSIFY, &rc, sizeof(rc), &pk, sizeof(pk));
+		break;
+	}
+	case PROBE_MSG_REPORT:
+		serve_report(p, fd, buf, h.len);
+		break;
+	default:
+		ok = false;
+	}
+	free(buf);
+	return ok;
+}
+
+/* Answer each prober's parent end until all have quit; a prober goes with its end. */
+static void serve(struct prober **ps, const int *fds, size_t n)
+{
+	struct pollfd *pfd = calloc(n + 1, sizeof(*pfd));
+	size_t open = n;
+
+	if (!pfd)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+	while (open) {
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			if (!serve_one(ps[i], pfd[i].fd)) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				prober_close(ps[i]);
+				ps[i] = NULL;
+				open--;
 			}
 		}
-		switch (h.type) {
-		case PROBE_MSG_PROBES:
-			serve_probes(p, fd);
-			break;
-		case PROBE_MSG_CLASSIFY: {
-			struct probe_packet pk;
-			int32_t rc;
-
-			memset(&pk, 0, sizeof(pk));
-			rc = prober_classify_packet(p, buf, h.len, &pk);
-			send_msg(fd, PROBE_MSG_CLASSIFY, &rc, sizeof(rc), &pk, sizeof(pk));
-			break;
-		}
-		case PROBE_MSG_REPORT:
-			serve_report(p, fd, buf, h.len);
-			break;
-		default:
-			free(buf);
-			return;
-		}
-		free(buf);
 	}
+	free(pfd);
 }
 
 /*
@@ -188,22 +219,33 @@ static void serve(struct prober *p, int fd)
  * ours to read. Standard input and output become /dev/null and standard error the pipe the
  * parent copies to its own: no terminal to type into, no output file to write or truncate.
  */
-static int close_others(const struct prober *p, int fd, int stop_fd, int err_fd)
+static int close_others(struct prober *const *ps, const int *fds, size_t n, int stop_fd, int err_fd)
 {
-	int keep[5 + PROBE_MAX_SOCKETS] = { 0, 1, 2, fd, stop_fd };
-	size_t nkeep = 5 + prober_socket_fds(p, keep + 5);
+	int *keep = calloc(4 + n * (1 + PROBE_MAX_SOCKETS), sizeof(*keep));
+	size_t nkeep = 4;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err_fd, 2) < 0)
-		return -errno;
+	if (!keep || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err_fd, 2) < 0) {
+		free(keep);
+		return keep ? -errno : -ENOMEM;
+	}
+	keep[1] = 1;
+	keep[2] = 2;
+	keep[3] = stop_fd;
+	for (size_t i = 0; i < n; i++) {
+		keep[nkeep++] = fds[i];
+		nkeep += prober_socket_fds(ps[i], keep + nkeep);
+	}
 	close(null);
 	close(err_fd);
 	DIR *dir = opendir("/proc/self/fd");
 	struct dirent *de;
 	int dfd;
 
-	if (!dir)
+	if (!dir) {
+		free(keep);
 		return -errno;
+	}
 	dfd = dirfd(dir);
 	while ((de = readdir(dir))) {
 		unsigned long v;
@@ -218,6 +260,7 @@ static int close_others(const struct prober *p, int fd, int stop_fd, int err_fd)
 			close((int)v);
 	}
 	closedir(dir);
+	free(keep);
 	return 0;
 }
 
@@ -251,36 +294,57 @@ static void send_progress(struct prober *p, void *ctx)
 	send_msg(*(int *)ctx, PROBE_MSG_PROGRESS, &pr, sizeof(pr), NULL, 0);
 }
 
-static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int stop_fd,
-						  int err_fd, pid_t parent)
+/*
+ * n probers (the monitor's targets, each with its own end of a socket pair fds[i]) in one
+ * process: one run, then the answers, each prober's on its own end.
+ */
+static void __attribute__((noreturn))
+child_main(struct prober **ps, int *fds, size_t n, int stop_fd, int err_fd, pid_t parent)
 {
 	pthread_t watcher;
 	struct probe_child_header h;
-	double deadline;
+	double deadline = 0, d;
+	size_t k = 0;
 	int32_t err;
 
 	/* A session of our own: no controlling terminal (TIOCSTI), no signals from it. */
-	err = setsid() < 0 ? -errno : close_others(p, fd, stop_fd, err_fd);
+	err = setsid() < 0 ? -errno : close_others(ps, fds, n, stop_fd, err_fd);
 	if (!err)
 		err = privs_drop_all();
 	if (err) {
-		send_msg(fd, PROBE_MSG_FAILED, &err, sizeof(err), NULL, 0);
+		for (size_t i = 0; i < n; i++)
+			send_msg(fds[i], PROBE_MSG_FAILED, &err, sizeof(err), NULL, 0);
 		_exit(1);
 	}
 	/* The parent's death ends us (set after the uid change, which clears it). */
-	if (ds_die_with_parent(parent, SIGTERM) ||
-	    send_msg(fd, PROBE_MSG_READY, &err, sizeof(err), NULL, 0))
+	if (ds_die_with_parent(parent, SIGTERM))
 		_exit(0);
-	if (read_full(fd, &h, sizeof(h), -1.0) || h.type != PROBE_MSG_GO || h.len != sizeof(deadline) ||
-	    read_full(fd, &deadline, sizeof(deadline), -1.0))
+	for (size_t i = 0; i < n; i++)
+		if (send_msg(fds[i], PROBE_MSG_READY, &err, sizeof(err), NULL, 0))
+			_exit(0);
+	/* Each prober's go; one whose parent end went (or said anything else) does not run. */
+	for (size_t i = 0; i < n; i++) {
+		if (read_full(fds[i], &h, sizeof(h), -1.0) || h.type != PROBE_MSG_GO ||
+		    h.len != sizeof(d) || read_full(fds[i], &d, sizeof(d), -1.0)) {
+			prober_close(ps[i]);
+			close(fds[i]);
+			continue;
+		}
+		if (d > deadline)
+			deadline = d;
+		ps[k] = ps[i];
+		fds[k++] = fds[i];
+	}
+	if (!k)
 		_exit(0);
 	if (pthread_create(&watcher, NULL, stop_watch, (void *)(intptr_t)stop_fd))
 		_exit(1);
-	prober_on_progress(p, send_progress, &fd, 1.0);
-	err = prober_run(p, deadline);
-	if (send_msg(fd, PROBE_MSG_DONE, &err, sizeof(err), NULL, 0))
-		_exit(1);
-	serve(p, fd);
+	for (size_t i = 0; i < k; i++)
+		prober_on_progress(ps[i], send_progress, &fds[i], 1.0);
+	err = prober_run_many(ps, k, deadline);
+	for (size_t i = 0; i < k; i++)
+		send_msg(fds[i], PROBE_MSG_DONE, &err, sizeof(err), NULL, 0);
+	serve(ps, fds, k);
 	_exit(0);
 }
 
@@ -288,6 +352,7 @@ static void __attribute__((noreturn)) child_main(struct prober *p, int fd, int s
 
 struct probe_child {
 	pid_t pid;
+	int *refs; /* the handles on the process (probe_child_start_many), shared; NULL: one */
 	int fd;
 	int stop_fd;	 /* closing it ends the child's run early */
 	bool done, stopped, broken;
@@ -380,85 +445,157 @@ static int request(struct probe_child *c, uint32_t type, const void *a, size_t a
 	return err;
 }
 
+/* Its first word on c: privileges dropped (0), or why not (printed). */
+static int child_ready(struct probe_child *c)
+{
+	double until = mono_now() + c->timeout;
+	struct probe_child_header h;
+	int32_t v;
+	int err;
+
+	err = payload(c, &h, sizeof(h), until);
+	if (!err &&
+	    ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED) || h.len != sizeof(v)))
+		err = -EPROTO;
+	if (!err)
+		err = payload(c, &v, sizeof(v), until);
+	if (!err && h.type == PROBE_MSG_FAILED) {
+		err = v < 0 && v > -4096 ? v : -EPERM;
+		ds_err("failed to drop privileges in the prober's process: %s; refusing to "
+		       "read the network with them",
+		       strerror(-err));
+		c->broken = true;
+	} else if (err) {
+		fail(c, err);
+	}
+	return err;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 int probe_child_start(struct prober *p, struct probe_child **out)
 {
-	pid_t parent = getpid();
-	int sv[2], stop[2] = { -1, -1 }, errp[2] = { -1, -1 }, err = 0;
-	struct probe_child *c = NULL;
-	pthread_t relay;
-	int32_t v;
+	return probe_child_start_many(&p, 1, out);
+}
 
-	*out = NULL;
+int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **out)
+{
+	pid_t parent = getpid(), pid = -1;
+	int stop[2] = {-1, -1}, errp[2] = {-1, -1}, err = 0;
+	int *mine = calloc(n + 1, sizeof(int)), *theirs = calloc(n + 1, sizeof(int));
+	int *refs = calloc(1, sizeof(*refs));
+	size_t made = 0;
+	pthread_t relay;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
 	privs_lookup_nobody(); /* here: the password database may open files and sockets */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-		err = -errno;
-		ds_err("failed to start the prober's process: %s", strerror(-err));
-		prober_close(p);
-		return err;
+	if (!mine || !theirs || !refs)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < n; i++) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+			err = -errno;
+			break;
+		}
+		mine[i] = sv[0];
+		theirs[i] = sv[1];
+		made++;
 	}
-	if (pipe2(stop, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
-	    !(c = probe_child_from_fd(sv[0], -1)))
-		err = c || errno ? -errno : -ENOMEM;
+	if (!err && (pipe2(stop, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)))
+		err = -errno;
 	if (!err) {
 		fflush(NULL);
-		c->pid = fork();
-		if (c->pid < 0)
+		pid = fork();
+		if (pid < 0)
 			err = -errno;
 	}
-	if (c && c->pid == 0) {
-		close(sv[0]);
+	if (pid == 0) {
+		close_fds(mine, made);
 		close(stop[1]);
 		close(errp[0]);
-		child_main(p, sv[1], stop[0], errp[1], parent);
+		child_main(ps, theirs, n, stop[0], errp[1], parent);
 	}
 	/* Our copies of the raw sockets go now: only the child reads the network. */
-	prober_close(p);
-	close(sv[1]);
+	for (size_t i = 0; i < n; i++)
+		prober_close(ps[i]);
+	if (theirs)
+		close_fds(theirs, made);
 	if (stop[0] >= 0)
 		close(stop[0]);
 	if (errp[1] >= 0)
 		close(errp[1]);
+	/* A handle for each prober; each holds a copy of the stop pipe (the run ends when all
+	 * are closed) and the process goes with the last. */
+	for (size_t i = 0; !err && i < n; i++) {
+		out[i] = probe_child_from_fd(mine[i], pid);
+		if (!out[i]) {
+			err = -ENOMEM;
+			break;
+		}
+		mine[i] = -1;
+		out[i]->refs = refs;
+		(*refs)++;
+		out[i]->stop_fd = i ? fcntl(stop[1], F_DUPFD_CLOEXEC, 0) : stop[1];
+		if (out[i]->stop_fd < 0) {
+			err = -errno;
+			break;
+		}
+	}
 	if (err) {
 		ds_err("failed to start the prober's process: %s", strerror(-err));
-		if (stop[1] >= 0)
-			close(stop[1]);
-		if (errp[0] >= 0)
+		if (mine)
+			close_fds(mine, made);
+		if (pid <= 0) {
+			/* No child: the handles hold only our ends (and the stop pipe's). */
+			if (!refs || !*refs) {
+				if (stop[1] >= 0)
+					close(stop[1]);
+				free(refs);
+			}
+			if (errp[0] >= 0)
+				close(errp[0]);
+		} else {
 			close(errp[0]);
-		close(sv[0]);
-		free(c);
+			if (!*refs) {
+				close(stop[1]);
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+				free(refs);
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			probe_child_close(out[i]);
+			out[i] = NULL;
+		}
+		free(mine);
+		free(theirs);
 		return err;
 	}
-	c->stop_fd = stop[1];
+	free(mine);
+	free(theirs);
 	if (pthread_create(&relay, NULL, relay_stderr, (void *)(intptr_t)errp[0]))
 		close(errp[0]); /* then the child's messages are lost, not its work */
 	else
 		pthread_detach(relay);
-
-	/* Its first word: privileges dropped, or why not. */
-	{
-		double until = mono_now() + c->timeout;
-		struct probe_child_header h;
-
-		err = payload(c, &h, sizeof(h), until);
-		if (!err && ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED) || h.len != sizeof(v)))
-			err = -EPROTO;
-		if (!err)
-			err = payload(c, &v, sizeof(v), until);
-		if (!err && h.type == PROBE_MSG_FAILED) {
-			err = v < 0 && v > -4096 ? v : -EPERM;
-			ds_err("failed to drop privileges in the prober's process: %s; refusing to "
-			       "read the network with them",
-			       strerror(-err));
-			c->broken = true;
-		} else if (err) {
-			fail(c, err);
-		}
+	for (size_t i = 0; i < n; i++) {
+		err = child_ready(out[i]);
+		if (err)
+			break;
 	}
 	if (err) {
-		probe_child_close(c);
+		for (size_t i = 0; i < n; i++) {
+			probe_child_close(out[i]);
+			out[i] = NULL;
+		}
 		return err;
 	}
-	*out = c;
 	return 0;
 }
 
@@ -756,17 +893,26 @@ broken:
 	return NULL;
 }
 
-void probe_child_close(struct probe_child *c)
+void probe_child_release(struct probe_child *c)
 {
 	int status;
 
-	if (!c)
+	if (!c || c->fd < 0)
 		return;
 	if (!c->broken)
 		send_msg(c->fd, PROBE_MSG_QUIT, NULL, 0, NULL, 0);
 	close(c->fd);
+	c->fd = -1;
+	c->broken = true; /* asked for more, it answers nothing, silently */
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);
+	c->stop_fd = -1;
+	/* The process serves the other handles on it still. */
+	if (c->refs && --*c->refs > 0)
+		c->pid = -1;
+	else
+		free(c->refs);
+	c->refs = NULL;
 	/* It exits on QUIT, on the closed socket or the closed stop pipe: give it a second. */
 	for (int i = 0; c->pid > 0 && i < 50; i++) {
 		pid_t r = waitpid(c->pid, &status, WNOHANG);
@@ -781,6 +927,14 @@ void probe_child_close(struct probe_child *c)
 		}
 		usleep(20000);
 	}
+	c->pid = -1;
+}
+
+void probe_child_close(struct probe_child *c)
+{
+	if (!c)
+		return;
+	probe_child_release(c);
 	free(c->rec);
 	free(c->settled);
 	free(c->hops);

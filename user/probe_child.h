@@ -63,6 +63,14 @@ struct probe_child;
  * its privileges (it has then sent no probe and ended).
  */
 int probe_child_start(struct prober *p, struct probe_child **out);
+/*
+ * As probe_child_start for n probers in ONE child process (the monitor's targets: one process
+ * and one loop for all, not one each): out[i] is prober i's handle, used as any other; the
+ * process ends when the last handle is closed. Every probe_child_go is awaited before the run
+ * starts, which ends at the latest deadline given; a handle closed before its go drops its
+ * prober. On failure every prober is freed and no handle is left.
+ */
+int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **out);
 /* Start the run: prober_run(p, deadline_mono_s) in the child. Returns 0 or -errno (printed). */
 int probe_child_go(struct probe_child *c, double deadline_mono_s);
 
@@ -102,7 +110,13 @@ const struct probe_report *probe_child_report(struct probe_child *c, const bool 
 struct probe_child *probe_child_from_fd(int fd, pid_t pid);
 void probe_child_set_timeout(struct probe_child *c, double seconds);
 
-/* Tell the child to end, reap it, free everything. Safe on NULL. */
+/*
+ * Done with the child: tell it to end (its process goes with the last handle on it) and reap
+ * it. What was fetched already (the probe list, the last report) stays readable until
+ * probe_child_close; anything more fails as with a child that has gone. Safe on NULL.
+ */
+void probe_child_release(struct probe_child *c);
+/* Release the child and free everything. Safe on NULL. */
 void probe_child_close(struct probe_child *c);
 
 #endif

@@ -122,7 +122,7 @@ struct prober {
 	struct resolver *dns;
 	uint8_t *pkt;
 
-	bool ran, interrupted;
+	bool ran, interrupted, sending;
 	double start, end, started_wall, worst_rtt_s;
 	uint64_t next_index, oldest, inflight;
 	struct probe_slot *slots;
@@ -609,7 +609,33 @@ static void handle_reply(struct prober *p, const struct probe_packet *pk, int64_
 	}
 }
 
-static void receive(struct prober *p, int fd)
+/* Parse a packet read from fd for p, and count it. */
+static void deliver(struct prober *p, int fd, const uint8_t *buf, size_t n,
+		    const struct sockaddr_storage *from, int64_t rx)
+{
+	struct probe_packet pk;
+
+	if (p->flow.family == AF_INET) {
+		probe_parse_l3(&p->flow, buf, n, &pk);
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)from;
+
+		if (from->ss_family != AF_INET6)
+			return;
+		probe_parse_l4(&p->flow, fd == p->tcp_fd ? IPPROTO_TCP : IPPROTO_ICMPV6,
+			       (const uint8_t *)&s6->sin6_addr, buf, n, &pk);
+	}
+	if (pk.kind == PROBE_PKT_REPLY)
+		handle_reply(p, &pk, rx);
+	else if (pk.foreign)
+		p->unmatched++;
+}
+
+/*
+ * Read what came on fd, each packet for every prober of ps[0..n) that is live (live NULL: all):
+ * probers that share an ICMP socket (prober_run_many), each finding its own answers in it.
+ */
+static void receive_into(struct prober *const *ps, size_t n, const bool *live, int fd)
 {
 	uint8_t buf[2048];
 	char ctrl[256];
@@ -623,13 +649,12 @@ static void receive(struct prober *p, int fd)
 				     .msg_iovlen = 1,
 				     .msg_control = ctrl,
 				     .msg_controllen = sizeof(ctrl)};
-		struct probe_packet pk;
 		struct cmsghdr *cm;
 		int64_t rx = 0;
-		ssize_t n;
+		ssize_t len;
 
-		n = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (n < 0)
+		len = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (len < 0)
 			return;
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
@@ -640,21 +665,15 @@ static void receive(struct prober *p, int fd)
 				rx = (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 			}
 		}
-		if (p->flow.family == AF_INET) {
-			probe_parse_l3(&p->flow, buf, (size_t)n, &pk);
-		} else {
-			const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&from;
-
-			if (from.ss_family != AF_INET6)
-				continue;
-			probe_parse_l4(&p->flow, fd == p->tcp_fd ? IPPROTO_TCP : IPPROTO_ICMPV6,
-				       (const uint8_t *)&s6->sin6_addr, buf, (size_t)n, &pk);
-		}
-		if (pk.kind == PROBE_PKT_REPLY)
-			handle_reply(p, &pk, rx);
-		else if (pk.foreign)
-			p->unmatched++;
+		for (size_t k = 0; k < n; k++)
+			if (!live || live[k])
+				deliver(ps[k], fd, buf, (size_t)len, &from, rx);
 	}
+}
+
+static void receive(struct prober *p, int fd)
+{
+	receive_into(&p, 1, NULL, fd);
 }
 
 /* Rows first_ttl..path_len: the hops as counts, in order, for the decision rules. */
@@ -972,19 +991,11 @@ void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, doubl
 	p->progress_every = every_s > 0.05 ? every_s : 0.05;
 }
 
-int prober_run(struct prober *p, double deadline)
+/* The run's start: its clocks, the first round and destination probe due at once. */
+static void run_begin(struct prober *p)
 {
-	struct pollfd pfd[2];
-	bool sending = true;
-	int nfd = 0, err = 0;
-
-	if (p->ran)
-		return -EALREADY;
 	p->ran = true;
-	pfd[nfd++] = (struct pollfd){.fd = p->icmp_fd, .events = POLLIN};
-	if (p->tcp_fd >= 0)
-		pfd[nfd++] = (struct pollfd){.fd = p->tcp_fd, .events = POLLIN};
-
+	p->sending = true;
 	p->start = mono_now();
 	p->started_wall = (double)realtime_ns() / 1e9;
 	p->next_round = p->start;
@@ -992,60 +1003,181 @@ int prober_run(struct prober *p, double deadline)
 	p->dest.paced = p->flow.proto == PROBE_UDP;
 	p->last_check = p->start;
 	p->next_progress = p->start + p->progress_every;
+}
 
-	for (;;) {
-		double now = mono_now(), wake;
+/* One turn of p's run at now (its ICMP answers read already): read its TCP answers, settle,
+ * send what is due. false once it has ended. */
+static bool run_turn(struct prober *p, double now)
+{
+	if (p->tcp_fd >= 0)
+		receive(p, p->tcp_fd);
+	expire(p, mono_ns());
+	if (p->sending && !still_sending(p, now))
+		p->sending = false;
+	if (p->sending)
+		send_due(p, now);
+	if (!p->sending && p->inflight == 0)
+		return false;
+	check_limiters(p, now);
+	if (p->progress && now >= p->next_progress) {
+		p->next_progress = now + p->progress_every;
+		p->progress(p, p->progress_ctx);
+	}
+	return true;
+}
+
+/* The run has ended; its ICMP socket goes with the last prober that reads through it. */
+static void run_end(struct prober *p, bool interrupted)
+{
+	p->interrupted = interrupted;
+	p->end = mono_now();
+	close_fd(&p->tcp_fd);
+	close_fd(&p->send_fd);
+	close_ports(p);
+}
+
+/* Whether a and b can read their answers from one ICMP socket: bound to the same source. */
+static bool same_icmp(const struct prober *a, const struct prober *b)
+{
+	return a->flow.family == b->flow.family && !memcmp(a->flow.src, b->flow.src, a->alen);
+}
+
+int prober_run(struct prober *p, double deadline)
+{
+	return prober_run_many(&p, 1, deadline);
+}
+
+int prober_run_many(struct prober *const *ps, size_t n, double deadline)
+{
+	struct pollfd *pfd = calloc(2 * n + 1, sizeof(*pfd));
+	size_t *owner = calloc(2 * n + 1, sizeof(*owner)), *reader = calloc(n + 1, sizeof(*reader));
+	bool *live = calloc(n + 1, sizeof(*live)), *group = calloc(n + 1, sizeof(*group));
+	size_t nlive = n;
+	int err = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (ps[i]->ran)
+			err = -EALREADY;
+	if (!err && (!pfd || !owner || !reader || !live || !group))
+		err = -ENOMEM;
+	if (err)
+		goto out;
+	/*
+	 * Every raw ICMP socket gets a copy of every ICMP packet: n sockets would have each
+	 * answer read n times. Probers bound to the same source read through the first one's
+	 * (reader), and theirs close now, before anything is queued on them to drop.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		reader[i] = i;
+		for (size_t j = 0; j < i && reader[i] == i; j++)
+			if (reader[j] == j && same_icmp(ps[i], ps[j]))
+				reader[i] = j;
+		if (reader[i] != i)
+			close_fd(&ps[i]->icmp_fd);
+		run_begin(ps[i]);
+		live[i] = true;
+	}
+	/* The targets in one loop: one wakeup serves every prober whose answer or send is due. */
+	while (nlive) {
+		double now = mono_now(), wake = now + MAX_POLL_S;
+		nfds_t nfd = 0;
 		int ms, rc;
 
 		if (ds_stop || (deadline > 0 && now >= deadline)) {
-			p->interrupted = true;
+			for (size_t i = 0; i < n; i++)
+				if (live[i])
+					run_end(ps[i], true);
 			break;
 		}
 		/* Answers already queued are read before anything is given up as lost. */
-		for (int i = 0; i < nfd; i++)
-			receive(p, pfd[i].fd);
-		expire(p, mono_ns());
-		if (sending && !still_sending(p, now))
-			sending = false;
-		if (sending)
-			send_due(p, now);
-		if (!sending && p->inflight == 0)
-			break;
-		check_limiters(p, now);
-		if (p->progress && now >= p->next_progress) {
-			p->next_progress = now + p->progress_every;
-			p->progress(p, p->progress_ctx);
+		for (size_t r = 0; r < n; r++) {
+			if (reader[r] != r || ps[r]->icmp_fd < 0)
+				continue;
+			for (size_t i = 0; i < n; i++)
+				group[i] = live[i] && reader[i] == r;
+			receive_into(ps, n, group, ps[r]->icmp_fd);
 		}
+		for (size_t i = 0; i < n; i++) {
+			struct prober *p = ps[i];
+			double w;
 
-		wake = next_wake(p, sending, now, deadline);
-		if (p->progress && p->next_progress < wake)
-			wake = p->next_progress;
+			if (!live[i])
+				continue;
+			if (!run_turn(p, now)) {
+				run_end(p, false);
+				live[i] = false;
+				nlive--;
+				continue;
+			}
+			w = next_wake(p, p->sending, now, deadline);
+			if (p->progress && p->next_progress < w)
+				w = p->next_progress;
+			if (w < wake)
+				wake = w;
+			if (p->tcp_fd >= 0) {
+				owner[nfd] = i;
+				pfd[nfd++] = (struct pollfd){.fd = p->tcp_fd, .events = POLLIN};
+			}
+		}
+		/* Nothing reads a socket whose probers have all ended: left open it would queue,
+		 * then drop, others' ICMP. */
+		for (size_t r = 0; r < n; r++) {
+			bool used = false;
+
+			if (reader[r] != r || ps[r]->icmp_fd < 0)
+				continue;
+			for (size_t i = 0; i < n; i++)
+				used |= live[i] && reader[i] == r;
+			if (!used) {
+				close_fd(&ps[r]->icmp_fd);
+				continue;
+			}
+			owner[nfd] = r;
+			pfd[nfd++] = (struct pollfd){.fd = ps[r]->icmp_fd, .events = POLLIN};
+		}
+		if (!nlive)
+			break;
 		ms = (int)ceil((wake - mono_now()) * 1e3);
 		if (ms < 0)
 			ms = 0;
-		rc = poll(pfd, (nfds_t)nfd, ms);
+		rc = poll(pfd, nfd, ms);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
 			ds_err("failed to wait for probe replies: %s", strerror(errno));
+			for (size_t i = 0; i < n; i++)
+				if (live[i])
+					run_end(ps[i], false);
 			break;
 		}
-		for (int i = 0; i < nfd; i++)
-			if (pfd[i].revents & POLLIN)
-				receive(p, pfd[i].fd);
+		for (nfds_t k = 0; k < nfd; k++) {
+			size_t o = owner[k];
+
+			if (!(pfd[k].revents & POLLIN))
+				continue;
+			if (pfd[k].fd != ps[o]->icmp_fd) {
+				receive(ps[o], pfd[k].fd);
+				continue;
+			}
+			for (size_t i = 0; i < n; i++)
+				group[i] = live[i] && reader[i] == o;
+			receive_into(ps, n, group, pfd[k].fd);
+		}
 	}
-	p->end = mono_now();
-	/* Nothing reads them any more: a socket left open would queue, then drop, others' ICMP. */
-	close_fd(&p->icmp_fd);
-	close_fd(&p->tcp_fd);
-	close_fd(&p->send_fd);
-	close_ports(p);
-	if (!p->interrupted) {
+	for (size_t i = 0; i < n; i++) {
 		double dl = mono_now() + DNS_WAIT_S;
 
-		resolver_wait(p->dns, deadline > 0 && deadline < dl ? deadline : dl);
+		close_fd(&ps[i]->icmp_fd);
+		if (!ps[i]->interrupted)
+			resolver_wait(ps[i]->dns, deadline > 0 && deadline < dl ? deadline : dl);
 	}
+out:
+	free(pfd);
+	free(owner);
+	free(reader);
+	free(live);
+	free(group);
 	return err;
 }
 

@@ -73,6 +73,12 @@ bool probe_error_is_input(int err);
  * a failed poll/receive.
  */
 int prober_run(struct prober *p, double deadline_mono_s);
+/*
+ * As prober_run for n probers at once, in one loop of this thread (the monitor's targets): each
+ * keeps its own sockets, pace and budget, and ends as it would alone; returns when all have.
+ * -EALREADY if any has run, -ENOMEM, or -errno of a failed poll (then all end).
+ */
+int prober_run_many(struct prober *const *ps, size_t n, double deadline_mono_s);
 
 /*
  * Have prober_run call fn(p, ctx) every every_s seconds while it probes (the first time every_s

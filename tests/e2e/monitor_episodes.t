@@ -9,8 +9,9 @@
 #   r2     clean all along: no episode
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
-# Then the textfile's probe families: promtool checks them, the episodes are counted by
-# verdict, the lost probes by where. About 80 s.
+# All of them are probed by one process a segment. Then the textfile's probe families: promtool
+# checks them, the episodes are counted by verdict, the lost probes by where. Last, an episode
+# open at a stop gets its record then. About 90 s.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 t_need nft
@@ -40,6 +41,11 @@ t_wait_ready "$OUT.err" || t_skip_all "the monitor did not start"
 start=$(date +%s)
 # Episodes are looked for once a segment has shown each target answers: after the first.
 sleep 14
+# One prober process a segment for all targets (not one each): this segment's, and the last
+# one's while its answers drain.
+nproc=$(ps -o pid= --ppid "$MON" | grep -c .)
+t_check "one prober process a segment for the 4 targets it can probe ($nproc running)" \
+	test "$nproc" -ge 1 -a "$nproc" -le 2
 
 lab_fwd_loss r2 50 fwd
 sleep 16
@@ -111,4 +117,25 @@ t_ge "$(metric "dropscope_probe_sent_total{target=\"$R2\"}")" 500 "r2: its probe
 t_is "$(metric "dropscope_hop_received_total{target=\"$DST\",ttl=\"1\"}")" \
 	"$(metric "dropscope_hop_sent_total{target=\"$DST\",ttl=\"1\"}")" "dst: hop 1 answers every probe"
 t_ge "$(metric "dropscope_probe_rtt_seconds_count{target=\"$DST\"}")" 500 "dst: round trips counted"
+
+# An episode still open when the monitor stops: its record comes with the stop, from the segment
+# under way cut there, still open (end null).
+before=$(record "$DST" | grep -c .)
+lab_fwd_loss r2 50 fwd
+for i in $(seq 1 100); do
+	[ "$(grep -c "loss episode on $DST:" "$OUT.err")" -ge 2 ] && break
+	sleep 0.2
+done
+t_stop "$MON"
+t_ok $? "the monitor stopped"
+lab_exec r2 nft delete table inet lab_loss
+last=$(record "$DST" | tail -n 1)
+t_ge "$(record "$DST" | grep -c .)" $((before + 1)) "dst: a record more"
+t_is "$(echo "$last" | jq -r .network.interrupted)" true \
+	"dst: the last one printed at the stop, of the segment it cut"
+t_is "$(echo "$last" | jq -r .episode.end)" null "dst: the episode still open"
+# (The segment the stop cut may have begun after the loss that opened the episode: then the one
+# before holds it, recorded at its end or at the stop.)
+t_ge "$(record "$DST" | tail -n +$((before + 1)) | jq .probes.lost_in_network | sort -n | tail -n 1)" 1 \
+	"dst: its lost probes in the records since, in the network"
 t_done
