@@ -11,7 +11,8 @@
 #  - a branch router that rations its ICMP is not loss;
 #  - diagnose, with its default flows (icmp and tcp), calls the branch's loss the network's;
 #  - over IPv6 too (the 3-way split, clean and with loss on one branch) where the kernel hashes
-#    IPv6 flows by their ports.
+#    IPv6 flows by their ports;
+#  - fewer rounds than flows (-c 8 --flows 24) ends.
 # TCP SYN probes: routers hash their ports, and the destination's answers (RSTs) are not
 # rate-limited, so every flow gets end-to-end samples. Sizes: 16 flows for a 2-way split (MDA
 # needs 11), 24 for 3 ways (16). Clean runs: every flow twice at the default interval, and MDA's
@@ -233,6 +234,13 @@ t_is "$(jq -r '[.multipath.paths[] | .sent - .received] | add' "$O")" 0 \
 mda_within "2-way clean" "$O" 19
 t_is "$(hop_get "$O" 1 .mda_flows_needed)" 1 \
 	"2-way clean: hop 1 needs one flow (this host's route has one next hop)"
+
+# Fewer rounds than flows: discovery cannot finish, and the destination, held while it goes on,
+# must still get its probes and the run end (timeout bounds the old hang).
+lab_exec host timeout 30 "$DROPSCOPE" probe -n --json --timeout 3 -T --flows 24 -c 8 \
+	"$LAB_DST4" >"$O" 2>"$O.err"
+t_is "$?" 0 "-c 8 --flows 24: the run ends, exit 0 (124: still running after 30 s)"
+t_ge "$(jq -r '.hops[-1].all_received' "$O")" 1 "-c 8 --flows 24: the destination answered"
 
 # Outbound loss on p1: its flows lose from hop 3 on, the other branch's lose nothing.
 lab_fwd_loss p1 15 fwd
