@@ -15,9 +15,11 @@
 #  - fewer rounds than flows (-c 8 --flows 24) ends.
 # TCP SYN probes: routers hash their ports, and the destination's answers (RSTs) are not
 # rate-limited, so every flow gets end-to-end samples. Sizes: 16 flows for a 2-way split (MDA
-# needs 11), 24 for 3 ways (16). Clean runs: every flow twice at the default interval, and MDA's
-# rule holds within tracelb's probes (the lab's answers come well within a round, so no round
-# probes a hop again while its answer is on the way). Lossy runs: the statistics count rounds, not
+# needs 11), 24 for 3 ways (16). Clean runs: every flow twice, and MDA's rule holds within
+# tracelb's probes. That count holds only if no round probes a hop again while its answer is on
+# the way, so they go at -i 0.3, not the default 0.1: the lab's answers take well under a
+# millisecond, and a loaded machine (the suite runs three e2e tests at once) would have to hold
+# one back three times as long to change the count. Lossy runs: the statistics count rounds, not
 # seconds, so they go 10 times faster (-i 0.01). Outbound, 800 rounds: where the lossy branch's
 # loss starts (the first hop behind it) is a hop its flows reach once a round each, and a branch
 # may have as few as a quarter of the flows: ~200 probes there, ~30 lost expected, and the hop is
@@ -174,8 +176,8 @@ mda_within()
 three_way()
 {
 	local d=$1 i
-	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -T --flows 24 -c 48 "$LAB_DST4" \
-		>"$d/clean.json" 2>"$d/clean.err"
+	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -T --flows 24 -c 48 -i 0.3 \
+		"$LAB_DST4" >"$d/clean.json" 2>"$d/clean.err"
 	echo $? >"$d/clean.rc"
 	save_split "$d" 3
 	lab_fwd_loss p2 15 fwd
@@ -190,7 +192,7 @@ three_way()
 	[ -n "$LAB_DST6" ] || return 0
 	lab_exec p2 nft delete table inet lab_loss
 	for i in 1 2 3; do lab_exec "p$i" nft flush set inet seen ports; done
-	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -6 -T --flows 24 -c 48 \
+	lab_exec host "$DROPSCOPE" probe -n --json --timeout 3 -6 -T --flows 24 -c 48 -i 0.3 \
 		"$LAB_DST6" >"$d/clean6.json" 2>"$d/clean6.err"
 	echo $? >"$d/clean6.rc"
 	save_split "$d/v6" 3 6
@@ -226,7 +228,7 @@ in_lab both 1 2 both_then_diagnose
 ecmp_lab 1 2 || t_skip_all "could not build the ECMP lab (L4 multipath hashing)"
 A=$T_TMP/a
 mkdir -p "$A"
-probe_json "$O" -T --flows 16 -c 32 "$LAB_DST4"
+probe_json "$O" -T --flows 16 -c 32 -i 0.3 "$LAB_DST4"
 t_is "$?" 0 "2-way clean: exit 0, no loss"
 save_split "$A" 2
 split_checks "2-way clean" "$O" "$A" 2 2
