@@ -206,7 +206,9 @@ lab_bg()
 # 10.81.k.0/24 (link k joins jk and the next). IPv6 the same in fd78:0:0:k::/64, fd79:0:0:i::/64
 # and fd81:0:0:k::/64 (::1 and ::2), pi - j1 by link-local addresses only (fe80::1, fe80::2: j1
 # answers from its eth1, fd81:0:0:1::1), when the kernel hashes IPv6 flows by their ports too
-# (net.ipv6.fib_multipath_hash_policy=1 in rS; LAB_DST6 is empty otherwise).
+# (net.ipv6.fib_multipath_hash_policy=1 in rS; LAB_DST6 is empty otherwise). LAB_ECMP_V6 says
+# which: "yes", "no-hash" (the sysctl is missing: the kernel cannot), or "broken" (the sysctl
+# took, but the IPv6 routes or the first ping failed: a fault in the lab, not the kernel's).
 # Sets LAB_ID, LAB_HOST, LAB_DST, LAB_HOST4, LAB_DST4, LAB_HOST6, LAB_DST6, LAB_ECMP_SPLIT (= S),
 # LAB_ECMP_WAYS, LAB_ECMP_BRANCH4_<i> and LAB_ECMP_BRANCH6_<i> (pi's address as a hop),
 # LAB_ECMP_JOIN4 and LAB_ECMP_JOIN6 (j1's address as a hop).
@@ -325,39 +327,66 @@ lab_build_ecmp()
 		[ "$k" -gt 1 ] && ip -n "$(lab_ns "j$k")" route add 10.78.0.0/24 via "10.81.$((k - 1)).1"
 	done
 	ip -n "$LAB_DST" route add default via "10.81.$jn.1"
+	LAB_ECMP_V6=yes
 	lab_ecmp_routes6 "$s" "$w" "$jn" || LAB_DST6=
-	lab_log "created ECMP lab $LAB_ID: $s routers, $w ways, $jn after${LAB_DST6:+, IPv6 too}"
+	lab_log "created ECMP lab $LAB_ID: $s routers, $w ways, $jn after, IPv6: $LAB_ECMP_V6"
 	lab_wait_answer -4 "$LAB_DST4" || return 1
-	[ -z "$LAB_DST6" ] || lab_wait_answer -6 "$LAB_DST6" || LAB_DST6=
+	[ -z "$LAB_DST6" ] || lab_wait_answer -6 "$LAB_DST6" || { LAB_DST6=; LAB_ECMP_V6=broken; }
 }
 
-# The ECMP lab's IPv6 routes, as its IPv4 ones; fails if rS cannot hash IPv6 flows' ports.
+# The ECMP lab's IPv6 routes, as its IPv4 ones; fails if rS cannot hash IPv6 flows' ports
+# (LAB_ECMP_V6=no-hash) or a route cannot be added (LAB_ECMP_V6=broken).
 lab_ecmp_routes6()
 {
-	local s=$1 w=$2 jn=$3 k i nh
+	local s=$1 w=$2 jn=$3
 	lab_sysctl "r$s" net.ipv6.fib_multipath_hash_policy 1
 	[ "$(lab_exec "r$s" sysctl -n net.ipv6.fib_multipath_hash_policy 2>/dev/null)" = 1 ] ||
-		return 1
-	ip -n "$LAB_HOST" -6 route add default via fd78:0:0:0::2 || return 1
+		{ LAB_ECMP_V6=no-hash; return 1; }
+	LAB_ECMP_V6=broken
+	lab_ecmp_routes6_add "$s" "$w" "$jn" || return 1
+	LAB_ECMP_V6=yes
+}
+
+# lab_route6 NODE ROUTE...: ip -6 route add ROUTE in NODE, or say which failed.
+lab_route6()
+{
+	local ns
+	ns=$(lab_ns "$1") || return 1
+	shift
+	ip -n "$ns" -6 route add "$@" && return 0
+	echo "lab: ip -6 route add $* in $ns failed" >&2
+	return 1
+}
+
+lab_ecmp_routes6_add()
+{
+	local s=$1 w=$2 jn=$3 k i nh
+	lab_route6 host default via fd78:0:0:0::2 || return 1
 	for k in $(seq 1 "$s"); do
-		[ "$k" -gt 1 ] && ip -n "$(lab_ns "r$k")" -6 route add fd78:0:0:0::/64 \
-			via "fd78:0:0:$((k - 1))::1"
-		[ "$k" -lt "$s" ] && ip -n "$(lab_ns "r$k")" -6 route add default via "fd78:0:0:$k::2"
+		if [ "$k" -gt 1 ]; then
+			lab_route6 "r$k" fd78:0:0:0::/64 via "fd78:0:0:$((k - 1))::1" || return 1
+		fi
+		if [ "$k" -lt "$s" ]; then
+			lab_route6 "r$k" default via "fd78:0:0:$k::2" || return 1
+		fi
 	done
 	nh=()
 	for i in $(seq 1 "$w"); do nh+=(nexthop via "fd79:0:0:$i::2" dev "b$i"); done
-	ip -n "$(lab_ns "r$s")" -6 route add default "${nh[@]}" || return 1
+	lab_route6 "r$s" default "${nh[@]}" || return 1
 	for i in $(seq 1 "$w"); do
-		ip -n "$(lab_ns "p$i")" -6 route add default via fe80::2 dev eth1
-		ip -n "$(lab_ns "p$i")" -6 route add fd78:0:0:0::/64 via "fd79:0:0:$i::1"
+		lab_route6 "p$i" default via fe80::2 dev eth1 || return 1
+		lab_route6 "p$i" fd78:0:0:0::/64 via "fd79:0:0:$i::1" || return 1
 	done
-	ip -n "$(lab_ns j1)" -6 route add fd78:0:0:0::/64 via fe80::1 dev "b$LAB_ECMP_RETURN"
+	lab_route6 j1 fd78:0:0:0::/64 via fe80::1 dev "b$LAB_ECMP_RETURN" || return 1
 	for k in $(seq 1 "$jn"); do
-		[ "$k" -lt "$jn" ] && ip -n "$(lab_ns "j$k")" -6 route add default via "fd81:0:0:$k::2"
-		[ "$k" -gt 1 ] && ip -n "$(lab_ns "j$k")" -6 route add fd78:0:0:0::/64 \
-			via "fd81:0:0:$((k - 1))::1"
+		if [ "$k" -lt "$jn" ]; then
+			lab_route6 "j$k" default via "fd81:0:0:$k::2" || return 1
+		fi
+		if [ "$k" -gt 1 ]; then
+			lab_route6 "j$k" fd78:0:0:0::/64 via "fd81:0:0:$((k - 1))::1" || return 1
+		fi
 	done
-	ip -n "$LAB_DST" -6 route add default via "fd81:0:0:$jn::1"
+	lab_route6 dst default via "fd81:0:0:$jn::1"
 }
 
 

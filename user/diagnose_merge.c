@@ -73,12 +73,14 @@ static int place_probes(struct diag *d)
 		seen[nseen].index = probe_at(rec, pkt.index, e->ts_ns);
 		seen[nseen].reply = pkt.kind == PROBE_PKT_REPLY;
 		seen[nseen].here = e->netns == d->self_netns;
+		seen[nseen].netns = e->netns;
 		seen[nseen].reason = e->reason;
 		nseen++;
 	}
 	probe_fates(info, n, seen, nseen, d->fates, &d->fate);
 	free(info);
-	free(seen);
+	d->seen = seen;
+	d->nseen = nseen;
 	return 0;
 }
 
@@ -101,7 +103,7 @@ static void filtered_probes(struct diag *d, const struct probe_record *rec, size
 	for (size_t i = 0; i < n; i++)
 		at_target[i] = rec[i].flow != 0 &&
 			       ((rec[i].flags & PROBE_REC_DEST) || rec[i].ttl >= dest_ttl);
-	probe_fates_filtered(at_target, n, d->fates, &d->fate);
+	probe_fates_filtered(at_target, n, d->seen, d->nseen, d->fates, &d->fate);
 	free(at_target);
 }
 

@@ -251,10 +251,17 @@ static bool discovering(const struct prober *p)
 	return p->nflows > 1 && !p->mda_probes && p->rounds < 2 * (uint64_t)p->nflows;
 }
 
-/* The destination's probes wait while discovering, nflows rounds at most. */
+/* Rounds go on until the count (or the duration) is done. */
+static bool rounds_due(const struct prober *p)
+{
+	return p->cfg.duration_s > 0 || p->rounds < p->cfg.count;
+}
+
+/* The destination's probes wait while discovering, nflows rounds at most, and no longer than the
+ * rounds go on (-c below --flows: discovery cannot finish, and the run must end). */
 static bool dest_held(const struct prober *p)
 {
-	return discovering(p) && p->rounds < p->nflows;
+	return discovering(p) && p->rounds < p->nflows && rounds_due(p);
 }
 
 /* Note when MDA's rule first holds: the probes it took (after discovery's cap too). */
@@ -782,12 +789,6 @@ static bool need_paced_samples(const struct prober *p)
 static unsigned int hop_end(const struct prober *p)
 {
 	return p->path_len < p->horizon + 1 ? p->path_len : p->horizon + 1;
-}
-
-/* Rounds go on until the count (or the duration) is done. */
-static bool rounds_due(const struct prober *p)
-{
-	return p->cfg.duration_s > 0 || p->rounds < p->cfg.count;
 }
 
 /* The destination gets two probes a round, or its own pace while the rounds last. */
