@@ -195,17 +195,23 @@ lab_bg()
 #
 # lab_create_ecmp S W [J]: S routers in a chain, the last of them (rS) splitting flows by an
 # L4 hash (fib_multipath_hash_policy=1, set in rS's namespace: a per-namespace sysctl) over W
-# parallel routers p1..pW, which rejoin at j1; J routers (default 1) then lead to dst. IPv4
-# only. Hop k (k <= S) is rk; hop S+1 is one of the p's; hop S+2 is j1; dst is hop S+J+2.
+# parallel routers p1..pW, which rejoin at j1; J routers (default 1) then lead to dst. Hop k
+# (k <= S) is rk; hop S+1 is one of the p's; hop S+2 is j1; dst is hop S+J+2.
 # Answers come back by one branch, p1 (LAB_ECMP_RETURN): j1's route to the host.
 # Every node has eth0 toward host and eth1 toward dst (rS has b1..bW toward the p's, j1 has
 # b1..bW toward them), so lab_fwd_loss works on every node.
 #
 # Addresses: the chain host..rS 10.78.k.0/24 (link k joins node k and k+1, .1 left, .2 right);
 # rS - pi 10.79.i.0/24 (rS .1, pi .2); pi - j1 10.80.i.0/24 (pi .1, j1 .2); j1 .. dst
-# 10.81.k.0/24 (link k joins jk and the next).
-# Sets LAB_ID, LAB_HOST, LAB_DST, LAB_HOST4, LAB_DST4, LAB_ECMP_SPLIT (= S), LAB_ECMP_WAYS,
-# LAB_ECMP_BRANCH4_<i> (pi's address as a hop), LAB_ECMP_JOIN4 (j1's address as a hop).
+# 10.81.k.0/24 (link k joins jk and the next). IPv6 the same in fd78:0:0:k::/64, fd79:0:0:i::/64
+# and fd81:0:0:k::/64 (::1 and ::2), pi - j1 by link-local addresses only (fe80::1, fe80::2: j1
+# answers from its eth1, fd81:0:0:1::1), when the kernel hashes IPv6 flows by their ports too
+# (net.ipv6.fib_multipath_hash_policy=1 in rS; LAB_DST6 is empty otherwise). LAB_ECMP_V6 says
+# which: "yes", "no-hash" (the sysctl is missing: the kernel cannot), or "broken" (the sysctl
+# took, but the IPv6 routes or the first ping failed: a fault in the lab, not the kernel's).
+# Sets LAB_ID, LAB_HOST, LAB_DST, LAB_HOST4, LAB_DST4, LAB_HOST6, LAB_DST6, LAB_ECMP_SPLIT (= S),
+# LAB_ECMP_WAYS, LAB_ECMP_BRANCH4_<i> and LAB_ECMP_BRANCH6_<i> (pi's address as a hop),
+# LAB_ECMP_JOIN4 and LAB_ECMP_JOIN6 (j1's address as a hop).
 lab_create_ecmp()
 {
 	lab_build_ecmp "$@" && return 0
@@ -213,7 +219,8 @@ lab_create_ecmp()
 	return 1
 }
 
-# lab_link LEFT LIFNAME LADDR RIGHT RIFNAME RADDR: a veth pair between two nodes, /24 addresses.
+# lab_link LEFT LIFNAME LADDR RIGHT RIFNAME RADDR [LADDR6 RADDR6]: a veth pair between two
+# nodes, /24 addresses (and /64 ones).
 lab_link()
 {
 	local lns rns a b
@@ -227,6 +234,10 @@ lab_link()
 	ip link set "$b" netns "$rns" name "$5" || return 1
 	ip -n "$lns" addr add "$3/24" dev "$2"
 	ip -n "$rns" addr add "$6/24" dev "$5"
+	if [ -n "${7:-}" ]; then
+		ip -n "$lns" -6 addr add "$7/64" dev "$2" nodad
+		ip -n "$rns" -6 addr add "$8/64" dev "$5" nodad
+	fi
 	ip -n "$lns" link set "$2" up
 	ip -n "$rns" link set "$5" up
 }
@@ -257,29 +268,41 @@ lab_build_ecmp()
 		ip netns add "$lns" || { echo "lab: cannot create namespace $lns" >&2; return 1; }
 		ip -n "$lns" link set lo up
 		lab_icmp_ratelimit "$node" 0
+		lab_sysctl "$node" net.ipv6.conf.all.accept_dad 0
+		lab_sysctl "$node" net.ipv6.conf.default.accept_dad 0
 		[ "$node" = host ] || [ "$node" = dst ] && continue
 		lab_sysctl "$node" net.ipv4.ip_forward 1
+		lab_sysctl "$node" net.ipv6.conf.all.forwarding 1
 	done
 	# The chain to the splitting router.
 	for k in $(seq 0 $((s - 1))); do
-		lab_link "$(lab_node_name "$k")" eth1 "10.78.$k.1" "r$((k + 1))" eth0 "10.78.$k.2" ||
-			return 1
+		lab_link "$(lab_node_name "$k")" eth1 "10.78.$k.1" "r$((k + 1))" eth0 "10.78.$k.2" \
+			"fd78:0:0:$k::1" "fd78:0:0:$k::2" || return 1
 		eval "LAB_HOP4_$((k + 1))=10.78.$k.2"
+		eval "LAB_HOP6_$((k + 1))=fd78:0:0:$k::2"
 	done
 	# The parallel routers, and where they rejoin.
 	for i in $(seq 1 "$w"); do
-		lab_link "r$s" "b$i" "10.79.$i.1" "p$i" eth0 "10.79.$i.2" || return 1
-		lab_link "p$i" eth1 "10.80.$i.1" j1 "b$i" "10.80.$i.2" || return 1
+		lab_link "r$s" "b$i" "10.79.$i.1" "p$i" eth0 "10.79.$i.2" \
+			"fd79:0:0:$i::1" "fd79:0:0:$i::2" || return 1
+		# IPv6: link-local only on j1's side, so that j1 answers from one address
+		# (Linux sources ICMPv6 errors from the interface the packet came in by).
+		lab_link "p$i" eth1 "10.80.$i.1" j1 "b$i" "10.80.$i.2" fe80::1 fe80::2 || return 1
 		eval "LAB_ECMP_BRANCH4_$i=10.79.$i.2"
+		eval "LAB_ECMP_BRANCH6_$i=fd79:0:0:$i::2"
 	done
 	LAB_ECMP_JOIN4=10.80.$LAB_ECMP_RETURN.2
+	LAB_ECMP_JOIN6=fd81:0:0:1::1
 	# The tail to dst.
 	for k in $(seq 1 "$jn"); do
 		if [ "$k" -eq "$jn" ]; then node=dst; else node="j$((k + 1))"; fi
-		lab_link "j$k" eth1 "10.81.$k.1" "$node" eth0 "10.81.$k.2" || return 1
+		lab_link "j$k" eth1 "10.81.$k.1" "$node" eth0 "10.81.$k.2" \
+			"fd81:0:0:$k::1" "fd81:0:0:$k::2" || return 1
 	done
 	LAB_HOST4=10.78.0.1
 	LAB_DST4=10.81.$jn.2
+	LAB_HOST6=fd78:0:0:0::1
+	LAB_DST6=fd81:0:0:$jn::2
 
 	# Toward dst: a default route at every node; toward host: 10.78.0.0/24 back the way it came.
 	ip -n "$LAB_HOST" route add default via 10.78.0.2
@@ -304,19 +327,78 @@ lab_build_ecmp()
 		[ "$k" -gt 1 ] && ip -n "$(lab_ns "j$k")" route add 10.78.0.0/24 via "10.81.$((k - 1)).1"
 	done
 	ip -n "$LAB_DST" route add default via "10.81.$jn.1"
-	lab_log "created ECMP lab $LAB_ID: $s routers, $w ways, $jn after"
-	lab_wait_ready4
+	LAB_ECMP_V6=yes
+	lab_ecmp_routes6 "$s" "$w" "$jn" || LAB_DST6=
+	lab_log "created ECMP lab $LAB_ID: $s routers, $w ways, $jn after, IPv6: $LAB_ECMP_V6"
+	lab_wait_answer -4 "$LAB_DST4" || return 1
+	[ -z "$LAB_DST6" ] || lab_wait_answer -6 "$LAB_DST6" || { LAB_DST6=; LAB_ECMP_V6=broken; }
 }
 
+# The ECMP lab's IPv6 routes, as its IPv4 ones; fails if rS cannot hash IPv6 flows' ports
+# (LAB_ECMP_V6=no-hash) or a route cannot be added (LAB_ECMP_V6=broken).
+lab_ecmp_routes6()
+{
+	local s=$1 w=$2 jn=$3
+	lab_sysctl "r$s" net.ipv6.fib_multipath_hash_policy 1
+	[ "$(lab_exec "r$s" sysctl -n net.ipv6.fib_multipath_hash_policy 2>/dev/null)" = 1 ] ||
+		{ LAB_ECMP_V6=no-hash; return 1; }
+	LAB_ECMP_V6=broken
+	lab_ecmp_routes6_add "$s" "$w" "$jn" || return 1
+	LAB_ECMP_V6=yes
+}
+
+# lab_route6 NODE ROUTE...: ip -6 route add ROUTE in NODE, or say which failed.
+lab_route6()
+{
+	local ns
+	ns=$(lab_ns "$1") || return 1
+	shift
+	ip -n "$ns" -6 route add "$@" && return 0
+	echo "lab: ip -6 route add $* in $ns failed" >&2
+	return 1
+}
+
+lab_ecmp_routes6_add()
+{
+	local s=$1 w=$2 jn=$3 k i nh
+	lab_route6 host default via fd78:0:0:0::2 || return 1
+	for k in $(seq 1 "$s"); do
+		if [ "$k" -gt 1 ]; then
+			lab_route6 "r$k" fd78:0:0:0::/64 via "fd78:0:0:$((k - 1))::1" || return 1
+		fi
+		if [ "$k" -lt "$s" ]; then
+			lab_route6 "r$k" default via "fd78:0:0:$k::2" || return 1
+		fi
+	done
+	nh=()
+	for i in $(seq 1 "$w"); do nh+=(nexthop via "fd79:0:0:$i::2" dev "b$i"); done
+	lab_route6 "r$s" default "${nh[@]}" || return 1
+	for i in $(seq 1 "$w"); do
+		lab_route6 "p$i" default via fe80::2 dev eth1 || return 1
+		lab_route6 "p$i" fd78:0:0:0::/64 via "fd79:0:0:$i::1" || return 1
+	done
+	lab_route6 j1 fd78:0:0:0::/64 via fe80::1 dev "b$LAB_ECMP_RETURN" || return 1
+	for k in $(seq 1 "$jn"); do
+		if [ "$k" -lt "$jn" ]; then
+			lab_route6 "j$k" default via "fd81:0:0:$k::2" || return 1
+		fi
+		if [ "$k" -gt 1 ]; then
+			lab_route6 "j$k" fd78:0:0:0::/64 via "fd81:0:0:$((k - 1))::1" || return 1
+		fi
+	done
+	lab_route6 dst default via "fd81:0:0:$jn::1"
+}
+
+
 # Wait until the destination answers over IPv4.
-lab_wait_ready4()
+lab_wait_answer() # -4|-6 ADDRESS
 {
 	local i
 	for i in $(seq 1 50); do
-		lab_exec host ping -c1 -W1 -q "$LAB_DST4" >/dev/null 2>&1 && return 0
+		lab_exec host ping "$1" -c1 -W1 -q "$2" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	echo "lab: destination $LAB_DST4 not reachable after setup" >&2
+	echo "lab: destination $2 not reachable after setup" >&2
 	return 1
 }
 

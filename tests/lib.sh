@@ -22,6 +22,8 @@ t_ok() # COND-STATUS DESCRIPTION: t_ok "$([ x = y ]; echo $?)" ... is awkward; u
 		echo "ok $T_N - $2"
 	else
 		echo "not ok $T_N - $2"
+		# On stderr too, as Test::More does: prove shows it without -v (CI's log).
+		echo "#   failed test $T_N - $2" >&2
 		T_FAILED=$((T_FAILED + 1))
 	fi
 }
@@ -42,7 +44,7 @@ t_is()
 		t_ok 0 "$3"
 	else
 		t_ok 1 "$3"
-		echo "#   got '$1', want '$2'"
+		echo "#   got '$1', want '$2'" >&2
 	fi
 }
 
@@ -53,7 +55,7 @@ t_ge()
 		t_ok 0 "$3"
 	else
 		t_ok 1 "$3"
-		echo "#   got '$1', want >= $2"
+		echo "#   got '$1', want >= $2" >&2
 	fi
 }
 

@@ -126,6 +126,7 @@ static void diag_free(struct diag *d)
 	probe_child_close(d->prober);
 	free(d->events);
 	free(d->fates);
+	free(d->seen);
 	free(d->findings);
 	host_delta_free(d->delta);
 	host_counters_free(d->before);

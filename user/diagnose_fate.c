@@ -19,6 +19,8 @@ const char *probe_fate_name(enum probe_fate f)
 		return "other namespace";
 	case FATE_IN_FLIGHT:
 		return "in flight";
+	case FATE_FILTERED:
+		return "filtered by the target";
 	default:
 		return "refused";
 	}
@@ -112,4 +114,52 @@ void probe_fates(const struct probe_info *probes, size_t n, const struct seen_dr
 	t->ingress_reason = most_frequent(ingress, ni);
 	free(egress);
 	free(ingress);
+}
+
+static bool has_ns(const uint32_t *ns, size_t n, uint32_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ns[i] == x)
+			return true;
+	return false;
+}
+
+void probe_fates_filtered(const bool *at_target, size_t n, const struct seen_drop *drops,
+			  size_t ndrops, enum probe_fate *fate, struct fate_totals *t)
+{
+	uint32_t *path = calloc(ndrops + 1, sizeof(*path));
+	bool *on_path = calloc(n + 1, sizeof(*on_path));
+	size_t npath = 0;
+
+	/* The namespaces that dropped what the target would not have: routers on the way. */
+	for (size_t k = 0; path && k < ndrops; k++) {
+		const struct seen_drop *d = &drops[k];
+
+		if (d->here || d->index < 0 || (size_t)d->index >= n)
+			continue;
+		if ((d->reply || !at_target[d->index]) && !has_ns(path, npath, d->netns))
+			path[npath++] = d->netns;
+	}
+	for (size_t k = 0; path && on_path && k < ndrops; k++) {
+		const struct seen_drop *d = &drops[k];
+
+		if (!d->here && d->index >= 0 && (size_t)d->index < n &&
+		    has_ns(path, npath, d->netns))
+			on_path[d->index] = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!at_target[i] || (fate[i] != FATE_NETWORK && fate[i] != FATE_OTHER_NS))
+			continue;
+		/* Dropped in another namespace: the target's own (a lab, a container) unless it is
+		 * one on the path. */
+		if (fate[i] == FATE_OTHER_NS && (!path || !on_path || on_path[i]))
+			continue;
+		t->network -= fate[i] == FATE_NETWORK;
+		t->other_ns -= fate[i] == FATE_OTHER_NS;
+		fate[i] = FATE_FILTERED;
+		t->lost--;
+		t->filtered++;
+	}
+	free(on_path);
+	free(path);
 }

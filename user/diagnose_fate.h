@@ -20,6 +20,7 @@ enum probe_fate {
 	FATE_OTHER_NS,	  /* dropped in another namespace of this kernel (a container, a bridge) */
 	FATE_REFUSED,	  /* the kernel refused to send it (send error) with no drop seen */
 	FATE_IN_FLIGHT,	  /* neither answered nor given up on when the run ended: not counted */
+	FATE_FILTERED,	  /* unanswered at a target that filters its port: no loss (sent only) */
 };
 
 /* One drop of a prober packet the tracer saw. */
@@ -27,6 +28,7 @@ struct seen_drop {
 	int64_t index;	 /* the probe (list index) it belongs to */
 	bool reply;	 /* an answer to the probe, not the probe itself */
 	bool here;	 /* in this host's namespace */
+	uint32_t netns;	 /* the namespace that dropped it (inode number) */
 	uint32_t reason; /* kernel drop reason */
 };
 
@@ -40,6 +42,7 @@ struct fate_totals {
 	uint64_t sent, lost; /* settled probes only */
 	uint64_t in_flight;
 	uint64_t egress, ingress, other_ns, refused, network;
+	uint64_t filtered; /* probe_fates_filtered: sent, neither lost nor answered */
 	uint32_t egress_reason, ingress_reason; /* the most frequent (0: none seen) */
 };
 
@@ -53,6 +56,20 @@ struct fate_totals {
  */
 void probe_fates(const struct probe_info *probes, size_t n, const struct seen_drop *drops,
 		 size_t ndrops, enum probe_fate *fate, struct fate_totals *t);
+
+/*
+ * The target answers one flow (diagnose's echo flow) and never another's port (the path report's
+ * dest_filtered): the probes at_target[i] marks (the other flows' probes that reached the target's
+ * row) lost in the network, or dropped in another namespace that is the target's own, are its
+ * filter, not loss. Each becomes FATE_FILTERED, out of the lost and network (other_ns) totals,
+ * counted in filtered; a drop seen on this host stays its fate. A router on the path is another
+ * namespace too, in a lab or between containers: a namespace that dropped any probe at_target
+ * leaves unmarked (one short of the target, or of the flow the target answers) or any answer is
+ * on the path, and what it dropped stays lost (other_ns). drops are probe_fates' (NULL if ndrops
+ * is 0); on ENOMEM no other-namespace drop is relabelled.
+ */
+void probe_fates_filtered(const bool *at_target, size_t n, const struct seen_drop *drops,
+			  size_t ndrops, enum probe_fate *fate, struct fate_totals *t);
 
 const char *probe_fate_name(enum probe_fate f);
 

@@ -73,13 +73,38 @@ static int place_probes(struct diag *d)
 		seen[nseen].index = probe_at(rec, pkt.index, e->ts_ns);
 		seen[nseen].reply = pkt.kind == PROBE_PKT_REPLY;
 		seen[nseen].here = e->netns == d->self_netns;
+		seen[nseen].netns = e->netns;
 		seen[nseen].reason = e->reason;
 		nseen++;
 	}
 	probe_fates(info, n, seen, nseen, d->fates, &d->fate);
 	free(info);
-	free(seen);
+	d->seen = seen;
+	d->nseen = nseen;
 	return 0;
+}
+
+/*
+ * A target that answers the echo flow and filters the port of the others (dest_filtered): their
+ * probes unanswered at its row are its filter, as the path's report already counts them.
+ */
+static void filtered_probes(struct diag *d, const struct probe_record *rec, size_t n)
+{
+	const struct probe_report *r = d->report;
+	unsigned int dest_ttl;
+	bool *at_target;
+
+	if (!r->dest_filtered || !r->nhops || !r->hops[r->nhops - 1].destination)
+		return;
+	at_target = calloc(n + 1, sizeof(*at_target));
+	if (!at_target)
+		return;
+	dest_ttl = r->hops[r->nhops - 1].ttl;
+	for (size_t i = 0; i < n; i++)
+		at_target[i] = rec[i].flow != 0 &&
+			       ((rec[i].flags & PROBE_REC_DEST) || rec[i].ttl >= dest_ttl);
+	probe_fates_filtered(at_target, n, d->seen, d->nseen, d->fates, &d->fate);
+	free(at_target);
 }
 
 /* The path's report without the probes this host lost (dropped here, or refused by the kernel:
@@ -98,6 +123,7 @@ static void correct_path(struct diag *d)
 	free(excluded);
 	if (!d->report)
 		return;
+	filtered_probes(d, rec, n);
 	/* Losses at hops that only ration their ICMP are no one's loss. */
 	for (size_t i = 0; i < n; i++) {
 		if (d->fates[i] != FATE_NETWORK || (rec[i].flags & PROBE_REC_DEST))
@@ -398,6 +424,7 @@ static void probes_json(struct diag *d, struct json_writer *j)
 	json_uint(j, "lost_in_network", d->fate.network + d->fate.other_ns);
 	json_uint(j, "dropped_in_other_namespaces", d->fate.other_ns);
 	json_uint(j, "refused_by_kernel", d->fate.refused);
+	json_uint(j, "filtered_by_target", d->fate.filtered);
 	json_uint(j, "excused_rate_limited", d->excused);
 	json_uint(j, "in_flight_at_end", d->fate.in_flight);
 	json_string(j, "egress_reason", d->vin.egress_reason);
@@ -525,6 +552,9 @@ static void print_text(struct diag *d)
 		printf(" (%llu of them at hops that rate-limit ICMP)", (unsigned long long)d->excused);
 	if (d->fate.refused)
 		printf(" (%llu of those out were refused sends)", (unsigned long long)d->fate.refused);
+	if (d->fate.filtered)
+		printf("; %llu unanswered at a target that filters their port, not counted as lost",
+		       (unsigned long long)d->fate.filtered);
 	if (d->fate.in_flight)
 		printf("; %llu still in flight at the end, not counted",
 		       (unsigned long long)d->fate.in_flight);

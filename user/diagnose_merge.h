@@ -69,6 +69,8 @@ struct diag {
 	struct retrans_snapshot retrans;
 
 	enum probe_fate *fates;
+	struct seen_drop *seen; /* the drops placed on probes (fates' evidence) */
+	size_t nseen;
 	struct fate_totals fate;
 	uint64_t excused; /* lost at hops that only rate-limit their ICMP */
 

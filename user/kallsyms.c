@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +56,128 @@ static int add_sym(struct ksyms *k, uint64_t addr, const char *name, const char 
 	return 0;
 }
 
+/*
+ * By address, then in input order: the names are still string offsets, which grow as lines
+ * are read. The kernel merges identical functions (same address, several names): the first
+ * one listed is the one kept, as ksyms_parse_for keeps it.
+ */
 static int cmp_addr(const void *a, const void *b)
 {
 	const struct ksym *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (uintptr_t)x->name < (uintptr_t)y->name ? -1 : (uintptr_t)x->name > (uintptr_t)y->name;
+}
+
+/* One line of kallsyms: a function's address, name and module ("" when built in). */
+static bool parse_line(const char *line, uint64_t *addr, char name[256], char module[128])
+{
+	unsigned long long a;
+	char type;
+	int n;
+
+	module[0] = '\0';
+	n = sscanf(line, "%llx %c %255s [%127[^]]]", &a, &type, name, module);
+	/* Functions only: drop locations are code addresses. */
+	if (n < 3 || (type != 't' && type != 'T' && type != 'w' && type != 'W'))
+		return false;
+	*addr = a;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* The nearest symbol at or below each wanted address, kept per gap between wanted addresses. */
+struct gap_sym {
+	uint64_t addr; /* 0: no symbol in this gap */
+	char name[256];
+	char module[128];
+};
+
+struct ksyms *ksyms_parse_for(FILE *f, const uint64_t *addrs, size_t n)
+{
+	uintptr_t last_module = NO_MODULE;
+	struct gap_sym *gap = NULL;
+	uint64_t *want = NULL, max_addr = 0;
+	char line[512], name[256], module[128];
+	struct ksyms *k = calloc(1, sizeof(*k));
+	size_t nw = 0;
+	int err = ENOMEM;
+
+	if (!k)
+		return NULL;
+	want = malloc((n ? n : 1) * sizeof(*want));
+	if (!want)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i])
+			want[nw++] = addrs[i];
+	qsort(want, nw, sizeof(*want), cmp_u64);
+	n = nw;
+	nw = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!nw || want[i] != want[nw - 1])
+			want[nw++] = want[i];
+	gap = calloc(nw ? nw : 1, sizeof(*gap));
+	if (!gap)
+		goto cleanup;
+	/*
+	 * One pass, in whatever order the kernel lists symbols: a symbol falls in the gap
+	 * (want[i-1], want[i]] of the first wanted address at or above it, and only the highest
+	 * one of each gap can contain a wanted address.
+	 */
+	while (fgets(line, sizeof(line), f)) {
+		size_t lo = 0, hi = nw;
+		uint64_t a;
+
+		if (!parse_line(line, &a, name, module))
+			continue;
+		if (a > max_addr)
+			max_addr = a;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (want[mid] < a)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nw || a <= gap[lo].addr)
+			continue;
+		gap[lo].addr = a;
+		strcpy(gap[lo].name, name);
+		strcpy(gap[lo].module, module);
+	}
+	err = EPERM; /* every address 0: kptr_restrict hides them from us */
+	if (!max_addr)
+		goto cleanup;
+	err = ENOMEM;
+	for (size_t i = 0; i < nw; i++)
+		if (gap[i].addr && add_sym(k, gap[i].addr, gap[i].name,
+					   gap[i].module[0] ? gap[i].module : NULL, &last_module))
+			goto cleanup;
+	for (size_t i = 0; i < k->n; i++) {
+		uintptr_t m = (uintptr_t)k->syms[i].module;
+
+		k->syms[i].name = k->strings + (uintptr_t)k->syms[i].name;
+		k->syms[i].module = m == NO_MODULE ? NULL : k->strings + m;
+	}
+	err = 0;
+cleanup:
+	free(gap);
+	free(want);
+	if (err) {
+		ksyms_free(k);
+		errno = err;
+		return NULL;
+	}
+	return k;
 }
 
 struct ksyms *ksyms_parse(FILE *f)
@@ -68,24 +186,18 @@ struct ksyms *ksyms_parse(FILE *f)
 	char line[512], name[256], module[128];
 	uintptr_t last_module = NO_MODULE;
 	uint64_t max_addr = 0;
+	size_t n;
 
 	if (!k)
 		return NULL;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type;
-		int n;
+		uint64_t addr;
 
-		module[0] = '\0';
-		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, module);
-		if (n < 3)
-			continue;
-		/* Functions only: drop locations are code addresses. */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+		if (!parse_line(line, &addr, name, module))
 			continue;
 		if (addr > max_addr)
 			max_addr = addr;
-		if (add_sym(k, addr, name, n == 4 ? module : NULL, &last_module)) {
+		if (add_sym(k, addr, name, module[0] ? module : NULL, &last_module)) {
 			ksyms_free(k);
 			errno = ENOMEM;
 			return NULL;
@@ -97,13 +209,19 @@ struct ksyms *ksyms_parse(FILE *f)
 		errno = EPERM;
 		return NULL;
 	}
+	qsort(k->syms, k->n, sizeof(*k->syms), cmp_addr);
+	n = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		uintptr_t m = (uintptr_t)k->syms[i].module;
 
-		k->syms[i].name = k->strings + (uintptr_t)k->syms[i].name;
-		k->syms[i].module = m == NO_MODULE ? NULL : k->strings + m;
+		if (n && k->syms[i].addr == k->syms[n - 1].addr)
+			continue; /* a merged function's later name */
+		k->syms[n].addr = k->syms[i].addr;
+		k->syms[n].name = k->strings + (uintptr_t)k->syms[i].name;
+		k->syms[n].module = m == NO_MODULE ? NULL : k->strings + m;
+		n++;
 	}
-	qsort(k->syms, k->n, sizeof(*k->syms), cmp_addr);
+	k->n = n;
 	return k;
 }
 

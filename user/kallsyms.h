@@ -13,7 +13,7 @@ struct ksym {
 };
 
 struct ksyms {
-	struct ksym *syms; /* sorted by address */
+	struct ksym *syms; /* sorted by address, one per address (the first name listed) */
 	size_t n, cap;
 	char *strings;
 	size_t strings_len, strings_cap;
@@ -21,6 +21,13 @@ struct ksyms {
 
 /* Parse text symbols from a kallsyms-format stream. Returns NULL and sets errno on failure. */
 struct ksyms *ksyms_parse(FILE *f);
+/*
+ * Only the symbols that contain one of the n addresses in addrs (0s are skipped): what a report
+ * of those addresses needs, without the kernel's hundred thousand other symbols. ksyms_find
+ * is exact for those addresses only. Reads f from where it stands to its end. NULL with errno
+ * set (EPERM when every address is 0, hidden by kptr_restrict).
+ */
+struct ksyms *ksyms_parse_for(FILE *f, const uint64_t *addrs, size_t n);
 /* /proc/kallsyms; NULL with errno set (EPERM when addresses are hidden by kptr_restrict). */
 struct ksyms *ksyms_load(void);
 /* The symbol containing addr (the nearest one at or below it), or NULL. */

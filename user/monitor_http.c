@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "monitor_http.h"
+#include "monitor_mhd.h"
 #include "util.h"
 
 struct monitor_http {
@@ -166,6 +167,11 @@ int monitor_http_open(struct monitor *m, const char *spec, struct monitor_http *
 	err = listen_on(spec, &h->listen_fd);
 	if (err)
 		goto fail;
+	err = mhd_load();
+	if (err) {
+		ds_err("failed to start the HTTP server on %s: %s", spec, mhd_error());
+		goto fail;
+	}
 	/* One thread: libmicrohttpd's epoll descriptor goes into the monitor's loop. */
 	h->d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET,
 				h->listen_fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,

@@ -20,7 +20,8 @@ int monitor_parse_listen(const char *s, char *host, size_t size, unsigned *port)
 
 /*
  * Listen on ADDR:PORT and serve m's metrics. Prints its own one-line error: -EINVAL a bad
- * ADDR:PORT (exit 2), -EADDRINUSE the port is taken, and the socket's other errors (exit 1).
+ * ADDR:PORT (exit 2), -EADDRINUSE the port is taken, -ELIBACC libmicrohttpd cannot be loaded,
+ * and the socket's other errors (exit 1).
  */
 int monitor_http_open(struct monitor *m, const char *listen, struct monitor_http **out);
 /* The descriptor to poll: readable when monitor_http_run has work. */

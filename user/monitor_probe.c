@@ -501,7 +501,9 @@ static void dest_metrics(struct target *t, struct diag *d)
 		double rtt;
 		size_t b;
 
-		if (!(rec[i].flags & PROBE_REC_DEST) || d->fates[i] == FATE_IN_FLIGHT)
+		/* A port the target filters is not loss (diagnose_fate.h). */
+		if (!(rec[i].flags & PROBE_REC_DEST) || d->fates[i] == FATE_IN_FLIGHT ||
+		    d->fates[i] == FATE_FILTERED)
 			continue;
 		t->sent++;
 		switch (d->fates[i]) {

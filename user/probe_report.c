@@ -459,7 +459,9 @@ void probe_report_text(const struct probe_report *r, FILE *f)
 }
 
 /* Flow numbers through host a of hop row i, as "0 2 5" (cut with "..." when long). */
-static void flows_through(const struct probe_report *r, size_t i, size_t a, char *buf, size_t size)
+/* The flows through address a of row i, by number (or by key: source port, echo identifier). */
+static void flows_through(const struct probe_report *r, size_t i, size_t a, bool keys, char *buf,
+			  size_t size)
 {
 	size_t len = 0;
 
@@ -467,7 +469,7 @@ static void flows_through(const struct probe_report *r, size_t i, size_t a, char
 	for (size_t f = 0; f < r->nflows && len + 8 < size; f++)
 		if (r->flows[f].via[i] == a)
 			len += (size_t)snprintf(buf + len, size - len, "%s%u", len ? " " : "",
-						r->flows[f].flow);
+						keys ? r->flows[f].key : r->flows[f].flow);
 	if (len + 8 >= size)
 		snprintf(buf + len, size - len, " ...");
 }
@@ -527,7 +529,7 @@ void probe_report_multipath_text(const struct probe_report *r, FILE *f)
 					sent += r->flows[fl].hop_sent[k];
 					recv += r->flows[fl].hop_received[k];
 				}
-			flows_through(r, i, a, list, sizeof(list));
+			flows_through(r, i, a, false, list, sizeof(list));
 			fprintf(f, "    %-16s %5.1f%% (%llu of %llu)  flows %s\n",
 				h->hosts[a].address, loss_pct_of(sent - recv, sent),
 				(unsigned long long)(sent - recv), (unsigned long long)sent, list);
@@ -562,7 +564,8 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 {
 	fprintf(f, "target,protocol,ttl,address,name,sent,received,loss_pct,loss_ci95_lo,"
 		   "loss_ci95_hi,last_ms,avg_ms,best_ms,worst_ms,stdev_ms,jitter_avg_ms,"
-		   "rate_limited,destination\n");
+		   "rate_limited,destination%s\n",
+		r->nflows > 1 ? ",flows,flow_keys" : "");
 	for (size_t i = 0; i < r->nhops; i++) {
 		const struct probe_hop_report *h = &r->hops[i];
 		size_t n = h->nhosts ? h->nhosts : 1;
@@ -586,16 +589,46 @@ void probe_report_csv(const struct probe_report *r, FILE *f)
 			csv_num(f, o ? o->worst_ms : NAN, 3);
 			csv_num(f, o ? o->stdev_ms : NAN, 3);
 			csv_num(f, o ? o->jitter_avg_ms : NAN, 3);
-			fprintf(f, ",%s,%s\n", h->rate_limited ? "true" : "false",
+			fprintf(f, ",%s,%s", h->rate_limited ? "true" : "false",
 				h->destination ? "true" : "false");
+			/* --flows: the flows this responder answered, and their keys. */
+			if (r->nflows > 1) {
+				char keys[PROBE_MAX_FLOWS * 6 + 8] = "";
+
+				if (o)
+					flows_through(r, i, k, true, keys, sizeof(keys));
+				fprintf(f, ",%u,%s", o ? o->flows : 0, keys);
+			}
+			fputc('\n', f);
 		}
 	}
+}
+
+/* --flows, in a hub: every address of the hop, with the keys of the flows it answered. */
+static void mtr_json_hosts(const struct probe_report *r, size_t i, struct json_writer *j)
+{
+	const struct probe_hop_report *h = &r->hops[i];
+
+	json_array_begin(j, "hosts");
+	for (size_t a = 0; a < h->nhosts; a++) {
+		json_object_begin(j, NULL);
+		json_string(j, "host", h->hosts[a].name[0] ? h->hosts[a].name : h->hosts[a].address);
+		json_uint(j, "flows", h->hosts[a].flows);
+		json_array_begin(j, "flow_keys");
+		for (size_t f = 0; f < r->nflows; f++)
+			if (r->flows[f].via[i] == a)
+				json_uint(j, NULL, r->flows[f].key);
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 /*
  * mtr --json's layout (report.mtr and report.hubs[], mtr 0.95), so that what parses mtr's
  * output reads ours: one hub per hop, its first responder, the hop's loss as dropscope judges
- * it (a rate-limited hop's from its paced probes), "???" for a hop that never answered.
+ * it (a rate-limited hop's from its paced probes), "???" for a hop that never answered. With
+ * --flows, keys of ours beside mtr's: the flows, and each hub's addresses with their flows.
  */
 void probe_report_mtr_json(const struct probe_report *r, const struct probe_config *cfg,
 				  FILE *f)
@@ -616,6 +649,8 @@ void probe_report_mtr_json(const struct probe_report *r, const struct probe_conf
 	json_uint(&j, "tests", cfg->count ? cfg->count : r->nhops ? r->hops[0].all_sent : 0);
 	json_string(&j, "psize", size);
 	json_string(&j, "bitpattern", "0x00");
+	if (r->nflows > 1)
+		json_uint(&j, "flows", r->nflows);
 	json_object_end(&j);
 	json_array_begin(&j, "hubs");
 	for (size_t i = 0; i < r->nhops; i++) {
@@ -632,6 +667,8 @@ void probe_report_mtr_json(const struct probe_report *r, const struct probe_conf
 		json_double(&j, "Best", o ? o->best_ms : 0, 3);
 		json_double(&j, "Wrst", o ? o->worst_ms : 0, 3);
 		json_double(&j, "StDev", o ? o->stdev_ms : 0, 3);
+		if (r->nflows > 1)
+			mtr_json_hosts(r, i, &j);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

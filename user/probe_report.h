@@ -147,7 +147,7 @@ void probe_report_json(const struct probe_report *r, struct json_writer *j);
 void probe_report_text(const struct probe_report *r, FILE *f);
 /* With --flows: the flows' keys, MDA's verdict, and where they split, with each branch's loss. */
 void probe_report_multipath_text(const struct probe_report *r, FILE *f);
-/* One header line and one line per hop and responder. */
+/* One header line and one line per hop and responder (with --flows: its flows, their keys). */
 void probe_report_csv(const struct probe_report *r, FILE *f);
 const char *probe_proto_name(enum probe_proto proto);
 

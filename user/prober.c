@@ -22,6 +22,7 @@
 
 #include "prober.h"
 #include "probe_resolve.h"
+#include "probe_route.h"
 #include "probe_stats.h"
 #include "util.h"
 
@@ -42,9 +43,12 @@
 #define MIN_PACED 6
 #define PACED_EXTRA_S 8.0 /* ... but the run waits at most this long for them */
 /*
- * Discovery probes at most this many TTLs past the farthest hop already settled, so that the
- * probes overshooting the destination before its TTL is known stay few: a UDP destination answers
- * with rate-limited port unreachables, and thirty at once would drain its limiter.
+ * Rounds probe at most this many TTLs past the farthest hop already settled, so that the probes
+ * overshooting the destination before its TTL is known stay few: a UDP destination answers with
+ * rate-limited port unreachables, and thirty at once would drain its limiter. While MDA discovers
+ * the branches (--flows) the path is walked instead, one TTL past the farthest that answered
+ * (sent as soon as it does, see walk_due), so that no probe goes past the destination; past a
+ * silent hop it still looks this far ahead.
  */
 #define DISCOVERY_AHEAD 4
 #define MAX_POLL_S 0.1	   /* ds_stop is noticed within this */
@@ -113,6 +117,8 @@ struct prober {
 	unsigned int nflows;
 	struct flow_cell *cells; /* nflows x (PROBE_MAX_TTL + 1): flow f's row t at f * ROWS + t */
 	uint64_t mda_probes;	 /* probes sent when MDA's rule first held at every hop, or 0 */
+	bool hop1_single;	 /* this host's route has one next hop: hop 1's is known */
+	unsigned int walked;	 /* TTLs below it went out on the latest round's flow */
 	struct resolver *dns;
 	uint8_t *pkt;
 
@@ -179,6 +185,18 @@ static uint8_t via_of(const struct prober *p, const struct stream *s, const stru
 }
 
 /*
+ * The flows hop t needs, k addresses seen there (MDA's rule: probe_mda_flows). Hop 1's next hops
+ * are this host's, which its routing table gives exactly: one flow that answered is enough when
+ * it has one next hop (prober_open asks it) and one address answered.
+ */
+static unsigned int mda_needed(const struct prober *p, unsigned int t, unsigned int k)
+{
+	if (t == 1 && k == 1 && p->hop1_single)
+		return 1;
+	return probe_mda_flows(k ? k : 1, PROBE_MDA_ALPHA);
+}
+
+/*
  * MDA's stopping rule (probe_mda_flows) at every hop that answered before the destination (the
  * target itself is the one address there): enough flows reached each that no next hop beyond
  * those seen was missed, at 95%.
@@ -208,7 +226,7 @@ static bool mda_row_done(const struct prober *p, unsigned int t)
 		k += !used[v];
 		used[v] = true;
 	}
-	return k && seen >= probe_mda_flows(k, PROBE_MDA_ALPHA);
+	return k && seen >= mda_needed(p, t, k);
 }
 
 static bool mda_holds(const struct prober *p)
@@ -233,10 +251,17 @@ static bool discovering(const struct prober *p)
 	return p->nflows > 1 && !p->mda_probes && p->rounds < 2 * (uint64_t)p->nflows;
 }
 
-/* The destination's probes wait while discovering, nflows rounds at most. */
+/* Rounds go on until the count (or the duration) is done. */
+static bool rounds_due(const struct prober *p)
+{
+	return p->cfg.duration_s > 0 || p->rounds < p->cfg.count;
+}
+
+/* The destination's probes wait while discovering, nflows rounds at most, and no longer than the
+ * rounds go on (-c below --flows: discovery cannot finish, and the run must end). */
 static bool dest_held(const struct prober *p)
 {
-	return discovering(p) && p->rounds < p->nflows;
+	return discovering(p) && p->rounds < p->nflows && rounds_due(p);
 }
 
 /* Note when MDA's rule first holds: the probes it took (after discovery's cap too). */
@@ -320,8 +345,11 @@ static void settle(struct prober *p, struct probe_slot *sl, bool answered)
 {
 	struct stream *s = stream_of(p, sl->ttl, sl->flags);
 	struct hop_counts *fc = &cell_of(p, sl->flow, row_of(p, sl->ttl, sl->flags))->c;
-	unsigned int reach = sl->ttl + 1u + DISCOVERY_AHEAD;
+	unsigned int reach = sl->ttl + 1u;
 
+	/* Discovery walks the path: one TTL past a hop that answered, further past a silent one. */
+	if (!discovering(p) || !answered)
+		reach += DISCOVERY_AHEAD;
 	if (!(sl->flags & SLOT_DEST) && reach > p->horizon)
 		p->horizon = reach < p->cfg.max_ttl ? reach : p->cfg.max_ttl;
 
@@ -763,12 +791,6 @@ static unsigned int hop_end(const struct prober *p)
 	return p->path_len < p->horizon + 1 ? p->path_len : p->horizon + 1;
 }
 
-/* Rounds go on until the count (or the duration) is done. */
-static bool rounds_due(const struct prober *p)
-{
-	return p->cfg.duration_s > 0 || p->rounds < p->cfg.count;
-}
-
 /* The destination gets two probes a round, or its own pace while the rounds last. */
 static bool dest_due(const struct prober *p)
 {
@@ -819,6 +841,36 @@ static bool paced_active(const struct prober *p, const struct stream *s)
 	return rounds_due(p) || (s->paced_issued < MIN_PACED && s->c.replied);
 }
 
+/* Whether a round sends to hop t: not paced, and while discovering, short of MDA's flows. */
+static bool round_probes(const struct prober *p, unsigned int t)
+{
+	return !p->hops[t].paced && !(discovering(p) && mda_row_done(p, t));
+}
+
+/*
+ * Discovery's walk: the TTLs that came into the horizon since the latest round went out (a hop
+ * answered), sent at once on that round's flow. Returns false if the window has no room.
+ */
+static bool walk_due(struct prober *p)
+{
+	unsigned int end = hop_end(p), n = 0;
+
+	if (!discovering(p) || !p->rounds || p->walked >= end)
+		return true;
+	for (unsigned int t = p->walked; t < end; t++)
+		n += round_probes(p, t);
+	if (window_room(p) < n)
+		return false;
+	for (unsigned int t = p->walked; t < end; t++)
+		if (round_probes(p, t))
+			send_probe(p, t, false, false, (unsigned int)((p->rounds - 1) % p->nflows));
+	p->walked = end;
+	/* The round's probes, sent later: within the hops' budget as the round's own (send_due). */
+	if (p->cfg.hop_budget > 0)
+		p->next_round += n / p->cfg.hop_budget;
+	return true;
+}
+
 /*
  * Send what is due, as far as the window of identities allows (window_room): a round goes out
  * whole or waits, and whatever waits is sent as soon as answers or timeouts make room.
@@ -845,11 +897,12 @@ static void send_due(struct prober *p, double now)
 		mda_check(p);
 		/* Flows in rotation: a round is one flow's, every hop probed on it. */
 		for (unsigned int t = p->cfg.first_ttl; t < hop_end(p); t++)
-			if (!p->hops[t].paced && !(discovering(p) && mda_row_done(p, t))) {
+			if (round_probes(p, t)) {
 				send_probe(p, t, false, false,
 					   (unsigned int)(p->rounds % p->nflows));
 				sent++;
 			}
+		p->walked = hop_end(p);
 		p->rounds++;
 		/* Within the hops' budget whatever the path's length (the monitor's). */
 		gap = p->cfg.hop_budget > 0 ? fmax(p->cfg.interval_s, sent / p->cfg.hop_budget) :
@@ -857,6 +910,10 @@ static void send_due(struct prober *p, double now)
 		p->next_round += gap;
 		if (p->next_round < now)
 			p->next_round = now + gap;
+	}
+	if (rounds_due(p) && !walk_due(p)) {
+		p->window_blocked = true;
+		return;
 	}
 	for (unsigned int t = p->cfg.first_ttl; t < p->path_len; t++) {
 		struct stream *s = &p->hops[t];
@@ -1591,7 +1648,17 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		goto cleanup;
 	}
 	p->path_len = c.max_ttl;
-	p->horizon = c.first_ttl + DISCOVERY_AHEAD;
+	if (p->nflows > 1 && c.first_ttl == 1) {
+		/* The route the probes take: from their source, out of -I's interface. */
+		unsigned int oif = c.iface[0] ? if_nametoindex(c.iface) : 0;
+		int nh = probe_route_nexthops(p->flow.family, p->flow.dst, p->flow.src, oif);
+
+		p->hop1_single = nh == 1 && (oif || !c.iface[0]);
+		ds_debug("this host's route to %s: %d next hops%s", p->address, nh,
+			 p->hop1_single ? " (hop 1 needs one flow)" : "");
+	}
+	/* With flows, discovery walks the path from the first TTL (DISCOVERY_AHEAD). */
+	p->horizon = c.first_ttl + (p->nflows > 1 ? 0 : DISCOVERY_AHEAD);
 	if (p->horizon > c.max_ttl)
 		p->horizon = c.max_ttl;
 	if (!c.no_dns && resolver_start(p->flow.family, &p->dns))
@@ -1831,7 +1898,7 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 		for (size_t a = 0; a < h->nhosts; a++)
 			k += h->hosts[a].flows > 0;
 		r->multipath |= k > 1;
-		h->mda_needed = probe_mda_flows(k ? k : 1, PROBE_MDA_ALPHA);
+		h->mda_needed = mda_needed(p, h->ttl, k);
 		h->mda_complete = h->flows_seen >= h->mda_needed;
 		/* A hop that never answers (???) has nothing to enumerate, the target no more. */
 		if (h->nhosts && !h->mda_complete && !h->destination)

@@ -22,7 +22,9 @@
  *  - At most PROBE_ID_SPACE - 1 probes are in flight: a round that would need more waits.
  *  - With cfg.flows > 1 (--flows), round r is flow r mod flows (probe_parse.h: flow k is flow 0
  *    with the source port or echo identifier + k). Until MDA's stopping rule holds at every hop,
- *    a round skips the hops that have their flows, and the destination waits (flows rounds at
+ *    a round skips the hops that have their flows, the path is walked one TTL past the farthest
+ *    hop that answered (nothing goes past the destination), hop 1 needs one flow when this
+ *    host's route has one next hop (probe_route.h), and the destination waits (flows rounds at
  *    most). Per flow and row the prober keeps the fates and the responder; prober_report adds
  *    the flows' paths, MDA's rule per hop, and the branch that loses (probe_branch_attribute).
  *  - At the end probe_attribute() (probe_stats.h) applies the persistence rule.

@@ -76,4 +76,23 @@ t_bad "-a: an address that is not this host's" 2 "not an address of this host" \
 t_bad "-a: an IPv6 address with -4" 2 "is IPv6 and -4 asks for IPv4" \
 	lab_exec host "$DROPSCOPE" probe -4 -a fd77:0:0:50::1 -c 1 "$LAB_DST4"
 t_bad "-a: not an address" 2 "failed to parse --address 'nope'" "$DROPSCOPE" probe -a nope 127.0.0.1
+
+# MDA's first hop (--flows): the host's own route tells its next hops. One next hop: hop 1 needs
+# one flow. A route to dst over both uplinks: MDA's flows there, 6 for the one address seen, as
+# the host hashes by addresses only (fib_multipath_hash_policy 0, set here: the namespace's
+# own, not left to a default), so every flow takes the same uplink and 8 flows meet the rule.
+# (With ports in the hash, on a kernel that sees a raw probe's ports, the flows could split, r1
+# answer from two addresses, and 8 flows fall short of the 11 that two need.)
+lab_sysctl host net.ipv4.fib_multipath_hash_policy 0
+t_is "$(lab_exec host sysctl -n net.ipv4.fib_multipath_hash_policy)" 0 \
+	"the host namespace hashes multipath routes by addresses only"
+probe_json "$O" -T --flows 8 -c 16 "$LAB_DST4"
+t_is "$(hop_get "$O" 1 .mda_flows_needed)" 1 \
+	"--flows, one next hop in the host's route: hop 1 needs one flow"
+ip -n "$LAB_HOST" route add "$LAB_DST4/32" nexthop via "$LAB_HOP4_1" dev eth1 \
+	nexthop via 10.77.50.2 dev eth2
+probe_json "$O" -T --flows 8 -c 16 "$LAB_DST4"
+t_ge "$(hop_get "$O" 1 .mda_flows_needed)" 6 \
+	"--flows, a multipath route from the host: hop 1 needs MDA's flows"
+t_is "$(jq -r .multipath.mda_complete "$O")" true "and gets them (8 flows)"
 t_done

@@ -24,6 +24,22 @@ start()
 	t_wait_ready "$out.err"
 }
 
+# locations_named DESC LOCATION...: each is a kernel function's name, as /proc/kallsyms lists
+# it (an +offset or [module] the tool might add is stripped), not a bare 0x address.
+awk '{ print $3 }' /proc/kallsyms >"$T_TMP/ksyms"
+locations_named()
+{
+	local d=$1 l bad=
+	shift
+	for l in "$@"; do
+		l=${l%%+*}
+		l=${l%% *}
+		[[ $l != 0x* && $l != null ]] && grep -qxF -- "$l" "$T_TMP/ksyms" || bad="$bad $l"
+	done
+	[ $# -gt 0 ] && [ -z "$bad" ]
+	t_ok $? "$d (${*:-no location}${bad:+; not function names:$bad})"
+}
+
 # prog_ids PID: the BPF programs process PID holds (program and link fds say which).
 prog_ids() { grep -h '^prog_id' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u; }
 
@@ -52,6 +68,55 @@ t_is "$(grep '"ts_ns"' "$T_TMP/ev" | grep -c '"reason":"NETFILTER_DROP"')" 10 "-
 t_is "$(grep -c '"dst":"10.77.1.2:9999"' "$T_TMP/ev")" 7 "events carry the IPv4 destination and port from the packet"
 t_is "$(grep -c '"dst":"\[fd77:0:0:1::2\]:9999"' "$T_TMP/ev")" 3 "events carry the IPv6 destination and port"
 t_is "$(tail -n1 "$T_TMP/ev" | jq -r '.total')" 10 "the summary follows the events"
+locations_named "events name the function that dropped" \
+	$(grep '"ts_ns"' "$T_TMP/ev" | jq -r 'select(.reason == "NETFILTER_DROP") | .location' | sort -u)
+locations_named "and so does the summary" \
+	$(tail -n1 "$T_TMP/ev" | jq -r '.drops[] | select(.reason == "NETFILTER_DROP") | .location' | sort -u)
+
+start "$T_TMP/nev" --netns "$LAB_HOST" --proto udp --json
+lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 5 >/dev/null
+sleep 0.3
+t_stop "$T_BG_PID"
+locations_named "trace --json names the function that dropped" \
+	$(tail -n1 "$T_TMP/nev" | jq -r '.drops[] | select(.reason == "NETFILTER_DROP") | .location' | sort -u)
+
+# A live table whose second location first shows after some refreshes (it reads the names
+# of its locations as they come): each location as a run that read them all at its end has it.
+start "$T_TMP/live" --netns "$LAB_HOST" --proto udp -i 0.1
+LIVE=$T_BG_PID
+start "$T_TMP/livej" --netns "$LAB_HOST" --proto udp --json
+lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 5 >/dev/null
+sleep 0.5
+lab_exec dst "$LAB_TOOL" udp-send "$LAB_HOST4" 5999 3 >/dev/null
+sleep 0.5
+t_stop "$LIVE"
+t_stop "$T_BG_PID"
+got=$(awk '/^REASON/ { f = 1; next } f && /^$/ { exit } f && /^[A-Z]/ { r = $1 }
+	f && /^    / && !/LOCATION/ && (r == "NETFILTER_DROP" || r == "NO_SOCKET") { print r, $NF }' "$T_TMP/live" | sort -u)
+want=$(jq -r '.drops[] | select(.reason == "NETFILTER_DROP" or .reason == "NO_SOCKET") | "\(.reason) \(.location)"' \
+	"$T_TMP/livej" | sort -u)
+t_is "$(wc -l <<<"$got")" 2 "the live table has the two drops' locations"
+t_is "$got" "$want" "each named as a run that read all names at its end names it"
+locations_named "names of kernel functions" $(awk '{ print $2 }' <<<"$got")
+
+# Without CAP_SYSLOG, kernel addresses read as 0: locations print as addresses, and the run
+# still succeeds.
+if ! setpriv --bounding-set=-syslog true 2>/dev/null; then
+	t_diag "skipped locations without CAP_SYSLOG: setpriv cannot drop it from the bounding set"
+elif [ "$(setpriv --bounding-set=-syslog awk 'NR == 1 { print $1 }' /proc/kallsyms | tr -d 0)" ]; then
+	t_diag "skipped locations without CAP_SYSLOG: this kernel shows addresses without it (kptr_restrict)"
+else
+	t_start_bg "$T_TMP/nosys" setpriv --bounding-set=-syslog "$DROPSCOPE" trace --netns "$LAB_HOST" \
+		--proto udp --json
+	t_wait_ready "$T_TMP/nosys.err"
+	lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 5 >/dev/null
+	sleep 0.3
+	t_stop "$T_BG_PID"
+	wait "$T_BG_PID"
+	t_is "$?" 0 "without CAP_SYSLOG, trace still succeeds"
+	loc=$(tail -n1 "$T_TMP/nosys" | jq -r '.drops[] | select(.reason == "NETFILTER_DROP") | .location' | sort -u)
+	t_check "and prints the location as an address ($loc)" grep -Eqx '0x[0-9a-f]+' <<<"$loc"
+fi
 
 start "$T_TMP/rl" --netns "$LAB_HOST" --proto udp --events --events-rate 5 --json
 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 300 >/dev/null
@@ -91,6 +156,8 @@ t_check "bpftool prints the drops map with its field names" \
 t_is "$?" 0 "show reads the pinned maps"
 t_is "$(jq -r '[.drops[] | select(.reason == "NETFILTER_DROP") | .count] | add' "$T_TMP/show")" 42 \
 	"show counts the 42 drops the running tracer counted"
+locations_named "show names the function that dropped" \
+	$(jq -r '.drops[] | select(.reason == "NETFILTER_DROP") | .location' "$T_TMP/show" | sort -u)
 "$DROPSCOPE" trace --pin "$PIN" -d 1 >/dev/null 2>"$T_TMP/busy.err"
 t_is "$?" 1 "a second tracer on the same pin directory fails"
 t_check "and says the directory is in use, by whom" grep -q "in use by dropscope (pid $T_BG_PID)" "$T_TMP/busy.err"
