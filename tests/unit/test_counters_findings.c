@@ -854,6 +854,34 @@ static void test_cause_order(void)
 	host_delta_free(d);
 }
 
+/* A share says something only over a few drops: 1 output discard of 189 packets sent in 12 s
+ * (0.53%, as a quiet monitor segment saw) is not serious; 10 of 1890 (the same share) are. */
+static void test_small_counts(void)
+{
+	static const uint64_t discards[] = {1, 10}, sent[] = {189, 1890};
+	static const char *const want[] = {"low", "high"};
+
+	for (int i = 0; i < 2; i++) {
+		struct host_counters *a = hc_new(0), *b = hc_new(12);
+		struct host_delta *d;
+		struct finding *f;
+		const struct finding *x;
+		size_t n;
+
+		b->snmp.val[SNMP_IP_OUT_DISCARDS] = discards[i];
+		b->snmp.val[SNMP_IP_OUT_REQUESTS] = sent[i];
+		d = run(a, b, &f, &n);
+		x = find(f, n, "ip_out_discards");
+		ok(x != NULL, "%llu OutDiscards of %llu: a finding", (unsigned long long)discards[i],
+		   (unsigned long long)sent[i]);
+		is_str(x ? finding_severity_name(x->severity) : "none", want[i],
+		       "%llu OutDiscards of %llu (0.53%%): %s", (unsigned long long)discards[i],
+		       (unsigned long long)sent[i], want[i]);
+		free(f);
+		host_delta_free(d);
+	}
+}
+
 /* Input error totals: what the specific counters do not explain is a finding of its own. */
 static void test_in_errors(void)
 {
@@ -1502,6 +1530,7 @@ int main(void)
 	test_namespaces();
 	test_fix_api();
 	test_cause_order();
+	test_small_counts();
 	test_in_errors();
 	test_readme_ids();
 	test_hostile_names();
