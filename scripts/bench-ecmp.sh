@@ -15,16 +15,9 @@
 #    origin. Target: at most 30 s.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-export BUILD
-. scripts/lab.sh
-D=$BUILD/dropscope
+. scripts/bench-lib.sh
+bench_lab ecmp scamper
 RUNS=${BENCH_ECMP_RUNS:-3}
-TMP=$(mktemp -d /tmp/bench-ecmp.XXXXXX)
-trap 'lab_destroy; rm -rf "$TMP"' EXIT
-
-[ -x "$D" ] || { echo "bench-ecmp: $D is not built" >&2; exit 1; }
-command -v scamper >/dev/null || { echo "bench-ecmp: scamper is not installed (make deps)" >&2; exit 1; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'; }
 

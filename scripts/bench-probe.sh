@@ -27,16 +27,9 @@
 # (its reported interval holds 0). The default run's time is compared too, as the README quotes.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-export BUILD
-. scripts/lab.sh
-D=$BUILD/dropscope
+. scripts/bench-lib.sh
+bench_lab probe mtr
 CYCLES=${BENCH_PROBE_MTR_CYCLES:-100}
-TMP=$(mktemp -d /tmp/bench-probe.XXXXXX)
-trap 'lab_destroy; rm -rf "$TMP"' EXIT
-
-[ -x "$D" ] || { echo "bench-probe: $D is not built" >&2; exit 1; }
-command -v mtr >/dev/null || { echo "bench-probe: mtr is not installed" >&2; exit 1; }
 lab_create 4 || { echo "bench-probe: lab_create failed" >&2; exit 1; }
 
 now() { date +%s.%N; }
