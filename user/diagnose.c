@@ -109,7 +109,6 @@ static void gather(struct diag *d)
 		ifname_table_read(tracer_ifnames_fd(d->tracer), &d->ifnames);
 	}
 	d->names.reasons = d->reasons;
-	d->names.ksyms = d->ksyms;
 	d->names.ifnames = &d->ifnames;
 	d->names.self_netns = d->self_netns;
 
@@ -136,7 +135,7 @@ static void diag_free(struct diag *d)
 	drop_report_free(&d->others);
 	retrans_snapshot_free(&d->retrans);
 	ifname_table_free(&d->ifnames);
-	ksyms_free(d->ksyms);
+	ksyms_source_close(&d->ksyms_own);
 	reasons_free(d->reasons);
 	netns_close(&d->ns);
 }
@@ -181,7 +180,7 @@ static void print_status(struct diag *d)
  * What the rest of the run needs of our privileges: the tracer's maps (by descriptor; kernels
  * before 6.5 with unprivileged BPF disabled want CAP_BPF even then), and, for the counters of a
  * namespace that is not ours (or whose /sys we do not see), entering it and mounting sysfs
- * (CAP_SYS_ADMIN). Everything else goes, and the kernel symbols are read while we may.
+ * (CAP_SYS_ADMIN). Everything else goes, and the kernel symbols are opened while we may.
  */
 static int drop_privileges(struct diag *d)
 {
@@ -189,7 +188,8 @@ static int drop_privileges(struct diag *d)
 	int err;
 
 	if (d->tracer) {
-		d->ksyms = ksyms_load();
+		ksyms_source_open(&d->ksyms_own, KALLSYMS);
+		d->ksyms_src = &d->ksyms_own;
 		if (!privs_unprivileged_map_read(tracer_stats_fd(d->tracer)))
 			keep |= PRIVS_MAP_READ;
 	}

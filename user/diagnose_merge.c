@@ -286,9 +286,29 @@ static void retrans_target(struct diag *d, struct verdict_input *in)
 	d->retrans = mine;
 }
 
+/* The kernel symbols of the window's drop locations, read now (ksyms_source). */
+static void read_names(struct diag *d)
+{
+	size_t n = d->nevents + d->drops.n;
+	uint64_t *addrs;
+
+	if (!d->ksyms_src || !(addrs = malloc((n ? n : 1) * sizeof(*addrs))))
+		return;
+	for (size_t i = 0; i < d->nevents; i++)
+		addrs[i] = d->events[i].location;
+	for (size_t i = 0; i < d->drops.n; i++)
+		addrs[d->nevents + i] = d->drops.rows[i].key.location;
+	d->ksyms = ksyms_source_for(d->ksyms_src, addrs, n);
+	d->names.ksyms = d->ksyms;
+	free(addrs);
+}
+
 int diagnose_merge(struct diag *d)
 {
-	int err = place_probes(d);
+	int err;
+
+	read_names(d);
+	err = place_probes(d);
 
 	if (err)
 		return err;

@@ -52,7 +52,9 @@ struct diag {
 	struct tracer *tracer;	 /* diagnose's own; the merge reads only tracer_name */
 	const char *tracer_name; /* how the tracer is attached, NULL without one */
 	struct reason_table *reasons;
-	struct ksyms *ksyms;
+	struct ksyms_source ksyms_own;	/* diagnose's own */
+	struct ksyms_source *ksyms_src; /* read by the merge for the window's locations */
+	const struct ksyms *ksyms;	/* what it read: the merge sets it */
 	struct ifname_table ifnames;
 	struct name_ctx names;
 	struct drop_event *events; /* the prober's packets the kernel dropped */

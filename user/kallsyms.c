@@ -227,7 +227,7 @@ struct ksyms *ksyms_parse(FILE *f)
 
 struct ksyms *ksyms_load(void)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
+	FILE *f = fopen(KALLSYMS, "re");
 	struct ksyms *k;
 	int err;
 
@@ -277,4 +277,75 @@ const char *ksyms_module(const struct ksyms *k, uint64_t addr)
 	const struct ksym *s = addr ? ksyms_find(k, addr) : NULL;
 
 	return s ? s->module : NULL;
+}
+
+void ksyms_source_open(struct ksyms_source *s, const char *path)
+{
+	memset(s, 0, sizeof(*s));
+	s->f = fopen(path, "re");
+	if (!s->f)
+		ds_debug("kernel symbols unavailable (%s): locations print as addresses",
+			 strerror(errno));
+}
+
+/* Read s->f again: every symbol, or those of s->addrs. */
+static void source_read(struct ksyms_source *s, bool all)
+{
+	struct ksyms *k;
+
+	rewind(s->f);
+	k = all ? ksyms_parse(s->f) : ksyms_parse_for(s->f, s->addrs, s->naddrs);
+	if (!k) {
+		ds_debug("kernel symbols unavailable (%s): locations print as addresses",
+			 strerror(errno));
+		fclose(s->f);
+		s->f = NULL;
+		return;
+	}
+	ksyms_free(s->k);
+	s->k = k;
+	s->all = all;
+}
+
+static bool source_has(const struct ksyms_source *s, uint64_t a)
+{
+	for (size_t i = 0; i < s->naddrs; i++)
+		if (s->addrs[i] == a)
+			return true;
+	return false;
+}
+
+const struct ksyms *ksyms_source_for(struct ksyms_source *s, const uint64_t *addrs, size_t n)
+{
+	size_t before = s->naddrs;
+	uint64_t *grown;
+
+	if (!s->f || s->all)
+		return s->k;
+	grown = realloc(s->addrs, (s->naddrs + n ? s->naddrs + n : 1) * sizeof(*grown));
+	if (!grown)
+		return s->k;
+	s->addrs = grown;
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i] && !source_has(s, addrs[i]))
+			s->addrs[s->naddrs++] = addrs[i];
+	if (s->naddrs != before || (!s->k && s->naddrs))
+		source_read(s, false);
+	return s->k;
+}
+
+const struct ksyms *ksyms_source_all(struct ksyms_source *s)
+{
+	if (s->f && !s->all)
+		source_read(s, true);
+	return s->k;
+}
+
+void ksyms_source_close(struct ksyms_source *s)
+{
+	ksyms_free(s->k);
+	free(s->addrs);
+	if (s->f)
+		fclose(s->f);
+	memset(s, 0, sizeof(*s));
 }

@@ -3,6 +3,7 @@
 #ifndef DS_KALLSYMS_H
 #define DS_KALLSYMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,5 +38,31 @@ const char *ksyms_name(const struct ksyms *k, uint64_t addr, char *buf, size_t s
 /* The module of the function at addr ("nf_tables"), or NULL: built in, or unknown. */
 const char *ksyms_module(const struct ksyms *k, uint64_t addr);
 void ksyms_free(struct ksyms *k);
+
+/*
+ * Kernel symbols read when a report needs them. /proc/kallsyms shows addresses to whoever
+ * opened it (the opener's credentials decide, not the reader's, since 5.8 and in the stable
+ * kernels before): ksyms_source_open while privileged, read later, after privileges are gone.
+ * Reading all of it takes ~100 ms and a few MB: neither delays the attach or stays for the run. Only the symbols of the addresses asked
+ * for are kept (ksyms_source_for), unless every one is (ksyms_source_all, for events).
+ */
+struct ksyms_source {
+	FILE *f;	 /* NULL: symbols unavailable, locations print as addresses */
+	struct ksyms *k; /* what was read last, NULL before */
+	bool all;	 /* every symbol, not only those of addrs */
+	uint64_t *addrs; /* the addresses k was read for */
+	size_t naddrs;
+};
+
+#define KALLSYMS "/proc/kallsyms"
+
+/* path: KALLSYMS, or a file in its format (the tests). */
+void ksyms_source_open(struct ksyms_source *s, const char *path);
+/* The symbols of the n addresses (0s skipped) and of those asked before: the file is read
+ * again only when one is new. NULL while none could be read. */
+const struct ksyms *ksyms_source_for(struct ksyms_source *s, const uint64_t *addrs, size_t n);
+/* Every symbol. NULL when they could not be read. */
+const struct ksyms *ksyms_source_all(struct ksyms_source *s);
+void ksyms_source_close(struct ksyms_source *s);
 
 #endif

@@ -220,87 +220,30 @@ struct trace_run {
 	struct trace_opts *o;
 	struct tracer *t;
 	struct name_ctx names;
-	FILE *kallsyms;		/* opened while we may read kernel addresses */
-	struct ksyms *ksyms;
-	bool ksyms_all;		/* every symbol, not only those of ksyms_addrs */
-	uint64_t *ksyms_addrs;	/* the locations ksyms was read for */
-	size_t ksyms_naddrs;
+	struct ksyms_source ksyms; /* opened while we may read kernel addresses */
 	struct ifname_table ifnames;
 	struct drop_snapshot last;
 	double start, last_t;
 	uint64_t events_printed;
 };
 
-/*
- * Kernel addresses show to whoever opened /proc/kallsyms (the opener's credentials decide,
- * since 5.8 and in the stable kernels before): open it before the privileges go, read it only
- * when a table or an event is printed. Reading it takes ~100 ms and parsing all of it a few
- * MB: neither delays the attach or stays for the run.
- */
-static void open_kallsyms(struct trace_run *r)
-{
-	r->kallsyms = fopen("/proc/kallsyms", "re");
-	if (!r->kallsyms)
-		ds_debug("kernel symbols unavailable (%s): locations print as addresses",
-			 strerror(errno));
-}
-
-static void read_kallsyms(struct trace_run *r, const uint64_t *addrs, size_t n)
-{
-	struct ksyms *k;
-
-	rewind(r->kallsyms);
-	k = addrs ? ksyms_parse_for(r->kallsyms, addrs, n) : ksyms_parse(r->kallsyms);
-	if (!k) {
-		ds_debug("kernel symbols unavailable (%s): locations print as addresses",
-			 strerror(errno));
-		fclose(r->kallsyms);
-		r->kallsyms = NULL;
-		return;
-	}
-	ksyms_free(r->ksyms);
-	r->ksyms = k;
-	r->names.ksyms = k;
-}
-
 /* Every symbol, for events, whose locations come one at a time. */
 static void load_all_names(struct trace_run *r)
 {
-	if (r->kallsyms && !r->ksyms_all) {
-		read_kallsyms(r, NULL, 0);
-		r->ksyms_all = r->ksyms != NULL;
-	}
-}
-
-static bool have_addr(const struct trace_run *r, uint64_t a)
-{
-	for (size_t i = 0; i < r->ksyms_naddrs; i++)
-		if (r->ksyms_addrs[i] == a)
-			return true;
-	return false;
+	r->names.ksyms = ksyms_source_all(&r->ksyms);
 }
 
 /* The symbols of a snapshot's locations: read again only when a location is new. */
 static void load_names(struct trace_run *r, const struct drop_snapshot *s)
 {
-	size_t n = r->ksyms_naddrs;
-	uint64_t *addrs;
+	uint64_t *addrs = malloc((s->n ? s->n : 1) * sizeof(*addrs));
 
-	if (!r->kallsyms || r->ksyms_all)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->rows[i].key.location && !have_addr(r, s->rows[i].key.location))
-			n++;
-	if (!n || (n == r->ksyms_naddrs && r->ksyms))
-		return;
-	addrs = realloc(r->ksyms_addrs, (n ? n : 1) * sizeof(*addrs));
 	if (!addrs)
 		return;
-	r->ksyms_addrs = addrs;
 	for (size_t i = 0; i < s->n; i++)
-		if (s->rows[i].key.location && !have_addr(r, s->rows[i].key.location))
-			addrs[r->ksyms_naddrs++] = s->rows[i].key.location;
-	read_kallsyms(r, addrs, r->ksyms_naddrs);
+		addrs[i] = s->rows[i].key.location;
+	r->names.ksyms = ksyms_source_for(&r->ksyms, addrs, s->n);
+	free(addrs);
 }
 
 /*
@@ -552,10 +495,7 @@ static void trace_run_free(struct trace_run *r)
 {
 	drop_snapshot_free(&r->last);
 	ifname_table_free(&r->ifnames);
-	ksyms_free(r->ksyms);
-	free(r->ksyms_addrs);
-	if (r->kallsyms)
-		fclose(r->kallsyms);
+	ksyms_source_close(&r->ksyms);
 	reasons_free((struct reason_table *)r->names.reasons);
 }
 
@@ -749,7 +689,7 @@ int cmd_trace(int argc, char **argv)
 		goto cleanup;
 	if (o.pin_dir && pin_maps(r.t, &claim, &o.cfg))
 		goto cleanup;
-	open_kallsyms(&r); /* reading kernel addresses needs CAP_SYSLOG: before it goes */
+	ksyms_source_open(&r.ksyms, KALLSYMS); /* reading kernel addresses needs CAP_SYSLOG: before it goes */
 	keeper = getpid();
 	if (o.pin_dir) {
 		err = keep_pins(&claim, &rc);
@@ -900,7 +840,7 @@ int cmd_show(int argc, char **argv)
 	snprintf(mode, sizeof(mode), "%s, pinned by pid %u",
 		 attach_mode_name((enum attach_mode)m.info.attach_mode), m.info.pid);
 	refresh_ifnames(&r, m.ifnames);
-	open_kallsyms(&r);
+	ksyms_source_open(&r.ksyms, KALLSYMS);
 	rc = print_summary(&r, m.drops, m.stats, m.retrans, seconds, mode, NULL, 0) ? 1 : 0;
 	trace_run_free(&r);
 	pinned_close(&m);

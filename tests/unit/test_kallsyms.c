@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "kallsyms.h"
 #include "tap.h"
@@ -109,6 +110,67 @@ static void test_merged(void)
 	ksyms_free(some);
 }
 
+/* Write text to path, replacing what it held. */
+static void write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(s, f);
+		fclose(f);
+	}
+}
+
+/* The source reads its file again only for an address it has not read yet, and then keeps
+ * every address asked before. */
+static void test_source(void)
+{
+	char path[] = "/tmp/test_kallsyms.XXXXXX";
+	const uint64_t a = 0xffffffff81100123ull, b = 0xffffffff81200010ull;
+	struct ksyms_source s;
+	const struct ksyms *k;
+	char buf[64];
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "a temporary file");
+		return;
+	}
+	close(fd);
+	write_file(path, text);
+	ksyms_source_open(&s, path);
+	ok(s.f != NULL, "the source opens its file");
+	k = ksyms_source_for(&s, &a, 1);
+	is_str(k ? ksyms_name(k, a, buf, sizeof(buf)) : "", "nf_hook_slow", "an address asked: named");
+	is_int(k ? k->n : 0, 1, "only its symbol read");
+	/* The kernel's symbols change under us (a module loaded): a repeat does not read. */
+	write_file(path, "ffffffff81100000 t renamed_fn\nffffffff81200000 T other_fn\n");
+	k = ksyms_source_for(&s, &a, 1);
+	is_str(k ? ksyms_name(k, a, buf, sizeof(buf)) : "", "nf_hook_slow",
+	       "the same address again: not read again");
+	k = ksyms_source_for(&s, &b, 1);
+	is_str(k ? ksyms_name(k, b, buf, sizeof(buf)) : "", "other_fn", "a new address: read again");
+	is_str(k ? ksyms_name(k, a, buf, sizeof(buf)) : "", "renamed_fn",
+	       "with the addresses asked before");
+	k = ksyms_source_all(&s);
+	is_int(k ? k->n : 0, 2, "every symbol, when asked");
+	k = ksyms_source_for(&s, &a, 1);
+	is_int(k ? k->n : 0, 2, "and a later ask keeps them all");
+	ksyms_source_close(&s);
+	ok(s.f == NULL && s.k == NULL, "closed");
+
+	ksyms_source_open(&s, "/nonexistent/kallsyms");
+	ok(ksyms_source_for(&s, &a, 1) == NULL && ksyms_source_all(&s) == NULL,
+	   "no file: no symbols, no crash");
+	ksyms_source_close(&s);
+	write_file(path, "0000000000000000 T a\n");
+	ksyms_source_open(&s, path);
+	ok(ksyms_source_for(&s, &a, 1) == NULL && s.f == NULL,
+	   "hidden addresses: no symbols, and the file is not read again");
+	ksyms_source_close(&s);
+	unlink(path);
+}
+
 int main(void)
 {
 	struct ksyms *k = parse(text);
@@ -139,6 +201,7 @@ int main(void)
 	k = parse("0000000000000000 T a\n0000000000000000 T b\n");
 	ok(k == NULL && errno == EPERM, "addresses hidden by kptr_restrict are an error");
 	test_parse_for();
+	test_source();
 	test_merged();
 	return done_testing();
 }
