@@ -66,7 +66,7 @@ static int start_tracer(struct diag *d)
 		       VMLINUX_BTF);
 		return -ENOENT;
 	}
-	err = reasons_from_btf(kernel_btf(), "/sys/kernel/btf", &d->reasons);
+	err = reasons_from_scan(kernel_btf(), "/sys/kernel/btf", &d->reasons);
 	if (err) {
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;

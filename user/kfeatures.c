@@ -7,9 +7,9 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
 #include <linux/magic.h>
 
+#include "btf_scan.h"
 #include "kfeatures.h"
 #include "util.h"
 
@@ -18,47 +18,52 @@ bool have_vmlinux_btf(void)
 	return access(VMLINUX_BTF, R_OK) == 0;
 }
 
-/* Parsing the kernel's BTF takes tens of milliseconds: once per run. */
-static struct btf *vmlinux_btf;
+/* Read once per run, straight from the mapped file (btf_scan.h): libbpf parses its own copy. */
+static struct btf_scan *vmlinux_btf;
 
-struct btf *kernel_btf(void)
+const struct btf_scan *kernel_btf(void)
 {
-	if (!vmlinux_btf)
-		vmlinux_btf = btf__parse(VMLINUX_BTF, NULL);
+	int err;
+
+	if (!vmlinux_btf) {
+		err = btf_scan_open(VMLINUX_BTF, NULL, &vmlinux_btf);
+		if (err)
+			errno = -err;
+	}
 	return vmlinux_btf;
 }
 
 void kernel_btf_release(void)
 {
-	btf__free(vmlinux_btf);
+	btf_scan_free(vmlinux_btf);
 	vmlinux_btf = NULL;
 }
 
 int kfree_skb_btf_args(void)
 {
-	struct btf *btf = kernel_btf();
+	const struct btf_scan *btf = kernel_btf();
 	const struct btf_type *t;
-	int id, n = -ENOENT;
+	int id;
 
 	if (!btf)
 		return -errno;
-	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
-	if (id > 0) {
-		/* typedef -> pointer -> function prototype */
-		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-		if (t && btf_is_ptr(t))
-			t = btf__type_by_id(btf, t->type);
-		if (t && btf_is_func_proto(t))
-			n = btf_vlen(t) - 1;
-	}
-	return n;
+	id = btf_scan_find(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	/* typedef -> pointer -> function prototype */
+	t = btf_scan_type(btf, btf_scan_type(btf, id)->type);
+	if (t && btf_scan_kind(t) == BTF_KIND_PTR)
+		t = btf_scan_type(btf, t->type);
+	if (t && btf_scan_kind(t) == BTF_KIND_FUNC_PROTO && btf_scan_vlen(t) > 0)
+		return btf_scan_vlen(t) - 1;
+	return -ENOENT;
 }
 
 bool kernel_has_func(const char *name)
 {
-	struct btf *btf = kernel_btf();
+	const struct btf_scan *btf = kernel_btf();
 
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	return btf && btf_scan_find(btf, name, BTF_KIND_FUNC) > 0;
 }
 
 static bool is_fs(const char *path, long magic)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The category table against recorded reason lists (tests/fixtures/reasons, README.md there):
- * each list goes through a BTF built from it and reasons_from_btf, the path the running
- * kernel's names take. Every recorded kernel's reasons are in the table; a list with reasons
+ * each list goes through a BTF built from it and reasons_from_scan, the path the running
+ * kernel's names take, and comes out as libbpf's reading of the same BTF has it. Every recorded kernel's reasons are in the table; a list with reasons
  * the table lacks (future-made-up) gets them counted, named, categorised from the shape of
  * their names or as unclassified, and shown in the text and JSON reports and under -v.
  */
@@ -14,6 +14,7 @@
 
 #include "trace_table.h"
 #include "reasons.h"
+#include "reasons_libbpf.h"
 #include "tap.h"
 #include "test_report_render.h"
 
@@ -65,13 +66,19 @@ static struct btf *btf_from_list(const char *name, size_t *nreasons)
 	return btf;
 }
 
+/* The list's table as the tool reads it, checked against libbpf's reading of the same BTF. */
 static struct reason_table *load_list(const char *name, size_t *nreasons)
 {
 	struct btf *btf = btf_from_list(name, nreasons);
-	struct reason_table *t = NULL;
+	struct reason_table *t = NULL, *ref = NULL;
 
-	if (!btf || reasons_from_btf(btf, "/nonexistent", &t))
+	if (!btf || scan_reasons(btf, "/nonexistent", &t))
 		t = NULL;
+	if (btf && !ref_reasons_from_btf(btf, "/nonexistent", &ref))
+		tables_same(t, ref, name);
+	else
+		ok(0, "%s: libbpf reads the list's BTF", name);
+	reasons_free(ref);
 	btf__free(btf);
 	return t;
 }

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The raw BTF reader (user/btf_scan.c) against libbpf's parser: every type of a BTF holding each
+ * kind, of a module's split BTF, and of the running kernel's vmlinux, read alike; the reason
+ * table and the features the tracer asks for the same as libbpf's reading gives; and hostile
+ * files (truncated, bad magic, sections past the end, a member count past the end, an unknown
+ * kind, names past the strings) refused with -EINVAL, never read out of bounds (the sanitizer
+ * build runs this too).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "btf_scan.h"
+#include "kfeatures.h"
+#include "reasons.h"
+#include "reasons_libbpf.h"
+#include "tap.h"
+
+/* A BTF with every kind the reader walks, the drop reason enums (one of them an ENUM64) and the
+ * kfree_skb tracepoint's typedef with 4 arguments, as 6.11+ has it. */
+static struct btf *all_kinds_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int i32, ptr, st, proto, var;
+
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	ptr = btf__add_ptr(b, i32);
+	btf__add_array(b, i32, i32, 8);
+	st = btf__add_struct(b, "sk_buff", 16);
+	btf__add_field(b, "len", i32, 0, 0);
+	btf__add_field(b, "next", ptr, 64, 0);
+	btf__add_union(b, "u", 4);
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_fwd(b, "sock", BTF_FWD_STRUCT);
+	btf__add_volatile(b, i32);
+	btf__add_const(b, i32);
+	btf__add_restrict(b, ptr);
+	btf__add_float(b, "double", 8);
+	btf__add_type_tag(b, "user", i32);
+	btf__add_decl_tag(b, "tag", st, 0);
+	btf__add_enum(b, "skb_drop_reason", 4);
+	btf__add_enum_value(b, "SKB_NOT_DROPPED_YET", 0);
+	btf__add_enum_value(b, "SKB_CONSUMED", 1);
+	btf__add_enum_value(b, "SKB_DROP_REASON_NOT_SPECIFIED", 2);
+	btf__add_enum_value(b, "SKB_DROP_REASON_NO_SOCKET", 3);
+	btf__add_enum_value(b, "SKB_DROP_REASON_MAX", 4);
+	btf__add_enum(b, "skb_drop_reason_subsys", 4);
+	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_CORE", 0);
+	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_OPENVSWITCH", 3);
+	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_WIDGET", 5);
+	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_NUM", 6);
+	/* A 64-bit enum of subsystem 5: its values must come out whole. */
+	btf__add_enum64(b, "widget_drop_reason", 8, false);
+	btf__add_enum64_value(b, "WIDGET_DROP_FOO", (5ull << 16) | 1);
+	btf__add_enum64_value(b, "WIDGET_DROP_BAR", (5ull << 16) | 2);
+	btf__add_enum64_value(b, "WIDGET_DROP_HUGE", 1ull << 40);
+	proto = btf__add_func_proto(b, 0);
+	btf__add_func_param(b, "__data", ptr);
+	btf__add_func_param(b, "skb", ptr);
+	btf__add_func_param(b, "location", ptr);
+	btf__add_func_param(b, "reason", i32);
+	btf__add_func_param(b, "rx_sk", ptr);
+	btf__add_typedef(b, "btf_trace_kfree_skb", btf__add_ptr(b, proto));
+	btf__add_func(b, "bpf_rdonly_cast", BTF_FUNC_GLOBAL, proto);
+	var = btf__add_var(b, "counter", BTF_VAR_GLOBAL_ALLOCATED, i32);
+	btf__add_datasec(b, ".data", 4);
+	btf__add_datasec_var_info(b, var, 0, 4);
+	return b;
+}
+
+/* Every type of scan s reads as libbpf's btf b has it: the count, each kind, vlen and name. */
+static void same_types(const struct btf_scan *s, const struct btf *b, const char *what)
+{
+	uint32_t n = btf__type_cnt(b), bad = 0;
+
+	is_int(btf_scan_type_cnt(s), n, "%s: %u types, as libbpf counts", what, n - 1);
+	for (uint32_t id = 1; id < n && !bad; id++) {
+		const struct btf_type *x = btf_scan_type(s, id), *y = btf__type_by_id(b, id);
+		const char *nx = x ? btf_scan_str(s, x->name_off) : NULL;
+
+		if (!x || x->info != y->info || x->size != y->size || !nx ||
+		    strcmp(nx, btf__name_by_offset(b, y->name_off)))
+			bad = id;
+	}
+	is_int(bad, 0, "%s: every type's kind, vlen, size and name as libbpf reads them", what);
+	ok(btf_scan_type(s, 0) == NULL && btf_scan_type(s, n) == NULL,
+	   "%s: void and an id past the end are no type", what);
+}
+
+/* A private, 4-byte aligned copy of btf's raw bytes, which the hostile cases edit. */
+static uint8_t *raw_copy(const struct btf *b, size_t *size)
+{
+	__u32 n;
+	const void *raw = btf__raw_data(b, &n);
+	uint8_t *p = malloc(n);
+
+	memcpy(p, raw, n);
+	*size = n;
+	return p;
+}
+
+static int scan_err(const void *data, size_t size)
+{
+	struct btf_scan *s = NULL;
+	int err = btf_scan_mem(data, size, NULL, &s);
+
+	if (!err != !!s)
+		return -1000; /* a result and an error disagree */
+	btf_scan_free(s);
+	return err;
+}
+
+static void built(void)
+{
+	struct btf *b = all_kinds_btf();
+	struct reason_table *t = NULL, *ref = NULL;
+	struct btf_scan *s = NULL;
+	size_t size;
+	uint8_t *raw = raw_copy(b, &size);
+	const struct btf_type *typ;
+	const char *name;
+	uint64_t v;
+	int id;
+
+	if (!ok(btf_scan_mem(raw, size, NULL, &s) == 0, "a BTF with every kind is read"))
+		return;
+	same_types(s, b, "every kind");
+	id = btf_scan_find(s, "widget_drop_reason", BTF_KIND_ENUM64);
+	is_int(id, btf__find_by_name_kind(b, "widget_drop_reason", BTF_KIND_ENUM64),
+	       "an ENUM64 found by name, at libbpf's id");
+	typ = btf_scan_type(s, id);
+	ok(!btf_scan_enum_member(s, typ, 2, &name, &v) && !strcmp(name, "WIDGET_DROP_HUGE") &&
+		   v == 1ull << 40,
+	   "its member's 64-bit value whole");
+	is_int(btf_scan_find(s, "widget_drop_reason", BTF_KIND_ENUM), -ENOENT,
+	       "a name of another kind is not found");
+	ok(btf_scan_find(s, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0, "a FUNC by name");
+	is_int(btf_scan_find(s, "no_such_func", BTF_KIND_FUNC), -ENOENT, "an absent one");
+	btf_scan_free(s);
+
+	is_int(scan_reasons(b, "/nonexistent", &t), 0, "the reasons of that BTF");
+	ref_reasons_from_btf(b, "/nonexistent", &ref);
+	tables_same(t, ref, "every kind");
+	ok(reasons_find(t, (5u << 16) | 2) && reasons_find(t, 3) && !reasons_find(t, 4),
+	   "core and ENUM64 subsystem reasons named, SKB_DROP_REASON_MAX not");
+	reasons_free(t);
+	reasons_free(ref);
+	free(raw);
+	btf__free(b);
+}
+
+/* Each way a file can lie about its bounds: -EINVAL (or -EPROTO), not a crash. */
+static void hostile(void)
+{
+	struct btf *b = all_kinds_btf();
+	struct btf_scan *s = NULL;
+	size_t size, bad = 0;
+	uint8_t *raw = raw_copy(b, &size), *p = malloc(size + 4);
+	struct btf_header *h = (void *)p;
+	struct btf_type *t;
+	int id;
+
+	if (!ok(btf_scan_mem(raw, size, NULL, &s) == 0, "the BTF the hostile cases edit is read")) {
+		free(p);
+		free(raw);
+		btf__free(b);
+		return;
+	}
+	id = btf_scan_find(s, "skb_drop_reason", BTF_KIND_ENUM);
+	/* Where the enum lies in the copy p. */
+	t = (void *)(p + ((const uint8_t *)btf_scan_type(s, id) - raw));
+	btf_scan_free(s);
+
+	/* Every truncation, each into a buffer of exactly that size (ASan sees a read past it). */
+	for (size_t n = 0; n < size; n++) {
+		uint8_t *q = malloc(n ? n : 1);
+
+		memcpy(q, raw, n);
+		if (scan_err(q, n) != -EINVAL)
+			bad = bad ? bad : n + 1;
+		free(q);
+	}
+	is_int(bad, 0, "every truncation of a %zu-byte BTF is -EINVAL", size);
+
+#define CASE(what, want, edit)                                                                     \
+	do {                                                                                       \
+		memcpy(p, raw, size);                                                              \
+		edit;                                                                              \
+		is_int(scan_err(p, size), want, what);                                             \
+	} while (0)
+	CASE("the untouched copy is read", 0, (void)0);
+	CASE("bad magic", -EINVAL, h->magic = 0x1234);
+	CASE("the other byte order", -EPROTO, h->magic = 0x9FEB);
+	CASE("version 2", -EINVAL, h->version = 2);
+	CASE("a header shorter than struct btf_header", -EINVAL, h->hdr_len = 8);
+	CASE("a header longer than the file", -EINVAL, h->hdr_len = size + 1);
+	CASE("a type section past the end", -EINVAL, h->type_len += 4);
+	CASE("a type offset past the end", -EINVAL, h->type_off = 0xfffffff0);
+	CASE("a string section past the end", -EINVAL, h->str_len += 1);
+	CASE("offset and length that wrap around 32 bits", -EINVAL,
+	     (h->str_off = 0x80000000, h->str_len = 0x80000000));
+	CASE("a misaligned type section", -EINVAL, (h->type_off += 1, h->type_len -= 4));
+	CASE("a string section that does not end in NUL", -EINVAL, p[size - 1] = 'x');
+	CASE("a base whose first string is not empty", -EINVAL,
+	     p[h->hdr_len + h->str_off] = 'x');
+	CASE("an enum's member count past the end (vlen 0xffff)", -EINVAL,
+	     t->info = (t->info & ~0xffffu) | 0xffff);
+	CASE("an unknown kind (25)", -EINVAL, t->info = (t->info & ~(0x1fu << 24)) | 25u << 24);
+	CASE("a type's name offset past the strings", -EINVAL, t->name_off = h->str_len);
+	CASE("an enum member's name offset past the strings", -EINVAL,
+	     ((struct btf_enum *)(t + 1))[1].name_off = h->str_len + 100);
+	CASE("a last type cut in its middle", -EINVAL, h->type_len -= 4);
+	memcpy(p + 1, raw, size);
+	is_int(scan_err(p + 1, size), -EINVAL, "a buffer that is not 4-byte aligned");
+#undef CASE
+	free(p);
+	free(raw);
+	btf__free(b);
+}
+
+static int write_file(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int ok_ = fd >= 0 && write(fd, data, n) == (ssize_t)n;
+
+	if (fd >= 0)
+		close(fd);
+	return ok_ ? 0 : -1;
+}
+
+/* A module's split BTF, read from a directory as /sys/kernel/btf: its subsystem reasons (and
+ * its names, which continue the base's strings) as libbpf reads them. */
+static void split(void)
+{
+	char dir[] = "/tmp/test_btf_scan.XXXXXX", path[64];
+	struct btf *base = btf__new_empty(), *mod;
+	struct reason_table *t = NULL, *ref = NULL;
+	struct btf_scan *sb = NULL, *sm = NULL;
+	const void *raw;
+	__u32 n;
+	int i32;
+
+	i32 = btf__add_int(base, "int", 4, BTF_INT_SIGNED);
+	btf__add_enum(base, "skb_drop_reason", 4);
+	btf__add_enum_value(base, "SKB_CONSUMED", 1);
+	btf__add_enum_value(base, "SKB_DROP_REASON_NOT_SPECIFIED", 2);
+	btf__add_enum(base, "skb_drop_reason_subsys", 4);
+	btf__add_enum_value(base, "SKB_DROP_REASON_SUBSYS_CORE", 0);
+	btf__add_enum_value(base, "SKB_DROP_REASON_SUBSYS_OPENVSWITCH", 3);
+	mod = btf__new_empty_split(base);
+	btf__add_struct(mod, "int", 4); /* a name already in the base's strings */
+	btf__add_field(mod, "x", i32, 0, 0);
+	btf__add_enum(mod, "ovs_drop_reason", 4);
+	btf__add_enum_value(mod, "__OVS_DROP_REASON", 3 << 16);
+	btf__add_enum_value(mod, "OVS_DROP_LAST_ACTION", (3 << 16) | 1);
+	btf__add_enum_value(mod, "OVS_DROP_MAX", (3 << 16) | 2);
+	if (!ok(mkdtemp(dir) != NULL, "a directory for the split BTF"))
+		return;
+	raw = btf__raw_data(base, &n);
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	write_file(path, raw, n);
+	is_int(btf_scan_open(path, NULL, &sb), 0, "the base opened from a file");
+	raw = btf__raw_data(mod, &n);
+	snprintf(path, sizeof(path), "%s/openvswitch", dir);
+	write_file(path, raw, n);
+	if (ok(btf_scan_open(path, sb, &sm) == 0, "the module's split BTF opened on it")) {
+		is_int(btf_scan_start_id(sm), btf__type_cnt(base), "its ids continue the base's");
+		same_types(sm, mod, "split");
+		ok(btf_scan_find(sm, "ovs_drop_reason", BTF_KIND_ENUM) > 0 &&
+			   btf_scan_find(sm, "skb_drop_reason", BTF_KIND_ENUM) > 0,
+		   "its own types and the base's found by name");
+	}
+	btf_scan_free(sm);
+	btf_scan_free(sb);
+	is_int(reasons_load(dir, &t), 0, "the reasons of the directory");
+	is_int(ref_reasons_load(dir, &ref), 0, "and through libbpf");
+	tables_same(t, ref, "vmlinux and a module");
+	ok(t && reasons_find(t, (3 << 16) | 1), "the module's reason is named");
+
+	/* A module whose bytes are garbage is passed over, as libbpf's parse failing was. */
+	write_file(path, "garbage!", 8);
+	reasons_free(t);
+	t = NULL;
+	is_int(reasons_load(dir, &t), 0, "a garbage module's BTF is passed over");
+	ok(t && !reasons_find(t, (3 << 16) | 1), "and names nothing");
+	unlink(path);
+	reasons_free(t);
+	t = NULL;
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	write_file(path, "", 0);
+	is_int(reasons_load(dir, &t), -EINVAL, "an empty vmlinux is -EINVAL");
+	unlink(path);
+	is_int(reasons_load(dir, &t), -ENOENT, "a missing one -ENOENT");
+	rmdir(dir);
+	reasons_free(t);
+	reasons_free(ref);
+	btf__free(mod);
+	btf__free(base);
+}
+
+/* The running kernel's BTF: the scan reads what libbpf reads, and the tracer's questions get
+ * libbpf's answers. */
+static void running_kernel(void)
+{
+	struct btf *b = btf__parse(VMLINUX_BTF, NULL);
+	struct reason_table *t = NULL, *ref = NULL;
+	const struct btf_scan *s;
+	const struct btf_type *typ;
+	int id, args = -ENOENT;
+
+	if (!b) {
+		printf("# skipping the running kernel: libbpf cannot parse %s\n", VMLINUX_BTF);
+		return;
+	}
+	s = kernel_btf();
+	if (!ok(s != NULL, "kernel_btf reads %s", VMLINUX_BTF)) {
+		btf__free(b);
+		return;
+	}
+	same_types(s, b, "vmlinux");
+	id = btf__find_by_name_kind(b, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	typ = id > 0 ? btf__type_by_id(b, btf__type_by_id(b, id)->type) : NULL;
+	if (typ && btf_is_ptr(typ))
+		typ = btf__type_by_id(b, typ->type);
+	if (typ && btf_is_func_proto(typ))
+		args = btf_vlen(typ) - 1;
+	is_int(kfree_skb_btf_args(), args, "kfree_skb's argument count as libbpf reads it (%d)", args);
+	is_int(kernel_has_func("bpf_rdonly_cast"),
+	       btf__find_by_name_kind(b, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0,
+	       "whether bpf_rdonly_cast exists, as libbpf says");
+	is_int(kernel_has_func("no_such_function_at_all"), 0, "a function the kernel lacks");
+	kernel_btf_release();
+	btf__free(b);
+
+	is_int(reasons_load("/sys/kernel/btf", &t), 0, "the running kernel's reasons");
+	is_int(ref_reasons_load("/sys/kernel/btf", &ref), 0, "and through libbpf");
+	tables_same(t, ref, "the running kernel");
+	reasons_free(t);
+	reasons_free(ref);
+}
+
+int main(void)
+{
+	built();
+	hostile();
+	split();
+	running_kernel();
+	return done_testing();
+}
