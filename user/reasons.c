@@ -242,7 +242,7 @@ static int add_subsys_reasons(struct reason_table *tbl, const struct btf_scan *b
 	/* A module's split BTF: its own types (the base's were read with vmlinux). */
 	for (uint32_t id = btf_scan_start_id(btf); id < n; id++) {
 		const struct btf_type *t = btf_scan_type(btf, id);
-		int took[32] = { 0 };
+		int took[32];
 		const char *name;
 		unsigned i, vlen;
 		int k;
@@ -253,6 +253,8 @@ static int add_subsys_reasons(struct reason_table *tbl, const struct btf_scan *b
 		if (!name || name[0] == '_' || !ends_with(name, "drop_reason") ||
 		    !strcmp(name, "skb_drop_reason"))
 			continue;
+		/* Cleared here, not for each of vmlinux's 100k types: that was half the time. */
+		memset(took, 0, sizeof(took));
 		for (i = 0; i < vlen; i++) {
 			const char *m;
 			uint64_t v;
