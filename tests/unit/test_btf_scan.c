@@ -181,6 +181,30 @@ static int write_file(const char *path, const void *data, size_t n)
 	return ok_ ? 0 : -1;
 }
 
+/* Where mmap is refused or the size unknown (sysfs before 6.16; here a pipe), the file is read. */
+static void unmappable(void)
+{
+	struct btf *b = all_kinds_btf();
+	struct btf_scan *s = NULL;
+	char path[64];
+	const void *raw;
+	int fds[2];
+	__u32 n;
+
+	raw = btf__raw_data(b, &n);
+	if (!ok(pipe(fds) == 0 && write(fds[1], raw, n) == (ssize_t)n, "a BTF in a pipe")) {
+		btf__free(b);
+		return;
+	}
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	if (ok(btf_scan_open(path, NULL, &s) == 0, "read from the pipe, which has no size to map"))
+		same_types(s, b, "read, not mapped");
+	btf_scan_free(s);
+	close(fds[0]);
+	btf__free(b);
+}
+
 /* A module's split BTF, read from a directory as /sys/kernel/btf: its subsystem reasons (and
  * its names, which continue the base's strings) as libbpf reads them. */
 static void split(void)
@@ -283,6 +307,7 @@ int main(void)
 	built();
 	hostile();
 	split();
+	unmappable();
 	running_kernel();
 	return done_testing();
 }
