@@ -253,7 +253,7 @@ static int add_subsys_reasons(struct reason_table *tbl, const struct btf_scan *b
 		if (!name || name[0] == '_' || !ends_with(name, "drop_reason") ||
 		    !strcmp(name, "skb_drop_reason"))
 			continue;
-		/* Cleared here, not for each of vmlinux's 100k types: that was half the time. */
+		/* Cleared here, not for each of vmlinux's 125k types: that was 3/4 of the time. */
 		memset(took, 0, sizeof(took));
 		for (i = 0; i < vlen; i++) {
 			const char *m;
