@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "btf_scan.h"
-#include "util.h"
 
 struct btf_scan {
 	const struct btf_scan *base;
@@ -19,7 +18,7 @@ struct btf_scan {
 	uint32_t start_id;	/* id of types[offs[0]] */
 	uint32_t start_str;	/* offset of strs[0]: the base's strings come first */
 	uint32_t *offs;		/* offset of each own type in types */
-	size_t ntypes, cap;
+	size_t ntypes;
 	void *map;		/* what open mapped (map_len bytes) or read (malloc'd) */
 	size_t map_len;
 	int mapped;
@@ -113,6 +112,11 @@ static int scan(struct btf_scan *s, const uint8_t *data, size_t size)
 	if ((uint64_t)s->start_str + s->strs_len > UINT32_MAX)
 		return -EINVAL;
 	s->types = data + h->type_off;
+	/* As many entries as the section could hold (12 bytes a type at the least): never copied
+	 * as it grows, and the pages past vmlinux's 125k types (2 in 5) are never touched. */
+	s->offs = malloc((h->type_len / sizeof(struct btf_type) + 1) * sizeof(*s->offs));
+	if (!s->offs)
+		return -ENOMEM;
 	while (off < h->type_len) {
 		const struct btf_type *t = (const void *)(s->types + off);
 		int64_t extra;
@@ -125,8 +129,6 @@ static int scan(struct btf_scan *s, const uint8_t *data, size_t size)
 			return -EINVAL;
 		if (btf_scan_is_enum(t) && !enum_names_ok(s, t))
 			return -EINVAL;
-		if (array_reserve((void **)&s->offs, &s->cap, s->ntypes + 1, sizeof(*s->offs)))
-			return -ENOMEM;
 		if ((uint64_t)s->start_id + s->ntypes >= BTF_MAX_TYPE)
 			return -EINVAL;
 		s->offs[s->ntypes++] = off;
