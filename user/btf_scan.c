@@ -12,14 +12,14 @@
 
 struct btf_scan {
 	const struct btf_scan *base;
-	const uint8_t *types;	/* the type section */
-	const char *strs;	/* the string section, NUL-terminated when not empty */
+	const uint8_t *types; /* the type section */
+	const char *strs;     /* the string section, NUL-terminated when not empty */
 	uint32_t strs_len;
-	uint32_t start_id;	/* id of types[offs[0]] */
-	uint32_t start_str;	/* offset of strs[0]: the base's strings come first */
-	uint32_t *offs;		/* offset of each own type in types */
+	uint32_t start_id;  /* id of types[offs[0]] */
+	uint32_t start_str; /* offset of strs[0]: the base's strings come first */
+	uint32_t *offs;	    /* offset of each own type in types */
 	size_t ntypes;
-	void *map;		/* what open mapped (map_len bytes) or read (malloc'd) */
+	void *map; /* what open mapped (map_len bytes) or read (malloc'd) */
 	size_t map_len;
 	int mapped;
 };

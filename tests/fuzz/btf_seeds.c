@@ -35,8 +35,8 @@ static int reads(const void *raw, size_t n, const struct btf_scan *base, struct 
 	return err;
 }
 
-static void seed(const char *dir, const char *name, const uint8_t *head, size_t hlen,
-		 const void *a, size_t alen, const void *b, size_t blen)
+static void seed(const char *dir, const char *name, const uint8_t *head, size_t hlen, const void *a,
+		 size_t alen, const void *b, size_t blen)
 {
 	char path[512];
 	FILE *out;
@@ -66,14 +66,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "btf_seeds: the every-kind BTF is not read\n");
 		return 1;
 	}
-	seed(argv[1], "every-kind", (const uint8_t[]){ 0 }, 1, ra, na, NULL, 0);
+	seed(argv[1], "every-kind", (const uint8_t[]){0}, 1, ra, na, NULL, 0);
 	{
 		/* Its sections alone, strings first, for the target's mode 2. */
 		const struct btf_header *h = ra;
 		const uint8_t *sec = (const uint8_t *)ra + h->hdr_len;
 
 		seed(argv[1], "every-kind-sections",
-		     (const uint8_t[]){ 2, h->str_len & 0xff, h->str_len >> 8 }, 3, sec + h->str_off,
+		     (const uint8_t[]){2, h->str_len & 0xff, h->str_len >> 8}, 3, sec + h->str_off,
 		     h->str_len, sec + h->type_off, h->type_len);
 	}
 
@@ -84,8 +84,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "btf_seeds: the split pair is not read\n");
 		return 1;
 	}
-	seed(argv[1], "vmlinux-and-module", (const uint8_t[]){ 1, na & 0xff, na >> 8 }, 3, ra, na,
-	     rb, nb);
+	seed(argv[1], "vmlinux-and-module", (const uint8_t[]){1, na & 0xff, na >> 8}, 3, ra, na, rb,
+	     nb);
 	btf__free(all);
 	btf__free(mod);
 	btf__free(base);

@@ -8,9 +8,9 @@
  *  2: bytes 1-2 give the length of a string section, the rest (whole words) is a type section:
  *     the target writes a true header and puts the types last, so that a walk past the type
  *     section reads past the buffer (a file's own header rarely lines up so for the fuzzer).
- * Each part goes into a buffer of exactly its size, so that the sanitizer sees any read past it. A BTF the reader accepts is then asked everything the tool
- * asks, and what the reader promises is checked: every type in range and every type's and enum
- * member's name readable (abort otherwise).
+ * Each part goes into a buffer of exactly its size, so that the sanitizer sees any read past it. A
+ * BTF the reader accepts is then asked everything the tool asks, and what the reader promises is
+ * checked: every type in range and every type's and enum member's name readable (abort otherwise).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ static void check(int cond)
 
 static void ask(const struct btf_scan *s)
 {
-	static const char *const enums[] = { "skb_drop_reason", "skb_drop_reason_subsys" };
+	static const char *const enums[] = {"skb_drop_reason", "skb_drop_reason_subsys"};
 	struct reason_table *t = NULL;
 	const struct btf_type *typ;
 	const char *name;
@@ -56,7 +56,7 @@ static void ask(const struct btf_scan *s)
 /* Mode 2: a true header, slen bytes of strings (padded to a word), then the types, last. */
 static int sections(const uint8_t *data, size_t size, size_t slen)
 {
-	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+	struct btf_header h = {.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h)};
 	struct btf_scan *s = NULL;
 	size_t spad, tlen;
 	uint8_t *buf;

@@ -107,14 +107,14 @@ static int ref_missing_subsys(uint32_t subsys, const uint32_t *ids, const int *f
  * ___mac80211_drop_reason, whose members carry ___ prefixes), its reasons grouped by
  * subsystem, each subsystem taken from the first enum that has it; found[k] records which were.
  */
-static int ref_add_subsys_reasons(struct reason_table *tbl, const struct btf *btf, const uint32_t *ids,
-			      int *found, int nids)
+static int ref_add_subsys_reasons(struct reason_table *tbl, const struct btf *btf,
+				  const uint32_t *ids, int *found, int nids)
 {
 	uint32_t n = btf__type_cnt(btf);
 
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
-		int took[32] = { 0 };
+		int took[32] = {0};
 		const char *name;
 		int i, k, vlen;
 
@@ -146,11 +146,11 @@ static int ref_add_subsys_reasons(struct reason_table *tbl, const struct btf *bt
 }
 
 static int ref_add_all_subsys_reasons(struct reason_table *tbl, const struct btf *vmlinux,
-				  const char *btf_dir)
+				      const char *btf_dir)
 {
 	const struct btf_type *subsys = ref_find_enum(vmlinux, "skb_drop_reason_subsys");
 	uint32_t ids[32];
-	int found[32] = { 0 }, nids = 0, missing, err;
+	int found[32] = {0}, nids = 0, missing, err;
 	struct dirent *de;
 	char path[512];
 	DIR *d;
@@ -199,7 +199,8 @@ static int ref_add_all_subsys_reasons(struct reason_table *tbl, const struct btf
 	return err;
 }
 
-static int ref_reasons_from_btf(const struct btf *vmlinux, const char *btf_dir, struct reason_table **out)
+static int ref_reasons_from_btf(const struct btf *vmlinux, const char *btf_dir,
+				struct reason_table **out)
 {
 	struct reason_table *tbl = reasons_new();
 	int err;
@@ -236,7 +237,8 @@ static inline int ref_reasons_load(const char *btf_dir, struct reason_table **ou
 
 /* The table the tool reads from btf (built with libbpf's btf__add_*): its raw bytes through
  * btf_scan_mem and reasons_from_scan, modules from btf_dir. */
-static inline int scan_reasons(const struct btf *btf, const char *btf_dir, struct reason_table **out)
+static inline int scan_reasons(const struct btf *btf, const char *btf_dir,
+			       struct reason_table **out)
 {
 	struct btf_scan *s;
 	const void *raw;
@@ -257,7 +259,7 @@ static inline int scan_reasons(const struct btf *btf, const char *btf_dir, struc
 /* A and b hold the same reasons (value, name, category, queue, in_table), SKB_CONSUMED and
  * subsystems: one ok() saying the first difference. */
 static inline int tables_same(const struct reason_table *a, const struct reason_table *b,
-		       const char *what)
+			      const char *what)
 {
 	char diff[256] = "";
 
@@ -277,7 +279,8 @@ static inline int tables_same(const struct reason_table *a, const struct reason_
 				 x->value, y->name, y->value);
 	}
 	for (size_t i = 0; !diff[0] && i < a->nsubsys; i++)
-		if (a->subsys[i].id != b->subsys[i].id || strcmp(a->subsys[i].name, b->subsys[i].name))
+		if (a->subsys[i].id != b->subsys[i].id ||
+		    strcmp(a->subsys[i].name, b->subsys[i].name))
 			snprintf(diff, sizeof(diff), "subsystem %zu: %s / %s", i, a->subsys[i].name,
 				 b->subsys[i].name);
 	return ok(!diff[0], "%s: the same table as libbpf's reading (%zu reasons)%s%s", what,

@@ -154,8 +154,7 @@ static void hostile(void)
 	     (h->str_off = 0x80000000, h->str_len = 0x80000000));
 	CASE("a misaligned type section", -EINVAL, (h->type_off += 1, h->type_len -= 4));
 	CASE("a string section that does not end in NUL", -EINVAL, p[size - 1] = 'x');
-	CASE("a base whose first string is not empty", -EINVAL,
-	     p[h->hdr_len + h->str_off] = 'x');
+	CASE("a base whose first string is not empty", -EINVAL, p[h->hdr_len + h->str_off] = 'x');
 	CASE("an enum's member count past the end (vlen 0xffff)", -EINVAL,
 	     t->info = (t->info & ~0xffffu) | 0xffff);
 	CASE("an unknown kind (25)", -EINVAL, t->info = (t->info & ~(0x1fu << 24)) | 25u << 24);
@@ -287,7 +286,8 @@ static void running_kernel(void)
 		typ = btf__type_by_id(b, typ->type);
 	if (typ && btf_is_func_proto(typ))
 		args = btf_vlen(typ) - 1;
-	is_int(kfree_skb_btf_args(), args, "kfree_skb's argument count as libbpf reads it (%d)", args);
+	is_int(kfree_skb_btf_args(), args, "kfree_skb's argument count as libbpf reads it (%d)",
+	       args);
 	is_int(kernel_has_func("bpf_rdonly_cast"),
 	       btf__find_by_name_kind(b, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0,
 	       "whether bpf_rdonly_cast exists, as libbpf says");
