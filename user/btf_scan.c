@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "btf_scan.h"
 
 struct btf_scan {
@@ -22,6 +24,8 @@ struct btf_scan {
 	void *map; /* what open mapped (map_len bytes) or read (malloc'd) */
 	size_t map_len;
 	int mapped;
+	struct btf *lbtf; /* libbpf's parse, where the raw reader refused the file */
+	int raw_err;	  /* and the raw reader's error */
 };
 
 /* Bytes that follow struct btf_type for kind, or -1 for a kind this reader does not know. */
@@ -197,6 +201,33 @@ static int read_all(int fd, size_t hint, void **buf, size_t *len)
 	return 0;
 }
 
+/*
+ * What the raw reader refuses as malformed may be a kind newer than it (a kernel newer than the
+ * tool) or the other byte order, which a system libbpf may know: its parse stands in, slower but
+ * whole. A module's split BTF needs a base libbpf parsed too; over a raw base it stays refused.
+ */
+static int open_libbpf(const char *path, const struct btf_scan *base, int raw_err,
+		       struct btf_scan **out)
+{
+	struct btf_scan *s;
+	int err;
+
+	if (base && !base->lbtf)
+		return raw_err;
+	err = scan_new(base, &s);
+	if (err)
+		return err;
+	s->lbtf = base ? btf__parse_split(path, base->lbtf) : btf__parse(path, NULL);
+	if (!s->lbtf) {
+		btf_scan_free(s);
+		return raw_err;
+	}
+	s->raw_err = raw_err;
+	s->ntypes = btf__type_cnt(s->lbtf) - s->start_id;
+	*out = s;
+	return 0;
+}
+
 int btf_scan_open(const char *path, const struct btf_scan *base, struct btf_scan **out)
 {
 	struct btf_scan *s = NULL;
@@ -225,11 +256,17 @@ int btf_scan_open(const char *path, const struct btf_scan *base, struct btf_scan
 		err = scan(s, s->map, s->map_len);
 cleanup:
 	close(fd);
-	if (err)
-		btf_scan_free(s);
-	else
+	if (!err) {
 		*out = s;
-	return err;
+		return 0;
+	}
+	btf_scan_free(s);
+	return err == -EINVAL || err == -EPROTO ? open_libbpf(path, base, err, out) : err;
+}
+
+int btf_scan_raw_err(const struct btf_scan *s)
+{
+	return s->raw_err;
 }
 
 void btf_scan_free(struct btf_scan *s)
@@ -241,6 +278,7 @@ void btf_scan_free(struct btf_scan *s)
 	else
 		free(s->map);
 	free(s->offs);
+	btf__free(s->lbtf);
 	free(s);
 }
 
@@ -256,6 +294,8 @@ uint32_t btf_scan_start_id(const struct btf_scan *s)
 
 const struct btf_type *btf_scan_type(const struct btf_scan *s, uint32_t id)
 {
+	if (s->lbtf)
+		return id && id < btf_scan_type_cnt(s) ? btf__type_by_id(s->lbtf, id) : NULL;
 	if (id < s->start_id)
 		return s->base ? btf_scan_type(s->base, id) : NULL;
 	if (id - s->start_id >= s->ntypes)
@@ -265,6 +305,8 @@ const struct btf_type *btf_scan_type(const struct btf_scan *s, uint32_t id)
 
 const char *btf_scan_str(const struct btf_scan *s, uint32_t off)
 {
+	if (s->lbtf)
+		return btf__str_by_offset(s->lbtf, off);
 	if (off < s->start_str)
 		return s->base ? btf_scan_str(s->base, off) : NULL;
 	if (off - s->start_str >= s->strs_len)
@@ -274,8 +316,11 @@ const char *btf_scan_str(const struct btf_scan *s, uint32_t off)
 
 int btf_scan_find(const struct btf_scan *s, const char *name, unsigned kind)
 {
-	int id = s->base ? btf_scan_find(s->base, name, kind) : -ENOENT;
+	int id;
 
+	if (s->lbtf)
+		return btf__find_by_name_kind(s->lbtf, name, kind);
+	id = s->base ? btf_scan_find(s->base, name, kind) : -ENOENT;
 	for (size_t i = 0; id < 0 && i < s->ntypes; i++) {
 		const struct btf_type *t = (const void *)(s->types + s->offs[i]);
 		const char *n;

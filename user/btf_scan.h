@@ -9,7 +9,9 @@
  * a module's: those are read into memory (vmlinux's in about 5 ms here, against 1 ms mapped).
  *
  * Every offset and length in the input is checked before it is used: a truncated or hostile
- * file gives -EINVAL (or -EPROTO for another byte order), never a read out of bounds.
+ * file gives -EINVAL (or -EPROTO for another byte order), never a read out of bounds. Opening a
+ * file, such a refusal hands it to libbpf's btf__parse, which may know a kind newer than this
+ * reader (a newer kernel) or swap the byte order: the scan then answers from libbpf's parse.
  */
 #ifndef DS_BTF_SCAN_H
 #define DS_BTF_SCAN_H
@@ -24,9 +26,13 @@ struct btf_scan;
 /*
  * Open the BTF file at path. base is NULL for vmlinux; for a module's split BTF it is the
  * vmlinux scan, whose type ids and string offsets the module's continue (base must outlive the
- * result). Returns 0 and *out, or -errno (-EINVAL for a malformed file); prints nothing.
+ * result). What the raw reader refuses goes to libbpf (a module only where its base went too).
+ * Returns 0 and *out, or -errno (the raw reader's -EINVAL or -EPROTO where libbpf failed too);
+ * prints nothing of its own (libbpf's warnings go through its print callback).
  */
 int btf_scan_open(const char *path, const struct btf_scan *base, struct btf_scan **out);
+/* 0 when the raw reader read s; else its error, for which libbpf's parse stood in. */
+int btf_scan_raw_err(const struct btf_scan *s);
 /* The same over size bytes at data (4-byte aligned), which the caller keeps until the free. */
 int btf_scan_mem(const void *data, size_t size, const struct btf_scan *base, struct btf_scan **out);
 /* Unmaps or frees what open read; pointers into the scan (types, names) die with it. */

@@ -29,6 +29,9 @@ const struct btf_scan *kernel_btf(void)
 		err = btf_scan_open(VMLINUX_BTF, NULL, &vmlinux_btf);
 		if (err)
 			errno = -err;
+		else if (btf_scan_raw_err(vmlinux_btf))
+			ds_debug("the raw BTF reader refused %s (%s): libbpf parsed it",
+				 VMLINUX_BTF, strerror(-btf_scan_raw_err(vmlinux_btf)));
 	}
 	return vmlinux_btf;
 }

@@ -7,6 +7,7 @@
  * kind, names past the strings) refused with -EINVAL, never read out of bounds (the sanitizer
  * build runs this too).
  */
+#include <byteswap.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -204,6 +205,87 @@ static void unmappable(void)
 	btf__free(b);
 }
 
+/* b's raw bytes in the other byte order, written to path: the header's fields and every 32-bit
+ * word of the type section (each kind's data is made of them), not the strings. */
+static int write_swapped(const struct btf *b, const char *path)
+{
+	size_t size;
+	uint8_t *p = raw_copy(b, &size);
+	struct btf_header *h = (void *)p;
+	uint32_t *w = (void *)(p + h->hdr_len + h->type_off);
+	int err;
+
+	for (uint32_t i = 0; i < h->type_len / 4; i++)
+		w[i] = bswap_32(w[i]);
+	h->magic = bswap_16(h->magic);
+	h->hdr_len = bswap_32(h->hdr_len);
+	h->type_off = bswap_32(h->type_off);
+	h->type_len = bswap_32(h->type_len);
+	h->str_off = bswap_32(h->str_off);
+	h->str_len = bswap_32(h->str_len);
+	err = write_file(path, p, size);
+	free(p);
+	return err;
+}
+
+/* What the raw reader refuses (here the other byte order, as a kind newer than it would be) goes
+ * to libbpf, whose parse then answers: a vmlinux, and a module over it; a module over a raw
+ * base stays refused. */
+static void libbpf_fallback(void)
+{
+	char dir[] = "/tmp/test_btf_scan.XXXXXX", path[64], mpath[64];
+	struct btf *all = all_kinds_btf(), *base, *mod;
+	struct btf_scan *s = NULL, *sm = NULL;
+	const void *raw;
+	__u32 n;
+
+	split_pair(&base, &mod);
+	if (!ok(mkdtemp(dir) != NULL, "a directory for the swapped BTF"))
+		goto out;
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	snprintf(mpath, sizeof(mpath), "%s/openvswitch", dir);
+	write_swapped(all, path);
+	if (ok(btf_scan_open(path, NULL, &s) == 0, "a BTF in the other byte order is read")) {
+		is_int(btf_scan_raw_err(s), -EPROTO,
+		       "by libbpf, where the raw reader said -EPROTO");
+		same_types(s, all, "the other byte order");
+		ok(btf_scan_find(s, "widget_drop_reason", BTF_KIND_ENUM64) ==
+			   btf__find_by_name_kind(all, "widget_drop_reason", BTF_KIND_ENUM64),
+		   "a type found by name, at the native file's id");
+	}
+	btf_scan_free(s);
+	s = NULL;
+
+	write_swapped(base, path);
+	write_swapped(mod, mpath);
+	if (ok(btf_scan_open(path, NULL, &s) == 0, "a swapped base") &&
+	    ok(btf_scan_open(mpath, s, &sm) == 0, "and its swapped module, split over it")) {
+		is_int(btf_scan_start_id(sm), btf__type_cnt(base), "its ids continue the base's");
+		same_types(sm, mod, "a swapped split BTF");
+	}
+	btf_scan_free(sm);
+	btf_scan_free(s);
+	s = sm = NULL;
+
+	raw = btf__raw_data(base, &n);
+	write_file(path, raw, n);
+	if (ok(btf_scan_open(path, NULL, &s) == 0, "a native base")) {
+		is_int(btf_scan_raw_err(s), 0, "read raw");
+		is_int(btf_scan_open(mpath, s, &sm), -EPROTO,
+		       "a swapped module over it stays refused (libbpf has no base to split it "
+		       "on)");
+	}
+	btf_scan_free(sm);
+	btf_scan_free(s);
+	unlink(mpath);
+	unlink(path);
+	rmdir(dir);
+out:
+	btf__free(mod);
+	btf__free(base);
+	btf__free(all);
+}
+
 /* A module's split BTF, read from a directory as /sys/kernel/btf: its subsystem reasons (and
  * its names, which continue the base's strings) as libbpf reads them. */
 static void split(void)
@@ -308,6 +390,7 @@ int main(void)
 	hostile();
 	split();
 	unmappable();
+	libbpf_fallback();
 	running_kernel();
 	return done_testing();
 }
