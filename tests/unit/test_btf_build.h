@@ -42,6 +42,9 @@ static inline struct btf *all_kinds_btf(void)
 	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_OPENVSWITCH", 3);
 	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_WIDGET", 5);
 	btf__add_enum_value(b, "SKB_DROP_REASON_SUBSYS_NUM", 6);
+	/* A signed enum (kflag set): the reader gives its values as unsigned 32 bits. */
+	btf__add_enum(b, "signed_enum", 4);
+	btf__add_enum_value(b, "MINUS_ONE", -1);
 	/* A 64-bit enum of subsystem 5: its values must come out whole. */
 	btf__add_enum64(b, "widget_drop_reason", 8, false);
 	btf__add_enum64_value(b, "WIDGET_DROP_FOO", (5ull << 16) | 1);

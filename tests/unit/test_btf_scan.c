@@ -71,6 +71,9 @@ static void built(void)
 	is_int(btf_scan_find(s, "widget_drop_reason", BTF_KIND_ENUM), -ENOENT,
 	       "a name of another kind is not found");
 	ok(btf_scan_find(s, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0, "a FUNC by name");
+	typ = btf_scan_type(s, btf_scan_find(s, "signed_enum", BTF_KIND_ENUM));
+	ok(typ && !btf_scan_enum_member(s, typ, 0, &name, &v) && v == 0xffffffffu,
+	   "a negative ENUM value (-1) as its unsigned 32 bits, as the reasons read it");
 	is_int(btf_scan_find(s, "no_such_func", BTF_KIND_FUNC), -ENOENT, "an absent one");
 	btf_scan_free(s);
 
@@ -128,7 +131,8 @@ static void hostile(void)
 	CASE("version 2", -EINVAL, h->version = 2);
 	CASE("a header shorter than struct btf_header", -EINVAL, h->hdr_len = 8);
 	CASE("a header longer than the file", -EINVAL, h->hdr_len = size + 1);
-	CASE("a type section past the end", -EINVAL, h->type_len += 4);
+	CASE("a type section past the end of the file", -EINVAL,
+	     h->type_len = (size - h->hdr_len - h->type_off + 4) & ~3u);
 	CASE("a type offset past the end", -EINVAL, h->type_off = 0xfffffff0);
 	CASE("a string section past the end", -EINVAL, h->str_len += 1);
 	CASE("offset and length that wrap around 32 bits", -EINVAL,
@@ -266,6 +270,66 @@ out:
 	btf__free(all);
 }
 
+/* A module's own string offsets start after the base's: a name past both is refused, and a
+ * module without strings of its own (str_len 0, as libbpf writes one) names only the base's. */
+static void split_offsets(void)
+{
+	struct btf *base, *mod, *m0 = NULL;
+	struct btf_scan *sb = NULL, *sm = NULL;
+	size_t bsize, msize, m0size;
+	uint8_t *braw = NULL, *mraw = NULL, *m0raw = NULL;
+	struct btf_header *mh, *bh;
+	struct btf_type *t;
+	int i32;
+
+	split_pair(&base, &mod);
+	i32 = btf__find_by_name_kind(base, "int", BTF_KIND_INT);
+	m0 = btf__new_empty_split(base);
+	btf__add_typedef(m0, "int", i32); /* a base string: the module adds none */
+	btf__add_ptr(m0, i32);
+	braw = raw_copy(base, &bsize);
+	mraw = raw_copy(mod, &msize);
+	m0raw = raw_copy(m0, &m0size);
+	bh = (void *)braw;
+	if (!ok(btf_scan_mem(braw, bsize, NULL, &sb) == 0, "a base for the split cases"))
+		goto out;
+
+	mh = (void *)m0raw;
+	is_int(mh->str_len, 0, "a module without strings of its own has str_len 0");
+	if (ok(btf_scan_mem(m0raw, m0size, sb, &sm) == 0, "and is read"))
+		btf_same(sm, m0, "a module with str_len 0");
+	btf_scan_free(sm);
+	sm = NULL;
+	t = (void *)(m0raw + mh->hdr_len + mh->type_off);
+	t->name_off = bh->str_len; /* its first string, which it lacks */
+	is_int(btf_scan_mem(m0raw, m0size, sb, &sm), -EINVAL,
+	       "a name past the base's strings in a module with str_len 0 is -EINVAL");
+	btf_scan_free(sm);
+	sm = NULL;
+
+	mh = (void *)mraw;
+	t = (void *)(mraw + mh->hdr_len + mh->type_off);
+	t->name_off = bh->str_len + mh->str_len - 1; /* the module's last byte: its NUL, "" */
+	if (ok(btf_scan_mem(mraw, msize, sb, &sm) == 0, "a name at the module's last string byte"))
+		is_str(btf_scan_str(sm, t->name_off), "", "is the empty string");
+	btf_scan_free(sm);
+	sm = NULL;
+	t->name_off = bh->str_len + mh->str_len;
+	is_int(btf_scan_mem(mraw, msize, sb, &sm), -EINVAL,
+	       "a name at the end of the base's and the module's strings is -EINVAL");
+	btf_scan_free(sm);
+	sm = NULL;
+	ok(btf_scan_str(sb, bh->str_len) == NULL, "the base has no string at its strings' end");
+out:
+	btf_scan_free(sb);
+	free(m0raw);
+	free(mraw);
+	free(braw);
+	btf__free(m0);
+	btf__free(mod);
+	btf__free(base);
+}
+
 /* A module's split BTF, read from a directory as /sys/kernel/btf: its subsystem reasons (and
  * its names, which continue the base's strings) as libbpf reads them. */
 static void split(void)
@@ -401,6 +465,7 @@ int main(void)
 	built();
 	hostile();
 	split();
+	split_offsets();
 	unmappable();
 	libbpf_fallback();
 	running_kernel();
