@@ -21,9 +21,9 @@ struct btf_scan {
 	uint32_t start_str; /* offset of strs[0]: the base's strings come first */
 	uint32_t *offs;	    /* offset of each own type in types */
 	size_t ntypes;
-	void *map; /* what open mapped (map_len bytes) or read (malloc'd) */
-	size_t map_len;
-	int mapped;
+	void *data; /* the file: mapped, or read into malloc'd memory (data_len bytes) */
+	size_t data_len;
+	int data_is_mapped;
 	struct btf *lbtf; /* libbpf's parse, where the raw reader refused the file */
 	int raw_err;	  /* and the raw reader's error */
 };
@@ -242,18 +242,18 @@ int btf_scan_open(const char *path, const struct btf_scan *base, struct btf_scan
 	if (err)
 		goto cleanup;
 	if (st.st_size > 0) {
-		s->map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (s->map != MAP_FAILED) {
-			s->mapped = 1;
-			s->map_len = st.st_size;
+		s->data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (s->data != MAP_FAILED) {
+			s->data_is_mapped = 1;
+			s->data_len = st.st_size;
 		} else {
-			s->map = NULL;
+			s->data = NULL;
 		}
 	}
-	if (!s->mapped)
-		err = read_all(fd, st.st_size > 0 ? st.st_size : 0, &s->map, &s->map_len);
+	if (!s->data_is_mapped)
+		err = read_all(fd, st.st_size > 0 ? st.st_size : 0, &s->data, &s->data_len);
 	if (!err)
-		err = scan(s, s->map, s->map_len);
+		err = scan(s, s->data, s->data_len);
 cleanup:
 	close(fd);
 	if (!err) {
@@ -273,10 +273,10 @@ void btf_scan_free(struct btf_scan *s)
 {
 	if (!s)
 		return;
-	if (s->mapped)
-		munmap(s->map, s->map_len);
+	if (s->data_is_mapped)
+		munmap(s->data, s->data_len);
 	else
-		free(s->map);
+		free(s->data);
 	free(s->offs);
 	btf__free(s->lbtf);
 	free(s);
