@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -7,6 +8,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
 #include <linux/magic.h>
 
 #include "btf_scan.h"
@@ -18,6 +20,20 @@ bool have_vmlinux_btf(void)
 	return access(VMLINUX_BTF, R_OK) == 0;
 }
 
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && ds_verbose < 2)
+		return 0;
+	if (!ds_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void libbpf_print_verbose(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
 /* Read once per run, straight from the mapped file (btf_scan.h): libbpf parses its own copy. */
 static struct btf_scan *vmlinux_btf;
 
@@ -26,6 +42,7 @@ const struct btf_scan *kernel_btf(void)
 	int err;
 
 	if (!vmlinux_btf) {
+		libbpf_print_verbose(); /* libbpf may parse it (btf_scan.h) */
 		err = btf_scan_open(VMLINUX_BTF, NULL, &vmlinux_btf);
 		if (err)
 			errno = -err;

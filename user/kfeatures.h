@@ -16,6 +16,8 @@ struct btf_scan;
 
 /* The kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF). */
 bool have_vmlinux_btf(void);
+/* libbpf's messages on stderr under -v (its debug ones under -vv), not by default. */
+void libbpf_print_verbose(void);
 /* The kernel's BTF, mapped and indexed on first use (btf_scan.h) and kept until
  * kernel_btf_release(); NULL with errno set. */
 const struct btf_scan *kernel_btf(void);
