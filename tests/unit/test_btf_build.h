@@ -7,6 +7,9 @@
 #ifndef DS_TEST_BTF_BUILD_H
 #define DS_TEST_BTF_BUILD_H
 
+#include <byteswap.h>
+#include <stdint.h>
+
 #include <bpf/btf.h>
 
 /* A BTF with every kind the reader walks, the drop reason enums (one of them an ENUM64) and the
@@ -87,6 +90,24 @@ static inline void split_pair(struct btf **basep, struct btf **modp)
 	btf__add_enum_value(mod, "OVS_DROP_MAX", (3 << 16) | 2);
 	*basep = base;
 	*modp = mod;
+}
+
+/* A native BTF's raw bytes (4-byte aligned, bounds already checked) turned into the other byte
+ * order in place: the header's fields and every 32-bit word of the type section (each kind's
+ * data is made of them), not the strings. The raw reader refuses it (-EPROTO); libbpf reads it. */
+static inline void btf_swap_raw(void *raw)
+{
+	struct btf_header *h = raw;
+	uint32_t *w = (void *)((uint8_t *)raw + h->hdr_len + h->type_off);
+
+	for (uint32_t i = 0; i < h->type_len / 4; i++)
+		w[i] = bswap_32(w[i]);
+	h->magic = bswap_16(h->magic);
+	h->hdr_len = bswap_32(h->hdr_len);
+	h->type_off = bswap_32(h->type_off);
+	h->type_len = bswap_32(h->type_len);
+	h->str_off = bswap_32(h->str_off);
+	h->str_len = bswap_32(h->str_len);
 }
 
 #endif

@@ -7,7 +7,6 @@
  * kind, names past the strings) refused with -EINVAL, never read out of bounds (the sanitizer
  * build runs this too).
  */
-#include <byteswap.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -189,24 +188,14 @@ static void unmappable(void)
 	btf__free(b);
 }
 
-/* b's raw bytes in the other byte order, written to path: the header's fields and every 32-bit
- * word of the type section (each kind's data is made of them), not the strings. */
+/* b's raw bytes in the other byte order (btf_swap_raw), written to path. */
 static int write_swapped(const struct btf *b, const char *path)
 {
 	size_t size;
 	uint8_t *p = raw_copy(b, &size);
-	struct btf_header *h = (void *)p;
-	uint32_t *w = (void *)(p + h->hdr_len + h->type_off);
 	int err;
 
-	for (uint32_t i = 0; i < h->type_len / 4; i++)
-		w[i] = bswap_32(w[i]);
-	h->magic = bswap_16(h->magic);
-	h->hdr_len = bswap_32(h->hdr_len);
-	h->type_off = bswap_32(h->type_off);
-	h->type_len = bswap_32(h->type_len);
-	h->str_off = bswap_32(h->str_off);
-	h->str_len = bswap_32(h->str_len);
+	btf_swap_raw(p);
 	err = write_file(path, p, size);
 	free(p);
 	return err;
