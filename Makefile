@@ -52,8 +52,8 @@ BENCH_OBJS  := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF
 BENCH_BINS  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard tests/bench/*.c)))
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-# Writes the probe parser's seed corpus (tests/fuzz/corpus/make.sh).
-SEEDS_BIN   := $(BUILD)/fuzz/probe_seeds
+# Write the seed corpora of the probe parser and the BTF reader (tests/fuzz/corpus/make.sh).
+SEEDS_BIN   := $(BUILD)/fuzz/probe_seeds $(BUILD)/fuzz/btf_seeds
 # The sanitizer build: the library and the unit tests again, under ASan and UBSan.
 SAN         := $(BUILD)/san
 SAN_OBJS    := $(patsubst $(BUILD)/user/%,$(SAN)/user/%,$(LIB_OBJS))
@@ -205,9 +205,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) $(MHD_SONAME_H) | $(BUILD)
 		-fno-sanitize-recover=undefined $< \
 		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 
-$(SEEDS_BIN): tests/fuzz/probe_seeds.c $(LIB) | $(BUILD)/fuzz $(BUILD)/deps
+$(SEEDS_BIN): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) | $(BUILD)/fuzz $(BUILD)/deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-seeds.d $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-$*.d $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/bpf $(BUILD)/skel $(BUILD)/gen $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
 $(SAN)/user $(SAN)/tests/unit:

@@ -61,12 +61,19 @@ static int start_tracer(struct diag *d)
 	const struct probe_identity id = d->id;
 	int err;
 
-	if (!have_vmlinux_btf() || !kernel_btf()) {
+	if (!have_vmlinux_btf()) {
 		ds_err("this kernel has no BTF (%s): diagnosing without the kernel drop tracer",
 		       VMLINUX_BTF);
 		return -ENOENT;
 	}
-	err = reasons_from_btf(kernel_btf(), "/sys/kernel/btf", &d->reasons);
+	if (!kernel_btf()) {
+		err = -errno;
+		ds_err("failed to read the kernel's BTF (%s): %s; diagnosing without the "
+		       "kernel drop tracer",
+		       VMLINUX_BTF, strerror(-err));
+		return err;
+	}
+	err = reasons_from_scan(kernel_btf(), "/sys/kernel/btf", &d->reasons);
 	if (err) {
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -7,9 +8,10 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "btf_scan.h"
 #include "kfeatures.h"
 #include "util.h"
 
@@ -18,47 +20,70 @@ bool have_vmlinux_btf(void)
 	return access(VMLINUX_BTF, R_OK) == 0;
 }
 
-/* Parsing the kernel's BTF takes tens of milliseconds: once per run. */
-static struct btf *vmlinux_btf;
-
-struct btf *kernel_btf(void)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (!vmlinux_btf)
-		vmlinux_btf = btf__parse(VMLINUX_BTF, NULL);
+	if (level == LIBBPF_DEBUG && ds_verbose < 2)
+		return 0;
+	if (!ds_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void libbpf_print_verbose(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+/* Read once per run, straight from the mapped file (btf_scan.h): libbpf parses its own copy. */
+static struct btf_scan *vmlinux_btf;
+
+const struct btf_scan *kernel_btf(void)
+{
+	int err;
+
+	if (!vmlinux_btf) {
+		libbpf_print_verbose(); /* libbpf may parse it (btf_scan.h) */
+		err = btf_scan_open(VMLINUX_BTF, NULL, &vmlinux_btf);
+		if (err)
+			errno = -err;
+		else if (btf_scan_raw_err(vmlinux_btf))
+			ds_debug("the raw BTF reader refused %s (%s): libbpf parsed it",
+				 VMLINUX_BTF, strerror(-btf_scan_raw_err(vmlinux_btf)));
+	}
 	return vmlinux_btf;
 }
 
 void kernel_btf_release(void)
 {
-	btf__free(vmlinux_btf);
+	btf_scan_free(vmlinux_btf);
 	vmlinux_btf = NULL;
 }
 
 int kfree_skb_btf_args(void)
 {
-	struct btf *btf = kernel_btf();
+	const struct btf_scan *btf = kernel_btf();
 	const struct btf_type *t;
-	int id, n = -ENOENT;
+	int id;
 
 	if (!btf)
 		return -errno;
-	id = btf__find_by_name_kind(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
-	if (id > 0) {
-		/* typedef -> pointer -> function prototype */
-		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-		if (t && btf_is_ptr(t))
-			t = btf__type_by_id(btf, t->type);
-		if (t && btf_is_func_proto(t))
-			n = btf_vlen(t) - 1;
-	}
-	return n;
+	id = btf_scan_find(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	/* typedef -> pointer -> function prototype */
+	t = btf_scan_type(btf, btf_scan_type(btf, id)->type);
+	if (t && btf_scan_kind(t) == BTF_KIND_PTR)
+		t = btf_scan_type(btf, t->type);
+	if (t && btf_scan_kind(t) == BTF_KIND_FUNC_PROTO && btf_scan_vlen(t) > 0)
+		return btf_scan_vlen(t) - 1;
+	return -ENOENT;
 }
 
 bool kernel_has_func(const char *name)
 {
-	struct btf *btf = kernel_btf();
+	const struct btf_scan *btf = kernel_btf();
 
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	return btf && btf_scan_find(btf, name, BTF_KIND_FUNC) > 0;
 }
 
 static bool is_fs(const char *path, long magic)

@@ -12,15 +12,17 @@
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define TRACEFS_ROOT "/sys/kernel/tracing"
 
-struct btf;
+struct btf_scan;
 
 /* The kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF). */
 bool have_vmlinux_btf(void);
-/* The kernel's BTF, parsed on first use and kept until kernel_btf_release(); NULL with errno
- * set. */
-struct btf *kernel_btf(void);
-/* Free it: it is as big as the rest of the tool's memory, and libbpf parses its own copy while
- * loading the programs. Pointers into it (type names) die with it. */
+/* libbpf's messages on stderr under -v (its debug ones under -vv), not by default. */
+void libbpf_print_verbose(void);
+/* The kernel's BTF, mapped and indexed on first use (btf_scan.h) and kept until
+ * kernel_btf_release(); NULL with errno set. */
+const struct btf_scan *kernel_btf(void);
+/* Unmap it before libbpf parses its own copy to load the programs, so that the peak memory holds
+ * one BTF, not two. Pointers into it (type names) die with it. */
 void kernel_btf_release(void);
 
 /*

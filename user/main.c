@@ -88,13 +88,14 @@ static int version(void)
 				  : args == 2 ? "without drop reasons (before 5.17)"
 					      : "not found in BTF");
 	printf("drop reasons in BTF: ");
-	if (!reasons_load("/sys/kernel/btf", &reasons))
+	if (kernel_btf() && !reasons_from_scan(kernel_btf(), "/sys/kernel/btf", &reasons))
 		printf("%zu\n", reasons->n);
 	else
 		printf("unreadable\n");
 	printf("tp_btf header reads: %s\n",
 	       kernel_has_func("bpf_rdonly_cast") ? "typed loads (bpf_rdonly_cast, 6.2+)" : "by copy");
 	reasons_free(reasons);
+	kernel_btf_release();
 	return 0;
 }
 

@@ -177,7 +177,11 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 		goto fail;
 	}
 	k->percpu = calloc(k->ncpu, sizeof(*k->percpu));
-	err = k->percpu ? reasons_load("/sys/kernel/btf", &k->reasons) : -ENOMEM;
+	/* The copy of vmlinux BTF that tracer_open's feature probes read too: one, not two. */
+	err = k->percpu ? 0 : -ENOMEM;
+	if (!err)
+		err = kernel_btf() ? reasons_from_scan(kernel_btf(), "/sys/kernel/btf", &k->reasons)
+				   : -errno;
 	if (err) {
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		goto fail;
@@ -195,6 +199,8 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 		if (err)
 			goto fail;
 	}
+	/* tracer_open released it; reused pins never call it. */
+	kernel_btf_release();
 	err = pinned_open(k->claim.dir, &k->maps);
 	if (!err && k->maps.totals < 0) {
 		ds_err("failed to open the totals map in %s", k->claim.dir);
@@ -218,6 +224,7 @@ int monitor_kernel_open(const char *pin_dir, const struct netns_ref *ns, bool re
 	*out = k;
 	return 0;
 fail:
+	kernel_btf_release();
 	monitor_kernel_close(k);
 	return err;
 }

@@ -34,12 +34,14 @@ struct reason_table {
 	size_t nsubsys;
 };
 
-struct btf;
+struct btf_scan;
 
-/* Load from the BTF under btf_dir (normally /sys/kernel/btf). Returns 0 or -errno. */
+/* Load from the BTF under btf_dir (normally /sys/kernel/btf). Returns 0 or -errno (-EINVAL for
+ * a malformed vmlinux; a malformed module's BTF is passed over). */
 int reasons_load(const char *btf_dir, struct reason_table **out);
-/* The same from an already parsed vmlinux BTF (modules still come from btf_dir). */
-int reasons_from_btf(const struct btf *vmlinux, const char *btf_dir, struct reason_table **out);
+/* The same from an already read vmlinux BTF (modules still come from btf_dir). */
+int reasons_from_scan(const struct btf_scan *vmlinux, const char *btf_dir,
+		      struct reason_table **out);
 struct reason_table *reasons_new(void);
 /* Add one reason (name with or without the SKB_DROP_REASON_ prefix). Keeps the table sorted. */
 int reasons_add(struct reason_table *t, uint32_t value, const char *name);

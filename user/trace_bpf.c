@@ -27,15 +27,6 @@ const char *attach_mode_name(enum attach_mode m)
 	}
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && ds_verbose < 2)
-		return 0;
-	if (!ds_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* The slots of the drops table: a power of two, 256 to TRACER_MAX_KEYS. */
 static uint32_t table_slots(uint32_t want)
 {
@@ -190,7 +181,7 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 		       VMLINUX_BTF);
 		return -ENOENT;
 	}
-	libbpf_set_print(libbpf_print);
+	libbpf_print_verbose();
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

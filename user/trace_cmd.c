@@ -509,7 +509,7 @@ static int load_reasons(struct trace_run *r)
 		       VMLINUX_BTF);
 		return -ENOENT;
 	}
-	err = kernel_btf() ? reasons_from_btf(kernel_btf(), "/sys/kernel/btf", &reasons) : -errno;
+	err = kernel_btf() ? reasons_from_scan(kernel_btf(), "/sys/kernel/btf", &reasons) : -errno;
 	if (err) {
 		ds_err("failed to read drop reasons from the kernel's BTF: %s", strerror(-err));
 		return err;

@@ -39,6 +39,11 @@ lab_exec host unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$DR
 t_is "$?" 0 "no BTF: ran without the tracer"
 t_check "no BTF: says so on stderr" grep -q "diagnosing without the kernel drop tracer" "$T_TMP/nobtf.err"
 t_is "$(jq -r .verdict "$T_TMP/nobtf.json")" none "no BTF: a clean path is still none"
+# A BTF file that neither the raw reader nor libbpf can read: the reason, not "no BTF".
+lab_exec host unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && echo garbage >/sys/kernel/btf/vmlinux && exec '$DROPSCOPE' diagnose '$LAB_DST4' -d 5 -n --json" \
+	>"$T_TMP/badbtf.json" 2>"$T_TMP/badbtf.err"
+t_is "$?" 0 "unreadable BTF: ran without the tracer"
+t_check "unreadable BTF: says why" grep -q "failed to read the kernel's BTF.*: Invalid argument; diagnosing without" "$T_TMP/badbtf.err"
 t_check "no BTF: the sentence does not claim this server drops nothing" \
 	sh -c "! jq -r .summary '$T_TMP/nobtf.json' | grep -q 'drops nothing'"
 t_check "no BTF: it says this server's drops cannot be ruled out" \

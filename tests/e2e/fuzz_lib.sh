@@ -19,7 +19,9 @@ fuzz_run()
 	local bin=$BUILD/fuzz/$target seeds=$T_TOP/tests/fuzz/corpus/$target n got rc
 
 	[ -x "$bin" ] || t_skip_all "$bin is not built (make fuzz; make test builds it)"
-	[ -x "$BUILD/fuzz/probe_seeds" ] || t_skip_all "$BUILD/fuzz/probe_seeds is not built (make fuzz)"
+	for g in probe_seeds btf_seeds; do
+		[ -x "$BUILD/fuzz/$g" ] || t_skip_all "$BUILD/fuzz/$g is not built (make fuzz)"
+	done
 	BUILD=$BUILD "$T_TOP/tests/fuzz/corpus/make.sh" "$T_TMP/seeds" >"$T_TMP/seeds.log" 2>&1
 	t_is "$?" 0 "$target: tests/fuzz/corpus/make.sh writes the seed corpus"
 	t_check "$target: the committed seed corpus is the one make.sh writes" \

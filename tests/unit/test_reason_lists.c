@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The category table against recorded reason lists (tests/fixtures/reasons, README.md there):
- * each list goes through a BTF built from it and reasons_from_btf, the path the running
- * kernel's names take. Every recorded kernel's reasons are in the table; a list with reasons
- * the table lacks (future-made-up) gets them counted, named, categorised from the shape of
+ * each list goes through a BTF built from it and reasons_from_scan, the path the running
+ * kernel's names take, whose reader reads that BTF as libbpf does (btf_same.h). Every recorded
+ * kernel's reasons are in the table; a list with reasons the table lacks (future-made-up) gets them counted, named, categorised from the shape of
  * their names or as unclassified, and shown in the text and JSON reports and under -v.
  */
 #include <limits.h>
@@ -14,6 +14,7 @@
 
 #include "trace_table.h"
 #include "reasons.h"
+#include "btf_same.h"
 #include "tap.h"
 #include "test_report_render.h"
 
@@ -65,12 +66,13 @@ static struct btf *btf_from_list(const char *name, size_t *nreasons)
 	return btf;
 }
 
+/* The list's table as the tool reads it (scan_reasons checks the BTF reads as libbpf's). */
 static struct reason_table *load_list(const char *name, size_t *nreasons)
 {
 	struct btf *btf = btf_from_list(name, nreasons);
 	struct reason_table *t = NULL;
 
-	if (!btf || reasons_from_btf(btf, "/nonexistent", &t))
+	if (!btf || scan_reasons(btf, "/nonexistent", name, &t))
 		t = NULL;
 	btf__free(btf);
 	return t;

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "dropscope.h"
 #include "reasons.h"
+#include "btf_same.h"
 #include "tap.h"
 
 struct member {
@@ -102,7 +103,8 @@ int main(void)
 		struct btf *btf = kernel_like_btf();
 		struct reason_table *c = NULL;
 
-		is_int(reasons_from_btf(btf, "/nonexistent", &c), 0, "reasons from a kernel-like BTF");
+		is_int(scan_reasons(btf, "/nonexistent", "a kernel-like BTF", &c), 0,
+		       "reasons from a kernel-like BTF");
 		is_str(reasons_label(c, 3, buf, sizeof(buf)), "NO_SOCKET", "a core reason");
 		is_int(c->consumed, 1, "SKB_CONSUMED found");
 		is_str(reasons_label(c, (1 << 16) | 1, buf, sizeof(buf)), "RX_DROP_U_MIC_FAIL",

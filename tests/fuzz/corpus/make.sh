@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # (Re)writes the fuzz targets' seed corpora: fuzz_probe_parse/ from $BUILD/fuzz/probe_seeds (valid
-# packets of each kind), fuzz_counters_parse/ from the /proc fixtures in tests/fixtures/counters,
+# packets of each kind), fuzz_btf_scan/ from $BUILD/fuzz/btf_seeds (BTF files), fuzz_counters_parse/ from the /proc fixtures in tests/fixtures/counters,
 # each behind the byte that picks its parser. Usage: make fuzz; tests/fuzz/corpus/make.sh [DIR]
 # (DIR defaults to this directory; the fuzz tests write a fresh copy elsewhere and compare).
 set -eu
@@ -12,13 +12,16 @@ case "$BUILD" in /*) ;; *) BUILD="$top/$BUILD" ;; esac
 out=${1:-$here}
 fix=$top/tests/fixtures/counters
 
-[ -x "$BUILD/fuzz/probe_seeds" ] || {
-	echo "make.sh: $BUILD/fuzz/probe_seeds is not built (make fuzz)" >&2
-	exit 1
-}
-rm -rf "$out/fuzz_probe_parse" "$out/fuzz_counters_parse"
-mkdir -p "$out/fuzz_probe_parse" "$out/fuzz_counters_parse"
+for g in probe_seeds btf_seeds; do
+	[ -x "$BUILD/fuzz/$g" ] || {
+		echo "make.sh: $BUILD/fuzz/$g is not built (make fuzz)" >&2
+		exit 1
+	}
+done
+rm -rf "$out/fuzz_probe_parse" "$out/fuzz_counters_parse" "$out/fuzz_btf_scan"
+mkdir -p "$out/fuzz_probe_parse" "$out/fuzz_counters_parse" "$out/fuzz_btf_scan"
 "$BUILD/fuzz/probe_seeds" "$out/fuzz_probe_parse"
+"$BUILD/fuzz/btf_seeds" "$out/fuzz_btf_scan"
 
 # seed SELECTOR NAME FILE: the byte fuzz_counters_parse.c switches on (octal), then FILE.
 seed()
