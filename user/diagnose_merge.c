@@ -184,8 +184,8 @@ static const char *refused_label(int err)
 
 static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
 {
-	const struct probe_record *rec;
-	size_t n = probe_child_probes(d->prober, &rec);
+	const struct probe_record *rec = NULL;
+	size_t n = d->prober ? probe_child_probes(d->prober, &rec) : 0;
 
 	in->probes_sent = d->fate.sent;
 	in->probes_lost = d->fate.lost;
@@ -205,6 +205,9 @@ static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
 		for (size_t i = 0; i < n && !in->egress_reason; i++)
 			if (d->fates[i] == FATE_REFUSED)
 				in->egress_reason = refused_label(rec[i].send_errno);
+		/* Placed already (summed): the sends' errors are not at hand. */
+		if (!d->prober && d->fate.refused)
+			in->egress_reason = refused_label(0);
 	}
 }
 
@@ -293,6 +296,11 @@ int diagnose_merge(struct diag *d)
 	if (err)
 		return err;
 	correct_path(d);
+	return diagnose_merge_placed(d);
+}
+
+int diagnose_merge_placed(struct diag *d)
+{
 	if (split_drops(d)) {
 		ds_err("failed to sort the drops: %s", strerror(ENOMEM));
 		return -ENOMEM;

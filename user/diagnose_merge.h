@@ -92,6 +92,12 @@ struct diag {
  * -ENOMEM after printing the error.
  */
 int diagnose_merge(struct diag *d);
+/*
+ * The same for probes placed already: d->fate, d->excused and d->report given (the monitor's
+ * episode, its segments merged one by one and summed; d->prober NULL); this host's drops,
+ * retransmissions and counters judged as diagnose_merge does. 0 or -ENOMEM (printed).
+ */
+int diagnose_merge_placed(struct diag *d);
 
 /*
  * Decide the verdict from d->vin, gather the advice, and print: one JSON object on stdout with

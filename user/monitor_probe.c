@@ -13,6 +13,7 @@
 
 #include "diagnose_merge.h"
 #include "monitor.h"
+#include "monitor_acc.h"
 #include "monitor_kernel.h"
 #include "monitor_probe.h"
 #include "probe_child.h"
@@ -53,15 +54,15 @@ struct segment {
 };
 
 /*
- * A segment merged (diagnose's merge). The last one is kept a segment longer, and while an
- * episode lasts the one of its segments that lost the most: the record printed when the
- * episode ends is that one's (its close is detected after the loss has ended, often in a
- * segment with no loss at all).
+ * A segment merged (diagnose's merge). The last one is kept a segment longer: an episode found
+ * during the next one may have started in it.
  */
 struct window {
 	bool valid;
 	double start, end;	   /* CLOCK_MONOTONIC s */
 	struct probe_child *child; /* d.report and d.prober are its */
+	struct host_snap *before, *after;
+	uint64_t events_missed; /* the main process's table refused them during the segment */
 	struct diagnose_opts o;
 	struct diag d;
 	struct ifname_table ifnames;
@@ -73,8 +74,16 @@ struct target {
 	bool literal;		     /* name is an address */
 	bool looked_up;		     /* a lookup of the name has come back */
 	char addr[INET6_ADDRSTRLEN]; /* the name's address at the last lookup; "": none */
-	struct segment cur, prev;    /* the one probing, the one draining */
-	struct window *last, *worst; /* may be the same */
+	struct segment cur, prev; /* the one probing, the one draining */
+	struct window *last;
+	/*
+	 * The episode's segments, summed as each is merged (from the one holding its start): its
+	 * record's probes and path; this host's counts from the first one's before to the last
+	 * one's after.
+	 */
+	struct episode_acc acc;
+	struct host_snap *acc_before, *acc_after;
+	uint64_t acc_missed;
 	struct episode_detector det;
 	uint64_t pend_sent, pend_lost; /* destination probes settled since the last feed */
 	double last_feed;
@@ -427,7 +436,8 @@ static void segments_start(struct mprobe *m, double now)
 
 /* --- records and metrics ----------------------------------------------------------------- */
 
-static void flush_closed(struct target *t, const struct window *keep);
+static void flush_closed(struct mprobe *m, struct target *t);
+static void acc_reset(struct target *t);
 
 static void feed(struct mprobe *m, struct target *t, double now)
 {
@@ -445,7 +455,8 @@ static void feed(struct mprobe *m, struct target *t, double now)
 	if (c == EPISODE_OPENED) {
 		/* Another began before the last one's record was due: that one's first. */
 		if (t->closed_unrecorded)
-			flush_closed(t, NULL);
+			flush_closed(m, t);
+		acc_reset(t);
 		t->ep_start = t->det.start + m->real_off;
 		t->ep_end = 0;
 		t->closed_unrecorded = false;
@@ -529,42 +540,101 @@ static void dest_metrics(struct target *t, struct diag *d)
 	}
 }
 
+static void diag_host_free(struct diag *d, struct ifname_table *ifnames);
+
 static void window_free(struct window *w)
 {
 	if (!w->valid)
 		return;
 	free(w->d.events);
 	free(w->d.fates);
-	free(w->d.findings);
-	host_delta_free(w->d.delta);
-	drop_snapshot_free(&w->d.drops);
-	drop_report_free(&w->d.here);
-	drop_report_free(&w->d.others);
-	retrans_snapshot_free(&w->d.retrans);
-	ifname_table_free(&w->ifnames);
+	free(w->d.seen);
+	diag_host_free(&w->d, &w->ifnames);
 	probe_child_close(w->child);
+	snap_put(w->before);
+	snap_put(w->after);
 	memset(w, 0, sizeof(*w));
 }
 
-/* Free w unless it is still kept as one of a and b. */
-static void window_put(struct window *w, const struct window *a, const struct window *b)
+/* Free w unless it is still kept as keep. */
+static void window_put(struct window *w, const struct window *keep)
 {
-	if (!w || w == a || w == b)
+	if (!w || w == keep)
 		return;
 	window_free(w);
 	free(w);
 }
 
-/* What a window lost: the probes not answered, less those at hops that only ration ICMP. */
-static uint64_t window_loss(const struct window *w)
+/* The record's options: what diagnose's command line would give. */
+static void record_opts(const struct mprobe *m, const struct target *t, struct diagnose_opts *o)
 {
-	return w->d.fate.lost > w->d.excused ? w->d.fate.lost - w->d.excused : 0;
+	memset(o, 0, sizeof(*o));
+	o->json = m->cfg.json;
+	o->netns_spec = m->host->netns_spec;
+	_Static_assert(sizeof(o->probe.target) == sizeof(t->name), "a target fits");
+	memcpy(o->probe.target, t->name, sizeof(t->name));
+}
+
+/*
+ * The merge's inputs about this host over [before, after]: its namespace, names, drops,
+ * retransmissions, counters and their findings, and the events the tracer lost (missed: those
+ * the main process's table refused).
+ */
+static void diag_host(const struct mprobe *m, struct diag *d, struct ifname_table *ifnames,
+		      const struct host_snap *before, const struct host_snap *after,
+		      uint64_t missed)
+{
+	const struct mprobe_host *h = m->host;
+
+	d->self_netns = h->ns ? h->ns->inode : 0;
+	d->reasons = (struct reason_table *)h->reasons;
+	d->ksyms = (struct ksyms *)h->ksyms;
+	d->tracer_name = h->tracer_name;
+	if (h->ifnames_fd >= 0)
+		ifname_table_read(h->ifnames_fd, ifnames);
+	d->names.reasons = h->reasons;
+	d->names.ksyms = h->ksyms;
+	d->names.ifnames = ifnames;
+	d->names.self_netns = d->self_netns;
+	d->before = before->hc;
+	d->after = after->hc;
+	if (d->before && d->after && !host_counters_delta(d->before, d->after, &d->delta))
+		findings_compute(d->delta, &d->findings, &d->nfindings);
+	drop_snapshot_delta(&before->drops, &after->drops, &d->drops);
+	retrans_snapshot_delta(&before->retrans, &after->retrans, &d->retrans);
+	d->vin.events_lost = after->events_lost - before->events_lost + missed;
+}
+
+/* What diag_host and the merge allocated. */
+static void diag_host_free(struct diag *d, struct ifname_table *ifnames)
+{
+	free(d->findings);
+	host_delta_free(d->delta);
+	drop_snapshot_free(&d->drops);
+	drop_report_free(&d->here);
+	drop_report_free(&d->others);
+	retrans_snapshot_free(&d->retrans);
+	ifname_table_free(ifnames);
+}
+
+/*
+ * A window has 3 destination probes for each hop's 1: the destination's loss can be certain
+ * (its 95% interval above PROBE_BACKGROUND_LOSS) while the hops are too few to say where it
+ * starts. That loss is still the path's, not "no loss".
+ */
+static void unplaced_loss(struct diag *d)
+{
+	if (!d->vin.network_loss && d->report && d->report->reached &&
+	    d->vin.dest_loss_lo > PROBE_BACKGROUND_LOSS * 100) {
+		d->vin.network_loss = true;
+		d->vin.origin_ttl = 0;
+		d->vin.origin_loss_pct = d->report->end_to_end.loss_pct;
+	}
 }
 
 /* The merge over a segment that has ended and drained; takes its child. 0 or -errno. */
 static int window_merge(struct mprobe *m, struct target *t, struct segment *s, struct window *w)
 {
-	const struct mprobe_host *h = m->host;
 	struct diag *d = &w->d;
 
 	w->valid = true;
@@ -572,71 +642,98 @@ static int window_merge(struct mprobe *m, struct target *t, struct segment *s, s
 	w->end = s->after->mono;
 	w->child = s->child;
 	s->child = NULL;
-	w->o.json = m->cfg.json;
-	w->o.netns_spec = h->netns_spec;
-	_Static_assert(sizeof(w->o.probe.target) == sizeof(t->name), "a target fits");
-	memcpy(w->o.probe.target, t->name, sizeof(t->name));
+	w->before = snap_get(s->before);
+	w->after = snap_get(s->after);
+	w->events_missed = m->events_missed;
+	record_opts(m, t, &w->o);
 	d->o = &w->o;
 	d->prober = w->child;
-	d->self_netns = h->ns ? h->ns->inode : 0;
-	d->reasons = (struct reason_table *)h->reasons;
-	d->ksyms = (struct ksyms *)h->ksyms;
-	d->tracer_name = h->tracer_name;
-	if (h->ifnames_fd >= 0)
-		ifname_table_read(h->ifnames_fd, &w->ifnames);
-	d->names.reasons = h->reasons;
-	d->names.ksyms = h->ksyms;
-	d->names.ifnames = &w->ifnames;
-	d->names.self_netns = d->self_netns;
+	diag_host(m, d, &w->ifnames, s->before, s->after, m->events_missed);
 	d->nevents = window_events(m, s->start, &d->events);
-	d->before = s->before->hc;
-	d->after = s->after->hc;
-	if (d->before && d->after && !host_counters_delta(d->before, d->after, &d->delta))
-		findings_compute(d->delta, &d->findings, &d->nfindings);
-	drop_snapshot_delta(&s->before->drops, &s->after->drops, &d->drops);
-	retrans_snapshot_delta(&s->before->retrans, &s->after->retrans, &d->retrans);
-	d->vin.events_lost = s->after->events_lost - s->before->events_lost + m->events_missed;
 	d->start = s->start;
 	d->seconds = s->after->mono - s->start;
 	if (diagnose_merge(d))
 		return -ENOMEM;
-	/*
-	 * A segment has 3 destination probes for each hop's 1: the destination's loss can be
-	 * certain (its 95% interval above PROBE_BACKGROUND_LOSS) while the hops are too few to say
-	 * where it starts. That loss is still the path's, not "no loss".
-	 */
-	if (!d->vin.network_loss && d->report && d->report->reached &&
-	    d->vin.dest_loss_lo > PROBE_BACKGROUND_LOSS * 100) {
-		d->vin.network_loss = true;
-		d->vin.origin_ttl = 0;
-		d->vin.origin_loss_pct = d->report->end_to_end.loss_pct;
-	}
+	unplaced_loss(d);
 	diagnose_decide(d);
 	return 0;
 }
 
-static void print_record(struct target *t, struct window *w, bool ended)
+static void acc_reset(struct target *t)
 {
-	struct diag_episode ep = {.target = t->name, .start = t->ep_start};
-
-	ep.end = ended ? t->ep_end : 0;
-	w->d.episode = &ep;
-	diagnose_print(&w->d);
-	w->d.episode = NULL;
+	episode_acc_free(&t->acc);
+	snap_put(t->acc_before);
+	snap_put(t->acc_after);
+	t->acc_before = t->acc_after = NULL;
+	t->acc_missed = 0;
 }
 
-/* The record of an episode that has ended: its worst segment's, with the end; counted. */
-static void flush_closed(struct target *t, const struct window *keep)
+/* Add a merged segment to the episode's record. */
+static void acc_add(struct target *t, const struct window *w)
 {
-	struct window *old = t->worst;
+	if (episode_acc_add(&t->acc, &w->d.fate, w->d.excused, w->d.report)) {
+		ds_err("monitor: %s: failed to add a segment to the episode's record: %s", t->name,
+		       strerror(ENOMEM));
+		return;
+	}
+	if (!t->acc_before)
+		t->acc_before = snap_get(w->before);
+	snap_put(t->acc_after);
+	t->acc_after = snap_get(w->after);
+	t->acc_missed += w->events_missed;
+}
+
+/*
+ * The episode's record: the merge over every segment it has touched so far (t->acc), decided
+ * once over the whole, its window the episode's (to its end, or to the last segment's end while
+ * it lasts). Returns the verdict, or -1 when there is nothing to print (no segment merged yet).
+ */
+static int print_episode(struct mprobe *m, struct target *t, bool ended)
+{
+	struct diag_episode ep = {.target = t->name, .start = t->ep_start};
+	struct ifname_table ifnames = {0};
+	struct diagnose_opts o;
+	struct diag *d;
+	double end;
+	int kind = -1;
+
+	if (!t->acc.segments || !t->acc_before || !t->acc_after)
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -1;
+	end = ended ? t->ep_end : t->acc_after->mono + m->real_off;
+	record_opts(m, t, &o);
+	d->o = &o;
+	diag_host(m, d, &ifnames, t->acc_before, t->acc_after, t->acc_missed);
+	d->fate = t->acc.fate;
+	d->excused = t->acc.excused;
+	d->start = t->ep_start - m->real_off;
+	d->seconds = end > t->ep_start ? end - t->ep_start : 0;
+	d->report = episode_acc_report(&t->acc, t->ep_start, d->seconds);
+	if (!diagnose_merge_placed(d)) {
+		unplaced_loss(d);
+		diagnose_decide(d);
+		ep.end = ended ? t->ep_end : 0;
+		d->episode = &ep;
+		diagnose_print(d);
+		kind = d->verdict.kind;
+	}
+	diag_host_free(d, &ifnames);
+	free(d);
+	return kind;
+}
+
+/* The record of an episode that has ended: over its whole window, with the end; counted. */
+static void flush_closed(struct mprobe *m, struct target *t)
+{
+	int kind = print_episode(m, t, true);
 
 	t->closed_unrecorded = false;
-	if (!old)
-		return; /* it opened and closed between two segments' ends: nothing merged */
-	print_record(t, old, true);
-	t->episodes[old->d.verdict.kind]++;
-	t->worst = NULL;
-	window_put(old, t->last, keep);
+	/* kind -1: it opened and closed between two segments' ends, nothing merged */
+	if (kind >= 0)
+		t->episodes[kind]++;
+	acc_reset(t);
 }
 
 /* A segment has ended and drained: count it, merge it, and print the record it owes. */
@@ -654,7 +751,7 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 	feed(m, t, now);
 	w = r && s->before && s->after ? calloc(1, sizeof(*w)) : NULL;
 	if (!w || window_merge(m, t, s, w)) {
-		window_put(w, NULL, NULL);
+		window_put(w, NULL);
 		segment_clear(s);
 		return;
 	}
@@ -664,23 +761,27 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 	probe_child_release(w->child);
 	t->verdict = w->d.verdict.kind;
 	if (t->det.open || t->closed_unrecorded) {
-		old = t->worst;
-		/* The segment before may hold the episode's start. */
-		if (!t->worst && t->last && t->last->end >= t->det.start)
-			t->worst = t->last;
-		if (!t->worst || window_loss(w) > window_loss(t->worst))
-			t->worst = w;
-		if (old != t->worst)
-			window_put(old, t->last, w);
+		/*
+		 * The segments from the one holding its start to the one holding its end: the
+		 * segment before may hold the start (found during this one); its close is found
+		 * some 15 s after its end, maybe in a segment that began after it. The detector
+		 * reads probes as they settle, a timeout after they were sent (and dropped).
+		 */
+		double from = t->det.start - (w->d.report ? w->d.report->timeout_s : 0);
+		double until = t->det.open ? now : t->det.end;
+
+		if (!t->acc.segments && t->last && t->last->end >= from && t->last->start <= until)
+			acc_add(t, t->last);
+		if (w->end >= from && w->start <= until)
+			acc_add(t, w);
 	}
-	if (t->det.open) {
-		print_record(t, w, false);
-	} else if (t->closed_unrecorded) {
-		flush_closed(t, w);
-	}
+	if (t->det.open)
+		print_episode(m, t, false);
+	else if (t->closed_unrecorded)
+		flush_closed(m, t);
 	old = t->last;
 	t->last = w;
-	window_put(old, t->worst, w);
+	window_put(old, w);
 	segment_clear(s);
 }
 
@@ -851,18 +952,19 @@ static void target_free(struct target *t)
 		return;
 	segment_clear(&t->cur);
 	segment_clear(&t->prev);
-	window_put(t->last, NULL, NULL);
-	window_put(t->worst, t->last, NULL);
+	window_put(t->last, NULL);
+	acc_reset(t);
 	free(t);
 }
 
-/* A target going away (a reload) with an episode open or unrecorded: its last record now. */
-static void target_owed_record(struct target *t)
+/* A target going away (a reload) with an episode open or unrecorded: its last record now, of
+ * the segments merged so far. */
+static void target_owed_record(struct mprobe *m, struct target *t)
 {
 	if (t->closed_unrecorded)
-		flush_closed(t, NULL);
-	else if (t->det.open && (t->worst || t->last))
-		print_record(t, t->worst ? t->worst : t->last, false);
+		flush_closed(m, t);
+	else if (t->det.open)
+		print_episode(m, t, false);
 }
 
 /*
@@ -930,7 +1032,7 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 	}
 	for (size_t i = 0; i < m->n; i++)
 		if (!m->t[i]->listed) {
-			target_owed_record(m->t[i]);
+			target_owed_record(m, m->t[i]);
 			target_free(m->t[i]);
 		}
 	memcpy(m->t, keep, nkeep * sizeof(keep[0]));

@@ -3,9 +3,12 @@
 # dropscope monitor's probing half in the lab (host - r1 - r2 - r3 - dst), one monitor with
 # -N the lab host and 12 s segments (DROPSCOPE_SEGMENT_S), five targets:
 #   dst    r2 drops half of what it forwards toward dst for 16 s: an episode whose record says
-#          network, from hop 3 (r3, the first hop behind r2)
-#   r1     later, the host's own firewall drops 30% of the probes to r1 for 16 s: an episode
-#          whose record says server, the probes lost on the way out
+#          network, from hop 3 (r3, the first hop behind r2); it spans two segments at least,
+#          and its record at the end is the merge over all of them (its probes are the sum of
+#          the segments', its window the episode's)
+#   r1     once dst's is recorded, the host's own firewall drops 30% of the probes to r1 for
+#          16 s: an episode whose record says server, the probes lost on the way out, and this
+#          server's NETFILTER_DROP drops over the episode exactly the rule's counter
 #   r2     clean all along: no episode
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
@@ -45,6 +48,15 @@ record() { jq -c --arg t "$1" 'select(.episode.target == $t)' "$OUT"; }
 closing() { record "$1" | jq -c 'select(.episode.end != null)'; }
 # metric SERIES: its value in the textfile.
 metric() { awk -v s="$1" '$1 == s { print $2 }' "$TF/dropscope.prom"; }
+# hop_sums TARGET: its probes sent and lost so far, every hop together (they move once a
+# segment, at its end).
+hop_sums()
+{
+	awk -v p="{target=\"$1\"," '
+		index($1, "dropscope_hop_sent_total" p) == 1 { s += $2 }
+		index($1, "dropscope_hop_received_total" p) == 1 { r += $2 }
+		END { print s + 0, s - r }' "$TF/dropscope.prom" 2>/dev/null
+}
 
 DROPSCOPE_SEGMENT_S=12 t_start_bg "$OUT" "$DROPSCOPE" monitor -N "$LAB_HOST" --pin-dir "$PIN" \
 	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST" ${LL:+"$LL"} \
@@ -65,6 +77,15 @@ if [ -n "$NAME" ]; then
 	t_on_exit "kill $! 2>/dev/null"
 fi
 start=$(date +%s)
+# dst's sums each time they move: a line a segment (the textfile is rewritten every 2 s, a
+# segment lasts 12 s). 300 s at most.
+(last=
+for i in $(seq 1 1500); do
+	now=$(hop_sums "$DST")
+	[ -n "$now" ] && [ "$now" != "$last" ] && echo "$now" >>"$T_TMP/dst_sums" && last=$now
+	sleep 0.2
+done) &
+t_on_exit "kill $! 2>/dev/null"
 # Episodes are looked for once a segment has shown each target answers: after the first.
 sleep 14
 # One prober process a segment for all targets (not one each): this segment's, and the last
@@ -76,9 +97,12 @@ t_check "one prober process a segment for the targets it can probe ($nproc runni
 lab_fwd_loss r2 50 fwd
 sleep 16
 lab_exec r2 nft delete table inet lab_loss
-# dst's episode ends some 15 s later, and its record comes with the segment's end.
-sleep 8
-lab_host_drop output "ip daddr $R1 meta l4proto icmp" 30
+# dst's episode ends some 15 s later, and its record comes with the segment's end; r1's loss
+# starts after it, out of dst's window.
+lab_wait_file "$OUT" "\"target\":\"$DST\",\"start\":\"[^\"]*\",\"end\":\"" 45
+t_ok $? "dst's episode ended and was recorded (after $(($(date +%s) - start)) s)"
+# The destination's probes only (TTL above 1): their drops are the episode's.
+lab_host_drop output "ip daddr $R1 ip ttl > 1 meta l4proto icmp" 30
 sleep 16
 NFT_DROPPED=$(lab_nft_counter host lab_host_output)
 lab_exec host nft delete table inet lab_host_output
@@ -100,6 +124,30 @@ t_ge "$(record "$DST" | jq -r 'select(.episode.end == null) | .verdict' | grep -
 s=$(echo "$c" | jq -r .episode.start) e=$(echo "$c" | jq -r .episode.end)
 t_check "dst: start and end are RFC 3339 UTC, start first" \
 	test "$(date -u -d "$s" +%Y-%m-%dT%H:%M:%SZ)" = "$s" -a "$(date -d "$e" +%s)" -gt "$(date -d "$s" +%s)"
+# The record's window is the episode's: the times are whole seconds, so within 1 s.
+span=$(($(date -d "$e" +%s) - $(date -d "$s" +%s)))
+dur=$(echo "$c" | jq -r .duration_s)
+t_check "dst: the record's window is the episode's ($dur s, $s..$e)" \
+	awk -v d="$dur" -v s="$span" 'BEGIN { exit !(d >= s - 1 && d <= s + 1) }'
+t_is "$(echo "$c" | jq -r .network.started | cut -c1-19)" "$(echo "$s" | cut -c1-19)" \
+	"dst: its path report starts with the episode"
+# Its probes: the sum over a run of consecutive segments (2 at least: the loss lasted 16 s of
+# 12 s segments), each segment's from the metrics' moves. One segment's merge alone (the record
+# before) matches a run of 1.
+sent=$(echo "$c" | jq -r .probes.sent) lost=$(echo "$c" | jq -r .probes.lost)
+run=$(awk -v S="$sent" -v L="$lost" '
+	{ s[NR] = $1; l[NR] = $2 }
+	END {
+		best = s[0] = l[0] = 0
+		for (i = 0; i < NR; i++)
+			for (j = i + 1; j <= NR; j++)
+				if (s[j] - s[i] == S && l[j] - l[i] == L && j - i > best)
+					best = j - i
+		print best
+	}' "$T_TMP/dst_sums" 2>/dev/null)
+t_ge "${run:-0}" 2 "dst: the record's $sent probes sent, $lost lost, are the sum of ${run:-0} segments' (2 at least)" ||
+	t_diag "the segments' sums (sent lost): $(tr '\n' ' ' <"$T_TMP/dst_sums" 2>/dev/null)"
+t_ge "$lost" 20 "dst: its lost probes are counted"
 
 c=$(closing "$R1")
 t_is "$(echo "$c" | grep -c .)" 1 "r1: one episode, recorded at its end"
@@ -112,6 +160,12 @@ else
 	t_diag "skip: this kernel's BTF has no NETFILTER_DROP drop reason"
 fi
 t_is "$(echo "$c" | jq -r .probes.lost_in_network)" 0 "r1: none in the network"
+# This server's drops over the episode's window: every one the rule made (its first drop is in
+# the segment holding the episode's start, its last in the one holding its end).
+if t_has_reason NETFILTER_DROP; then
+	t_is "$(echo "$c" | jq '[.server.drops[] | select(.reason == "NETFILTER_DROP") | .count] | add // 0')" \
+		"$NFT_DROPPED" "r1: the record's NETFILTER_DROP drops are the rule's counter ($NFT_DROPPED)"
+fi
 
 t_is "$(record "$R2" | grep -c .)" 0 "r2, clean: no episode"
 t_is "$(record "$NONAME" | grep -c .)" 0 "a name that does not resolve: no episode"

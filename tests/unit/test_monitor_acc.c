@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An episode's segments summed (monitor_acc.h): the probes' fates add up, the path's rows add up
+ * per TTL (responders by address, their round trips merged), and the path's verdict is decided
+ * over the sums: the loss origin and the rate-limited hops of the whole, not of one segment.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "monitor_acc.h"
+#include "tap.h"
+
+/* A row: sent/received describe its loss; every probe was fast (none paced). */
+static void row(struct probe_hop_report *h, unsigned int ttl, uint64_t sent, uint64_t received,
+		const char *addr, double avg_ms, bool dest)
+{
+	memset(h, 0, sizeof(*h));
+	h->ttl = ttl;
+	h->sent = h->all_sent = sent;
+	h->received = h->all_received = received;
+	h->destination = dest;
+	if (addr && received) {
+		h->nhosts = 1;
+		snprintf(h->hosts[0].address, sizeof(h->hosts[0].address), "%s", addr);
+		h->hosts[0].received = received;
+		h->hosts[0].avg_ms = h->hosts[0].best_ms = h->hosts[0].worst_ms = avg_ms;
+		h->hosts[0].last_ms = avg_ms;
+	}
+}
+
+static void report(struct probe_report *r, struct probe_hop_report *hops, size_t n)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->target, sizeof(r->target), "10.77.3.2");
+	snprintf(r->address, sizeof(r->address), "10.77.3.2");
+	r->nhops = n;
+	r->hops = hops;
+	r->nflows = 1;
+	r->reached = true;
+	r->end_to_end.sent = hops[n - 1].sent;
+	r->end_to_end.received = hops[n - 1].received;
+	r->probes_sent = 100;
+}
+
+int main(void)
+{
+	struct probe_hop_report a[3], b[3];
+	struct probe_report ra, rb;
+	struct fate_totals fa = {.sent = 300, .lost = 2, .egress = 2, .network = 0,
+				 .egress_reason = 7};
+	struct fate_totals fb = {.sent = 300, .lost = 30, .egress = 5, .network = 25,
+				 .in_flight = 3, .egress_reason = 9};
+	struct episode_acc acc;
+	const struct probe_report *r;
+
+	/* Segment a: clean. Segment b: hop 1 drops half of its own ICMP (no later hop shows
+	 * it), and the loss (5%) starts at hop 2, which also answers from a second address. */
+	row(&a[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&a[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+	row(&a[2], 3, 300, 298, "10.77.3.2", 3.0, true);
+	report(&ra, a, 3);
+	row(&b[0], 1, 100, 50, "10.77.0.1", 3.0, false);
+	row(&b[1], 2, 100, 90, "10.77.1.3", 2.0, false);
+	row(&b[2], 3, 300, 270, "10.77.3.2", 3.0, true);
+	report(&rb, b, 3);
+	rb.interrupted = true;
+
+	episode_acc_init(&acc);
+	ok(episode_acc_report(&acc, 0, 0) == NULL, "empty: no report");
+	is_int(episode_acc_add(&acc, &fa, 1, &ra), 0, "segment a added");
+	is_int(episode_acc_add(&acc, &fb, 4, &rb), 0, "segment b added");
+	is_int(acc.segments, 2, "two segments");
+	is_int(acc.fate.sent, 600, "probes sent summed");
+	is_int(acc.fate.lost, 32, "lost summed");
+	is_int(acc.fate.egress, 7, "lost on the way out summed");
+	is_int(acc.fate.network, 25, "lost in the network summed");
+	is_int(acc.fate.in_flight, 3, "in flight summed");
+	is_int(acc.fate.egress_reason, 9, "the reason of the segment that lost the most that way");
+	is_int(acc.excused, 5, "excused summed");
+
+	r = episode_acc_report(&acc, 1000, 75);
+	ok(r != NULL, "a report");
+	if (!r)
+		return done_testing();
+	is_int(r->nhops, 3, "three rows");
+	is_near(r->started_wall, 1000, 0, "started when the episode did");
+	is_near(r->duration_s, 75, 0, "as long as the episode");
+	is_int(r->probes_sent, 200, "probes_sent summed");
+	ok(r->interrupted, "interrupted: the last segment's");
+	is_int(r->hops[0].all_sent, 200, "hop 1: all probes summed");
+	is_int(r->hops[0].all_received, 150, "hop 1: all answers summed");
+	ok(r->hops[0].rate_limited, "hop 1: its loss does not carry on over the sums: rate-limited");
+	is_int(r->hops[1].sent, 200, "hop 2: sent summed");
+	is_int(r->hops[1].received, 190, "hop 2: received summed");
+	is_near(r->hops[1].loss_pct, 5, 1e-9, "hop 2: loss over the sums");
+	is_int(r->hops[1].nhosts, 2, "hop 2: both responders");
+	is_int(r->hops[0].nhosts, 1, "hop 1: one responder, merged by address");
+	is_int(r->hops[0].hosts[0].received, 150, "hop 1: its answers summed");
+	is_near(r->hops[0].hosts[0].avg_ms, (100 * 1.0 + 50 * 3.0) / 150, 1e-9,
+		"hop 1: mean round trip weighted");
+	is_near(r->hops[0].hosts[0].best_ms, 1.0, 1e-9, "hop 1: best of both");
+	is_near(r->hops[0].hosts[0].worst_ms, 3.0, 1e-9, "hop 1: worst of both");
+	/* Sum of squared deviations: 0 + 0 + (3-1)^2 * 100 * 50 / 150. */
+	is_near(r->hops[0].hosts[0].stdev_ms, sqrt(4.0 * 100 * 50 / 150 / 149), 1e-9,
+		"hop 1: standard deviation of both");
+	ok(r->hops[2].destination && !r->hops[1].destination, "the destination's row is the last");
+	is_int(r->end_to_end.sent, 600, "end to end: sent summed");
+	is_int(r->end_to_end.received, 568, "end to end: received summed");
+	ok(r->end_to_end.loss_lo > 3 && r->end_to_end.loss_hi < 8,
+	   "end to end: its interval over the sums (%.1f..%.1f%%)", r->end_to_end.loss_lo,
+	   r->end_to_end.loss_hi);
+	ok(r->has_origin, "a loss origin over the sums");
+	is_int(r->origin.ttl, 2, "at hop 2");
+	is_str(r->origin.address, "10.77.1.2", "its first responder");
+
+	/* A third segment, one hop further (the path grew): a row more, the destination's. */
+	{
+		struct probe_hop_report c[4];
+		struct probe_report rc;
+		struct fate_totals fc = {.sent = 300, .lost = 0};
+
+		row(&c[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+		row(&c[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+		row(&c[2], 3, 100, 100, "10.77.2.2", 2.5, false);
+		row(&c[3], 4, 300, 300, "10.77.3.2", 3.0, true);
+		report(&rc, c, 4);
+		is_int(episode_acc_add(&acc, &fc, 0, &rc), 0, "segment c added");
+		r = episode_acc_report(&acc, 1000, 135);
+		is_int(r ? r->nhops : 0, 4, "four rows");
+		ok(r && r->hops[3].destination && !r->hops[2].destination,
+		   "only the farthest row is the destination's");
+		is_int(acc.fate.sent, 900, "probes sent summed over three");
+		ok(r && !r->interrupted, "interrupted: the last segment's, now not");
+	}
+	/* Fates without a path (a segment whose report failed): counted, the path unchanged. */
+	{
+		struct fate_totals fd = {.sent = 10, .lost = 10, .network = 10};
+
+		is_int(episode_acc_add(&acc, &fd, 0, NULL), 0, "a segment without a report");
+		is_int(acc.fate.lost, 42, "its fates counted");
+		r = episode_acc_report(&acc, 1000, 140);
+		is_int(r ? r->hops[1].sent : 0, 300, "the path unchanged");
+	}
+	episode_acc_free(&acc);
+	is_int(acc.segments, 0, "freed: empty again");
+	ok(episode_acc_report(&acc, 0, 0) == NULL, "and no report");
+	return done_testing();
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/* An episode's segments summed (monitor_acc.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor_acc.h"
+
+void episode_acc_init(struct episode_acc *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void episode_acc_free(struct episode_acc *a)
+{
+	free(a->rows);
+	free(a->report.hops);
+	episode_acc_init(a);
+}
+
+/* A responder's round trips as the running statistics they were computed from. */
+static struct rtt_stats host_rtt(const struct probe_host_report *h)
+{
+	struct rtt_stats s = {
+		.n = h->received,
+		.last = h->last_ms,
+		.best = h->best_ms,
+		.worst = h->worst_ms,
+		.mean = h->avg_ms,
+		.jitter = h->jitter_ms,
+		.jitter_avg = h->jitter_avg_ms,
+		.jitter_max = h->jitter_max_ms,
+		.jitter_int = h->jitter_int_ms,
+	};
+
+	s.ssd = h->received > 1 ? h->stdev_ms * h->stdev_ms * (double)(h->received - 1) : 0;
+	return s;
+}
+
+static void add_hosts(struct acc_row *row, const struct probe_hop_report *o)
+{
+	struct probe_hop_report *r = &row->r;
+
+	r->other_replies += o->other_replies;
+	for (size_t k = 0; k < o->nhosts && k < PROBE_MAX_RESPONDERS; k++) {
+		const struct probe_host_report *h = &o->hosts[k];
+		struct rtt_stats s = host_rtt(h);
+		size_t j;
+
+		for (j = 0; j < r->nhosts && strcmp(r->hosts[j].address, h->address); j++)
+			;
+		if (j == r->nhosts) {
+			if (r->nhosts == PROBE_MAX_RESPONDERS) {
+				r->other_replies += h->received;
+				continue;
+			}
+			r->nhosts++;
+			memset(&row->rtt[j], 0, sizeof(row->rtt[j]));
+		}
+		rtt_merge(&row->rtt[j], &s);
+		/* Its last answer's kind and name are the latest segment's. */
+		r->hosts[j] = *h;
+		r->hosts[j].received = row->rtt[j].n;
+	}
+}
+
+/*
+ * The prober's counts behind a report row: its loss-describing probes (paced only when it was
+ * rate-limited) with this host's losses out, the rest of its probes as measured.
+ */
+static void add_counts(struct hop_counts *c, const struct probe_hop_report *o)
+{
+	uint64_t paced_lost = o->paced_sent - o->paced_received;
+	uint64_t fast_sent = o->all_sent - o->paced_sent;
+	uint64_t fast_lost = o->all_sent - o->all_received - paced_lost;
+	uint64_t sent = o->sent, lost = o->sent - o->received;
+
+	if (o->rate_limited) {
+		c->paced_sent += sent;
+		c->paced_lost += lost;
+		c->fast_sent += fast_sent;
+		c->fast_lost += fast_lost < fast_sent ? fast_lost : fast_sent;
+	} else {
+		uint64_t ps = o->paced_sent < sent ? o->paced_sent : sent;
+		uint64_t pl = paced_lost < lost ? paced_lost : lost;
+
+		if (pl > ps)
+			pl = ps;
+		c->paced_sent += ps;
+		c->paced_lost += pl;
+		c->fast_sent += sent - ps;
+		c->fast_lost += lost - pl < sent - ps ? lost - pl : sent - ps;
+	}
+	c->paced |= o->paced_sent > 0;
+	c->replied |= o->nhosts > 0 || o->all_received > 0;
+}
+
+static int add_path(struct episode_acc *a, const struct probe_report *r)
+{
+	size_t need = 0;
+
+	for (size_t h = 0; h < r->nhops; h++)
+		if (r->hops[h].ttl > need && r->hops[h].ttl <= PROBE_MAX_TTL)
+			need = r->hops[h].ttl;
+	if (need > a->nrows) {
+		struct acc_row *rows = realloc(a->rows, need * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		memset(rows + a->nrows, 0, (need - a->nrows) * sizeof(*rows));
+		a->rows = rows;
+		a->nrows = need;
+	}
+	for (size_t h = 0; h < r->nhops; h++) {
+		const struct probe_hop_report *o = &r->hops[h];
+		struct acc_row *row;
+
+		if (!o->ttl || o->ttl > PROBE_MAX_TTL)
+			continue;
+		row = &a->rows[o->ttl - 1];
+		add_counts(&row->c, o);
+		row->r.ttl = o->ttl;
+		row->r.all_sent += o->all_sent;
+		row->r.all_received += o->all_received;
+		row->r.paced_sent += o->paced_sent;
+		row->r.paced_received += o->paced_received;
+		row->r.destination = o->destination;
+		add_hosts(row, o);
+	}
+	return 0;
+}
+
+int episode_acc_add(struct episode_acc *a, const struct fate_totals *f, uint64_t excused,
+		    const struct probe_report *r)
+{
+	struct fate_totals *t = &a->fate;
+
+	if (r) {
+		struct probe_report m = *r;
+
+		if (add_path(a, r))
+			return -ENOMEM;
+		m.hops = NULL;
+		m.nhops = 0;
+		m.flows = NULL;
+		m.nflows = 1;
+		m.reached |= a->meta.reached;
+		if (m.reached)
+			m.unreachable[0] = 0;
+		m.probes_sent += a->meta.probes_sent;
+		m.send_errors += a->meta.send_errors;
+		m.replies_unmatched += a->meta.replies_unmatched;
+		m.replies_duplicate += a->meta.replies_duplicate;
+		m.replies_late += a->meta.replies_late;
+		m.window_waits += a->meta.window_waits;
+		a->meta = m;
+		a->e2e_sent += r->end_to_end.sent;
+		a->e2e_received += r->end_to_end.received;
+	}
+	t->sent += f->sent;
+	t->lost += f->lost;
+	t->in_flight += f->in_flight;
+	t->egress += f->egress;
+	t->ingress += f->ingress;
+	t->other_ns += f->other_ns;
+	t->refused += f->refused;
+	t->network += f->network;
+	t->filtered += f->filtered;
+	/* The reason of the segment that lost the most that way (each segment's is its most
+	 * frequent). */
+	if (f->egress_reason && f->egress > a->egress_most) {
+		t->egress_reason = f->egress_reason;
+		a->egress_most = f->egress;
+	}
+	if (f->ingress_reason && f->ingress > a->ingress_most) {
+		t->ingress_reason = f->ingress_reason;
+		a->ingress_most = f->ingress;
+	}
+	a->excused += excused;
+	a->segments++;
+	return 0;
+}
+
+const struct probe_report *episode_acc_report(struct episode_acc *a, double started_wall,
+					      double duration_s)
+{
+	struct hop_counts hc[PROBE_MAX_TTL];
+	struct hop_verdict v[PROBE_MAX_TTL];
+	struct probe_report *r = &a->report;
+	struct probe_hop_report *hops;
+	size_t first = 0, n = 0;
+	int origin;
+
+	if (!a->nrows)
+		return NULL;
+	while (first < a->nrows && !a->rows[first].r.ttl)
+		first++;
+	for (size_t i = first; i < a->nrows; i++)
+		if (a->rows[i].r.ttl)
+			n = i - first + 1;
+	if (!n)
+		return NULL;
+	hops = realloc(r->hops, n * sizeof(*hops));
+	if (!hops)
+		return NULL;
+	*r = a->meta;
+	r->hops = hops;
+	r->nhops = n;
+	r->started_wall = started_wall;
+	r->duration_s = duration_s;
+	for (size_t i = 0; i < n; i++) {
+		hc[i] = a->rows[first + i].c;
+		hops[i] = a->rows[first + i].r;
+		/* A row between two probed ones that no segment had: nothing sent there. */
+		hops[i].ttl = (unsigned int)(first + i + 1);
+		if (hops[i].nhosts > 1)
+			r->multipath = true;
+		for (size_t k = 0; k < hops[i].nhosts; k++) {
+			const struct rtt_stats *s = &a->rows[first + i].rtt[k];
+
+			hops[i].hosts[k].received = s->n;
+			hops[i].hosts[k].avg_ms = s->mean;
+			hops[i].hosts[k].best_ms = s->best;
+			hops[i].hosts[k].worst_ms = s->worst;
+			hops[i].hosts[k].last_ms = s->last;
+			hops[i].hosts[k].stdev_ms = rtt_stdev(s);
+			hops[i].hosts[k].jitter_avg_ms = s->jitter_avg;
+			hops[i].hosts[k].jitter_max_ms = s->jitter_max;
+		}
+	}
+	/* Only the farthest row can be the destination's (a path that changed length). */
+	for (size_t i = 0; i + 1 < n; i++)
+		hops[i].destination = false;
+	origin = probe_attribute(hc, n, PROBE_ALPHA, v);
+	probe_report_set_verdict(r, v, origin, a->e2e_sent, a->e2e_received);
+	return r;
+}

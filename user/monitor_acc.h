@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe side of an episode's record, pure: the segments an episode touches are merged one by
+ * one (diagnose_merge.h) as they end, and each is added here, so that the record covers the whole
+ * episode while memory stays that of one path however long it lasts. What is summed: the probes'
+ * fates (each probe belongs to one segment, settled there), the probes excused at rate-limited
+ * hops, and the path, per TTL (the counts, each responder's answers and round trips, end to
+ * end). The path's verdict is decided once over the sums (probe_attribute, as the prober does
+ * over one run): which hops only ration their ICMP, and where the loss starts.
+ */
+#ifndef DS_MONITOR_ACC_H
+#define DS_MONITOR_ACC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diagnose_fate.h"
+#include "probe_opts.h"
+#include "probe_report.h"
+#include "probe_stats.h"
+
+/* A TTL's row, summed: the prober's counts, and the report row they came with. */
+struct acc_row {
+	struct hop_counts c;	   /* the probes that describe its loss, this host's taken out */
+	struct probe_hop_report r; /* all_*, paced_*, responders (rtt merged), destination */
+	struct rtt_stats rtt[PROBE_MAX_RESPONDERS];
+};
+
+struct episode_acc {
+	unsigned int segments; /* added so far; 0: empty */
+	struct fate_totals fate;
+	uint64_t excused;
+	uint64_t egress_most, ingress_most; /* the segment counts behind fate's two reasons */
+	struct probe_report meta;	    /* the last report, its rows and flows left out */
+	uint64_t e2e_sent, e2e_received;
+	struct acc_row *rows; /* rows[i]: TTL i + 1, nrows of them */
+	size_t nrows;
+	struct probe_report report; /* episode_acc_report's */
+};
+
+/* An empty accumulator (also what episode_acc_free leaves). */
+void episode_acc_init(struct episode_acc *a);
+/*
+ * Add a segment: its fate totals, its excused count and its report (with this host's losses
+ * taken out: diagnose's corrected report; NULL: fates only). 0 or -ENOMEM (a's path then is
+ * what it was).
+ */
+int episode_acc_add(struct episode_acc *a, const struct fate_totals *f, uint64_t excused,
+		    const struct probe_report *r);
+/*
+ * The summed path as a report, its per-hop loss, rate-limited hops and loss origin decided over
+ * the sums, started_wall and duration_s as given. Owned by a, valid until the next add or free;
+ * NULL when no segment had a report or on ENOMEM.
+ */
+const struct probe_report *episode_acc_report(struct episode_acc *a, double started_wall,
+					      double duration_s);
+void episode_acc_free(struct episode_acc *a);
+
+#endif
