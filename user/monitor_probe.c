@@ -113,7 +113,8 @@ struct mprobe {
 	double real_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct drop_event *events;
 	size_t nevents, cap_events;
-	uint64_t events_missed;
+	uint64_t events_missed;	 /* refused since the last segment boundary */
+	uint64_t events_refused; /* refused since the start: a metric */
 	struct lookup *lookup; /* the names' lookup under way, NULL: none */
 };
 
@@ -941,6 +942,7 @@ void mprobe_event(struct mprobe *m, const struct drop_event *e)
 	if (m->nevents >= MAX_EVENTS ||
 	    array_reserve((void **)&m->events, &m->cap_events, m->nevents + 1, sizeof(*e))) {
 		m->events_missed++;
+		m->events_refused++;
 		return;
 	}
 	m->events[m->nevents++] = *e;
@@ -1147,6 +1149,10 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
 
 			metrics_counter(mx, lab, m->t[i]->episodes[v]);
 		}
+	metrics_family(mx, "dropscope_events_table_full_total", METRIC_COUNTER,
+		       "Watched drop events (the probes' and their answers') the monitor had no room "
+		       "for: their probes' fates are unknown, counted as lost in the network");
+	metrics_counter(mx, NULL, m->events_refused);
 	metrics_family(mx, "dropscope_episode_open", METRIC_GAUGE,
 		       "1 while a loss episode to the target lasts");
 	for (i = 0; i < m->n; i++) {
