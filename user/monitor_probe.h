@@ -87,7 +87,8 @@ int mprobe_new(const struct mprobe_config *cfg, const struct mprobe_host *host,
 /*
  * The targets (host names or addresses, at most MPROBE_MAX_TARGETS, each shorter than 256
  * bytes): a target already probed keeps its counts, its episode and its running segment; one
- * no longer listed loses its series (the shared process probes it to the segment's end); a
+ * no longer listed loses its series and is probed no more (the shared process stops its
+ * prober within a second, prober_stop; the others go on); a
  * new one starts at the next segment (a name, at the one after its first lookup).
  * Returns 0 or -EINVAL (printed).
  */

@@ -146,6 +146,7 @@ struct prober {
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
 	probe_progress_fn progress; /* prober_on_progress */
+	bool quit;		    /* prober_stop: send nothing more */
 	void *progress_ctx;
 	double progress_every, next_progress;
 	bool window_blocked, round_waiting; /* see send_due */
@@ -985,6 +986,11 @@ static void close_ports(struct prober *p)
 		close_fd(&p->port_fd[i]);
 }
 
+void prober_stop(struct prober *p)
+{
+	p->quit = true;
+}
+
 void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s)
 {
 	p->progress = fn;
@@ -1013,7 +1019,7 @@ static bool run_turn(struct prober *p, double now)
 	if (p->tcp_fd >= 0)
 		receive(p, p->tcp_fd);
 	expire(p, mono_ns());
-	if (p->sending && !still_sending(p, now))
+	if (p->sending && (p->quit || !still_sending(p, now)))
 		p->sending = false;
 	if (p->sending)
 		send_due(p, now);
