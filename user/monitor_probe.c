@@ -737,8 +737,12 @@ static void flush_closed(struct mprobe *m, struct target *t)
 	acc_reset(t);
 }
 
-/* A segment has ended and drained: count it, merge it, and print the record it owes. */
-static void segment_finish(struct mprobe *m, struct target *t, struct segment *s, double now)
+/*
+ * A segment has ended and drained: count it, merge it, and print the record it owes (an open
+ * episode's only with record: at a stop, the segment cut there prints it, with this one).
+ */
+static void segment_finish(struct mprobe *m, struct target *t, struct segment *s, double now,
+			   bool record)
 {
 	const struct probe_report *r = probe_child_report(s->child, NULL, 0);
 	struct window *w, *old;
@@ -776,7 +780,7 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		if (w->end >= from && w->start <= until)
 			acc_add(t, w);
 	}
-	if (t->det.open)
+	if (t->det.open && record)
 		print_episode(m, t, false);
 	else if (t->closed_unrecorded)
 		flush_closed(m, t);
@@ -874,7 +878,7 @@ void mprobe_tick(struct mprobe *m)
 
 		follow(t, &t->cur);
 		if (follow(t, &t->prev))
-			segment_finish(m, t, &t->prev, now);
+			segment_finish(m, t, &t->prev, now, true);
 	}
 	if (now >= m->next_feed) {
 		m->next_feed = now + 0.9; /* the monitor ticks each second */
@@ -922,11 +926,11 @@ void mprobe_finish(struct mprobe *m)
 		struct target *t = m->t[i];
 
 		if (t->prev.child && t->prev.ended)
-			segment_finish(m, t, &t->prev, now);
+			segment_finish(m, t, &t->prev, now, !(t->cur.child && t->cur.ended));
 		if (!t->cur.child || !t->cur.ended || !owes_record(t))
 			continue;
 		t->cur.after = snap_get(snap);
-		segment_finish(m, t, &t->cur, now);
+		segment_finish(m, t, &t->cur, now, true);
 	}
 	snap_put(snap);
 }
