@@ -30,6 +30,7 @@ static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 #define DRAIN_S 10.0	  /* a segment's answers may come this long after it stops sending */
 #define LOOKUP_WAIT_S 2.0 /* a segment's start waits this long for names never looked up */
 #define FINISH_WAIT_S 3.0 /* at a stop, the segments under way have this long to report */
+#define HEARD_S 2.0 /* a settled probe reaches the detector: progress each 1 s, feed each 1 s */
 #define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
 
 enum { WHERE_EGRESS, WHERE_INGRESS, WHERE_NETWORK, NWHERE };
@@ -74,7 +75,7 @@ struct target {
 	bool literal;		     /* name is an address */
 	bool looked_up;		     /* a lookup of the name has come back */
 	char addr[INET6_ADDRSTRLEN]; /* the name's address at the last lookup; "": none */
-	struct segment cur, prev; /* the one probing, the one draining */
+	struct segment cur, prev;    /* the one probing, the one draining */
 	struct window *last;
 	/*
 	 * The episode's segments, summed as each is merged (from the one holding its start): its
@@ -770,9 +771,10 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		 * The segments from the one holding its start to the one holding its end: the
 		 * segment before may hold the start (found during this one); its close is found
 		 * some 15 s after its end, maybe in a segment that began after it. The detector
-		 * reads probes as they settle, a timeout after they were sent (and dropped).
+		 * reads probes as they settle, a timeout after they were sent (and dropped), and
+		 * hears of them up to HEARD_S later.
 		 */
-		double from = t->det.start - (w->d.report ? w->d.report->timeout_s : 0);
+		double from = t->det.start - HEARD_S - (w->d.report ? w->d.report->timeout_s : 0);
 		double until = t->det.open ? now : t->det.end;
 
 		if (!t->acc.segments && t->last && t->last->end >= from && t->last->start <= until)
@@ -1153,9 +1155,10 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
 
 			metrics_counter(mx, lab, m->t[i]->episodes[v]);
 		}
-	metrics_family(mx, "dropscope_events_table_full_total", METRIC_COUNTER,
-		       "Watched drop events (the probes' and their answers') the monitor had no room "
-		       "for: their probes' fates are unknown, counted as lost in the network");
+	metrics_family(
+		mx, "dropscope_events_table_full_total", METRIC_COUNTER,
+		"Watched drop events (the probes' and their answers') the monitor had no room "
+		"for: their probes' fates are unknown, counted as lost in the network");
 	metrics_counter(mx, NULL, m->events_refused);
 	metrics_family(mx, "dropscope_episode_open", METRIC_GAUGE,
 		       "1 while a loss episode to the target lasts");

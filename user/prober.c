@@ -1984,8 +1984,8 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 					break;
 				}
 			}
-			probe_loss_interval(best.sent, best.lost, &r->origin.loss_pct, &r->origin.loss_lo,
-				 &r->origin.loss_hi);
+			probe_loss_interval(best.sent, best.lost, &r->origin.loss_pct,
+					    &r->origin.loss_lo, &r->origin.loss_hi);
 			r->origin.at_destination = from->destination;
 			r->origin.carries_on = true;
 			r->origin.branch = true;
@@ -2073,7 +2073,8 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 			fill_host(p, &o->hosts[k], &s->hosts[k]);
 	}
 	probe_report_set_verdict(r, v, origin, dest.fast_sent + dest.paced_sent,
-				 dest.fast_sent + dest.paced_sent - dest.fast_lost - dest.paced_lost);
+				 dest.fast_sent + dest.paced_sent - dest.fast_lost -
+					 dest.paced_lost);
 	if (p->nflows > 1 && fill_flows(p, r, dest_row, excluded, nexcluded))
 		return NULL;
 	return r;

@@ -46,10 +46,14 @@ int main(void)
 {
 	struct probe_hop_report a[3], b[3];
 	struct probe_report ra, rb;
-	struct fate_totals fa = {.sent = 300, .lost = 2, .egress = 2, .network = 0,
-				 .egress_reason = 7};
-	struct fate_totals fb = {.sent = 300, .lost = 30, .egress = 5, .network = 25,
-				 .in_flight = 3, .egress_reason = 9};
+	struct fate_totals fa = {
+		.sent = 300, .lost = 2, .egress = 2, .network = 0, .egress_reason = 7};
+	struct fate_totals fb = {.sent = 300,
+				 .lost = 30,
+				 .egress = 5,
+				 .network = 25,
+				 .in_flight = 3,
+				 .egress_reason = 9};
 	struct episode_acc acc;
 	const struct probe_report *r;
 
@@ -89,7 +93,8 @@ int main(void)
 	ok(r->interrupted, "interrupted: the last segment's");
 	is_int(r->hops[0].all_sent, 200, "hop 1: all probes summed");
 	is_int(r->hops[0].all_received, 150, "hop 1: all answers summed");
-	ok(r->hops[0].rate_limited, "hop 1: its loss does not carry on over the sums: rate-limited");
+	ok(r->hops[0].rate_limited,
+	   "hop 1: its loss does not carry on over the sums: rate-limited");
 	is_int(r->hops[1].sent, 200, "hop 2: sent summed");
 	is_int(r->hops[1].received, 190, "hop 2: received summed");
 	is_near(r->hops[1].loss_pct, 5, 1e-9, "hop 2: loss over the sums");
