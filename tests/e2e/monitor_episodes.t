@@ -148,6 +148,10 @@ run=$(awk -v S="$sent" -v L="$lost" '
 t_ge "${run:-0}" 2 "dst: the record's $sent probes sent, $lost lost, are the sum of ${run:-0} segments' (2 at least)" ||
 	t_diag "the segments' sums (sent lost): $(tr '\n' ' ' <"$T_TMP/dst_sums" 2>/dev/null)"
 t_ge "$lost" 20 "dst: its lost probes are counted"
+# The records while it lasted are the episode so far: each has the one before's probes and more.
+sofar=$(record "$DST" | jq -r 'select(.episode.start == "'"$s"'") | .probes.sent' | tr '\n' ' ')
+t_check "dst: its records grow to the last, the episode so far each ($sofar)" \
+	awk -v l="$sofar" 'BEGIN { n = split(l, v, " "); for (i = 2; i <= n; i++) if (v[i] + 0 < v[i - 1] + 0) exit 1; exit !(n >= 2 && v[n] > v[1]) }'
 
 c=$(closing "$R1")
 t_is "$(echo "$c" | grep -c .)" 1 "r1: one episode, recorded at its end"
