@@ -95,12 +95,25 @@ static void add_counts(struct hop_counts *c, const struct probe_hop_report *o)
 	c->replied |= o->nhosts > 0 || o->all_received > 0;
 }
 
+static void add_row(struct acc_row *row, const struct probe_hop_report *o)
+{
+	add_counts(&row->c, o);
+	row->r.ttl = o->ttl;
+	row->r.all_sent += o->all_sent;
+	row->r.all_received += o->all_received;
+	row->r.paced_sent += o->paced_sent;
+	row->r.paced_received += o->paced_received;
+	add_hosts(row, o);
+}
+
 static int add_path(struct episode_acc *a, const struct probe_report *r)
 {
+	bool dest_row = false;
 	size_t need = 0;
 
 	for (size_t h = 0; h < r->nhops; h++)
-		if (r->hops[h].ttl > need && r->hops[h].ttl <= PROBE_MAX_TTL)
+		if (!r->hops[h].destination && r->hops[h].ttl > need &&
+		    r->hops[h].ttl <= PROBE_MAX_TTL)
 			need = r->hops[h].ttl;
 	if (need > a->nrows) {
 		struct acc_row *rows = realloc(a->rows, need * sizeof(*rows));
@@ -113,19 +126,22 @@ static int add_path(struct episode_acc *a, const struct probe_report *r)
 	}
 	for (size_t h = 0; h < r->nhops; h++) {
 		const struct probe_hop_report *o = &r->hops[h];
-		struct acc_row *row;
 
 		if (!o->ttl || o->ttl > PROBE_MAX_TTL)
 			continue;
-		row = &a->rows[o->ttl - 1];
-		add_counts(&row->c, o);
-		row->r.ttl = o->ttl;
-		row->r.all_sent += o->all_sent;
-		row->r.all_received += o->all_received;
-		row->r.paced_sent += o->paced_sent;
-		row->r.paced_received += o->paced_received;
-		row->r.destination = o->destination;
-		add_hosts(row, o);
+		if (!o->destination) {
+			add_row(&a->rows[o->ttl - 1], o);
+			continue;
+		}
+		add_row(&a->dest, o);
+		dest_row = true;
+		if (o->ttl > a->dest_ttl)
+			a->dest_ttl = o->ttl;
+	}
+	/* No row: the path's length never learnt; its probes went on in their own stream. */
+	if (!dest_row) {
+		a->dest.c.fast_sent += r->end_to_end.sent;
+		a->dest.c.fast_lost += r->end_to_end.sent - r->end_to_end.received;
 	}
 	return 0;
 }
@@ -154,8 +170,6 @@ int episode_acc_add(struct episode_acc *a, const struct fate_totals *f, uint64_t
 		m.replies_late += a->meta.replies_late;
 		m.window_waits += a->meta.window_waits;
 		a->meta = m;
-		a->e2e_sent += r->end_to_end.sent;
-		a->e2e_received += r->end_to_end.received;
 	}
 	t->sent += f->sent;
 	t->lost += f->lost;
@@ -181,25 +195,39 @@ int episode_acc_add(struct episode_acc *a, const struct fate_totals *f, uint64_t
 	return 0;
 }
 
+/* The row at TTL ttl of the report (dttl: the destination's, 0: none); NULL: nothing there. */
+static const struct acc_row *row_at(const struct episode_acc *a, size_t ttl, size_t dttl)
+{
+	if (ttl == dttl)
+		return &a->dest;
+	if (ttl > a->nrows || !a->rows[ttl - 1].r.ttl)
+		return NULL;
+	return &a->rows[ttl - 1];
+}
+
 const struct probe_report *episode_acc_report(struct episode_acc *a, double started_wall,
 					      double duration_s)
 {
-	struct hop_counts hc[PROBE_MAX_TTL];
-	struct hop_verdict v[PROBE_MAX_TTL];
+	struct hop_counts hc[PROBE_MAX_TTL + 1];
+	struct hop_verdict v[PROBE_MAX_TTL + 1];
 	struct probe_report *r = &a->report;
 	struct probe_hop_report *hops;
-	size_t first = 0, n = 0;
+	size_t first = 1, last = 0, dttl = 0, n;
 	int origin;
 
-	if (!a->nrows)
-		return NULL;
-	while (first < a->nrows && !a->rows[first].r.ttl)
-		first++;
-	for (size_t i = first; i < a->nrows; i++)
+	for (size_t i = 0; i < a->nrows; i++)
 		if (a->rows[i].r.ttl)
-			n = i - first + 1;
-	if (!n)
+			last = i + 1;
+	/* The destination after the farthest hop any segment had, at its farthest TTL at least. */
+	if (a->dest_ttl)
+		dttl = a->dest_ttl > last ? a->dest_ttl : last + 1;
+	if (dttl > last)
+		last = dttl;
+	while (first <= last && !row_at(a, first, dttl))
+		first++;
+	if (first > last)
 		return NULL;
+	n = last - first + 1;
 	hops = realloc(r->hops, n * sizeof(*hops));
 	if (!hops)
 		return NULL;
@@ -209,14 +237,22 @@ const struct probe_report *episode_acc_report(struct episode_acc *a, double star
 	r->started_wall = started_wall;
 	r->duration_s = duration_s;
 	for (size_t i = 0; i < n; i++) {
-		hc[i] = a->rows[first + i].c;
-		hops[i] = a->rows[first + i].r;
+		const struct acc_row *row = row_at(a, first + i, dttl);
+
+		memset(&hops[i], 0, sizeof(hops[i]));
+		memset(&hc[i], 0, sizeof(hc[i]));
 		/* A row between two probed ones that no segment had: nothing sent there. */
-		hops[i].ttl = (unsigned int)(first + i + 1);
+		hops[i].ttl = (unsigned int)(first + i);
+		if (!row)
+			continue;
+		hc[i] = row->c;
+		hops[i] = row->r;
+		hops[i].ttl = (unsigned int)(first + i);
+		hops[i].destination = row == &a->dest;
 		if (hops[i].nhosts > 1)
 			r->multipath = true;
 		for (size_t k = 0; k < hops[i].nhosts; k++) {
-			const struct rtt_stats *s = &a->rows[first + i].rtt[k];
+			const struct rtt_stats *s = &row->rtt[k];
 
 			hops[i].hosts[k].received = s->n;
 			hops[i].hosts[k].avg_ms = s->mean;
@@ -228,10 +264,10 @@ const struct probe_report *episode_acc_report(struct episode_acc *a, double star
 			hops[i].hosts[k].jitter_max_ms = s->jitter_max;
 		}
 	}
-	/* Only the farthest row can be the destination's (a path that changed length). */
-	for (size_t i = 0; i + 1 < n; i++)
-		hops[i].destination = false;
 	origin = probe_attribute(hc, n, PROBE_ALPHA, v);
-	probe_report_set_verdict(r, v, origin, a->e2e_sent, a->e2e_received);
+	/* With no row of its own, end to end is its probes' counts (dest.c: fast ones). */
+	probe_report_set_verdict(r, v, origin, a->dest.c.fast_sent + a->dest.c.paced_sent,
+				 a->dest.c.fast_sent + a->dest.c.paced_sent - a->dest.c.fast_lost -
+					 a->dest.c.paced_lost);
 	return r;
 }

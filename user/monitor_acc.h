@@ -4,9 +4,13 @@
  * one (diagnose_merge.h) as they end, and each is added here, so that the record covers the whole
  * episode while memory stays that of one path however long it lasts. What is summed: the probes'
  * fates (each probe belongs to one segment, settled there), the probes excused at rate-limited
- * hops, and the path, per TTL (the counts, each responder's answers and round trips, end to
- * end). The path's verdict is decided once over the sums (probe_attribute, as the prober does
- * over one run): which hops only ration their ICMP, and where the loss starts.
+ * hops, and the path: the hops per TTL (the counts, each responder's answers and round trips),
+ * and the destination apart, whatever its TTL in each segment (as the prober keeps it in a stream
+ * of its own): a path that changed length between segments (a reroute, or an outage in which the
+ * prober never learnt the length) must not add the destination's loss to a hop's row. The
+ * destination's row is placed after the farthest hop. The path's verdict is decided once over
+ * the sums (probe_attribute, as the prober does over one run): which hops only ration their
+ * ICMP, and where the loss starts.
  */
 #ifndef DS_MONITOR_ACC_H
 #define DS_MONITOR_ACC_H
@@ -33,8 +37,10 @@ struct episode_acc {
 	uint64_t excused;
 	uint64_t egress_most, ingress_most; /* the segment counts behind fate's two reasons */
 	struct probe_report meta;	    /* the last report, its rows and flows left out */
-	uint64_t e2e_sent, e2e_received;
-	struct acc_row *rows; /* rows[i]: TTL i + 1, nrows of them */
+	struct acc_row *rows;		    /* the hops': rows[i] is TTL i + 1, nrows of them */
+	/* The destination's probes: its rows, and its counts from segments that had none. */
+	struct acc_row dest;
+	unsigned int dest_ttl; /* the farthest TTL its row had; 0: no segment had one */
 	size_t nrows;
 	struct probe_report report; /* episode_acc_report's */
 };

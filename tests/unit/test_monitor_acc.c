@@ -42,6 +42,91 @@ static void report(struct probe_report *r, struct probe_hop_report *hops, size_t
 	r->probes_sent = 100;
 }
 
+/*
+ * Segment x: the destination at TTL 3 loses 20% (hops 1 and 2 clean); segment y: clean, one hop
+ * longer (the destination at TTL 4, behind a router at TTL 3). Added in either order (the path
+ * grew or shrank), the destination's loss is the destination's, not that router's.
+ */
+static void changed_length(bool grew)
+{
+	struct probe_hop_report x[3], y[4];
+	struct probe_report rx, ry;
+	struct fate_totals f = {.sent = 300};
+	struct episode_acc acc;
+	const struct probe_report *r;
+	const char *how = grew ? "grew" : "shrank";
+
+	row(&x[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&x[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+	row(&x[2], 3, 300, 240, "10.77.3.2", 3.0, true);
+	report(&rx, x, 3);
+	row(&y[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&y[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+	row(&y[2], 3, 100, 100, "10.77.2.2", 2.5, false);
+	row(&y[3], 4, 300, 300, "10.77.3.2", 3.0, true);
+	report(&ry, y, 4);
+	episode_acc_init(&acc);
+	episode_acc_add(&acc, &f, 0, grew ? &rx : &ry);
+	episode_acc_add(&acc, &f, 0, grew ? &ry : &rx);
+	r = episode_acc_report(&acc, 0, 60);
+	ok(r && r->nhops == 4 && r->hops[3].destination, "path %s: the destination after hop 3",
+	   how);
+	if (r && r->nhops == 4) {
+		is_int(r->end_to_end.sent, 600, "path %s: end to end: both segments' probes", how);
+		is_int(r->end_to_end.received, 540, "path %s: end to end: the 60 lost", how);
+		ok(!r->hops[2].rate_limited && r->hops[2].sent == 100 && r->hops[2].received == 100,
+		   "path %s: hop 3 is the router's row alone, not rate-limited", how);
+		ok(r->has_origin && r->origin.ttl == 4 && r->origin.at_destination,
+		   "path %s: the loss placed at the destination", how);
+	}
+	episode_acc_free(&acc);
+}
+
+/*
+ * An outage past hop 2 for a whole segment: the prober never learnt the path's length, so the
+ * segment has no destination row, its destination's probes only end to end; with a segment
+ * that did reach it, the destination's row has both.
+ */
+static void no_destination_row(void)
+{
+	struct probe_hop_report x[2], y[3];
+	struct probe_report rx, ry;
+	struct fate_totals f = {.sent = 300};
+	struct episode_acc acc;
+	const struct probe_report *r;
+
+	row(&x[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&x[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+	report(&rx, x, 2);
+	rx.reached = false;
+	rx.end_to_end.sent = 300;
+	rx.end_to_end.received = 0;
+	row(&y[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&y[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+	row(&y[2], 3, 300, 240, "10.77.3.2", 3.0, true);
+	report(&ry, y, 3);
+	episode_acc_init(&acc);
+	episode_acc_add(&acc, &f, 0, &rx);
+	episode_acc_add(&acc, &f, 0, &ry);
+	r = episode_acc_report(&acc, 0, 60);
+	ok(r && r->nhops == 3 && r->hops[2].destination, "outage: the destination's row at TTL 3");
+	if (r && r->nhops == 3) {
+		is_int(r->end_to_end.sent, 600, "outage: end to end: both segments' probes");
+		is_int(r->end_to_end.received, 240, "outage: end to end: 360 lost");
+		ok(!r->hops[2].rate_limited, "outage: the destination is not rate-limited");
+		ok(r->has_origin && r->origin.ttl == 3, "outage: the loss starts at TTL 3");
+	}
+	episode_acc_free(&acc);
+	/* The outage alone: no destination row, end to end its probes. */
+	episode_acc_init(&acc);
+	episode_acc_add(&acc, &f, 0, &rx);
+	r = episode_acc_report(&acc, 0, 30);
+	ok(r && r->nhops == 2 && !r->hops[1].destination, "outage alone: the hops' rows only");
+	ok(r && r->end_to_end.sent == 300 && r->end_to_end.received == 0,
+	   "outage alone: end to end its destination's probes");
+	episode_acc_free(&acc);
+}
+
 int main(void)
 {
 	struct probe_hop_report a[3], b[3];
@@ -149,5 +234,8 @@ int main(void)
 	episode_acc_free(&acc);
 	is_int(acc.segments, 0, "freed: empty again");
 	ok(episode_acc_report(&acc, 0, 0) == NULL, "and no report");
+	changed_length(true);
+	changed_length(false);
+	no_destination_row();
 	return done_testing();
 }
