@@ -687,8 +687,10 @@ static void acc_add(struct target *t, const struct window *w)
 
 /*
  * The episode's record: the merge over every segment it has touched so far (t->acc), decided
- * once over the whole, its window the episode's (to its end, or to the last segment's end while
- * it lasts). Returns the verdict, or -1 when there is nothing to print (no segment merged yet).
+ * once over the whole. Its counts (probes, drops, retransmissions, counters) are those of the
+ * segments, from the first one's start to the last one's end: its duration and every rate are
+ * over that span; the episode's own times (to its end, or open while it lasts) are its
+ * "episode". Returns the verdict, or -1 when there is nothing to print (no segment merged yet).
  */
 static int print_episode(struct mprobe *m, struct target *t, bool ended)
 {
@@ -696,7 +698,6 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	struct ifname_table ifnames = {0};
 	struct diagnose_opts o;
 	struct diag *d;
-	double end;
 	int kind = -1;
 
 	if (!t->acc.segments || !t->acc_before || !t->acc_after)
@@ -704,15 +705,14 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -1;
-	end = ended ? t->ep_end : t->acc_after->mono + m->real_off;
 	record_opts(m, t, &o);
 	d->o = &o;
 	diag_host(m, d, &ifnames, t->acc_before, t->acc_after, t->acc_missed);
 	d->fate = t->acc.fate;
 	d->excused = t->acc.excused;
-	d->start = t->ep_start - m->real_off;
-	d->seconds = end > t->ep_start ? end - t->ep_start : 0;
-	d->report = episode_acc_report(&t->acc, t->ep_start, d->seconds);
+	d->start = t->acc_before->mono;
+	d->seconds = t->acc_after->mono > d->start ? t->acc_after->mono - d->start : 0;
+	d->report = episode_acc_report(&t->acc, d->start + m->real_off, d->seconds);
 	if (!diagnose_merge_placed(d)) {
 		unplaced_loss(d);
 		diagnose_decide(d);

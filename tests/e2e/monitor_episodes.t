@@ -5,7 +5,7 @@
 #   dst    r2 drops half of what it forwards toward dst for 16 s: an episode whose record says
 #          network, from hop 3 (r3, the first hop behind r2); it spans two segments at least,
 #          and its record at the end is the merge over all of them (its probes are the sum of
-#          the segments', its window the episode's)
+#          the segments', its duration and rates over their span)
 #   r1     once dst's is recorded, the host's own firewall drops 30% of the probes to r1 for
 #          16 s: an episode whose record says server, the probes lost on the way out, and this
 #          server's NETFILTER_DROP drops over the episode exactly the rule's counter
@@ -124,13 +124,15 @@ t_ge "$(record "$DST" | jq -r 'select(.episode.end == null) | .verdict' | grep -
 s=$(echo "$c" | jq -r .episode.start) e=$(echo "$c" | jq -r .episode.end)
 t_check "dst: start and end are RFC 3339 UTC, start first" \
 	test "$(date -u -d "$s" +%Y-%m-%dT%H:%M:%SZ)" = "$s" -a "$(date -d "$e" +%s)" -gt "$(date -d "$s" +%s)"
-# The record's window is the episode's: the times are whole seconds, so within 1 s.
-span=$(($(date -d "$e" +%s) - $(date -d "$s" +%s)))
+# The record's counts are whole segments': its duration_s is their span, from its path's start
+# (at or before the episode's; the times are whole seconds, so within 1 s) to at or after the
+# episode's end.
 dur=$(echo "$c" | jq -r .duration_s)
-t_check "dst: the record's window is the episode's ($dur s, $s..$e)" \
-	awk -v d="$dur" -v s="$span" 'BEGIN { exit !(d >= s - 1 && d <= s + 1) }'
-t_is "$(echo "$c" | jq -r .network.started | cut -c1-19)" "$(echo "$s" | cut -c1-19)" \
-	"dst: its path report starts with the episode"
+from=$(date -d "$(echo "$c" | jq -r .network.started)" +%s)
+t_check "dst: the record's counted span holds the episode ($dur s from $(echo "$c" | jq -r .network.started), episode $s..$e)" \
+	awk -v d="$dur" -v f="$from" -v s="$(date -d "$s" +%s)" -v e="$(date -d "$e" +%s)" \
+	'BEGIN { exit !(f <= s + 1 && f + d >= e - 1) }'
+t_is "$(echo "$c" | jq -r .network.duration_s)" "$dur" "dst: its path's duration is the record's"
 # Its probes: the sum over a run of consecutive segments (2 at least: the loss lasted 16 s of
 # 12 s segments), each segment's from the metrics' moves. One segment's merge alone (the record
 # before) matches a run of 1.
@@ -148,6 +150,12 @@ run=$(awk -v S="$sent" -v L="$lost" '
 t_ge "${run:-0}" 2 "dst: the record's $sent probes sent, $lost lost, are the sum of ${run:-0} segments' (2 at least)" ||
 	t_diag "the segments' sums (sent lost): $(tr '\n' ' ' <"$T_TMP/dst_sums" 2>/dev/null)"
 t_ge "$lost" 20 "dst: its lost probes are counted"
+# Every rate is over that span: the record's probes a second are the segments' (a steady budget;
+# each segment's probes over its 12 s, the median one), within 15%.
+seg_rate=$(awk 'NR > 1 { print ($1 - s) / 12 } { s = $1 }' "$T_TMP/dst_sums" 2>/dev/null | sort -n |
+	awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+t_check "dst: its $sent probes over its $dur s are the segments' rate ($seg_rate/s)" \
+	awk -v n="$sent" -v d="$dur" -v r="$seg_rate" 'BEGIN { exit !(d > 0 && r > 0 && n / d > r * 0.85 && n / d < r * 1.15) }'
 # The records while it lasted are the episode so far: each has the one before's probes and more.
 sofar=$(record "$DST" | jq -r 'select(.episode.start == "'"$s"'") | .probes.sent' | tr '\n' ' ')
 t_check "dst: its records grow to the last, the episode so far each ($sofar)" \
