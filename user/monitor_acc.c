@@ -64,40 +64,22 @@ static void add_hosts(struct acc_row *row, const struct probe_hop_report *o)
 	}
 }
 
-/*
- * The prober's counts behind a report row: its loss-describing probes (paced only when it was
- * rate-limited) with this host's losses out, the rest of its probes as measured.
- */
-static void add_counts(struct hop_counts *c, const struct probe_hop_report *o)
+/* The prober's counts behind a report row, as it decided over them (this host's losses out). */
+static void add_counts(struct hop_counts *c, const struct hop_counts *o)
 {
-	uint64_t paced_lost = o->paced_sent - o->paced_received;
-	uint64_t fast_sent = o->all_sent - o->paced_sent;
-	uint64_t fast_lost = o->all_sent - o->all_received - paced_lost;
-	uint64_t sent = o->sent, lost = o->sent - o->received;
-
-	if (o->rate_limited) {
-		c->paced_sent += sent;
-		c->paced_lost += lost;
-		c->fast_sent += fast_sent;
-		c->fast_lost += fast_lost < fast_sent ? fast_lost : fast_sent;
-	} else {
-		uint64_t ps = o->paced_sent < sent ? o->paced_sent : sent;
-		uint64_t pl = paced_lost < lost ? paced_lost : lost;
-
-		if (pl > ps)
-			pl = ps;
-		c->paced_sent += ps;
-		c->paced_lost += pl;
-		c->fast_sent += sent - ps;
-		c->fast_lost += lost - pl < sent - ps ? lost - pl : sent - ps;
-	}
-	c->paced |= o->paced_sent > 0;
-	c->replied |= o->nhosts > 0 || o->all_received > 0;
+	c->fast_sent += o->fast_sent;
+	c->fast_lost += o->fast_lost;
+	c->paced_sent += o->paced_sent;
+	c->paced_lost += o->paced_lost;
+	c->tail_sent += o->tail_sent;
+	c->tail_lost += o->tail_lost;
+	c->paced |= o->paced;
+	c->replied |= o->replied;
 }
 
 static void add_row(struct acc_row *row, const struct probe_hop_report *o)
 {
-	add_counts(&row->c, o);
+	add_counts(&row->c, &o->counts);
 	row->r.ttl = o->ttl;
 	row->r.all_sent += o->all_sent;
 	row->r.all_received += o->all_received;
@@ -247,6 +229,7 @@ const struct probe_report *episode_acc_report(struct episode_acc *a, double star
 			continue;
 		hc[i] = row->c;
 		hops[i] = row->r;
+		hops[i].counts = row->c;
 		hops[i].ttl = (unsigned int)(first + i);
 		hops[i].destination = row == &a->dest;
 		if (hops[i].nhosts > 1)

@@ -42,6 +42,9 @@ struct probe_hop_report {
 	bool rate_limited;	/* loss that does not carry on: ICMP rate limiting or filtering */
 	bool limiter_confirmed; /* the two-rate test agrees */
 	bool destination;	/* the row of the destination (or of the terminal answer) */
+	/* What the verdict was decided over: the prober's counts (probe_attribute's input), the
+	 * excluded probes out, the tail filled; for what sums rows (monitor_acc). */
+	struct hop_counts counts;
 	size_t nhosts;
 	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
 	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];

@@ -2067,6 +2067,7 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 		o->paced_sent = s->c.paced_sent;
 		o->paced_received = s->c.paced_sent - s->c.paced_lost;
 		o->destination = dest_row && i + 1 == n;
+		o->counts = hc[i];
 		o->other_replies = s->other_replies;
 		o->nhosts = s->nhosts;
 		for (size_t k = 0; k < s->nhosts; k++)

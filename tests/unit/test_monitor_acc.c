@@ -10,7 +10,7 @@
 #include "monitor_acc.h"
 #include "tap.h"
 
-/* A row: sent/received describe its loss; every probe was fast (none paced). */
+/* A row: sent/received describe its loss; every probe was fast (none paced), none excluded. */
 static void row(struct probe_hop_report *h, unsigned int ttl, uint64_t sent, uint64_t received,
 		const char *addr, double avg_ms, bool dest)
 {
@@ -19,6 +19,9 @@ static void row(struct probe_hop_report *h, unsigned int ttl, uint64_t sent, uin
 	h->sent = h->all_sent = sent;
 	h->received = h->all_received = received;
 	h->destination = dest;
+	h->counts.fast_sent = sent;
+	h->counts.fast_lost = sent - received;
+	h->counts.replied = received > 0;
 	if (addr && received) {
 		h->nhosts = 1;
 		snprintf(h->hosts[0].address, sizeof(h->hosts[0].address), "%s", addr);
@@ -124,6 +127,53 @@ static void no_destination_row(void)
 	ok(r && r->nhops == 2 && !r->hops[1].destination, "outage alone: the hops' rows only");
 	ok(r && r->end_to_end.sent == 300 && r->end_to_end.received == 0,
 	   "outage alone: end to end its destination's probes");
+	episode_acc_free(&acc);
+}
+
+/*
+ * Hop 1 rations its ICMP (paced): 14 fast probes, 6 lost, all 6 after its first loss (the
+ * limiter's steady state, past its answered burst), its 10 paced ones answered. In segment y this
+ * host also dropped 5 of its fast probes: out of the counts the verdict uses.
+ */
+static void limiter(void)
+{
+	struct probe_hop_report x[2], y[2];
+	struct probe_report rx, ry;
+	struct fate_totals f = {.sent = 124};
+	struct episode_acc acc;
+	const struct probe_report *r;
+
+	row(&x[0], 1, 10, 10, "10.77.0.1", 1.0, false);
+	x[0].all_sent = 24;
+	x[0].all_received = 18;
+	x[0].paced_sent = x[0].paced_received = 10;
+	x[0].rate_limited = true;
+	x[0].counts = (struct hop_counts){.fast_sent = 14,
+					  .fast_lost = 6,
+					  .paced_sent = 10,
+					  .tail_sent = 6,
+					  .tail_lost = 6,
+					  .paced = true,
+					  .replied = true};
+	row(&x[1], 2, 100, 100, "10.77.3.2", 2.0, true);
+	report(&rx, x, 2);
+	y[0] = x[0];
+	y[0].all_sent = 29; /* and 5 more lost here, taken out of counts */
+	y[1] = x[1];
+	report(&ry, y, 2);
+	episode_acc_init(&acc);
+	episode_acc_add(&acc, &f, 0, &rx);
+	r = episode_acc_report(&acc, 0, 30);
+	ok(r && r->hops[0].rate_limited && r->hops[0].limiter_confirmed,
+	   "limiter: confirmed by its tail (6 of 6) against its paced probes (0 of 10)");
+	episode_acc_add(&acc, &f, 0, &ry);
+	is_int(acc.rows[0].c.tail_sent, 12, "limiter: the tails summed (sent)");
+	is_int(acc.rows[0].c.tail_lost, 12, "limiter: the tails summed (lost)");
+	is_int(acc.rows[0].c.fast_sent, 28, "limiter: fast probes summed without this host's");
+	is_int(acc.rows[0].c.fast_lost, 12, "limiter: fast losses summed without this host's");
+	r = episode_acc_report(&acc, 0, 60);
+	ok(r && r->hops[0].rate_limited && r->hops[0].sent == 20 && r->hops[0].received == 20,
+	   "limiter: its loss over both is its paced probes'");
 	episode_acc_free(&acc);
 }
 
@@ -237,5 +287,6 @@ int main(void)
 	changed_length(true);
 	changed_length(false);
 	no_destination_row();
+	limiter();
 	return done_testing();
 }
