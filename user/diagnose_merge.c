@@ -128,10 +128,14 @@ static void correct_path(struct diag *d)
 	for (size_t i = 0; i < n; i++) {
 		if (d->fates[i] != FATE_NETWORK || (rec[i].flags & PROBE_REC_DEST))
 			continue;
-		for (size_t h = 0; h < d->report->nhops; h++)
-			if (d->report->hops[h].ttl == rec[i].ttl && d->report->hops[h].rate_limited &&
-			    !d->report->hops[h].destination)
-				d->excused++;
+		for (size_t h = 0; h < d->report->nhops; h++) {
+			const struct probe_hop_report *o = &d->report->hops[h];
+
+			if (o->ttl != rec[i].ttl || o->destination)
+				continue;
+			d->network_at_ttl[o->ttl]++;
+			d->excused += o->rate_limited;
+		}
 	}
 }
 

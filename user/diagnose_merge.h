@@ -73,6 +73,9 @@ struct diag {
 	size_t nseen;
 	struct fate_totals fate;
 	uint64_t excused; /* lost at hops that only rate-limit their ICMP */
+	/* Lost in the network at each hop's row by TTL (not the destination's): what excused is
+	 * counted from, so that a sum of windows (monitor_acc) counts it over its own verdict. */
+	uint64_t network_at_ttl[PROBE_MAX_TTL + 1];
 
 	struct verdict_input vin;
 	/* What vin.egress_reason / ingress_reason point to: the labels outlive later lookups. */

@@ -128,8 +128,8 @@ static int add_path(struct episode_acc *a, const struct probe_report *r)
 	return 0;
 }
 
-int episode_acc_add(struct episode_acc *a, const struct fate_totals *f, uint64_t excused,
-		    const struct probe_report *r)
+int episode_acc_add(struct episode_acc *a, const struct fate_totals *f,
+		    const uint64_t *network_at_ttl, const struct probe_report *r)
 {
 	struct fate_totals *t = &a->fate;
 
@@ -172,7 +172,8 @@ int episode_acc_add(struct episode_acc *a, const struct fate_totals *f, uint64_t
 		t->ingress_reason = f->ingress_reason;
 		a->ingress_most = f->ingress;
 	}
-	a->excused += excused;
+	for (size_t i = 0; network_at_ttl && i <= PROBE_MAX_TTL; i++)
+		a->network_at_ttl[i] += network_at_ttl[i];
 	a->segments++;
 	return 0;
 }
@@ -248,6 +249,10 @@ const struct probe_report *episode_acc_report(struct episode_acc *a, double star
 		}
 	}
 	origin = probe_attribute(hc, n, PROBE_ALPHA, v);
+	a->excused = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].rate_limited && !hops[i].destination && hops[i].ttl <= PROBE_MAX_TTL)
+			a->excused += a->network_at_ttl[hops[i].ttl];
 	/* With no row of its own, end to end is its probes' counts (dest.c: fast ones). */
 	probe_report_set_verdict(r, v, origin, a->dest.c.fast_sent + a->dest.c.paced_sent,
 				 a->dest.c.fast_sent + a->dest.c.paced_sent - a->dest.c.fast_lost -

@@ -673,7 +673,7 @@ static void acc_reset(struct target *t)
 /* Add a merged segment to the episode's record. */
 static void acc_add(struct target *t, const struct window *w)
 {
-	if (episode_acc_add(&t->acc, &w->d.fate, w->d.excused, w->d.report)) {
+	if (episode_acc_add(&t->acc, &w->d.fate, w->d.network_at_ttl, w->d.report)) {
 		ds_err("monitor: %s: failed to add a segment to the episode's record: %s", t->name,
 		       strerror(ENOMEM));
 		return;
@@ -709,10 +709,10 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	d->o = &o;
 	diag_host(m, d, &ifnames, t->acc_before, t->acc_after, t->acc_missed);
 	d->fate = t->acc.fate;
-	d->excused = t->acc.excused;
 	d->start = t->acc_before->mono;
 	d->seconds = t->acc_after->mono > d->start ? t->acc_after->mono - d->start : 0;
 	d->report = episode_acc_report(&t->acc, d->start + m->real_off, d->seconds);
+	d->excused = d->report ? t->acc.excused : 0;
 	if (!diagnose_merge_placed(d)) {
 		unplaced_loss(d);
 		diagnose_decide(d);

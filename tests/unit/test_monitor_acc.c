@@ -69,8 +69,8 @@ static void changed_length(bool grew)
 	row(&y[3], 4, 300, 300, "10.77.3.2", 3.0, true);
 	report(&ry, y, 4);
 	episode_acc_init(&acc);
-	episode_acc_add(&acc, &f, 0, grew ? &rx : &ry);
-	episode_acc_add(&acc, &f, 0, grew ? &ry : &rx);
+	episode_acc_add(&acc, &f, NULL, grew ? &rx : &ry);
+	episode_acc_add(&acc, &f, NULL, grew ? &ry : &rx);
 	r = episode_acc_report(&acc, 0, 60);
 	ok(r && r->nhops == 4 && r->hops[3].destination, "path %s: the destination after hop 3",
 	   how);
@@ -109,8 +109,8 @@ static void no_destination_row(void)
 	row(&y[2], 3, 300, 240, "10.77.3.2", 3.0, true);
 	report(&ry, y, 3);
 	episode_acc_init(&acc);
-	episode_acc_add(&acc, &f, 0, &rx);
-	episode_acc_add(&acc, &f, 0, &ry);
+	episode_acc_add(&acc, &f, NULL, &rx);
+	episode_acc_add(&acc, &f, NULL, &ry);
 	r = episode_acc_report(&acc, 0, 60);
 	ok(r && r->nhops == 3 && r->hops[2].destination, "outage: the destination's row at TTL 3");
 	if (r && r->nhops == 3) {
@@ -122,7 +122,7 @@ static void no_destination_row(void)
 	episode_acc_free(&acc);
 	/* The outage alone: no destination row, end to end its probes. */
 	episode_acc_init(&acc);
-	episode_acc_add(&acc, &f, 0, &rx);
+	episode_acc_add(&acc, &f, NULL, &rx);
 	r = episode_acc_report(&acc, 0, 30);
 	ok(r && r->nhops == 2 && !r->hops[1].destination, "outage alone: the hops' rows only");
 	ok(r && r->end_to_end.sent == 300 && r->end_to_end.received == 0,
@@ -162,11 +162,11 @@ static void limiter(void)
 	y[1] = x[1];
 	report(&ry, y, 2);
 	episode_acc_init(&acc);
-	episode_acc_add(&acc, &f, 0, &rx);
+	episode_acc_add(&acc, &f, NULL, &rx);
 	r = episode_acc_report(&acc, 0, 30);
 	ok(r && r->hops[0].rate_limited && r->hops[0].limiter_confirmed,
 	   "limiter: confirmed by its tail (6 of 6) against its paced probes (0 of 10)");
-	episode_acc_add(&acc, &f, 0, &ry);
+	episode_acc_add(&acc, &f, NULL, &ry);
 	is_int(acc.rows[0].c.tail_sent, 12, "limiter: the tails summed (sent)");
 	is_int(acc.rows[0].c.tail_lost, 12, "limiter: the tails summed (lost)");
 	is_int(acc.rows[0].c.fast_sent, 28, "limiter: fast probes summed without this host's");
@@ -174,6 +174,43 @@ static void limiter(void)
 	r = episode_acc_report(&acc, 0, 60);
 	ok(r && r->hops[0].rate_limited && r->hops[0].sent == 20 && r->hops[0].received == 20,
 	   "limiter: its loss over both is its paced probes'");
+	episode_acc_free(&acc);
+}
+
+/*
+ * Segment x: hop 1 and the destination lose 10% each (it carries on: path loss, nothing
+ * excused); segment y: hop 1 alone loses half (rate-limited, its 50 excused). Over the sums hop 1
+ * loses 30% against the destination's 5%: rate-limited, so x's 10 are excused too.
+ */
+static void excused_over_sums(void)
+{
+	struct probe_hop_report x[2], y[2];
+	struct probe_report rx, ry;
+	struct fate_totals f = {.sent = 400};
+	uint64_t nx[PROBE_MAX_TTL + 1] = {[1] = 10}, ny[PROBE_MAX_TTL + 1] = {[1] = 50};
+	struct episode_acc acc;
+	uint64_t ex, ey;
+
+	row(&x[0], 1, 100, 90, "10.77.0.1", 1.0, false);
+	row(&x[1], 2, 300, 270, "10.77.3.2", 2.0, true);
+	report(&rx, x, 2);
+	row(&y[0], 1, 100, 50, "10.77.0.1", 1.0, false);
+	row(&y[1], 2, 300, 300, "10.77.3.2", 2.0, true);
+	report(&ry, y, 2);
+	episode_acc_init(&acc);
+	episode_acc_add(&acc, &f, nx, &rx);
+	episode_acc_report(&acc, 0, 30);
+	ex = acc.excused;
+	episode_acc_free(&acc);
+	episode_acc_add(&acc, &f, ny, &ry);
+	episode_acc_report(&acc, 0, 30);
+	ey = acc.excused;
+	ok(ex == 0 && ey == 50, "excused: x alone none, y alone its 50 (%llu, %llu)",
+	   (unsigned long long)ex, (unsigned long long)ey);
+	episode_acc_add(&acc, &f, nx, &rx);
+	ok(episode_acc_report(&acc, 0, 60) && acc.report.hops[0].rate_limited,
+	   "excused: hop 1 rate-limited over the sums");
+	is_int(acc.excused, 60, "excused: both segments' losses there, not the segments' own 50");
 	episode_acc_free(&acc);
 }
 
@@ -189,6 +226,8 @@ int main(void)
 				 .network = 25,
 				 .in_flight = 3,
 				 .egress_reason = 9};
+	/* By TTL, the probes lost in the network at each hop's row. */
+	uint64_t na[PROBE_MAX_TTL + 1] = {0}, nb[PROBE_MAX_TTL + 1] = {[1] = 20, [2] = 5};
 	struct episode_acc acc;
 	const struct probe_report *r;
 
@@ -206,8 +245,8 @@ int main(void)
 
 	episode_acc_init(&acc);
 	ok(episode_acc_report(&acc, 0, 0) == NULL, "empty: no report");
-	is_int(episode_acc_add(&acc, &fa, 1, &ra), 0, "segment a added");
-	is_int(episode_acc_add(&acc, &fb, 4, &rb), 0, "segment b added");
+	is_int(episode_acc_add(&acc, &fa, na, &ra), 0, "segment a added");
+	is_int(episode_acc_add(&acc, &fb, nb, &rb), 0, "segment b added");
 	is_int(acc.segments, 2, "two segments");
 	is_int(acc.fate.sent, 600, "probes sent summed");
 	is_int(acc.fate.lost, 32, "lost summed");
@@ -215,7 +254,6 @@ int main(void)
 	is_int(acc.fate.network, 25, "lost in the network summed");
 	is_int(acc.fate.in_flight, 3, "in flight summed");
 	is_int(acc.fate.egress_reason, 9, "the reason of the segment that lost the most that way");
-	is_int(acc.excused, 5, "excused summed");
 
 	r = episode_acc_report(&acc, 1000, 75);
 	ok(r != NULL, "a report");
@@ -249,6 +287,7 @@ int main(void)
 	ok(r->end_to_end.loss_lo > 3 && r->end_to_end.loss_hi < 8,
 	   "end to end: its interval over the sums (%.1f..%.1f%%)", r->end_to_end.loss_lo,
 	   r->end_to_end.loss_hi);
+	is_int(acc.excused, 20, "excused: the network losses at hop 1, rate-limited over the sums");
 	ok(r->has_origin, "a loss origin over the sums");
 	is_int(r->origin.ttl, 2, "at hop 2");
 	is_str(r->origin.address, "10.77.1.2", "its first responder");
@@ -264,7 +303,7 @@ int main(void)
 		row(&c[2], 3, 100, 100, "10.77.2.2", 2.5, false);
 		row(&c[3], 4, 300, 300, "10.77.3.2", 3.0, true);
 		report(&rc, c, 4);
-		is_int(episode_acc_add(&acc, &fc, 0, &rc), 0, "segment c added");
+		is_int(episode_acc_add(&acc, &fc, NULL, &rc), 0, "segment c added");
 		r = episode_acc_report(&acc, 1000, 135);
 		is_int(r ? r->nhops : 0, 4, "four rows");
 		ok(r && r->hops[3].destination && !r->hops[2].destination,
@@ -276,7 +315,7 @@ int main(void)
 	{
 		struct fate_totals fd = {.sent = 10, .lost = 10, .network = 10};
 
-		is_int(episode_acc_add(&acc, &fd, 0, NULL), 0, "a segment without a report");
+		is_int(episode_acc_add(&acc, &fd, NULL, NULL), 0, "a segment without a report");
 		is_int(acc.fate.lost, 42, "its fates counted");
 		r = episode_acc_report(&acc, 1000, 140);
 		is_int(r ? r->hops[1].sent : 0, 300, "the path unchanged");
@@ -288,5 +327,6 @@ int main(void)
 	changed_length(false);
 	no_destination_row();
 	limiter();
+	excused_over_sums();
 	return done_testing();
 }
