@@ -51,6 +51,9 @@ struct segment {
 	double start;		   /* CLOCK_MONOTONIC s */
 	struct host_snap *before, *after;
 	struct probe_progress seen; /* the last progress counted */
+	/* The events the main process's table refused during it, kept at its end (the count
+	 * starts again at each boundary, before the segment has drained and been merged). */
+	uint64_t events_missed;
 	bool ended;
 };
 
@@ -63,7 +66,7 @@ struct window {
 	double start, end;	   /* CLOCK_MONOTONIC s */
 	struct probe_child *child; /* d.report and d.prober are its */
 	struct host_snap *before, *after;
-	uint64_t events_missed; /* the main process's table refused them during the segment */
+	uint64_t events_missed; /* its segment's */
 	struct diagnose_opts o;
 	struct diag d;
 	struct ifname_table ifnames;
@@ -114,7 +117,7 @@ struct mprobe {
 	double real_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct drop_event *events;
 	size_t nevents, cap_events;
-	uint64_t events_missed;	 /* refused since the last segment boundary */
+	uint64_t events_missed;	 /* refused since the last segment boundary (then the segment's) */
 	uint64_t events_refused; /* refused since the start: a metric */
 	struct lookup *lookup; /* the names' lookup under way, NULL: none */
 };
@@ -646,11 +649,11 @@ static int window_merge(struct mprobe *m, struct target *t, struct segment *s, s
 	s->child = NULL;
 	w->before = snap_get(s->before);
 	w->after = snap_get(s->after);
-	w->events_missed = m->events_missed;
+	w->events_missed = s->events_missed;
 	record_opts(m, t, &w->o);
 	d->o = &w->o;
 	d->prober = w->child;
-	diag_host(m, d, &w->ifnames, s->before, s->after, m->events_missed);
+	diag_host(m, d, &w->ifnames, s->before, s->after, s->events_missed);
 	d->nevents = window_events(m, s->start, &d->events);
 	d->start = s->start;
 	d->seconds = s->after->mono - s->start;
@@ -856,6 +859,7 @@ static void boundary(struct mprobe *m, double now)
 		if (t->cur.child) {
 			t->prev = t->cur;
 			t->prev.after = snap_get(snap);
+			t->prev.events_missed = m->events_missed;
 			memset(&t->cur, 0, sizeof(t->cur));
 		}
 	}
@@ -932,6 +936,7 @@ void mprobe_finish(struct mprobe *m)
 		if (!t->cur.child || !t->cur.ended || !owes_record(t))
 			continue;
 		t->cur.after = snap_get(snap);
+		t->cur.events_missed = m->events_missed;
 		segment_finish(m, t, &t->cur, now, true);
 	}
 	snap_put(snap);
