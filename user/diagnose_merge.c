@@ -524,6 +524,8 @@ static void print_json(struct diag *d)
 			json_string(&j, "end", rfc3339(d->episode->end, t, sizeof(t)));
 		else
 			json_null(&j, "end");
+		json_uint(&j, "segments", d->episode->segments);
+		json_uint(&j, "segments_left_out", d->episode->left_out);
 		json_object_end(&j);
 	}
 	json_object_end(&j);
@@ -620,6 +622,9 @@ static void print_episode_text(struct diag *d)
 	printf("  episode: %s from %s to %s, verdict %s (confidence %s)\n", ep->target,
 	       rfc3339(ep->start, a, sizeof(a)), ep->end ? rfc3339(ep->end, b, sizeof(b)) : "now",
 	       verdict_name(d->verdict.kind), confidence_name(d->verdict.confidence));
+	if (ep->left_out)
+		printf("  %u of its %u segments left out: out of memory\n", ep->left_out,
+		       ep->segments + ep->left_out);
 	printf("  probes: %llu sent, %llu lost: %llu on this server's way out, %llu replies on its "
 	       "way in, %llu in the network\n",
 	       (unsigned long long)d->fate.sent, (unsigned long long)d->fate.lost,

@@ -29,6 +29,8 @@ struct diag_episode {
 	const char *target;
 	double start; /* CLOCK_REALTIME seconds */
 	double end;   /* 0 while it lasts */
+	/* Its segments summed, and those left out (out of memory): the record says so. */
+	unsigned int segments, left_out;
 };
 
 #define MAX_ADVICE 48

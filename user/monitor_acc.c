@@ -208,12 +208,16 @@ const struct probe_report *episode_acc_report(struct episode_acc *a, double star
 		last = dttl;
 	while (first <= last && !row_at(a, first, dttl))
 		first++;
-	if (first > last)
+	if (first > last) {
+		errno = ENOENT;
 		return NULL;
+	}
 	n = last - first + 1;
 	hops = realloc(r->hops, n * sizeof(*hops));
-	if (!hops)
+	if (!hops) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	*r = a->meta;
 	r->hops = hops;
 	r->nhops = n;

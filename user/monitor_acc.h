@@ -62,7 +62,8 @@ int episode_acc_add(struct episode_acc *a, const struct fate_totals *f,
  * The summed path as a report, its per-hop loss, rate-limited hops and loss origin decided over
  * the sums, started_wall and duration_s as given; a->excused then the probes lost in the network
  * at the hops it judged rate-limited (as each segment's own verdict would not say). Owned by a,
- * valid until the next add or free; NULL when no segment had a report or on ENOMEM.
+ * valid until the next add or free; NULL with errno ENOENT when no segment had a path, ENOMEM
+ * when out of memory.
  */
 const struct probe_report *episode_acc_report(struct episode_acc *a, double started_wall,
 					      double duration_s);

@@ -88,6 +88,7 @@ struct target {
 	struct episode_acc acc;
 	struct host_snap *acc_before, *acc_after;
 	uint64_t acc_missed;
+	unsigned int acc_left_out; /* segments episode_acc_add could not add */
 	struct episode_detector det;
 	uint64_t pend_sent, pend_lost; /* destination probes settled since the last feed */
 	double last_feed;
@@ -671,14 +672,16 @@ static void acc_reset(struct target *t)
 	snap_put(t->acc_after);
 	t->acc_before = t->acc_after = NULL;
 	t->acc_missed = 0;
+	t->acc_left_out = 0;
 }
 
 /* Add a merged segment to the episode's record. */
 static void acc_add(struct target *t, const struct window *w)
 {
 	if (episode_acc_add(&t->acc, &w->d.fate, w->d.network_at_ttl, w->d.report)) {
-		ds_err("monitor: %s: failed to add a segment to the episode's record: %s", t->name,
+		ds_err("monitor: %s: failed to add a segment to its episode's record: %s", t->name,
 		       strerror(ENOMEM));
+		t->acc_left_out++;
 		return;
 	}
 	if (!t->acc_before)
@@ -706,8 +709,11 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	if (!t->acc.segments || !t->acc_before || !t->acc_after)
 		return -1;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		ds_err("monitor: %s: failed to make the episode's record: %s", t->name,
+		       strerror(ENOMEM));
 		return -1;
+	}
 	record_opts(m, t, &o);
 	d->o = &o;
 	diag_host(m, d, &ifnames, t->acc_before, t->acc_after, t->acc_missed);
@@ -716,10 +722,16 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	d->seconds = t->acc_after->mono > d->start ? t->acc_after->mono - d->start : 0;
 	d->report = episode_acc_report(&t->acc, d->start + m->real_off, d->seconds);
 	d->excused = d->report ? t->acc.excused : 0;
-	if (!diagnose_merge_placed(d)) {
+	if (!d->report && errno == ENOMEM) {
+		/* Without its path the record would say the path lost nothing. */
+		ds_err("monitor: %s: failed to sum the episode's path (no record): %s", t->name,
+		       strerror(ENOMEM));
+	} else if (!diagnose_merge_placed(d)) {
 		unplaced_loss(d);
 		diagnose_decide(d);
 		ep.end = ended ? t->ep_end : 0;
+		ep.segments = t->acc.segments;
+		ep.left_out = t->acc_left_out;
 		d->episode = &ep;
 		diagnose_print(d);
 		kind = d->verdict.kind;

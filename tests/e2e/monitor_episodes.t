@@ -150,6 +150,8 @@ run=$(awk -v S="$sent" -v L="$lost" '
 t_ge "${run:-0}" 2 "dst: the record's $sent probes sent, $lost lost, are the sum of ${run:-0} segments' (2 at least)" ||
 	t_diag "the segments' sums (sent lost): $(tr '\n' ' ' <"$T_TMP/dst_sums" 2>/dev/null)"
 t_ge "$lost" 20 "dst: its lost probes are counted"
+t_ge "$(echo "$c" | jq -r .episode.segments)" 2 "dst: its record says it sums 2 segments or more"
+t_is "$(echo "$c" | jq -r .episode.segments_left_out)" 0 "dst: and left none out"
 # Every rate is over that span: the record's probes a second are the segments' (a steady budget;
 # each segment's probes over its 12 s, the median one), within 15%.
 seg_rate=$(awk 'NR > 1 { print ($1 - s) / 12 } { s = $1 }' "$T_TMP/dst_sums" 2>/dev/null | sort -n |

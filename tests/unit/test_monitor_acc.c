@@ -4,6 +4,7 @@
  * per TTL (responders by address, their round trips merged), and the path's verdict is decided
  * over the sums: the loss origin and the rate-limited hops of the whole, not of one segment.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -244,7 +245,9 @@ int main(void)
 	rb.interrupted = true;
 
 	episode_acc_init(&acc);
-	ok(episode_acc_report(&acc, 0, 0) == NULL, "empty: no report");
+	errno = 0;
+	ok(episode_acc_report(&acc, 0, 0) == NULL && errno == ENOENT,
+	   "empty: no report, ENOENT (not out of memory)");
 	is_int(episode_acc_add(&acc, &fa, na, &ra), 0, "segment a added");
 	is_int(episode_acc_add(&acc, &fb, nb, &rb), 0, "segment b added");
 	is_int(acc.segments, 2, "two segments");
