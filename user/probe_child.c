@@ -279,7 +279,6 @@ static void *stop_watch(void *arg)
 	return NULL;
 }
 
-/* Each second of the run: how many probes went out and how many are lost so far. */
 /*
  * Whether the parent let go of this prober during the run (nothing else comes before DONE): a
  * QUIT waiting, or its end closed. The monitor's target a reload removed stops being probed
@@ -299,6 +298,7 @@ static bool parent_let_go(int fd)
 	       (n < 0 && errno != EAGAIN && errno != EINTR);
 }
 
+/* Each second of the run: how many probes went out and how many are lost so far. */
 static void send_progress(struct prober *p, void *ctx)
 {
 	const struct probe_report *r = prober_report(p);

@@ -113,7 +113,8 @@ static void test_targets(void)
 	mprobe_free(m);
 }
 
-/* The table of watched events holds 100000 (between two segment ends): the rest are counted. */
+/* The table of watched events holds 100000 (since the draining segment's start less 2 s): the
+ * rest are counted. */
 static void test_events_full(void)
 {
 	const char *a[] = {"a.example"};
