@@ -151,6 +151,15 @@ int episode_acc_add(struct episode_acc *a, const struct fate_totals *f,
 		m.replies_duplicate += a->meta.replies_duplicate;
 		m.replies_late += a->meta.replies_late;
 		m.window_waits += a->meta.window_waits;
+		m.dest_filtered |= a->meta.dest_filtered;
+		/* The nearest hop any segment found too small for the probes. */
+		if (a->meta.mtu_limit.seen &&
+		    (!m.mtu_limit.seen || a->meta.mtu_limit.ttl <= m.mtu_limit.ttl))
+			m.mtu_limit = a->meta.mtu_limit;
+		/* Of one segment's flows, which the sum does not keep. */
+		memset(&m.branch, 0, sizeof(m.branch));
+		m.mda_complete = false;
+		m.mda_probes = 0;
 		a->meta = m;
 	}
 	t->sent += f->sent;

@@ -39,8 +39,14 @@ struct episode_acc {
 	uint64_t excused;
 	uint64_t network_at_ttl[PROBE_MAX_TTL + 1];
 	uint64_t egress_most, ingress_most; /* the segment counts behind fate's two reasons */
-	struct probe_report meta;	    /* the last report, its rows and flows left out */
-	struct acc_row *rows;		    /* the hops': rows[i] is TTL i + 1, nrows of them */
+	/*
+	 * The last report, its rows and flows left out, with what it says of the whole: the
+	 * counters summed, reached and dest_filtered if any segment's was, mtu_limit the nearest
+	 * any found; no branch or MDA (flows are not kept); the rest (address, source,
+	 * interrupted, timeout_s) the last segment's.
+	 */
+	struct probe_report meta;
+	struct acc_row *rows; /* the hops': rows[i] is TTL i + 1, nrows of them */
 	/* The destination's probes: its rows, and its counts from segments that had none. */
 	struct acc_row dest;
 	unsigned int dest_ttl; /* the farthest TTL its row had; 0: no segment had one */

@@ -215,6 +215,37 @@ static void excused_over_sums(void)
 	episode_acc_free(&acc);
 }
 
+/* What a report says beside its rows: the nearest MTU limit any segment found, not the last's. */
+static void meta_fields(void)
+{
+	struct probe_hop_report x[2], y[2];
+	struct probe_report rx, ry;
+	struct fate_totals f = {.sent = 100};
+	struct episode_acc acc;
+	const struct probe_report *r;
+
+	row(&x[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&x[1], 2, 100, 100, "10.77.3.2", 2.0, true);
+	report(&rx, x, 2);
+	rx.mtu_limit.seen = true;
+	rx.mtu_limit.ttl = 2;
+	rx.mtu_limit.mtu = 1400;
+	rx.dest_filtered = true;
+	rx.branch.seen = true;
+	rx.mda_probes = 50;
+	memcpy(y, x, sizeof(y));
+	report(&ry, y, 2);
+	episode_acc_init(&acc);
+	episode_acc_add(&acc, &f, NULL, &rx);
+	episode_acc_add(&acc, &f, NULL, &ry);
+	r = episode_acc_report(&acc, 0, 60);
+	ok(r && r->mtu_limit.seen && r->mtu_limit.ttl == 2 && r->mtu_limit.mtu == 1400,
+	   "meta: the MTU limit of the first segment, none in the last");
+	ok(r && r->dest_filtered, "meta: the destination filtered in one segment");
+	ok(r && !r->branch.seen && !r->mda_probes, "meta: no branch or MDA (no flows kept)");
+	episode_acc_free(&acc);
+}
+
 int main(void)
 {
 	struct probe_hop_report a[3], b[3];
@@ -331,5 +362,6 @@ int main(void)
 	no_destination_row();
 	limiter();
 	excused_over_sums();
+	meta_fields();
 	return done_testing();
 }
