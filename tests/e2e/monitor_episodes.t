@@ -153,11 +153,12 @@ t_ge "$lost" 20 "dst: its lost probes are counted"
 t_ge "$(echo "$c" | jq -r .episode.segments)" 2 "dst: its record says it sums 2 segments or more"
 t_is "$(echo "$c" | jq -r .episode.segments_left_out)" 0 "dst: and left none out"
 # Every rate is over that span: the record's probes a second are the segments' (a steady budget;
-# each segment's probes over its 12 s, the median one), within 15%.
+# each segment's probes over its 12 s, the median one), 15% more at most (over the episode's
+# shorter window they would be far more); less when a loaded machine makes boundaries late.
 seg_rate=$(awk 'NR > 1 { print ($1 - s) / 12 } { s = $1 }' "$T_TMP/dst_sums" 2>/dev/null | sort -n |
 	awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
 t_check "dst: its $sent probes over its $dur s are the segments' rate ($seg_rate/s)" \
-	awk -v n="$sent" -v d="$dur" -v r="$seg_rate" 'BEGIN { exit !(d > 0 && r > 0 && n / d > r * 0.85 && n / d < r * 1.15) }'
+	awk -v n="$sent" -v d="$dur" -v r="$seg_rate" 'BEGIN { exit !(d > 0 && r > 0 && n / d > r * 0.7 && n / d < r * 1.15) }'
 # The records while it lasted are the episode so far: each has the one before's probes and more.
 sofar=$(record "$DST" | jq -r 'select(.episode.start == "'"$s"'") | .probes.sent' | tr '\n' ' ')
 t_check "dst: its records grow to the last, the episode so far each ($sofar)" \
