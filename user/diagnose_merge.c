@@ -128,10 +128,14 @@ static void correct_path(struct diag *d)
 	for (size_t i = 0; i < n; i++) {
 		if (d->fates[i] != FATE_NETWORK || (rec[i].flags & PROBE_REC_DEST))
 			continue;
-		for (size_t h = 0; h < d->report->nhops; h++)
-			if (d->report->hops[h].ttl == rec[i].ttl && d->report->hops[h].rate_limited &&
-			    !d->report->hops[h].destination)
-				d->excused++;
+		for (size_t h = 0; h < d->report->nhops; h++) {
+			const struct probe_hop_report *o = &d->report->hops[h];
+
+			if (o->ttl != rec[i].ttl || o->destination)
+				continue;
+			d->network_at_ttl[o->ttl]++;
+			d->excused += o->rate_limited;
+		}
 	}
 }
 
@@ -184,8 +188,8 @@ static const char *refused_label(int err)
 
 static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
 {
-	const struct probe_record *rec;
-	size_t n = probe_child_probes(d->prober, &rec);
+	const struct probe_record *rec = NULL;
+	size_t n = d->prober ? probe_child_probes(d->prober, &rec) : 0;
 
 	in->probes_sent = d->fate.sent;
 	in->probes_lost = d->fate.lost;
@@ -205,6 +209,9 @@ static void fill_probe_evidence(struct diag *d, struct verdict_input *in)
 		for (size_t i = 0; i < n && !in->egress_reason; i++)
 			if (d->fates[i] == FATE_REFUSED)
 				in->egress_reason = refused_label(rec[i].send_errno);
+		/* Placed already (summed): the sends' errors are not at hand. */
+		if (!d->prober && d->fate.refused)
+			in->egress_reason = refused_label(0);
 	}
 }
 
@@ -313,6 +320,11 @@ int diagnose_merge(struct diag *d)
 	if (err)
 		return err;
 	correct_path(d);
+	return diagnose_merge_placed(d);
+}
+
+int diagnose_merge_placed(struct diag *d)
+{
 	if (split_drops(d)) {
 		ds_err("failed to sort the drops: %s", strerror(ENOMEM));
 		return -ENOMEM;
@@ -532,6 +544,8 @@ static void print_json(struct diag *d)
 			json_string(&j, "end", rfc3339(d->episode->end, t, sizeof(t)));
 		else
 			json_null(&j, "end");
+		json_uint(&j, "segments", d->episode->segments);
+		json_uint(&j, "segments_left_out", d->episode->left_out);
 		json_object_end(&j);
 	}
 	json_object_end(&j);
@@ -628,6 +642,9 @@ static void print_episode_text(struct diag *d)
 	printf("  episode: %s from %s to %s, verdict %s (confidence %s)\n", ep->target,
 	       rfc3339(ep->start, a, sizeof(a)), ep->end ? rfc3339(ep->end, b, sizeof(b)) : "now",
 	       verdict_name(d->verdict.kind), confidence_name(d->verdict.confidence));
+	if (ep->left_out)
+		printf("  %u of its %u segments left out: out of memory\n", ep->left_out,
+		       ep->segments + ep->left_out);
 	printf("  probes: %llu sent, %llu lost: %llu on this server's way out, %llu replies on its "
 	       "way in, %llu in the network\n",
 	       (unsigned long long)d->fate.sent, (unsigned long long)d->fate.lost,

@@ -29,6 +29,8 @@ struct diag_episode {
 	const char *target;
 	double start; /* CLOCK_REALTIME seconds */
 	double end;   /* 0 while it lasts */
+	/* Its segments summed, and those left out (out of memory): the record says so. */
+	unsigned int segments, left_out;
 };
 
 #define MAX_ADVICE 48
@@ -75,6 +77,9 @@ struct diag {
 	size_t nseen;
 	struct fate_totals fate;
 	uint64_t excused; /* lost at hops that only rate-limit their ICMP */
+	/* Lost in the network at each hop's row by TTL (not the destination's): what excused is
+	 * counted from, so that a sum of windows (monitor_acc) counts it over its own verdict. */
+	uint64_t network_at_ttl[PROBE_MAX_TTL + 1];
 
 	struct verdict_input vin;
 	/* What vin.egress_reason / ingress_reason point to: the labels outlive later lookups. */
@@ -94,6 +99,12 @@ struct diag {
  * -ENOMEM after printing the error.
  */
 int diagnose_merge(struct diag *d);
+/*
+ * The same for probes placed already: d->fate, d->excused and d->report given (the monitor's
+ * episode, its segments merged one by one and summed; d->prober NULL); this host's drops,
+ * retransmissions and counters judged as diagnose_merge does. 0 or -ENOMEM (printed).
+ */
+int diagnose_merge_placed(struct diag *d);
 
 /*
  * Decide the verdict from d->vin, gather the advice, and print: one JSON object on stdout with

@@ -13,6 +13,7 @@
 
 #include "diagnose_merge.h"
 #include "monitor.h"
+#include "monitor_acc.h"
 #include "monitor_kernel.h"
 #include "monitor_probe.h"
 #include "probe_child.h"
@@ -29,6 +30,7 @@ static const double rtt_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 #define DRAIN_S 10.0	  /* a segment's answers may come this long after it stops sending */
 #define LOOKUP_WAIT_S 2.0 /* a segment's start waits this long for names never looked up */
 #define FINISH_WAIT_S 3.0 /* at a stop, the segments under way have this long to report */
+#define HEARD_S 2.0 /* a settled probe reaches the detector: progress each 1 s, feed each 1 s */
 #define NVERDICTS (VERDICT_INCONCLUSIVE + 1)
 
 enum { WHERE_EGRESS, WHERE_INGRESS, WHERE_NETWORK, NWHERE };
@@ -49,19 +51,22 @@ struct segment {
 	double start;		   /* CLOCK_MONOTONIC s */
 	struct host_snap *before, *after;
 	struct probe_progress seen; /* the last progress counted */
+	/* The events the main process's table refused during it, kept at its end (the count
+	 * starts again at each boundary, before the segment has drained and been merged). */
+	uint64_t events_missed;
 	bool ended;
 };
 
 /*
- * A segment merged (diagnose's merge). The last one is kept a segment longer, and while an
- * episode lasts the one of its segments that lost the most: the record printed when the
- * episode ends is that one's (its close is detected after the loss has ended, often in a
- * segment with no loss at all).
+ * A segment merged (diagnose's merge). The last one is kept a segment longer: an episode found
+ * during the next one may have started in it.
  */
 struct window {
 	bool valid;
 	double start, end;	   /* CLOCK_MONOTONIC s */
 	struct probe_child *child; /* d.report and d.prober are its */
+	struct host_snap *before, *after;
+	uint64_t events_missed; /* its segment's */
 	struct diagnose_opts o;
 	struct diag d;
 	struct ifname_table ifnames;
@@ -74,7 +79,16 @@ struct target {
 	bool looked_up;		     /* a lookup of the name has come back */
 	char addr[INET6_ADDRSTRLEN]; /* the name's address at the last lookup; "": none */
 	struct segment cur, prev;    /* the one probing, the one draining */
-	struct window *last, *worst; /* may be the same */
+	struct window *last;
+	/*
+	 * The episode's segments, summed as each is merged (from the one holding its start): its
+	 * record's probes and path; this host's counts from the first one's before to the last
+	 * one's after.
+	 */
+	struct episode_acc acc;
+	struct host_snap *acc_before, *acc_after;
+	uint64_t acc_missed;
+	unsigned int acc_left_out; /* segments episode_acc_add could not add */
 	struct episode_detector det;
 	uint64_t pend_sent, pend_lost; /* destination probes settled since the last feed */
 	double last_feed;
@@ -104,7 +118,8 @@ struct mprobe {
 	double real_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct drop_event *events;
 	size_t nevents, cap_events;
-	uint64_t events_missed;
+	uint64_t events_missed;	 /* refused since the last segment boundary (then the segment's) */
+	uint64_t events_refused; /* refused since the start: a metric */
 	struct lookup *lookup; /* the names' lookup under way, NULL: none */
 };
 
@@ -427,7 +442,8 @@ static void segments_start(struct mprobe *m, double now)
 
 /* --- records and metrics ----------------------------------------------------------------- */
 
-static void flush_closed(struct target *t, const struct window *keep);
+static void flush_closed(struct mprobe *m, struct target *t);
+static void acc_reset(struct target *t);
 
 static void feed(struct mprobe *m, struct target *t, double now)
 {
@@ -445,7 +461,8 @@ static void feed(struct mprobe *m, struct target *t, double now)
 	if (c == EPISODE_OPENED) {
 		/* Another began before the last one's record was due: that one's first. */
 		if (t->closed_unrecorded)
-			flush_closed(t, NULL);
+			flush_closed(m, t);
+		acc_reset(t);
 		t->ep_start = t->det.start + m->real_off;
 		t->ep_end = 0;
 		t->closed_unrecorded = false;
@@ -529,42 +546,101 @@ static void dest_metrics(struct target *t, struct diag *d)
 	}
 }
 
+static void diag_host_free(struct diag *d, struct ifname_table *ifnames);
+
 static void window_free(struct window *w)
 {
 	if (!w->valid)
 		return;
 	free(w->d.events);
 	free(w->d.fates);
-	free(w->d.findings);
-	host_delta_free(w->d.delta);
-	drop_snapshot_free(&w->d.drops);
-	drop_report_free(&w->d.here);
-	drop_report_free(&w->d.others);
-	retrans_snapshot_free(&w->d.retrans);
-	ifname_table_free(&w->ifnames);
+	free(w->d.seen);
+	diag_host_free(&w->d, &w->ifnames);
 	probe_child_close(w->child);
+	snap_put(w->before);
+	snap_put(w->after);
 	memset(w, 0, sizeof(*w));
 }
 
-/* Free w unless it is still kept as one of a and b. */
-static void window_put(struct window *w, const struct window *a, const struct window *b)
+/* Free w unless it is still kept as keep. */
+static void window_put(struct window *w, const struct window *keep)
 {
-	if (!w || w == a || w == b)
+	if (!w || w == keep)
 		return;
 	window_free(w);
 	free(w);
 }
 
-/* What a window lost: the probes not answered, less those at hops that only ration ICMP. */
-static uint64_t window_loss(const struct window *w)
+/* The record's options: what diagnose's command line would give. */
+static void record_opts(const struct mprobe *m, const struct target *t, struct diagnose_opts *o)
 {
-	return w->d.fate.lost > w->d.excused ? w->d.fate.lost - w->d.excused : 0;
+	memset(o, 0, sizeof(*o));
+	o->json = m->cfg.json;
+	o->netns_spec = m->host->netns_spec;
+	_Static_assert(sizeof(o->probe.target) == sizeof(t->name), "a target fits");
+	memcpy(o->probe.target, t->name, sizeof(t->name));
+}
+
+/*
+ * The merge's inputs about this host over [before, after]: its namespace, names, drops,
+ * retransmissions, counters and their findings, and the events the tracer lost (missed: those
+ * the main process's table refused).
+ */
+static void diag_host(const struct mprobe *m, struct diag *d, struct ifname_table *ifnames,
+		      const struct host_snap *before, const struct host_snap *after,
+		      uint64_t missed)
+{
+	const struct mprobe_host *h = m->host;
+
+	d->self_netns = h->ns ? h->ns->inode : 0;
+	d->reasons = (struct reason_table *)h->reasons;
+	d->ksyms = (struct ksyms *)h->ksyms;
+	d->tracer_name = h->tracer_name;
+	if (h->ifnames_fd >= 0)
+		ifname_table_read(h->ifnames_fd, ifnames);
+	d->names.reasons = h->reasons;
+	d->names.ksyms = h->ksyms;
+	d->names.ifnames = ifnames;
+	d->names.self_netns = d->self_netns;
+	d->before = before->hc;
+	d->after = after->hc;
+	if (d->before && d->after && !host_counters_delta(d->before, d->after, &d->delta))
+		findings_compute(d->delta, &d->findings, &d->nfindings);
+	drop_snapshot_delta(&before->drops, &after->drops, &d->drops);
+	retrans_snapshot_delta(&before->retrans, &after->retrans, &d->retrans);
+	d->vin.events_lost = after->events_lost - before->events_lost + missed;
+}
+
+/* What diag_host and the merge allocated. */
+static void diag_host_free(struct diag *d, struct ifname_table *ifnames)
+{
+	free(d->findings);
+	host_delta_free(d->delta);
+	drop_snapshot_free(&d->drops);
+	drop_report_free(&d->here);
+	drop_report_free(&d->others);
+	retrans_snapshot_free(&d->retrans);
+	ifname_table_free(ifnames);
+}
+
+/*
+ * A window has 3 destination probes for each hop's 1: the destination's loss can be certain
+ * (its 95% interval above PROBE_BACKGROUND_LOSS) while the hops are too few to say where it
+ * starts. That loss is still the path's, not "no loss".
+ */
+static void unplaced_loss(struct diag *d)
+{
+	if (!d->vin.network_loss && d->report && d->report->reached &&
+	    d->vin.dest_loss_lo > PROBE_BACKGROUND_LOSS * 100) {
+		d->vin.network_loss = true;
+		d->vin.origin_ttl = 0;
+		d->vin.origin_loss_pct = d->report->end_to_end.loss_pct;
+	}
 }
 
 /* The merge over a segment that has ended and drained; takes its child. 0 or -errno. */
 static int window_merge(struct mprobe *m, struct target *t, struct segment *s, struct window *w)
 {
-	const struct mprobe_host *h = m->host;
 	struct diag *d = &w->d;
 
 	w->valid = true;
@@ -572,75 +648,117 @@ static int window_merge(struct mprobe *m, struct target *t, struct segment *s, s
 	w->end = s->after->mono;
 	w->child = s->child;
 	s->child = NULL;
-	w->o.json = m->cfg.json;
-	w->o.netns_spec = h->netns_spec;
-	_Static_assert(sizeof(w->o.probe.target) == sizeof(t->name), "a target fits");
-	memcpy(w->o.probe.target, t->name, sizeof(t->name));
+	w->before = snap_get(s->before);
+	w->after = snap_get(s->after);
+	w->events_missed = s->events_missed;
+	record_opts(m, t, &w->o);
 	d->o = &w->o;
 	d->prober = w->child;
-	d->self_netns = h->ns ? h->ns->inode : 0;
-	d->reasons = (struct reason_table *)h->reasons;
-	d->ksyms = (struct ksyms *)h->ksyms;
-	d->tracer_name = h->tracer_name;
-	if (h->ifnames_fd >= 0)
-		ifname_table_read(h->ifnames_fd, &w->ifnames);
-	d->names.reasons = h->reasons;
-	d->names.ksyms = h->ksyms;
-	d->names.ifnames = &w->ifnames;
-	d->names.self_netns = d->self_netns;
+	diag_host(m, d, &w->ifnames, s->before, s->after, s->events_missed);
 	d->nevents = window_events(m, s->start, &d->events);
-	d->before = s->before->hc;
-	d->after = s->after->hc;
-	if (d->before && d->after && !host_counters_delta(d->before, d->after, &d->delta))
-		findings_compute(d->delta, &d->findings, &d->nfindings);
-	drop_snapshot_delta(&s->before->drops, &s->after->drops, &d->drops);
-	retrans_snapshot_delta(&s->before->retrans, &s->after->retrans, &d->retrans);
-	d->vin.events_lost = s->after->events_lost - s->before->events_lost + m->events_missed;
 	d->start = s->start;
 	d->seconds = s->after->mono - s->start;
 	if (diagnose_merge(d))
 		return -ENOMEM;
-	/*
-	 * A segment has 3 destination probes for each hop's 1: the destination's loss can be
-	 * certain (its 95% interval above PROBE_BACKGROUND_LOSS) while the hops are too few to say
-	 * where it starts. That loss is still the path's, not "no loss".
-	 */
-	if (!d->vin.network_loss && d->report && d->report->reached &&
-	    d->vin.dest_loss_lo > PROBE_BACKGROUND_LOSS * 100) {
-		d->vin.network_loss = true;
-		d->vin.origin_ttl = 0;
-		d->vin.origin_loss_pct = d->report->end_to_end.loss_pct;
-	}
+	unplaced_loss(d);
 	diagnose_decide(d);
 	return 0;
 }
 
-static void print_record(struct target *t, struct window *w, bool ended)
+static void acc_reset(struct target *t)
+{
+	episode_acc_free(&t->acc);
+	snap_put(t->acc_before);
+	snap_put(t->acc_after);
+	t->acc_before = t->acc_after = NULL;
+	t->acc_missed = 0;
+	t->acc_left_out = 0;
+}
+
+/* Add a merged segment to the episode's record. */
+static void acc_add(struct target *t, const struct window *w)
+{
+	if (episode_acc_add(&t->acc, &w->d.fate, w->d.network_at_ttl, w->d.report)) {
+		ds_err("monitor: %s: failed to add a segment to its episode's record: %s", t->name,
+		       strerror(ENOMEM));
+		t->acc_left_out++;
+		return;
+	}
+	if (!t->acc_before)
+		t->acc_before = snap_get(w->before);
+	snap_put(t->acc_after);
+	t->acc_after = snap_get(w->after);
+	t->acc_missed += w->events_missed;
+}
+
+/*
+ * The episode's record: the merge over every segment it has touched so far (t->acc), decided
+ * once over the whole. Its counts (probes, drops, retransmissions, counters) are those of the
+ * segments, from the first one's start to the last one's end: its duration and every rate are
+ * over that span; the episode's own times (to its end, or open while it lasts) are its
+ * "episode". Returns the verdict, or -1 when there is nothing to print (no segment merged yet).
+ */
+static int print_episode(struct mprobe *m, struct target *t, bool ended)
 {
 	struct diag_episode ep = {.target = t->name, .start = t->ep_start};
+	struct ifname_table ifnames = {0};
+	struct diagnose_opts o;
+	struct diag *d;
+	int kind = -1;
 
-	ep.end = ended ? t->ep_end : 0;
-	w->d.episode = &ep;
-	diagnose_print(&w->d);
-	w->d.episode = NULL;
+	if (!t->acc.segments || !t->acc_before || !t->acc_after)
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		ds_err("monitor: %s: failed to make the episode's record: %s", t->name,
+		       strerror(ENOMEM));
+		return -1;
+	}
+	record_opts(m, t, &o);
+	d->o = &o;
+	diag_host(m, d, &ifnames, t->acc_before, t->acc_after, t->acc_missed);
+	d->fate = t->acc.fate;
+	d->start = t->acc_before->mono;
+	d->seconds = t->acc_after->mono > d->start ? t->acc_after->mono - d->start : 0;
+	d->report = episode_acc_report(&t->acc, d->start + m->real_off, d->seconds);
+	d->excused = d->report ? t->acc.excused : 0;
+	if (!d->report && errno == ENOMEM) {
+		/* Without its path the record would say the path lost nothing. */
+		ds_err("monitor: %s: failed to sum the episode's path (no record): %s", t->name,
+		       strerror(ENOMEM));
+	} else if (!diagnose_merge_placed(d)) {
+		unplaced_loss(d);
+		diagnose_decide(d);
+		ep.end = ended ? t->ep_end : 0;
+		ep.segments = t->acc.segments;
+		ep.left_out = t->acc_left_out;
+		d->episode = &ep;
+		diagnose_print(d);
+		kind = d->verdict.kind;
+	}
+	diag_host_free(d, &ifnames);
+	free(d);
+	return kind;
 }
 
-/* The record of an episode that has ended: its worst segment's, with the end; counted. */
-static void flush_closed(struct target *t, const struct window *keep)
+/* The record of an episode that has ended: over its whole window, with the end; counted. */
+static void flush_closed(struct mprobe *m, struct target *t)
 {
-	struct window *old = t->worst;
+	int kind = print_episode(m, t, true);
 
 	t->closed_unrecorded = false;
-	if (!old)
-		return; /* it opened and closed between two segments' ends: nothing merged */
-	print_record(t, old, true);
-	t->episodes[old->d.verdict.kind]++;
-	t->worst = NULL;
-	window_put(old, t->last, keep);
+	/* kind -1: it opened and closed between two segments' ends, nothing merged */
+	if (kind >= 0)
+		t->episodes[kind]++;
+	acc_reset(t);
 }
 
-/* A segment has ended and drained: count it, merge it, and print the record it owes. */
-static void segment_finish(struct mprobe *m, struct target *t, struct segment *s, double now)
+/*
+ * A segment has ended and drained: count it, merge it, and print the record it owes (an open
+ * episode's only with record: at a stop, the segment cut there prints it, with this one).
+ */
+static void segment_finish(struct mprobe *m, struct target *t, struct segment *s, double now,
+			   bool record)
 {
 	const struct probe_report *r = probe_child_report(s->child, NULL, 0);
 	struct window *w, *old;
@@ -654,7 +772,7 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 	feed(m, t, now);
 	w = r && s->before && s->after ? calloc(1, sizeof(*w)) : NULL;
 	if (!w || window_merge(m, t, s, w)) {
-		window_put(w, NULL, NULL);
+		window_put(w, NULL);
 		segment_clear(s);
 		return;
 	}
@@ -664,23 +782,28 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 	probe_child_release(w->child);
 	t->verdict = w->d.verdict.kind;
 	if (t->det.open || t->closed_unrecorded) {
-		old = t->worst;
-		/* The segment before may hold the episode's start. */
-		if (!t->worst && t->last && t->last->end >= t->det.start)
-			t->worst = t->last;
-		if (!t->worst || window_loss(w) > window_loss(t->worst))
-			t->worst = w;
-		if (old != t->worst)
-			window_put(old, t->last, w);
+		/*
+		 * The segments from the one holding its start to the one holding its end: the
+		 * segment before may hold the start (found during this one); its close is found
+		 * some 15 s after its end, maybe in a segment that began after it. The detector
+		 * reads probes as they settle, a timeout after they were sent (and dropped), and
+		 * hears of them up to HEARD_S later.
+		 */
+		double from = t->det.start - HEARD_S - (w->d.report ? w->d.report->timeout_s : 0);
+		double until = t->det.open ? now : t->det.end;
+
+		if (!t->acc.segments && t->last && t->last->end >= from && t->last->start <= until)
+			acc_add(t, t->last);
+		if (w->end >= from && w->start <= until)
+			acc_add(t, w);
 	}
-	if (t->det.open) {
-		print_record(t, w, false);
-	} else if (t->closed_unrecorded) {
-		flush_closed(t, w);
-	}
+	if (t->det.open && record)
+		print_episode(m, t, false);
+	else if (t->closed_unrecorded)
+		flush_closed(m, t);
 	old = t->last;
 	t->last = w;
-	window_put(old, t->worst, w);
+	window_put(old, w);
 	segment_clear(s);
 }
 
@@ -748,6 +871,7 @@ static void boundary(struct mprobe *m, double now)
 		if (t->cur.child) {
 			t->prev = t->cur;
 			t->prev.after = snap_get(snap);
+			t->prev.events_missed = m->events_missed;
 			memset(&t->cur, 0, sizeof(t->cur));
 		}
 	}
@@ -772,7 +896,7 @@ void mprobe_tick(struct mprobe *m)
 
 		follow(t, &t->cur);
 		if (follow(t, &t->prev))
-			segment_finish(m, t, &t->prev, now);
+			segment_finish(m, t, &t->prev, now, true);
 	}
 	if (now >= m->next_feed) {
 		m->next_feed = now + 0.9; /* the monitor ticks each second */
@@ -820,11 +944,12 @@ void mprobe_finish(struct mprobe *m)
 		struct target *t = m->t[i];
 
 		if (t->prev.child && t->prev.ended)
-			segment_finish(m, t, &t->prev, now);
+			segment_finish(m, t, &t->prev, now, !(t->cur.child && t->cur.ended));
 		if (!t->cur.child || !t->cur.ended || !owes_record(t))
 			continue;
 		t->cur.after = snap_get(snap);
-		segment_finish(m, t, &t->cur, now);
+		t->cur.events_missed = m->events_missed;
+		segment_finish(m, t, &t->cur, now, true);
 	}
 	snap_put(snap);
 }
@@ -840,6 +965,7 @@ void mprobe_event(struct mprobe *m, const struct drop_event *e)
 	if (m->nevents >= MAX_EVENTS ||
 	    array_reserve((void **)&m->events, &m->cap_events, m->nevents + 1, sizeof(*e))) {
 		m->events_missed++;
+		m->events_refused++;
 		return;
 	}
 	m->events[m->nevents++] = *e;
@@ -851,18 +977,19 @@ static void target_free(struct target *t)
 		return;
 	segment_clear(&t->cur);
 	segment_clear(&t->prev);
-	window_put(t->last, NULL, NULL);
-	window_put(t->worst, t->last, NULL);
+	window_put(t->last, NULL);
+	acc_reset(t);
 	free(t);
 }
 
-/* A target going away (a reload) with an episode open or unrecorded: its last record now. */
-static void target_owed_record(struct target *t)
+/* A target going away (a reload) with an episode open or unrecorded: its last record now, of
+ * the segments merged so far. */
+static void target_owed_record(struct mprobe *m, struct target *t)
 {
 	if (t->closed_unrecorded)
-		flush_closed(t, NULL);
-	else if (t->det.open && (t->worst || t->last))
-		print_record(t, t->worst ? t->worst : t->last, false);
+		flush_closed(m, t);
+	else if (t->det.open)
+		print_episode(m, t, false);
 }
 
 /*
@@ -930,7 +1057,7 @@ int mprobe_set_targets(struct mprobe *m, const char *const *targets, size_t n)
 	}
 	for (size_t i = 0; i < m->n; i++)
 		if (!m->t[i]->listed) {
-			target_owed_record(m->t[i]);
+			target_owed_record(m, m->t[i]);
 			target_free(m->t[i]);
 		}
 	memcpy(m->t, keep, nkeep * sizeof(keep[0]));
@@ -1045,6 +1172,11 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
 
 			metrics_counter(mx, lab, m->t[i]->episodes[v]);
 		}
+	metrics_family(
+		mx, "dropscope_events_table_full_total", METRIC_COUNTER,
+		"Watched drop events (the probes' and their answers') the monitor had no room "
+		"for: their probes' fates are unknown, counted as lost in the network");
+	metrics_counter(mx, NULL, m->events_refused);
 	metrics_family(mx, "dropscope_episode_open", METRIC_GAUGE,
 		       "1 while a loss episode to the target lasts");
 	for (i = 0; i < m->n; i++) {

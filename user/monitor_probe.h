@@ -25,11 +25,12 @@
  * At the end of each segment of a target, the diagnose merge (diagnose_merge.h) runs over it:
  * the tracer's watched events (mprobe_event) place every lost probe, the drops and counters
  * over the segment (read at its boundaries) judge this host. Its counts go into the metrics.
- * While an episode lasts, each segment's merge is printed as the episode's record (a JSON
- * line, or a short text block, and a line on stderr); when it has ended, the record of the
- * episode's segment that lost the most is printed again with the end. A segment whose
- * destination loss is certain (95% interval above 1%) while its few hop probes cannot place
- * it is judged network loss, the hop unknown, not "no loss".
+ * The segments an episode touches (from the one holding its start) are summed as they are
+ * merged (monitor_acc.h), and its record is the merge over them all, decided once: printed at
+ * each segment's end while it lasts (a JSON line, or a short text block, and a line on
+ * stderr), and once more with the end. A window whose destination loss is certain (95%
+ * interval above 1%) while its few hop probes cannot place it is judged network loss, the hop
+ * unknown, not "no loss".
  */
 #ifndef DS_MONITOR_PROBE_H
 #define DS_MONITOR_PROBE_H
@@ -86,7 +87,8 @@ int mprobe_new(const struct mprobe_config *cfg, const struct mprobe_host *host,
 /*
  * The targets (host names or addresses, at most MPROBE_MAX_TARGETS, each shorter than 256
  * bytes): a target already probed keeps its counts, its episode and its running segment; one
- * no longer listed loses its series (the shared process probes it to the segment's end); a
+ * no longer listed loses its series and is probed no more (the shared process stops its
+ * prober within a second, prober_stop; the others go on); a
  * new one starts at the next segment (a name, at the one after its first lookup).
  * Returns 0 or -EINVAL (printed).
  */

@@ -279,6 +279,25 @@ static void *stop_watch(void *arg)
 	return NULL;
 }
 
+/*
+ * Whether the parent let go of this prober during the run (nothing else comes before DONE): a
+ * QUIT waiting, or its end closed. The monitor's target a reload removed stops being probed
+ * now, not at the segment's end, while the process's other probers go on. The message stays
+ * for serve().
+ */
+static bool parent_let_go(int fd)
+{
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	struct probe_child_header h;
+	ssize_t n;
+
+	if (poll(&pf, 1, 0) <= 0)
+		return false;
+	n = recv(fd, &h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n == (ssize_t)sizeof(h) && h.type == PROBE_MSG_QUIT) ||
+	       (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
 /* Each second of the run: how many probes went out and how many are lost so far. */
 static void send_progress(struct prober *p, void *ctx)
 {
@@ -292,6 +311,8 @@ static void send_progress(struct prober *p, void *ctx)
 	pr.dest_sent = r->end_to_end.sent;
 	pr.dest_lost = r->end_to_end.sent - r->end_to_end.received;
 	send_msg(*(int *)ctx, PROBE_MSG_PROGRESS, &pr, sizeof(pr), NULL, 0);
+	if (parent_let_go(*(int *)ctx))
+		prober_stop(p);
 }
 
 /*

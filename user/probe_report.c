@@ -12,6 +12,57 @@
 #include "probe_report.h"
 #include "util.h"
 
+void probe_loss_interval(uint64_t sent, uint64_t lost, double *pct, double *lo, double *hi)
+{
+	wilson_interval(lost, sent, WILSON_Z95, lo, hi);
+	*pct = sent ? loss_pct(lost, sent) : NAN;
+	*lo *= 100;
+	*hi *= 100;
+}
+
+void probe_report_set_verdict(struct probe_report *r, const struct hop_verdict *v, int origin,
+			      uint64_t dest_sent, uint64_t dest_received)
+{
+	size_t n = r->nhops;
+
+	for (size_t i = 0; i < n; i++) {
+		struct probe_hop_report *o = &r->hops[i];
+
+		o->sent = v[i].sent;
+		o->received = v[i].sent - v[i].lost;
+		probe_loss_interval(v[i].sent, v[i].lost, &o->loss_pct, &o->loss_lo, &o->loss_hi);
+		o->rate_limited = v[i].rate_limited;
+		o->limiter_confirmed = v[i].limiter_confirmed;
+	}
+	r->has_origin = origin >= 0 && (size_t)origin < n;
+	memset(&r->origin, 0, sizeof(r->origin));
+	if (r->has_origin) {
+		const struct probe_hop_report *o = &r->hops[origin];
+
+		r->origin.ttl = o->ttl;
+		if (o->nhosts)
+			snprintf(r->origin.address, sizeof(r->origin.address), "%s",
+				 o->hosts[0].address);
+		r->origin.loss_pct = o->loss_pct;
+		r->origin.loss_lo = o->loss_lo;
+		r->origin.loss_hi = o->loss_hi;
+		r->origin.at_destination = o->destination;
+		r->origin.carries_on = v[origin].shown_later;
+	}
+	if (n && r->hops[n - 1].destination) {
+		r->end_to_end.sent = v[n - 1].sent;
+		r->end_to_end.received = v[n - 1].sent - v[n - 1].lost;
+	} else {
+		r->end_to_end.sent = dest_sent;
+		r->end_to_end.received = dest_received;
+	}
+	probe_loss_interval(r->end_to_end.sent, r->end_to_end.sent - r->end_to_end.received,
+			    &r->end_to_end.loss_pct, &r->end_to_end.loss_lo,
+			    &r->end_to_end.loss_hi);
+	r->end_to_end.min_detectable_pct =
+		100 * probe_min_detectable(r->end_to_end.sent, PROBE_ALPHA);
+}
+
 static double loss_pct_of(uint64_t lost, uint64_t sent)
 {
 	return sent ? 100.0 * (double)lost / (double)sent : 0;

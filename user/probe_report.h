@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "probe_parse.h"
+#include "probe_stats.h"
 
 #define PROBE_MAX_RESPONDERS 8 /* addresses kept per hop; more are counted, not named */
 
@@ -41,6 +42,9 @@ struct probe_hop_report {
 	bool rate_limited;	/* loss that does not carry on: ICMP rate limiting or filtering */
 	bool limiter_confirmed; /* the two-rate test agrees */
 	bool destination;	/* the row of the destination (or of the terminal answer) */
+	/* What the verdict was decided over: the prober's counts (probe_attribute's input), the
+	 * excluded probes out, the tail filled; for what sums rows (monitor_acc). */
+	struct hop_counts counts;
 	size_t nhosts;
 	uint64_t other_replies; /* answers from addresses beyond PROBE_MAX_RESPONDERS */
 	struct probe_host_report hosts[PROBE_MAX_RESPONDERS];
@@ -140,6 +144,17 @@ struct probe_report {
 	uint64_t window_waits;
 	double timeout_s;
 };
+
+/* Loss% of lost in sent (NAN when nothing was sent) and its 95% Wilson interval, in percent. */
+void probe_loss_interval(uint64_t sent, uint64_t lost, double *pct, double *lo, double *hi);
+/*
+ * The report's verdict from probe_attribute over its rows (v[i] for hops[i], origin what it
+ * returned): each row's loss-describing counts, loss and rate-limit flags, the loss origin, and
+ * end to end: the last row's counts when it is the destination's, else dest_sent and
+ * dest_received (the destination's probes, with no row of its own).
+ */
+void probe_report_set_verdict(struct probe_report *r, const struct hop_verdict *v, int origin,
+			      uint64_t dest_sent, uint64_t dest_received);
 
 /* The members of the probe JSON object (README), written into the object the caller opened. */
 void probe_report_json(const struct probe_report *r, struct json_writer *j);

@@ -146,6 +146,7 @@ struct prober {
 
 	uint64_t probes_sent, send_errors, unmatched, duplicate, late;
 	probe_progress_fn progress; /* prober_on_progress */
+	bool quit;		    /* prober_stop: send nothing more */
 	void *progress_ctx;
 	double progress_every, next_progress;
 	bool window_blocked, round_waiting; /* see send_due */
@@ -985,6 +986,11 @@ static void close_ports(struct prober *p)
 		close_fd(&p->port_fd[i]);
 }
 
+void prober_stop(struct prober *p)
+{
+	p->quit = true;
+}
+
 void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s)
 {
 	p->progress = fn;
@@ -1013,7 +1019,7 @@ static bool run_turn(struct prober *p, double now)
 	if (p->tcp_fd >= 0)
 		receive(p, p->tcp_fd);
 	expire(p, mono_ns());
-	if (p->sending && !still_sending(p, now))
+	if (p->sending && (p->quit || !still_sending(p, now)))
 		p->sending = false;
 	if (p->sending)
 		send_due(p, now);
@@ -1724,14 +1730,6 @@ static void fill_host(struct prober *p, struct probe_host_report *o, const struc
 	o->mtu = h->mtu;
 }
 
-static void set_loss(uint64_t sent, uint64_t lost, double *pct, double *lo, double *hi)
-{
-	wilson_interval(lost, sent, WILSON_Z95, lo, hi);
-	*pct = sent ? loss_pct(lost, sent) : NAN;
-	*lo *= 100;
-	*hi *= 100;
-}
-
 /* The last row to show: the destination's, or one past the farthest hop that answered. */
 static unsigned int last_row(const struct prober *p)
 {
@@ -1986,8 +1984,8 @@ static int fill_flows(struct prober *p, struct probe_report *r, bool dest_row, c
 					break;
 				}
 			}
-			set_loss(best.sent, best.lost, &r->origin.loss_pct, &r->origin.loss_lo,
-				 &r->origin.loss_hi);
+			probe_loss_interval(best.sent, best.lost, &r->origin.loss_pct,
+					    &r->origin.loss_lo, &r->origin.loss_hi);
 			r->origin.at_destination = from->destination;
 			r->origin.carries_on = true;
 			r->origin.branch = true;
@@ -2064,46 +2062,20 @@ const struct probe_report *prober_report_excluding(struct prober *p, const bool 
 
 		memset(o, 0, sizeof(*o));
 		o->ttl = ttl;
-		o->sent = v[i].sent;
-		o->received = v[i].sent - v[i].lost;
-		set_loss(v[i].sent, v[i].lost, &o->loss_pct, &o->loss_lo, &o->loss_hi);
 		o->all_sent = s->c.fast_sent + s->c.paced_sent;
 		o->all_received = o->all_sent - s->c.fast_lost - s->c.paced_lost;
 		o->paced_sent = s->c.paced_sent;
 		o->paced_received = s->c.paced_sent - s->c.paced_lost;
-		o->rate_limited = v[i].rate_limited;
-		o->limiter_confirmed = v[i].limiter_confirmed;
 		o->destination = dest_row && i + 1 == n;
+		o->counts = hc[i];
 		o->other_replies = s->other_replies;
 		o->nhosts = s->nhosts;
 		for (size_t k = 0; k < s->nhosts; k++)
 			fill_host(p, &o->hosts[k], &s->hosts[k]);
 	}
-	if (origin >= 0) {
-		struct probe_hop_report *o = &hops[origin];
-
-		r->has_origin = true;
-		r->origin.ttl = o->ttl;
-		if (o->nhosts)
-			snprintf(r->origin.address, sizeof(r->origin.address), "%s",
-				 o->hosts[0].address);
-		r->origin.loss_pct = o->loss_pct;
-		r->origin.loss_lo = o->loss_lo;
-		r->origin.loss_hi = o->loss_hi;
-		r->origin.at_destination = o->destination;
-		r->origin.carries_on = v[origin].shown_later;
-	}
-	if (dest_row && n) {
-		r->end_to_end.sent = v[n - 1].sent;
-		r->end_to_end.received = v[n - 1].sent - v[n - 1].lost;
-	} else {
-		r->end_to_end.sent = dest.fast_sent + dest.paced_sent;
-		r->end_to_end.received = r->end_to_end.sent - dest.fast_lost - dest.paced_lost;
-	}
-	set_loss(r->end_to_end.sent, r->end_to_end.sent - r->end_to_end.received,
-		 &r->end_to_end.loss_pct, &r->end_to_end.loss_lo, &r->end_to_end.loss_hi);
-	r->end_to_end.min_detectable_pct = 100 * probe_min_detectable(r->end_to_end.sent,
-								      PROBE_ALPHA);
+	probe_report_set_verdict(r, v, origin, dest.fast_sent + dest.paced_sent,
+				 dest.fast_sent + dest.paced_sent - dest.fast_lost -
+					 dest.paced_lost);
 	if (p->nflows > 1 && fill_flows(p, r, dest_row, excluded, nexcluded))
 		return NULL;
 	return r;

@@ -93,6 +93,11 @@ void probe_ids_spread(uint16_t *ids, const uint16_t *widths, size_t n, uint32_t 
  */
 typedef void (*probe_progress_fn)(struct prober *p, void *ctx);
 void prober_on_progress(struct prober *p, probe_progress_fn fn, void *ctx, double every_s);
+/*
+ * From fn (or between runs): p sends nothing more; its run ends once its probes in flight are
+ * answered or given up on (prober_run_many: the others go on).
+ */
+void prober_stop(struct prober *p);
 
 /* --- the report (probe_report.h: its structs, and its text, CSV and JSON forms) -------- */
 

@@ -3,9 +3,12 @@
 # dropscope monitor's probing half in the lab (host - r1 - r2 - r3 - dst), one monitor with
 # -N the lab host and 12 s segments (DROPSCOPE_SEGMENT_S), five targets:
 #   dst    r2 drops half of what it forwards toward dst for 16 s: an episode whose record says
-#          network, from hop 3 (r3, the first hop behind r2)
-#   r1     later, the host's own firewall drops 30% of the probes to r1 for 16 s: an episode
-#          whose record says server, the probes lost on the way out
+#          network, from hop 3 (r3, the first hop behind r2); it spans two segments at least,
+#          and its record at the end is the merge over all of them (its probes are the sum of
+#          the segments', its duration and rates over their span)
+#   r1     once dst's is recorded, the host's own firewall drops 30% of the probes to r1 for
+#          16 s: an episode whose record says server, the probes lost on the way out, and this
+#          server's NETFILTER_DROP drops over the episode exactly the rule's counter
 #   r2     clean all along: no episode
 #   a name that does not resolve, and an address with no host behind it: no episode, and the
 #          other targets go on
@@ -45,6 +48,15 @@ record() { jq -c --arg t "$1" 'select(.episode.target == $t)' "$OUT"; }
 closing() { record "$1" | jq -c 'select(.episode.end != null)'; }
 # metric SERIES: its value in the textfile.
 metric() { awk -v s="$1" '$1 == s { print $2 }' "$TF/dropscope.prom"; }
+# hop_sums TARGET: its probes sent and lost so far, every hop together (they move once a
+# segment, at its end).
+hop_sums()
+{
+	awk -v p="{target=\"$1\"," '
+		index($1, "dropscope_hop_sent_total" p) == 1 { s += $2 }
+		index($1, "dropscope_hop_received_total" p) == 1 { r += $2 }
+		END { print s + 0, s - r }' "$TF/dropscope.prom" 2>/dev/null
+}
 
 DROPSCOPE_SEGMENT_S=12 t_start_bg "$OUT" "$DROPSCOPE" monitor -N "$LAB_HOST" --pin-dir "$PIN" \
 	--json --textfile "$TF" --interval 2 "$DST" "$R1" "$R2" "$NONAME" "$NOHOST" ${LL:+"$LL"} \
@@ -65,6 +77,15 @@ if [ -n "$NAME" ]; then
 	t_on_exit "kill $! 2>/dev/null"
 fi
 start=$(date +%s)
+# dst's sums each time they move: a line a segment (the textfile is rewritten every 2 s, a
+# segment lasts 12 s). 300 s at most.
+(last=
+for i in $(seq 1 1500); do
+	now=$(hop_sums "$DST")
+	[ -n "$now" ] && [ "$now" != "$last" ] && echo "$now" >>"$T_TMP/dst_sums" && last=$now
+	sleep 0.2
+done) &
+t_on_exit "kill $! 2>/dev/null"
 # Episodes are looked for once a segment has shown each target answers: after the first.
 sleep 14
 # One prober process a segment for all targets (not one each): this segment's, and the last
@@ -76,9 +97,12 @@ t_check "one prober process a segment for the targets it can probe ($nproc runni
 lab_fwd_loss r2 50 fwd
 sleep 16
 lab_exec r2 nft delete table inet lab_loss
-# dst's episode ends some 15 s later, and its record comes with the segment's end.
-sleep 8
-lab_host_drop output "ip daddr $R1 meta l4proto icmp" 30
+# dst's episode ends some 15 s later, and its record comes with the segment's end; r1's loss
+# starts after it, out of dst's window.
+lab_wait_file "$OUT" "\"target\":\"$DST\",\"start\":\"[^\"]*\",\"end\":\"" 45
+t_ok $? "dst's episode ended and was recorded (after $(($(date +%s) - start)) s)"
+# The destination's probes only (TTL above 1): their drops are the episode's.
+lab_host_drop output "ip daddr $R1 ip ttl > 1 meta l4proto icmp" 30
 sleep 16
 NFT_DROPPED=$(lab_nft_counter host lab_host_output)
 lab_exec host nft delete table inet lab_host_output
@@ -100,6 +124,45 @@ t_ge "$(record "$DST" | jq -r 'select(.episode.end == null) | .verdict' | grep -
 s=$(echo "$c" | jq -r .episode.start) e=$(echo "$c" | jq -r .episode.end)
 t_check "dst: start and end are RFC 3339 UTC, start first" \
 	test "$(date -u -d "$s" +%Y-%m-%dT%H:%M:%SZ)" = "$s" -a "$(date -d "$e" +%s)" -gt "$(date -d "$s" +%s)"
+# The record's counts are whole segments': its duration_s is their span, from its path's start
+# (at or before the episode's; the times are whole seconds, so within 1 s) to at or after the
+# episode's end.
+dur=$(echo "$c" | jq -r .duration_s)
+from=$(date -d "$(echo "$c" | jq -r .network.started)" +%s)
+t_check "dst: the record's counted span holds the episode ($dur s from $(echo "$c" | jq -r .network.started), episode $s..$e)" \
+	awk -v d="$dur" -v f="$from" -v s="$(date -d "$s" +%s)" -v e="$(date -d "$e" +%s)" \
+	'BEGIN { exit !(f <= s + 1 && f + d >= e - 1) }'
+t_is "$(echo "$c" | jq -r .network.duration_s)" "$dur" "dst: its path's duration is the record's"
+# Its probes: the sum over a run of consecutive segments (2 at least: the loss lasted 16 s of
+# 12 s segments), each segment's from the metrics' moves. One segment's merge alone (the record
+# before) matches a run of 1.
+sent=$(echo "$c" | jq -r .probes.sent) lost=$(echo "$c" | jq -r .probes.lost)
+run=$(awk -v S="$sent" -v L="$lost" '
+	{ s[NR] = $1; l[NR] = $2 }
+	END {
+		best = s[0] = l[0] = 0
+		for (i = 0; i < NR; i++)
+			for (j = i + 1; j <= NR; j++)
+				if (s[j] - s[i] == S && l[j] - l[i] == L && j - i > best)
+					best = j - i
+		print best
+	}' "$T_TMP/dst_sums" 2>/dev/null)
+t_ge "${run:-0}" 2 "dst: the record's $sent probes sent, $lost lost, are the sum of ${run:-0} segments' (2 at least)" ||
+	t_diag "the segments' sums (sent lost): $(tr '\n' ' ' <"$T_TMP/dst_sums" 2>/dev/null)"
+t_ge "$lost" 20 "dst: its lost probes are counted"
+t_ge "$(echo "$c" | jq -r .episode.segments)" 2 "dst: its record says it sums 2 segments or more"
+t_is "$(echo "$c" | jq -r .episode.segments_left_out)" 0 "dst: and left none out"
+# Every rate is over that span: the record's probes a second are the segments' (a steady budget;
+# each segment's probes over its 12 s, the median one), 15% more at most (over the episode's
+# shorter window they would be far more); less when a loaded machine makes boundaries late.
+seg_rate=$(awk 'NR > 1 { print ($1 - s) / 12 } { s = $1 }' "$T_TMP/dst_sums" 2>/dev/null | sort -n |
+	awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+t_check "dst: its $sent probes over its $dur s are the segments' rate ($seg_rate/s)" \
+	awk -v n="$sent" -v d="$dur" -v r="$seg_rate" 'BEGIN { exit !(d > 0 && r > 0 && n / d > r * 0.7 && n / d < r * 1.15) }'
+# The records while it lasted are the episode so far: each has the one before's probes and more.
+sofar=$(record "$DST" | jq -r 'select(.episode.start == "'"$s"'") | .probes.sent' | tr '\n' ' ')
+t_check "dst: its records grow to the last, the episode so far each ($sofar)" \
+	awk -v l="$sofar" 'BEGIN { n = split(l, v, " "); for (i = 2; i <= n; i++) if (v[i] + 0 < v[i - 1] + 0) exit 1; exit !(n >= 2 && v[n] > v[1]) }'
 
 c=$(closing "$R1")
 t_is "$(echo "$c" | grep -c .)" 1 "r1: one episode, recorded at its end"
@@ -112,6 +175,12 @@ else
 	t_diag "skip: this kernel's BTF has no NETFILTER_DROP drop reason"
 fi
 t_is "$(echo "$c" | jq -r .probes.lost_in_network)" 0 "r1: none in the network"
+# This server's drops over the episode's window: every one the rule made (its first drop is in
+# the segment holding the episode's start, its last in the one holding its end).
+if t_has_reason NETFILTER_DROP; then
+	t_is "$(echo "$c" | jq '[.server.drops[] | select(.reason == "NETFILTER_DROP") | .count] | add // 0')" \
+		"$NFT_DROPPED" "r1: the record's NETFILTER_DROP drops are the rule's counter ($NFT_DROPPED)"
+fi
 
 t_is "$(record "$R2" | grep -c .)" 0 "r2, clean: no episode"
 t_is "$(record "$NONAME" | grep -c .)" 0 "a name that does not resolve: no episode"

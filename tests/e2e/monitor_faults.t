@@ -3,7 +3,8 @@
 # dropscope monitor's bad input and faults: a taken --listen port, a missing or read-only
 # --textfile directory, pins of an older layout, no bpffs, a busy pin directory, an ICMP drop
 # flood read whole, SIGKILL mid-run then a start with --keep that recovers every count, SIGHUP
-# reloading the targets without losing counts, and -N all's netns label.
+# reloading the targets without losing counts, -N all's netns label, and a target a reload
+# removes no longer probed from then on (not to the segment's end).
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 t_need nft reason:NETFILTER_DROP
@@ -308,6 +309,37 @@ t_is "$(metric dropscope_tracer_attached)" 0 "its link pin removed, the tracer i
 kill -TERM "$MON"
 t_wait "$MON" 10
 t_is "$(ls -A "$PIN" 2>/dev/null)" "" "a monitor without --keep removes its pins (the directory, not its own, stays)"
+
+# A target a reload removes is probed no more, at once: not to the end of the segment (30 s)
+# under way; the other target in the same prober process goes on.
+lab_nft host "table inet dstest_to_r1 {
+	chain output { type filter hook output priority 0; policy accept;
+		ip daddr $LAB_HOP4_1 meta l4proto icmp counter; }
+}"
+lab_nft host "table inet dstest_to_dst {
+	chain output { type filter hook output priority 0; policy accept;
+		ip daddr $LAB_DST4 meta l4proto icmp counter; }
+}"
+printf '%s\n%s\n' "$LAB_DST4" "$LAB_HOP4_1" >"$T_TMP/rm.conf"
+DROPSCOPE_SEGMENT_S=30 start_monitor "$T_TMP/rm" --config "$T_TMP/rm.conf"
+for i in $(seq 1 50); do
+	[ "$(lab_nft_counter host dstest_to_r1)" -ge 20 ] && break
+	sleep 0.1
+done
+t_ge "$(lab_nft_counter host dstest_to_r1)" 20 "r1 is probed"
+printf '%s\n' "$LAB_DST4" >"$T_TMP/rm.conf"
+kill -HUP "$MON"
+lab_wait_file "$T_TMP/rm.err" "reloaded $T_TMP/rm.conf: 1 target" 5
+t_ok $? "a reload removes r1"
+# Its probes in flight settle (1 s), and the process hears of it at its next second.
+sleep 2.5
+r1a=$(lab_nft_counter host dstest_to_r1) dsta=$(lab_nft_counter host dstest_to_dst)
+sleep 3
+t_is "$(lab_nft_counter host dstest_to_r1)" "$r1a" "r1, removed, is probed no more (3 s later)"
+t_ge "$(lab_nft_counter host dstest_to_dst)" $((dsta + 20)) "the other target goes on"
+t_check "the monitor still runs" t_running "$MON"
+kill -TERM "$MON"
+t_wait "$MON" 10
 
 # No bpffs mounted: the monitor mounts one (in a mount namespace of this test's own).
 if command -v unshare >/dev/null; then

@@ -3,6 +3,7 @@
  * The monitor's probing, the parts that need no root: its settings are checked, its target
  * list is checked and reloaded keeping the targets that stay, and its metric families have one
  * series per target (and per where and verdict) before any probe, none of a dropped target.
+ * The events its table has no room for are counted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -112,9 +113,44 @@ static void test_targets(void)
 	mprobe_free(m);
 }
 
+/* The table of watched events holds 100000 (since the draining segment's start less 2 s): the
+ * rest are counted. */
+static void test_events_full(void)
+{
+	const char *a[] = {"a.example"};
+	struct mprobe_config cfg;
+	struct drop_event e = {.flags = DS_EV_WATCHED, .reason = 2};
+	struct mprobe *m = NULL;
+	char *text;
+
+	mprobe_config_init(&cfg);
+	if (mprobe_new(&cfg, &host, &m) || mprobe_set_targets(m, a, 1)) {
+		ok(0, "a monitor for the events");
+		return;
+	}
+	text = expose(m);
+	is_int(count_lines(text, "dropscope_events_table_full_total 0"), 1,
+	       "no event refused yet: 0");
+	free(text);
+	for (int i = 0; i < 100000 + 7; i++) {
+		e.ts_ns = 1000 + i;
+		mprobe_event(m, &e);
+	}
+	e.flags = 0;
+	mprobe_event(m, &e); /* not watched: not the table's */
+	text = expose(m);
+	is_int(count_lines(text, "dropscope_events_table_full_total 7"), 1,
+	       "the 7 events past the table's 100000 are counted");
+	is_int(count_lines(text, "# TYPE dropscope_events_table_full_total counter"), 1,
+	       "typed counter");
+	free(text);
+	mprobe_free(m);
+}
+
 int main(void)
 {
 	test_config();
 	test_targets();
+	test_events_full();
 	return done_testing();
 }
