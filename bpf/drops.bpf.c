@@ -207,7 +207,8 @@ static __always_inline bool key_eq(const struct drop_key *a, const struct drop_k
 {
 	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
 
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+	/* One branch, not four: the verifier walks each of them on every probe of the table. */
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
 }
 
 /* Add one drop to slot s if it is free or holds key; false if it holds another key. */
@@ -245,7 +246,11 @@ static __always_inline bool count_drop(const struct drop_key *key, __u32 len)
 	for (int i = 0; i < DS_PROBES; i++) {
 		idx = (h + i) & slot_mask;
 		s = bpf_map_lookup_elem(&drops, &idx);
-		if (s && add_to_slot(s, key, len, &is_new))
+		/* Never NULL (idx <= slot_mask); leaving the loop, not going on to the next
+		 * probe, lets the verifier prune this path at once instead of walking it on. */
+		if (!s)
+			break;
+		if (add_to_slot(s, key, len, &is_new))
 			return is_new;
 	}
 	/* Table full here: the totals stay exact in the reason's (or subsystem's) catch-all. */
@@ -383,9 +388,10 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define RDONLY(type, ptr) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 
 /* Headers by typed loads: the same result as read_headers_copy, without a helper call. Rare
- * shapes (IPv4 options are fine; IPv6 extension headers, a missing skb->protocol) go to the
- * copying reader. */
-static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 avail,
+ * shapes (IPv4 options are fine; IPv6 extension headers, a missing skb->protocol) are left to
+ * the copying reader: false then, with p untouched. One call of that reader, not one for each
+ * shape, so that the verifier walks it once. */
+static __always_inline bool read_headers_cast(const struct skb_fields *f, __u32 avail,
 					      struct l3l4 *p)
 {
 	const unsigned char *nh = f->head + f->network;
@@ -396,27 +402,27 @@ static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 
 
 		p->l3_proto = ETH_P_IP;
 		if (avail < 20 || BPF_CORE_READ_BITFIELD(ip, version) != 4)
-			return;
+			return true;
 		off = BPF_CORE_READ_BITFIELD(ip, ihl) * 4;
 		if (off < 20)
-			return;
+			return true;
 		p->family = 4;
 		p->l4_proto = ip->protocol;
 		*(__u32 *)p->saddr = ip->saddr;
 		*(__u32 *)p->daddr = ip->daddr;
 		/* A fragment other than the first carries no ports. */
 		if (ip->frag_off & bpf_htons(0x1fff))
-			return;
+			return true;
 	} else if (f->protocol == bpf_htons(ETH_P_IPV6)) {
 		const struct ipv6hdr *ip6 = RDONLY(struct ipv6hdr, nh);
 		__u8 next;
 
 		if (avail < 40)
-			return read_headers_copy(f, avail, p);
+			return false;
 		next = ip6->nexthdr;
 		if (BPF_CORE_READ_BITFIELD(ip6, version) != 6 || next == IPPROTO_HOPOPTS ||
 		    next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT)
-			return read_headers_copy(f, avail, p);
+			return false;
 		p->l3_proto = ETH_P_IPV6;
 		p->family = 6;
 		p->l4_proto = next;
@@ -424,10 +430,10 @@ static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 
 		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 		off = 40;
 	} else {
-		return read_headers_copy(f, avail, p);
+		return false;
 	}
 	if (!has_ports(p->l4_proto) || off + 4 > avail)
-		return;
+		return true;
 	if (has_real_ports(p->l4_proto)) {
 		/* TCP, UDP and SCTP all start with the two ports. */
 		const struct udphdr *l4 = RDONLY(struct udphdr, nh + off);
@@ -440,6 +446,7 @@ static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 
 		p->sport = ic->type;
 		p->dport = ic->code;
 	}
+	return true;
 }
 
 /* The common path: f is filled by the attach variant; cast picks the header reader. */
@@ -459,9 +466,7 @@ static __always_inline int handle_drop(const struct skb_fields *f, __u64 locatio
 
 	avail = f->tail > f->network ? f->tail - f->network : 0;
 	p.l3_proto = bpf_ntohs(f->protocol);
-	if (avail && cast)
-		read_headers_cast(f, avail, &p);
-	else if (avail)
+	if (avail && (!cast || !read_headers_cast(f, avail, &p)))
 		read_headers_copy(f, avail, &p);
 	if (!passes_filters(ifindex, &p))
 		return 0;
@@ -483,29 +488,6 @@ static __always_inline int handle_drop(const struct skb_fields *f, __u64 locatio
 	return 0;
 }
 
-/* The skb's fields by typed loads (tp_btf). */
-static __always_inline void fields_btf(struct sk_buff *skb, struct sock *rx_sk,
-				       struct skb_fields *f, struct net_device **devp)
-{
-	struct net_device *dev = skb->dev;
-	struct sock *sk = skb->sk ?: rx_sk;
-
-	f->head = skb->head;
-	f->len = skb->len;
-	f->tail = skb->tail;
-	f->network = skb->network_header;
-	f->protocol = skb->protocol;
-	f->queue_mapping = skb->queue_mapping;
-	f->iif = skb->skb_iif;
-	if (dev) {
-		f->dev_ifindex = dev->ifindex;
-		f->netns = dev->nd_net.net->ns.inum;
-	} else if (sk) {
-		f->netns = sk->__sk_common.skc_net.net->ns.inum;
-	}
-	*devp = dev;
-}
-
 /*
  * The arguments past skb and location, read only where the kernel has them: the verifier
  * rejects a load past the tracepoint's last argument, even in a branch never taken, unless the
@@ -514,6 +496,41 @@ static __always_inline void fields_btf(struct sk_buff *skb, struct sock *rx_sk,
  */
 #define REASON(ctx) (has_reason ? (__u32)(ctx)[2] : 0)
 #define RX_SK(ctx) (has_rx_sk ? (struct sock *)(ctx)[3] : NULL)
+
+/* The skb's fields by typed loads (tp_btf). */
+static __always_inline void fields_btf(struct sk_buff *skb, unsigned long long *ctx,
+				       struct skb_fields *f, struct net_device **devp, bool cast)
+{
+	struct net_device *dev;
+	struct sock *sk;
+
+	f->head = skb->head;
+	f->len = skb->len;
+	f->tail = skb->tail;
+	f->network = skb->network_header;
+	f->protocol = skb->protocol;
+	f->queue_mapping = skb->queue_mapping;
+	f->iif = skb->skb_iif;
+	if (cast)
+		dev = RDONLY(struct sk_buff, skb)->dev;
+	else
+		dev = skb->dev;
+	if (dev) {
+		f->dev_ifindex = dev->ifindex;
+		f->netns = dev->nd_net.net->ns.inum;
+	} else {
+		if (cast) {
+			sk = RDONLY(struct sk_buff, skb)->sk ?: RX_SK(ctx);
+			if (sk)
+				f->netns = RDONLY(struct sock, sk)->__sk_common.skc_net.net->ns.inum;
+		} else {
+			sk = skb->sk ?: RX_SK(ctx);
+			if (sk)
+				f->netns = sk->__sk_common.skc_net.net->ns.inum;
+		}
+	}
+	*devp = dev;
+}
 
 /* Run one tp_btf drop, unless this program is already running on this CPU (struct running). */
 static __always_inline int btf_drop(unsigned long long *ctx, struct sk_buff *skb, void *location,
@@ -534,7 +551,7 @@ static __always_inline int btf_drop(unsigned long long *ctx, struct sk_buff *skb
 		*(volatile __u32 *)busy = 1;
 		asm volatile("" ::: "memory");
 	}
-	fields_btf(skb, RX_SK(ctx), &f, &dev);
+	fields_btf(skb, ctx, &f, &dev, cast);
 	handle_drop(&f, (__u64)location, REASON(ctx), dev, cast);
 	if (busy) {
 		asm volatile("" ::: "memory");
