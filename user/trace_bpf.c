@@ -103,8 +103,15 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	/* An LRU map preallocates its entries: keep the unused one small. */
 	if (!retrans)
 		bpf_map__set_max_entries(skel->maps.retrans, 1);
-	bpf_object__for_each_program(p, skel->obj)
+	bpf_object__for_each_program(p, skel->obj) {
 		bpf_program__set_autoload(p, p == prog || (retrans && is_tcp_prog(skel, p)));
+		/* -v -v -v: the verifier's statistics (BPF_LOG_STATS: its time, the instructions
+		 * and states it walked), which libbpf prints at debug level after the load. Not
+		 * at -v -v: a failed load then shows only the error, where libbpf would retry
+		 * it for the whole log. */
+		if (ds_verbose >= 3)
+			bpf_program__set_log_level(p, 4);
+	}
 }
 
 /* The program of a variant; NULL when the kernel cannot have it. */
