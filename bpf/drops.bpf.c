@@ -207,8 +207,9 @@ static __always_inline bool key_eq(const struct drop_key *a, const struct drop_k
 {
 	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
 
-	/* One branch, not four: the verifier walks each of them on every probe of the table. */
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
+	/* Four branches, each walked by the verifier on every probe of the table; one (the
+	 * words xor-ed and or-ed) saves it 0.4 ms of 3 but costs a drop about 1 ns. */
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
 /* Add one drop to slot s if it is free or holds key; false if it holds another key. */
