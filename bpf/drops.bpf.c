@@ -436,8 +436,11 @@ static __always_inline void read_headers_cast(const struct skb_fields *f, __u32 
 		p->l3_proto = ETH_P_IPV6;
 		p->family = 6;
 		p->l4_proto = next;
-		__builtin_memcpy(p->saddr, h + 8, 16);
-		__builtin_memcpy(p->daddr, h + 24, 16);
+		/* In words: a byte-wise copy would be 32 guarded loads */
+		for (int i = 0; i < 4; i++) {
+			((__u32 *)p->saddr)[i] = ((const __u32 *)h)[2 + i];
+			((__u32 *)p->daddr)[i] = ((const __u32 *)h)[6 + i];
+		}
 		off = 40;
 	} else {
 		return read_headers_copy(f, avail, p);
