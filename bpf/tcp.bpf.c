@@ -83,8 +83,9 @@ static __always_inline int count_retransmit(struct retrans_key *k, bool synack)
  * The flow, from the socket's common part, where the tracepoints' records take it too: from sk
  * (retransmit_skb) or from the request sock (synack), which begins with a struct sock_common.
  * Read from the raw tracepoints' arguments, which have stayed (sk, skb) and (sk, req) since the
- * tracepoints came (4.15; 6.8 appended an err to retransmit_skb's), it needs no kernel type but
- * struct sock, which the drop programs relocate already. The records' types moved
+ * tracepoints came (4.15; 6.8 appended an err to retransmit_skb's), it needs no kernel types but
+ * struct sock and struct net, which the drop programs relocate already (a request sock's
+ * namespace is its listener's, as the record's skaddr's was). The records' types moved
  * (retransmit_skb's was the shared trace_event_raw_tcp_event_sk_skb before 6.8): their three
  * flavours cost libbpf a scan of all of vmlinux's BTF each at load, and the flavour this kernel
  * lacks a look through every module's BTF too, which without CAP_SYS_ADMIN failed the load.
