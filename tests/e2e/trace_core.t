@@ -3,9 +3,9 @@
 # What the tracer asks of the kernel's BTF at load, and what it reads with it. libbpf scans all
 # of vmlinux's BTF once for each kernel type the programs relocate (issue 12): the header reads
 # and the TCP programs relocate no type of their own. Each reader (typed loads, copies, the
-# classic tracepoint) gives the packets' exact addresses and ports, IPv4 options and IPv6
-# included; TCP retransmissions and SYN-ACK retransmissions name their exact flows in both
-# families; and they are traced with CAP_BPF and CAP_PERFMON alone.
+# classic tracepoint) gives the packets' exact addresses and ports, with 40 bytes of IPv4
+# options and over IPv6 too; TCP retransmissions and SYN-ACK retransmissions name their exact
+# flows in both families; and they are traced with CAP_BPF and CAP_PERFMON alone.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 t_need nft
@@ -55,7 +55,7 @@ run_variant()
 		--events --events-rate 100000 --json "$@"
 	t_wait_ready "$out.err" || return 1
 	LABTOOL_SPORT=40001 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 2 >/dev/null
-	LABTOOL_SPORT=40002 LABTOOL_IPOPTS=8 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 2 >/dev/null
+	LABTOOL_SPORT=40002 LABTOOL_IPOPTS=40 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 2 >/dev/null
 	LABTOOL_SPORT=40003 lab_exec host "$LAB_TOOL" udp-send "$DST6" 9999 2 >/dev/null
 	lab_exec host ping -c 2 -i 0.2 -W 0.3 -q "$LAB_DST4" >/dev/null 2>&1
 	lab_exec host ping -6 -c 2 -i 0.2 -W 0.3 -q "$DST6" >/dev/null 2>&1
@@ -120,7 +120,9 @@ check_variant()
 	n() { jq -r --argjson ns "$HOST_NS" --arg s "$1" --arg d "$2" \
 		'select(.netns == $ns and .src == $s and .dst == $d) | .protocol' "$ev" | sort | uniq -c | awk '{ print $1 " " $2 }'; }
 	t_is "$(n "$LAB_HOST4:40001" "$LAB_DST4:9999")" "2 udp" "$name: IPv4 UDP: both datagrams, exact addresses and ports"
-	t_is "$(n "$LAB_HOST4:40002" "$LAB_DST4:9999")" "2 udp" "$name: IPv4 UDP with 8 bytes of IP options: the ports past them"
+	t_is "$(n "$LAB_HOST4:40002" "$LAB_DST4:9999")" "2 udp" "$name: IPv4 UDP with 40 bytes of IP options (the most): the ports past them"
+	len_of() { jq -r --arg s "$LAB_HOST4:$1" 'select(.src == $s) | .len' "$ev" | sort -u | tr '\n' ' '; }
+	t_is "$(len_of 40002)" "$(($(len_of 40001) + 40)) " "$name: and the options are in those packets (40 bytes longer)"
 	t_is "$(n "[$HOST6]:40003" "[$DST6]:9999")" "2 udp" "$name: IPv6 UDP: exact addresses and ports"
 	t_is "$(n "$LAB_HOST4" "$LAB_DST4")" "2 icmp" "$name: IPv4 pings: exact addresses"
 	t_is "$(n "$HOST6" "$DST6")" "2 icmpv6" "$name: IPv6 pings: exact addresses"
