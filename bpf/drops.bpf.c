@@ -388,6 +388,23 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 #define RDONLY(type, ptr) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 
+/*
+ * The header bytes at p, read through one kernel type: struct sk_buff's cb[], 48 scratch bytes
+ * that the verifier lets a program read at any offset and width (it names skb->cb as the reason
+ * it allows that), laid over the packet. The wire headers have fixed layouts (RFC 791, 8200,
+ * 768, 792), so per-header kernel types would buy nothing, and each cost libbpf a scan of all of
+ * vmlinux's BTF at load to find its id; sk_buff is relocated for the skb's own fields already.
+ * Every read through a window ends by byte 44 (IPv6's header and the ports); the verifier checks
+ * each against cb's end, so a kernel with a smaller cb fails the load and gets the copying reader.
+ */
+static __always_inline const __u8 *header_window(const unsigned char *p)
+{
+	const struct sk_buff *w = bpf_rdonly_cast(p - bpf_core_field_offset(struct sk_buff, cb),
+						  bpf_core_type_id_kernel(struct sk_buff));
+
+	return (const __u8 *)w->cb;
+}
+
 /* Headers by typed loads: the same result as read_headers_copy, without a helper call. Rare
  * shapes (IPv4 options are fine; IPv6 extension headers, a missing skb->protocol) are left to
  * the copying reader: false then, with p untouched. One call of that reader, not one for each
@@ -396,56 +413,57 @@ static __always_inline bool read_headers_cast(const struct skb_fields *f, __u32 
 					      struct l3l4 *p)
 {
 	const unsigned char *nh = f->head + f->network;
+	const __u8 *h, *l4;
 	__u32 off;
 
 	if (f->protocol == bpf_htons(ETH_P_IP)) {
-		const struct iphdr *ip = RDONLY(struct iphdr, nh);
-
+		h = header_window(nh);
 		p->l3_proto = ETH_P_IP;
-		if (avail < 20 || BPF_CORE_READ_BITFIELD(ip, version) != 4)
+		/* version and IHL share the first byte, version in the high nibble */
+		if (avail < 20 || h[0] >> 4 != 4)
 			return true;
-		off = BPF_CORE_READ_BITFIELD(ip, ihl) * 4;
+		off = (h[0] & 0xf) * 4;
 		if (off < 20)
 			return true;
 		p->family = 4;
-		p->l4_proto = ip->protocol;
-		*(__u32 *)p->saddr = ip->saddr;
-		*(__u32 *)p->daddr = ip->daddr;
-		/* A fragment other than the first carries no ports. */
-		if (ip->frag_off & bpf_htons(0x1fff))
+		p->l4_proto = h[9];
+		*(__u32 *)p->saddr = *(const __u32 *)(h + 12);
+		*(__u32 *)p->daddr = *(const __u32 *)(h + 16);
+		/* A fragment other than the first carries no ports (the offset: 13 bits at 6). */
+		if (*(const __u16 *)(h + 6) & bpf_htons(0x1fff))
 			return true;
 	} else if (f->protocol == bpf_htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6 = RDONLY(struct ipv6hdr, nh);
 		__u8 next;
 
 		if (avail < 40)
 			return false;
-		next = ip6->nexthdr;
-		if (BPF_CORE_READ_BITFIELD(ip6, version) != 6 || next == IPPROTO_HOPOPTS ||
-		    next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT)
+		h = header_window(nh);
+		next = h[6];
+		if (h[0] >> 4 != 6 || next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+		    next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT)
 			return false;
 		p->l3_proto = ETH_P_IPV6;
 		p->family = 6;
 		p->l4_proto = next;
-		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
-		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+		/* In words: a byte-wise copy would be 32 guarded loads */
+		for (int i = 0; i < 4; i++) {
+			((__u32 *)p->saddr)[i] = ((const __u32 *)h)[2 + i];
+			((__u32 *)p->daddr)[i] = ((const __u32 *)h)[6 + i];
+		}
 		off = 40;
 	} else {
 		return false;
 	}
 	if (!has_ports(p->l4_proto) || off + 4 > avail)
 		return true;
+	/* TCP, UDP and SCTP start with the two ports; ICMP and ICMPv6 with type and code. */
+	l4 = header_window(nh + off);
 	if (has_real_ports(p->l4_proto)) {
-		/* TCP, UDP and SCTP all start with the two ports. */
-		const struct udphdr *l4 = RDONLY(struct udphdr, nh + off);
-
-		p->sport = bpf_ntohs(l4->source);
-		p->dport = bpf_ntohs(l4->dest);
+		p->sport = bpf_ntohs(*(const __u16 *)l4);
+		p->dport = bpf_ntohs(*(const __u16 *)(l4 + 2));
 	} else {
-		const struct icmphdr *ic = RDONLY(struct icmphdr, nh + off);
-
-		p->sport = ic->type;
-		p->dport = ic->code;
+		p->sport = l4[0];
+		p->dport = l4[1];
 	}
 	return true;
 }

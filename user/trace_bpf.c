@@ -130,7 +130,8 @@ static int load_variant(const struct tracer_config *cfg, const struct reason_tab
 	int err;
 
 	*out = NULL;
-	if (mode == ATTACH_TRACEPOINT || retrans) {
+	/* The classic tracepoint needs tracefs; the TCP programs are raw tracepoints. */
+	if (mode == ATTACH_TRACEPOINT) {
 		err = ensure_tracefs();
 		if (err)
 			return err;

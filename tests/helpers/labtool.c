@@ -3,7 +3,9 @@
  * labtool: the traffic the lab tests need, run inside a lab namespace.
  *
  *   labtool udp-sink ADDR PORT RCVBUF          bound UDP socket that never reads
- *   labtool udp-send ADDR PORT COUNT [SIZE]     send exactly COUNT datagrams, then exit
+ *   labtool udp-send ADDR PORT COUNT [SIZE]     send exactly COUNT datagrams, then exit; from
+ *                                               port $LABTOOL_SPORT when set, and (IPv4) with
+ *                                               $LABTOOL_IPOPTS bytes of NOP IP options
  *   labtool udp-flood ADDR PORT SECONDS [SIZE]  sendmmsg as fast as possible; prints
  *                                               "packets N cpu_s X wall_s Y"
  *   labtool icmp-flood ADDR SECONDS RATE        ICMP echo requests at RATE a second (raw
@@ -117,6 +119,41 @@ static int udp_send_batch(int fd, const struct sockaddr_storage *ss, socklen_t l
 	return sendmmsg(fd, msgs, n, 0);
 }
 
+/*
+ * The source port and IP options of udp-send, from the environment (tests that assert the exact
+ * ports and parse past a longer IPv4 header): bind to $LABTOOL_SPORT, and add $LABTOOL_IPOPTS
+ * bytes (a multiple of 4, at most 40) of no-op options to an IPv4 socket's packets.
+ */
+static int udp_send_setup(int fd, int family)
+{
+	const char *sport = getenv("LABTOOL_SPORT"), *opts = getenv("LABTOOL_IPOPTS");
+	unsigned char nops[40];
+	int n = opts ? atoi(opts) : 0;
+
+	if (n < 0 || n > 40 || n % 4) {
+		fprintf(stderr, "labtool: LABTOOL_IPOPTS must be a multiple of 4 in [0, 40]\n");
+		return 2;
+	}
+	if (n && family == AF_INET) {
+		memset(nops, 1, sizeof(nops)); /* IPOPT_NOOP */
+		if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, nops, n)) {
+			perror("labtool: IP_OPTIONS");
+			return 1;
+		}
+	}
+	if (sport) {
+		struct sockaddr_storage local;
+		socklen_t len;
+
+		parse_addr(family == AF_INET ? "0.0.0.0" : "::", sport, &local, &len);
+		if (bind(fd, (struct sockaddr *)&local, len)) {
+			perror("labtool: bind");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Exactly COUNT datagrams leave the socket: a send refused by the host (EPERM from a firewall
  * drop, ENOBUFS from a full qdisc) still counts as one packet handed to the kernel. */
 static int udp_send(char **argv, int argc)
@@ -128,7 +165,10 @@ static int udp_send(char **argv, int argc)
 	size_t size = argc > 3 ? (size_t)atol(argv[3]) : 32;
 	char buf[65536] = { 0 };
 	long sent = 0;
+	int err = udp_send_setup(fd, ss.ss_family);
 
+	if (err)
+		return err;
 	if (size > sizeof(buf))
 		size = sizeof(buf);
 	while (sent < count) {
