@@ -22,6 +22,10 @@ extern const volatile __u32 filter_netns;
 extern const volatile __u16 filter_port;
 extern const volatile __u8 filter_family; /* 0: no host filter; 4 or 6 */
 extern const volatile __u8 filter_addr[16];
+/* tcp_retransmit_skb has the attempt's err (6.17+, "tcp: trace retransmit failures in
+ * tcp_retransmit_skb"): the loader reads it from the tracepoint's BTF. A rodata constant, so
+ * that the verifier prunes the read of an argument the kernel lacks (which fails the attach). */
+const volatile bool retransmit_has_err;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -83,12 +87,13 @@ static __always_inline int count_retransmit(struct retrans_key *k, bool synack)
  * The flow, from the socket's common part, where the tracepoints' records take it too: from sk
  * (retransmit_skb) or from the request sock (synack), which begins with a struct sock_common.
  * Read from the raw tracepoints' arguments, which have stayed (sk, skb) and (sk, req) since the
- * tracepoints came (4.15; 6.8 appended an err to retransmit_skb's), it needs no kernel types but
- * struct sock and struct net, which the drop programs relocate already (a request sock's
- * namespace is its listener's, as the record's skaddr's was). The records' types moved
- * (retransmit_skb's was the shared trace_event_raw_tcp_event_sk_skb before 6.8): their three
- * flavours cost libbpf a scan of all of vmlinux's BTF each at load, and the flavour this kernel
- * lacks a look through every module's BTF too, which without CAP_SYS_ADMIN failed the load.
+ * tracepoints came (retransmit_skb 4.15, synack 4.16; 6.17 appended an err to retransmit_skb's),
+ * it needs no kernel types but struct sock and struct net, which the drop programs relocate
+ * already (a request sock's namespace is its listener's, as the record's skaddr's was). The
+ * records' types moved (retransmit_skb's was the shared trace_event_raw_tcp_event_sk_skb before
+ * 6.17): their three flavours cost libbpf a scan of all of vmlinux's BTF each at load, and the
+ * flavour this kernel lacks a look through every module's BTF too, which without CAP_SYS_ADMIN
+ * failed the load.
  * retransmit_skb's record takes sport and the IPv4 source from struct inet_sock (inet_sport,
  * inet_saddr); TCP sets them to skc_num and skc_rcv_saddr when it binds, connects or accepts.
  */
@@ -113,6 +118,11 @@ int BPF_PROG(tcp_retransmit_skb, const struct sock *sk)
 {
 	struct retrans_key k = {};
 
+	/* From 6.17 the tracepoint fires on every attempt, also on those that send nothing
+	 * (-EHOSTUNREACH, -EBUSY, -EAGAIN, -ENOMEM): a retransmission is one with err 0, as
+	 * TcpRetransSegs counts. The kernel counts the failed ones (TcpExtTCPRetransFail). */
+	if (retransmit_has_err && (int)ctx[2])
+		return 0;
 	key_from_sock(&k, sk);
 	return count_retransmit(&k, false);
 }

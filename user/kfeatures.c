@@ -54,6 +54,26 @@ int kfree_skb_btf_args(void)
 	return n;
 }
 
+int tcp_retransmit_skb_btf_args(void)
+{
+	struct btf *btf = kernel_btf();
+	const struct btf_type *t;
+	int id, n = -ENOENT;
+
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, "btf_trace_tcp_retransmit_skb", BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		/* typedef -> pointer -> function prototype, as for kfree_skb */
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+		if (t && btf_is_ptr(t))
+			t = btf__type_by_id(btf, t->type);
+		if (t && btf_is_func_proto(t))
+			n = btf_vlen(t) - 1;
+	}
+	return n;
+}
+
 bool kernel_has_func(const char *name)
 {
 	struct btf *btf = kernel_btf();

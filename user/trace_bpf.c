@@ -56,7 +56,7 @@ static bool is_tcp_prog(const struct drops_bpf *skel, const struct bpf_program *
 /* The filters (rodata) are shared with the tcp programs, which tcp.bpf.c links in. */
 static void configure_drops(struct drops_bpf *skel, const struct tracer_config *cfg,
 			    const struct reason_table *reasons, struct bpf_program *prog,
-			    int tp_args, bool retrans)
+			    int tp_args, int tcp_args, bool retrans)
 {
 	uint32_t slots = table_slots(cfg->max_keys);
 	struct bpf_program *p;
@@ -73,6 +73,7 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	skel->rodata->ephemeral_hi = hi;
 	skel->rodata->has_reason = tp_args >= 3 && !cfg->ignore_reason;
 	skel->rodata->has_rx_sk = tp_args >= 4;
+	skel->rodata->retransmit_has_err = tcp_args >= 3;
 	skel->rodata->ignore_reason = cfg->ignore_reason;
 	/* The classic tracepoint never nests (bpf_prog_active); tp_btf may (drops.bpf.c). */
 	skel->rodata->nest_guard = prog != skel->progs.kfree_skb_tp;
@@ -123,7 +124,7 @@ static struct bpf_program *variant_prog(struct drops_bpf *skel, enum attach_mode
 }
 
 static int load_variant(const struct tracer_config *cfg, const struct reason_table *reasons,
-			enum attach_mode mode, bool cast, int tp_args, bool retrans,
+			enum attach_mode mode, bool cast, int tp_args, int tcp_args, bool retrans,
 			struct drops_bpf **out)
 {
 	struct drops_bpf *skel;
@@ -139,7 +140,8 @@ static int load_variant(const struct tracer_config *cfg, const struct reason_tab
 	skel = drops_bpf__open();
 	if (!skel)
 		return -errno;
-	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args, retrans);
+	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args, tcp_args,
+			retrans);
 	err = drops_bpf__load(skel);
 	if (!err)
 		err = drops_bpf__attach(skel);
@@ -154,19 +156,20 @@ static int load_variant(const struct tracer_config *cfg, const struct reason_tab
 /* A variant with the TCP retransmit programs when they are asked for, else (or when they fail)
  * without them: drops still tell most of the story. */
 static int load_drops(struct tracer *t, const struct tracer_config *cfg,
-		      const struct reason_table *reasons, bool cast, int tp_args)
+		      const struct reason_table *reasons, bool cast, int tp_args, int tcp_args)
 {
 	int err, tcp_err = 0;
 
 	t->retrans = false;
 	if (cfg->retransmits) {
-		tcp_err = load_variant(cfg, reasons, t->mode, cast, tp_args, true, &t->drops);
+		tcp_err = load_variant(cfg, reasons, t->mode, cast, tp_args, tcp_args, true,
+				       &t->drops);
 		if (!tcp_err) {
 			t->retrans = true;
 			return 0;
 		}
 	}
-	err = load_variant(cfg, reasons, t->mode, cast, tp_args, false, &t->drops);
+	err = load_variant(cfg, reasons, t->mode, cast, tp_args, tcp_args, false, &t->drops);
 	if (!err && tcp_err)
 		ds_err("TCP retransmit tracing unavailable: %s; continuing without it",
 		       strerror(-tcp_err));
@@ -187,7 +190,7 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 {
 	double start = mono_now();
 	struct tracer *t;
-	int err, tp_args;
+	int err, tp_args, tcp_args;
 	bool can_cast;
 
 	*out = NULL;
@@ -209,25 +212,26 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	 * classic tracepoint. */
 	t->mode = cfg->mode == ATTACH_AUTO ? ATTACH_TP_BTF : cfg->mode;
 	tp_args = kfree_skb_btf_args();
+	tcp_args = tcp_retransmit_skb_btf_args();
 	can_cast = kernel_has_func("bpf_rdonly_cast");
 	/* Asked all we need of it: the peak memory is one parsed BTF, libbpf's, not two. */
 	kernel_btf_release();
 	err = -ENOENT;
 	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && can_cast) {
 		t->reader = "cast";
-		err = load_drops(t, cfg, reasons, true, tp_args);
+		err = load_drops(t, cfg, reasons, true, tp_args, tcp_args);
 		if (err)
 			ds_debug("tp_btf with bpf_rdonly_cast failed (%s)", strerror(-err));
 	}
 	if (err) {
 		t->reader = "copy";
-		err = load_drops(t, cfg, reasons, false, tp_args);
+		err = load_drops(t, cfg, reasons, false, tp_args, tcp_args);
 	}
 	if (err && cfg->mode == ATTACH_AUTO) {
 		ds_debug("tp_btf/kfree_skb unavailable (%s); using the classic tracepoint",
 			 strerror(-err));
 		t->mode = ATTACH_TRACEPOINT;
-		err = load_drops(t, cfg, reasons, false, tp_args);
+		err = load_drops(t, cfg, reasons, false, tp_args, tcp_args);
 	}
 	if (err) {
 		ds_err("failed to load the drop tracer (%s): %s; run with -v -v for the verifier's log",
@@ -235,7 +239,10 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 		goto cleanup;
 	}
 	ds_debug("attached skb:kfree_skb via %s, reading headers by %s; TCP retransmits %s",
-		 attach_mode_name(t->mode), t->reader, t->retrans ? "traced" : "not traced");
+		 attach_mode_name(t->mode), t->reader,
+		 !t->retrans	 ? "not traced"
+		 : tcp_args >= 3 ? "traced (attempts that failed left out)"
+				 : "traced");
 
 	if (cfg->events || cfg->watch) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->drops->maps.events), on_ringbuf, t, NULL);

@@ -43,6 +43,48 @@ for l in "dst 0.0.0.0 9200" "dst :: 9201" "host 0.0.0.0 9300" "host :: 9301"; do
 	listen $l || t_skip_all "no TCP listener in the lab ($l)"
 done
 
+# --- a retransmission is an attempt that sent: from 6.17 tcp_retransmit_skb fires on failed
+# attempts too (with their err), which TcpRetransSegs does not count. Run first, while nothing
+# else retransmits in the host namespace. The host's data to dst:9210 is never acked (dst's
+# ACKs dropped on the way in, not its SYN-ACK), so it is retransmitted: sent at first, then,
+# once dst is unreachable by route, failing with EHOSTUNREACH every 0.5 s.
+listen dst 0.0.0.0 9210 || t_skip_all "no TCP listener in the lab (dst 0.0.0.0 9210)"
+out="$T_TMP/rtx"
+t_start_bg "$out" "$DROPSCOPE" -v trace -N "$LAB_HOST" --json
+if t_wait_ready "$out.err"; then
+	lab_nft host 'table inet lab_rtx { chain input { type filter hook input priority 0;
+		tcp sport 9210 tcp flags & (syn | ack) == ack drop; }
+	}'
+	segs0=$(lab_nstat host TcpRetransSegs)
+	fail0=$(lab_nstat host TcpExtTCPRetransFail)
+	lab_bg host bash -c "exec 3<>/dev/tcp/$LAB_DST4/9210 && echo connected >'$out.conn' &&
+		printf '%100s' '' >&3 && sleep 8"
+	holder=$LAB_LAST_PID
+	lab_wait_file "$out.conn" connected 5
+	# Two or three retransmissions go out (RTO 0.2, 0.6, 1.4 s), then none can.
+	sleep 1
+	lab_exec host ip route add unreachable "$LAB_DST4/32"
+	sleep 3.5
+	segs1=$(lab_nstat host TcpRetransSegs)
+	fail1=$(lab_nstat host TcpExtTCPRetransFail)
+	t_stop "$T_BG_PID"
+	lab_exec host ip route del unreachable "$LAB_DST4/32"
+	lab_exec host nft delete table inet lab_rtx
+	t_wait "$holder" 10 >/dev/null
+	if grep -q 'TCP retransmits traced (attempts that failed left out)' "$out.err"; then
+		t_diag "tcp_retransmit_skb reports failed attempts here (6.17+): they are left out"
+	else
+		t_diag "tcp_retransmit_skb has no err here (before 6.17): it fires only on attempts that sent"
+	fi
+	# (Not every failure is counted there: EHOSTUNREACH from the route lookup is not.)
+	t_diag "TCPRetransFail $fail0 -> $fail1"
+	t_ge "$((segs1 - segs0))" 1 "and some went out before: RetransSegs $segs0 -> $segs1"
+	t_is "$(jq -r '[.retransmits[] | .count] | add // 0' <<<"$(tail -n1 "$out")")" "$((segs1 - segs0))" \
+		"TCP retransmissions traced: as many as TcpRetransSegs counted, none that failed"
+else
+	t_check "the tracer started for the retransmit failures" false
+fi
+
 has_cast=
 bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "FUNC 'bpf_rdonly_cast'" && has_cast=1
 
