@@ -520,6 +520,9 @@ static __always_inline int handle_drop(const struct skb_fields *f, __u64 locatio
 static __always_inline void fields_btf(struct sk_buff *skb, unsigned long long *ctx,
 				       struct skb_fields *f, struct net_device **devp, bool cast)
 {
+	/* The cast variant reads skb->dev and skb->sk, and the socket, through untrusted views:
+	 * the verifier searches vmlinux BTF for no __safe_* type on those loads. */
+	const struct sk_buff *v = cast ? RDONLY(struct sk_buff, skb) : skb;
 	struct net_device *dev;
 	struct sock *sk;
 
@@ -530,22 +533,16 @@ static __always_inline void fields_btf(struct sk_buff *skb, unsigned long long *
 	f->protocol = skb->protocol;
 	f->queue_mapping = skb->queue_mapping;
 	f->iif = skb->skb_iif;
-	if (cast)
-		dev = RDONLY(struct sk_buff, skb)->dev;
-	else
-		dev = skb->dev;
+	dev = v->dev;
 	if (dev) {
 		f->dev_ifindex = dev->ifindex;
 		f->netns = dev->nd_net.net->ns.inum;
 	} else {
-		if (cast) {
-			sk = RDONLY(struct sk_buff, skb)->sk ?: RX_SK(ctx);
-			if (sk)
-				f->netns = RDONLY(struct sock, sk)->__sk_common.skc_net.net->ns.inum;
-		} else {
-			sk = skb->sk ?: RX_SK(ctx);
-			if (sk)
-				f->netns = sk->__sk_common.skc_net.net->ns.inum;
+		sk = v->sk ?: RX_SK(ctx);
+		if (sk) {
+			const struct sock *s = cast ? RDONLY(struct sock, sk) : sk;
+
+			f->netns = s->__sk_common.skc_net.net->ns.inum;
 		}
 	}
 	*devp = dev;
