@@ -5,7 +5,7 @@
 # and the TCP programs relocate no type of their own. Each reader (typed loads, copies, the
 # classic tracepoint) gives the packets' exact addresses and ports, with 40 bytes of IPv4
 # options and over IPv6 too; TCP retransmissions and SYN-ACK retransmissions name their exact
-# flows in both families; and they are traced with CAP_BPF and CAP_PERFMON alone.
+# flows in both families (privs.t checks they are traced with CAP_BPF and CAP_PERFMON alone).
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 t_need nft
@@ -19,9 +19,12 @@ DST6=$(lab_exec dst ip -6 -o addr show dev eth0 scope global | awk '{ sub("/.*",
 
 # In the host namespace (the tracer watches it alone: other labs, and their drops, may run
 # beside): its UDP datagrams and pings are dropped on the way out; the SYN-ACKs of dst's
-# listeners on the way in, so that the host retransmits its SYNs; and the last ACKs of dst's
+# listeners on the way in, so that the host retransmits its SYNs; fragments but the first
+# before reassembly (priority -500 comes before defragmentation's -400); and the last ACKs of dst's
 # connections to the host's listeners, so that the host retransmits its SYN-ACKs.
 lab_nft host 'table inet lab_core {
+	chain pre { type filter hook prerouting priority -500;
+		ip frag-off & 0x1fff != 0 drop; }
 	chain output { type filter hook output priority 0;
 		udp dport 9999 drop; icmp type echo-request drop; icmpv6 type echo-request drop; }
 	chain input { type filter hook input priority 0;
@@ -86,7 +89,7 @@ else
 fi
 
 has_cast=
-bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "FUNC 'bpf_rdonly_cast'" && has_cast=1
+"$DROPSCOPE" version | grep -q '^tp_btf header reads: typed loads' && has_cast=1
 
 # run_variant KEY READER ARGS...: the tracer, with -v -v, through the traffic.
 run_variant()
@@ -99,6 +102,10 @@ run_variant()
 	LABTOOL_SPORT=40001 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 2 >/dev/null
 	LABTOOL_SPORT=40002 LABTOOL_IPOPTS=40 lab_exec host "$LAB_TOOL" udp-send "$LAB_DST4" 9999 2 >/dev/null
 	LABTOOL_SPORT=40003 lab_exec host "$LAB_TOOL" udp-send "$DST6" 9999 2 >/dev/null
+	# A hop-by-hop header: the typed-load reader leaves it to the copying reader.
+	LABTOOL_SPORT=40004 LABTOOL_IPOPTS=16 lab_exec host "$LAB_TOOL" udp-send "$DST6" 9999 2 >/dev/null
+	# 3000 bytes in 3 fragments: the second and third carry no ports.
+	lab_exec dst "$LAB_TOOL" udp-send "$LAB_HOST4" 9997 1 3000 >/dev/null
 	lab_exec host ping -c 2 -i 0.2 -W 0.3 -q "$LAB_DST4" >/dev/null 2>&1
 	lab_exec host ping -6 -c 2 -i 0.2 -W 0.3 -q "$DST6" >/dev/null 2>&1
 	# Held 2 s: the first SYN or SYN-ACK, and its retransmission 1 s later.
@@ -166,6 +173,8 @@ check_variant()
 	len_of() { jq -r --arg s "$LAB_HOST4:$1" 'select(.src == $s) | .len' "$ev" | sort -u | tr '\n' ' '; }
 	t_is "$(len_of 40002)" "$(($(len_of 40001) + 40)) " "$name: and the options are in those packets (40 bytes longer)"
 	t_is "$(n "[$HOST6]:40003" "[$DST6]:9999")" "2 udp" "$name: IPv6 UDP: exact addresses and ports"
+	t_is "$(n "[$HOST6]:40004" "[$DST6]:9999")" "2 udp" "$name: IPv6 UDP after a hop-by-hop header: exact addresses and ports"
+	t_is "$(n "$LAB_DST4:0" "$LAB_HOST4:0")" "2 udp" "$name: IPv4 fragments past the first: exact addresses, no ports"
 	t_is "$(n "$LAB_HOST4" "$LAB_DST4")" "2 icmp" "$name: IPv4 pings: exact addresses"
 	t_is "$(n "$HOST6" "$DST6")" "2 icmpv6" "$name: IPv6 pings: exact addresses"
 	p4=$(port_of "$out.ss" "$LAB_DST4:9200")
@@ -202,16 +211,5 @@ run_variant copy copy
 check_variant copy "tp_btf (copy)" tp_btf copy
 run_variant tp copy --attach tracepoint
 check_variant tp tracepoint tracepoint copy
-
-# --- privileges: CAP_BPF and CAP_PERFMON are enough for the TCP programs too. They used to need
-# CAP_SYS_ADMIN, to look through the modules' BTF for the record type the kernel lacks.
-if command -v setpriv >/dev/null && setpriv --inh-caps=+bpf,+perfmon true 2>/dev/null; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon \
-		--ambient-caps=+bpf,+perfmon "$DROPSCOPE" -v trace -d 0.2 >/dev/null 2>"$T_TMP/caps.err"
-	t_is "$?" 0 "as nobody with CAP_BPF and CAP_PERFMON, trace runs"
-	t_check "and traces TCP retransmissions" grep -q "TCP retransmits traced" "$T_TMP/caps.err"
-else
-	t_diag "setpriv cannot grant CAP_BPF here (util-linux or a kernel before 5.8): privileges not tested"
-fi
 
 t_done
