@@ -127,7 +127,10 @@ int BPF_PROG(tcp_retransmit_skb, const struct sock *sk)
 	return count_retransmit(&k, false);
 }
 
-/* req is a struct request_sock, whose first member is its struct sock_common. */
+/* req is a struct request_sock, whose first member is its struct sock_common. Declared struct
+ * sock on purpose: __sk_common sits at offset 0 in both, so key_from_sock reads it through
+ * struct sock's relocations, which the drop programs need already, and naming struct
+ * request_sock would cost libbpf one more scan of vmlinux's BTF at load. */
 SEC("raw_tp/tcp_retransmit_synack")
 int BPF_PROG(tcp_retransmit_synack, const struct sock *sk, const struct sock *req)
 {
