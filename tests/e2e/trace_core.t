@@ -177,6 +177,10 @@ check_variant()
 	t_is "$(n "$LAB_DST4:0" "$LAB_HOST4:0")" "2 udp" "$name: IPv4 fragments past the first: exact addresses, no ports"
 	t_is "$(n "$LAB_HOST4" "$LAB_DST4")" "2 icmp" "$name: IPv4 pings: exact addresses"
 	t_is "$(n "$HOST6" "$DST6")" "2 icmpv6" "$name: IPv6 pings: exact addresses"
+	icmp() { jq -r --arg s "$1" --arg d "$2" 'select(.src == $s and .dst == $d and (.protocol | startswith("icmp"))) |
+		"\(.icmp_type)/\(.icmp_code)"' "$ev" | sort | uniq -c | awk '{ print $1 " " $2 }'; }
+	t_is "$(icmp "$LAB_HOST4" "$LAB_DST4")" "2 8/0" "$name: IPv4 pings: ICMP type and code (echo request)"
+	t_is "$(icmp "$HOST6" "$DST6")" "2 128/0" "$name: IPv6 pings: ICMPv6 type and code (echo request)"
 	p4=$(port_of "$out.ss" "$LAB_DST4:9200")
 	p6=$(port_of "$out.ss" "[$DST6]:9201")
 	q4=$(port_of "$out.dst.ss" "$LAB_HOST4:9300")
