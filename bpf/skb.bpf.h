@@ -137,6 +137,7 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 copied, __u32 avai
 				       __u16 protocol, struct l3l4 *p)
 {
 	__u16 proto = bpf_ntohs(protocol);
+	__u32 off;
 
 	p->l3_proto = proto;
 	if (copied > HDR_COPY)
@@ -144,20 +145,19 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 copied, __u32 avai
 	if (copied > avail)
 		copied = avail;
 	if (proto == ETH_P_IP || (proto == 0 && copied >= 20 && (buf[0] >> 4) == 4)) {
-		__u32 ihl = (buf[0] & 0xf) * 4;
 		__u16 frag = ((__u16)(buf[6] & 0x1f) << 8) | buf[7];
 
-		if (copied < 20 || (buf[0] >> 4) != 4 || ihl < 20)
+		off = (buf[0] & 0xf) * 4;
+		if (copied < 20 || (buf[0] >> 4) != 4 || off < 20)
 			return;
 		p->l3_proto = ETH_P_IP;
 		p->family = 4;
 		p->l4_proto = buf[9];
 		copy_addr4(p->saddr, buf + 12);
 		copy_addr4(p->daddr, buf + 16);
-		if (frag == 0)
-			parse_ports(buf, ihl, copied, avail, p);
+		if (frag)
+			return;
 	} else if (proto == ETH_P_IPV6 || (proto == 0 && copied >= 40 && (buf[0] >> 4) == 6)) {
-		__u32 off = 40;
 		__u8 next;
 
 		if (copied < 40 || (buf[0] >> 4) != 6)
@@ -167,6 +167,7 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 copied, __u32 avai
 		copy_addr6(p->saddr, buf + 8);
 		copy_addr6(p->daddr, buf + 24);
 		next = buf[6];
+		off = 40;
 		/* At most one extension header fits in the copy; deeper chains keep next header. */
 		if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS ||
 		    next == IPPROTO_FRAGMENT) {
@@ -187,8 +188,11 @@ static __always_inline void parse_l3l4(const __u8 *buf, __u32 copied, __u32 avai
 			}
 		}
 		p->l4_proto = next;
-		parse_ports(buf, off, copied, avail, p);
+	} else {
+		return;
 	}
+	/* One call for both families: the verifier walks it once, not once for each. */
+	parse_ports(buf, off, copied, avail, p);
 }
 
 #endif

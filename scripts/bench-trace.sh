@@ -18,7 +18,8 @@
 #              dropscope trace / bare <= 1.2
 # Reported beside them, not judged (it swings on a shared VM): end to end, the flooding
 # process's CPU per packet (the drop happens in its context) above none's, dropscope's over the
-# floor's (issue's target 1.5) and over bpftrace's.
+# floor's (issue's target 1.5) and over bpftrace's; and the verifier's time, instructions walked
+# and states for each program dropscope trace loads (its -v -v -v), over START_ROUNDS loads.
 # ROUNDS, START_ROUNDS and BENCH_SECONDS can be set in the environment.
 set -u
 cd "$(dirname "$0")/.."
@@ -134,6 +135,17 @@ start_run()
 	esac
 }
 
+# verifier_run CONFIG ROUND: the verifier's statistics for each program dropscope loads (-v -v -v);
+# appends "round program usec insns states".
+verifier_run()
+{
+	"$DS" trace -v -v -v -d 0.1 --json 2>&1 >/dev/null |
+		awk -v r="$2" -F"[' ]+" '/-- BEGIN PROG LOAD LOG --/ { p = $3 }
+			/^verification time/ { t = $3 }
+			/^processed [0-9]+ insns/ { for (i = 1; i < NF; i++) if ($i == "total_states") n = $(i + 1)
+				print r, p, t, $2, n }' >>"$TMP/verifier"
+}
+
 # rounds N FN CONFIGS...: N rounds of FN over the configurations, the order rotating.
 rounds()
 {
@@ -155,6 +167,8 @@ echo "end to end: $ROUNDS rounds x 4 configurations x $SECONDS_PER_RUN s"
 rounds "$ROUNDS" cpu_run none floor dropscope bpftrace
 echo "start and memory: $START_ROUNDS rounds x 2 configurations"
 rounds "$START_ROUNDS" start_run bare dropscope
+echo "verifier: $START_ROUNDS loads"
+rounds "$START_ROUNDS" verifier_run dropscope
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 awk '
@@ -219,3 +233,15 @@ END {
 		e_b == "" ? "-" : sprintf("%.2f", median(e_b)), e_b == "" ? "lost in noise" : spread(e_b)
 	exit failed
 }' rounds="$ROUNDS" start_rounds="$START_ROUNDS" "$TMP/stats" "$TMP/cpu" "$TMP/start"
+rc=$?
+# Reported, not judged: what the verifier spends of the start, per program.
+[ -s "$TMP/verifier" ] && sort -k2,2 -k3,3n "$TMP/verifier" | awk '
+{ n[$2]++; t[$2, n[$2]] = $3; insns[$2] = $4; states[$2] = $5 }
+END {
+	printf "\nVerifier, each program of dropscope trace (ms, median and spread over the loads):\n"
+	for (p in n)
+		printf "  %-22s %5.1f ms (%.1f..%.1f)  %d insns walked, %d states\n", p,
+			(t[p, int((n[p] + 1) / 2)] + t[p, int(n[p] / 2) + 1]) / 2000, t[p, 1] / 1000,
+			t[p, n[p]] / 1000, insns[p], states[p]
+}'
+exit $rc

@@ -59,15 +59,19 @@ void kernel_btf_release(void)
 	vmlinux_btf = NULL;
 }
 
-int kfree_skb_btf_args(void)
+/* The arguments of raw tracepoint name (its btf_trace_<name> typedef), the leading void *ctx
+ * not counted; -errno. */
+static int raw_tp_args(const char *name)
 {
 	const struct btf_scan *btf = kernel_btf();
 	const struct btf_type *t;
+	char typedef_name[128];
 	int id;
 
 	if (!btf)
 		return -errno;
-	id = btf_scan_find(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	id = btf_scan_find(btf, typedef_name, BTF_KIND_TYPEDEF);
 	if (id < 0)
 		return -ENOENT;
 	/* typedef -> pointer -> function prototype */
@@ -77,6 +81,16 @@ int kfree_skb_btf_args(void)
 	if (t && btf_scan_kind(t) == BTF_KIND_FUNC_PROTO && btf_scan_vlen(t) > 0)
 		return btf_scan_vlen(t) - 1;
 	return -ENOENT;
+}
+
+int kfree_skb_btf_args(void)
+{
+	return raw_tp_args("kfree_skb");
+}
+
+int tcp_retransmit_skb_btf_args(void)
+{
+	return raw_tp_args("tcp_retransmit_skb");
 }
 
 bool kernel_has_func(const char *name)

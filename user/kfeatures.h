@@ -32,6 +32,13 @@ void kernel_btf_release(void);
  */
 int kfree_skb_btf_args(void);
 
+/*
+ * Arguments of the tcp_retransmit_skb tracepoint as its BTF declares them (without the leading
+ * context): 2 (sk, skb), 3 from 6.17, whose err is the attempt's result: the tracepoint fires on
+ * failed attempts too, which send nothing. Returns -errno if it cannot tell.
+ */
+int tcp_retransmit_skb_btf_args(void);
+
 /* The kernel's BTF has a function of this name (a kfunc the verifier may allow). */
 bool kernel_has_func(const char *name);
 

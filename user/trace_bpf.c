@@ -47,7 +47,7 @@ static bool is_tcp_prog(const struct drops_bpf *skel, const struct bpf_program *
 /* The filters (rodata) are shared with the tcp programs, which tcp.bpf.c links in. */
 static void configure_drops(struct drops_bpf *skel, const struct tracer_config *cfg,
 			    const struct reason_table *reasons, struct bpf_program *prog,
-			    int tp_args, bool retrans)
+			    int tp_args, int tcp_args, bool retrans)
 {
 	uint32_t slots = table_slots(cfg->max_keys);
 	struct bpf_program *p;
@@ -64,6 +64,7 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	skel->rodata->ephemeral_hi = hi;
 	skel->rodata->has_reason = tp_args >= 3 && !cfg->ignore_reason;
 	skel->rodata->has_rx_sk = tp_args >= 4;
+	skel->rodata->retransmit_has_err = tcp_args >= 3;
 	skel->rodata->ignore_reason = cfg->ignore_reason;
 	/* The classic tracepoint never nests (bpf_prog_active); tp_btf may (drops.bpf.c). */
 	skel->rodata->nest_guard = prog != skel->progs.kfree_skb_tp;
@@ -94,8 +95,15 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	/* An LRU map preallocates its entries: keep the unused one small. */
 	if (!retrans)
 		bpf_map__set_max_entries(skel->maps.retrans, 1);
-	bpf_object__for_each_program(p, skel->obj)
+	bpf_object__for_each_program(p, skel->obj) {
 		bpf_program__set_autoload(p, p == prog || (retrans && is_tcp_prog(skel, p)));
+		/* -v -v -v: the verifier's statistics (BPF_LOG_STATS: its time, the instructions
+		 * and states it walked), which libbpf prints at debug level after the load. Not
+		 * at -v -v: a failed load then shows only the error, where libbpf would retry
+		 * it for the whole log. */
+		if (ds_verbose >= 3)
+			bpf_program__set_log_level(p, 4);
+	}
 }
 
 /* The program of a variant; NULL when the kernel cannot have it. */
@@ -107,14 +115,15 @@ static struct bpf_program *variant_prog(struct drops_bpf *skel, enum attach_mode
 }
 
 static int load_variant(const struct tracer_config *cfg, const struct reason_table *reasons,
-			enum attach_mode mode, bool cast, int tp_args, bool retrans,
+			enum attach_mode mode, bool cast, int tp_args, int tcp_args, bool retrans,
 			struct drops_bpf **out)
 {
 	struct drops_bpf *skel;
 	int err;
 
 	*out = NULL;
-	if (mode == ATTACH_TRACEPOINT || retrans) {
+	/* The classic tracepoint needs tracefs; the TCP programs are raw tracepoints. */
+	if (mode == ATTACH_TRACEPOINT) {
 		err = ensure_tracefs();
 		if (err)
 			return err;
@@ -122,7 +131,8 @@ static int load_variant(const struct tracer_config *cfg, const struct reason_tab
 	skel = drops_bpf__open();
 	if (!skel)
 		return -errno;
-	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args, retrans);
+	configure_drops(skel, cfg, reasons, variant_prog(skel, mode, cast), tp_args, tcp_args,
+			retrans);
 	err = drops_bpf__load(skel);
 	if (!err)
 		err = drops_bpf__attach(skel);
@@ -137,19 +147,20 @@ static int load_variant(const struct tracer_config *cfg, const struct reason_tab
 /* A variant with the TCP retransmit programs when they are asked for, else (or when they fail)
  * without them: drops still tell most of the story. */
 static int load_drops(struct tracer *t, const struct tracer_config *cfg,
-		      const struct reason_table *reasons, bool cast, int tp_args)
+		      const struct reason_table *reasons, bool cast, int tp_args, int tcp_args)
 {
 	int err, tcp_err = 0;
 
 	t->retrans = false;
 	if (cfg->retransmits) {
-		tcp_err = load_variant(cfg, reasons, t->mode, cast, tp_args, true, &t->drops);
+		tcp_err = load_variant(cfg, reasons, t->mode, cast, tp_args, tcp_args, true,
+				       &t->drops);
 		if (!tcp_err) {
 			t->retrans = true;
 			return 0;
 		}
 	}
-	err = load_variant(cfg, reasons, t->mode, cast, tp_args, false, &t->drops);
+	err = load_variant(cfg, reasons, t->mode, cast, tp_args, tcp_args, false, &t->drops);
 	if (!err && tcp_err)
 		ds_err("TCP retransmit tracing unavailable: %s; continuing without it",
 		       strerror(-tcp_err));
@@ -170,7 +181,7 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 {
 	double start = mono_now();
 	struct tracer *t;
-	int err, tp_args;
+	int err, tp_args, tcp_args;
 	bool can_cast;
 
 	*out = NULL;
@@ -192,25 +203,26 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 	 * classic tracepoint. */
 	t->mode = cfg->mode == ATTACH_AUTO ? ATTACH_TP_BTF : cfg->mode;
 	tp_args = kfree_skb_btf_args();
+	tcp_args = tcp_retransmit_skb_btf_args();
 	can_cast = kernel_has_func("bpf_rdonly_cast");
 	/* Asked all we need of it: the peak memory is one parsed BTF, libbpf's, not two. */
 	kernel_btf_release();
 	err = -ENOENT;
 	if (t->mode == ATTACH_TP_BTF && !cfg->copy_reader && can_cast) {
 		t->reader = "cast";
-		err = load_drops(t, cfg, reasons, true, tp_args);
+		err = load_drops(t, cfg, reasons, true, tp_args, tcp_args);
 		if (err)
 			ds_debug("tp_btf with bpf_rdonly_cast failed (%s)", strerror(-err));
 	}
 	if (err) {
 		t->reader = "copy";
-		err = load_drops(t, cfg, reasons, false, tp_args);
+		err = load_drops(t, cfg, reasons, false, tp_args, tcp_args);
 	}
 	if (err && cfg->mode == ATTACH_AUTO) {
 		ds_debug("tp_btf/kfree_skb unavailable (%s); using the classic tracepoint",
 			 strerror(-err));
 		t->mode = ATTACH_TRACEPOINT;
-		err = load_drops(t, cfg, reasons, false, tp_args);
+		err = load_drops(t, cfg, reasons, false, tp_args, tcp_args);
 	}
 	if (err) {
 		ds_err("failed to load the drop tracer (%s): %s; run with -v -v for the verifier's log",
@@ -218,7 +230,10 @@ int tracer_open(const struct tracer_config *cfg, const struct reason_table *reas
 		goto cleanup;
 	}
 	ds_debug("attached skb:kfree_skb via %s, reading headers by %s; TCP retransmits %s",
-		 attach_mode_name(t->mode), t->reader, t->retrans ? "traced" : "not traced");
+		 attach_mode_name(t->mode), t->reader,
+		 !t->retrans	 ? "not traced"
+		 : tcp_args >= 3 ? "traced (attempts that failed left out)"
+				 : "traced");
 
 	if (cfg->events || cfg->watch) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->drops->maps.events), on_ringbuf, t, NULL);

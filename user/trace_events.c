@@ -92,6 +92,11 @@ void event_print(const struct drop_event *e, const struct name_ctx *names, bool 
 		json_string(&j, "protocol", p);
 		json_string(&j, "src", src[0] ? src : NULL);
 		json_string(&j, "dst", dst[0] ? dst : NULL);
+		/* ICMP has no ports: the kernel side puts its type and code there. */
+		if ((e->l4_proto == 1 || e->l4_proto == 58) && (e->family == 4 || e->family == 6)) {
+			json_uint(&j, "icmp_type", e->sport);
+			json_uint(&j, "icmp_code", e->dport);
+		}
 		json_uint(&j, "len", e->len);
 		json_uint(&j, "cpu", e->cpu);
 		json_bool(&j, "watched", e->flags & DS_EV_WATCHED);

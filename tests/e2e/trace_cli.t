@@ -461,6 +461,29 @@ t_check "-v reports the reasons the category table lacks" \
 	grep -Eq 'the category table knows all [0-9]+ drop reasons|[0-9]+ of this kernel.s [0-9]+ drop reasons are not in the category table' "$T_TMP/verbose"
 grep -E 'category table|^dropscope:   ' "$T_TMP/verbose" | sed 's/^/# /'
 
+# -v -v -v shows the verifier's statistics for each program loaded (BPF_LOG_STATS, 5.2+), the
+# drop program's among them, whichever variant this kernel takes; -v -v does not ask for them,
+# so that a failed load still gets libbpf's retry with the whole log (a kernel that rejects a
+# variant, where the tracer falls back to the next, shows that log: it is not counted).
+"$DROPSCOPE" trace -v -v -v -d 0.2 --netns "$LAB_HOST" >/dev/null 2>"$T_TMP/vvv"
+t_check "-v -v -v prints the verifier's statistics of the drop program" \
+	awk '/prog .kfree_skb_[a-z_]*.: -- BEGIN PROG LOAD LOG --/ { in_log = 1; next }
+	     /-- END PROG LOAD LOG --/ { in_log = 0 }
+	     in_log && /^processed [0-9]+ insns/ { found = 1 }
+	     END { exit !found }' "$T_TMP/vvv"
+grep -E '^processed [0-9]+ insns|BEGIN PROG LOAD LOG|^verification time' "$T_TMP/vvv" | sed 's/^/# /'
+"$DROPSCOPE" trace -v -v -d 0.2 --netns "$LAB_HOST" >/dev/null 2>"$T_TMP/vv"
+# logs_of_loaded FILE: how many verifier logs in libbpf's output are of programs that loaded.
+logs_of_loaded()
+{
+	awk 'match($0, /prog \047[^\047]*\047/) { p = substr($0, RSTART + 6, RLENGTH - 7) }
+	     /BPF program load failed/ { failed[p] = 1 }
+	     /BEGIN PROG LOAD LOG/ { if (!failed[p]) n++; failed[p] = 0 }
+	     END { print n + 0 }' "$1"
+}
+t_is "$(logs_of_loaded "$T_TMP/vv")" 0 "-v -v does not ask the verifier for them (logs of loads that failed aside)"
+t_ge "$(logs_of_loaded "$T_TMP/vvv")" 1 "(which tells the logs of loaded programs apart)"
+
 # --- bad input: one line, non-zero exit
 t_bad "unknown namespace" 2 "unknown network namespace 'nope'" "$DROPSCOPE" trace --netns nope -d 1
 t_bad "unknown interface" 2 "no interface 'nope0'" "$DROPSCOPE" trace --netns "$LAB_HOST" --dev nope0 -d 1

@@ -3,7 +3,10 @@
  * labtool: the traffic the lab tests need, run inside a lab namespace.
  *
  *   labtool udp-sink ADDR PORT RCVBUF          bound UDP socket that never reads
- *   labtool udp-send ADDR PORT COUNT [SIZE]     send exactly COUNT datagrams, then exit
+ *   labtool udp-send ADDR PORT COUNT [SIZE]     send exactly COUNT datagrams, then exit; from
+ *                                               port $LABTOOL_SPORT when set, and with
+ *                                               $LABTOOL_IPOPTS bytes of NOP IP options (IPv4)
+ *                                               or of hop-by-hop header (IPv6)
  *   labtool udp-flood ADDR PORT SECONDS [SIZE]  sendmmsg as fast as possible; prints
  *                                               "packets N cpu_s X wall_s Y"
  *   labtool icmp-flood ADDR SECONDS RATE        ICMP echo requests at RATE a second (raw
@@ -117,6 +120,91 @@ static int udp_send_batch(int fd, const struct sockaddr_storage *ss, socklen_t l
 	return sendmmsg(fd, msgs, n, 0);
 }
 
+/* The number in environment variable name, in [lo, hi] with step dividing it (0 when unset);
+ * -1 after a one-line error when it is not one. */
+static long env_num(const char *name, long lo, long hi, long step)
+{
+	const char *s = getenv(name);
+	char *end;
+	long n;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < lo || n > hi || n % step) {
+		if (step > 1)
+			fprintf(stderr,
+				"labtool: %s must be a multiple of %ld in [%ld, %ld], not '%s'\n",
+				name, step, lo, hi, s);
+		else
+			fprintf(stderr, "labtool: %s must be a number in [%ld, %ld], not '%s'\n",
+				name, lo, hi, s);
+		return -1;
+	}
+	return n;
+}
+
+/* IPv4: n bytes of NOP options. IPv6: a hop-by-hop header of n bytes, one PadN option. */
+static int set_ipopts(int fd, int family, long n)
+{
+	unsigned char opts[40] = { 0 };
+
+	if (family == AF_INET) {
+		memset(opts, 1, sizeof(opts)); /* IPOPT_NOOP */
+		if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, opts, n)) {
+			perror("labtool: IP_OPTIONS");
+			return 1;
+		}
+		return 0;
+	}
+	if (n % 8) {
+		fprintf(stderr, "labtool: LABTOOL_IPOPTS must be a multiple of 8 for IPv6\n");
+		return 2;
+	}
+	/* next header (the kernel's), length in 8 bytes past the first, PadN over the rest */
+	opts[1] = n / 8 - 1;
+	opts[2] = 1;
+	opts[3] = n - 4;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, opts, n)) {
+		perror("labtool: IPV6_HOPOPTS");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The source port and IP options of udp-send, from the environment (tests that assert the exact
+ * ports and parse past a longer IP header): bind to $LABTOOL_SPORT, and add $LABTOOL_IPOPTS
+ * bytes (a multiple of 4, at most 40; of 8 for IPv6) of no-op options to the packets.
+ */
+static int udp_send_setup(int fd, int family)
+{
+	long n = env_num("LABTOOL_IPOPTS", 0, 40, 4), port = env_num("LABTOOL_SPORT", 0, 65535, 1);
+	int err;
+
+	if (n < 0 || port < 0)
+		return 2;
+	if (n) {
+		err = set_ipopts(fd, family, n);
+		if (err)
+			return err;
+	}
+	if (port) {
+		struct sockaddr_storage local;
+		char buf[8];
+		socklen_t len;
+
+		snprintf(buf, sizeof(buf), "%ld", port);
+		parse_addr(family == AF_INET ? "0.0.0.0" : "::", buf, &local, &len);
+		if (bind(fd, (struct sockaddr *)&local, len)) {
+			perror("labtool: bind");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Exactly COUNT datagrams leave the socket: a send refused by the host (EPERM from a firewall
  * drop, ENOBUFS from a full qdisc) still counts as one packet handed to the kernel. */
 static int udp_send(char **argv, int argc)
@@ -128,9 +216,15 @@ static int udp_send(char **argv, int argc)
 	size_t size = argc > 3 ? (size_t)atol(argv[3]) : 32;
 	char buf[65536] = { 0 };
 	long sent = 0;
+	int err = udp_send_setup(fd, ss.ss_family);
 
+	if (err)
+		return err;
 	if (size > sizeof(buf))
 		size = sizeof(buf);
+	/* Not zeros: ports read by mistake from a later fragment's payload must not look like
+	 * the zeros a reader gives it. */
+	memset(buf, 0xa5, size);
 	while (sent < count) {
 		if (sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len) < 0 && errno != EPERM &&
 		    errno != ENOBUFS && errno != ECONNREFUSED) {
