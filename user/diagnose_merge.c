@@ -325,6 +325,7 @@ int diagnose_merge(struct diag *d)
 
 int diagnose_merge_placed(struct diag *d)
 {
+	read_names(d); /* again after diagnose_merge's: nothing new, no read */
 	if (split_drops(d)) {
 		ds_err("failed to sort the drops: %s", strerror(ENOMEM));
 		return -ENOMEM;

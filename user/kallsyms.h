@@ -61,7 +61,8 @@ void ksyms_source_open(struct ksyms_source *s, const char *path);
 /* The symbols of the n addresses (0s skipped) and of those asked before: the file is read
  * again only when one is new. NULL while none could be read. */
 const struct ksyms *ksyms_source_for(struct ksyms_source *s, const uint64_t *addrs, size_t n);
-/* Every symbol. NULL when they could not be read. */
+/* Every symbol. NULL when they could not be read. A table either returns is the source's: valid
+ * until its next read (a new address, every symbol) or its close. */
 const struct ksyms *ksyms_source_all(struct ksyms_source *s);
 void ksyms_source_close(struct ksyms_source *s);
 

@@ -594,12 +594,11 @@ static void diag_host(const struct mprobe *m, struct diag *d, struct ifname_tabl
 
 	d->self_netns = h->ns ? h->ns->inode : 0;
 	d->reasons = (struct reason_table *)h->reasons;
-	d->ksyms = (struct ksyms *)h->ksyms;
+	d->ksyms_src = h->ksyms_src; /* the merge reads the window's locations' names */
 	d->tracer_name = h->tracer_name;
 	if (h->ifnames_fd >= 0)
 		ifname_table_read(h->ifnames_fd, ifnames);
 	d->names.reasons = h->reasons;
-	d->names.ksyms = h->ksyms;
 	d->names.ifnames = ifnames;
 	d->names.self_netns = d->self_netns;
 	d->before = before->hc;
@@ -1196,23 +1195,9 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
 struct monitor_probe {
 	struct mprobe *mp;
 	struct mprobe_host host;
-	struct ksyms *ksyms;
+	struct ksyms_source ksyms; /* opened at setup, read for each record's locations */
 	struct netns_ref self; /* with -N all, probes leave from our own namespace */
 };
-
-/*
- * The kernel's symbols (some 6 MB for 120k functions) serve the main process's records; a
- * prober process, forked from it, has no use for them: it lets go of its copy at once, which
- * keeps them out of its resident set.
- */
-static struct ksyms *fork_ksyms;
-static bool atfork_set;
-
-static void drop_ksyms_in_child(void)
-{
-	ksyms_free(fork_ksyms);
-	fork_ksyms = NULL;
-}
 
 static void on_event(struct monitor *m, const struct drop_event *e)
 {
@@ -1228,8 +1213,7 @@ static void probe_teardown(struct monitor *m)
 		return;
 	m->on_event = NULL;
 	mprobe_free(p->mp);
-	fork_ksyms = NULL;
-	ksyms_free(p->ksyms);
+	ksyms_source_close(&p->ksyms);
 	netns_close(&p->self);
 	free(p);
 	m->probe = NULL;
@@ -1280,12 +1264,8 @@ static int probe_setup(struct monitor *m)
 		p->host.read_events = monitor_read_events;
 		p->host.events_ctx = m;
 		p->host.reasons = km->reasons;
-		p->ksyms = ksyms_load();
-		p->host.ksyms = p->ksyms;
-		if (!atfork_set)
-			atfork_set = !pthread_atfork(NULL, NULL, drop_ksyms_in_child);
-		if (atfork_set)
-			fork_ksyms = p->ksyms;
+		ksyms_source_open(&p->ksyms, KALLSYMS);
+		p->host.ksyms_src = &p->ksyms;
 	}
 	mprobe_config_init(&cfg);
 	cfg.json = m->o->json;

@@ -59,7 +59,7 @@ struct mprobe_host {
 	int drops_fd, retrans_fd, ifnames_fd, stats_fd; /* -1: none (no tracer) */
 	const char *tracer_name;			/* its attach mode, NULL without a tracer */
 	const struct reason_table *reasons;
-	const struct ksyms *ksyms; /* may be NULL */
+	struct ksyms_source *ksyms_src; /* the kernel's symbols, read for records; may be NULL */
 	/* Reads the events ring buffer's pending events (into mprobe_event): a merge at a stop
 	 * wants them all. NULL: none. */
 	void (*read_events)(void *ctx);
