@@ -300,6 +300,12 @@ static void source_read(struct ksyms_source *s, bool all)
 			 strerror(errno));
 		fclose(s->f);
 		s->f = NULL;
+		/* A table read for other addresses would name a new one after the symbol
+		 * below it in that table: none, and addresses print as such. */
+		if (!s->all) {
+			ksyms_free(s->k);
+			s->k = NULL;
+		}
 		return;
 	}
 	ksyms_free(s->k);
@@ -324,7 +330,7 @@ const struct ksyms *ksyms_source_for(struct ksyms_source *s, const uint64_t *add
 		return s->k;
 	grown = realloc(s->addrs, (s->naddrs + n ? s->naddrs + n : 1) * sizeof(*grown));
 	if (!grown)
-		return s->k;
+		return NULL; /* s->k may not hold the new addresses: no names this time */
 	s->addrs = grown;
 	for (size_t i = 0; i < n; i++)
 		if (addrs[i] && !source_has(s, addrs[i]))

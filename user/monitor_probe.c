@@ -661,6 +661,9 @@ static int window_merge(struct mprobe *m, struct target *t, struct segment *s, s
 		return -ENOMEM;
 	unplaced_loss(d);
 	diagnose_decide(d);
+	/* The symbols are the source's until its next read, and a window is kept, not printed. */
+	d->ksyms = NULL;
+	d->names.ksyms = NULL;
 	return 0;
 }
 

@@ -163,6 +163,16 @@ static void test_source(void)
 	ok(ksyms_source_for(&s, &a, 1) == NULL && ksyms_source_all(&s) == NULL,
 	   "no file: no symbols, no crash");
 	ksyms_source_close(&s);
+	/* A read that fails after one that worked: the table read for other addresses would
+	 * name the new one after the symbol below it (nf_hook_slow): no names instead. */
+	write_file(path, text);
+	ksyms_source_open(&s, path);
+	k = ksyms_source_for(&s, &a, 1);
+	is_str(k ? ksyms_name(k, a, buf, sizeof(buf)) : "", "nf_hook_slow", "read once");
+	write_file(path, "0000000000000000 T a\n");
+	k = ksyms_source_for(&s, &b, 1);
+	ok(k == NULL, "a failed read for a new address gives no table, not the old one");
+	ksyms_source_close(&s);
 	write_file(path, "0000000000000000 T a\n");
 	ksyms_source_open(&s, path);
 	ok(ksyms_source_for(&s, &a, 1) == NULL && s.f == NULL,
