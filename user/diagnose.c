@@ -133,14 +133,9 @@ static void diag_free(struct diag *d)
 	free(d->events);
 	free(d->fates);
 	free(d->seen);
-	free(d->findings);
-	host_delta_free(d->delta);
+	diagnose_free_merged(d);
 	host_counters_free(d->before);
 	host_counters_free(d->after);
-	drop_snapshot_free(&d->drops);
-	drop_report_free(&d->here);
-	drop_report_free(&d->others);
-	retrans_snapshot_free(&d->retrans);
 	ifname_table_free(&d->ifnames);
 	ksyms_source_close(&d->ksyms_own);
 	reasons_free(d->reasons);

@@ -323,9 +323,20 @@ int diagnose_merge(struct diag *d)
 	return diagnose_merge_placed(d);
 }
 
+void diagnose_free_merged(struct diag *d)
+{
+	free(d->findings);
+	host_delta_free(d->delta);
+	drop_snapshot_free(&d->drops);
+	drop_report_free(&d->here);
+	drop_report_free(&d->others);
+	retrans_snapshot_free(&d->retrans);
+}
+
 int diagnose_merge_placed(struct diag *d)
 {
-	read_names(d); /* again after diagnose_merge's: nothing new, no read */
+	if (!d->ksyms)
+		read_names(d); /* diagnose_merge read them already */
 	if (split_drops(d)) {
 		ds_err("failed to sort the drops: %s", strerror(ENOMEM));
 		return -ENOMEM;

@@ -104,6 +104,10 @@ int diagnose_merge(struct diag *d);
  * episode, its segments merged one by one and summed; d->prober NULL); this host's drops,
  * retransmissions and counters judged as diagnose_merge does. 0 or -ENOMEM (printed).
  */
+/* Free what the window's host side and the merge allocated: the findings, the counters'
+ * delta, the drops and their reports, the retransmissions. The caller's own (tracer, prober,
+ * events, counters, names) stay. */
+void diagnose_free_merged(struct diag *d);
 int diagnose_merge_placed(struct diag *d);
 
 /*

@@ -613,12 +613,7 @@ static void diag_host(const struct mprobe *m, struct diag *d, struct ifname_tabl
 /* What diag_host and the merge allocated. */
 static void diag_host_free(struct diag *d, struct ifname_table *ifnames)
 {
-	free(d->findings);
-	host_delta_free(d->delta);
-	drop_snapshot_free(&d->drops);
-	drop_report_free(&d->here);
-	drop_report_free(&d->others);
-	retrans_snapshot_free(&d->retrans);
+	diagnose_free_merged(d);
 	ifname_table_free(ifnames);
 }
 
