@@ -44,8 +44,11 @@ const volatile __u32 slot_mask = DS_DEFAULT_SLOTS - 1; /* slots - 1, slots a pow
 const volatile bool events_on;
 const volatile __u32 events_per_sec = 1000; /* per CPU */
 const volatile __u32 events_burst = 100;
-/* Wake the reader only once the ring is a quarter full; it reads on a timer too (monitor). */
+/* Wake the reader only once the ring holds events_wake_at bytes (a quarter of it); it reads
+ * on a timer too (monitor). The ring's size is userspace's (bpf_map__set_max_entries). */
+#define EVENTS_RING (1 << 20)
 const volatile bool events_batch;
+const volatile __u32 events_wake_at = EVENTS_RING / 4;
 /* The watch filter: packets of the prober, and replies to them, always become events. */
 const volatile bool watch_on;
 const volatile __u8 watch_family; /* 0: any address */
@@ -77,7 +80,6 @@ struct {
 	__type(value, struct ifname_value);
 } ifnames SEC(".maps");
 
-#define EVENTS_RING (1 << 20)
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, EVENTS_RING);
@@ -345,7 +347,7 @@ static __always_inline void emit_event(const struct skb_fields *f, const struct 
 		n = 0;
 	e->data_len = n;
 	bpf_ringbuf_submit(e, !events_batch ? 0
-			      : bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_RING / 4
+			      : bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > events_wake_at
 				      ? BPF_RB_FORCE_WAKEUP
 				      : BPF_RB_NO_WAKEUP);
 	STAT_INC(events_sent);

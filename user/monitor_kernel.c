@@ -73,14 +73,21 @@ static bool link_pinned(const char *dir, const char *name)
 	return !err;
 }
 
+#ifndef MONITOR_EVENTS_RING
+#define MONITOR_EVENTS_RING (256 * 1024)
+#endif
+
 /* Load, attach and pin anew: maps and links, then let the process's copies go. */
 static int load_and_pin(struct monitor_kernel *k, uint32_t netns, bool retransmits)
 {
 	/* Watched: every ICMP drop in the server's namespace becomes an event, so that the
 	 * probing half can place its lost probes and answers. In batches: the loop reads the
 	 * ring on a timer, and is woken early only by a ring a quarter full. */
-	struct tracer_config cfg = {
-		.netns = netns, .retransmits = retransmits, .watch = true, .events_batch = true};
+	struct tracer_config cfg = {.netns = netns,
+				    .retransmits = retransmits,
+				    .watch = true,
+				    .events_batch = true,
+				    .events_ring = MONITOR_EVENTS_RING};
 	struct tracer *t = NULL;
 	int err;
 

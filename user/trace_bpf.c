@@ -92,6 +92,9 @@ static void configure_drops(struct drops_bpf *skel, const struct tracer_config *
 	/* A ring buffer nobody reads costs a page; keep it small unless events are on. */
 	if (!cfg->events && !cfg->watch)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
+	else if (cfg->events_ring)
+		bpf_map__set_max_entries(skel->maps.events, cfg->events_ring);
+	skel->rodata->events_wake_at = bpf_map__max_entries(skel->maps.events) / 4;
 	/* An LRU map preallocates its entries: keep the unused one small. */
 	if (!retrans)
 		bpf_map__set_max_entries(skel->maps.retrans, 1);

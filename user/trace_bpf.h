@@ -32,6 +32,7 @@ struct tracer_config {
 	bool events;
 	uint32_t events_per_sec; /* per CPU; 0: the default */
 	bool events_batch;	 /* wake the reader only when the ring is a quarter full */
+	uint32_t events_ring;	 /* the ring's bytes, a power of 2 of pages; 0: 1 MiB */
 	/*
 	 * The prober's packets always become events, not rate-limited (diagnose): a drop is
 	 * watched when its source or destination address is watch_addr (unless watch_family is

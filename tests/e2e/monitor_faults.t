@@ -169,8 +169,12 @@ t_bad "a busy pin directory" 1 "pin directory $PIN is in use by dropscope (pid $
 # Watched events: the server's ICMP drops are read from the pinned ring buffer.
 lab_host_drop output 'meta l4proto icmp'
 lab_exec host ping -c 3 -i 0.2 -W 1 "$LAB_DST4" >/dev/null 2>&1
-# A flood of them (~100k/s for 2 s, each a watched event): the ring buffer, read in batches,
-# is drained as it fills, and loses none.
+# The monitor's ring buffer is 256 KiB (README's pinned maps: 2 x 256 KiB of the monitor's RSS,
+# the kernel maps its data twice), not trace --events' 1 MiB.
+t_is "$(bpftool -j map show pinned "$PIN/events" | jq -r .max_entries)" 262144 \
+	"the monitor's events ring buffer holds 256 KiB"
+# A flood of them (~100k/s for 2 s, each a watched event): the ring buffer, read in batches and
+# woken a quarter full (64 KiB, ~270 events), is drained as it fills, and loses none.
 lost0=$(metric dropscope_events_lost_total) read0=$(metric dropscope_monitor_events_read_total)
 flood=$(lab_exec host "$LAB_TOOL" icmp-flood "$LAB_DST4" 2 100000)
 sent=$(echo "$flood" | awk '{ print $2 }') wall=$(echo "$flood" | awk '{ print $4 }')
