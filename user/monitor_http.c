@@ -389,7 +389,14 @@ static void accept_all(struct monitor_http *h, double now)
 			;
 		c = i < HTTP_CONNS_MAX ? malloc(sizeof(*c)) : NULL;
 		if (!c) {
-			/* The 33rd: told so, if its socket takes it, and closed at once. */
+			char drop[1024];
+
+			/* The 33rd: told so, if its socket takes it, and closed at once. What it
+			 * sent already is read first: closing over unread bytes sends a reset,
+			 * which may destroy the reply before the client reads it. */
+			for (int j = 0; j < 16 && recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0;
+			     j++)
+				;
 			if (send(fd, busy, strlen(busy), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
 				shutdown(fd, SHUT_WR);
 			close(fd);

@@ -124,8 +124,8 @@ for c in slow idle; do
 	t_is "$(wc -c <"$T_TMP/$c.out")" 0 "and gets no reply"
 done
 
-# 32 connections at most: the 33rd is told 503 and closed at once; once they close, a new
-# one is answered.
+# 32 connections at most: the 33rd is told 503 and closed at once (one that sent its request
+# already too: read, not reset); once they close, a new one is answered.
 fds=()
 for i in $(seq 1 32); do
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" && fds+=("$fd")
@@ -137,6 +137,8 @@ timeout 3 cat <&"$extra" >"$T_TMP/extra" 2>/dev/null
 t_is "$?" 0 "the 33rd connection is closed at once"
 t_is "$(statuses "$T_TMP/extra")" 503 "with a 503"
 exec {extra}>&-
+t_is "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$URL/metrics")" 503 \
+	"a 33rd that sends its request at once: 503 too"
 for fd in "${fds[@]}"; do
 	exec {fd}>&-
 done
