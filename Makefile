@@ -62,21 +62,6 @@ SAN_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(UNIT_SRCS))
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
-# The monitor's HTTP server: libmicrohttpd (Debian's libmicrohttpd-dev).
-MHD_CFLAGS    := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
-# Not linked: user/monitor_mhd.c loads it when the monitor starts its server (linked, it and its
-# gnutls cost every command 2.6 MB and ~1.3 ms at start). Its SONAME, from the dev package.
-MHD_SONAME    := $(shell objdump -p "$$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
-MHD_SONAME    := $(or $(MHD_SONAME),libmicrohttpd.so.12)
-# It goes into a generated header, rewritten (as the Makefile is read, so that make -n sees
-# it too) only when it changes: -MMD then rebuilds monitor_mhd.o, and nothing else, when
-# MHD_SONAME does.
-MHD_SONAME_H  := $(BUILD)/gen/mhd_soname.h
-MHD_SONAME_DEF := \#define MHD_SONAME "$(MHD_SONAME)"
-ifneq ($(MHD_SONAME_DEF),$(shell cat $(MHD_SONAME_H) 2>/dev/null))
-$(shell mkdir -p $(BUILD)/gen && echo '$(MHD_SONAME_DEF)' >$(MHD_SONAME_H))
-endif
-
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(WERROR),1)
@@ -86,8 +71,8 @@ endif
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The normal CFLAGS (same optimisation, so WERROR=1 sees the same warnings) plus the sanitizers.
 SAN_CFLAGS  = $(CFLAGS) $(SANITIZE)
-CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -I$(BUILD)/gen -Ibpf -Iuser $(LIBBPF_CFLAGS) $(MHD_CFLAGS)
-LDLIBS   += $(LIBBPF_LIBS) -ldl -lelf -lz -lpthread -lm
+CPPFLAGS += -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser $(LIBBPF_CFLAGS)
+LDLIBS   += $(LIBBPF_LIBS) -lelf -lz -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
@@ -163,11 +148,6 @@ $(BUILD)/user/%.o: user/%.c | $(SKELS) $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
-$(MHD_SONAME_H): | $(BUILD)/gen
-	$(Q)echo '$(MHD_SONAME_DEF)' >$@
-# Named for the first build; after it, -MMD records the header too.
-$(BUILD)/user/monitor_mhd.o $(SAN)/user/monitor_mhd.o: $(MHD_SONAME_H)
-
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -199,7 +179,7 @@ $(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(SAN_CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/san-unit-$*.d $< $(SAN_LIB) $(LDLIBS) -o $@
 
 # libFuzzer targets: the parsers that read untrusted bytes, built with clang.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) $(MHD_SONAME_H) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_WERROR) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $< \
@@ -209,7 +189,7 @@ $(SEEDS_BIN): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) | $(BUILD)/fuzz $(BUILD)/de
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-$*.d $< $(LIB) $(LDLIBS) -o $@
 
-$(BUILD)/bpf $(BUILD)/skel $(BUILD)/gen $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
+$(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
 $(SAN)/user $(SAN)/tests/unit:
 	$(Q)mkdir -p $@
 

@@ -2,25 +2,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
+#include "http_request.h"
+#include "metrics.h"
 #include "monitor_http.h"
-#include "monitor_mhd.h"
 #include "util.h"
-
-struct monitor_http {
-	struct monitor *m;
-	struct MHD_Daemon *d;
-	int listen_fd;
-	int epoll_fd;
-};
 
 int monitor_parse_listen(const char *s, char *host, size_t size, unsigned *port)
 {
@@ -52,54 +50,396 @@ int monitor_parse_listen(const char *s, char *host, size_t size, unsigned *port)
 	return 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
-	enum MHD_Result ret;
+/*
+ * The server: one endpoint, inside the monitor's one-threaded loop. The listening socket and
+ * every connection are in an epoll descriptor of our own, which the loop polls; each turn of
+ * the loop (at least every 0.1 s: it reads the events ring so often) runs monitor_http_run,
+ * which serves what is ready, without blocking, and keeps the timeouts. A connection reads a
+ * request head (http_request.c parses it), writes the whole reply as the socket takes it, then
+ * reads the next request, pipelined ones from what it already read.
+ */
+#define HTTP_CONNS_MAX 32
+#define HTTP_IDLE_S 10	  /* no byte read or written for this long: closed */
+#define HTTP_REQUEST_S 10 /* from a request's first byte to its reply's last */
+#define HTTP_LINGER_S 2	  /* after a reply that closes, the client's bytes read and dropped */
+#define HTTP_LINGER_MAX 65536
+#define HTTP_ACCEPT_PAUSE_S 0.5 /* out of descriptors: no accept for this long */
 
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+enum conn_state {
+	CONN_READ,   /* reading a request head */
+	CONN_WRITE,  /* writing a reply */
+	CONN_LINGER, /* replied and shut down for writing: reading what the client still sends,
+		      * so that closing with unread bytes (a reset) does not destroy the reply */
+};
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	bool close_after;
+	double last_io;	  /* the last byte read or written, or the accept */
+	double started;	  /* the current request's first byte; 0 between requests */
+	double lingering; /* CONN_LINGER since */
+	size_t lingered;
+	/* The reply: its head, then its body (none for HEAD), sent written bytes of both. */
+	char head[512];
+	size_t head_len;
+	char *body;
+	size_t body_len, sent;
+	bool body_owned;
+	size_t in_len;
+	char in[HTTP_HEAD_MAX];
+};
+
+struct monitor_http {
+	struct monitor *m;
+	int listen_fd;
+	int epoll_fd;
+	double accept_paused; /* 0, or since when the listening socket is out of the epoll set */
+	struct conn *conns[HTTP_CONNS_MAX];
+};
+
+static const char *reason_phrase(unsigned status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Internal Server Error";
+	}
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **con_cls)
+/* RFC 9110 6.6.1: an origin server with a clock sends Date, in IMF-fixdate (not the locale's). */
+static void http_date(char *buf, size_t size)
 {
-	static char not_found[] = "dropscope: not found; the metrics are at /metrics\n";
-	static char only_get[] = "dropscope: only GET\n";
-	struct monitor_http *h = cls;
-	struct metrics out;
-	enum MHD_Result ret;
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t now = time(NULL);
+	struct tm tm;
 
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", only_get,
-			     strlen(only_get), MHD_RESPMEM_PERSISTENT);
-	if (strcmp(url, "/metrics"))
-		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found),
-			     MHD_RESPMEM_PERSISTENT);
-	metrics_init(&out, metrics_negotiate(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-									 MHD_HTTP_HEADER_ACCEPT)));
-	if (monitor_write_metrics(h->m, &out)) {
-		static char failed[] = "dropscope: failed to write the metrics\n";
-
-		metrics_free(&out);
-		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", failed,
-			     strlen(failed), MHD_RESPMEM_PERSISTENT);
+	if (!gmtime_r(&now, &tm)) {
+		buf[0] = '\0';
+		return;
 	}
-	/* The response owns the buffer now. */
-	ret = reply(c, MHD_HTTP_OK, metrics_content_type(out.format), out.buf, out.len,
-		    MHD_RESPMEM_MUST_FREE);
-	if (ret == MHD_NO)
-		metrics_free(&out);
-	h->m->scrapes++;
-	ds_debug("served /metrics as %s",
-		 out.format == METRICS_OPENMETRICS ? "OpenMetrics 1.0.0" : "text 0.0.4");
-	return ret;
+	snprintf(buf, size, "Date: %s, %02d %s %d %02d:%02d:%02d GMT\r\n", days[tm.tm_wday % 7],
+		 tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec);
+}
+
+/* The reply's head into c->head; the body is c->body's. */
+static void reply_head(struct conn *c, unsigned status, const char *type, int minor)
+{
+	char date[64];
+	const char *conn = c->close_after ? "Connection: close\r\n"
+			   : minor == 0	  ? "Connection: keep-alive\r\n"
+					  : "";
+
+	http_date(date, sizeof(date));
+	c->head_len =
+		snprintf(c->head, sizeof(c->head),
+			 "HTTP/1.1 %u %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+			 status, reason_phrase(status), date, type, c->body_len,
+			 status == 405 ? "Allow: GET, HEAD\r\n" : "", conn);
+	c->sent = 0;
+}
+
+static void reply_text(struct conn *c, unsigned status, const char *text, int minor)
+{
+	c->body = (char *)text;
+	c->body_len = strlen(text);
+	c->body_owned = false;
+	reply_head(c, status, "text/plain; charset=utf-8", minor);
+}
+
+/* The reply to the request r, whose head is in c->in. */
+static void answer(struct monitor_http *h, struct conn *c, const struct http_request *r)
+{
+	int minor = r->status ? 1 : r->minor;
+
+	c->close_after = !r->keep_alive;
+	if (r->status == 400)
+		reply_text(c, 400, "dropscope: malformed request\n", minor);
+	else if (r->status == 413)
+		reply_text(c, 413, "dropscope: a request with a body; /metrics takes none\n",
+			   minor);
+	else if (r->status == 431)
+		reply_text(c, 431, "dropscope: request head over 8 KiB\n", minor);
+	else if (r->status == 505)
+		reply_text(c, 505, "dropscope: only HTTP/1.0 and HTTP/1.1\n", minor);
+	else if (r->status)
+		reply_text(c, 500, "dropscope: failed to parse the request\n", minor);
+	else if (r->method == HTTP_OTHER)
+		reply_text(c, 405, "dropscope: only GET and HEAD\n", minor);
+	else if (r->path_len != strlen("/metrics") ||
+		 memcmp(c->in + r->path, "/metrics", r->path_len))
+		reply_text(c, 404, "dropscope: not found; the metrics are at /metrics\n", minor);
+	else {
+		struct metrics out;
+
+		metrics_init(&out, metrics_negotiate(r->has_accept ? r->accept : NULL));
+		if (monitor_write_metrics(h->m, &out)) {
+			metrics_free(&out);
+			reply_text(c, 500, "dropscope: failed to write the metrics\n", minor);
+		} else {
+			/* The connection owns the buffer now. */
+			c->body = out.buf;
+			c->body_len = out.len;
+			c->body_owned = true;
+			reply_head(c, 200, metrics_content_type(out.format), minor);
+			h->m->scrapes++;
+			ds_debug("served /metrics as %s", out.format == METRICS_OPENMETRICS
+								  ? "OpenMetrics 1.0.0"
+								  : "text 0.0.4");
+		}
+	}
+	/* HEAD: the length GET would have, no body. */
+	if (r->method == HTTP_HEAD) {
+		if (c->body_owned)
+			free(c->body);
+		c->body = NULL;
+		c->body_owned = false;
+		c->body_len = 0;
+	}
+}
+
+static void conn_free_body(struct conn *c)
+{
+	if (c->body_owned)
+		free(c->body);
+	c->body = NULL;
+	c->body_owned = false;
+	c->body_len = 0;
+}
+
+static void conn_close(struct monitor_http *h, struct conn *c)
+{
+	for (size_t i = 0; i < HTTP_CONNS_MAX; i++)
+		if (h->conns[i] == c)
+			h->conns[i] = NULL;
+	/* close() takes it out of the epoll set: no other descriptor refers to the socket. */
+	close(c->fd);
+	conn_free_body(c);
+	free(c);
+}
+
+static int conn_watch(struct monitor_http *h, struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = c};
+
+	return epoll_ctl(h->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Write what the socket takes. Returns 1 when the reply is all written, 0 when the socket is
+ * full, -1 when the connection is gone. */
+static int conn_write(struct conn *c, double now)
+{
+	size_t total = c->head_len + c->body_len;
+
+	while (c->sent < total) {
+		struct iovec iov[2];
+		struct msghdr msg = {.msg_iov = iov};
+		ssize_t n;
+
+		if (c->sent < c->head_len) {
+			iov[msg.msg_iovlen++] =
+				(struct iovec){c->head + c->sent, c->head_len - c->sent};
+			if (c->body_len)
+				iov[msg.msg_iovlen++] = (struct iovec){c->body, c->body_len};
+		} else {
+			iov[msg.msg_iovlen++] =
+				(struct iovec){c->body + (c->sent - c->head_len), total - c->sent};
+		}
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+		c->sent += n;
+		c->last_io = now;
+	}
+	return 1;
+}
+
+/* Answer the requests c->in holds, in order, as long as their replies go out at once; then
+ * wait for the socket (writable) or for more bytes (readable). Closes c when it is done. */
+static void conn_serve(struct monitor_http *h, struct conn *c, double now)
+{
+	for (;;) {
+		struct http_request r;
+		size_t used;
+		int w;
+
+		if (c->state == CONN_READ) {
+			used = http_request_parse(c->in, c->in_len, &r);
+			if (!used) {
+				if (conn_watch(h, c, EPOLLIN))
+					goto gone;
+				return;
+			}
+			answer(h, c, &r);
+			memmove(c->in, c->in + used, c->in_len - used);
+			c->in_len -= used;
+			c->state = CONN_WRITE;
+		}
+		w = conn_write(c, now);
+		if (w < 0)
+			goto gone;
+		if (!w) {
+			if (conn_watch(h, c, EPOLLOUT))
+				goto gone;
+			return;
+		}
+		conn_free_body(c);
+		if (c->close_after) {
+			if (shutdown(c->fd, SHUT_WR) || conn_watch(h, c, EPOLLIN))
+				goto gone;
+			c->state = CONN_LINGER;
+			c->lingering = now;
+			return;
+		}
+		c->state = CONN_READ;
+		/* The next request, pipelined, started no later than now. */
+		c->started = c->in_len ? now : 0;
+	}
+gone:
+	conn_close(h, c);
+}
+
+static void conn_ready(struct monitor_http *h, struct conn *c, uint32_t events, double now)
+{
+	ssize_t n;
+
+	if (c->state == CONN_WRITE) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			conn_close(h, c);
+		else
+			conn_serve(h, c, now);
+		return;
+	}
+	if (c->state == CONN_LINGER) {
+		char drop[4096];
+
+		while ((n = recv(c->fd, drop, sizeof(drop), MSG_DONTWAIT)) > 0)
+			c->lingered += n;
+		if (!n || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+		    c->lingered > HTTP_LINGER_MAX)
+			conn_close(h, c);
+		return;
+	}
+	n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(h, c);
+		return;
+	}
+	if (!c->in_len)
+		c->started = now;
+	c->in_len += n;
+	c->last_io = now;
+	conn_serve(h, c, now);
+}
+
+static int listen_watch(struct monitor_http *h, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = NULL};
+
+	return epoll_ctl(h->epoll_fd, EPOLL_CTL_MOD, h->listen_fd, &ev);
+}
+
+static void accept_all(struct monitor_http *h, double now)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				   "Content-Type: text/plain; charset=utf-8\r\n"
+				   "Content-Length: 38\r\n"
+				   "Connection: close\r\n\r\n"
+				   "dropscope: too many connections (32)\n";
+
+	/* Bounded: a flood of connections does not keep the loop here. */
+	for (int k = 0; k < 64; k++) {
+		struct epoll_event ev = {.events = EPOLLIN};
+		struct conn *c;
+		size_t i;
+		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* The listening socket stays readable: out of the set for a while,
+				 * or the loop would spin. */
+				if (!listen_watch(h, 0))
+					h->accept_paused = now;
+				ds_debug("failed to accept a connection: %s", strerror(errno));
+			}
+			return;
+		}
+		for (i = 0; i < HTTP_CONNS_MAX && h->conns[i]; i++)
+			;
+		c = i < HTTP_CONNS_MAX ? malloc(sizeof(*c)) : NULL;
+		if (!c) {
+			char drop[1024];
+
+			/* The 33rd: told so, if its socket takes it, and closed at once. What it
+			 * sent already is read first: closing over unread bytes sends a reset,
+			 * which may destroy the reply before the client reads it. */
+			for (int j = 0; j < 16 && recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0;
+			     j++)
+				;
+			if (send(fd, busy, strlen(busy), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+				shutdown(fd, SHUT_WR);
+			close(fd);
+			continue;
+		}
+		memset(c, 0, offsetof(struct conn, in));
+		c->fd = fd;
+		c->last_io = now;
+		ev.data.ptr = c;
+		if (epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		h->conns[i] = c;
+	}
+}
+
+/* Close what has waited too long: idle, a request (head and reply) too slow, a linger done. */
+static void expire(struct monitor_http *h, double now)
+{
+	for (size_t i = 0; i < HTTP_CONNS_MAX; i++) {
+		struct conn *c = h->conns[i];
+		bool idle, slow;
+
+		if (!c)
+			continue;
+		if (c->state == CONN_LINGER) {
+			if (now - c->lingering >= HTTP_LINGER_S)
+				conn_close(h, c);
+			continue;
+		}
+		idle = now - c->last_io >= HTTP_IDLE_S;
+		slow = c->started && now - c->started >= HTTP_REQUEST_S;
+		if (!idle && !slow)
+			continue;
+		ds_debug("closed an HTTP connection: %s",
+			 idle ? "idle for 10 s" : "a request not done in 10 s");
+		conn_close(h, c);
+	}
+	if (h->accept_paused && now - h->accept_paused >= HTTP_ACCEPT_PAUSE_S &&
+	    !listen_watch(h, EPOLLIN))
+		h->accept_paused = 0;
 }
 
 /* Our own socket, so that a taken port is our one clear line, not the library's. */
@@ -154,8 +494,8 @@ static int listen_on(const char *spec, int *out)
 
 int monitor_http_open(struct monitor *m, const char *spec, struct monitor_http **out)
 {
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	struct monitor_http *h;
-	const union MHD_DaemonInfo *info;
 	int err;
 
 	*out = NULL;
@@ -163,32 +503,17 @@ int monitor_http_open(struct monitor *m, const char *spec, struct monitor_http *
 	if (!h)
 		return -ENOMEM;
 	h->m = m;
+	h->listen_fd = -1;
 	h->epoll_fd = -1;
 	err = listen_on(spec, &h->listen_fd);
 	if (err)
 		goto fail;
-	err = mhd_load();
-	if (err) {
-		ds_err("failed to start the HTTP server on %s: %s", spec, mhd_error());
+	h->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epoll_fd < 0 || epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->listen_fd, &ev)) {
+		err = -errno;
+		ds_err("failed to start the HTTP server on %s: %s", spec, strerror(errno));
 		goto fail;
 	}
-	/* One thread: libmicrohttpd's epoll descriptor goes into the monitor's loop. */
-	h->d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET,
-				h->listen_fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
-	if (!h->d) {
-		err = -EIO;
-		ds_err("failed to start the HTTP server on %s", spec);
-		goto fail;
-	}
-	h->listen_fd = -1; /* the daemon's now */
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info) {
-		err = -EIO;
-		ds_err("failed to start the HTTP server on %s: no epoll descriptor", spec);
-		goto fail;
-	}
-	h->epoll_fd = info->epoll_fd;
 	*out = h;
 	return 0;
 fail:
@@ -203,15 +528,29 @@ int monitor_http_fd(const struct monitor_http *h)
 
 void monitor_http_run(struct monitor_http *h)
 {
-	MHD_run(h->d);
+	struct epoll_event ev[HTTP_CONNS_MAX + 1];
+	double now = mono_now();
+	int n = epoll_wait(h->epoll_fd, ev, HTTP_CONNS_MAX + 1, 0);
+
+	/* Each descriptor is in ev once: a connection closed here is not met again. */
+	for (int i = 0; i < n; i++) {
+		if (!ev[i].data.ptr)
+			accept_all(h, now);
+		else
+			conn_ready(h, ev[i].data.ptr, ev[i].events, now);
+	}
+	expire(h, now);
 }
 
 void monitor_http_close(struct monitor_http *h)
 {
 	if (!h)
 		return;
-	if (h->d)
-		MHD_stop_daemon(h->d);
+	for (size_t i = 0; i < HTTP_CONNS_MAX; i++)
+		if (h->conns[i])
+			conn_close(h, h->conns[i]);
+	if (h->epoll_fd >= 0)
+		close(h->epoll_fd);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
 	free(h);

@@ -64,27 +64,6 @@ t_check "leaves no pins" eval "! test -e '$PIN'"
 kill "$SQUAT"
 wait "$SQUAT" 2>/dev/null
 
-# Without libmicrohttpd (a file that is no library bind-mounted over it, in a mount namespace
-# of its own): --listen fails at start in one line naming the library, and leaves no pins;
-# --textfile, which does not need it, still works.
-MHDLIB=$(ldconfig -p 2>/dev/null | awk '$1 ~ /^libmicrohttpd\.so\.[0-9]+$/ { print $NF; exit }')
-if ! command -v unshare >/dev/null; then
-	t_diag "skipped the missing libmicrohttpd: unshare is missing"
-elif [ -z "$MHDLIB" ] || [ ! -e "$MHDLIB" ]; then
-	t_diag "skipped the missing libmicrohttpd: ldconfig -p does not list it"
-else
-	nolib() { unshare -m sh -c 'mount --make-rprivate / && mount --bind /dev/null "$0" && exec "$@"' "$MHDLIB" "$@"; }
-	t_bad "--listen without libmicrohttpd" 1 \
-		"failed to start the HTTP server on 127.0.0.1:$PORT: cannot load ${MHDLIB##*/} (" \
-		nolib "$DROPSCOPE" monitor --listen "127.0.0.1:$PORT" --pin-dir "$PIN"
-	t_check "leaves no pins" eval "! test -e '$PIN'"
-	mkdir "$T_TMP/nolib"
-	nolib timeout -s TERM 3 "$DROPSCOPE" monitor --textfile "$T_TMP/nolib" --interval 1 \
-		--pin-dir "$PIN" >"$T_TMP/nolib.out" 2>"$T_TMP/nolib.err"
-	t_check "--textfile works without it" grep -q '^dropscope_' "$T_TMP/nolib/dropscope.prom"
-	t_check "and says nothing of it" eval "! grep -qi microhttpd '$T_TMP/nolib.err'"
-fi
-
 # A read-only textfile directory: one line, exit 1.
 mkdir "$T_TMP/ro"
 if mount --bind "$T_TMP/ro" "$T_TMP/ro" && mount -o remount,bind,ro "$T_TMP/ro"; then
