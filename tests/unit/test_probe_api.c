@@ -10,7 +10,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -397,6 +399,88 @@ cleanup:
 	write_file("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0");
 }
 
+/* Adopt a copy of s whose sockets are duplicates (the adopted prober closes those, not s's). */
+static int adopt_copy(const struct prober_setup *s, struct prober **q)
+{
+	struct prober_setup c = *s;
+	int32_t *fds[3 + PROBE_MAX_FLOWS] = { &c.send_fd, &c.icmp_fd, &c.tcp_fd };
+	int err;
+
+	for (size_t i = 0; i < PROBE_MAX_FLOWS; i++)
+		fds[3 + i] = &c.port_fd[i];
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			*fds[i] = fcntl(*fds[i], F_DUPFD_CLOEXEC, 0);
+	err = prober_adopt(&c, sizeof(c), q);
+	if (err)
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	return err;
+}
+
+/* What crosses the exec to the prober's program: its checks, then the same prober. */
+static void test_setup(void)
+{
+	struct probe_identity a, b;
+	struct prober_setup s, bad;
+	struct prober *p = NULL, *q = NULL;
+	struct probe_config cfg;
+	uint8_t longer[sizeof(s) + 8];
+	int closed;
+
+	probe_config_init(&cfg);
+	snprintf(cfg.target, sizeof(cfg.target), "127.0.0.1");
+	cfg.no_dns = true;
+	probe_config_option(&cfg, PROBE_OPT_PROTO, "udp");
+	probe_config_option(&cfg, PROBE_OPT_FLOWS, "4");
+	if (!ok(prober_open(&cfg, &p) == 0, "setup: prober_open (udp, 4 flows)"))
+		return;
+	prober_setup_fill(p, &s);
+	is_int(adopt_copy(&s, &q), 0, "setup: adopted");
+	prober_identity(p, &a);
+	memset(&b, 0xff, sizeof(b));
+	if (q)
+		prober_identity(q, &b);
+	ok(q && !memcmp(&a, &b, sizeof(a)), "setup: the same flow identity (addresses, ports, flows)");
+	prober_close(q);
+	q = NULL;
+
+	bad = s;
+	bad.magic ^= 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: a bad magic is refused");
+	bad = s;
+	bad.version++;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: another version is refused");
+	bad = s;
+	bad.size--;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: another size field is refused");
+	is_int(prober_adopt(&s, sizeof(s) - 1, &q), -EPROTO, "setup: a short one is refused");
+	memset(longer, 0, sizeof(longer));
+	memcpy(longer, &s, sizeof(s));
+	is_int(prober_adopt(longer, sizeof(longer), &q), -EPROTO, "setup: a longer one is refused");
+	bad = s;
+	bad.flow.family = AF_UNIX;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: a family not IPv4 or IPv6 is refused");
+	bad = s;
+	bad.nflows = bad.flow.nflows = PROBE_MAX_FLOWS + 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: too many flows are refused");
+	bad = s;
+	bad.psize = bad.mtu + 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: probes above the MTU are refused");
+	bad = s;
+	bad.cfg.max_ttl = PROBE_MAX_TTL + 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: a TTL above 255 is refused");
+	bad = s;
+	closed = dup(0);
+	close(closed);
+	bad.port_fd[3] = closed;
+	is_int(prober_adopt(&bad, sizeof(bad), &q), -EPROTO,
+	       "setup: a flow's port socket that is not open is refused");
+	ok(!q, "setup: and nothing is returned");
+	prober_close(p);
+}
+
 /*
  * The prober in its unprivileged process: the same answers through the socket pair as in-process,
  * from a child that holds no capability and is not uid 0.
@@ -481,6 +565,7 @@ int main(void)
 	test_others();
 	test_deadline_and_errors();
 	test_window();
+	test_setup();
 	test_child();
 	return done_testing();
 }
