@@ -16,6 +16,9 @@ ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PREFIX  ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# The prober's program (dropscope-prober), which dropscope runs for the prober's process: it
+# looks for it in ../libexec/dropscope/ from its own sbin/, so this follows PREFIX.
+LIBEXECDIR := $(PREFIX)/libexec
 DESTDIR ?=
 BUILD   ?= build
 
@@ -39,8 +42,8 @@ SKELS       := $(patsubst %,$(BUILD)/skel/%.skel.h,$(filter-out tcp,$(BPF_NAMES)
 
 USER_SRCS   := $(wildcard user/*.c)
 USER_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# Everything but main() goes into a library the unit tests link against.
-LIB_OBJS    := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+# Everything but the two main()s goes into a library the unit tests link against.
+LIB_OBJS    := $(filter-out $(BUILD)/user/main.o $(BUILD)/user/prober_main.o,$(USER_OBJS))
 LIB         := $(BUILD)/libdropscope.a
 
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
@@ -76,6 +79,12 @@ MHD_SONAME_DEF := \#define MHD_SONAME "$(MHD_SONAME)"
 ifneq ($(MHD_SONAME_DEF),$(shell cat $(MHD_SONAME_H) 2>/dev/null))
 $(shell mkdir -p $(BUILD)/gen && echo '$(MHD_SONAME_DEF)' >$(MHD_SONAME_H))
 endif
+# The prober's program links the prober alone: static (static-pie) where the C library allows
+# it (libc6-dev's libc.a), which keeps the process that runs it small (README, "Privileges");
+# else dynamic, with libc and libm only.
+PROBER_LDFLAGS := $(shell printf 'int main(void){return 0;}\n' | \
+	$(CC) -static-pie -x c - -o /dev/null 2>/dev/null && echo -static-pie)
+PROBER_LIBS   := -lpthread -lm
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -97,7 +106,7 @@ FUZZ_WERROR := -Werror
 endif
 
 .PHONY: all docs deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
-all: $(BUILD)/dropscope
+all: $(BUILD)/dropscope $(BUILD)/dropscope-prober
 docs: $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
 
 # The man page and the bash completion come from the program's own help (one source), so they
@@ -176,6 +185,16 @@ $(BUILD)/dropscope: $(BUILD)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# From the library only the prober's modules are linked in (what prober_main.o needs). Static
+# glibc warns of getpwnam and getaddrinfo, in modules the program links but calls neither of
+# (it is handed nobody's ids and the resolved target): those two warnings are left out.
+$(BUILD)/dropscope-prober: $(BUILD)/user/prober_main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PROBER_LDFLAGS) $^ $(PROBER_LIBS) -o $@ 2>$@.log || \
+		{ cat $@.log >&2; rm -f $@.log; exit 1; }
+	$(Q)grep -v "statically linked applications requires at runtime" $@.log | \
+		grep -v "in function" >&2 || true; rm -f $@.log
+
 # Test binaries keep their dependency files apart, so a test directory holds only tests.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps
 	$(call msg,CC,$@)
@@ -193,6 +212,11 @@ $(SAN)/user/%.o: user/%.c | $(SKELS) $(SAN)/user
 $(SAN_LIB): $(SAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The sanitizers want a dynamic program: the unit tests under them run this one.
+$(SAN)/dropscope-prober: $(SAN)/user/prober_main.o $(SAN_LIB)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(SAN_CFLAGS) $(LDFLAGS) $^ $(PROBER_LIBS) -o $@
 
 $(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
 	$(call msg,CC-SAN,$@)
@@ -215,14 +239,14 @@ $(SAN)/user $(SAN)/tests/unit:
 
 helpers: $(HELPER_BINS)
 fuzz: $(FUZZ_BINS) $(SEEDS_BIN)
-san: $(SAN_BINS)
+san: $(SAN_BINS) $(SAN)/dropscope-prober
 
 deps:
 	$(Q)scripts/deps.sh
 
 # The one test command (README.md, .ci/run): needs root for the kernel and namespace tests.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all docs $(UNIT_BINS) $(SAN_BINS) $(HELPER_BINS) \
+	$(Q)$(MAKE) --no-print-directory all docs $(UNIT_BINS) $(SAN_BINS) $(SAN)/dropscope-prober $(HELPER_BINS) \
 		$(FUZZ_BINS) $(SEEDS_BIN) $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) tests/run
 
@@ -241,14 +265,15 @@ bench: deps
 # The operator's targets (SYSCONFDIR/dropscope/monitor.conf) are installed once, never
 # overwritten, and left by uninstall.
 .PHONY: $(BUILD)/dropscope-monitor.service
-install: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash $(BUILD)/dropscope-monitor.service
+install: $(BUILD)/dropscope $(BUILD)/dropscope-prober $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash $(BUILD)/dropscope-monitor.service
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope $(DESTDIR)$(LIBEXECDIR)/dropscope
 	install -m 0644 $(BUILD)/dropscope-monitor.service $(DESTDIR)$(UNITDIR)/dropscope-monitor.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf || \
 		install -m 0644 scripts/monitor.conf $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf
 	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
+	install -m 0755 $(BUILD)/dropscope-prober $(DESTDIR)$(LIBEXECDIR)/dropscope/dropscope-prober
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
 	install -m 0644 $(BUILD)/dropscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8
 	install -m 0644 $(BUILD)/dropscope.bash \
@@ -258,8 +283,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md \
 		$(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope \
-		$(DESTDIR)$(UNITDIR)/dropscope-monitor.service
-	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope 2>/dev/null
+		$(DESTDIR)$(UNITDIR)/dropscope-monitor.service \
+		$(DESTDIR)$(LIBEXECDIR)/dropscope/dropscope-prober
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope $(DESTDIR)$(LIBEXECDIR)/dropscope 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

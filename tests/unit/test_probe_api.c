@@ -495,13 +495,22 @@ static void test_child(void)
 	struct probe_packet pk;
 	struct prober *p = NULL;
 	uint8_t pkt[128];
-	char path[64], line[256];
+	char path[64], line[256], self[PATH_MAX], prog[PATH_MAX + 32], exe[PATH_MAX];
 	int run_err = -1, rc = 0;
+	ssize_t len;
 	unsigned uid = 0;
 	uint64_t eff = 1, sent;
 	FILE *f;
 	size_t n;
 
+	/* The prober's program of this test's build: BUILD/tests/unit/../../ (BUILD/san alike). */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[len > 0 ? len : 0] = 0;
+	if (strrchr(self, '/'))
+		strrchr(self, '/')[1] = 0;
+	snprintf(prog, sizeof(prog), "%s../../%s", self, PROBER_PROGRAM);
+	if (!ok(probe_child_set_program(prog) == 0, "child: the prober's program %s", prog))
+		return;
 	probe_config_init(&cfg);
 	snprintf(cfg.target, sizeof(cfg.target), "127.0.0.1");
 	cfg.no_dns = true;
@@ -521,6 +530,11 @@ static void test_child(void)
 		fclose(f);
 	ok(uid != 0, "child: not uid 0 (%u)", uid);
 	is_int(eff, 0, "child: no effective capability");
+	/* The process is the prober's program, not a fork of this one. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)probe_child_pid(c));
+	len = readlink(path, exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = 0;
+	ok(strstr(exe, "/" PROBER_PROGRAM) != NULL, "child: runs %s (%s)", PROBER_PROGRAM, exe);
 	ok(probe_child_go(c, mono_now() + 20) == 0, "child: go");
 	for (int i = 0; i < 300 && rc == 0; i++)
 		rc = probe_child_wait(c, 100, &run_err);
