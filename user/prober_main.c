@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 	size_t n = argc > FIXED_ARGS + 1 ? (size_t)argc - FIXED_ARGS - 1 : 0;
 	int *fds = calloc(n + 1, sizeof(*fds));
 	bool bad = !n || n > MAX_PROBERS || !fds;
+	sigset_t none;
 
 	for (size_t i = 0; !bad && i < FIXED_ARGS; i++)
 		bad = parse_ulong(argv[i + 1], 0, max[i], &v[i]) != 0;
@@ -41,8 +42,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ds_verbose = (int)v[0];
-	/* As in dropscope: a signal ends the run, whose answers are still given. */
-	if (ds_install_signals())
+	/* As in dropscope: a signal ends the run, whose answers are still given. The mask the
+	 * exec kept is the forking thread's (the monitor blocks SIGTERM for its signalfd), so
+	 * unblock them: the parent's death (SIGTERM) must reach us. */
+	sigemptyset(&none);
+	if (ds_install_signals() || sigprocmask(SIG_SETMASK, &none, NULL))
 		return 1;
 	privs_set_nobody((uid_t)v[3], (gid_t)v[4]);
 	probe_child_main(fds, n, (int)v[2], (pid_t)v[1]);

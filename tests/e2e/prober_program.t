@@ -40,6 +40,10 @@ t_is "$(basename "$(readlink "/proc/${child:-0}/exe" 2>/dev/null)")" dropscope-p
 t_is "$(caps_of "${child:-0}")" "$NONE" "monitor: with no capability in any set"
 t_is "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/${child:-0}/status" 2>/dev/null)" \
 	"65534 65534 65534 65534" "monitor: every uid nobody's"
+# The monitor blocks SIGTERM for its signalfd; the exec keeps a mask, and the program clears
+# it: its parent's death (SIGTERM) must reach it.
+t_is "$(awk '/^SigBlk:/ { print $2 }' "/proc/${child:-0}/status" 2>/dev/null)" 0000000000000000 \
+	"monitor: no signal blocked in it"
 kill -TERM "$MON"
 t_wait "$MON" 20
 t_is "$?" 0 "monitor: ends cleanly with its prober's process"
