@@ -227,7 +227,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) $(MHD_SONAME_H) | $(BUILD)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_WERROR) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $< \
-		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
+		$(filter-out user/main.c user/prober_main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 
 $(SEEDS_BIN): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) | $(BUILD)/fuzz $(BUILD)/deps
 	$(call msg,CC,$@)
