@@ -79,12 +79,23 @@ MHD_SONAME_DEF := \#define MHD_SONAME "$(MHD_SONAME)"
 ifneq ($(MHD_SONAME_DEF),$(shell cat $(MHD_SONAME_H) 2>/dev/null))
 $(shell mkdir -p $(BUILD)/gen && echo '$(MHD_SONAME_DEF)' >$(MHD_SONAME_H))
 endif
-# The prober's program links the prober alone: static (static-pie) where the C library allows
-# it (libc6-dev's libc.a), which keeps the process that runs it small (README, "Privileges");
-# else dynamic, with libc and libm only.
+# The prober's program links the prober alone. With musl where it is installed (Debian's
+# musl-tools; scripts/deps.sh installs it): static-pie, 0.13 MB of text where static glibc takes
+# 1.0 MB, and the process holds what it touches of its text and every page around it (README,
+# "Privileges": 1.0 MB of RSS with 10 targets, not 1.9). Else static glibc (static-pie) where
+# libc6-dev's libc.a allows it, else dynamic with libc and libm only.
 PROBER_LDFLAGS := $(shell printf 'int main(void){return 0;}\n' | \
 	$(CC) -static-pie -x c - -o /dev/null 2>/dev/null && echo -static-pie)
 PROBER_LIBS   := -lpthread -lm
+MULTIARCH     := $(shell $(CC) -print-multiarch 2>/dev/null)
+MUSL_LIBDIR   := /usr/lib/$(subst -gnu,-musl,$(MULTIARCH))
+MUSL_CC       ?= $(if $(MULTIARCH),$(if $(wildcard $(MUSL_LIBDIR)/rcrt1.o),$(shell command -v musl-gcc 2>/dev/null)))
+# The prober's modules: what prober_main.c calls, and what they call.
+PROBER_MODULES := prober_main prober probe_child probe_parse probe_resolve probe_stats \
+	probe_route probe_opts probe_report json util privs
+MUSL_OBJS     := $(patsubst %,$(BUILD)/musl/%.o,$(PROBER_MODULES))
+# musl-gcc leaves the kernel's headers (linux/, asm/) out of its search; the prober needs them.
+MUSL_KERNEL   := $(BUILD)/musl/kernel
 # Each function and datum of user/ in a section of its own, so that the program keeps only what
 # it calls (--gc-sections: 220 kB less text; the monitor's prober process with 10 targets holds
 # 1.94 MB of RSS, not 2.06). dropscope links as before.
@@ -189,6 +200,24 @@ $(BUILD)/dropscope: $(BUILD)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+ifneq ($(MUSL_CC),)
+$(MUSL_KERNEL): | $(BUILD)/musl
+	$(Q)mkdir -p $@ && ln -sfn /usr/include/linux $@/linux && \
+		ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm && ln -sfn /usr/include/asm-generic $@/asm-generic
+
+$(BUILD)/musl/%.o: user/%.c | $(SKELS) $(MUSL_KERNEL)
+	$(call msg,CC-MUSL,$@)
+	$(Q)$(MUSL_CC) -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser -idirafter $(MUSL_KERNEL) $(CFLAGS) \
+		-fPIE $(SECTIONS) $(WARN) -MMD -MP -c $< -o $@
+
+# musl-gcc's specs know no -static-pie: musl's rcrt1.o (it relocates itself), no interpreter.
+$(BUILD)/dropscope-prober: $(MUSL_OBJS)
+	$(call msg,LINK-MUSL,$@)
+	$(Q)$(MUSL_CC) -static-pie -nostartfiles $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+		$$($(MUSL_CC) -print-file-name=crtbeginS.o) $^ -Wl,--gc-sections -Wl,-static -Wl,-pie \
+		-Wl,--no-dynamic-linker -Wl,-z,text $$($(MUSL_CC) -print-file-name=crtendS.o) \
+		$(MUSL_LIBDIR)/crtn.o -o $@
+else
 # From the library only the prober's modules are linked in (what prober_main.o needs). Static
 # glibc warns of getpwnam and getaddrinfo, in modules the program links but calls neither of
 # (it is handed nobody's ids and the resolved target): those two warnings are left out.
@@ -198,6 +227,7 @@ $(BUILD)/dropscope-prober: $(BUILD)/user/prober_main.o $(LIB)
 		{ cat $@.log >&2; rm -f $@.log; exit 1; }
 	$(Q)grep -v "statically linked applications requires at runtime" $@.log | \
 		grep -v "in function" >&2 || true; rm -f $@.log
+endif
 
 # Test binaries keep their dependency files apart, so a test directory holds only tests.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps
@@ -238,7 +268,7 @@ $(SEEDS_BIN): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) | $(BUILD)/fuzz $(BUILD)/de
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-$*.d $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/bpf $(BUILD)/skel $(BUILD)/gen $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
-$(SAN)/user $(SAN)/tests/unit:
+$(SAN)/user $(SAN)/tests/unit $(BUILD)/musl:
 	$(Q)mkdir -p $@
 
 helpers: $(HELPER_BINS)
@@ -294,5 +324,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/deps/*.d \
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/musl/*.d $(BUILD)/deps/*.d \
 	$(SAN)/user/*.d)

@@ -1689,12 +1689,47 @@ cleanup:
 	return err;
 }
 
+uint32_t prober_layout(void)
+{
+	/* Each struct's size, and where the members that hold C library types sit. */
+	const size_t v[] = {
+		sizeof(struct prober_setup),
+		offsetof(struct prober_setup, dst_sa),
+		offsetof(struct prober_setup, flow),
+		offsetof(struct prober_setup, cfg),
+		sizeof(struct sockaddr_storage),
+		sizeof(struct probe_config),
+		offsetof(struct probe_config, proto),
+		sizeof(struct probe_flow),
+		sizeof(struct probe_record),
+		sizeof(struct probe_packet),
+		offsetof(struct probe_packet, reply),
+		sizeof(struct probe_host_report),
+		sizeof(struct probe_hop_report),
+		offsetof(struct probe_hop_report, nhosts),
+		sizeof(struct probe_flow_report),
+		sizeof(struct probe_report),
+		offsetof(struct probe_report, nhops),
+		offsetof(struct probe_report, nflows),
+		sizeof(size_t),
+		sizeof(enum probe_proto),
+	};
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		h ^= (uint32_t)v[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
 void prober_setup_fill(const struct prober *p, struct prober_setup *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->magic = PROBER_SETUP_MAGIC;
 	s->version = PROBER_SETUP_VERSION;
 	s->size = sizeof(*s);
+	s->layout = prober_layout();
 	s->send_fd = p->send_fd;
 	s->icmp_fd = p->icmp_fd;
 	s->tcp_fd = p->tcp_fd;
@@ -1751,11 +1786,11 @@ int prober_adopt(const void *setup, size_t len, struct prober **out)
 	memset(&s, 0, sizeof(s));
 	memcpy(&s, setup, len < sizeof(s) ? len : sizeof(s));
 	if (len != sizeof(s) || s.magic != PROBER_SETUP_MAGIC || s.version != PROBER_SETUP_VERSION ||
-	    s.size != sizeof(s)) {
+	    s.size != sizeof(s) || s.layout != prober_layout()) {
 		ds_err("failed to take over the prober: its setup is not this build's (%zu bytes, "
-		       "magic 0x%08x, version %u, size %u); install dropscope and dropscope-prober "
-		       "from one build",
-		       len, s.magic, s.version, s.size);
+		       "magic 0x%08x, version %u, size %u, layout 0x%08x, ours 0x%08x); install "
+		       "dropscope and dropscope-prober from one build",
+		       len, s.magic, s.version, s.size, s.layout, prober_layout());
 		return -EPROTO;
 	}
 	if (!setup_sane(&s)) {

@@ -187,6 +187,10 @@ size_t prober_socket_fds(const struct prober *p, int fds[PROBE_MAX_SOCKETS]);
 #define PROBER_SETUP_VERSION 1
 struct prober_setup {
 	uint32_t magic, version, size; /* PROBER_SETUP_*, sizeof(struct prober_setup) */
+	/* How this build lays out what crosses the socket pair (prober_layout): the two programs
+	 * are built with different C libraries (dropscope with glibc, the prober's with musl
+	 * where installed), whose types (struct sockaddr_storage, enums, size_t) must agree. */
+	uint32_t layout;
 	int32_t send_fd, icmp_fd, tcp_fd; /* -1: none */
 	int32_t port_fd[PROBE_MAX_FLOWS];
 	uint32_t nflows, psize, mtu, pmtu;
@@ -197,6 +201,9 @@ struct prober_setup {
 	struct probe_flow flow;
 	struct probe_config cfg;
 };
+
+/* A digest of the sizes and offsets of every struct that crosses between the two programs. */
+uint32_t prober_layout(void);
 
 /* The setup of an opened prober p (before its run). */
 void prober_setup_fill(const struct prober *p, struct prober_setup *s);

@@ -455,6 +455,11 @@ static void test_setup(void)
 	bad = s;
 	bad.size--;
 	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: another size field is refused");
+	bad = s;
+	bad.layout ^= 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO,
+	       "setup: another layout (a C library that lays the messages out otherwise) is refused");
+	is_int((long)s.layout, (long)prober_layout(), "setup: it carries this build's layout");
 	is_int(prober_adopt(&s, sizeof(s) - 1, &q), -EPROTO, "setup: a short one is refused");
 	memset(longer, 0, sizeof(longer));
 	memcpy(longer, &s, sizeof(s));
