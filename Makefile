@@ -16,6 +16,9 @@ ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PREFIX  ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# The prober's program (dropscope-prober), which dropscope runs for the prober's process: it
+# looks for it in ../libexec/dropscope/ from its own sbin/, so this follows PREFIX.
+LIBEXECDIR := $(PREFIX)/libexec
 DESTDIR ?=
 BUILD   ?= build
 
@@ -39,8 +42,8 @@ SKELS       := $(patsubst %,$(BUILD)/skel/%.skel.h,$(filter-out tcp,$(BPF_NAMES)
 
 USER_SRCS   := $(wildcard user/*.c)
 USER_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
-# Everything but main() goes into a library the unit tests link against.
-LIB_OBJS    := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+# Everything but the two main()s goes into a library the unit tests link against.
+LIB_OBJS    := $(filter-out $(BUILD)/user/main.o $(BUILD)/user/prober_main.o,$(USER_OBJS))
 LIB         := $(BUILD)/libdropscope.a
 
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
@@ -62,6 +65,28 @@ SAN_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/unit/%,$(UNIT_SRCS))
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+# The prober's program links the prober alone. With musl where it is installed (Debian's
+# musl-tools; scripts/deps.sh installs it): static-pie, 0.13 MB of text where static glibc takes
+# 1.0 MB, and the process holds what it touches of its text and every page around it (README,
+# "Privileges": 1.0 MB of RSS with 10 targets, not 1.9). Else static glibc (static-pie) where
+# libc6-dev's libc.a allows it, else dynamic with libc and libm only.
+PROBER_LDFLAGS := $(shell printf 'int main(void){return 0;}\n' | \
+	$(CC) -static-pie -x c - -o /dev/null 2>/dev/null && echo -static-pie)
+PROBER_LIBS   := -lpthread -lm
+MULTIARCH     := $(shell $(CC) -print-multiarch 2>/dev/null)
+MUSL_LIBDIR   := /usr/lib/$(subst -gnu,-musl,$(MULTIARCH))
+MUSL_CC       ?= $(if $(MULTIARCH),$(if $(wildcard $(MUSL_LIBDIR)/rcrt1.o),$(shell command -v musl-gcc 2>/dev/null)))
+# The prober's modules: what prober_main.c calls, and what they call.
+PROBER_MODULES := prober_main prober probe_child probe_parse probe_resolve probe_stats \
+	probe_route probe_opts probe_report json util privs
+MUSL_OBJS     := $(patsubst %,$(BUILD)/musl/%.o,$(PROBER_MODULES))
+# musl-gcc leaves the kernel's headers (linux/, asm/) out of its search; the prober needs them.
+MUSL_KERNEL   := $(BUILD)/musl/kernel
+# Each function and datum of user/ in a section of its own, so that the program keeps only what
+# it calls (--gc-sections: 220 kB less text; the monitor's prober process with 10 targets holds
+# 1.94 MB of RSS, not 2.06). dropscope links as before.
+SECTIONS      := -ffunction-sections -fdata-sections
+
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(WERROR),1)
@@ -82,7 +107,7 @@ FUZZ_WERROR := -Werror
 endif
 
 .PHONY: all docs deps test unit san demo bench install uninstall clean fuzz helpers bpf-objects
-all: $(BUILD)/dropscope
+all: $(BUILD)/dropscope $(BUILD)/dropscope-prober
 docs: $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash
 
 # The man page and the bash completion come from the program's own help (one source), so they
@@ -146,7 +171,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench $(BUILD)/deps
 # skeletons each includes, so a BPF change rebuilds only those.
 $(BUILD)/user/%.o: user/%.c | $(SKELS) $(BUILD)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SECTIONS) $(WARN) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -155,6 +180,35 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/dropscope: $(BUILD)/user/main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+ifneq ($(MUSL_CC),)
+$(MUSL_KERNEL): | $(BUILD)/musl
+	$(Q)mkdir -p $@ && ln -sfn /usr/include/linux $@/linux && \
+		ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm && ln -sfn /usr/include/asm-generic $@/asm-generic
+
+$(BUILD)/musl/%.o: user/%.c | $(SKELS) $(MUSL_KERNEL)
+	$(call msg,CC-MUSL,$@)
+	$(Q)$(MUSL_CC) -D_GNU_SOURCE -I$(BUILD)/skel -Ibpf -Iuser -idirafter $(MUSL_KERNEL) $(CFLAGS) \
+		-fPIE $(SECTIONS) $(WARN) -MMD -MP -c $< -o $@
+
+# musl-gcc's specs know no -static-pie: musl's rcrt1.o (it relocates itself), no interpreter.
+$(BUILD)/dropscope-prober: $(MUSL_OBJS)
+	$(call msg,LINK-MUSL,$@)
+	$(Q)$(MUSL_CC) -static-pie -nostartfiles $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+		$$($(MUSL_CC) -print-file-name=crtbeginS.o) $^ -Wl,--gc-sections -Wl,-static -Wl,-pie \
+		-Wl,--no-dynamic-linker -Wl,-z,text $$($(MUSL_CC) -print-file-name=crtendS.o) \
+		$(MUSL_LIBDIR)/crtn.o -o $@
+else
+# From the library only the prober's modules are linked in (what prober_main.o needs). Static
+# glibc warns of getpwnam and getaddrinfo, in modules the program links but calls neither of
+# (it is handed nobody's ids and the resolved target): those two warnings are left out.
+$(BUILD)/dropscope-prober: $(BUILD)/user/prober_main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PROBER_LDFLAGS) -Wl,--gc-sections $^ $(PROBER_LIBS) -o $@ 2>$@.log || \
+		{ cat $@.log >&2; rm -f $@.log; exit 1; }
+	$(Q)grep -v "statically linked applications requires at runtime" $@.log | \
+		grep -v "in function" >&2 || true; rm -f $@.log
+endif
 
 # Test binaries keep their dependency files apart, so a test directory holds only tests.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps
@@ -174,6 +228,11 @@ $(SAN_LIB): $(SAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The sanitizers want a dynamic program: the unit tests under them run this one.
+$(SAN)/dropscope-prober: $(SAN)/user/prober_main.o $(SAN_LIB)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(SAN_CFLAGS) $(LDFLAGS) $^ $(PROBER_LIBS) -o $@
+
 $(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(SAN_CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/san-unit-$*.d $< $(SAN_LIB) $(LDLIBS) -o $@
@@ -183,26 +242,26 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(USER_SRCS) $(SKELS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_WERROR) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $< \
-		$(filter-out user/main.c,$(USER_SRCS)) $(LDLIBS) -o $@
+		$(filter-out user/main.c user/prober_main.c,$(USER_SRCS)) $(LDLIBS) -o $@
 
 $(SEEDS_BIN): $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) | $(BUILD)/fuzz $(BUILD)/deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/fuzz-$*.d $< $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/bpf $(BUILD)/skel $(BUILD)/user $(BUILD)/tests/unit $(BUILD)/tests/helpers $(BUILD)/bench $(BUILD)/fuzz $(BUILD)/deps \
-$(SAN)/user $(SAN)/tests/unit:
+$(SAN)/user $(SAN)/tests/unit $(BUILD)/musl:
 	$(Q)mkdir -p $@
 
 helpers: $(HELPER_BINS)
 fuzz: $(FUZZ_BINS) $(SEEDS_BIN)
-san: $(SAN_BINS)
+san: $(SAN_BINS) $(SAN)/dropscope-prober
 
 deps:
 	$(Q)scripts/deps.sh
 
 # The one test command (README.md, .ci/run): needs root for the kernel and namespace tests.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all docs $(UNIT_BINS) $(SAN_BINS) $(HELPER_BINS) \
+	$(Q)$(MAKE) --no-print-directory all docs $(UNIT_BINS) $(SAN_BINS) $(SAN)/dropscope-prober $(HELPER_BINS) \
 		$(FUZZ_BINS) $(SEEDS_BIN) $(BENCH_OBJS)
 	$(Q)BUILD=$(BUILD) tests/run
 
@@ -221,14 +280,15 @@ bench: deps
 # The operator's targets (SYSCONFDIR/dropscope/monitor.conf) are installed once, never
 # overwritten, and left by uninstall.
 .PHONY: $(BUILD)/dropscope-monitor.service
-install: $(BUILD)/dropscope $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash $(BUILD)/dropscope-monitor.service
+install: $(BUILD)/dropscope $(BUILD)/dropscope-prober $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash $(BUILD)/dropscope-monitor.service
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope $(DESTDIR)$(LIBEXECDIR)/dropscope
 	install -m 0644 $(BUILD)/dropscope-monitor.service $(DESTDIR)$(UNITDIR)/dropscope-monitor.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf || \
 		install -m 0644 scripts/monitor.conf $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf
 	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
+	install -m 0755 $(BUILD)/dropscope-prober $(DESTDIR)$(LIBEXECDIR)/dropscope/dropscope-prober
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
 	install -m 0644 $(BUILD)/dropscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8
 	install -m 0644 $(BUILD)/dropscope.bash \
@@ -238,11 +298,12 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/dropscope $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md \
 		$(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope \
-		$(DESTDIR)$(UNITDIR)/dropscope-monitor.service
-	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope 2>/dev/null
+		$(DESTDIR)$(UNITDIR)/dropscope-monitor.service \
+		$(DESTDIR)$(LIBEXECDIR)/dropscope/dropscope-prober
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope $(DESTDIR)$(LIBEXECDIR)/dropscope 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/deps/*.d \
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/bench/*.d $(BUILD)/user/*.d $(BUILD)/musl/*.d $(BUILD)/deps/*.d \
 	$(SAN)/user/*.d)

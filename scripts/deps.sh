@@ -8,7 +8,7 @@ set -eu
 
 pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libclang-rt-14-dev iproute2 nftables iptables ethtool perl mtr-tiny bpftrace procps
-      kmod jq curl bc iputils-ping strace util-linux man-db groff-base
+      kmod jq curl bc iputils-ping strace util-linux man-db groff-base musl-tools
       prometheus prometheus-node-exporter scamper"
 
 missing=

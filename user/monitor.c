@@ -22,6 +22,7 @@
 #include "monitor_kernel.h"
 #include "options.h"
 #include "pin.h"
+#include "probe_child.h"
 #include "util.h"
 
 #ifndef DS_VERSION
@@ -426,6 +427,11 @@ int cmd_monitor(int argc, char **argv)
 		goto cleanup;
 	}
 	m.started = mono_now();
+	/* The prober's program, looked up once and now: missing, the monitor would probe nothing. */
+	if (probe_child_program()) {
+		rc = DS_EXIT_ERROR;
+		goto cleanup;
+	}
 	/* A --pin-dir off bpffs is the user's to fix (2); the rest of the kernel side's
 	 * failures are the system's (1). */
 	err = ensure_bpffs(o.pin_dir);

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include "privs.h"
 #include "util.h"
@@ -33,6 +33,20 @@ void privs_lookup_nobody(void)
 		nobody_uid = pw->pw_uid;
 		nobody_gid = pw->pw_gid;
 	}
+}
+
+void privs_nobody(uid_t *uid, gid_t *gid)
+{
+	privs_lookup_nobody();
+	*uid = nobody_uid;
+	*gid = nobody_gid;
+}
+
+void privs_set_nobody(uid_t uid, gid_t gid)
+{
+	nobody_known = true;
+	nobody_uid = uid;
+	nobody_gid = gid;
 }
 
 static int caps_get(struct __user_cap_data_struct d[2])
@@ -248,12 +262,17 @@ bool privs_unprivileged_map_read(int map_fd)
 		return false;
 	if (pid == 0) {
 		struct bpf_map_info info;
-		__u32 len = sizeof(info);
+		union bpf_attr attr;
 
 		if (privs_drop_all())
 			_exit(2);
+		/* The bare call, not libbpf's: the prober's program links this file alone. */
 		memset(&info, 0, sizeof(info));
-		_exit(bpf_obj_get_info_by_fd(map_fd, &info, &len) ? 1 : 0);
+		memset(&attr, 0, sizeof(attr));
+		attr.info.bpf_fd = (__u32)map_fd;
+		attr.info.info_len = sizeof(info);
+		attr.info.info = (__u64)(unsigned long)&info;
+		_exit(syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) ? 1 : 0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/capability.h>
 
@@ -29,6 +30,11 @@
 /* Look up the unprivileged user (nobody) now, before a process that will drop to it closes its
  * descriptors: the password database may open files and sockets. */
 void privs_lookup_nobody(void);
+
+/* That user's uid and gid (looked up as privs_lookup_nobody does), for a program that becomes
+ * it without reading the password database: privs_set_nobody there before privs_drop_all. */
+void privs_nobody(uid_t *uid, gid_t *gid);
+void privs_set_nobody(uid_t uid, gid_t gid);
 
 /* The kernel predates CAP_BPF and CAP_PERFMON (5.8): CAP_SYS_ADMIN stands for both. */
 bool privs_before_cap_bpf(void);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +24,11 @@
 #define RUN_GRACE_S 10.0     /* past its deadline (or a stop) the run has to end */
 #define MAX_PACKET 65535
 #define MAX_HOPS (PROBE_MAX_TTL + 1)
+#define SETUP_MAX 65536 /* a setup longer than this is no setup (prober_adopt says whose) */
+
+/* The prober's program, opened once (O_PATH) while we may still look it up: probe_child_program. */
+static int prog_fd = -1;
+static char prog_path[PATH_MAX];
 
 
 /* --- both sides: whole messages over a stream ------------------------------------------- */
@@ -219,9 +226,10 @@ static void serve(struct prober **ps, const int *fds, size_t n)
  * ours to read. Standard input and output become /dev/null and standard error the pipe the
  * parent copies to its own: no terminal to type into, no output file to write or truncate.
  */
-static int close_others(struct prober *const *ps, const int *fds, size_t n, int stop_fd, int err_fd)
+static int close_others(struct prober *const *ps, const int *fds, size_t n, int stop_fd, int err_fd,
+			int exec_fd)
 {
-	int *keep = calloc(4 + n * (1 + PROBE_MAX_SOCKETS), sizeof(*keep));
+	int *keep = calloc(5 + n * (1 + PROBE_MAX_SOCKETS), sizeof(*keep));
 	size_t nkeep = 4;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -256,10 +264,18 @@ static int close_others(struct prober *const *ps, const int *fds, size_t n, int 
 			continue;
 		for (size_t i = 0; i < nkeep; i++)
 			kept |= keep[i] == (int)v;
-		if (!kept)
+		if (!kept && (int)v != exec_fd)
 			close((int)v);
 	}
 	closedir(dir);
+	/* What crosses the exec: the socket pair's ends, the stop pipe, the raw sockets. */
+	for (size_t i = 3; i < nkeep; i++)
+		if (fcntl(keep[i], F_SETFD, 0)) {
+			int err = -errno;
+
+			free(keep);
+			return err;
+		}
 	free(keep);
 	return 0;
 }
@@ -315,28 +331,93 @@ static void send_progress(struct prober *p, void *ctx)
 		prober_stop(p);
 }
 
+/* Tell the parent on every end why the process cannot go on (type, int32 -errno), and end. */
+static void __attribute__((noreturn)) give_up(const int *fds, size_t n, uint32_t type, int32_t err)
+{
+	for (size_t i = 0; i < n; i++)
+		send_msg(fds[i], type, &err, sizeof(err), NULL, 0);
+	_exit(1);
+}
+
 /*
- * n probers (the monitor's targets, each with its own end of a socket pair fds[i]) in one
- * process: one run, then the answers, each prober's on its own end.
+ * In the forked child: keep only what the prober's program needs (the socket pair's ends, the
+ * stop pipe, the raw sockets; standard error the parent's relay) and become that program, small
+ * (its own few pages, not a copy of the parent's page tables and heap). Its arguments: the
+ * verbosity, our parent's pid, the stop pipe, nobody's uid and gid, then each prober's end.
  */
 static void __attribute__((noreturn))
-child_main(struct prober **ps, int *fds, size_t n, int stop_fd, int err_fd, pid_t parent)
+child_exec(struct prober *const *ps, const int *fds, size_t n, int stop_fd, int err_fd,
+	   pid_t parent)
 {
+	char **argv = calloc(n + 8, sizeof(*argv));
+	char *nums = calloc(n + 6, 24);
+	uid_t uid;
+	gid_t gid;
+	int32_t err;
+
+	privs_nobody(&uid, &gid);
+	/* A session of our own: no controlling terminal (TIOCSTI), no signals from it. */
+	err = setsid() < 0 ? -errno : close_others(ps, fds, n, stop_fd, err_fd, prog_fd);
+	if (!err && (!argv || !nums))
+		err = -ENOMEM;
+	if (err)
+		give_up(fds, n, PROBE_MSG_NOSTART, err);
+	argv[0] = (char *)PROBER_PROGRAM;
+	for (size_t i = 0; i < n + 5; i++) {
+		long long v = i == 0   ? ds_verbose
+			      : i == 1 ? parent
+			      : i == 2 ? stop_fd
+			      : i == 3 ? (long long)uid
+			      : i == 4 ? (long long)gid
+				       : fds[i - 5];
+
+		argv[i + 1] = nums + 24 * i;
+		snprintf(argv[i + 1], 24, "%lld", v);
+	}
+	fexecve(prog_fd, argv, environ);
+	give_up(fds, n, PROBE_MSG_NOSTART, -errno);
+}
+
+/* Take over prober i from the setup its parent end sent first (blocking: it is there). */
+static int adopt_one(int fd, struct prober **out)
+{
+	struct probe_child_header h;
+	uint8_t *buf;
+	int err;
+
+	*out = NULL;
+	err = read_full(fd, &h, sizeof(h), -1.0);
+	if (err)
+		return err;
+	if (h.type != PROBE_MSG_SETUP || h.len > SETUP_MAX)
+		return -EPROTO;
+	buf = malloc(h.len + 1);
+	if (!buf)
+		return -ENOMEM;
+	err = read_full(fd, buf, h.len, -1.0);
+	if (!err)
+		err = prober_adopt(buf, h.len, out);
+	free(buf);
+	return err;
+}
+
+void probe_child_main(int *fds, size_t n, int stop_fd, pid_t parent)
+{
+	struct prober **ps = calloc(n + 1, sizeof(*ps));
 	pthread_t watcher;
 	struct probe_child_header h;
 	double deadline = 0, d;
 	size_t k = 0;
-	int32_t err;
+	int32_t err = ps ? 0 : -ENOMEM;
 
-	/* A session of our own: no controlling terminal (TIOCSTI), no signals from it. */
-	err = setsid() < 0 ? -errno : close_others(ps, fds, n, stop_fd, err_fd);
-	if (!err)
-		err = privs_drop_all();
-	if (err) {
-		for (size_t i = 0; i < n; i++)
-			send_msg(fds[i], PROBE_MSG_FAILED, &err, sizeof(err), NULL, 0);
-		_exit(1);
-	}
+	for (size_t i = 0; !err && i < n; i++)
+		err = adopt_one(fds[i], &ps[i]);
+	if (err)
+		give_up(fds, n, PROBE_MSG_NOSTART, err);
+	/* Before a single reply is read. */
+	err = privs_drop_all();
+	if (err)
+		give_up(fds, n, PROBE_MSG_FAILED, err);
 	/* The parent's death ends us (set after the uid change, which clears it). */
 	if (ds_die_with_parent(parent, SIGTERM))
 		_exit(0);
@@ -483,11 +564,17 @@ static int child_ready(struct probe_child *c)
 
 	err = payload(c, &h, sizeof(h), until);
 	if (!err &&
-	    ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED) || h.len != sizeof(v)))
+	    ((h.type != PROBE_MSG_READY && h.type != PROBE_MSG_FAILED &&
+	      h.type != PROBE_MSG_NOSTART) ||
+	     h.len != sizeof(v)))
 		err = -EPROTO;
 	if (!err)
 		err = payload(c, &v, sizeof(v), until);
-	if (!err && h.type == PROBE_MSG_FAILED) {
+	if (!err && h.type == PROBE_MSG_NOSTART) {
+		err = v < 0 && v > -4096 ? v : -EIO;
+		ds_err("failed to start the prober's program %s: %s", prog_path, strerror(-err));
+		c->broken = true;
+	} else if (!err && h.type == PROBE_MSG_FAILED) {
 		err = v < 0 && v > -4096 ? v : -EPERM;
 		ds_err("failed to drop privileges in the prober's process: %s; refusing to "
 		       "read the network with them",
@@ -506,6 +593,74 @@ static void close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
+/* Is the file open at fd (O_PATH) a program we may run? 0 or -errno. */
+static int runnable(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EISDIR;
+	return st.st_mode & 0111 ? 0 : -EACCES;
+}
+
+/* Open path for exec (O_PATH, close-on-exec: fexecve runs it still). 0 or -errno. */
+static int open_program(const char *path)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = runnable(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (prog_fd >= 0)
+		close(prog_fd);
+	prog_fd = fd;
+	snprintf(prog_path, sizeof(prog_path), "%s", path);
+	return 0;
+}
+
+int probe_child_program(void)
+{
+	char dir[PATH_MAX], near[PATH_MAX + 32], installed[PATH_MAX + 64];
+	ssize_t len;
+	char *slash;
+	int err, err2;
+
+	if (prog_fd >= 0)
+		return 0;
+	/* Beside our own executable (the build tree), then where make install puts it. */
+	len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	dir[len > 0 ? len : 0] = 0;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof(dir), ".");
+	snprintf(near, sizeof(near), "%s/%s", dir, PROBER_PROGRAM);
+	snprintf(installed, sizeof(installed), "%s/%s%s", dir, PROBER_LIBEXEC, PROBER_PROGRAM);
+	err = open_program(near);
+	if (!err)
+		return 0;
+	err2 = open_program(installed);
+	if (!err2)
+		return 0;
+	ds_err("failed to find the prober's program: %s: %s, %s: %s; install it with dropscope "
+	       "('make install')",
+	       near, strerror(-err), installed, strerror(-err2));
+	return err2 == -ENOENT ? err : err2;
+}
+
+int probe_child_set_program(const char *path)
+{
+	return open_program(path);
+}
+
 int probe_child_start(struct prober *p, struct probe_child **out)
 {
 	return probe_child_start_many(&p, 1, out);
@@ -522,10 +677,20 @@ int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **ou
 
 	for (size_t i = 0; i < n; i++)
 		out[i] = NULL;
+	err = probe_child_program(); /* prints where it looked */
+	if (err) {
+		for (size_t i = 0; i < n; i++)
+			prober_close(ps[i]);
+		free(mine);
+		free(theirs);
+		free(refs);
+		return err;
+	}
 	privs_lookup_nobody(); /* here: the password database may open files and sockets */
 	if (!mine || !theirs || !refs)
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < n; i++) {
+		struct prober_setup setup;
 		int sv[2];
 
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
@@ -535,6 +700,9 @@ int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **ou
 		mine[i] = sv[0];
 		theirs[i] = sv[1];
 		made++;
+		/* What the program takes the prober over from, first on its end. */
+		prober_setup_fill(ps[i], &setup);
+		err = send_msg(mine[i], PROBE_MSG_SETUP, &setup, sizeof(setup), NULL, 0);
 	}
 	if (!err && (pipe2(stop, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)))
 		err = -errno;
@@ -548,7 +716,7 @@ int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **ou
 		close_fds(mine, made);
 		close(stop[1]);
 		close(errp[0]);
-		child_main(ps, theirs, n, stop[0], errp[1], parent);
+		child_exec(ps, theirs, n, stop[0], errp[1], parent);
 	}
 	/* Our copies of the raw sockets go now: only the child reads the network. */
 	for (size_t i = 0; i < n; i++)

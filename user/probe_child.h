@@ -3,8 +3,9 @@
  * The prober in a process of its own, without privileges (mtr's split of mtr-packet from the
  * UI): a command that must keep some of its privileges (diagnose: the tracer's maps, the
  * counters of another namespace) opens the prober's raw sockets, then hands the prober to a
- * child process that gives up every privilege (privs_drop_all: uid nobody, no capability)
- * before it reads a single reply. The child sends the probes, parses the replies, does the
+ * child process, which runs a small program of its own (dropscope-prober: the prober crosses
+ * the exec as a struct prober_setup and inherited sockets) and gives up every privilege
+ * (privs_drop_all: uid nobody, no capability) before it reads a single reply. The child sends the probes, parses the replies, does the
  * reverse DNS and keeps the statistics; the parent asks it for the results over a socket pair,
  * and checks every answer's bounds as it would any untrusted input.
  *
@@ -35,6 +36,9 @@ enum probe_child_msg {
 			   -errno, then struct probe_report and its nhops hop rows */
 	PROBE_MSG_QUIT,	/* request: none; the child exits */
 	PROBE_MSG_PROGRESS, /* child -> parent, each second of the run: struct probe_progress */
+	PROBE_MSG_SETUP,    /* parent -> child, first: struct prober_setup (prober.h) */
+	PROBE_MSG_NOSTART,  /* child -> parent: int32 -errno, the program did not start (exec,
+			       setup) */
 };
 
 struct probe_child_header {
@@ -56,11 +60,13 @@ struct probe_progress {
 struct probe_child;
 
 /*
- * Fork the opened prober p into a child that closes every descriptor but the prober's sockets,
- * drops every privilege and waits for probe_child_go. p is freed in the parent (its copies of
- * the raw sockets closed) whatever the outcome; fill *id (prober_identity) first if you need it.
- * Prints its own one-line error and returns -errno: the fork failed, or the child could not drop
- * its privileges (it has then sent no probe and ended).
+ * Fork the opened prober p into a child that closes every descriptor but the prober's sockets
+ * and runs the prober's program (below), which drops every privilege and waits for
+ * probe_child_go. p is freed in the parent (its copies of the raw sockets closed) whatever the
+ * outcome; fill *id (prober_identity) first if you need it.
+ * Prints its own one-line error and returns -errno: no prober's program, the fork failed, or
+ * the child could not run the program or drop its privileges (it has then sent no probe and
+ * ended).
  */
 int probe_child_start(struct prober *p, struct probe_child **out);
 /*
@@ -71,6 +77,28 @@ int probe_child_start(struct prober *p, struct probe_child **out);
  * prober. On failure every prober is freed and no handle is left.
  */
 int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **out);
+/*
+ * The child's process runs a program of its own, PROBER_PROGRAM: small (a static build of the
+ * prober alone) where a fork of the caller would hold a copy of its page tables and heap. It
+ * is looked for beside the running executable (the build tree), then in PROBER_LIBEXEC from
+ * the executable's directory (make install's PREFIX/sbin -> PREFIX/libexec/dropscope), and
+ * opened (O_PATH) once, at the first call, while the caller still holds its privileges: a
+ * later start looks nothing up. Prints where it looked and returns -errno if
+ * neither is there or runnable. probe_child_start calls it; the caller may call it earlier.
+ */
+#define PROBER_PROGRAM "dropscope-prober"
+#define PROBER_LIBEXEC "../libexec/dropscope/"
+int probe_child_program(void);
+/* For tests: run the program at path instead (a unit test is not beside it). 0 or -errno. */
+int probe_child_set_program(const char *path);
+/*
+ * The program's side (user/prober_main.c): fds are the probers' ends of the socket pairs, each
+ * with its setup first (prober_adopt), stop_fd the stop pipe, parent the pid to die with. Takes
+ * the probers over, drops every privilege (privs_set_nobody first), then answers until the
+ * parent lets go. Never returns.
+ */
+void __attribute__((noreturn)) probe_child_main(int *fds, size_t n, int stop_fd, pid_t parent);
+
 /* Start the run: prober_run(p, deadline_mono_s) in the child. Returns 0 or -errno (printed). */
 int probe_child_go(struct probe_child *c, double deadline_mono_s);
 

@@ -1577,6 +1577,29 @@ static int open_sockets(struct prober *p)
 	return 0;
 }
 
+/*
+ * What prober_open and prober_adopt both make once the flow and the sockets are there: the
+ * packet buffer, the probe slots and flow cells, discovery's first horizon, reverse DNS.
+ */
+static int prober_state(struct prober *p)
+{
+	p->pkt = malloc(p->size);
+	p->slots = calloc(PROBE_ID_SPACE, sizeof(*p->slots));
+	p->cells = calloc((size_t)p->nflows * ROWS, sizeof(*p->cells));
+	if (!p->pkt || !p->slots || !p->cells) {
+		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	p->path_len = p->cfg.max_ttl;
+	/* With flows, discovery walks the path from the first TTL (DISCOVERY_AHEAD). */
+	p->horizon = p->cfg.first_ttl + (p->nflows > 1 ? 0 : DISCOVERY_AHEAD);
+	if (p->horizon > p->cfg.max_ttl)
+		p->horizon = p->cfg.max_ttl;
+	if (!p->cfg.no_dns && resolver_start(p->flow.family, &p->dns))
+		ds_debug("no reverse DNS: out of memory");
+	return 0;
+}
+
 int prober_open(const struct probe_config *cfg, struct prober **out)
 {
 	struct probe_config c = *cfg;
@@ -1645,15 +1668,9 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 	err = open_sockets(p);
 	if (err)
 		goto cleanup;
-	p->pkt = malloc(p->size);
-	p->slots = calloc(PROBE_ID_SPACE, sizeof(*p->slots));
-	p->cells = calloc((size_t)p->nflows * ROWS, sizeof(*p->cells));
-	if (!p->pkt || !p->slots || !p->cells) {
-		err = -ENOMEM;
-		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
+	err = prober_state(p);
+	if (err)
 		goto cleanup;
-	}
-	p->path_len = c.max_ttl;
 	if (p->nflows > 1 && c.first_ttl == 1) {
 		/* The route the probes take: from their source, out of -I's interface. */
 		unsigned int oif = c.iface[0] ? if_nametoindex(c.iface) : 0;
@@ -1663,12 +1680,6 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 		ds_debug("this host's route to %s: %d next hops%s", p->address, nh,
 			 p->hop1_single ? " (hop 1 needs one flow)" : "");
 	}
-	/* With flows, discovery walks the path from the first TTL (DISCOVERY_AHEAD). */
-	p->horizon = c.first_ttl + (p->nflows > 1 ? 0 : DISCOVERY_AHEAD);
-	if (p->horizon > c.max_ttl)
-		p->horizon = c.max_ttl;
-	if (!c.no_dns && resolver_start(p->flow.family, &p->dns))
-		ds_debug("no reverse DNS: out of memory");
 	ds_debug("probing %s (%s) from %s, %s, %u bytes, path MTU %u (interface %u)", c.target,
 		 p->address, p->source, probe_proto_name(c.proto), p->size, p->pmtu, p->mtu);
 	*out = p;
@@ -1676,6 +1687,145 @@ int prober_open(const struct probe_config *cfg, struct prober **out)
 cleanup:
 	prober_close(p);
 	return err;
+}
+
+uint32_t prober_layout(void)
+{
+	/* Each struct's size, and where the members that hold C library types sit. */
+	const size_t v[] = {
+		sizeof(struct prober_setup),
+		offsetof(struct prober_setup, dst_sa),
+		offsetof(struct prober_setup, flow),
+		offsetof(struct prober_setup, cfg),
+		sizeof(struct sockaddr_storage),
+		sizeof(struct probe_config),
+		offsetof(struct probe_config, proto),
+		sizeof(struct probe_flow),
+		sizeof(struct probe_record),
+		sizeof(struct probe_packet),
+		offsetof(struct probe_packet, reply),
+		sizeof(struct probe_host_report),
+		sizeof(struct probe_hop_report),
+		offsetof(struct probe_hop_report, nhosts),
+		sizeof(struct probe_flow_report),
+		sizeof(struct probe_report),
+		offsetof(struct probe_report, nhops),
+		offsetof(struct probe_report, nflows),
+		sizeof(size_t),
+		sizeof(enum probe_proto),
+	};
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		h ^= (uint32_t)v[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void prober_setup_fill(const struct prober *p, struct prober_setup *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->magic = PROBER_SETUP_MAGIC;
+	s->version = PROBER_SETUP_VERSION;
+	s->size = sizeof(*s);
+	s->layout = prober_layout();
+	s->send_fd = p->send_fd;
+	s->icmp_fd = p->icmp_fd;
+	s->tcp_fd = p->tcp_fd;
+	for (size_t i = 0; i < ARRAY_SIZE(s->port_fd); i++)
+		s->port_fd[i] = p->port_fd[i];
+	s->nflows = p->nflows;
+	s->psize = p->size;
+	s->mtu = p->mtu;
+	s->pmtu = p->pmtu;
+	s->hop1_single = p->hop1_single;
+	s->dst_sa = p->dst_sa;
+	s->dst_salen = p->dst_salen;
+	s->flow = p->flow;
+	s->cfg = p->cfg;
+}
+
+static bool fd_open(int fd)
+{
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+/* Whether a setup holds together: what prober_open would have refused, it refuses too. */
+static bool setup_sane(const struct prober_setup *s)
+{
+	const struct probe_config *c = &s->cfg;
+	bool ports = s->flow.proto != PROBE_ICMP;
+
+	if ((s->flow.family != AF_INET && s->flow.family != AF_INET6) ||
+	    (unsigned)s->flow.proto > PROBE_TCP || s->flow.proto != c->proto || !s->nflows ||
+	    s->nflows > PROBE_MAX_FLOWS || s->flow.nflows != s->nflows ||
+	    s->nflows != (c->flows ? c->flows : 1u) || s->dst_sa.ss_family != s->flow.family ||
+	    s->dst_salen > sizeof(s->dst_sa) || !c->first_ttl ||
+	    c->first_ttl > c->max_ttl || c->max_ttl > PROBE_MAX_TTL ||
+	    s->psize < probe_min_size(&s->flow) || s->psize > s->mtu || s->psize > 65535 ||
+	    !memchr(c->target, 0, sizeof(c->target)) || !memchr(c->iface, 0, sizeof(c->iface)) ||
+	    !memchr(c->source, 0, sizeof(c->source)))
+		return false;
+	if (!fd_open(s->send_fd) || !fd_open(s->icmp_fd) ||
+	    (s->flow.proto == PROBE_TCP) != fd_open(s->tcp_fd))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(s->port_fd); i++)
+		if ((ports && i < s->nflows) != fd_open(s->port_fd[i]))
+			return false;
+	return true;
+}
+
+int prober_adopt(const void *setup, size_t len, struct prober **out)
+{
+	struct prober_setup s;
+	struct prober *p;
+	int err;
+
+	*out = NULL;
+	memset(&s, 0, sizeof(s));
+	memcpy(&s, setup, len < sizeof(s) ? len : sizeof(s));
+	if (len != sizeof(s) || s.magic != PROBER_SETUP_MAGIC || s.version != PROBER_SETUP_VERSION ||
+	    s.size != sizeof(s) || s.layout != prober_layout()) {
+		ds_err("failed to take over the prober: its setup is not this build's (%zu bytes, "
+		       "magic 0x%08x, version %u, size %u, layout 0x%08x, ours 0x%08x); install "
+		       "dropscope and dropscope-prober from one build",
+		       len, s.magic, s.version, s.size, s.layout, prober_layout());
+		return -EPROTO;
+	}
+	if (!setup_sane(&s)) {
+		ds_err("failed to take over the prober: its setup does not hold together");
+		return -EPROTO;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	p->cfg = s.cfg;
+	p->flow = s.flow;
+	p->nflows = s.nflows;
+	p->size = s.psize;
+	p->mtu = s.mtu;
+	p->pmtu = s.pmtu;
+	p->hop1_single = s.hop1_single != 0;
+	p->send_fd = s.send_fd;
+	p->icmp_fd = s.icmp_fd;
+	p->tcp_fd = s.tcp_fd;
+	for (size_t i = 0; i < ARRAY_SIZE(p->port_fd); i++)
+		p->port_fd[i] = s.port_fd[i];
+	p->alen = p->flow.family == AF_INET6 ? 16 : 4;
+	p->dst_sa = s.dst_sa;
+	p->dst_salen = s.dst_salen;
+	inet_ntop(p->flow.family, p->flow.dst, p->address, sizeof(p->address));
+	inet_ntop(p->flow.family, p->flow.src, p->source, sizeof(p->source));
+	err = prober_state(p);
+	if (err) {
+		prober_close(p);
+		return err;
+	}
+	*out = p;
+	return 0;
 }
 
 bool probe_error_is_input(int err)

@@ -176,6 +176,47 @@ int prober_classify_packet(const struct prober *p, const uint8_t *l3, size_t len
 #define PROBE_MAX_SOCKETS (3 + PROBE_MAX_FLOWS)
 size_t prober_socket_fds(const struct prober *p, int fds[PROBE_MAX_SOCKETS]);
 
+/*
+ * An opened prober as data, for the prober's own program (dropscope-prober, probe_child.h) to
+ * take over across an exec: what prober_open worked out while privileged (the options, the
+ * resolved target, the route's source and MTU, the sizes and the flow identity, hop 1's next
+ * hops) and the numbers of its sockets, which the program inherits. Flat: no pointers. Both
+ * programs come from one build; the magic, version and size refuse anything else.
+ */
+#define PROBER_SETUP_MAGIC 0x72707364u /* "dspr" */
+#define PROBER_SETUP_VERSION 1
+struct prober_setup {
+	uint32_t magic, version, size; /* PROBER_SETUP_*, sizeof(struct prober_setup) */
+	/* How this build lays out what crosses the socket pair (prober_layout): the two programs
+	 * are built with different C libraries (dropscope with glibc, the prober's with musl
+	 * where installed), whose types (struct sockaddr_storage, enums, size_t) must agree. */
+	uint32_t layout;
+	int32_t send_fd, icmp_fd, tcp_fd; /* -1: none */
+	int32_t port_fd[PROBE_MAX_FLOWS];
+	uint32_t nflows, psize, mtu, pmtu;
+	uint8_t hop1_single;
+	uint8_t pad[3];
+	uint32_t dst_salen;
+	struct sockaddr_storage dst_sa; /* the target as sent to (an IPv6 scope kept) */
+	struct probe_flow flow;
+	struct probe_config cfg;
+};
+
+/* A digest of the sizes and offsets of every struct that crosses between the two programs. */
+uint32_t prober_layout(void);
+
+/* The setup of an opened prober p (before its run). */
+void prober_setup_fill(const struct prober *p, struct prober_setup *s);
+/*
+ * A prober from a setup of len bytes read from the parent (prober_setup_fill there), its
+ * sockets the descriptors the setup names: the allocations prober_open makes, and reverse DNS
+ * unless the options say no_dns. The prober owns those descriptors from then on. Checked as
+ * input: -EPROTO for a setup of another build (magic, version, size) or one that does not hold
+ * together (family, flows, sizes, TTLs, a socket that is not open). Prints its own one-line
+ * error and returns -errno.
+ */
+int prober_adopt(const void *setup, size_t len, struct prober **out);
+
 /* Frees everything (closes sockets a run left open; the DNS thread winds down on its own). */
 void prober_close(struct prober *p);
 

@@ -21,10 +21,12 @@ D="$T_TMP/dest"
 make -s BUILD="$B" DESTDIR="$D" PREFIX=/usr install >/dev/null 2>&1
 t_is "$?" 0 "make install DESTDIR=..."
 t_check "installs the binary" test -x "$D/usr/sbin/dropscope"
+t_check "and the prober's program under libexec/dropscope" test -x "$D/usr/libexec/dropscope/dropscope-prober"
 t_check "and the README under share/doc" cmp -s README.md "$D/usr/share/doc/dropscope/README.md"
 t_check "the man page under share/man/man8" test -s "$D/usr/share/man/man8/dropscope.8"
 t_check "the bash completion under share/bash-completion" test -s "$D/usr/share/bash-completion/completions/dropscope"
 make -s BUILD="$B" DESTDIR="$D" PREFIX=/usr uninstall >/dev/null 2>&1
 t_check "make uninstall removes them" test ! -e "$D/usr/sbin/dropscope" -a ! -e "$D/usr/share/doc/dropscope" \
+	-a ! -e "$D/usr/libexec/dropscope" \
 	-a ! -e "$D/usr/share/man/man8/dropscope.8" -a ! -e "$D/usr/share/bash-completion/completions/dropscope"
 t_done

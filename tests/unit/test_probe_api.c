@@ -10,7 +10,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -397,6 +399,93 @@ cleanup:
 	write_file("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0");
 }
 
+/* Adopt a copy of s whose sockets are duplicates (the adopted prober closes those, not s's). */
+static int adopt_copy(const struct prober_setup *s, struct prober **q)
+{
+	struct prober_setup c = *s;
+	int32_t *fds[3 + PROBE_MAX_FLOWS] = { &c.send_fd, &c.icmp_fd, &c.tcp_fd };
+	int err;
+
+	for (size_t i = 0; i < PROBE_MAX_FLOWS; i++)
+		fds[3 + i] = &c.port_fd[i];
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			*fds[i] = fcntl(*fds[i], F_DUPFD_CLOEXEC, 0);
+	err = prober_adopt(&c, sizeof(c), q);
+	if (err)
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	return err;
+}
+
+/* What crosses the exec to the prober's program: its checks, then the same prober. */
+static void test_setup(void)
+{
+	struct probe_identity a, b;
+	struct prober_setup s, bad;
+	struct prober *p = NULL, *q = NULL;
+	struct probe_config cfg;
+	uint8_t longer[sizeof(s) + 8];
+	int closed;
+
+	probe_config_init(&cfg);
+	snprintf(cfg.target, sizeof(cfg.target), "127.0.0.1");
+	cfg.no_dns = true;
+	probe_config_option(&cfg, PROBE_OPT_PROTO, "udp");
+	probe_config_option(&cfg, PROBE_OPT_FLOWS, "4");
+	if (!ok(prober_open(&cfg, &p) == 0, "setup: prober_open (udp, 4 flows)"))
+		return;
+	prober_setup_fill(p, &s);
+	is_int(adopt_copy(&s, &q), 0, "setup: adopted");
+	prober_identity(p, &a);
+	memset(&b, 0xff, sizeof(b));
+	if (q)
+		prober_identity(q, &b);
+	ok(q && !memcmp(&a, &b, sizeof(a)), "setup: the same flow identity (addresses, ports, flows)");
+	prober_close(q);
+	q = NULL;
+
+	bad = s;
+	bad.magic ^= 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: a bad magic is refused");
+	bad = s;
+	bad.version++;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: another version is refused");
+	bad = s;
+	bad.size--;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: another size field is refused");
+	bad = s;
+	bad.layout ^= 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO,
+	       "setup: another layout (a C library that lays the messages out otherwise) is refused");
+	is_int((long)s.layout, (long)prober_layout(), "setup: it carries this build's layout");
+	is_int(prober_adopt(&s, sizeof(s) - 1, &q), -EPROTO, "setup: a short one is refused");
+	memset(longer, 0, sizeof(longer));
+	memcpy(longer, &s, sizeof(s));
+	is_int(prober_adopt(longer, sizeof(longer), &q), -EPROTO, "setup: a longer one is refused");
+	bad = s;
+	bad.flow.family = AF_UNIX;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: a family not IPv4 or IPv6 is refused");
+	bad = s;
+	bad.nflows = bad.flow.nflows = PROBE_MAX_FLOWS + 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: too many flows are refused");
+	bad = s;
+	bad.psize = bad.mtu + 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: probes above the MTU are refused");
+	bad = s;
+	bad.cfg.max_ttl = PROBE_MAX_TTL + 1;
+	is_int(adopt_copy(&bad, &q), -EPROTO, "setup: a TTL above 255 is refused");
+	bad = s;
+	closed = dup(0);
+	close(closed);
+	bad.port_fd[3] = closed;
+	is_int(prober_adopt(&bad, sizeof(bad), &q), -EPROTO,
+	       "setup: a flow's port socket that is not open is refused");
+	ok(!q, "setup: and nothing is returned");
+	prober_close(p);
+}
+
 /*
  * The prober in its unprivileged process: the same answers through the socket pair as in-process,
  * from a child that holds no capability and is not uid 0.
@@ -411,13 +500,22 @@ static void test_child(void)
 	struct probe_packet pk;
 	struct prober *p = NULL;
 	uint8_t pkt[128];
-	char path[64], line[256];
+	char path[64], line[256], self[PATH_MAX], prog[PATH_MAX + 32], exe[PATH_MAX];
 	int run_err = -1, rc = 0;
+	ssize_t len;
 	unsigned uid = 0;
 	uint64_t eff = 1, sent;
 	FILE *f;
 	size_t n;
 
+	/* The prober's program of this test's build: BUILD/tests/unit/../../ (BUILD/san alike). */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[len > 0 ? len : 0] = 0;
+	if (strrchr(self, '/'))
+		strrchr(self, '/')[1] = 0;
+	snprintf(prog, sizeof(prog), "%s../../%s", self, PROBER_PROGRAM);
+	if (!ok(probe_child_set_program(prog) == 0, "child: the prober's program %s", prog))
+		return;
 	probe_config_init(&cfg);
 	snprintf(cfg.target, sizeof(cfg.target), "127.0.0.1");
 	cfg.no_dns = true;
@@ -437,6 +535,11 @@ static void test_child(void)
 		fclose(f);
 	ok(uid != 0, "child: not uid 0 (%u)", uid);
 	is_int(eff, 0, "child: no effective capability");
+	/* The process is the prober's program, not a fork of this one. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)probe_child_pid(c));
+	len = readlink(path, exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = 0;
+	ok(strstr(exe, "/" PROBER_PROGRAM) != NULL, "child: runs %s (%s)", PROBER_PROGRAM, exe);
 	ok(probe_child_go(c, mono_now() + 20) == 0, "child: go");
 	for (int i = 0; i < 300 && rc == 0; i++)
 		rc = probe_child_wait(c, 100, &run_err);
@@ -481,6 +584,7 @@ int main(void)
 	test_others();
 	test_deadline_and_errors();
 	test_window();
+	test_setup();
 	test_child();
 	return done_testing();
 }
