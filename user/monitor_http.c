@@ -411,20 +411,51 @@ static int listen_watch(struct monitor_http *h, uint32_t events)
 	return epoll_ctl(h->epoll_fd, EPOLL_CTL_MOD, h->listen_fd, &ev);
 }
 
+/* A connection we do not take: told why in a 503, if its socket takes it, and closed. */
+static void refuse(int fd, const char *why)
+{
+	char buf[1024], drop[1024];
+	size_t len =
+		http_head(buf, sizeof(buf), 503, "text/plain; charset=utf-8", strlen(why), true, 1);
+
+	len += snprintf(buf + len, sizeof(buf) - len, "%s", why);
+	/* What it sent already is read first: closing over unread bytes sends a reset, which
+	 * may destroy the reply before the client reads it. */
+	for (int j = 0; j < 16 && recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0; j++)
+		;
+	if (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+/* A slot for a new connection: a free one, else that of the connection lingering longest
+ * (replied to already), closed; -1 when all 32 are busy. */
+static int conn_slot(struct monitor_http *h)
+{
+	int oldest = -1;
+
+	for (int i = 0; i < HTTP_CONNS_MAX; i++) {
+		struct conn *c = h->conns[i];
+
+		if (!c)
+			return i;
+		if (c->state == CONN_LINGER &&
+		    (oldest < 0 || c->lingering < h->conns[oldest]->lingering))
+			oldest = i;
+	}
+	if (oldest >= 0)
+		conn_close(h, h->conns[oldest]);
+	return oldest;
+}
+
 static void accept_all(struct monitor_http *h, double now)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				   "Content-Type: text/plain; charset=utf-8\r\n"
-				   "Content-Length: 38\r\n"
-				   "Connection: close\r\n\r\n"
-				   "dropscope: too many connections (32)\n";
-
 	/* Bounded: a flood of connections does not keep the loop here. */
 	for (int k = 0; k < 64; k++) {
 		struct epoll_event ev = {.events = EPOLLIN};
+		char why[64];
 		struct conn *c;
-		size_t i;
-		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int i, fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -437,21 +468,16 @@ static void accept_all(struct monitor_http *h, double now)
 			}
 			return;
 		}
-		for (i = 0; i < HTTP_CONNS_MAX && h->conns[i]; i++)
-			;
-		c = i < HTTP_CONNS_MAX ? malloc(sizeof(*c)) : NULL;
+		i = conn_slot(h);
+		if (i < 0) {
+			snprintf(why, sizeof(why), "dropscope: too many connections (%d)\n",
+				 HTTP_CONNS_MAX);
+			refuse(fd, why);
+			continue;
+		}
+		c = malloc(sizeof(*c));
 		if (!c) {
-			char drop[1024];
-
-			/* The 33rd: told so, if its socket takes it, and closed at once. What it
-			 * sent already is read first: closing over unread bytes sends a reset,
-			 * which may destroy the reply before the client reads it. */
-			for (int j = 0; j < 16 && recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0;
-			     j++)
-				;
-			if (send(fd, busy, strlen(busy), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-				shutdown(fd, SHUT_WR);
-			close(fd);
+			refuse(fd, "dropscope: out of memory\n");
 			continue;
 		}
 		memset(c, 0, offsetof(struct conn, in));
@@ -485,8 +511,11 @@ static void expire(struct monitor_http *h, double now)
 		slow = c->started && now - c->started >= HTTP_REQUEST_S;
 		if (!idle && !slow)
 			continue;
-		ds_debug("closed an HTTP connection: %s",
-			 idle ? "idle for 10 s" : "a request not done in 10 s");
+		if (idle)
+			ds_debug("closed an HTTP connection: idle for %d s", HTTP_IDLE_S);
+		else
+			ds_debug("closed an HTTP connection: a request not done in %d s",
+				 HTTP_REQUEST_S);
 		conn_close(h, c);
 	}
 	if (h->accept_paused && now - h->accept_paused >= HTTP_ACCEPT_PAUSE_S &&
@@ -583,14 +612,18 @@ void monitor_http_run(struct monitor_http *h)
 	struct epoll_event ev[HTTP_CONNS_MAX + 1];
 	double now = mono_now();
 	int n = epoll_wait(h->epoll_fd, ev, HTTP_CONNS_MAX + 1, 0);
+	bool listener = false;
 
-	/* Each descriptor is in ev once: a connection closed here is not met again. */
+	/* Each descriptor is in ev once: a connection closed here is not met again. New ones
+	 * come after, as taking one may close a lingering connection that ev holds. */
 	for (int i = 0; i < n; i++) {
 		if (!ev[i].data.ptr)
-			accept_all(h, now);
+			listener = true;
 		else
 			conn_ready(h, ev[i].data.ptr, ev[i].events, now);
 	}
+	if (listener)
+		accept_all(h, now);
 	expire(h, now);
 	for (size_t f = 0; f < ARRAY_SIZE(h->turn); f++) {
 		body_put(h->turn[f]);

@@ -5,8 +5,8 @@
 # 413 for a body (never read as the next request), 431, 505, pipelined requests answered in
 # order, Accept over repeated fields, thousands of pipelined replies read late (written as the
 # socket takes them), pipelining paced (a scrape and SIGHUPs answered at once meanwhile), a
-# slow client and an idle one cut after 10 s while the server answers others, and the 33rd
-# connection refused at once.
+# slow client and an idle one cut after 10 s while the server answers others, the 33rd
+# connection refused at once, and connections answered and closing giving way to new ones.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 command -v curl >/dev/null || t_skip_all "curl is missing (scripts/deps.sh)"
@@ -242,6 +242,10 @@ exec {extra}<>"/dev/tcp/127.0.0.1/$PORT"
 timeout 3 cat <&"$extra" >"$T_TMP/extra" 2>/dev/null
 t_is "$?" 0 "the 33rd connection is closed at once"
 t_is "$(statuses "$T_TMP/extra")" 503 "with a 503"
+t_is "$(sed '1,/^\r$/d' "$T_TMP/extra" | wc -c)" \
+	"$(tr -d '\r' <"$T_TMP/extra" | awk 'tolower($1) == "content-length:" { print $2 }')" \
+	"its Content-Length its body's"
+t_check "which says the limit" grep -q '^dropscope: too many connections (32)$' "$T_TMP/extra"
 exec {extra}>&-
 t_is "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$URL/metrics")" 503 \
 	"a 33rd that sends its request at once: 503 too"
@@ -250,6 +254,21 @@ for fd in "${fds[@]}"; do
 done
 sleep 0.5
 t_is "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$URL/metrics")" 200 "once they close, a new one is answered"
+# A connection answered and closing (reading, for 2 s at most, what its client still sends, so
+# that closing does not reset the reply) gives way to a new one: 32 clients that asked over
+# HTTP/1.0 and keep their sockets open do not make the next one 503.
+fds=()
+for i in $(seq 1 32); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" && fds+=("$fd")
+	printf 'HEAD /metrics HTTP/1.0\r\n\r\n' >&"$fd"
+done
+sleep 0.3
+t_is "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$URL/metrics")" 200 \
+	"32 connections answered and closing: a new one is answered"
+for fd in "${fds[@]}"; do
+	exec {fd}>&-
+done
+
 t_check "the monitor still runs" t_running "$MON"
 kill -TERM "$MON"
 t_wait "$MON" 20
