@@ -56,7 +56,13 @@ int monitor_parse_listen(const char *s, char *host, size_t size, unsigned *port)
  * the loop (at least every 0.1 s: it reads the events ring so often) runs monitor_http_run,
  * which serves what is ready, without blocking, and keeps the timeouts. A connection reads a
  * request head (http_request.c parses it), writes the whole reply as the socket takes it, then
- * reads the next request, pipelined ones from what it already read.
+ * reads the next request.
+ *
+ * A turn's work is bounded, so that no client holds the loop (its signals, its ring, its
+ * probes): a connection gets at most one request answered per turn, and an exposition is built
+ * at most once per turn and format, shared by the replies of that turn. A connection that
+ * still holds a request (pipelined) waits for its socket to be writable as well as readable:
+ * the epoll descriptor stays readable, and the loop comes back at once for the next one.
  */
 #define HTTP_CONNS_MAX 32
 #define HTTP_IDLE_S 10	  /* no byte read or written for this long: closed */
@@ -66,26 +72,34 @@ int monitor_parse_listen(const char *s, char *host, size_t size, unsigned *port)
 #define HTTP_ACCEPT_PAUSE_S 0.5 /* out of descriptors: no accept for this long */
 
 enum conn_state {
-	CONN_READ,   /* reading a request head */
+	CONN_READ,   /* reading a request head, or holding one to answer on the next turn */
 	CONN_WRITE,  /* writing a reply */
 	CONN_LINGER, /* replied and shut down for writing: reading what the client still sends,
 		      * so that closing with unread bytes (a reset) does not destroy the reply */
+};
+
+/* An exposition, shared by the replies of one turn; freed with the last that holds it. */
+struct http_body {
+	unsigned refs;
+	size_t len;
+	char *buf;
 };
 
 struct conn {
 	int fd;
 	enum conn_state state;
 	bool close_after;
-	double last_io;	  /* the last byte read or written, or the accept */
-	double started;	  /* the current request's first byte; 0 between requests */
+	bool eof;	/* the client sent all it will: what c->in holds is answered, then closed */
+	double last_io; /* the last byte read or written, or the accept */
+	double started; /* the current request's first byte; 0 between requests */
 	double lingering; /* CONN_LINGER since */
 	size_t lingered;
 	/* The reply: its head, then its body (none for HEAD), sent written bytes of both. */
 	char head[512];
 	size_t head_len;
-	char *body;
+	const char *body;
+	struct http_body *shared; /* what holds body, when it is an exposition */
 	size_t body_len, sent;
-	bool body_owned;
 	size_t in_len;
 	char in[HTTP_HEAD_MAX];
 };
@@ -96,6 +110,9 @@ struct monitor_http {
 	int epoll_fd;
 	double accept_paused; /* 0, or since when the listening socket is out of the epoll set */
 	struct conn *conns[HTTP_CONNS_MAX];
+	/* This turn's expositions, per format, built by the first reply that wants one. */
+	struct http_body *turn[METRICS_OPENMETRICS + 1];
+	bool turn_failed[METRICS_OPENMETRICS + 1];
 };
 
 static const char *reason_phrase(unsigned status)
@@ -140,29 +157,76 @@ static void http_date(char *buf, size_t size)
 		 tm.tm_sec);
 }
 
+/* A reply's head into buf (512 bytes hold any); returns its length. */
+static size_t http_head(char *buf, size_t size, unsigned status, const char *type, size_t body_len,
+			bool close_after, int minor)
+{
+	char date[64];
+	const char *conn = close_after	? "Connection: close\r\n"
+			   : minor == 0 ? "Connection: keep-alive\r\n"
+					: "";
+	int n;
+
+	http_date(date, sizeof(date));
+	n = snprintf(buf, size,
+		     "HTTP/1.1 %u %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+		     status, reason_phrase(status), date, type, body_len,
+		     status == 405 ? "Allow: GET, HEAD\r\n" : "", conn);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
 /* The reply's head into c->head; the body is c->body's. */
 static void reply_head(struct conn *c, unsigned status, const char *type, int minor)
 {
-	char date[64];
-	const char *conn = c->close_after ? "Connection: close\r\n"
-			   : minor == 0	  ? "Connection: keep-alive\r\n"
-					  : "";
-
-	http_date(date, sizeof(date));
-	c->head_len =
-		snprintf(c->head, sizeof(c->head),
-			 "HTTP/1.1 %u %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-			 status, reason_phrase(status), date, type, c->body_len,
-			 status == 405 ? "Allow: GET, HEAD\r\n" : "", conn);
+	c->head_len = http_head(c->head, sizeof(c->head), status, type, c->body_len, c->close_after,
+				minor);
 	c->sent = 0;
 }
 
 static void reply_text(struct conn *c, unsigned status, const char *text, int minor)
 {
-	c->body = (char *)text;
+	c->body = text;
 	c->body_len = strlen(text);
-	c->body_owned = false;
 	reply_head(c, status, "text/plain; charset=utf-8", minor);
+}
+
+static void body_put(struct http_body *b)
+{
+	if (b && !--b->refs) {
+		free(b->buf);
+		free(b);
+	}
+}
+
+/* This turn's exposition in format f: built by the first reply of the turn that wants it. NULL
+ * when it cannot be built (tried once a turn). The turn holds a reference until its end. */
+static struct http_body *turn_body(struct monitor_http *h, enum metrics_format f)
+{
+	struct http_body *b;
+	struct metrics out;
+
+	if (h->turn[f] || h->turn_failed[f])
+		return h->turn[f];
+	metrics_init(&out, f);
+	b = malloc(sizeof(*b));
+	if (!b || monitor_write_metrics(h->m, &out)) {
+		free(b);
+		metrics_free(&out);
+		h->turn_failed[f] = true;
+		return NULL;
+	}
+	/* The buffer is the body's now. */
+	*b = (struct http_body){.refs = 1, .len = out.len, .buf = out.buf};
+	h->turn[f] = b;
+	return b;
+}
+
+static void conn_free_body(struct conn *c)
+{
+	body_put(c->shared);
+	c->shared = NULL;
+	c->body = NULL;
+	c->body_len = 0;
 }
 
 /* The reply to the request r, whose head is in c->in. */
@@ -188,41 +252,25 @@ static void answer(struct monitor_http *h, struct conn *c, const struct http_req
 		 memcmp(c->in + r->path, "/metrics", r->path_len))
 		reply_text(c, 404, "dropscope: not found; the metrics are at /metrics\n", minor);
 	else {
-		struct metrics out;
+		enum metrics_format f = metrics_negotiate(r->has_accept ? r->accept : NULL);
+		struct http_body *b = turn_body(h, f);
 
-		metrics_init(&out, metrics_negotiate(r->has_accept ? r->accept : NULL));
-		if (monitor_write_metrics(h->m, &out)) {
-			metrics_free(&out);
+		if (!b) {
 			reply_text(c, 500, "dropscope: failed to write the metrics\n", minor);
 		} else {
-			/* The connection owns the buffer now. */
-			c->body = out.buf;
-			c->body_len = out.len;
-			c->body_owned = true;
-			reply_head(c, 200, metrics_content_type(out.format), minor);
+			b->refs++;
+			c->shared = b;
+			c->body = b->buf;
+			c->body_len = b->len;
+			reply_head(c, 200, metrics_content_type(f), minor);
 			h->m->scrapes++;
-			ds_debug("served /metrics as %s", out.format == METRICS_OPENMETRICS
-								  ? "OpenMetrics 1.0.0"
-								  : "text 0.0.4");
+			ds_debug("served /metrics as %s",
+				 f == METRICS_OPENMETRICS ? "OpenMetrics 1.0.0" : "text 0.0.4");
 		}
 	}
 	/* HEAD: the length GET would have, no body. */
-	if (r->method == HTTP_HEAD) {
-		if (c->body_owned)
-			free(c->body);
-		c->body = NULL;
-		c->body_owned = false;
-		c->body_len = 0;
-	}
-}
-
-static void conn_free_body(struct conn *c)
-{
-	if (c->body_owned)
-		free(c->body);
-	c->body = NULL;
-	c->body_owned = false;
-	c->body_len = 0;
+	if (r->method == HTTP_HEAD)
+		conn_free_body(c);
 }
 
 static void conn_close(struct monitor_http *h, struct conn *c)
@@ -258,10 +306,11 @@ static int conn_write(struct conn *c, double now)
 			iov[msg.msg_iovlen++] =
 				(struct iovec){c->head + c->sent, c->head_len - c->sent};
 			if (c->body_len)
-				iov[msg.msg_iovlen++] = (struct iovec){c->body, c->body_len};
+				iov[msg.msg_iovlen++] =
+					(struct iovec){(char *)c->body, c->body_len};
 		} else {
-			iov[msg.msg_iovlen++] =
-				(struct iovec){c->body + (c->sent - c->head_len), total - c->sent};
+			iov[msg.msg_iovlen++] = (struct iovec){
+				(char *)c->body + (c->sent - c->head_len), total - c->sent};
 		}
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0)
@@ -272,62 +321,55 @@ static int conn_write(struct conn *c, double now)
 	return 1;
 }
 
-/* Answer the requests c->in holds, in order, as long as their replies go out at once; then
- * wait for the socket (writable) or for more bytes (readable). Closes c when it is done. */
-static void conn_serve(struct monitor_http *h, struct conn *c, double now)
+/*
+ * Go on with the reply: write what the socket takes, and once it is all written, linger (a
+ * reply that closes) or go back to reading. A request c already holds is not answered now but
+ * on the next turn, which its socket's room for the reply brings at once. Returns 0, or -1
+ * when c is to be closed.
+ */
+static int conn_reply(struct monitor_http *h, struct conn *c, double now)
 {
-	for (;;) {
-		struct http_request r;
-		size_t used;
-		int w;
+	int w = conn_write(c, now);
 
-		if (c->state == CONN_READ) {
-			used = http_request_parse(c->in, c->in_len, &r);
-			if (!used) {
-				if (conn_watch(h, c, EPOLLIN))
-					goto gone;
-				return;
-			}
-			answer(h, c, &r);
-			memmove(c->in, c->in + used, c->in_len - used);
-			c->in_len -= used;
-			c->state = CONN_WRITE;
-		}
-		w = conn_write(c, now);
-		if (w < 0)
-			goto gone;
-		if (!w) {
-			if (conn_watch(h, c, EPOLLOUT))
-				goto gone;
-			return;
-		}
-		conn_free_body(c);
-		if (c->close_after) {
-			if (shutdown(c->fd, SHUT_WR) || conn_watch(h, c, EPOLLIN))
-				goto gone;
-			c->state = CONN_LINGER;
-			c->lingering = now;
-			return;
-		}
-		c->state = CONN_READ;
-		/* The next request, pipelined, started no later than now. */
-		c->started = c->in_len ? now : 0;
+	if (w <= 0)
+		return w < 0 || conn_watch(h, c, EPOLLOUT) ? -1 : 0;
+	conn_free_body(c);
+	if (c->close_after) {
+		if (shutdown(c->fd, SHUT_WR) || conn_watch(h, c, EPOLLIN))
+			return -1;
+		c->state = CONN_LINGER;
+		c->lingering = now;
+		return 0;
 	}
-gone:
-	conn_close(h, c);
+	c->state = CONN_READ;
+	/* The next request, pipelined, started no later than now. */
+	c->started = c->in_len ? now : 0;
+	if (!c->in_len)
+		return c->eof || conn_watch(h, c, EPOLLIN) ? -1 : 0;
+	return conn_watch(h, c, EPOLLOUT | (c->eof ? 0 : EPOLLIN)) ? -1 : 0;
 }
 
+/* Answer the first request c->in holds, if it holds a whole one; else wait for more bytes.
+ * Returns 0, or -1 when c is to be closed. */
+static int conn_answer(struct monitor_http *h, struct conn *c, double now)
+{
+	struct http_request r;
+	size_t used = http_request_parse(c->in, c->in_len, &r);
+
+	if (!used)
+		return c->eof || conn_watch(h, c, EPOLLIN) ? -1 : 0;
+	answer(h, c, &r);
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= used;
+	c->state = CONN_WRITE;
+	return conn_reply(h, c, now);
+}
+
+/* One turn of c's: what its socket's events allow, one request answered at most. */
 static void conn_ready(struct monitor_http *h, struct conn *c, uint32_t events, double now)
 {
 	ssize_t n;
 
-	if (c->state == CONN_WRITE) {
-		if (events & (EPOLLERR | EPOLLHUP))
-			conn_close(h, c);
-		else
-			conn_serve(h, c, now);
-		return;
-	}
 	if (c->state == CONN_LINGER) {
 		char drop[4096];
 
@@ -338,18 +380,28 @@ static void conn_ready(struct monitor_http *h, struct conn *c, uint32_t events, 
 			conn_close(h, c);
 		return;
 	}
-	n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		conn_close(h, c);
+	if (c->state == CONN_WRITE) {
+		if ((events & (EPOLLERR | EPOLLHUP)) || conn_reply(h, c, now))
+			conn_close(h, c);
 		return;
 	}
-	if (!c->in_len)
-		c->started = now;
-	c->in_len += n;
-	c->last_io = now;
-	conn_serve(h, c, now);
+	if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !c->eof && c->in_len < sizeof(c->in)) {
+		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			conn_close(h, c);
+			return;
+		}
+		/* An end of input: the requests read already are still answered. */
+		c->eof = !n;
+		if (n > 0) {
+			if (!c->in_len)
+				c->started = now;
+			c->in_len += n;
+			c->last_io = now;
+		}
+	}
+	if (conn_answer(h, c, now))
+		conn_close(h, c);
 }
 
 static int listen_watch(struct monitor_http *h, uint32_t events)
@@ -359,20 +411,51 @@ static int listen_watch(struct monitor_http *h, uint32_t events)
 	return epoll_ctl(h->epoll_fd, EPOLL_CTL_MOD, h->listen_fd, &ev);
 }
 
+/* A connection we do not take: told why in a 503, if its socket takes it, and closed. */
+static void refuse(int fd, const char *why)
+{
+	char buf[1024], drop[1024];
+	size_t len =
+		http_head(buf, sizeof(buf), 503, "text/plain; charset=utf-8", strlen(why), true, 1);
+
+	len += snprintf(buf + len, sizeof(buf) - len, "%s", why);
+	/* What it sent already is read first: closing over unread bytes sends a reset, which
+	 * may destroy the reply before the client reads it. */
+	for (int j = 0; j < 16 && recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0; j++)
+		;
+	if (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+/* A slot for a new connection: a free one, else that of the connection lingering longest
+ * (replied to already), closed; -1 when all 32 are busy. */
+static int conn_slot(struct monitor_http *h)
+{
+	int oldest = -1;
+
+	for (int i = 0; i < HTTP_CONNS_MAX; i++) {
+		struct conn *c = h->conns[i];
+
+		if (!c)
+			return i;
+		if (c->state == CONN_LINGER &&
+		    (oldest < 0 || c->lingering < h->conns[oldest]->lingering))
+			oldest = i;
+	}
+	if (oldest >= 0)
+		conn_close(h, h->conns[oldest]);
+	return oldest;
+}
+
 static void accept_all(struct monitor_http *h, double now)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				   "Content-Type: text/plain; charset=utf-8\r\n"
-				   "Content-Length: 38\r\n"
-				   "Connection: close\r\n\r\n"
-				   "dropscope: too many connections (32)\n";
-
 	/* Bounded: a flood of connections does not keep the loop here. */
 	for (int k = 0; k < 64; k++) {
 		struct epoll_event ev = {.events = EPOLLIN};
+		char why[64];
 		struct conn *c;
-		size_t i;
-		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int i, fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -385,21 +468,16 @@ static void accept_all(struct monitor_http *h, double now)
 			}
 			return;
 		}
-		for (i = 0; i < HTTP_CONNS_MAX && h->conns[i]; i++)
-			;
-		c = i < HTTP_CONNS_MAX ? malloc(sizeof(*c)) : NULL;
+		i = conn_slot(h);
+		if (i < 0) {
+			snprintf(why, sizeof(why), "dropscope: too many connections (%d)\n",
+				 HTTP_CONNS_MAX);
+			refuse(fd, why);
+			continue;
+		}
+		c = malloc(sizeof(*c));
 		if (!c) {
-			char drop[1024];
-
-			/* The 33rd: told so, if its socket takes it, and closed at once. What it
-			 * sent already is read first: closing over unread bytes sends a reset,
-			 * which may destroy the reply before the client reads it. */
-			for (int j = 0; j < 16 && recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0;
-			     j++)
-				;
-			if (send(fd, busy, strlen(busy), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-				shutdown(fd, SHUT_WR);
-			close(fd);
+			refuse(fd, "dropscope: out of memory\n");
 			continue;
 		}
 		memset(c, 0, offsetof(struct conn, in));
@@ -433,8 +511,11 @@ static void expire(struct monitor_http *h, double now)
 		slow = c->started && now - c->started >= HTTP_REQUEST_S;
 		if (!idle && !slow)
 			continue;
-		ds_debug("closed an HTTP connection: %s",
-			 idle ? "idle for 10 s" : "a request not done in 10 s");
+		if (idle)
+			ds_debug("closed an HTTP connection: idle for %d s", HTTP_IDLE_S);
+		else
+			ds_debug("closed an HTTP connection: a request not done in %d s",
+				 HTTP_REQUEST_S);
 		conn_close(h, c);
 	}
 	if (h->accept_paused && now - h->accept_paused >= HTTP_ACCEPT_PAUSE_S &&
@@ -531,15 +612,24 @@ void monitor_http_run(struct monitor_http *h)
 	struct epoll_event ev[HTTP_CONNS_MAX + 1];
 	double now = mono_now();
 	int n = epoll_wait(h->epoll_fd, ev, HTTP_CONNS_MAX + 1, 0);
+	bool listener = false;
 
-	/* Each descriptor is in ev once: a connection closed here is not met again. */
+	/* Each descriptor is in ev once: a connection closed here is not met again. New ones
+	 * come after, as taking one may close a lingering connection that ev holds. */
 	for (int i = 0; i < n; i++) {
 		if (!ev[i].data.ptr)
-			accept_all(h, now);
+			listener = true;
 		else
 			conn_ready(h, ev[i].data.ptr, ev[i].events, now);
 	}
+	if (listener)
+		accept_all(h, now);
 	expire(h, now);
+	for (size_t f = 0; f < ARRAY_SIZE(h->turn); f++) {
+		body_put(h->turn[f]);
+		h->turn[f] = NULL;
+		h->turn_failed[f] = false;
+	}
 }
 
 void monitor_http_close(struct monitor_http *h)

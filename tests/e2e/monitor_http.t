@@ -3,8 +3,10 @@
 # The monitor's HTTP server against a real monitor on loopback: keep-alive (two requests on one
 # connection), HTTP/1.0's close, HEAD without a body, Content-Length, 404, 405 with Allow, 400,
 # 413 for a body (never read as the next request), 431, 505, pipelined requests answered in
-# order, Accept over repeated fields, a slow client and an idle one cut after 10 s while the
-# server answers others, and the 33rd connection refused at once.
+# order, Accept over repeated fields, thousands of pipelined replies read late (written as the
+# socket takes them), pipelining paced (a scrape and SIGHUPs answered at once meanwhile), a
+# slow client and an idle one cut after 10 s while the server answers others, the 33rd
+# connection refused at once, and connections answered and closing giving way to new ones.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 command -v curl >/dev/null || t_skip_all "curl is missing (scripts/deps.sh)"
@@ -87,6 +89,110 @@ t_check "repeated Accept fields: OpenMetrics from the second" \
 	grep -qi '^content-type: application/openmetrics-text; version=1.0.0' "$T_TMP/om"
 t_is "$(tr -d '\r' <"$T_TMP/om" | tail -n 1)" "# EOF" "which ends with # EOF"
 
+# Read late: pipelined requests in one write, read only 2 s later, so that their replies wait
+# for the socket's room: more than the server's socket can grow to hold (tcp_wmem's maximum)
+# and 2 MiB. The server stops reading while its writes wait, and then every reply comes whole,
+# its Content-Length its body's, in order.
+wmax=$(awk '{ print $3 }' /proc/sys/net/ipv4/tcp_wmem)
+cycles=$(((wmax + 2097152) / (2 * $(wc -c <"$T_TMP/get.b")) + 1))
+req=
+for i in $(seq 1 "$cycles"); do
+	req+='GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'
+	req+='GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;version=1.0.0\r\n\r\n'
+	req+='HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n'
+	req+='GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n'
+done
+req+='GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+exec {late}<>"/dev/tcp/127.0.0.1/$PORT"
+# In the background: the write itself waits once the server stops reading.
+printf %b "$req" >&"$late" &
+WRITER=$!
+sleep 2
+# The server's side of the connection (local port $PORT) holds requests it has not read.
+t_ge "$(ss -Htn state established "( sport = :$PORT )" | awk '{ n += $1 } END { print n + 0 }')" 1 \
+	"read late: the server leaves requests unread while its replies wait for room"
+timeout 30 cat <&"$late" >"$T_TMP/late"
+t_is "$?" 0 "and, read, it answers them all and closes"
+t_wait "$WRITER" 5
+exec {late}>&-
+# Reply k answers request k: k % 4 is 0 a text GET, 1 an OpenMetrics GET, 2 a HEAD, 3 a 404;
+# the last one a 404 too. A body is read by its Content-Length (each ends with a newline).
+late_check()
+{
+	LC_ALL=C awk -v last=$((4 * cycles)) '
+	function fail(msg) { print "reply " k ": " msg; bad = 1; exit }
+	body {
+		got += length($0) + 1
+		if (got == cl) { body = 0; k++ }
+		else if (got > cl) fail("a body longer than its Content-Length " cl)
+		next
+	}
+	{ sub(/\r$/, "") }
+	/^HTTP\/1\.1 / { status = $2; cl = -1; type = ""; next }
+	tolower($1) == "content-length:" { cl = $2 + 0; next }
+	tolower($1) == "content-type:" { type = substr($0, index($0, ":") + 2); next }
+	$0 == "" {
+		kind = k == last ? 3 : k % 4
+		want = kind == 3 ? "404" : "200"
+		wtype = kind == 1 ? "application/openmetrics-text" : kind == 3 ? "text/plain; charset" : "text/plain; version=0.0.4"
+		if (status != want) fail("status " status ", not " want)
+		if (index(type, wtype) != 1) fail("Content-Type " type ", not " wtype)
+		if (cl <= 0) fail("no Content-Length")
+		if (kind == 2) { k++; next }
+		body = 1; got = 0; next
+	}
+	END { if (!bad) print body ? "reply " k ": cut short" : k " replies" }' "$1"
+}
+t_is "$(late_check "$T_TMP/late")" "$((4 * cycles + 1)) replies" \
+	"each of the $((4 * cycles + 1)) whole (its Content-Length), in order"
+
+# Pipelining is paced, one request per connection and turn of the monitor's loop: 31
+# connections each send 8 KiB of pipelined HEADs at once (1 + 233 requests; each HEAD builds
+# the exposition, so answered in one go they would hold the loop for seconds). Meanwhile a
+# scrape is answered within 0.5 s, and so is each SIGHUP sent while the load lasts (until the
+# server has closed the 31 after their last request); each connection gets all its replies.
+req=
+for i in $(seq 1 233); do
+	req+='HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n'
+done
+req+='HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+fds=()
+for i in $(seq 1 31); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" && fds+=("$fd")
+done
+for fd in "${fds[@]}"; do
+	printf %b "$req" >&"$fd"
+done
+curl -s -m 20 -o /dev/null -w '%{http_code} %{time_total}' "$URL/metrics" >"$T_TMP/paced.curl" &
+CURL=$!
+hups=0
+worst=0
+while [ "$hups" -lt 20 ] && [ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -gt 0 ]; do
+	reloads=$(grep -c 'reloaded' "$T_TMP/mon.err")
+	t0=$(date +%s.%N)
+	kill -HUP "$MON"
+	for i in $(seq 1 2000); do
+		[ "$(grep -c 'reloaded' "$T_TMP/mon.err")" -gt "$reloads" ] && break
+		sleep 0.01
+	done
+	worst=$(awk -v a="$t0" -v b="$(date +%s.%N)" -v w="$worst" 'BEGIN { printf "%.3f", (b - a > w ? b - a : w) }')
+	hups=$((hups + 1))
+	sleep 0.05
+done
+t_check "while 31 connections pipeline, each SIGHUP is handled within 0.5 s (of $hups, the slowest in $worst s)" \
+	awk -v h="$hups" -v t="$worst" 'BEGIN { exit !(h >= 1 && t < 0.5) }'
+t_wait "$CURL" 25
+read -r code took <"$T_TMP/paced.curl"
+t_is "$code" 200 "and a scrape is answered"
+t_check "within 0.5 s (in $took s)" awk -v t="$took" 'BEGIN { exit !(t < 0.5) }'
+n=0
+for fd in "${fds[@]}"; do
+	timeout 20 cat <&"$fd" >"$T_TMP/paced"
+	[ "$(statuses "$T_TMP/paced" | wc -w)" = 234 ] && n=$((n + 1))
+	exec {fd}>&-
+done
+t_is "$n" 31 "each of the 31 connections gets its 234 replies"
+
 # A client that sends its head a line every 2 s, and one that sends nothing: each cut about
 # 10 s after it began (the whole request's bound, the idle bound), while others are answered.
 t0=$(date +%s.%N)
@@ -136,6 +242,10 @@ exec {extra}<>"/dev/tcp/127.0.0.1/$PORT"
 timeout 3 cat <&"$extra" >"$T_TMP/extra" 2>/dev/null
 t_is "$?" 0 "the 33rd connection is closed at once"
 t_is "$(statuses "$T_TMP/extra")" 503 "with a 503"
+t_is "$(sed '1,/^\r$/d' "$T_TMP/extra" | wc -c)" \
+	"$(tr -d '\r' <"$T_TMP/extra" | awk 'tolower($1) == "content-length:" { print $2 }')" \
+	"its Content-Length its body's"
+t_check "which says the limit" grep -q '^dropscope: too many connections (32)$' "$T_TMP/extra"
 exec {extra}>&-
 t_is "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$URL/metrics")" 503 \
 	"a 33rd that sends its request at once: 503 too"
@@ -144,6 +254,20 @@ for fd in "${fds[@]}"; do
 done
 sleep 0.5
 t_is "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$URL/metrics")" 200 "once they close, a new one is answered"
+# A connection answered and closing (reading, for 2 s at most, what its client still sends, so
+# that closing does not reset the reply) gives way to a new one: 32 clients that asked over
+# HTTP/1.0 and keep their sockets open do not make the next one 503.
+fds=()
+for i in $(seq 1 32); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" && fds+=("$fd")
+	printf 'HEAD /metrics HTTP/1.0\r\n\r\n' >&"$fd"
+done
+sleep 0.3
+t_is "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$URL/metrics")" 200 \
+	"32 connections answered and closing: a new one is answered"
+for fd in "${fds[@]}"; do
+	exec {fd}>&-
+done
 
 t_check "the monitor still runs" t_running "$MON"
 kill -TERM "$MON"
