@@ -57,19 +57,24 @@ struct segment {
 	bool ended;
 };
 
-/*
- * A segment merged (diagnose's merge). The last one is kept a segment longer: an episode found
- * during the next one may have started in it.
- */
-struct window {
-	bool valid;
-	double start, end;	   /* CLOCK_MONOTONIC s */
+/* A segment's merge (diagnose's), for as long as segment_finish reads it. */
+struct merge {
 	struct probe_child *child; /* d.report and d.prober are its */
-	struct host_snap *before, *after;
-	uint64_t events_missed; /* its segment's */
 	struct diagnose_opts o;
 	struct diag d;
 	struct ifname_table ifnames;
+};
+
+/*
+ * A segment merged, kept a segment longer: an episode found during the next one may have
+ * started in it. Only what acc_add reads (its probe list, fates, events, drops and the merge's
+ * 29 KB are freed once it is merged: ten targets kept 0.8 MB of them).
+ */
+struct window {
+	double start, end; /* CLOCK_MONOTONIC s */
+	struct host_snap *before, *after;
+	uint64_t events_missed; /* its segment's */
+	struct acc_segment seg;
 };
 
 struct target {
@@ -548,26 +553,25 @@ static void dest_metrics(struct target *t, struct diag *d)
 
 static void diag_host_free(struct diag *d, struct ifname_table *ifnames);
 
-static void window_free(struct window *w)
+static void merge_free(struct merge *mg)
 {
-	if (!w->valid)
+	if (!mg)
 		return;
-	free(w->d.events);
-	free(w->d.fates);
-	free(w->d.seen);
-	diag_host_free(&w->d, &w->ifnames);
-	probe_child_close(w->child);
-	snap_put(w->before);
-	snap_put(w->after);
-	memset(w, 0, sizeof(*w));
+	free(mg->d.events);
+	free(mg->d.fates);
+	free(mg->d.seen);
+	diag_host_free(&mg->d, &mg->ifnames);
+	probe_child_close(mg->child);
+	free(mg);
 }
 
-/* Free w unless it is still kept as keep. */
-static void window_put(struct window *w, const struct window *keep)
+static void window_free(struct window *w)
 {
-	if (!w || w == keep)
+	if (!w)
 		return;
-	window_free(w);
+	acc_segment_free(&w->seg);
+	snap_put(w->before);
+	snap_put(w->after);
 	free(w);
 }
 
@@ -633,22 +637,16 @@ static void unplaced_loss(struct diag *d)
 }
 
 /* The merge over a segment that has ended and drained; takes its child. 0 or -errno. */
-static int window_merge(struct mprobe *m, struct target *t, struct segment *s, struct window *w)
+static int segment_merge(struct mprobe *m, struct target *t, struct segment *s, struct merge *mg)
 {
-	struct diag *d = &w->d;
+	struct diag *d = &mg->d;
 
-	w->valid = true;
-	w->start = s->start;
-	w->end = s->after->mono;
-	w->child = s->child;
+	mg->child = s->child;
 	s->child = NULL;
-	w->before = snap_get(s->before);
-	w->after = snap_get(s->after);
-	w->events_missed = s->events_missed;
-	record_opts(m, t, &w->o);
-	d->o = &w->o;
-	d->prober = w->child;
-	diag_host(m, d, &w->ifnames, s->before, s->after, s->events_missed);
+	record_opts(m, t, &mg->o);
+	d->o = &mg->o;
+	d->prober = mg->child;
+	diag_host(m, d, &mg->ifnames, s->before, s->after, s->events_missed);
 	d->nevents = window_events(m, s->start, &d->events);
 	d->start = s->start;
 	d->seconds = s->after->mono - s->start;
@@ -656,9 +654,6 @@ static int window_merge(struct mprobe *m, struct target *t, struct segment *s, s
 		return -ENOMEM;
 	unplaced_loss(d);
 	diagnose_decide(d);
-	/* The symbols are the source's until its next read, and a window is kept, not printed. */
-	d->ksyms = NULL;
-	d->names.ksyms = NULL;
 	return 0;
 }
 
@@ -672,10 +667,27 @@ static void acc_reset(struct target *t)
 	t->acc_left_out = 0;
 }
 
+/* What is kept of a merged segment; NULL when out of memory. */
+static struct window *window_keep(const struct segment *s, const struct diag *d)
+{
+	struct window *w = calloc(1, sizeof(*w));
+
+	if (!w || acc_segment_keep(&w->seg, &d->fate, d->network_at_ttl, d->report)) {
+		free(w);
+		return NULL;
+	}
+	w->start = s->start;
+	w->end = s->after->mono;
+	w->before = snap_get(s->before);
+	w->after = snap_get(s->after);
+	w->events_missed = s->events_missed;
+	return w;
+}
+
 /* Add a merged segment to the episode's record. */
 static void acc_add(struct target *t, const struct window *w)
 {
-	if (episode_acc_add(&t->acc, &w->d.fate, w->d.network_at_ttl, w->d.report)) {
+	if (episode_acc_add_kept(&t->acc, &w->seg)) {
 		ds_err("monitor: %s: failed to add a segment to its episode's record: %s", t->name,
 		       strerror(ENOMEM));
 		t->acc_left_out++;
@@ -758,7 +770,9 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 			   bool record)
 {
 	const struct probe_report *r = probe_child_report(s->child, NULL, 0);
-	struct window *w, *old;
+	struct window *w;
+	struct merge *mg;
+	double timeout_s;
 
 	if (r) {
 		count_progress(t, s, r->end_to_end.sent,
@@ -767,17 +781,22 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		t->reached |= r->reached;
 	}
 	feed(m, t, now);
-	w = r && s->before && s->after ? calloc(1, sizeof(*w)) : NULL;
-	if (!w || window_merge(m, t, s, w)) {
-		window_put(w, NULL);
+	mg = r && s->before && s->after ? calloc(1, sizeof(*mg)) : NULL;
+	if (!mg || segment_merge(m, t, s, mg)) {
+		merge_free(mg);
 		segment_clear(s);
 		return;
 	}
-	dest_metrics(t, &w->d);
-	/* What the record needs is fetched: the process of the segment can go (it goes once
-	 * every target's segment in it has ended). */
-	probe_child_release(w->child);
-	t->verdict = w->d.verdict.kind;
+	dest_metrics(t, &mg->d);
+	t->verdict = mg->d.verdict.kind;
+	timeout_s = mg->d.report ? mg->d.report->timeout_s : 0;
+	w = window_keep(s, &mg->d);
+	/* What the record needs is copied: the merge goes, and with it the process of the
+	 * segment (it goes once every target's segment in it has ended). */
+	merge_free(mg);
+	if (!w)
+		ds_err("monitor: %s: failed to keep the segment for its episode's record: %s",
+		       t->name, strerror(ENOMEM));
 	if (t->det.open || t->closed_unrecorded) {
 		/*
 		 * The segments from the one holding its start to the one holding its end: the
@@ -786,21 +805,22 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		 * reads probes as they settle, a timeout after they were sent (and dropped), and
 		 * hears of them up to HEARD_S later.
 		 */
-		double from = t->det.start - HEARD_S - (w->d.report ? w->d.report->timeout_s : 0);
+		double from = t->det.start - HEARD_S - timeout_s;
 		double until = t->det.open ? now : t->det.end;
 
 		if (!t->acc.segments && t->last && t->last->end >= from && t->last->start <= until)
 			acc_add(t, t->last);
-		if (w->end >= from && w->start <= until)
+		if (!w)
+			t->acc_left_out++;
+		else if (w->end >= from && w->start <= until)
 			acc_add(t, w);
 	}
 	if (t->det.open && record)
 		print_episode(m, t, false);
 	else if (t->closed_unrecorded)
 		flush_closed(m, t);
-	old = t->last;
+	window_free(t->last);
 	t->last = w;
-	window_put(old, w);
 	segment_clear(s);
 }
 
@@ -974,7 +994,7 @@ static void target_free(struct target *t)
 		return;
 	segment_clear(&t->cur);
 	segment_clear(&t->prev);
-	window_put(t->last, NULL);
+	window_free(t->last);
 	acc_reset(t);
 	free(t);
 }
