@@ -77,6 +77,12 @@ struct window {
 	struct acc_segment seg;
 };
 
+/* A TTL's counts in the hop families. */
+struct hop_totals {
+	uint64_t sent, received;
+	bool limited; /* the last segment's */
+};
+
 struct target {
 	char name[256];
 	bool listed;
@@ -87,10 +93,10 @@ struct target {
 	struct window *last;
 	/*
 	 * The episode's segments, summed as each is merged (from the one holding its start): its
-	 * record's probes and path; this host's counts from the first one's before to the last
-	 * one's after.
+	 * record's probes and path (NULL until an episode has a segment: 8 KB a target otherwise);
+	 * this host's counts from the first one's before to the last one's after.
 	 */
-	struct episode_acc acc;
+	struct episode_acc *acc;
 	struct host_snap *acc_before, *acc_after;
 	uint64_t acc_missed;
 	unsigned int acc_left_out; /* segments episode_acc_add could not add */
@@ -103,9 +109,8 @@ struct target {
 
 	/* The metrics. */
 	uint64_t sent, lost[NWHERE];
-	uint64_t hop_sent[PROBE_MAX_TTL + 1], hop_received[PROBE_MAX_TTL + 1];
-	bool hop_limited[PROBE_MAX_TTL + 1];
-	unsigned int max_ttl_seen;
+	struct hop_totals *hops;   /* by TTL, 0 .. max_ttl_seen; NULL: no hop seen yet */
+	unsigned int max_ttl_seen; /* the farthest TTL seen, <= PROBE_MAX_TTL */
 	uint64_t rtt_counts[RTT_BUCKETS + 1];
 	double rtt_sum;
 	int verdict; /* the last segment's, -1 before the first */
@@ -497,19 +502,45 @@ static size_t window_events(struct mprobe *m, double from, struct drop_event **o
 	return n;
 }
 
+/* Room in t->hops up to ttl (zeroes): 0 or -ENOMEM. */
+static int hops_reserve(struct target *t, unsigned int ttl)
+{
+	size_t had = t->hops ? t->max_ttl_seen + 1 : 0;
+	struct hop_totals *hops;
+
+	if (ttl < had)
+		return 0;
+	hops = realloc(t->hops, (ttl + 1) * sizeof(*hops));
+	if (!hops)
+		return -ENOMEM;
+	memset(hops + had, 0, (ttl + 1 - had) * sizeof(*hops));
+	t->hops = hops;
+	t->max_ttl_seen = ttl;
+	return 0;
+}
+
 static void hop_metrics(struct target *t, const struct probe_report *r)
 {
-	memset(t->hop_limited, 0, sizeof(t->hop_limited));
-	for (size_t h = 0; h < r->nhops; h++) {
+	unsigned int far = 0;
+
+	for (size_t h = 0; h < r->nhops; h++)
+		if (r->hops[h].ttl <= PROBE_MAX_TTL && r->hops[h].ttl > far)
+			far = r->hops[h].ttl;
+	if (far && hops_reserve(t, far)) {
+		ds_err("monitor: %s: failed to count its hops' probes: %s", t->name,
+		       strerror(ENOMEM));
+		return;
+	}
+	for (size_t ttl = 0; t->hops && ttl <= t->max_ttl_seen; ttl++)
+		t->hops[ttl].limited = false;
+	for (size_t h = 0; h < r->nhops && t->hops; h++) {
 		unsigned int ttl = r->hops[h].ttl;
 
 		if (ttl > PROBE_MAX_TTL)
 			continue;
-		t->hop_sent[ttl] += r->hops[h].all_sent;
-		t->hop_received[ttl] += r->hops[h].all_received;
-		t->hop_limited[ttl] = r->hops[h].rate_limited;
-		if (ttl > t->max_ttl_seen)
-			t->max_ttl_seen = ttl;
+		t->hops[ttl].sent += r->hops[h].all_sent;
+		t->hops[ttl].received += r->hops[h].all_received;
+		t->hops[ttl].limited = r->hops[h].rate_limited;
 	}
 }
 
@@ -659,7 +690,10 @@ static int segment_merge(struct mprobe *m, struct target *t, struct segment *s, 
 
 static void acc_reset(struct target *t)
 {
-	episode_acc_free(&t->acc);
+	if (t->acc)
+		episode_acc_free(t->acc);
+	free(t->acc);
+	t->acc = NULL;
 	snap_put(t->acc_before);
 	snap_put(t->acc_after);
 	t->acc_before = t->acc_after = NULL;
@@ -687,7 +721,9 @@ static struct window *window_keep(const struct segment *s, const struct diag *d)
 /* Add a merged segment to the episode's record. */
 static void acc_add(struct target *t, const struct window *w)
 {
-	if (episode_acc_add_kept(&t->acc, &w->seg)) {
+	if (!t->acc)
+		t->acc = calloc(1, sizeof(*t->acc)); /* episode_acc_init's empty one */
+	if (!t->acc || episode_acc_add_kept(t->acc, &w->seg)) {
 		ds_err("monitor: %s: failed to add a segment to its episode's record: %s", t->name,
 		       strerror(ENOMEM));
 		t->acc_left_out++;
@@ -715,7 +751,7 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	struct diag *d;
 	int kind = -1;
 
-	if (!t->acc.segments || !t->acc_before || !t->acc_after)
+	if (!t->acc || !t->acc->segments || !t->acc_before || !t->acc_after)
 		return -1;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -726,11 +762,11 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 	record_opts(m, t, &o);
 	d->o = &o;
 	diag_host(m, d, &ifnames, t->acc_before, t->acc_after, t->acc_missed);
-	d->fate = t->acc.fate;
+	d->fate = t->acc->fate;
 	d->start = t->acc_before->mono;
 	d->seconds = t->acc_after->mono > d->start ? t->acc_after->mono - d->start : 0;
-	d->report = episode_acc_report(&t->acc, d->start + m->real_off, d->seconds);
-	d->excused = d->report ? t->acc.excused : 0;
+	d->report = episode_acc_report(t->acc, d->start + m->real_off, d->seconds);
+	d->excused = d->report ? t->acc->excused : 0;
 	if (!d->report && errno == ENOMEM) {
 		/* Without its path the record would say the path lost nothing. */
 		ds_err("monitor: %s: failed to sum the episode's path (no record): %s", t->name,
@@ -739,7 +775,7 @@ static int print_episode(struct mprobe *m, struct target *t, bool ended)
 		unplaced_loss(d);
 		diagnose_decide(d);
 		ep.end = ended ? t->ep_end : 0;
-		ep.segments = t->acc.segments;
+		ep.segments = t->acc->segments;
 		ep.left_out = t->acc_left_out;
 		d->episode = &ep;
 		diagnose_print(d);
@@ -808,7 +844,8 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		double from = t->det.start - HEARD_S - timeout_s;
 		double until = t->det.open ? now : t->det.end;
 
-		if (!t->acc.segments && t->last && t->last->end >= from && t->last->start <= until)
+		if ((!t->acc || !t->acc->segments) && t->last && t->last->end >= from &&
+		    t->last->start <= until)
 			acc_add(t, t->last);
 		if (!w)
 			t->acc_left_out++;
@@ -996,6 +1033,7 @@ static void target_free(struct target *t)
 	segment_clear(&t->prev);
 	window_free(t->last);
 	acc_reset(t);
+	free(t->hops);
 	free(t);
 }
 
@@ -1117,11 +1155,11 @@ static void hop_series(const struct mprobe *m, struct metrics *mx, enum hop_valu
 
 			snprintf(tb, sizeof(tb), "%u", ttl);
 			if (which == HOP_LIMITED)
-				metrics_gauge(mx, lab, t->hop_limited[ttl]);
+				metrics_gauge(mx, lab, t->hops[ttl].limited);
 			else
 				metrics_counter(mx, lab,
-						which == HOP_SENT ? t->hop_sent[ttl]
-								  : t->hop_received[ttl]);
+						which == HOP_SENT ? t->hops[ttl].sent
+								  : t->hops[ttl].received);
 		}
 	}
 }
