@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -939,6 +940,7 @@ static void boundary(struct mprobe *m, double now)
 void mprobe_tick(struct mprobe *m)
 {
 	double now = mono_now();
+	bool merged = false;
 
 	if (!m->started || now >= m->seg_end) {
 		m->started = true;
@@ -949,9 +951,18 @@ void mprobe_tick(struct mprobe *m)
 		struct target *t = m->t[i];
 
 		follow(t, &t->cur);
-		if (follow(t, &t->prev))
+		if (follow(t, &t->prev)) {
 			segment_finish(m, t, &t->prev, now, true);
+			merged = true;
+		}
 	}
+	/*
+	 * The merges' memory (their struct diag, probe lists, fates) is freed between what they
+	 * keep, which glibc cannot give back from the middle of the heap by itself: 0.2 MB of the
+	 * heap's 0.48 MB after two segments with 10 targets, freed and resident.
+	 */
+	if (merged)
+		malloc_trim(0);
 	if (now >= m->next_feed) {
 		m->next_feed = now + 0.9; /* the monitor ticks each second */
 		for (size_t i = 0; i < m->n; i++)
