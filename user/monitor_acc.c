@@ -272,3 +272,39 @@ const struct probe_report *episode_acc_report(struct episode_acc *a, double star
 					 a->dest.c.paced_lost);
 	return r;
 }
+
+int acc_segment_keep(struct acc_segment *s, const struct fate_totals *f,
+		     const uint64_t *network_at_ttl, const struct probe_report *r)
+{
+	memset(s, 0, sizeof(*s));
+	s->fate = *f;
+	if (network_at_ttl)
+		memcpy(s->network_at_ttl, network_at_ttl, sizeof(s->network_at_ttl));
+	if (!r)
+		return 0;
+	s->report = *r;
+	s->report.hops = NULL;
+	s->report.flows = NULL;
+	s->report.nflows = 1;
+	if (r->nhops) {
+		s->report.hops = malloc(r->nhops * sizeof(*r->hops));
+		if (!s->report.hops) {
+			memset(s, 0, sizeof(*s));
+			return -ENOMEM;
+		}
+		memcpy(s->report.hops, r->hops, r->nhops * sizeof(*r->hops));
+	}
+	s->has_report = true;
+	return 0;
+}
+
+int episode_acc_add_kept(struct episode_acc *a, const struct acc_segment *s)
+{
+	return episode_acc_add(a, &s->fate, s->network_at_ttl, s->has_report ? &s->report : NULL);
+}
+
+void acc_segment_free(struct acc_segment *s)
+{
+	free(s->report.hops);
+	memset(s, 0, sizeof(*s));
+}

@@ -54,6 +54,29 @@ struct episode_acc {
 	struct probe_report report; /* episode_acc_report's */
 };
 
+/*
+ * A merged segment as an episode may still want it: the monitor keeps the last one a segment
+ * longer, since an episode found during the next one may have started in it. Only what
+ * episode_acc_add reads, copied out of the merge, so that the merge's probe list, fates, events,
+ * drops and counters go as soon as it is done. report.hops is owned (report.nhops rows);
+ * report.flows is NULL (a sum keeps no flows).
+ */
+struct acc_segment {
+	struct fate_totals fate;
+	uint64_t network_at_ttl[PROBE_MAX_TTL + 1];
+	bool has_report;
+	struct probe_report report;
+};
+
+/* Copy f, network_at_ttl (NULL: zeros) and r (NULL: no path) into s, which owns them then. 0, or
+ * -ENOMEM with s empty. */
+int acc_segment_keep(struct acc_segment *s, const struct fate_totals *f,
+		     const uint64_t *network_at_ttl, const struct probe_report *r);
+/* episode_acc_add with a kept segment. */
+int episode_acc_add_kept(struct episode_acc *a, const struct acc_segment *s);
+/* Frees s's rows and empties it. Safe on an empty one. */
+void acc_segment_free(struct acc_segment *s);
+
 /* An empty accumulator (also what episode_acc_free leaves). */
 void episode_acc_init(struct episode_acc *a);
 /*

@@ -246,6 +246,114 @@ static void meta_fields(void)
 	episode_acc_free(&acc);
 }
 
+/*
+ * Segment a: clean. Segment b: hop 1 drops half of its own ICMP (no later hop shows it), and the
+ * loss (5%) starts at hop 2, which also answers from a second address.
+ */
+static void segments_ab(struct probe_hop_report *a, struct probe_hop_report *b,
+			struct probe_report *ra, struct probe_report *rb)
+{
+	row(&a[0], 1, 100, 100, "10.77.0.1", 1.0, false);
+	row(&a[1], 2, 100, 100, "10.77.1.2", 2.0, false);
+	row(&a[2], 3, 300, 298, "10.77.3.2", 3.0, true);
+	report(ra, a, 3);
+	row(&b[0], 1, 100, 50, "10.77.0.1", 3.0, false);
+	row(&b[1], 2, 100, 90, "10.77.1.3", 2.0, false);
+	row(&b[2], 3, 300, 270, "10.77.3.2", 3.0, true);
+	report(rb, b, 3);
+}
+
+/*
+ * A kept segment (what the monitor holds of the last one, its merge freed) owns copies: the
+ * report's rows, fates and per-TTL losses it was made from may go, and adding it sums as adding
+ * them did.
+ */
+static void kept_segments(void)
+{
+	struct probe_hop_report a[3], b[3];
+	struct probe_report ra, rb;
+	struct fate_totals fa = {.sent = 300, .lost = 2, .egress = 2, .egress_reason = 7};
+	struct fate_totals fb = {.sent = 300, .lost = 30, .network = 30};
+	uint64_t na[PROBE_MAX_TTL + 1] = {0}, nb[PROBE_MAX_TTL + 1] = {[1] = 20, [2] = 5};
+	struct acc_segment ka, kb, kn;
+	struct episode_acc direct, kept;
+	const struct probe_report *r1, *r2;
+	double lo1, hi1;
+	bool same = true;
+
+	segments_ab(a, b, &ra, &rb);
+	rb.nflows = 4;
+	rb.flows = (struct probe_flow_report *)b; /* not to be kept (nor read) */
+	episode_acc_init(&direct);
+	episode_acc_add(&direct, &fa, na, &ra);
+	episode_acc_add(&direct, &fb, nb, &rb);
+	r1 = episode_acc_report(&direct, 1000, 120);
+
+	is_int(acc_segment_keep(&ka, &fa, na, &ra), 0, "kept: segment a");
+	is_int(acc_segment_keep(&kb, &fb, nb, &rb), 0, "kept: segment b");
+	ok(kb.has_report && kb.report.nhops == 3 && kb.report.hops && kb.report.hops != b,
+	   "kept: its own copy of the rows");
+	ok(!kb.report.flows && kb.report.nflows == 1, "kept: no flows");
+	/* The merge's report, fates and losses go (freed, reused): the kept ones stay. */
+	memset(a, 0xa5, sizeof(a));
+	memset(b, 0xa5, sizeof(b));
+	memset(&ra, 0xa5, sizeof(ra));
+	memset(&rb, 0xa5, sizeof(rb));
+	memset(&fa, 0xa5, sizeof(fa));
+	memset(&fb, 0xa5, sizeof(fb));
+	memset(nb, 0xa5, sizeof(nb));
+	episode_acc_init(&kept);
+	is_int(episode_acc_add_kept(&kept, &ka), 0, "kept a added");
+	is_int(episode_acc_add_kept(&kept, &kb), 0, "kept b added");
+	r2 = episode_acc_report(&kept, 1000, 120);
+	ok(r1 && r2, "both sums give a report");
+	if (!r1 || !r2) {
+		episode_acc_free(&direct);
+		episode_acc_free(&kept);
+		return;
+	}
+	is_int(kept.segments, 2, "kept: two segments");
+	ok(!memcmp(&kept.fate, &direct.fate, sizeof(kept.fate)), "kept: the same fates");
+	is_int(kept.excused, direct.excused, "kept: the same excused (per-TTL losses kept)");
+	is_int(r2->nhops, r1->nhops, "kept: as many rows");
+	for (size_t i = 0; i < r1->nhops && i < r2->nhops; i++)
+		same &= r1->hops[i].ttl == r2->hops[i].ttl &&
+			r1->hops[i].sent == r2->hops[i].sent &&
+			r1->hops[i].received == r2->hops[i].received &&
+			r1->hops[i].all_sent == r2->hops[i].all_sent &&
+			r1->hops[i].nhosts == r2->hops[i].nhosts &&
+			r1->hops[i].rate_limited == r2->hops[i].rate_limited &&
+			r1->hops[i].destination == r2->hops[i].destination &&
+			!strcmp(r1->hops[i].hosts[0].address, r2->hops[i].hosts[0].address);
+	ok(same, "kept: the same rows, responders and rate-limited hops");
+	ok(r2->end_to_end.sent == r1->end_to_end.sent &&
+		   r2->end_to_end.received == r1->end_to_end.received &&
+		   r2->has_origin == r1->has_origin && r2->origin.ttl == r1->origin.ttl,
+	   "kept: the same end to end and loss origin");
+	is_str(r2->target, "10.77.3.2", "kept: the report's own fields");
+	lo1 = r1->end_to_end.loss_lo;
+	hi1 = r1->end_to_end.loss_hi;
+	is_near(r2->end_to_end.loss_lo, lo1, 1e-12, "kept: the same interval (low)");
+	is_near(r2->end_to_end.loss_hi, hi1, 1e-12, "kept: the same interval (high)");
+
+	/* Fates without a path, and no per-TTL losses. */
+	is_int(acc_segment_keep(&kn, &(struct fate_totals){.sent = 10, .lost = 10, .network = 10},
+				NULL, NULL),
+	       0, "kept: a segment without a report");
+	ok(!kn.has_report && !kn.report.hops, "kept: no path");
+	is_int(episode_acc_add_kept(&kept, &kn), 0, "kept: added");
+	is_int(kept.fate.lost, direct.fate.lost + 10, "kept: its fates counted");
+	r2 = episode_acc_report(&kept, 1000, 130);
+	is_int(r2 ? r2->hops[1].sent : 0, 200, "kept: the path unchanged");
+	acc_segment_free(&ka);
+	acc_segment_free(&kb);
+	acc_segment_free(&kn);
+	ok(!kb.has_report && !kb.report.hops && !kb.report.nhops, "kept: freed, empty");
+	acc_segment_free(&kb); /* twice: harmless */
+	episode_acc_free(&direct);
+	episode_acc_free(&kept);
+}
+
 int main(void)
 {
 	struct probe_hop_report a[3], b[3];
@@ -263,16 +371,7 @@ int main(void)
 	struct episode_acc acc;
 	const struct probe_report *r;
 
-	/* Segment a: clean. Segment b: hop 1 drops half of its own ICMP (no later hop shows
-	 * it), and the loss (5%) starts at hop 2, which also answers from a second address. */
-	row(&a[0], 1, 100, 100, "10.77.0.1", 1.0, false);
-	row(&a[1], 2, 100, 100, "10.77.1.2", 2.0, false);
-	row(&a[2], 3, 300, 298, "10.77.3.2", 3.0, true);
-	report(&ra, a, 3);
-	row(&b[0], 1, 100, 50, "10.77.0.1", 3.0, false);
-	row(&b[1], 2, 100, 90, "10.77.1.3", 2.0, false);
-	row(&b[2], 3, 300, 270, "10.77.3.2", 3.0, true);
-	report(&rb, b, 3);
+	segments_ab(a, b, &ra, &rb);
 	rb.interrupted = true;
 
 	episode_acc_init(&acc);
@@ -363,5 +462,6 @@ int main(void)
 	limiter();
 	excused_over_sums();
 	meta_fields();
+	kept_segments();
 	return done_testing();
 }
