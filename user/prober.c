@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,7 +126,9 @@ struct prober {
 	bool ran, interrupted, sending;
 	double start, end, started_wall, worst_rtt_s;
 	uint64_t next_index, oldest, inflight;
-	struct probe_slot *slots;
+	struct probe_slot *slots; /* PROBE_ID_SPACE of them, mapped apart (slots_map) */
+	size_t page;		  /* the system's page size */
+	uint64_t released;	  /* the slots of the probes before it gave their pages back */
 	struct probe_record *rec;
 	size_t nrec, rec_cap;
 	uint64_t rec_dropped;
@@ -162,6 +165,8 @@ static struct stream *stream_of(struct prober *p, uint8_t ttl, uint8_t flags)
 }
 
 #define ROWS (PROBE_MAX_TTL + 1)
+/* A settled probe's slot is kept this long after its send, to tell a late answer (release_settled). */
+#define SLOT_KEEP_S 10.0
 
 static struct flow_cell *cell_of(struct prober *p, unsigned int flow, unsigned int row)
 {
@@ -477,6 +482,36 @@ static double probe_timeout(const struct prober *p)
 	return t < 1.0 ? 1.0 : t > 5.0 ? 5.0 : t;
 }
 
+/*
+ * Give back the pages of slots whose probes are settled and were sent over SLOT_KEEP_S ago: a
+ * slot is written once per PROBE_ID_SPACE probes, so at the monitor's 20 probes a second a
+ * target's slots would otherwise grow by a page every 6 s of its segment and keep them. A
+ * page given back reads as zeroes, slots never used: an answer that comes so late is
+ * unmatched, not late.
+ */
+static void release_settled(struct prober *p, uint64_t now_ns)
+{
+	const uint64_t keep_ns = (uint64_t)(SLOT_KEEP_S * 1e9);
+	const size_t per_page = p->page / sizeof(*p->slots);
+
+	while (p->released < p->oldest) {
+		const struct probe_slot *sl = &p->slots[p->released % PROBE_ID_SPACE];
+		size_t pos, page;
+
+		if (sl->seq1 == p->released + 1 && now_ns - sl->sent_ns < keep_ns)
+			break;
+		p->released++;
+		pos = (size_t)(p->released % PROBE_ID_SPACE);
+		if (pos % per_page)
+			continue;
+		/* The cursor left a page (at a wrap, the last, partly used one), unless probes sent
+		 * since have come round to it again (a rate of thousands a second). */
+		page = pos ? pos / per_page - 1 : (PROBE_ID_SPACE - 1) / per_page;
+		if (p->next_index + per_page < p->released + PROBE_ID_SPACE)
+			madvise(p->slots + page * per_page, p->page, MADV_DONTNEED);
+	}
+}
+
 /* Settle every probe that waited longer than the timeout, oldest first. */
 static void expire(struct prober *p, uint64_t now_ns)
 {
@@ -494,6 +529,7 @@ static void expire(struct prober *p, uint64_t now_ns)
 		settle(p, sl, false);
 		p->oldest++;
 	}
+	release_settled(p, now_ns);
 }
 
 static const char *unreach_name(int family, uint8_t code)
@@ -1577,6 +1613,25 @@ static int open_sockets(struct prober *p)
 	return 0;
 }
 
+/* The slots' bytes, in whole pages. */
+static size_t slots_size(const struct prober *p)
+{
+	size_t n = (size_t)PROBE_ID_SPACE * sizeof(*p->slots);
+
+	return (n + p->page - 1) / p->page * p->page;
+}
+
+/* The slots, zeroed: mapped apart, so that release_settled can give pages back. NULL if not. */
+static struct probe_slot *slots_map(struct prober *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	p->page = page > 0 && page % sizeof(*p->slots) == 0 ? (size_t)page : 4096;
+	m = mmap(NULL, slots_size(p), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
 /*
  * What prober_open and prober_adopt both make once the flow and the sockets are there: the
  * packet buffer, the probe slots and flow cells, discovery's first horizon, reverse DNS.
@@ -1584,7 +1639,7 @@ static int open_sockets(struct prober *p)
 static int prober_state(struct prober *p)
 {
 	p->pkt = malloc(p->size);
-	p->slots = calloc(PROBE_ID_SPACE, sizeof(*p->slots));
+	p->slots = slots_map(p);
 	p->cells = calloc((size_t)p->nflows * ROWS, sizeof(*p->cells));
 	if (!p->pkt || !p->slots || !p->cells) {
 		ds_err("failed to allocate the prober's state: %s", strerror(ENOMEM));
@@ -2317,7 +2372,8 @@ void prober_close(struct prober *p)
 	free(p->report.hops);
 	free(p->report.flows);
 	free(p->rec);
-	free(p->slots);
+	if (p->slots)
+		munmap(p->slots, slots_size(p));
 	free(p->cells);
 	free(p->pkt);
 	free(p);
