@@ -848,10 +848,13 @@ static void segment_finish(struct mprobe *m, struct target *t, struct segment *s
 		if ((!t->acc || !t->acc->segments) && t->last && t->last->end >= from &&
 		    t->last->start <= until)
 			acc_add(t, t->last);
-		if (!w)
-			t->acc_left_out++;
-		else if (w->end >= from && w->start <= until)
-			acc_add(t, w);
+		/* s's times are the kept window's (window_keep), which may have failed. */
+		if (s->start <= until && s->after->mono >= from) {
+			if (w)
+				acc_add(t, w);
+			else
+				t->acc_left_out++;
+		}
 	}
 	if (t->det.open && record)
 		print_episode(m, t, false);
