@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include "privs.h"
 #include "probe_child.h"
@@ -25,10 +26,16 @@ int main(int argc, char **argv)
 	static const unsigned long max[FIXED_ARGS] = { 16, INT32_MAX, INT32_MAX, UINT32_MAX - 1,
 						       UINT32_MAX - 1 };
 	size_t n = argc > FIXED_ARGS + 1 ? (size_t)argc - FIXED_ARGS - 1 : 0;
-	int *fds = calloc(n + 1, sizeof(*fds));
-	bool bad = !n || n > MAX_PROBERS || !fds;
+	int *fds;
+	bool bad;
 	sigset_t none;
 
+	/* First: not dumpable, so that no process of our user takes the raw sockets (ptrace,
+	 * pidfd_getfd) before privs_drop_all. The exec made us so already where the user cannot
+	 * read this program (dropscope refuses to run it otherwise); this is in case it did not. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	fds = calloc(n + 1, sizeof(*fds));
+	bad = !n || n > MAX_PROBERS || !fds;
 	for (size_t i = 0; !bad && i < FIXED_ARGS; i++)
 		bad = parse_ulong(argv[i + 1], 0, max[i], &v[i]) != 0;
 	for (size_t i = 0; !bad && i < n; i++) {

@@ -73,6 +73,13 @@ install -m 0644 "$BUILD/dropscope-prober" "$T_TMP/alone/dropscope-prober"
 t_bad "diagnose with a prober's program that is not executable" 1 \
 	"$T_TMP/alone/dropscope-prober: Permission denied" \
 	"$T_TMP/alone/dropscope" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n
+# Not a file (a directory here): refused as execve would refuse it.
+rm -f "$T_TMP/alone/dropscope-prober"
+mkdir "$T_TMP/alone/dropscope-prober"
+t_bad "diagnose with a directory where the program should be" 1 \
+	"$T_TMP/alone/dropscope-prober: Permission denied" \
+	"$T_TMP/alone/dropscope" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n
+rmdir "$T_TMP/alone/dropscope-prober"
 # Where make install puts it (PREFIX/sbin/dropscope, PREFIX/libexec/dropscope/): found there.
 mkdir -p "$T_TMP/prefix/sbin" "$T_TMP/prefix/libexec/dropscope"
 cp "$DROPSCOPE" "$T_TMP/prefix/sbin/dropscope"
