@@ -632,8 +632,8 @@ static int refuse_readable(const char *path)
 	prog_fd = -1;
 	ds_err("refusing to run the prober's program %s: it is readable by uid %u, so its process "
 	       "could be taken over (its raw sockets) before it gives up its privileges; make it "
-	       "unreadable: chmod 0711 %s",
-	       path, (unsigned)getuid(), path);
+	       "unreadable to that user: chown root %s && chmod 0711 %s",
+	       path, (unsigned)getuid(), path, path);
 	return -EPERM;
 }
 

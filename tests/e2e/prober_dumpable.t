@@ -25,13 +25,18 @@ run() { as_user timeout 30 "$D/dropscope" diagnose 127.0.0.1 -d 1 -n; }
 install -m 0755 "$BUILD/dropscope-prober" "$D/dropscope-prober"
 run >"$T_TMP/r.out" 2>"$T_TMP/r.err"
 t_is "$?" 1 "readable program: exit 1"
-t_is "$(grep -c "refusing to run the prober's program $D/dropscope-prober: it is readable by uid $USER_ID.*chmod 0711 $D/dropscope-prober" "$T_TMP/r.err")" 1 \
+t_is "$(grep -c "refusing to run the prober's program $D/dropscope-prober: it is readable by uid $USER_ID.*chown root $D/dropscope-prober && chmod 0711 $D/dropscope-prober\$" "$T_TMP/r.err")" 1 \
 	"readable program: one line saying why and how"
 t_is "$(tail -n1 "$T_TMP/r.err" | grep -c refusing)" 1 "readable program: the last line, nothing run after it"
 t_is "$(grep -c verdict -i "$T_TMP/r.out")" 0 "readable program: no report"
 
 # --- 0711: it runs
+# Owned by that user, 0711 is still readable to it (its owner): refused too.
 chmod 0711 "$D/dropscope-prober"
+chown $USER_ID "$D/dropscope-prober"
+run >/dev/null 2>"$T_TMP/own.err"
+t_is "$?/$(grep -c "readable by uid $USER_ID" "$T_TMP/own.err")" 1/1 "0711 but the user's own: refused"
+chown root "$D/dropscope-prober"
 run >"$T_TMP/ok.out" 2>"$T_TMP/ok.err"
 t_is "$?" 0 "0711 program: diagnose runs and reports"
 t_is "$(grep -c refusing "$T_TMP/ok.err")" 0 "0711 program: not refused"
