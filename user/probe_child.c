@@ -637,6 +637,72 @@ static int refuse_readable(const char *path)
 	return -EPERM;
 }
 
+void prober_build_of_ours(struct prober_build *b)
+{
+	b->layout = prober_layout();
+	b->version = PROBER_SETUP_VERSION;
+	b->size = sizeof(struct prober_setup);
+	b->args = PROBER_ARGS;
+}
+
+/*
+ * Is the program at prog_fd of our build? It is run once with PROBER_ASK_BUILD (its output a
+ * pipe, its standard error /dev/null: another build may not know the argument) and answers
+ * within 5 s. Our descriptors are close-on-exec (the raw sockets among them). 0, or one line
+ * and -EPROTO (-errno when it cannot be run at all).
+ */
+static int same_build(const char *path)
+{
+	struct prober_build ours, theirs = { 0 };
+	int p[2], err, status = 0;
+	pid_t pid;
+
+	prober_build_of_ours(&ours);
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (dup2(p[1], 1) < 0 || null < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		privs_clear_effective();
+		fexecve(prog_fd, (char *[]){ (char *)PROBER_PROGRAM, (char *)PROBER_ASK_BUILD, NULL },
+			(char *[]){ NULL });
+		_exit(127);
+	}
+	err = pid < 0 ? -errno : 0;
+	close(p[1]);
+	if (!err)
+		err = read_full(p[0], &theirs, sizeof(theirs), mono_now() + 5.0);
+	close(p[0]);
+	if (pid > 0) {
+		if (err)
+			kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (pid < 0)
+		return err;
+	if (!err && !memcmp(&ours, &theirs, sizeof(ours)))
+		return 0;
+	if (err && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		ds_err("failed to start the prober's program %s: its exec failed (not a program "
+		       "this system runs from a descriptor)",
+		       path);
+	else if (err)
+		ds_err("the prober's program %s is not of this dropscope's build (asked with %s, it "
+		       "does not say: %s): install both together ('make install')",
+		       path, PROBER_ASK_BUILD, strerror(-err));
+	else
+		ds_err("the prober's program %s is not of this dropscope's build (layout %08x, "
+		       "version %u, setup %u bytes, %u arguments; ours %08x, %u, %u, %u): install "
+		       "both together ('make install')",
+		       path, theirs.layout, theirs.version, theirs.size, theirs.args, ours.layout,
+		       ours.version, ours.size, ours.args);
+	return -EPROTO;
+}
+
 /* Open path for exec (O_PATH, close-on-exec: fexecve runs it still). 0 or -errno. */
 static int open_program(const char *path)
 {
@@ -655,6 +721,20 @@ static int open_program(const char *path)
 	prog_fd = fd;
 	snprintf(prog_path, sizeof(prog_path), "%s", path);
 	return 0;
+}
+
+/* The program just opened, readable or of another build: let go (a later call looks again). */
+static int checked(const char *path)
+{
+	int err = refuse_readable(path);
+
+	if (!err)
+		err = same_build(path);
+	if (err && prog_fd >= 0) {
+		close(prog_fd);
+		prog_fd = -1;
+	}
+	return err;
 }
 
 int probe_child_program(void)
@@ -682,10 +762,10 @@ int probe_child_program(void)
 	snprintf(installed, sizeof(installed), "%s/%s%s", dir, PROBER_LIBEXEC, PROBER_PROGRAM);
 	err = open_program(near);
 	if (!err)
-		return refuse_readable(near);
+		return checked(near);
 	err2 = open_program(installed);
 	if (!err2)
-		return refuse_readable(installed);
+		return checked(installed);
 	ds_err("failed to find the prober's program: %s: %s, %s: %s; install it with dropscope "
 	       "('make install')",
 	       near, strerror(-err), installed, strerror(-err2));

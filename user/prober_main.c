@@ -11,14 +11,16 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "privs.h"
 #include "probe_child.h"
 #include "util.h"
 
 #define MAX_PROBERS 4096
-#define FIXED_ARGS 5
+#define FIXED_ARGS PROBER_ARGS
 
 int main(int argc, char **argv)
 {
@@ -34,6 +36,12 @@ int main(int argc, char **argv)
 	 * pidfd_getfd) before privs_drop_all. The exec made us so already where the user cannot
 	 * read this program (dropscope refuses to run it otherwise); this is in case it did not. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (argc == 2 && !strcmp(argv[1], PROBER_ASK_BUILD)) {
+		struct prober_build b;
+
+		prober_build_of_ours(&b);
+		return write(1, &b, sizeof(b)) == (ssize_t)sizeof(b) ? 0 : 1;
+	}
 	fds = calloc(n + 1, sizeof(*fds));
 	bad = !n || n > MAX_PROBERS || !fds;
 	for (size_t i = 0; !bad && i < FIXED_ARGS; i++)
