@@ -16,9 +16,6 @@ ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PREFIX  ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
-# The prober's program (dropscope-prober), which dropscope runs for the prober's process: it
-# looks for it in ../libexec/dropscope/ from its own sbin/, so this follows PREFIX.
-LIBEXECDIR := $(PREFIX)/libexec
 DESTDIR ?=
 BUILD   ?= build
 
@@ -198,6 +195,7 @@ $(BUILD)/dropscope-prober: $(MUSL_OBJS)
 		$$($(MUSL_CC) -print-file-name=crtbeginS.o) $^ -Wl,--gc-sections -Wl,-static -Wl,-pie \
 		-Wl,--no-dynamic-linker -Wl,-z,text $$($(MUSL_CC) -print-file-name=crtendS.o) \
 		$(MUSL_LIBDIR)/crtn.o -o $@
+	$(Q)chmod 0711 $@
 else
 # From the library only the prober's modules are linked in (what prober_main.o needs). Static
 # glibc warns of getpwnam and getaddrinfo, in modules the program links but calls neither of
@@ -206,12 +204,16 @@ $(BUILD)/dropscope-prober: $(BUILD)/user/prober_main.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(PROBER_LDFLAGS) -Wl,--gc-sections $^ $(PROBER_LIBS) -o $@ 2>$@.log || \
 		{ cat $@.log >&2; rm -f $@.log; exit 1; }
-	$(Q)grep -v "statically linked applications requires at runtime" $@.log | \
-		grep -v "in function" >&2 || true; rm -f $@.log
+	$(Q)awk '/: in function `/ { held = $$0; next } \
+		/Using .(getpwnam|getaddrinfo). in statically linked/ { held = ""; next } \
+		{ if (held != "") print held; held = ""; print } \
+		END { if (held != "") print held }' $@.log >&2; rm -f $@.log
+	$(Q)chmod 0711 $@
 endif
 
 # Test binaries keep their dependency files apart, so a test directory holds only tests.
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps
+# Order-only: test_probe_api runs the prober's program (beside it in the build) as it is.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/unit $(BUILD)/deps $(BUILD)/dropscope-prober
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/unit-$*.d $< $(LIB) $(LDLIBS) -o $@
 
@@ -233,7 +235,7 @@ $(SAN)/dropscope-prober: $(SAN)/user/prober_main.o $(SAN_LIB)
 	$(call msg,LINK-SAN,$@)
 	$(Q)$(CC) $(SAN_CFLAGS) $(LDFLAGS) $^ $(PROBER_LIBS) -o $@
 
-$(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps
+$(SAN)/tests/unit/%: tests/unit/%.c $(SAN_LIB) | $(SAN)/tests/unit $(BUILD)/deps $(SAN)/dropscope-prober
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(SAN_CFLAGS) $(WARN) -MMD -MP -MF $(BUILD)/deps/san-unit-$*.d $< $(SAN_LIB) $(LDLIBS) -o $@
 
@@ -283,12 +285,12 @@ bench: deps
 install: $(BUILD)/dropscope $(BUILD)/dropscope-prober $(BUILD)/dropscope.8 $(BUILD)/dropscope.bash $(BUILD)/dropscope-monitor.service
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/dropscope \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope $(DESTDIR)$(LIBEXECDIR)/dropscope
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/dropscope $(DESTDIR)$(PREFIX)/libexec/dropscope
 	install -m 0644 $(BUILD)/dropscope-monitor.service $(DESTDIR)$(UNITDIR)/dropscope-monitor.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf || \
 		install -m 0644 scripts/monitor.conf $(DESTDIR)$(SYSCONFDIR)/dropscope/monitor.conf
 	install -m 0755 $(BUILD)/dropscope $(DESTDIR)$(PREFIX)/sbin/dropscope
-	install -m 0755 $(BUILD)/dropscope-prober $(DESTDIR)$(LIBEXECDIR)/dropscope/dropscope-prober
+	install -m 0711 $(BUILD)/dropscope-prober $(DESTDIR)$(PREFIX)/libexec/dropscope/dropscope-prober
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/dropscope/README.md
 	install -m 0644 $(BUILD)/dropscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8
 	install -m 0644 $(BUILD)/dropscope.bash \
@@ -299,8 +301,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man8/dropscope.8 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/dropscope \
 		$(DESTDIR)$(UNITDIR)/dropscope-monitor.service \
-		$(DESTDIR)$(LIBEXECDIR)/dropscope/dropscope-prober
-	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope $(DESTDIR)$(LIBEXECDIR)/dropscope 2>/dev/null
+		$(DESTDIR)$(PREFIX)/libexec/dropscope/dropscope-prober
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/dropscope $(DESTDIR)$(PREFIX)/libexec/dropscope 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -97,6 +97,14 @@ static int last_cap(void)
 	return (int)v;
 }
 
+void privs_clear_effective(void)
+{
+	struct __user_cap_data_struct d[2];
+
+	if (!caps_get(d))
+		caps_set(0, caps_word(d, 1), caps_word(d, 2));
+}
+
 /* A capability we are permitted (a file capability without +e) counts: make it effective. */
 static void raise_permitted(void)
 {

@@ -45,6 +45,9 @@ bool privs_before_cap_bpf(void);
 
 /* The effective capability set of the calling thread (bits by CAP_*); 0 if it cannot tell. */
 uint64_t privs_effective(void);
+/* No capability effective, the permitted and inheritable sets kept: before an exec that must
+ * not see the file as readable through CAP_DAC_*. Best effort (capget/capset do not fail here). */
+void privs_clear_effective(void);
 
 /*
  * The capabilities of need that the process lacks (0: it may go on), after making effective

@@ -374,7 +374,12 @@ child_exec(struct prober *const *ps, const int *fds, size_t n, int stop_fd, int 
 		argv[i + 1] = nums + 24 * i;
 		snprintf(argv[i + 1], 24, "%lld", v);
 	}
-	fexecve(prog_fd, argv, environ);
+	/* Nothing effective across the exec: with CAP_DAC_READ_SEARCH or CAP_DAC_OVERRIDE the
+	 * kernel would find the program readable and leave the process dumpable (refuse_readable);
+	 * root, file and ambient capabilities come back as the exec gives them. */
+	privs_clear_effective();
+	/* An empty environment: the program reads none, and nothing of the caller's steers it. */
+	fexecve(prog_fd, argv, (char *[]){ NULL });
 	give_up(fds, n, PROBE_MSG_NOSTART, -errno);
 }
 
@@ -600,9 +605,102 @@ static int runnable(int fd)
 
 	if (fstat(fd, &st))
 		return -errno;
+	/* execve's answer for a directory, a device or a pipe as for a file without x */
 	if (!S_ISREG(st.st_mode))
-		return -EISDIR;
+		return -EACCES;
 	return st.st_mode & 0111 ? 0 : -EACCES;
+}
+
+/*
+ * A program its caller may read is refused when the caller is not root (file or ambient
+ * capabilities): an exec of a file the user can read leaves the process dumpable until the
+ * program gives that up, and in that window any process of the user could take the raw sockets
+ * over ptrace or pidfd_getfd. The kernel makes the exec non-dumpable when the user cannot read
+ * the file: installed 0711 (make install, and the build's own) it cannot. access() asks for the
+ * real uid, without our capabilities; asked of the descriptor's file, the one we will run.
+ */
+static int refuse_readable(const char *path)
+{
+	char self[64];
+
+	if (!getuid())
+		return 0;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", prog_fd);
+	if (access(self, R_OK))
+		return 0;
+	close(prog_fd);
+	prog_fd = -1;
+	ds_err("refusing to run the prober's program %s: it is readable by uid %u, so its process "
+	       "could be taken over (its raw sockets) before it gives up its privileges; make it "
+	       "unreadable to that user: chown root %s && chmod 0711 %s",
+	       path, (unsigned)getuid(), path, path);
+	return -EPERM;
+}
+
+void prober_build_of_ours(struct prober_build *b)
+{
+	b->layout = prober_layout();
+	b->version = PROBER_SETUP_VERSION;
+	b->size = sizeof(struct prober_setup);
+	b->args = PROBER_ARGS;
+}
+
+/*
+ * Is the program at prog_fd of our build? It is run once with PROBER_ASK_BUILD (its output a
+ * pipe, its standard error /dev/null: another build may not know the argument) and answers
+ * within 5 s. Our descriptors are close-on-exec (the raw sockets among them). 0, or one line
+ * and -EPROTO (-errno when it cannot be run at all).
+ */
+static int same_build(const char *path)
+{
+	struct prober_build ours, theirs = { 0 };
+	int p[2], err, status = 0;
+	pid_t pid;
+
+	prober_build_of_ours(&ours);
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (dup2(p[1], 1) < 0 || null < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		privs_clear_effective();
+		fexecve(prog_fd, (char *[]){ (char *)PROBER_PROGRAM, (char *)PROBER_ASK_BUILD, NULL },
+			(char *[]){ NULL });
+		_exit(127);
+	}
+	err = pid < 0 ? -errno : 0;
+	close(p[1]);
+	if (!err)
+		err = read_full(p[0], &theirs, sizeof(theirs), mono_now() + 5.0);
+	close(p[0]);
+	if (pid > 0) {
+		if (err)
+			kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (pid < 0)
+		return err;
+	if (!err && !memcmp(&ours, &theirs, sizeof(ours)))
+		return 0;
+	if (err && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		ds_err("failed to start the prober's program %s: its exec failed (not a program "
+		       "this system runs from a descriptor)",
+		       path);
+	else if (err)
+		ds_err("the prober's program %s is not of this dropscope's build (asked with %s, it "
+		       "does not say: %s): install both together ('make install')",
+		       path, PROBER_ASK_BUILD, strerror(-err));
+	else
+		ds_err("the prober's program %s is not of this dropscope's build (layout %08x, "
+		       "version %u, setup %u bytes, %u arguments; ours %08x, %u, %u, %u): install "
+		       "both together ('make install')",
+		       path, theirs.layout, theirs.version, theirs.size, theirs.args, ours.layout,
+		       ours.version, ours.size, ours.args);
+	return -EPROTO;
 }
 
 /* Open path for exec (O_PATH, close-on-exec: fexecve runs it still). 0 or -errno. */
@@ -625,6 +723,20 @@ static int open_program(const char *path)
 	return 0;
 }
 
+/* The program just opened, readable or of another build: let go (a later call looks again). */
+static int checked(const char *path)
+{
+	int err = refuse_readable(path);
+
+	if (!err)
+		err = same_build(path);
+	if (err && prog_fd >= 0) {
+		close(prog_fd);
+		prog_fd = -1;
+	}
+	return err;
+}
+
 int probe_child_program(void)
 {
 	char dir[PATH_MAX], near[PATH_MAX + 32], installed[PATH_MAX + 64];
@@ -636,20 +748,24 @@ int probe_child_program(void)
 		return 0;
 	/* Beside our own executable (the build tree), then where make install puts it. */
 	len = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	dir[len > 0 ? len : 0] = 0;
+	if (len <= 0 || len >= (ssize_t)sizeof(dir) - 1 || dir[0] != '/') {
+		err = len < 0 ? -errno : -ENAMETOOLONG;
+		ds_err("failed to find the prober's program: cannot read /proc/self/exe: %s "
+		       "(is /proc mounted?)",
+		       strerror(-err));
+		return err;
+	}
+	dir[len] = 0;
 	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof(dir), ".");
+	*slash = 0;
 	snprintf(near, sizeof(near), "%s/%s", dir, PROBER_PROGRAM);
 	snprintf(installed, sizeof(installed), "%s/%s%s", dir, PROBER_LIBEXEC, PROBER_PROGRAM);
 	err = open_program(near);
 	if (!err)
-		return 0;
+		return checked(near);
 	err2 = open_program(installed);
 	if (!err2)
-		return 0;
+		return checked(installed);
 	ds_err("failed to find the prober's program: %s: %s, %s: %s; install it with dropscope "
 	       "('make install')",
 	       near, strerror(-err), installed, strerror(-err2));

@@ -87,6 +87,18 @@ int probe_child_start_many(struct prober **ps, size_t n, struct probe_child **ou
  * neither is there or runnable. probe_child_start calls it; the caller may call it earlier.
  */
 #define PROBER_PROGRAM "dropscope-prober"
+/* Its arguments before the probers' descriptors (prober_main.c), and the one that asks it for
+ * struct prober_build on its standard output instead: dropscope compares it with its own at
+ * the start, so that a program of another build is refused once, not at every segment. */
+#define PROBER_ARGS 5
+#define PROBER_ASK_BUILD "--build"
+struct prober_build {
+	uint32_t layout;  /* prober_layout() */
+	uint32_t version; /* PROBER_SETUP_VERSION */
+	uint32_t size;	  /* sizeof(struct prober_setup) */
+	uint32_t args;	  /* PROBER_ARGS */
+};
+void prober_build_of_ours(struct prober_build *b);
 #define PROBER_LIBEXEC "../libexec/dropscope/"
 int probe_child_program(void);
 /* For tests: run the program at path instead (a unit test is not beside it). 0 or -errno. */

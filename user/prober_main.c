@@ -11,13 +11,16 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "privs.h"
 #include "probe_child.h"
 #include "util.h"
 
 #define MAX_PROBERS 4096
-#define FIXED_ARGS 5
+#define FIXED_ARGS PROBER_ARGS
 
 int main(int argc, char **argv)
 {
@@ -25,10 +28,22 @@ int main(int argc, char **argv)
 	static const unsigned long max[FIXED_ARGS] = { 16, INT32_MAX, INT32_MAX, UINT32_MAX - 1,
 						       UINT32_MAX - 1 };
 	size_t n = argc > FIXED_ARGS + 1 ? (size_t)argc - FIXED_ARGS - 1 : 0;
-	int *fds = calloc(n + 1, sizeof(*fds));
-	bool bad = !n || n > MAX_PROBERS || !fds;
+	int *fds;
+	bool bad;
 	sigset_t none;
 
+	/* First: not dumpable, so that no process of our user takes the raw sockets (ptrace,
+	 * pidfd_getfd) before privs_drop_all. The exec made us so already where the user cannot
+	 * read this program (dropscope refuses to run it otherwise); this is in case it did not. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (argc == 2 && !strcmp(argv[1], PROBER_ASK_BUILD)) {
+		struct prober_build b;
+
+		prober_build_of_ours(&b);
+		return write(1, &b, sizeof(b)) == (ssize_t)sizeof(b) ? 0 : 1;
+	}
+	fds = calloc(n + 1, sizeof(*fds));
+	bad = !n || n > MAX_PROBERS || !fds;
 	for (size_t i = 0; !bad && i < FIXED_ARGS; i++)
 		bad = parse_ulong(argv[i + 1], 0, max[i], &v[i]) != 0;
 	for (size_t i = 0; !bad && i < n; i++) {

@@ -73,6 +73,32 @@ install -m 0644 "$BUILD/dropscope-prober" "$T_TMP/alone/dropscope-prober"
 t_bad "diagnose with a prober's program that is not executable" 1 \
 	"$T_TMP/alone/dropscope-prober: Permission denied" \
 	"$T_TMP/alone/dropscope" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n
+# A program of another build: refused at the start, on one line, by what it says when asked
+# (the monitor too, before its pins). Stand-ins made with the C compiler.
+if command -v cc >/dev/null; then
+	printf '#include <unistd.h>\nint main(void) { unsigned b[4] = { 1, 1, 1, 5 }; return write(1, b, 16) != 16; }\n' |
+		cc -x c - -o "$T_TMP/alone/dropscope-prober"
+	t_bad "diagnose with a program of another build" 1 \
+		"the prober's program $T_TMP/alone/dropscope-prober is not of this dropscope's build (layout 00000001, version 1, setup 1 bytes, 5 arguments; ours " \
+		"$T_TMP/alone/dropscope" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n
+	t_bad "monitor with a program of another build" 1 "is not of this dropscope's build" \
+		timeout -s INT 20 "$T_TMP/alone/dropscope" monitor "$LAB_DST4" -N "$LAB_HOST" --pin-dir "$PIN"
+	t_check "monitor: which made no pins" eval "! test -e '$PIN'"
+	printf 'int main(void) { return 2; }\n' | cc -x c - -o "$T_TMP/alone/dropscope-prober"
+	t_bad "diagnose with a program that does not say its build" 1 \
+		"is not of this dropscope's build (asked with --build, it does not say" \
+		"$T_TMP/alone/dropscope" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n
+	rm -f "$T_TMP/alone/dropscope-prober"
+else
+	t_diag "skipped the programs of another build: no C compiler (cc) for the stand-ins"
+fi
+# Not a file (a directory here): refused as execve would refuse it.
+rm -f "$T_TMP/alone/dropscope-prober"
+mkdir "$T_TMP/alone/dropscope-prober"
+t_bad "diagnose with a directory where the program should be" 1 \
+	"$T_TMP/alone/dropscope-prober: Permission denied" \
+	"$T_TMP/alone/dropscope" diagnose "$LAB_DST4" --netns "$LAB_HOST" -d 2 -n
+rmdir "$T_TMP/alone/dropscope-prober"
 # Where make install puts it (PREFIX/sbin/dropscope, PREFIX/libexec/dropscope/): found there.
 mkdir -p "$T_TMP/prefix/sbin" "$T_TMP/prefix/libexec/dropscope"
 cp "$DROPSCOPE" "$T_TMP/prefix/sbin/dropscope"
