@@ -940,20 +940,14 @@ static void boundary(struct mprobe *m, double now)
 	m->seg_end = now + m->cfg.segment_s;
 }
 
-void mprobe_tick(struct mprobe *m)
+/* Merge the draining segments whose run has ended. */
+static void finish_drained(struct mprobe *m, double now)
 {
-	double now = mono_now();
 	bool merged = false;
 
-	if (!m->started || now >= m->seg_end) {
-		m->started = true;
-		m->next_feed = now + 1;
-		boundary(m, now);
-	}
 	for (size_t i = 0; i < m->n; i++) {
 		struct target *t = m->t[i];
 
-		follow(t, &t->cur);
 		if (follow(t, &t->prev)) {
 			segment_finish(m, t, &t->prev, now, true);
 			merged = true;
@@ -966,6 +960,32 @@ void mprobe_tick(struct mprobe *m)
 	 */
 	if (merged)
 		malloc_trim(0);
+}
+
+/*
+ * A draining segment's end to watch, or -1: its process ends the run with DONE on every
+ * target's end at once, so one end tells for all.
+ */
+static int drain_fd(const struct mprobe *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->t[i]->prev.child)
+			return probe_child_fd(m->t[i]->prev.child);
+	return -1;
+}
+
+void mprobe_tick(struct mprobe *m)
+{
+	double now = mono_now();
+
+	if (!m->started || now >= m->seg_end) {
+		m->started = true;
+		m->next_feed = now + 1;
+		boundary(m, now);
+	}
+	for (size_t i = 0; i < m->n; i++)
+		follow(m->t[i], &m->t[i]->cur);
+	finish_drained(m, now);
 	if (now >= m->next_feed) {
 		m->next_feed = now + 0.9; /* the monitor ticks each second */
 		for (size_t i = 0; i < m->n; i++)
@@ -1264,6 +1284,7 @@ void mprobe_metrics(const struct mprobe *m, struct metrics *mx)
  */
 struct monitor_probe {
 	struct mprobe *mp;
+	int drain_fd; /* the draining segment's end the loop polls (drain_watch), or -1 */
 	struct mprobe_host host;
 	struct ksyms_source ksyms; /* opened at setup, read for each record's locations */
 	struct netns_ref self; /* with -N all, probes leave from our own namespace */
@@ -1275,12 +1296,48 @@ static void on_event(struct monitor *m, const struct drop_event *e)
 		mprobe_event(m->probe->mp, e);
 }
 
+static void drain_ready(struct monitor *m, int fd, void *ctx);
+
+/*
+ * Have the loop poll the draining segment's end (or nothing): a segment's process lives on
+ * past the segment's end beside the next one's until its answers are in and its segment is
+ * merged; followed only at the next tick, both processes lived for a second at each segment's
+ * end, the drained one at its largest. Run after anything that may start, end or drop a
+ * segment: the descriptor watched may have been closed.
+ */
+static void drain_watch(struct monitor *m)
+{
+	struct monitor_probe *p = m->probe;
+	int fd = p && p->mp ? drain_fd(p->mp) : -1;
+
+	if (!p || fd == p->drain_fd)
+		return;
+	if (p->drain_fd >= 0)
+		monitor_del_fd(m, p->drain_fd);
+	p->drain_fd = -1;
+	/* No room: the tick follows it, as before. */
+	if (fd >= 0 && !monitor_add_fd(m, fd, drain_ready, NULL))
+		p->drain_fd = fd;
+}
+
+static void drain_ready(struct monitor *m, int fd, void *ctx)
+{
+	(void)fd;
+	(void)ctx;
+	if (m->probe) {
+		finish_drained(m->probe->mp, mono_now());
+		drain_watch(m);
+	}
+}
+
 static void probe_teardown(struct monitor *m)
 {
 	struct monitor_probe *p = m->probe;
 
 	if (!p)
 		return;
+	if (p->drain_fd >= 0)
+		monitor_del_fd(m, p->drain_fd);
 	m->on_event = NULL;
 	mprobe_free(p->mp);
 	ksyms_source_close(&p->ksyms);
@@ -1315,6 +1372,7 @@ static int probe_setup(struct monitor *m)
 		return -ENOMEM;
 	m->probe = p;
 	p->self.fd = -1;
+	p->drain_fd = -1;
 	p->host.drops_fd = p->host.retrans_fd = p->host.ifnames_fd = p->host.stats_fd = -1;
 	p->host.netns_spec = m->o->netns_spec;
 	if (m->ns.all) {
@@ -1364,14 +1422,19 @@ int monitor_probe_tick(struct monitor *m, double now)
 	(void)now;
 	if (m->probe)
 		mprobe_tick(m->probe->mp);
+	drain_watch(m);
 	return 0;
 }
 
 int monitor_probe_reload(struct monitor *m)
 {
+	int err;
+
 	if (!m->probe)
 		return probe_setup(m);
-	return mprobe_set_targets(m->probe->mp, (const char *const *)m->targets, m->ntargets);
+	err = mprobe_set_targets(m->probe->mp, (const char *const *)m->targets, m->ntargets);
+	drain_watch(m);
+	return err;
 }
 
 void monitor_probe_metrics(struct monitor *m, struct metrics *out)

@@ -924,6 +924,11 @@ struct probe_progress probe_child_progress(const struct probe_child *c)
 	return c->progress;
 }
 
+int probe_child_fd(const struct probe_child *c)
+{
+	return c->fd;
+}
+
 pid_t probe_child_pid(const struct probe_child *c)
 {
 	return c->pid;

@@ -116,6 +116,9 @@ int probe_child_go(struct probe_child *c, double deadline_mono_s);
 
 /* The child's pid (for tests and messages). */
 pid_t probe_child_pid(const struct probe_child *c);
+/* The parent's end of the socket pair: readable when the child sent something (a loop polls
+ * it to follow the run as it ends; probe_child_wait reads it). */
+int probe_child_fd(const struct probe_child *c);
 
 /*
  * Wait up to timeout_ms for the run to end. Returns 1 when it has ended (*run_err: what
