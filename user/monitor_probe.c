@@ -1325,6 +1325,8 @@ static void drain_ready(struct monitor *m, int fd, void *ctx)
 	(void)fd;
 	(void)ctx;
 	if (m->probe) {
+		/* As at a tick: the merge wants the events that came before it. */
+		monitor_read_events(m);
 		finish_drained(m->probe->mp, mono_now());
 		drain_watch(m);
 	}
